@@ -1,0 +1,1 @@
+"""Alpha: a small runtime for parallel, evidence-checked investigator agents."""

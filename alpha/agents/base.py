@@ -1,0 +1,49 @@
+"""The agent extension point."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from alpha.schemas import AgentResult, IncidentInput, Signal
+
+
+def _ignore_progress(message: str) -> None:
+    """Default progress sink: an agent run outside the runtime reports to nobody."""
+
+
+@dataclass(frozen=True)
+class AgentContext:
+    """What an agent sees: the extracted signals and the incident they came from.
+
+    `progress` lets an agent report what it is doing ("asking the model", "3 rules fired");
+    the runtime turns each call into an `agent_progress` event.
+    """
+
+    signals: list[Signal]
+    incident: IncidentInput
+    progress: Callable[[str], None] = field(default=_ignore_progress)
+
+    def signal(self, signal_id: str) -> Signal | None:
+        """The signal with this id, or None."""
+        for candidate in self.signals:
+            if candidate.id == signal_id:
+                return candidate
+        return None
+
+
+class BaseAgent(ABC):
+    """A specialist that turns signals into hypotheses.
+
+    Subclasses set `name` (unique within a runtime) and may set `timeout` (seconds) to
+    override the runtime's default, and `model` for the LLM they would use.
+    """
+
+    name: str = ""
+    timeout: float | None = None
+    model: str | None = None
+
+    @abstractmethod
+    async def run(self, context: AgentContext) -> AgentResult:
+        """Analyse the context and return hypotheses citing signal ids."""

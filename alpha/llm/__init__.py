@@ -1,0 +1,5 @@
+"""LLM clients: the abstract interface, OpenRouter (any OpenAI-compatible endpoint), a fake."""
+
+from alpha.llm.base import LLMClient
+
+__all__ = ["LLMClient"]

@@ -1,0 +1,31 @@
+"""The provider-agnostic LLM interface."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+from alpha.schemas import TokenUsage
+
+
+class LLMClient(ABC):
+    """Completes a (system, user) prompt pair to text.
+
+    Implementations record token usage in `usage` when the provider reports it, and raise
+    subclasses of `alpha.errors.LLMError` on failure.
+    """
+
+    model: str = ""
+
+    def __init__(self) -> None:
+        self.usage = TokenUsage()
+
+    @abstractmethod
+    async def complete(self, system: str, user: str) -> str:
+        """Return the model's answer as text."""
+
+    async def complete_json(self, system: str, user: str, schema: dict[str, object]) -> str:
+        """Like `complete`, asking for JSON matching `schema` where the provider supports it.
+
+        The default ignores the schema; the structured-output helper validates the text.
+        """
+        return await self.complete(system, user)

@@ -1,0 +1,1 @@
+"""The Slack app: `/alpha investigate`, Sentry alert triage, live Block Kit messages."""

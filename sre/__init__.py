@@ -1,0 +1,1 @@
+"""The SRE vertical: signals, specialist agents, integrations and the `alpha` command line."""

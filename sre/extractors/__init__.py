@@ -1,0 +1,52 @@
+"""Signal extraction: deterministic facts from logs, metrics, commits and config.
+
+`extract_signals(incident)` (in `sre.extractors.pipeline`) runs every extractor and numbers
+the signals `sig_001`, `sig_002`, ... in a stable order (logs, metrics, config, commits).
+Each extractor returns `Finding`s (a signal without its id). The `value` of each signal
+type is a JSON-serialisable dict with the keys below; agents' rules read these keys, so
+they are a contract inside the SRE vertical.
+
+Logs (`source="logs"`)
+    log_template       one per significant template (new after the deploy, rate jumped,
+                       or a frequent error/warning): template, level, count_before,
+                       count_after, rate_before, rate_after (lines per minute, None when the
+                       window length is unknown), rate_ratio (None when not computable),
+                       is_new (seen only after deployed_at), example (one raw line),
+                       first_seen (ISO time or None), exception_types [str],
+                       status_codes [int], hosts [str], files [str] (stack-frame files
+                       seen with this template)
+    exception          one per exception type: exception_type, message (an example),
+                       count_before, count_after, is_new, frames [{file, line, function}]
+                       (application frames first, at most 10), files [str]
+    dependency_errors  one per downstream host that errors point at: host, count_before,
+                       count_after, error_kinds [timeout | connection_refused | http_5xx |
+                       tls | dns | auth | reset], status_codes [int], example
+    log_volume         one overall: lines_before, lines_after, errors_before,
+                       errors_after, error_share_before, error_share_after
+
+Metrics (`source="metrics"`)
+    metric_anomaly     metric, unit, baseline (median), current (median), ratio
+                       (current/baseline, None if baseline is 0), delta, direction
+                       (up | down), robust_z, change_index (index in the series where the
+                       level shifted, or None), change_at (ISO time or None)
+    metric_saturation  metric, current, limit, limit_key (dotted config key, or None
+                       for percentages), utilization (0..1+)
+    metric_growth      metric, unit, first, last, slope (per point), monotonic_share
+    metric_value       metric, unit, current: a value with no baseline that is still
+                       notable (a percentage >= 90, ...)
+
+Config (`source="config"`)
+    config_change      key (dotted), old, new, change (modified | added | removed),
+                       ratio (new/old for numbers, else None), commit_shas [str]
+                       (recent commits whose patches touch this key)
+    config_risk        key, value, reason (tiny pool, tiny timeout, debug on, flag newly
+                       on, ...)
+
+Commits (`source="commits"`)
+    commit             one per recent commit: sha, message, author, timestamp,
+                       minutes_before_deploy, minutes_before_incident (None when unknown),
+                       file_kinds {code, config, migration, dependency, docs_tests, other:
+                       [filenames]}, additions, deletions, files_in_stack_frames
+                       [filenames], config_keys [dotted keys from the config diff that its
+                       patches touch], risky_changes [{file, kind, detail}]
+"""
