@@ -10,14 +10,17 @@ from alpha.schemas import TokenUsage
 class LLMClient(ABC):
     """Completes a (system, user) prompt pair to text.
 
-    Implementations record token usage in `usage` when the provider reports it, and raise
-    subclasses of `alpha.errors.LLMError` on failure.
+    Implementations record token usage in `usage` (the running total) and `last_usage` (the
+    latest call) when the provider reports it, and raise subclasses of
+    `alpha.errors.LLMError` on failure. A client shared by concurrent callers mixes their
+    usage: give each agent its own client when usage must be attributed.
     """
 
     model: str = ""
 
     def __init__(self) -> None:
         self.usage = TokenUsage()
+        self.last_usage: TokenUsage | None = None
 
     @abstractmethod
     async def complete(self, system: str, user: str) -> str:

@@ -1,0 +1,386 @@
+"""The Rich live display: one panel per agent while the run goes, then the ranked table.
+
+    with LiveDisplay(console, agent_names=[a.name for a in agents]) as display:
+        result = await runtime.execute(payload, subscribers=[display])
+    # on exit the final agent panels stay on screen and the ranked hypotheses are printed
+
+Event handling is O(1) and never renders: `display(event)` only updates a small state
+object under a lock. Rendering happens on Rich's own refresh thread (`refresh_per_second`),
+so a run with hundreds of agents pays for a few renders a second, not one per event. Past
+`max_panels` agents the panels give way to a compact table of the agents that matter most
+(failed, timed out, running), with counts for the rest.
+
+When the console is not a terminal (a pipe, a CI log, a test's StringIO) there is no Live
+and no ANSI: each state change is one plain line, and the result is plain lines too.
+
+All data is rendered as `rich.text.Text`, never parsed as markup, so a log line containing
+`[bold]` or `[/]` shows literally and cannot break or restyle the display.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from types import TracebackType
+
+from rich.console import Console, Group, RenderableType
+from rich.live import Live
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from alpha.display.result import plain_result_lines, result_view
+from alpha.schemas import AgentEvent, AgentOutcome, EventKind, ExecutionResult, TokenUsage
+
+Clock = Callable[[], float]
+
+WAITING, RUNNING, DONE, FAILED, TIMED_OUT = "waiting", "running", "done", "failed", "timed out"
+_STATUS_STYLE = {
+    WAITING: ("dim", "…"),
+    RUNNING: ("yellow", "●"),
+    DONE: ("green", "✓"),
+    FAILED: ("red", "✗"),
+    TIMED_OUT: ("red", "⏱"),
+}
+_OUTCOME_STATUS = {
+    EventKind.AGENT_COMPLETED: DONE,
+    EventKind.AGENT_FAILED: FAILED,
+    EventKind.AGENT_TIMED_OUT: TIMED_OUT,
+}
+# In the compact table the agents a reader needs first come first.
+_PRIORITY = {FAILED: 0, TIMED_OUT: 0, RUNNING: 1, DONE: 2, WAITING: 3}
+_LABELS_SHOWN = 3
+_TEXT_LIMIT = 120
+_PANEL_MIN_WIDTH = 32
+
+
+@dataclass
+class AgentView:
+    """What the display knows about one agent."""
+
+    name: str
+    status: str = WAITING
+    started_ms: float | None = None
+    elapsed_ms: float | None = None
+    progress: str | None = None
+    labels: list[tuple[str, float]] = field(default_factory=list)
+    cited: set[str] = field(default_factory=set)
+    reason: str | None = None
+    fallback: str | None = None
+    usage: TokenUsage | None = None
+    model: str | None = None
+    order: int = 0
+
+
+class LiveDisplay:
+    """A context manager and synchronous event subscriber that shows a run as it happens.
+
+    Args:
+        console: where to render (a new `Console()` when None).
+        agent_names: agents to show as "waiting" before their first event.
+        refresh_per_second: Rich's refresh rate in terminal mode.
+        max_panels: above this many agents, a compact table replaces the panels.
+        max_rows: rows of the compact table.
+        show_result: print the ranked hypotheses on exit when the run completed.
+        clock: monotonic seconds, used only to tick the elapsed time of running agents.
+    """
+
+    def __init__(
+        self,
+        console: Console | None = None,
+        *,
+        agent_names: Sequence[str] = (),
+        refresh_per_second: float = 4.0,
+        max_panels: int = 12,
+        max_rows: int = 16,
+        show_result: bool = True,
+        clock: Clock = time.monotonic,
+    ) -> None:
+        self.console = console if console is not None else Console()
+        self.live_mode = self.console.is_terminal
+        self.refresh_per_second = refresh_per_second
+        self.max_panels = max_panels
+        self.max_rows = max_rows
+        self.show_result = show_result
+        self.result: ExecutionResult | None = None
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._agents: dict[str, AgentView] = {}
+        for name in agent_names:
+            self._agent(name)
+        self._signals = 0
+        self._execution_id: str | None = None
+        self._last_event: tuple[float, float] | None = None  # (run elapsed ms, clock s)
+        self._live: Live | None = None
+        self._rendered_results: set[str] = set()
+        self._handlers: dict[EventKind, Callable[[AgentEvent], str | None]] = {
+            EventKind.RUN_STARTED: self._on_run_started,
+            EventKind.SIGNAL_DETECTED: self._on_signal,
+            EventKind.AGENT_STARTED: self._on_started,
+            EventKind.AGENT_PROGRESS: self._on_progress,
+            EventKind.HYPOTHESIS_PRODUCED: self._on_hypothesis,
+            EventKind.AGENT_COMPLETED: self._on_outcome,
+            EventKind.AGENT_FAILED: self._on_outcome,
+            EventKind.AGENT_TIMED_OUT: self._on_outcome,
+            EventKind.RUN_COMPLETED: self._on_run_completed,
+        }
+
+    # ------------------------------------------------------------------ context manager
+    def __enter__(self) -> LiveDisplay:
+        if self.live_mode:
+            self._live = Live(
+                console=self.console,
+                get_renderable=self.renderable,
+                refresh_per_second=self.refresh_per_second,
+                # Agents may log; Live would otherwise reroute stdout into the display.
+                redirect_stdout=False,
+                redirect_stderr=False,
+            )
+            self._live.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._live is not None:
+            self._live.stop()  # renders the final state once more, and leaves it on screen
+            self._live = None
+        if exc_type is None and self.show_result and self.result is not None:
+            self.render_result(self.result)
+
+    # ------------------------------------------------------------------ subscriber
+    def __call__(self, event: AgentEvent) -> None:
+        """Take one runtime event (O(1); renders nothing in terminal mode)."""
+        handler = self._handlers.get(event.kind)
+        if handler is None:
+            return
+        with self._lock:
+            self._last_event = (event.elapsed_ms, self._clock())
+            line = handler(event)
+        if line is not None and not self.live_mode:
+            self.console.file.write(f"[{event.elapsed_ms / 1000:7.2f}s] {line}\n")
+
+    def render_result(self, result: ExecutionResult) -> None:
+        """Print the ranked hypotheses (once per execution id for this display)."""
+        if result.execution_id in self._rendered_results:
+            return
+        self._rendered_results.add(result.execution_id)
+        render_result(result, self.console)
+
+    # ------------------------------------------------------------------ event handlers
+    # Each returns the plain-mode line for the event, or None when it deserves none.
+    def _agent(self, name: str) -> AgentView:
+        view = self._agents.get(name)
+        if view is None:
+            view = self._agents[name] = AgentView(name, order=len(self._agents))
+        return view
+
+    def _on_run_started(self, event: AgentEvent) -> str | None:
+        self._execution_id = event.execution_id
+        return f"run {event.execution_id} started"
+
+    def _on_signal(self, event: AgentEvent) -> str | None:
+        self._signals += 1
+        return None  # counted, shown in the header and with the first agent start
+
+    def _on_started(self, event: AgentEvent) -> str | None:
+        view = self._agent(event.agent_name or "?")
+        view.status = RUNNING
+        view.started_ms = event.elapsed_ms
+        return f"{view.name}: started ({self._signals} signals)"
+
+    def _on_progress(self, event: AgentEvent) -> str | None:
+        view = self._agent(event.agent_name or "?")
+        view.progress = _clip(event.message or "")
+        return f"{view.name}: {view.progress}"
+
+    def _on_hypothesis(self, event: AgentEvent) -> str | None:
+        view = self._agent(event.agent_name or "?")
+        hypothesis = event.hypothesis
+        if hypothesis is None:
+            return None
+        view.labels.append((_clip(hypothesis.label), hypothesis.confidence))
+        view.cited.update(hypothesis.supporting_signals)
+        return f"{view.name}: hypothesis {view.labels[-1][0]!r} ({hypothesis.confidence:.2f})"
+
+    def _on_outcome(self, event: AgentEvent) -> str | None:
+        view = self._agent(event.agent_name or "?")
+        view.status = _OUTCOME_STATUS[event.kind]
+        outcome = event.outcome
+        if outcome is not None:
+            _apply_outcome(view, outcome)
+        elif view.started_ms is not None:
+            view.elapsed_ms = event.elapsed_ms - view.started_ms
+        return _plain_agent_line(view)
+
+    def _on_run_completed(self, event: AgentEvent) -> str | None:
+        result = event.result
+        if result is None:
+            return "run completed"
+        self.result = result
+        for outcome in result.agent_outcomes:
+            view = self._agent(outcome.agent_name)
+            view.status = _OUTCOME_STATUS_BY_NAME.get(outcome.status.value, view.status)
+            _apply_outcome(view, outcome)
+        return f"run completed in {result.elapsed_ms / 1000:.2f}s"
+
+    # ------------------------------------------------------------------ rendering
+    def renderable(self) -> RenderableType:
+        """The current view (called by Rich's refresh thread; also handy in tests)."""
+        with self._lock:
+            views = list(self._agents.values())
+            now_ms = self._now_ms()
+            header = self._header(views, now_ms)
+            if len(views) <= self.max_panels:
+                body = self._panel_grid(views, now_ms)
+            else:
+                body = self._compact_table(views, now_ms)
+        return Group(header, body)
+
+    def _panel_grid(self, views: list[AgentView], now_ms: float) -> RenderableType:
+        columns = max(1, min(len(views), self.console.width // _PANEL_MIN_WIDTH))
+        grid = Table.grid(expand=True, padding=(0, 1))
+        for _ in range(columns):
+            grid.add_column(ratio=1)
+        panels: list[RenderableType] = [agent_panel(view, now_ms) for view in views]
+        for start in range(0, len(panels), columns):
+            row = panels[start : start + columns]
+            grid.add_row(*row, *([Text("")] * (columns - len(row))))
+        return grid
+
+    def _now_ms(self) -> float:
+        if self._last_event is None:
+            return 0.0
+        elapsed_ms, at = self._last_event
+        return elapsed_ms + (self._clock() - at) * 1000.0
+
+    def _header(self, views: list[AgentView], now_ms: float) -> Text:
+        finished = sum(1 for view in views if view.status in (DONE, FAILED, TIMED_OUT))
+        header = Text("Investigation ", style="bold")
+        header.append(self._execution_id or "(not started)", style="bold cyan")
+        header.append(
+            f"  ·  {self._signals} signals  ·  {finished}/{len(views)} agents finished"
+            f"  ·  {now_ms / 1000:.1f}s",
+            style="dim",
+        )
+        return header
+
+    def _compact_table(self, views: list[AgentView], now_ms: float) -> RenderableType:
+        counts: dict[str, int] = {}
+        for view in views:
+            counts[view.status] = counts.get(view.status, 0) + 1
+        shown = sorted(views, key=lambda v: (_PRIORITY[v.status], v.order))[: self.max_rows]
+        table = Table(expand=True, show_edge=False, pad_edge=False)
+        for column in ("agent", "status", "time", "hyps", "note"):
+            table.add_column(column, no_wrap=column != "note", overflow="ellipsis")
+        for view in shown:
+            style, mark = _STATUS_STYLE[view.status]
+            elapsed = _elapsed_ms(view, now_ms)
+            table.add_row(
+                Text(view.name),
+                Text(f"{mark} {view.status}", style=style),
+                Text("" if elapsed is None else f"{elapsed / 1000:.1f}s"),
+                Text(str(len(view.labels))),
+                Text(view.reason or view.fallback or view.progress or "", style="dim"),
+            )
+        summary = ", ".join(f"{counts[s]} {s}" for s in _STATUS_STYLE if counts.get(s))
+        hidden = len(views) - len(shown)
+        footer = Text(f"{len(views)} agents: {summary}", style="dim")
+        if hidden:
+            footer.append(f"  ({hidden} more not shown)")
+        return Group(table, footer)
+
+
+_OUTCOME_STATUS_BY_NAME = {"ok": DONE, "failed": FAILED, "timed_out": TIMED_OUT}
+
+
+def _apply_outcome(view: AgentView, outcome: AgentOutcome) -> None:
+    view.elapsed_ms = outcome.elapsed_ms
+    view.reason = _clip(outcome.reason) if outcome.reason else None
+    view.fallback = _clip(outcome.fallback_reason) if outcome.fallback_reason else None
+    view.usage = outcome.usage
+    view.model = outcome.model or view.model
+
+
+def _elapsed_ms(view: AgentView, now_ms: float) -> float | None:
+    if view.elapsed_ms is not None:
+        return view.elapsed_ms
+    if view.started_ms is not None:
+        return max(0.0, now_ms - view.started_ms)
+    return None
+
+
+def _plural(count: int, singular: str, plural: str | None = None) -> str:
+    return f"{count} {singular if count == 1 else (plural or singular + 's')}"
+
+
+def _clip(text: str, limit: int = _TEXT_LIMIT) -> str:
+    text = " ".join(text.split())  # one line: a multi-line log message would break a panel
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def usage_text(usage: TokenUsage) -> str:
+    """`1,234 in / 210 out tokens · $0.0012` (cost only when reported)."""
+    text = f"{usage.prompt_tokens:,} in / {usage.completion_tokens:,} out tokens"
+    if usage.cost_usd is not None:
+        text += f" · ${usage.cost_usd:.4f}"
+    return text
+
+
+def agent_panel(view: AgentView, now_ms: float) -> Panel:
+    """One agent's panel: status and time, then hypotheses, failure, fallback, tokens."""
+    style, mark = _STATUS_STYLE[view.status]
+    body = Text()
+    elapsed = _elapsed_ms(view, now_ms)
+    body.append(f"{mark} {view.status}", style=style)
+    if elapsed is not None:
+        body.append(f"  {elapsed / 1000:.1f}s")
+    if view.model:
+        body.append(f"\nmodel: {view.model}", style="dim")
+    if view.status == RUNNING and view.progress:
+        body.append(f"\n{view.progress}", style="italic")
+    if view.labels:
+        body.append(
+            f"\n{_plural(len(view.labels), 'hypothesis', 'hypotheses')}, "
+            f"{_plural(len(view.cited), 'signal')} cited"
+        )
+        for label, confidence in view.labels[:_LABELS_SHOWN]:
+            body.append(f"\n• {label} ({confidence:.2f})")
+        if len(view.labels) > _LABELS_SHOWN:
+            body.append(f"\n…and {len(view.labels) - _LABELS_SHOWN} more", style="dim")
+    elif view.status == DONE:
+        body.append("\nno hypotheses", style="dim")
+    if view.reason:
+        body.append(f"\nreason: {view.reason}", style="red")
+    if view.fallback:
+        body.append(f"\nfallback: {view.fallback}", style="yellow")
+    if view.usage is not None and (view.usage.total_tokens or view.usage.cost_usd is not None):
+        body.append(f"\n{usage_text(view.usage)}", style="dim")
+    return Panel(body, title=Text(view.name, style="bold"), title_align="left", border_style=style)
+
+
+def _plain_agent_line(view: AgentView) -> str:
+    elapsed = "" if view.elapsed_ms is None else f" in {view.elapsed_ms / 1000:.2f}s"
+    hypotheses = _plural(len(view.labels), "hypothesis", "hypotheses")
+    line = f"{view.name}: {view.status}{elapsed}, {hypotheses}"
+    if view.reason:
+        line += f"; reason: {view.reason}"
+    if view.fallback:
+        line += f"; fallback: {view.fallback}"
+    if view.usage is not None and (view.usage.total_tokens or view.usage.cost_usd is not None):
+        line += f"; {usage_text(view.usage)}"
+    return line
+
+
+def render_result(result: ExecutionResult, console: Console | None = None) -> None:
+    """Print the final ranked hypotheses: a Rich view on a terminal, plain lines otherwise."""
+    console = console if console is not None else Console()
+    if console.is_terminal:
+        console.print(result_view(result))
+    else:
+        console.file.write("\n".join(plain_result_lines(result)) + "\n")

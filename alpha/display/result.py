@@ -1,0 +1,156 @@
+"""Rendering of a finished investigation: the ranked hypotheses and what backs them.
+
+Two pure builders over an `ExecutionResult`: `result_view` (Rich renderables for a
+terminal) and `plain_result_lines` (text for pipes, logs and tests). Data is wrapped in
+`rich.text.Text`, never parsed as markup.
+"""
+
+from __future__ import annotations
+
+from rich.console import Group, RenderableType
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from alpha.schemas import AgentStatus, ExecutionResult, RankedHypothesis, Signal
+
+_EVIDENCE_LIMIT = 100
+
+
+def _cited_signals(result: ExecutionResult) -> list[Signal]:
+    """Signals cited by the ranked hypotheses, in order of first citation."""
+    by_id = {signal.id: signal for signal in result.signals}
+    seen: dict[str, Signal] = {}
+    for hypothesis in result.hypotheses:
+        for signal_id in hypothesis.supporting_signals:
+            if signal_id in by_id and signal_id not in seen:
+                seen[signal_id] = by_id[signal_id]
+    return list(seen.values())
+
+
+def _one_line(text: str, limit: int = _EVIDENCE_LIMIT) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _agents_line(result: ExecutionResult) -> str:
+    outcomes = result.agent_outcomes
+    ok = sum(1 for o in outcomes if o.status == AgentStatus.OK)
+    line = f"{len(outcomes)} agents: {ok} ok"
+    problems = [o for o in outcomes if o.status != AgentStatus.OK]
+    if problems:
+        line += ", " + ", ".join(f"{o.agent_name} {o.status.value} ({o.reason})" for o in problems)
+    fallbacks = [o.agent_name for o in outcomes if o.fallback_reason]
+    if fallbacks:
+        line += f"; deterministic fallback: {', '.join(fallbacks)}"
+    return line
+
+
+def _footer_lines(result: ExecutionResult) -> list[str]:
+    lines = [_agents_line(result)]
+    if result.rejections:
+        lines.append(f"{len(result.rejections)} hypotheses rejected by the judge")
+    for gap in result.gaps:
+        lines.append(f"gap: {gap}")
+    usage = result.usage
+    if usage.calls or usage.total_tokens:
+        cost = "" if usage.cost_usd is None else f", ${usage.cost_usd:.4f}"
+        lines.append(
+            f"LLM: {usage.calls} calls, {usage.prompt_tokens:,} in / "
+            f"{usage.completion_tokens:,} out tokens{cost}"
+        )
+    lines.append(f"{len(result.signals)} signals, {result.elapsed_ms / 1000:.2f}s")
+    return lines
+
+
+# ---------------------------------------------------------------------- terminal
+
+
+def _hypothesis_cell(hypothesis: RankedHypothesis) -> Text:
+    cell = Text(hypothesis.label, style="bold")
+    cell.append(f"\n{hypothesis.category}", style="cyan")
+    return cell
+
+
+def hypotheses_table(result: ExecutionResult) -> Table:
+    """The ranked table: rank, label and category, score, confidence, suspects, evidence."""
+    table = Table(title="Ranked hypotheses", title_justify="left", expand=True, show_lines=True)
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("Hypothesis", ratio=3)
+    table.add_column("Score", justify="right", no_wrap=True)
+    table.add_column("Conf.", justify="right", no_wrap=True)
+    table.add_column("Suspects", ratio=2, overflow="fold")
+    table.add_column("Evidence", ratio=2, overflow="fold")
+    table.add_column("Agents", ratio=2, overflow="fold")
+    for hypothesis in result.hypotheses:
+        table.add_row(
+            Text(str(hypothesis.rank)),
+            _hypothesis_cell(hypothesis),
+            Text(f"{hypothesis.score:.2f}"),
+            Text(f"{hypothesis.confidence:.2f}"),
+            Text(", ".join(hypothesis.suspects) or "-"),
+            Text(", ".join(hypothesis.supporting_signals) or "-"),
+            Text(", ".join(hypothesis.contributing_agents) or "-"),
+        )
+    return table
+
+
+def result_view(result: ExecutionResult) -> RenderableType:
+    """Everything worth showing about a finished run, as Rich renderables."""
+    parts: list[RenderableType] = []
+    if result.requires_human_review:
+        banner = Text("HUMAN REVIEW REQUIRED", style="bold red")
+        for reason in result.review_reasons:
+            banner.append(f"\n• {reason}", style="red")
+        parts.append(Panel(banner, border_style="red"))
+    if result.hypotheses:
+        parts.append(hypotheses_table(result))
+    else:
+        parts.append(Text("No hypothesis survived the judge.", style="bold yellow"))
+    cited = _cited_signals(result)
+    if cited:
+        evidence = Text("Cited evidence", style="bold")
+        for signal in cited:
+            evidence.append(f"\n{signal.id}", style="cyan")
+            evidence.append(f"  {_one_line(signal.description)}")
+        parts.append(evidence)
+    if result.summary:
+        parts.append(Panel(Text(result.summary), title="Summary", title_align="left"))
+    if result.next_actions:
+        actions = Text("Next actions", style="bold")
+        for number, action in enumerate(result.next_actions, start=1):
+            actions.append(f"\n{number}. {action}")
+        parts.append(actions)
+    parts.append(Text("\n".join(_footer_lines(result)), style="dim"))
+    return Group(*parts)
+
+
+# ---------------------------------------------------------------------- plain text
+
+
+def plain_result_lines(result: ExecutionResult) -> list[str]:
+    """The same content as `result_view`, as plain lines (no ANSI, no box drawing)."""
+    lines = [f"Investigation {result.execution_id} ({result.deployment_id})"]
+    if result.requires_human_review:
+        lines.append("HUMAN REVIEW REQUIRED")
+        lines.extend(f"  - {reason}" for reason in result.review_reasons)
+    if not result.hypotheses:
+        lines.append("No hypothesis survived the judge.")
+    for h in result.hypotheses:
+        lines.append(
+            f"{h.rank}. {h.label} [{h.category}] score {h.score:.2f}, confidence {h.confidence:.2f}"
+        )
+        lines.append(f"   suspects: {', '.join(h.suspects) or '-'}")
+        lines.append(f"   evidence: {', '.join(h.supporting_signals) or '-'}")
+        lines.append(f"   agents: {', '.join(h.contributing_agents) or '-'}")
+    cited = _cited_signals(result)
+    if cited:
+        lines.append("Cited evidence:")
+        lines.extend(f"  {s.id}  {_one_line(s.description)}" for s in cited)
+    if result.summary:
+        lines.append(f"Summary: {result.summary}")
+    if result.next_actions:
+        lines.append("Next actions:")
+        lines.extend(f"  {n}. {a}" for n, a in enumerate(result.next_actions, start=1))
+    lines.extend(_footer_lines(result))
+    return lines

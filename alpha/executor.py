@@ -1,0 +1,211 @@
+"""The parallel executor: runs every agent at once, each under its own deadline.
+
+Agents run as tasks of one `asyncio.TaskGroup`. Each has a timeout (the agent's own
+`timeout` attribute, else the executor's default). An agent that raises or overruns is
+recorded as failed or timed out, with its reason, and the others carry on: agent failures
+never leave `run`. Cancelling the run itself is never swallowed: the TaskGroup cancels every
+agent and the `CancelledError` propagates.
+
+When a `review` callable is given (the runtime passes the judge), each result is judged as
+soon as its agent finishes, so the `agent_completed` event already tells how many hypotheses
+were accepted, and only accepted hypotheses are announced as `hypothesis_produced`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from alpha.agents.base import AgentContext, BaseAgent
+from alpha.events import EventEmitter
+from alpha.judge import JudgedResult
+from alpha.schemas import AgentOutcome, AgentResult, AgentStatus, EventKind
+
+__all__ = ["DEFAULT_AGENT_TIMEOUT", "AgentRun", "ParallelExecutor", "ResultReview"]
+
+DEFAULT_AGENT_TIMEOUT = 30.0
+# Exception messages can be huge (a whole HTTP body); outcomes stay readable.
+_MAX_REASON_CHARS = 500
+
+ResultReview = Callable[[str, AgentResult], JudgedResult]
+"""Judges the result of the named agent (the runtime binds the judge and the memory)."""
+
+
+@dataclass(frozen=True)
+class AgentRun:
+    """How one agent's run went.
+
+    Attributes:
+        agent_name: The agent's name.
+        outcome: Status, elapsed time, reason, counts, usage.
+        result: What the agent returned (None when it failed or timed out).
+        judged: The judge's verdict on `result`, when a review was given.
+        started_ms: When the agent started, in ms since `ParallelExecutor.run` began.
+        finished_ms: When it finished, failed or was stopped, on the same scale.
+    """
+
+    agent_name: str
+    outcome: AgentOutcome
+    result: AgentResult | None
+    judged: JudgedResult | None
+    started_ms: float
+    finished_ms: float
+
+
+class ParallelExecutor:
+    """Runs agents concurrently with per-agent timeouts.
+
+    Args:
+        default_timeout: Seconds an agent may take when it sets no `timeout` of its own.
+        clock: Monotonic seconds, injectable for tests.
+    """
+
+    def __init__(
+        self,
+        *,
+        default_timeout: float = DEFAULT_AGENT_TIMEOUT,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
+        _check_timeout("default_timeout", default_timeout)
+        self.default_timeout = default_timeout
+        self._clock = clock
+
+    def timeout_for(self, agent: BaseAgent) -> float:
+        """The deadline that applies to this agent, in seconds."""
+        if agent.timeout is None:
+            return self.default_timeout
+        _check_timeout(f"{agent.name}.timeout", agent.timeout)
+        return agent.timeout
+
+    async def run(
+        self,
+        agents: Sequence[BaseAgent],
+        context_for: Callable[[BaseAgent], AgentContext],
+        *,
+        events: EventEmitter | None = None,
+        review: ResultReview | None = None,
+    ) -> list[AgentRun]:
+        """Run every agent concurrently and wait for all of them.
+
+        Args:
+            agents: The agents, in the order their runs are returned.
+            context_for: Builds the context handed to one agent.
+            events: Receives agent_started / hypothesis_produced / agent_* events.
+            review: Judges each result as soon as its agent finishes.
+
+        Returns:
+            One `AgentRun` per agent, in the order of `agents`.
+        """
+        for agent in agents:
+            self.timeout_for(agent)  # refuse a bad per-agent timeout before starting anything
+        origin = self._clock()
+        async with asyncio.TaskGroup() as group:
+            tasks = [
+                group.create_task(
+                    self._run_one(agent, context_for(agent), origin, events, review),
+                    name=f"agent:{agent.name}",
+                )
+                for agent in agents
+            ]
+        return [task.result() for task in tasks]
+
+    async def _run_one(
+        self,
+        agent: BaseAgent,
+        context: AgentContext,
+        origin: float,
+        events: EventEmitter | None,
+        review: ResultReview | None,
+    ) -> AgentRun:
+        timeout = self.timeout_for(agent)
+        if events is not None:
+            events.emit(EventKind.AGENT_STARTED, agent_name=agent.name)
+        started = self._clock()
+        deadline = asyncio.timeout(timeout)
+        returned: object = None
+        status, reason = AgentStatus.OK, None
+        try:
+            async with deadline:
+                returned = await agent.run(context)
+        except TimeoutError as exc:
+            # An agent may raise TimeoutError itself (an HTTP client's); only our deadline
+            # counts as timing out.
+            if deadline.expired():
+                status, reason = AgentStatus.TIMED_OUT, f"no result within {timeout:g} s"
+            else:
+                status, reason = AgentStatus.FAILED, _describe(exc)
+        except Exception as exc:  # an agent's bug is recorded; CancelledError propagates
+            status, reason = AgentStatus.FAILED, _describe(exc)
+        finished = self._clock()
+        if status is AgentStatus.OK and not isinstance(returned, AgentResult):
+            status = AgentStatus.FAILED
+            reason = f"returned {type(returned).__name__}, not AgentResult"
+        result = returned if isinstance(returned, AgentResult) else None
+        judged = review(agent.name, result) if review is not None and result is not None else None
+        outcome = _outcome(agent, status, (finished - started) * 1000.0, reason, result, judged)
+        if events is not None:
+            _announce(events, agent.name, outcome, judged, result)
+        return AgentRun(
+            agent_name=agent.name,
+            outcome=outcome,
+            result=result,
+            judged=judged,
+            started_ms=(started - origin) * 1000.0,
+            finished_ms=(finished - origin) * 1000.0,
+        )
+
+
+def _outcome(
+    agent: BaseAgent,
+    status: AgentStatus,
+    elapsed_ms: float,
+    reason: str | None,
+    result: AgentResult | None,
+    judged: JudgedResult | None,
+) -> AgentOutcome:
+    produced = len(result.hypotheses) if result is not None else 0
+    accepted = len(judged.result.hypotheses) if judged is not None else produced
+    return AgentOutcome(
+        agent_name=agent.name,
+        status=status,
+        elapsed_ms=elapsed_ms,
+        reason=reason,
+        hypotheses_produced=produced,
+        hypotheses_accepted=accepted,
+        fallback_reason=result.fallback_reason if result is not None else None,
+        usage=result.usage if result is not None else None,
+        model=(result.model if result is not None else None) or agent.model,
+    )
+
+
+def _announce(
+    events: EventEmitter,
+    agent_name: str,
+    outcome: AgentOutcome,
+    judged: JudgedResult | None,
+    result: AgentResult | None,
+) -> None:
+    accepted = judged.result if judged is not None else result
+    if accepted is not None:
+        for hypothesis in accepted.hypotheses:
+            events.emit(EventKind.HYPOTHESIS_PRODUCED, agent_name=agent_name, hypothesis=hypothesis)
+    kind = {
+        AgentStatus.OK: EventKind.AGENT_COMPLETED,
+        AgentStatus.FAILED: EventKind.AGENT_FAILED,
+        AgentStatus.TIMED_OUT: EventKind.AGENT_TIMED_OUT,
+    }[outcome.status]
+    events.emit(kind, agent_name=agent_name, outcome=outcome, message=outcome.reason)
+
+
+def _describe(exc: BaseException) -> str:
+    text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    if len(text) > _MAX_REASON_CHARS:
+        text = text[: _MAX_REASON_CHARS - 1] + "…"
+    return text
+
+
+def _check_timeout(name: str, value: float) -> None:
+    if not value > 0:  # also refuses NaN
+        raise ValueError(f"{name} must be a positive number of seconds, got {value!r}")

@@ -1,0 +1,389 @@
+"""Block Kit rendering: pure functions from investigation state to Slack messages.
+
+Every message has a text fallback. Every string that came from a payload, an upstream
+service or a model goes through `escape`, so `<!channel>`, `<@U123>` and
+`<https://evil|https://sentry.io>` arrive as inert text. Slack's limits are enforced by
+`enforce_limits` with a visible truncation marker rather than letting Slack refuse the call.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from alpha.schemas import ExecutionResult, RankedHypothesis, Signal, TokenUsage
+from bot.progress import AgentView, RunView
+
+Block = dict[str, Any]
+
+MAX_BLOCKS = 50
+MAX_SECTION_CHARS = 3000
+MAX_HEADER_CHARS = 150
+MAX_CONTEXT_ELEMENTS = 10
+MAX_CONTEXT_CHARS = 2000
+MAX_TEXT_FALLBACK = 3000
+# Slack documents 50 blocks x 3,000 characters, but refuses messages well below that
+# (`msg_blocks_too_long`), so the renderer keeps a message's total under this budget.
+MAX_MESSAGE_CHARS = 11000
+TRUNCATED = "… (truncated)"
+
+RERUN_ACTION = "alpha_rerun"
+FEEDBACK_ACTION_PREFIX = "alpha_feedback_"
+
+_STATE_ICON = {
+    "waiting": ":white_circle: waiting",
+    "running": ":hourglass_flowing_sand: running",
+    "ok": ":white_check_mark: done",
+    "failed": ":x: failed",
+    "timed_out": ":alarm_clock: timed out",
+}
+
+
+@dataclass(frozen=True)
+class Message:
+    """A Slack message: the notification/accessibility text and its blocks."""
+
+    text: str
+    blocks: list[Block]
+
+
+# --------------------------------------------------------------------------- text helpers
+
+
+def escape(text: object) -> str:
+    """Escape the three characters Slack treats as control characters in mrkdwn."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def truncate(text: str, limit: int, marker: str = TRUNCATED) -> str:
+    """Cut `text` to at most `limit` characters, ending with `marker` when cut.
+
+    The cut never splits an HTML entity produced by `escape` (a dangling `&am` would show).
+    """
+    if len(text) <= limit:
+        return text
+    cut = max(0, limit - len(marker))
+    head = text[:cut]
+    amp = head.rfind("&")
+    if amp != -1 and ";" not in head[amp:] and cut - amp <= len("&amp;"):
+        head = head[:amp]
+    return head + marker
+
+
+def code(text: object) -> str:
+    """Inline code for an untrusted value (escaped; backticks removed so it cannot close)."""
+    return "`" + escape(str(text).replace("`", "'")) + "`"
+
+
+def _duration(ms: float | None) -> str:
+    if ms is None:
+        return "-"
+    return f"{ms / 1000:.1f} s"
+
+
+def _section(text: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def _context(*texts: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": t} for t in texts]}
+
+
+def _header(text: str) -> Block:
+    # Plain text is not parsed for mentions, but escaping keeps one rule for all untrusted text.
+    return {"type": "header", "text": {"type": "plain_text", "text": escape(text), "emoji": True}}
+
+
+def _button(text: str, action_id: str, value: str, style: str | None = None) -> Block:
+    button: Block = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": text, "emoji": True},
+        "action_id": action_id,
+        "value": value,
+    }
+    if style:
+        button["style"] = style
+    return button
+
+
+# --------------------------------------------------------------------------- limits
+
+
+def _block_chars(block: Block) -> int:
+    return len(json.dumps(block, ensure_ascii=False))
+
+
+def _limit_block(block: Block) -> Block:
+    kind = block.get("type")
+    if kind == "section" and "text" in block:
+        text = dict(block["text"], text=truncate(block["text"]["text"], MAX_SECTION_CHARS))
+        return dict(block, text=text)
+    if kind == "header":
+        return dict(block, text=dict(block["text"], text=truncate(block["text"]["text"], 150)))
+    if kind == "context":
+        elements = block["elements"][:MAX_CONTEXT_ELEMENTS]
+        limited = [
+            dict(e, text=truncate(e["text"], MAX_CONTEXT_CHARS)) if "text" in e else e
+            for e in elements
+        ]
+        return dict(block, elements=limited)
+    return block
+
+
+def enforce_limits(blocks: Sequence[Block]) -> list[Block]:
+    """Apply Slack's per-block and per-message limits, marking what was cut.
+
+    Blocks past 50, or past the message's character budget, are replaced by one context
+    block saying how many were dropped.
+    """
+    limited = [_limit_block(b) for b in blocks]
+    marker_room = 200
+    kept: list[Block] = []
+    used = 0
+    for index, block in enumerate(limited):
+        size = _block_chars(block)
+        is_last = index == len(limited) - 1
+        room_blocks = MAX_BLOCKS if is_last else MAX_BLOCKS - 1
+        if len(kept) >= room_blocks or used + size > MAX_MESSAGE_CHARS - marker_room:
+            dropped = len(limited) - index
+            kept.append(_context(f":scissors: {dropped} more block(s) truncated {TRUNCATED}"))
+            return kept
+        kept.append(block)
+        used += size
+    return kept
+
+
+def _message(text: str, blocks: list[Block]) -> Message:
+    return Message(text=truncate(text, MAX_TEXT_FALLBACK), blocks=enforce_limits(blocks))
+
+
+# --------------------------------------------------------------------------- progress
+
+
+def _agent_line(view: AgentView) -> str:
+    parts = [f"*{escape(view.name)}*", _STATE_ICON.get(view.state, escape(view.state))]
+    if view.elapsed_ms is not None:
+        parts.append(_duration(view.elapsed_ms))
+    parts.append(f"{len(view.cited_signals)} signal(s) cited")
+    parts.append(f"{view.hypotheses} hypothes{'is' if view.hypotheses == 1 else 'es'}")
+    line = " · ".join(parts)
+    if view.state in ("failed", "timed_out") and view.reason:
+        line += f"\n:warning: {escape(view.reason)}"
+    elif view.last_message and view.state == "running":
+        line += f"\n_{escape(view.last_message)}_"
+    if view.fallback_reason:
+        line += f"\n:information_source: fell back to rules: {escape(view.fallback_reason)}"
+    return line
+
+
+_PHASE_TEXT = {
+    "queued": ":double_vertical_bar: Queued: waiting for a free slot",
+    "gathering": ":mag: Gathering data from Sentry and GitHub",
+    "running": ":gear: Agents running",
+    "done": ":white_check_mark: Done",
+    "error": ":x: Failed",
+}
+
+
+def render_progress(view: RunView) -> Message:
+    """The in-progress message: a header, then one section per agent."""
+    blocks: list[Block] = [_header(f"Alpha: investigating {view.title}")]
+    status = [_PHASE_TEXT[view.phase]]
+    if view.phase in ("running", "done"):
+        status.append(f"{view.signals} signal(s) found")
+        status.append(_duration(view.elapsed_ms))
+    if view.execution_id:
+        status.append(f"execution {code(view.execution_id)}")
+    blocks.append(_context(" · ".join(status)))
+    if view.note:
+        blocks.append(_section(escape(view.note)))
+    if view.phase in ("running", "done"):
+        blocks.extend(_section(_agent_line(agent)) for agent in view.agents.values())
+    text = f"Alpha: investigating {escape(view.title)}: {_PHASE_TEXT[view.phase].split(': ')[-1]}"
+    return _message(text, blocks)
+
+
+# --------------------------------------------------------------------------- final
+
+
+def _evidence(hypothesis: RankedHypothesis, signals: dict[str, Signal]) -> str:
+    words = []
+    for signal_id in hypothesis.supporting_signals:
+        signal = signals.get(signal_id)
+        described = escape(signal.description) if signal else "(unknown signal)"
+        words.append(f"• {code(signal_id)} {described}")
+    return "\n".join(words) if words else "• (no signal cited)"
+
+
+def _hypothesis_section(hypothesis: RankedHypothesis, signals: dict[str, Signal]) -> Block:
+    lines = [
+        f"*{hypothesis.rank}. {escape(hypothesis.label)}*  {code(hypothesis.category)}",
+        f"score *{hypothesis.score:.2f}* · confidence {hypothesis.confidence:.2f} · "
+        f"severity {escape(hypothesis.severity)}",
+    ]
+    if hypothesis.suspects:
+        lines.append("Suspects: " + ", ".join(code(s) for s in hypothesis.suspects))
+    if hypothesis.description:
+        lines.append(escape(hypothesis.description))
+    lines.append("Evidence:\n" + _evidence(hypothesis, signals))
+    if hypothesis.contributing_agents:
+        lines.append("Agents: " + ", ".join(escape(a) for a in hypothesis.contributing_agents))
+    return _section("\n".join(lines))
+
+
+def feedback_value(execution_id: str, hypothesis: RankedHypothesis, verdict: str) -> str:
+    """The button value: which run, which rank, which verdict (no model text in it)."""
+    return json.dumps({"x": execution_id[:64], "r": hypothesis.rank, "v": verdict})
+
+
+def hypothesis_heading(blocks: Sequence[Block], rank: int) -> str | None:
+    """The first line of hypothesis `rank`'s section in a rendered final message."""
+    for index, block in enumerate(blocks):
+        if block.get("block_id") == f"alpha_feedback_{rank}" and index > 0:
+            text = blocks[index - 1].get("text")
+            body = text.get("text") if isinstance(text, dict) else None
+            if isinstance(body, str):
+                return body.split("\n", 1)[0]
+    return None
+
+
+def _feedback_actions(execution_id: str, hypothesis: RankedHypothesis) -> Block:
+    rank = hypothesis.rank
+    return {
+        "type": "actions",
+        "block_id": f"alpha_feedback_{rank}",
+        "elements": [
+            _button(
+                "Correct",
+                f"{FEEDBACK_ACTION_PREFIX}correct_{rank}",
+                feedback_value(execution_id, hypothesis, "correct"),
+                "primary",
+            ),
+            _button(
+                "Wrong",
+                f"{FEEDBACK_ACTION_PREFIX}wrong_{rank}",
+                feedback_value(execution_id, hypothesis, "wrong"),
+            ),
+        ],
+    }
+
+
+def _usage_text(usage: TokenUsage) -> str | None:
+    if usage.calls == 0 and usage.total_tokens == 0:
+        return None
+    text = f"{usage.total_tokens:,} tokens in {usage.calls} LLM call(s)"
+    if usage.cost_usd is not None:
+        text += f" · ${usage.cost_usd:.4f}"
+    return text
+
+
+def degradations(result: ExecutionResult) -> list[str]:
+    """What was degraded: missing sources, failed agents, LLM fallbacks (escaped lines)."""
+    lines = [f"• {escape(gap)}" for gap in result.gaps]
+    for outcome in result.agent_outcomes:
+        if outcome.status.value != "ok":
+            reason = f": {escape(outcome.reason)}" if outcome.reason else ""
+            status = outcome.status.value.replace("_", " ")
+            lines.append(f"• {escape(outcome.agent_name)} {status}{reason}")
+        if outcome.fallback_reason:
+            lines.append(
+                f"• {escape(outcome.agent_name)} used its rules instead of the LLM: "
+                f"{escape(outcome.fallback_reason)}"
+            )
+    return lines
+
+
+def render_final(result: ExecutionResult, *, title: str, rerun_value: str) -> Message:
+    """The final message: ranked hypotheses, summary, next actions, degradations, footer."""
+    signals = {s.id: s for s in result.signals}
+    blocks: list[Block] = [_header(f"Alpha: {title}")]
+    if result.requires_human_review:
+        reasons = "; ".join(escape(r) for r in result.review_reasons) or "evidence is thin"
+        blocks.append(_section(f":rotating_light: *Needs human review*: {reasons}"))
+    if result.summary:
+        blocks.append(_section(f"*Summary*\n{escape(result.summary)}"))
+    if not result.hypotheses:
+        blocks.append(_section("No hypothesis survived validation."))
+    for hypothesis in result.hypotheses:
+        blocks.append(_hypothesis_section(hypothesis, signals))
+        blocks.append(_feedback_actions(result.execution_id, hypothesis))
+    if result.next_actions:
+        actions = "\n".join(f"{i}. {escape(a)}" for i, a in enumerate(result.next_actions, 1))
+        blocks.append(_section(f"*Next actions*\n{actions}"))
+    degraded = degradations(result)
+    if degraded:
+        blocks.append(_section("*Degraded*\n" + "\n".join(degraded)))
+    blocks.append(
+        {
+            "type": "actions",
+            "block_id": "alpha_run_actions",
+            "elements": [_button("Rerun", RERUN_ACTION, rerun_value)],
+        }
+    )
+    footer = [f"execution {code(result.execution_id)}", _duration(result.elapsed_ms)]
+    usage = _usage_text(result.usage)
+    if usage:
+        footer.append(usage)
+    footer.append(f"{len(result.signals)} signal(s), full list in the thread")
+    blocks.append(_context(" · ".join(footer)))
+    return _message(_final_text(result, title), blocks)
+
+
+def _final_text(result: ExecutionResult, title: str) -> str:
+    if not result.hypotheses:
+        return f"Alpha: {escape(title)}: no hypothesis survived validation"
+    top = result.hypotheses[0]
+    review = " (needs human review)" if result.requires_human_review else ""
+    return (
+        f"Alpha: {escape(title)}: most likely {escape(top.label)} [{escape(top.category)}]{review}"
+    )
+
+
+def render_error(title: str, error: str, gaps: Sequence[str] = ()) -> Message:
+    """A run that could not start (unknown deployment, nothing assembled)."""
+    blocks = [_header(f"Alpha: {title}"), _section(f":x: {escape(error)}")]
+    if gaps:
+        blocks.append(_section("*Sources*\n" + "\n".join(f"• {escape(g)}" for g in gaps)))
+    return _message(f"Alpha: {escape(title)}: {escape(error)}", blocks)
+
+
+def render_signals(signals: Sequence[Signal], *, per_message: int = 40) -> list[Message]:
+    """The full signal list for the thread, split into messages of `per_message` lines."""
+    if not signals:
+        return [_message("No signals were extracted.", [_section("No signals were extracted.")])]
+    messages = []
+    for start in range(0, len(signals), per_message):
+        chunk = signals[start : start + per_message]
+        lines = [
+            f"{code(s.id)} [{escape(s.severity)}] {escape(s.source)}/{escape(s.type)}: "
+            f"{escape(s.description)}"
+            for s in chunk
+        ]
+        blocks = [
+            _section(truncate("\n".join(lines[i : i + 10]), MAX_SECTION_CHARS))
+            for i in range(0, len(lines), 10)
+        ]
+        end = start + len(chunk)
+        text = f"Signals {start + 1}-{end} of {len(signals)}"
+        messages.append(_message(text, [_context(text), *blocks]))
+    return messages
+
+
+def acknowledge_feedback(
+    blocks: Sequence[Block], rank: int, verdict: str, user_id: str
+) -> list[Block]:
+    """Replace hypothesis `rank`'s buttons by a note of who judged it and how."""
+    icon = ":white_check_mark:" if verdict == "correct" else ":no_entry_sign:"
+    note = _context(f"{icon} marked *{escape(verdict)}* by <@{escape(user_id)}>")
+    note["block_id"] = f"alpha_feedback_{rank}"
+    return [note if b.get("block_id") == f"alpha_feedback_{rank}" else b for b in blocks]
+
+
+USAGE = (
+    "*Usage*\n"
+    "• `/alpha investigate <deployment_id>`: investigate a deployment; I post the results "
+    "in this channel and update them as the agents work.\n"
+    "• `/alpha help`: this message."
+)

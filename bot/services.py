@@ -1,0 +1,52 @@
+"""Production wiring: the real assembler (Sentry + GitHub) and the SRE engine.
+
+Imported lazily so that the bot's own modules (and its tests) do not depend on the SRE
+vertical being importable at that moment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, cast
+
+from alpha.schemas import ExecutionResult, IncidentInput
+from bot.runner import AssemblyLike, EventSubscriber, Services
+from bot.settings import BotSettings
+
+
+def default_services(settings: BotSettings, integration_settings: Any) -> Services:
+    """Services backed by `sre.integrations.assembler` and `sre.engine.build_runtime`.
+
+    Args:
+        settings: the bot's settings (agent timeout, update interval).
+        integration_settings: an `sre.integrations.settings.IntegrationSettings`, read once
+            at the entry point.
+    """
+    from sre.engine import AGENT_NAMES, build_runtime
+    from sre.integrations.assembler import assemble, assemble_from_sentry_issue
+
+    runtime = build_runtime(agent_timeout=settings.agent_timeout_s)
+
+    async def assemble_deployment(deployment_id: str) -> AssemblyLike:
+        return cast(AssemblyLike, await assemble(deployment_id, integration_settings))
+
+    async def assemble_issue(issue_id: str) -> AssemblyLike:
+        return cast(AssemblyLike, await assemble_from_sentry_issue(issue_id, integration_settings))
+
+    async def engine(
+        incident: IncidentInput,
+        *,
+        subscribers: Sequence[EventSubscriber],
+        gaps: Sequence[str],
+    ) -> ExecutionResult:
+        return cast(
+            ExecutionResult, await runtime.execute(incident, subscribers=subscribers, gaps=gaps)
+        )
+
+    return Services(
+        assemble_deployment=assemble_deployment,
+        assemble_sentry_issue=assemble_issue,
+        engine=engine,
+        agent_names=list(AGENT_NAMES),
+        update_interval=settings.update_interval_s,
+    )

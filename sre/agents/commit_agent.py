@@ -1,0 +1,247 @@
+"""CommitAgent: which recent commit, if any, shipped the fault.
+
+A commit is blamed only on specific evidence linking it to the failure: stack frames in
+files it changed, its modules named by the new errors, data-access code changed while the
+database load rose, a migration while locks pile up, a bumped library that appears in the
+frames, or being the only code change when new program errors appear. Docs-only commits,
+dependency bumps the failing code does not use, and changes with no overlap with the
+symptoms are never blamed, however recent.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from alpha.schemas import Hypothesis, IncidentInput, Signal
+from sre.agents.base import (
+    MEDIUM,
+    STRONG,
+    WEAK,
+    Evidence,
+    SpecialistAgent,
+    as_list,
+    commit_kind_files,
+    exception_types,
+    hypothesis,
+    is_dependency_only,
+    is_docs_only,
+    merge_candidates,
+    path_tokens,
+    short_sha,
+    signal_text,
+)
+from sre.agents.patterns import DATA_ACCESS_WORDS, metric_families, tokens
+from sre.agents.relations import config_label, key_support, ratio_weight, shifted_after_deploy
+
+_DB_SYMPTOMS = ("slow_query", "lock", "conn_pool", "too_many_connections")
+_BUMP = re.compile(
+    r"\b(?:bump|bumps|upgrade|upgrades|update|updates)\s+(?:dependency\s+)?"
+    r"([@\w.\-/]+?)\s+(?:from|to|\d)",
+    re.I,
+)
+
+
+class CommitAgent(SpecialistAgent):
+    """Blames recent commits on specific, cross-referenced evidence only."""
+
+    name = "CommitAgent"
+    model = "anthropic/claude-sonnet-4-6"
+
+    def candidates(self, signals: Sequence[Signal], incident: IncidentInput) -> list[Hypothesis]:
+        """Code-regression and config-change hypotheses naming the commits behind them."""
+        evidence = Evidence.build(signals, incident)
+        code_commits = [
+            c
+            for c in evidence.commits()
+            if not is_docs_only(c) and commit_kind_files(c, "code", "migration")
+        ]
+        found: list[Hypothesis] = []
+        for commit in evidence.commits():
+            if is_docs_only(commit):
+                continue
+            found.extend(_config_blame(commit, evidence))
+            blame = _code_blame(commit, evidence, sole=len(code_commits) == 1)
+            if blame is not None:
+                found.append(blame)
+        return merge_candidates(found)
+
+
+def _config_blame(commit: Signal, evidence: Evidence) -> list[Hypothesis]:
+    """config_change hypotheses for the changed keys this commit touched and that matter."""
+    sha = str(commit.value.get("sha"))
+    keys = [str(k) for k in as_list(commit.value.get("config_keys"))]
+    for diff in evidence.config_changes():
+        if any(
+            str(s).lower().startswith(sha.lower()[:7])
+            for s in as_list(diff.value.get("commit_shas"))
+        ):
+            keys.append(str(diff.value.get("key")))
+    found = []
+    for key in dict.fromkeys(keys):
+        change = evidence.config_change_for(key)
+        if change is None:
+            continue
+        support = key_support(key, evidence)
+        if not support:
+            continue
+        found.append(
+            hypothesis(
+                label=config_label(change),
+                description=(
+                    f"Commit {short_sha(sha)} changed {key}; " + "; ".join(support.reasons) + "."
+                ),
+                category="config_change",
+                suspects=[key, *evidence.shas_for_key(key), sha],
+                weights=[WEAK, *support.weights, ratio_weight(change)],
+                signals=[change.id, commit.id, *(s.id for s in support.signals)],
+            )
+        )
+    return found
+
+
+def _code_blame(commit: Signal, evidence: Evidence, *, sole: bool) -> Hypothesis | None:
+    """A code_regression hypothesis when specific evidence links this commit to the errors."""
+    if is_dependency_only(commit):
+        return _dependency_blame(commit, evidence)
+    code = commit_kind_files(commit, "code", "migration")
+    if not code:
+        return None
+    weights: list[float] = []
+    cited: list[Signal] = [commit]
+    reasons: list[str] = []
+    focus = ""
+
+    frame_hits = evidence.frame_hits(commit)
+    if frame_hits:
+        hit_signals = evidence.signals_with_frames(frame_hits)
+        weights.append(STRONG)
+        cited.extend(hit_signals[:4])
+        reasons.append(f"stack frames in files it changed ({', '.join(frame_hits[:3])})")
+        focus = frame_hits[0]
+        error_ids = {s.id for s in evidence.code_errors()}
+        if any(s.id in error_ids for s in hit_signals):
+            weights.append(MEDIUM)
+
+    named = _module_overlap(code, evidence)
+    if named:
+        weights.append(MEDIUM if not frame_hits else WEAK)
+        cited.extend(s for s in named[:3] if s not in cited)
+        reasons.append("the new errors name modules it changed")
+
+    data = _data_access_load(code, evidence)
+    if data:
+        weights.append(MEDIUM)
+        cited.extend(s for s in data[:3] if s not in cited)
+        reasons.append("it changed data-access code and the database load rose after the deploy")
+
+    if commit_kind_files(commit, "migration") and evidence.symptom_signals("lock"):
+        locks = evidence.symptom_signals("lock")
+        weights.append(MEDIUM)
+        cited.extend(s for s in locks[:3] if s not in cited)
+        reasons.append("it ships a migration while lock waits appeared")
+
+    errors = evidence.code_errors()
+    if sole and errors:
+        weights.append(MEDIUM if weights else MEDIUM + WEAK)
+        cited.extend(s for s in errors[:3] if s not in cited)
+        reasons.append("it is the only code change and new program errors appeared after it")
+
+    if not weights:
+        return None
+    risky = as_list(commit.value.get("risky_changes"))
+    if risky:
+        weights.append(WEAK * min(2, len(risky)))
+        reasons.append(f"{len(risky)} risky change(s) in its diff")
+    sha = str(commit.value.get("sha"))
+    return hypothesis(
+        label=_code_label(sha, focus, cited, evidence),
+        description=f"Commit {short_sha(sha)} ({_subject(commit)}): " + "; ".join(reasons) + ".",
+        category="code_regression",
+        suspects=[sha],
+        weights=weights,
+        signals=[s.id for s in cited],
+    )
+
+
+def _module_overlap(code: list[str], evidence: Evidence) -> list[Signal]:
+    """Troubling log signals whose text or frames name a module the commit changed."""
+    changed: set[str] = set()
+    for name in code:
+        changed |= path_tokens(name)
+    found = []
+    for signal in evidence.trouble():
+        words = tokens(signal_text(signal).replace(".", "_").replace("/", "_"))
+        for name in evidence.frame_files([signal]):
+            words |= path_tokens(name)
+        if changed & words:
+            found.append(signal)
+    return found
+
+
+def _data_access_load(code: list[str], evidence: Evidence) -> list[Signal]:
+    """Database-load evidence, when the commit changed data-access code."""
+    if not any(path_tokens(name) & DATA_ACCESS_WORDS for name in code):
+        return []
+    load = [
+        s
+        for s in evidence.of("metric_anomaly", "metric_saturation")
+        if "db" in metric_families(str(s.value.get("metric", "")))
+        and s.value.get("direction", "up") == "up"
+        and shifted_after_deploy(s, evidence)
+    ]
+    for symptom in _DB_SYMPTOMS:
+        load.extend(s for s in evidence.symptom_signals(symptom) if s not in load)
+    return load
+
+
+def _dependency_blame(commit: Signal, evidence: Evidence) -> Hypothesis | None:
+    """Blame a dependency bump only when the bumped package shows up in the failing frames."""
+    packages = {
+        m.group(1).lower().strip("./") for m in _BUMP.finditer(str(commit.value.get("message", "")))
+    }
+    wanted = (
+        set().union(
+            *(tokens(p.replace("-", "_").replace("/", "_").replace("@", "")) for p in packages)
+        )
+        if packages
+        else set()
+    )
+    if not wanted:
+        return None
+    hits = []
+    for signal in evidence.trouble():
+        words = tokens(signal_text(signal).replace(".", "_").replace("-", "_"))
+        for name in evidence.frame_files([signal]):
+            words |= path_tokens(name.replace("-", "_"))
+        if wanted & words:
+            hits.append(signal)
+    if not hits:
+        return None
+    sha = str(commit.value.get("sha"))
+    package = sorted(packages)[0]
+    error_ids = {s.id for s in evidence.code_errors()}
+    return hypothesis(
+        label=f"Dependency bump {short_sha(sha)} ({package}) broke the failing path",
+        description=(f"Commit {short_sha(sha)} bumped {package}, which appears in the new errors."),
+        category="code_regression",
+        suspects=[sha],
+        weights=[STRONG, MEDIUM if {s.id for s in hits} & error_ids else WEAK],
+        signals=[commit.id, *(s.id for s in hits[:4])],
+    )
+
+
+def _subject(commit: Signal) -> str:
+    line = str(commit.value.get("message", "")).strip().splitlines()
+    subject = line[0] if line else ""
+    return subject if len(subject) <= 60 else subject[:57] + "..."
+
+
+def _code_label(sha: str, focus: str, cited: list[Signal], evidence: Evidence) -> str:
+    """`Commit 9f3c2ab introduced a KeyError in checkout/cart.py` when the evidence allows."""
+    error_ids = {s.id for s in evidence.code_errors()}
+    errors = [t for s in cited if s.id in error_ids for t in exception_types(s)]
+    where = f" in {focus}" if focus else ""
+    if errors:
+        return f"Commit {short_sha(sha)} introduced {errors[0]}{where}"
+    return f"Commit {short_sha(sha)} regressed{where or ' the failing path'}"

@@ -1,0 +1,107 @@
+"""ConfigAgent: which configuration change, if any, explains the symptoms.
+
+Every changed key is weighed against the symptoms it can cause (a pool size against
+connection waits and timeouts, a timeout against timeouts, a rate limit against 429s, a
+feature flag against new errors on a new code path, permissions against 403s) and against
+errors that name what it configures. A change that explains nothing is not blamed; a risky
+value (a tiny pool, a tiny timeout, a flag newly on) and a drastic ratio add weight.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from alpha.schemas import Hypothesis, IncidentInput, Signal
+from sre.agents.base import (
+    MEDIUM,
+    WEAK,
+    Evidence,
+    SpecialistAgent,
+    fmt_value,
+    hypothesis,
+    merge_candidates,
+)
+from sre.agents.relations import config_label, key_support, ratio_weight, risks_for
+
+
+class ConfigAgent(SpecialistAgent):
+    """Rules over the config diff and risky config values."""
+
+    name = "ConfigAgent"
+    model = "google/gemini-2.0-flash"
+
+    def candidates(self, signals: Sequence[Signal], incident: IncidentInput) -> list[Hypothesis]:
+        """config_change hypotheses naming the key and the commit that changed it."""
+        evidence = Evidence.build(signals, incident)
+        found = [h for c in evidence.config_changes() if (h := _weigh_change(c, evidence))]
+        found += _unchanged_risks(evidence)
+        return merge_candidates(found)
+
+
+def _weigh_change(change: Signal, evidence: Evidence) -> Hypothesis | None:
+    key = str(change.value.get("key"))
+    support = key_support(key, evidence)
+    if not support:
+        return None
+    risks = risks_for(key, evidence)
+    shas = evidence.shas_for_key(key)
+    weights = [WEAK, *support.weights, ratio_weight(change)]
+    if risks:
+        weights.append(MEDIUM)
+    reasons = list(support.reasons)
+    if risks:
+        reasons.append(str(risks[0].value.get("reason") or "risky value"))
+    commits = [evidence.commit_for_sha(sha) for sha in shas]
+    return hypothesis(
+        label=config_label(change),
+        description=(
+            f"{config_label(change)}"
+            + (f" in commit {shas[0][:7]}" if shas else "")
+            + ": "
+            + "; ".join(reasons)
+            + "."
+        ),
+        category="config_change",
+        suspects=[key, *shas],
+        weights=weights,
+        signals=[
+            change.id,
+            *(s.id for s in risks),
+            *(c.id for c in commits if c is not None),
+            *(s.id for s in support.signals),
+        ],
+    )
+
+
+def _unchanged_risks(evidence: Evidence) -> list[Hypothesis]:
+    """Risky values when no previous snapshot exists to diff against.
+
+    Without the previous config, a risky value that governs the symptoms is the only config
+    evidence there is; it stays a weak hypothesis, since it may have been there for years.
+    """
+    if evidence.incident.previous_config_snapshot is not None:
+        return []
+    found = []
+    for risk in evidence.of("config_risk"):
+        key = str(risk.value.get("key"))
+        if evidence.config_change_for(key) is not None:
+            continue
+        support = key_support(key, evidence)
+        if not support:
+            continue
+        found.append(
+            hypothesis(
+                label=f"{key} = {fmt_value(risk.value.get('value'))} is risky",
+                description=(
+                    f"{key} is {fmt_value(risk.value.get('value'))} "
+                    f"({risk.value.get('reason') or 'risky value'}); "
+                    + "; ".join(support.reasons)
+                    + "."
+                ),
+                category="config_change",
+                suspects=[key, *evidence.shas_for_key(key)],
+                weights=[*support.weights[:1]],
+                signals=[risk.id, *(s.id for s in support.signals)],
+            )
+        )
+    return found

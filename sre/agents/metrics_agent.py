@@ -1,0 +1,288 @@
+"""MetricsAgent: what the metric shifts say about the cause.
+
+Metrics rarely name a culprit on their own; they say which resource moved and when. The
+rules tie that to the other sources: a metric pinned at a config limit that just changed,
+a metric family a changed key governs moving after the deploy, database load rising with
+request rate flat right after data-access code changed; and, with nothing changed, a
+request surge followed by saturation, memory or disk running out, or the database
+degrading on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from alpha.schemas import Hypothesis, IncidentInput, Signal
+from sre.agents.base import (
+    MEDIUM,
+    STRONG,
+    WEAK,
+    Evidence,
+    SpecialistAgent,
+    commit_kind_files,
+    fmt_value,
+    hypothesis,
+    is_docs_only,
+    merge_candidates,
+    path_tokens,
+    short_sha,
+)
+from sre.agents.patterns import DATA_ACCESS_WORDS, KEY_EXPLAINS, key_families, metric_families
+from sre.agents.relations import config_label, key_support, shifted_after_deploy
+
+# A request rate at least this many times its baseline is a surge; twice that is a big one.
+SURGE_RATIO = 2.0
+# Families whose rise after a surge shows the service saturating under the load.
+_SATURATION = frozenset({"cpu", "latency", "connections", "queue", "errors", "threads", "memory"})
+_RESOURCE = {
+    "memory": "Memory",
+    "disk": "Disk",
+    "fd": "File descriptors",
+    "threads": "Threads",
+}
+_DB_STRONG_WORDS = ("lag", "replication", "lock", "deadlock", "slow")
+_FULL = 0.9
+
+
+class MetricsAgent(SpecialistAgent):
+    """Rules over metric anomalies, saturation, growth and notable values."""
+
+    name = "MetricsAgent"
+    model = "google/gemini-2.0-flash"
+
+    def candidates(self, signals: Sequence[Signal], incident: IncidentInput) -> list[Hypothesis]:
+        """Hypotheses from the metric evidence, cross-referenced with config and commits."""
+        evidence = Evidence.build(signals, incident)
+        surge = _traffic_surge(evidence)
+        found: list[Hypothesis] = []
+        found += _config_links(evidence)
+        found += surge
+        found += _resources(evidence)
+        if not surge:
+            found += _query_amplification(evidence)
+            found += _database(evidence)
+        return merge_candidates(found)
+
+
+def _metric(signal: Signal) -> str:
+    return str(signal.value.get("metric", ""))
+
+
+def _ratio(signal: Signal) -> float:
+    ratio = signal.value.get("ratio")
+    return float(ratio) if isinstance(ratio, int | float) else 0.0
+
+
+def _rising(evidence: Evidence, families: frozenset[str]) -> list[Signal]:
+    """Anomalies that rose after the deploy in any of the given metric families."""
+    return [
+        s
+        for s in evidence.of("metric_anomaly", "metric_saturation", "metric_growth")
+        if metric_families(_metric(s)) & families
+        and s.value.get("direction", "up") == "up"
+        and shifted_after_deploy(s, evidence)
+    ]
+
+
+def _config_links(evidence: Evidence) -> list[Hypothesis]:
+    """Changed keys that the metrics implicate (pinned at the limit, or moved after it)."""
+    found = []
+    for change in evidence.config_changes():
+        key = str(change.value.get("key"))
+        support = key_support(key, evidence, logs=False)
+        if not support:
+            continue
+        found.append(
+            hypothesis(
+                label=config_label(change),
+                description=f"{config_label(change)}; " + "; ".join(support.reasons) + ".",
+                category="config_change",
+                suspects=[key, *evidence.shas_for_key(key)],
+                weights=[WEAK, *support.weights],
+                signals=[change.id, *(s.id for s in support.signals)],
+            )
+        )
+    return found
+
+
+def _changed_key_explains(evidence: Evidence, metric_family: str) -> bool:
+    for change in evidence.config_changes():
+        for family in key_families(str(change.value.get("key", ""))):
+            if metric_family in KEY_EXPLAINS.get(family, ((), ()))[1]:
+                return True
+    return False
+
+
+def _traffic_surge(evidence: Evidence) -> list[Hypothesis]:
+    surges = [
+        s
+        for s in evidence.of("metric_anomaly")
+        if "traffic" in metric_families(_metric(s))
+        and s.value.get("direction") == "up"
+        and _ratio(s) >= SURGE_RATIO
+    ]
+    if not surges:
+        return []
+    top = max(surges, key=_ratio)
+    saturated = [s for s in _rising(evidence, _SATURATION) if s.id != top.id]
+    weights = [STRONG if _ratio(top) >= 2 * SURGE_RATIO else MEDIUM]
+    if saturated:
+        weights.append(MEDIUM)
+    shed = evidence.symptom_signals("load_shed") + evidence.symptom_signals("rate_limited")
+    if shed:
+        weights.append(WEAK)
+    if _changed_key_explains(evidence, "traffic"):
+        weights = [WEAK]
+    return [
+        hypothesis(
+            label=f"Request surge: {_metric(top)} {_ratio(top):.1f}x baseline",
+            description=(
+                f"{_metric(top)} rose from {fmt_value(top.value.get('baseline'))} to "
+                f"{fmt_value(top.value.get('current'))}"
+                + (
+                    f"; {', '.join(_metric(s) for s in saturated[:3])} followed"
+                    if saturated
+                    else ""
+                )
+                + "."
+            ),
+            category="traffic_surge",
+            suspects=[_metric(top)],
+            weights=weights,
+            signals=[top.id, *(s.id for s in saturated[:3]), *(s.id for s in shed[:2])],
+        )
+    ]
+
+
+def _resources(evidence: Evidence) -> list[Hypothesis]:
+    found = []
+    for family, title in _RESOURCE.items():
+        growth = [
+            s
+            for s in evidence.of("metric_growth")
+            if family in metric_families(_metric(s))
+            and float(s.value.get("monotonic_share") or 0) >= 0.7
+        ]
+        full = [
+            s
+            for s in evidence.of("metric_saturation", "metric_value")
+            if family in metric_families(_metric(s)) and _utilization(s) >= _FULL
+        ]
+        if not growth and not full:
+            continue
+        weights = []
+        if growth:
+            weights.append(MEDIUM)
+        if full:
+            weights.append(STRONG if not growth else MEDIUM)
+        symptom = {"memory": "oom", "disk": "disk", "fd": "fd", "threads": "thread_pool"}[family]
+        logs = evidence.symptom_signals(symptom)
+        if logs:
+            weights.append(WEAK)
+        if _changed_key_explains(evidence, family):
+            weights = [WEAK]
+        signals = growth + full
+        found.append(
+            hypothesis(
+                label=f"{title} running out ({_metric(signals[0])})",
+                description=(
+                    f"{_metric(signals[0])} "
+                    + ("grows steadily" if growth else "is at its limit")
+                    + (" and the logs confirm it" if logs else "")
+                    + "."
+                ),
+                category="resource_exhaustion",
+                suspects=list(dict.fromkeys(_metric(s) for s in signals))[:3],
+                weights=weights,
+                signals=[s.id for s in signals[:4]] + [s.id for s in logs[:2]],
+            )
+        )
+    return found
+
+
+def _utilization(signal: Signal) -> float:
+    if signal.type == "metric_saturation":
+        value = signal.value.get("utilization")
+        return float(value) if isinstance(value, int | float) else 0.0
+    current = signal.value.get("current")
+    unit = str(signal.value.get("unit") or "")
+    name = _metric(signal).lower()
+    # A bare value counts as "full" only when it is a percentage.
+    if isinstance(current, int | float) and ("%" in unit or "percent" in name or "pct" in name):
+        return float(current) / 100.0
+    if isinstance(current, int | float) and ("ratio" in name or "utilization" in name):
+        return float(current) if current <= 1.5 else float(current) / 100.0
+    return 0.0
+
+
+def _db_load(evidence: Evidence) -> list[Signal]:
+    return _rising(evidence, frozenset({"db"}))
+
+
+def _query_amplification(evidence: Evidence) -> list[Hypothesis]:
+    """Database load up after data-access code changed, with request rate flat: a query
+    regression (N+1, missing index, longer transactions) shipped in that commit."""
+    load = _db_load(evidence)
+    if not load:
+        return []
+    found = []
+    for commit in evidence.commits():
+        if is_docs_only(commit):
+            continue
+        code = commit_kind_files(commit, "code", "migration")
+        if not any(path_tokens(f) & DATA_ACCESS_WORDS for f in code):
+            continue
+        sha = str(commit.value.get("sha"))
+        weights = [MEDIUM, WEAK] if max(_ratio(s) for s in load) >= 3 else [MEDIUM]
+        found.append(
+            hypothesis(
+                label=f"Commit {short_sha(sha)} raised database load",
+                description=(
+                    f"{', '.join(_metric(s) for s in load[:3])} rose after the deploy while "
+                    f"request rate stayed flat; commit {short_sha(sha)} changed data-access code."
+                ),
+                category="code_regression",
+                suspects=[sha],
+                weights=weights,
+                signals=[commit.id, *(s.id for s in load[:3])],
+            )
+        )
+    return found
+
+
+def _database(evidence: Evidence) -> list[Hypothesis]:
+    load = _db_load(evidence)
+    if not load:
+        return []
+    strong = [s for s in load if any(w in _metric(s).lower() for w in _DB_STRONG_WORDS)]
+    weights = [STRONG if strong else MEDIUM]
+    if len(load) >= 2:
+        weights.append(WEAK)
+    changed = _changed_key_explains(evidence, "db") or _changed_key_explains(
+        evidence, "connections"
+    )
+    data_code = any(
+        path_tokens(f) & DATA_ACCESS_WORDS
+        for c in evidence.commits()
+        for f in commit_kind_files(c, "code", "migration")
+    )
+    if changed or data_code:
+        weights = [WEAK]
+    return [
+        hypothesis(
+            label=f"Database degraded ({', '.join(_metric(s) for s in load[:2])} up)",
+            description=(
+                "Database metrics rose with request rate flat: "
+                + ", ".join(
+                    f"{_metric(s)} {fmt_value(s.value.get('baseline'))} -> "
+                    f"{fmt_value(s.value.get('current'))}"
+                    for s in load[:3]
+                )
+                + "."
+            ),
+            category="database",
+            suspects=[_metric(s) for s in load[:3]],
+            weights=weights,
+            signals=[s.id for s in load[:4]],
+        )
+    ]

@@ -1,0 +1,378 @@
+"""Generic expert vocabulary: what log text, metric names and config keys are about.
+
+Every pattern here describes a family of failures as operators name them across stacks
+(Python, JVM, Go, Node, databases, Kubernetes); none names one incident's wording. The
+agents combine these families with the signal values to decide what the evidence points at.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+# --------------------------------------------------------------------------- log symptoms
+
+# Ordered so that the most specific family is listed first; a text may belong to several.
+SYMPTOM_PATTERNS: dict[str, re.Pattern[str]] = {
+    "oom": re.compile(
+        r"out ?of ?memory|outofmemory|oom[-_ ]?kill|oomkilled|cannot allocate memory|"
+        r"memoryerror|heap space|heap out of memory|exit code 137|memory limit exceeded",
+        re.I,
+    ),
+    "fd": re.compile(r"too many open files|\bemfile\b|file descriptors? (?:limit|exhausted)", re.I),
+    "disk": re.compile(
+        r"no space left|disk (?:is )?full|\benospc\b|disk quota|filesystem (?:is )?full|"
+        r"out of disk|disk pressure",
+        re.I,
+    ),
+    "thread_pool": re.compile(
+        r"rejectedexecution|thread ?pool (?:is )?(?:exhausted|full|saturated)|"
+        r"no (?:available|idle|free) (?:worker|thread)s?|worker pool (?:exhausted|full)|"
+        r"executor (?:queue )?(?:is )?full|all workers busy|max(?:imum)? threads",
+        re.I,
+    ),
+    "conn_pool": re.compile(
+        r"(?:connection|conn|db|database|hikari|sqlalchemy|queue) ?pool[^\n]{0,40}"
+        r"(?:exhaust|timeout|timed out|limit|overflow|unavailable|full|wait)|"
+        r"queuepool limit|connection is not available|could not (?:obtain|acquire|get) "
+        r"(?:a )?(?:database |db |jdbc )?connection|pool exhausted|no connections? available|"
+        r"timed out (?:waiting|acquiring) (?:for )?(?:a )?connection",
+        re.I,
+    ),
+    "too_many_connections": re.compile(
+        r"too many (?:connections|clients)|remaining connection slots|max_connections|"
+        r"connection limit exceeded",
+        re.I,
+    ),
+    "lock": re.compile(
+        r"deadlock|lock wait|lock timeout|could not obtain lock|lock_timeout|"
+        r"waiting for (?:a )?(?:row |table )?lock|lock not available",
+        re.I,
+    ),
+    "slow_query": re.compile(
+        r"slow query|statement timeout|canceling statement|query (?:timeout|timed out)|"
+        r"querytimeout|long[- ]running (?:query|transaction)|query took",
+        re.I,
+    ),
+    "replication": re.compile(
+        r"replication lag|replica(?:tion)? (?:is )?(?:lagging|behind|delay)|seconds behind "
+        r"master|read[- ]only (?:transaction|mode)|failover|primary (?:changed|unavailable)",
+        re.I,
+    ),
+    "tls": re.compile(
+        r"x509|certificate (?:has )?(?:expired|verify|invalid|not yet valid|unknown)|"
+        r"certificate_verify_failed|ssl ?(?:handshake|error)|tls handshake|handshake fail|"
+        r"pkix|cert(?:ificate)? expired|unknown (?:ca|authority)|self[- ]signed",
+        re.I,
+    ),
+    "auth": re.compile(
+        r"\b401\b|\b403\b|unauthori[sz]ed|forbidden|invalid (?:api[ _]?)?(?:token|key|"
+        r"credentials|signature)|token (?:has )?expired|authentication (?:failed|error)|"
+        r"access denied|expired (?:token|credentials|key|secret)|invalid_grant|"
+        r"insufficient[_ ]scope|missing scope|not authori[sz]ed|permission denied",
+        re.I,
+    ),
+    "dns": re.compile(
+        r"nxdomain|no such host|name or service not known|could not resolve|"
+        r"temporary failure in name resolution|getaddrinfo|unknownhostexception|"
+        r"name resolution|dns (?:lookup|resolution|error|timeout)|servfail|eai_again",
+        re.I,
+    ),
+    "node": re.compile(
+        r"notready|node [^\s]+ (?:is )?not ready|node (?:lost|unreachable|down)|kubelet|"
+        r"node (?:condition|pressure)|instance (?:terminated|unhealthy)|zone (?:outage|down)",
+        re.I,
+    ),
+    "network": re.compile(
+        r"packet loss|network (?:is )?unreachable|no route to host|host unreachable|"
+        r"ehostunreach|enetunreach|connection reset by peer|broken pipe|"
+        r"load balancer|upstream connect error",
+        re.I,
+    ),
+    "rate_limited": re.compile(
+        r"\b429\b|rate[- ]?limit|too many requests|throttl|quota exceeded", re.I
+    ),
+    "load_shed": re.compile(
+        r"load ?shed|shedding|overloaded|server (?:is )?busy|queue (?:is )?full|"
+        r"backpressure|max(?:imum)? concurrent|capacity exceeded",
+        re.I,
+    ),
+    "timeout": re.compile(
+        r"timed? ?out|timeout|deadline exceeded|read timeout|context deadline", re.I
+    ),
+    "refused": re.compile(r"connection refused|econnrefused|connect(?:ion)? failed", re.I),
+    "http_5xx": re.compile(
+        r"\b5\d\d\b (?:from|error)|bad gateway|service unavailable|gateway timeout|"
+        r"internal server error|upstream (?:error|failure)",
+        re.I,
+    ),
+}
+
+# Symptoms that say "something outside the code is unwell" rather than "the code is wrong".
+INFRA_SYMPTOMS = frozenset(SYMPTOM_PATTERNS)
+
+# Exception type names that are transport or resource failures, not program defects.
+_INFRA_EXCEPTION = re.compile(
+    r"timeout|timedout|connection|connect|socket|ssl|tls|certificate|x509|dns|unknownhost|"
+    r"resolve|outofmemory|memoryerror|oom|rejectedexecution|deadlock|lock|operationalerror|"
+    r"pool|unavailable|refused|reset|brokenpipe|ioerror|oserror|ratelimit|throttl|"
+    r"unauthori[sz]ed|forbidden|permission|auth|httperror|http5|clienterror|servererror|"
+    r"cancel",
+    re.I,
+)
+
+# Error kinds the log extractor reports on `dependency_errors`, mapped to symptom families.
+ERROR_KIND_SYMPTOMS: dict[str, str] = {
+    "timeout": "timeout",
+    "connection_refused": "refused",
+    "http_5xx": "http_5xx",
+    "tls": "tls",
+    "dns": "dns",
+    "auth": "auth",
+    "reset": "network",
+}
+
+
+def symptoms_in(text: str) -> set[str]:
+    """The symptom families a piece of log text belongs to."""
+    return {name for name, pattern in SYMPTOM_PATTERNS.items() if pattern.search(text)}
+
+
+def symptoms_of_status(codes: Iterable[int]) -> set[str]:
+    """Symptom families implied by HTTP status codes."""
+    found: set[str] = set()
+    for code in codes:
+        if code in (401, 403):
+            found.add("auth")
+        elif code == 429:
+            found.add("rate_limited")
+        elif code in (502, 503, 504):
+            found.add("http_5xx")
+    return found
+
+
+def is_program_error(exception_type: str) -> bool:
+    """Whether an exception type names a program defect (KeyError, NPE, TypeError, ...)."""
+    return bool(exception_type) and not _INFRA_EXCEPTION.search(exception_type)
+
+
+# --------------------------------------------------------------------------- metric names
+
+_METRIC_FAMILIES: dict[str, re.Pattern[str]] = {
+    "db": re.compile(
+        r"(?:^|_)(?:db|database|sql|pg|postgres|mysql|mongo|redis|replica|replication|"
+        r"queries|query|deadlocks?|locks?)(?:_|$)|hikari",
+        re.I,
+    ),
+    "connections": re.compile(r"conn|pool|hikari|sockets?(?:_|$)", re.I),
+    "latency": re.compile(
+        r"latency|duration|response_time|(?:^|_)p\d{2,3}(?:_|$)|_ms$|lag_ms", re.I
+    ),
+    "errors": re.compile(r"error|5xx|fail|exception|(?:^|_)5\d\d(?:_|$)", re.I),
+    "memory": re.compile(r"mem|rss|heap|(?:^|_)gc(?:_|$)", re.I),
+    "cpu": re.compile(r"cpu|load_avg|loadavg", re.I),
+    "disk": re.compile(r"disk|filesystem|(?:^|_)fs_|volume|inode", re.I),
+    "fd": re.compile(r"(?:^|_)fds?(?:_|$)|file_descriptors|open_files", re.I),
+    "threads": re.compile(r"thread|worker|goroutine|executor", re.I),
+    "traffic": re.compile(
+        r"requests?_(?:per|rate|total|count)|(?:^|_)(?:rps|qps|tps)(?:_|$)|request_rate|"
+        r"throughput|invocations|(?:^|_)traffic|ingress|incoming|(?:^|_)http_requests",
+        re.I,
+    ),
+    "queue": re.compile(r"queue|backlog|consumer_lag|pending", re.I),
+    "rate_limited": re.compile(r"429|throttl|rate_limited|ratelimit", re.I),
+    "retries": re.compile(r"retr(?:y|ies)", re.I),
+}
+
+
+def metric_families(name: str) -> set[str]:
+    """The families a metric name belongs to (`db_connections_in_use` -> db, connections)."""
+    found = {family for family, pattern in _METRIC_FAMILIES.items() if pattern.search(name)}
+    # Database query rates are database load, not the service's incoming traffic.
+    if "db" in found:
+        found.discard("traffic")
+    return found
+
+
+# --------------------------------------------------------------------------- config keys
+
+_KEY_FAMILIES: dict[str, re.Pattern[str]] = {
+    "pool": re.compile(r"pool|max_conn|connections|overflow|max_idle|min_idle", re.I),
+    "timeout": re.compile(r"timeout|deadline|_ms$|_seconds$|(?:^|_)ttl(?:_|$)", re.I),
+    "rate_limit": re.compile(r"rate|limit|throttl|quota|burst|per_(?:second|minute)", re.I),
+    "flag": re.compile(
+        r"feature|flag|enable|(?:^|_)enabled?$|rollout|toggle|experiment|(?:^|[._])use_", re.I
+    ),
+    "memory": re.compile(r"mem|heap|xmx|cache_size|max_size|buffer", re.I),
+    "threads": re.compile(r"thread|worker|concurren|parallel|executor", re.I),
+    "retries": re.compile(r"retr(?:y|ies)|backoff|attempts", re.I),
+    "cache": re.compile(r"cache|(?:^|_)ttl", re.I),
+    "auth": re.compile(
+        r"scope|permission|role|acl|auth|allow|deny|policy|token|credential|secret|"
+        r"api_key|cert|tls|ssl|oauth|audience|issuer",
+        re.I,
+    ),
+    "endpoint": re.compile(r"url|host|endpoint|address|(?:^|_)port$|dns|base_uri|region", re.I),
+    "logging": re.compile(r"log_?level|debug|verbose|trace|sampl", re.I),
+}
+
+# Which symptoms (log families) and metric families a config key family can explain.
+KEY_EXPLAINS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    "pool": (
+        frozenset({"conn_pool", "too_many_connections", "timeout"}),
+        frozenset({"connections", "latency", "errors"}),
+    ),
+    "timeout": (
+        frozenset({"timeout", "http_5xx", "slow_query"}),
+        frozenset({"latency", "errors"}),
+    ),
+    "rate_limit": (frozenset({"rate_limited", "load_shed"}), frozenset({"rate_limited", "errors"})),
+    "flag": (frozenset({"code_error"}), frozenset({"errors"})),
+    "memory": (frozenset({"oom"}), frozenset({"memory"})),
+    "threads": (frozenset({"thread_pool", "timeout"}), frozenset({"threads", "latency", "cpu"})),
+    "retries": (
+        frozenset({"rate_limited", "timeout", "load_shed"}),
+        frozenset({"traffic", "retries", "queue"}),
+    ),
+    "cache": (frozenset({"slow_query"}), frozenset({"db", "latency"})),
+    "auth": (frozenset({"auth", "tls"}), frozenset({"errors"})),
+    "endpoint": (frozenset({"dns", "refused", "tls", "timeout"}), frozenset({"errors"})),
+    "logging": (frozenset({"disk"}), frozenset({"disk"})),
+}
+
+
+def key_families(key: str) -> set[str]:
+    """The families a dotted config key belongs to, judged by its last two segments."""
+    tail = "_".join(key.lower().split(".")[-2:])
+    return {family for family, pattern in _KEY_FAMILIES.items() if pattern.search(tail)}
+
+
+_TOKEN = re.compile(r"[a-z][a-z0-9]+")
+# Tokens too common in names, paths and hosts to link two things on their own.
+STOPWORDS = frozenset(
+    [
+        "app",
+        "apps",
+        "src",
+        "lib",
+        "main",
+        "api",
+        "service",
+        "services",
+        "server",
+        "client",
+        "clients",
+        "internal",
+        "svc",
+        "com",
+        "org",
+        "net",
+        "io",
+        "http",
+        "https",
+        "www",
+        "prod",
+        "production",
+        "staging",
+        "local",
+        "default",
+        "config",
+        "configs",
+        "settings",
+        "yaml",
+        "yml",
+        "json",
+        "py",
+        "js",
+        "ts",
+        "go",
+        "java",
+        "rb",
+        "kt",
+        "cs",
+        "test",
+        "tests",
+        "spec",
+        "docs",
+        "readme",
+        "md",
+        "txt",
+        "utils",
+        "util",
+        "common",
+        "core",
+        "base",
+        "index",
+        "handler",
+        "handlers",
+        "new",
+        "old",
+        "get",
+        "set",
+        "the",
+        "and",
+        "for",
+        "with",
+        "from",
+        "into",
+        "value",
+        "values",
+        "max",
+        "min",
+        "error",
+        "errors",
+        "exception",
+        "exceptions",
+        "request",
+        "requests",
+        "response",
+        "failed",
+        "failure",
+        "failures",
+        "warn",
+        "warning",
+        "info",
+        "debug",
+        "line",
+        "lines",
+        "message",
+        "level",
+    ]
+)
+
+
+def tokens(text: str) -> set[str]:
+    """Lower-case word tokens of a name, path or host, without generic words."""
+    return {t for t in _TOKEN.findall(text.lower()) if t not in STOPWORDS and len(t) >= 3}
+
+
+# Path words that mark data-access code: where N+1 queries and heavy transactions are born.
+DATA_ACCESS_WORDS = frozenset(
+    [
+        "model",
+        "models",
+        "repository",
+        "repositories",
+        "repo",
+        "dao",
+        "dal",
+        "query",
+        "queries",
+        "orm",
+        "serializer",
+        "serializers",
+        "persistence",
+        "store",
+        "storage",
+        "sql",
+        "database",
+        "db",
+        "schema",
+        "entity",
+        "entities",
+        "mapper",
+        "mappers",
+        "transaction",
+        "transactions",
+    ]
+)

@@ -1,0 +1,230 @@
+"""Cross-source relations: does this config change, host or commit explain the symptoms?
+
+These are the questions on which agents must agree for their hypotheses to converge, so
+they live in one place and every agent asks them the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from alpha.schemas import Signal
+from sre.agents.base import (
+    MEDIUM,
+    STRONG,
+    WEAK,
+    Evidence,
+    as_list,
+    commit_files,
+    fmt_value,
+    path_tokens,
+    signal_symptoms,
+    signal_text,
+)
+from sre.agents.patterns import KEY_EXPLAINS, key_families, metric_families, tokens
+
+# A metric shift this long before the deploy predates the change and cannot be its effect.
+_EARLY = timedelta(minutes=2)
+
+
+@dataclass
+class Support:
+    """Evidence weights and the signals behind them."""
+
+    weights: list[float] = field(default_factory=list)
+    signals: list[Signal] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+
+    def add(self, weight: float, signals: list[Signal], reason: str) -> None:
+        """Record one piece of evidence."""
+        self.weights.append(weight)
+        self.signals.extend(s for s in signals if s not in self.signals)
+        self.reasons.append(reason)
+
+    def __bool__(self) -> bool:
+        return bool(self.weights)
+
+
+def _parse_time(text: object) -> datetime | None:
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def shifted_after_deploy(metric: Signal, evidence: Evidence) -> bool:
+    """Whether a metric anomaly is compatible with being an effect of the deployment.
+
+    Unknown timing counts as compatible (baseline/current windows are split at the deploy
+    by construction); a level shift clearly before the deploy does not.
+    """
+    deployed = evidence.incident.deployed_at
+    change_at = _parse_time(metric.value.get("change_at"))
+    if deployed is None or change_at is None:
+        return True
+    if change_at.tzinfo is None and deployed.tzinfo is not None:
+        change_at = change_at.replace(tzinfo=deployed.tzinfo)
+    elif deployed.tzinfo is None and change_at.tzinfo is not None:
+        deployed = deployed.replace(tzinfo=change_at.tzinfo)
+    return change_at >= deployed - _EARLY
+
+
+def worsening(metric: Signal) -> bool:
+    """Whether an anomaly can be a symptom: any shift, except traffic, which must rise."""
+    families = metric_families(str(metric.value.get("metric", "")))
+    return "traffic" not in families or metric.value.get("direction") == "up"
+
+
+def host_tokens(host: str) -> set[str]:
+    """Tokens of a host name that identify the service (`payments.internal` -> payments)."""
+    return tokens(host.replace(".", "_").replace("-", "_"))
+
+
+def key_tokens(key: str) -> set[str]:
+    """Tokens of a dotted config key, minus family words (`clients.ledger.timeout_ms`)."""
+    generic = {"timeout", "size", "enabled", "enable", "limit", "rate", "flag", "features"}
+    return {t for t in tokens(key.replace(".", "_")) if t not in generic}
+
+
+def key_support(
+    key: str, evidence: Evidence, *, logs: bool = True, metrics: bool = True
+) -> Support:
+    """How strongly the symptoms are explained by a change of this config key.
+
+    The key's families (pool, timeout, rate limit, flag, ...) say which log symptoms and
+    metric families it can cause; its own tokens (`ledger`, `semantic_rerank`) link it to a
+    host or code path named in the errors.
+    """
+    support = Support()
+    families = key_families(key)
+    explains_logs = {s for f in families for s in KEY_EXPLAINS.get(f, ((), ()))[0]}
+    explains_metrics = {m for f in families for m in KEY_EXPLAINS.get(f, ((), ()))[1]}
+    own = key_tokens(key)
+    if logs:
+        _log_support(support, evidence, explains_logs, own)
+    if metrics:
+        _metric_support(support, evidence, key, explains_metrics)
+    return support
+
+
+def _log_support(support: Support, evidence: Evidence, explains: set[str], own: set[str]) -> None:
+    matched: list[Signal] = []
+    for symptom in sorted(explains):
+        if symptom == "code_error":
+            matched.extend(s for s in evidence.code_errors() if s not in matched)
+        else:
+            matched.extend(s for s in evidence.symptom_signals(symptom) if s not in matched)
+    if matched:
+        support.add(MEDIUM, matched[:4], "log symptoms this setting governs")
+    if not own:
+        return
+    named: list[Signal] = []
+    for signal in evidence.of("log_template", "exception", "dependency_errors"):
+        if signal.type != "dependency_errors" and signal not in evidence.trouble():
+            continue
+        words = tokens(signal_text(signal).replace(".", "_"))
+        words |= host_tokens(str(signal.value.get("host") or ""))
+        for name in evidence.frame_files([signal]):
+            words |= path_tokens(name)
+        if own & words:
+            named.append(signal)
+    if named:
+        # A key naming the very host or code path that fails is the strongest link there is.
+        matched_ids = {s.id for s in matched}
+        weight = STRONG if any(s.id in matched_ids for s in named) else MEDIUM
+        support.add(weight, named[:4], "errors name what this key configures")
+
+
+def _metric_support(support: Support, evidence: Evidence, key: str, explains: set[str]) -> None:
+    saturated = [s for s in evidence.of("metric_saturation") if s.value.get("limit_key") == key]
+    if saturated:
+        support.add(STRONG, saturated, "a metric is pinned at this setting's limit")
+    moved = [
+        s
+        for s in evidence.of("metric_anomaly", "metric_growth")
+        if metric_families(str(s.value.get("metric", ""))) & explains
+        and worsening(s)
+        and shifted_after_deploy(s, evidence)
+    ]
+    if moved:
+        support.add(MEDIUM if len(moved) >= 2 else WEAK, moved[:4], "metrics moved after it")
+
+
+# --------------------------------------------------------------------------- config labels
+
+
+def config_label(change: Signal) -> str:
+    """A short human label of a config change (`database.pool_size lowered 50 -> 5`)."""
+    value = change.value
+    key, old, new = str(value.get("key")), value.get("old"), value.get("new")
+    kind = value.get("change")
+    if kind == "added":
+        return f"{key} added ({fmt_value(new)})"
+    if kind == "removed":
+        return f"{key} removed (was {fmt_value(old)})"
+    if isinstance(new, bool) and isinstance(old, bool | None):
+        return f"{key} turned {'on' if new else 'off'}"
+    if _is_number(old) and _is_number(new):
+        verb = "lowered" if float(new) < float(old) else "raised"
+        return f"{key} {verb} {fmt_value(old)} -> {fmt_value(new)}"
+    return f"{key} changed {fmt_value(old)} -> {fmt_value(new)}"
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def ratio_weight(change: Signal) -> float:
+    """Extra weight for a drastic numeric change (a factor of 4 or more either way)."""
+    ratio = change.value.get("ratio")
+    if not isinstance(ratio, int | float) or ratio <= 0:
+        return 0.0
+    return WEAK if ratio <= 0.25 or ratio >= 4 else 0.0
+
+
+def risks_for(key: str, evidence: Evidence) -> list[Signal]:
+    """config_risk signals raised on a key."""
+    return [s for s in evidence.of("config_risk") if s.value.get("key") == key]
+
+
+# --------------------------------------------------------------------------- hosts and paths
+
+
+def change_touching_host(host: str, evidence: Evidence) -> list[str]:
+    """Recent commits or changed keys that touch the path to a host (by name tokens).
+
+    A timeout to `payments.internal` is the dependency's fault only while no recent change
+    touches the payments client or its settings.
+    """
+    own = host_tokens(host)
+    if not own:
+        return []
+    touching: list[str] = []
+    for commit in evidence.commits():
+        files = commit_files(commit)
+        if any(own & path_tokens(f) for f in files):
+            touching.append(str(commit.value.get("sha")))
+    for change in evidence.config_changes():
+        key = str(change.value.get("key", ""))
+        if own & key_tokens(key):
+            touching.append(key)
+    return touching
+
+
+def hosts_of(signals: list[Signal]) -> list[str]:
+    """Host names carried by log signals (dependency errors first), deduplicated."""
+    found: dict[str, None] = {}
+    for signal in signals:
+        if signal.value.get("host"):
+            found.setdefault(str(signal.value["host"]), None)
+        for host in as_list(signal.value.get("hosts")):
+            found.setdefault(str(host), None)
+    return list(found)
+
+
+def dependency_symptoms(signal: Signal) -> set[str]:
+    """Symptom families of one dependency_errors signal."""
+    return signal_symptoms(signal)

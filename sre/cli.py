@@ -1,0 +1,316 @@
+"""The `alpha` command line.
+
+    alpha demo                                   the bundled demo incident, live panels
+    alpha investigate --payload FILE|-           a payload or scenario file (- for stdin)
+    alpha investigate --scenario NAME            a bundled scenario
+    alpha investigate DEPLOYMENT_ID              live data from GitHub and Sentry
+    alpha fetch DEPLOYMENT_ID                    print the assembled payload as JSON
+    alpha eval PATH... [--json]                  score scenario files against their answers
+    alpha scenarios                              list the bundled scenarios
+
+`.env` in the current directory is loaded at start without overriding the environment.
+Invalid input ends with one line on stderr (``alpha: FILE: FIELD: problem``) and exit
+status 2, never a traceback. With ``--json`` stdout carries only the JSON document.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+from pydantic import ValidationError
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from alpha.errors import AlphaError, ConfigurationError
+from alpha.schemas import ExecutionResult, IncidentInput
+from sre import evaluation
+from sre.payload import load_payload
+from sre.scenarios import DEMO_SCENARIO, load_all, load_bundled
+
+if TYPE_CHECKING:
+    from sre.integrations.assembler import Assembly
+
+EXIT_OK = 0
+EXIT_INPUT = 2
+EXIT_INTERRUPTED = 130
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors as one `alpha: ...` line with status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        sys.stderr.write(f"alpha: {message} (see 'alpha --help')\n")
+        raise SystemExit(EXIT_INPUT)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the `alpha` command."""
+    parser = _Parser(prog="alpha", description="Incident investigator: ranked root causes.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    commands.add_parser("demo", help="investigate the bundled demo incident (no setup needed)")
+
+    investigate = commands.add_parser("investigate", help="investigate an incident")
+    investigate.add_argument("deployment_id", nargs="?", help="deployment to fetch live")
+    investigate.add_argument(
+        "--payload", metavar="FILE", help="payload or scenario file, - for stdin"
+    )
+    investigate.add_argument("--scenario", metavar="NAME", help="a bundled scenario")
+    investigate.add_argument("--json", action="store_true", help="print the result as JSON")
+
+    fetch = commands.add_parser("fetch", help="print the assembled payload of a deployment")
+    fetch.add_argument("deployment_id")
+
+    run_eval = commands.add_parser("eval", help="score scenario files against their answers")
+    run_eval.add_argument("paths", nargs="+", metavar="PATH", help="scenario files or folders")
+    run_eval.add_argument("--json", action="store_true", help="print one JSON object")
+
+    commands.add_parser("scenarios", help="list the bundled scenarios")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the `alpha` command; returns the exit status."""
+    _load_dotenv()
+    args = build_parser().parse_args(argv)
+    handlers = {
+        "demo": _cmd_demo,
+        "investigate": _cmd_investigate,
+        "fetch": _cmd_fetch,
+        "eval": _cmd_eval,
+        "scenarios": _cmd_scenarios,
+    }
+    try:
+        return handlers[args.command](args)
+    except AlphaError as exc:
+        return _fail(str(exc))
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # `alpha eval ... | head`: the reader left; nothing more to say.
+        sys.stderr.close()
+        return EXIT_OK
+
+
+def _load_dotenv() -> None:
+    from dotenv import load_dotenv
+
+    load_dotenv(Path.cwd() / ".env", override=False)
+
+
+def _fail(message: str) -> int:
+    one_line = " ".join(message.split())
+    sys.stderr.write(f"alpha: {one_line}\n")
+    return EXIT_INPUT
+
+
+def _stdout() -> Console:
+    console = Console(file=sys.stdout, highlight=False)
+    if not console.is_terminal:
+        # A pipe or file has no width; Rich's 80 columns would fold every table row.
+        console.width = 120
+    return console
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    scenario = load_bundled(DEMO_SCENARIO)
+    console = _stdout()
+    console.print(f"[bold]Demo:[/] {escape(scenario.description)}\n")
+    _investigate_live(scenario.incident, console, gaps=[])
+    return EXIT_OK
+
+
+def _cmd_investigate(args: argparse.Namespace) -> int:
+    sources = [s for s in (args.payload, args.scenario, args.deployment_id) if s is not None]
+    if len(sources) != 1:
+        return _fail(
+            "investigate needs exactly one of --payload FILE, --scenario NAME or DEPLOYMENT_ID"
+        )
+    gaps: list[str] = []
+    if args.payload is not None:
+        incident = load_payload(args.payload).incident
+    elif args.scenario is not None:
+        incident = load_bundled(args.scenario).incident
+    else:
+        assembly = _assemble(args.deployment_id)
+        if assembly.incident is None:
+            return _fail(assembly.error or f"deployment {args.deployment_id!r}: nothing assembled")
+        incident, gaps = assembly.incident, list(assembly.gaps)
+    if args.json:
+        result = asyncio.run(_investigate(incident, gaps=gaps))
+        sys.stdout.write(result.model_dump_json(indent=2) + "\n")
+        return EXIT_OK
+    _investigate_live(incident, _stdout(), gaps=gaps)
+    return EXIT_OK
+
+
+def _cmd_fetch(args: argparse.Namespace) -> int:
+    assembly = _assemble(args.deployment_id)
+    for gap in assembly.gaps:
+        sys.stderr.write(f"alpha: gap: {gap}\n")
+    if assembly.incident is None:
+        return _fail(assembly.error or f"deployment {args.deployment_id!r}: nothing assembled")
+    sys.stdout.write(assembly.incident.model_dump_json(indent=2, exclude_none=True) + "\n")
+    return EXIT_OK
+
+
+def _cmd_eval(args: argparse.Namespace) -> int:
+    report, problems = asyncio.run(evaluation.evaluate(args.paths))
+    for problem in problems:
+        sys.stderr.write(f"alpha: {' '.join(problem.message.split())}\n")
+    if args.json:
+        sys.stdout.write(json.dumps(evaluation.report_json(report), indent=2) + "\n")
+    else:
+        render_eval(report, _stdout())
+    return EXIT_INPUT if problems else EXIT_OK
+
+
+def _cmd_scenarios(args: argparse.Namespace) -> int:
+    table = Table(title="Bundled scenarios", show_lines=False)
+    table.add_column("name", no_wrap=True)
+    table.add_column("expected category", overflow="fold")
+    table.add_column("description")
+    for scenario in load_all():
+        table.add_row(
+            escape(scenario.name),
+            escape(" | ".join(scenario.expected.categories)),
+            escape(scenario.description),
+        )
+    _stdout().print(table)
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- running
+
+
+async def _investigate(
+    incident: IncidentInput, *, gaps: Sequence[str], subscribers: Sequence[Any] = ()
+) -> ExecutionResult:
+    from sre.engine import investigate
+
+    return await investigate(incident, subscribers=subscribers, gaps=gaps)
+
+
+def _investigate_live(incident: IncidentInput, console: Console, *, gaps: Sequence[str]) -> None:
+    """Run with the live agent panels, then print the full report."""
+    from alpha.display.live import LiveDisplay
+    from sre.engine import AGENT_NAMES
+
+    # The report below shows the ranking with its evidence, so the display's own is not needed.
+    with LiveDisplay(console, agent_names=AGENT_NAMES, show_result=False) as display:
+        result = asyncio.run(_investigate(incident, gaps=gaps, subscribers=[display]))
+    render_result(result, console)
+
+
+def _assemble(deployment_id: str) -> Assembly:
+    """Fetch a deployment's payload from the configured live sources.
+
+    Raises:
+        ConfigurationError: settings are malformed, or no source is configured.
+    """
+    from sre.integrations.settings import IntegrationSettings
+
+    try:
+        settings = IntegrationSettings()
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        field = ".".join(str(part) for part in first["loc"]).upper()
+        raise ConfigurationError(f"setting {field}: {first['msg']}") from None
+    missing = {"GitHub": settings.missing_github(), "Sentry": settings.missing_sentry()}
+    if all(missing.values()):
+        needs = " or ".join(f"{', '.join(names)} ({source})" for source, names in missing.items())
+        raise ConfigurationError(f"no live source is configured: set {needs}")
+    from sre.integrations.assembler import assemble
+
+    return asyncio.run(assemble(deployment_id, settings))
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def render_result(result: ExecutionResult, console: Console) -> None:
+    """Print ranked hypotheses with their evidence, the summary and the next actions.
+
+    Every string that came from the payload is escaped: a log line like ``[gc] ...`` must
+    print as itself, not as Rich markup.
+    """
+    signals = {signal.id: signal for signal in result.signals}
+    console.rule(f"Investigation of {escape(result.deployment_id)}")
+    if not result.hypotheses:
+        console.print("[yellow]No hypothesis survived the evidence check.[/]")
+    for hypothesis in result.hypotheses:
+        suspects = ", ".join(hypothesis.suspects) or "-"
+        console.print(
+            f"\n[bold]#{hypothesis.rank} {escape(hypothesis.label)}[/]  "
+            f"[cyan]{escape(hypothesis.category)}[/]  score {hypothesis.score:.2f}  "
+            f"[dim]({escape(', '.join(hypothesis.contributing_agents))})[/]"
+        )
+        console.print(f"  suspects: {escape(suspects)}")
+        if hypothesis.description:
+            console.print(f"  {escape(hypothesis.description)}")
+        for signal_id in hypothesis.supporting_signals:
+            signal = signals.get(signal_id)
+            text = signal.description if signal else "(not among the extracted signals)"
+            console.print(f"    [dim]{escape(signal_id)}[/] {escape(text)}")
+    _render_footer(result, console)
+
+
+def _render_footer(result: ExecutionResult, console: Console) -> None:
+    if result.summary:
+        console.print(f"\n[bold]Summary[/]\n{escape(result.summary)}")
+    if result.next_actions:
+        console.print("\n[bold]Next actions[/]")
+        for number, action in enumerate(result.next_actions, start=1):
+            console.print(f"  {number}. {escape(action)}")
+    problems = [o for o in result.agent_outcomes if o.status != "ok"]
+    for outcome in problems:
+        console.print(
+            f"[red]{escape(outcome.agent_name)} {outcome.status}[/]: {escape(outcome.reason or '')}"
+        )
+    for gap in result.gaps:
+        console.print(f"[yellow]gap:[/] {escape(gap)}")
+    if result.requires_human_review:
+        reasons = "; ".join(result.review_reasons) or "evidence is thin"
+        console.print(f"[bold yellow]Needs human review:[/] {escape(reasons)}")
+    console.print(f"\n[dim]{len(result.signals)} signals, {result.elapsed_ms:.0f} ms[/]")
+
+
+def render_eval(report: evaluation.EvalReport, console: Console) -> None:
+    """Print the eval report as tables: one row per case, then accuracy by category."""
+    table = Table(title="Evaluation")
+    for column in ("scenario", "expected", "rank", "ranked first", "score", "ms"):
+        table.add_column(column, no_wrap=column != "ranked first", overflow="fold")
+    for case in report.cases:
+        top = case.predicted[0] if case.predicted else None
+        table.add_row(
+            escape(case.name),
+            escape(case.expected.primary_category),
+            str(case.rank) if case.rank is not None else "[red]none[/]",
+            escape(f"{top.category} ({', '.join(top.suspects[:2]) or '-'})") if top else "-",
+            f"{top.score:.2f}" if top else "-",
+            f"{case.elapsed_ms:.0f}",
+        )
+    console.print(table)
+    by_category = Table(title="By category")
+    for column in ("category", "cases", "top-1", "top-3"):
+        by_category.add_column(column)
+    for category, score in report.by_category.items():
+        by_category.add_row(category, str(score.cases), f"{score.top1:.2f}", f"{score.top3:.2f}")
+    console.print(by_category)
+    console.print(
+        f"[bold]top-1 {report.top1:.2f}   top-3 {report.top3:.2f}[/]   ({len(report.cases)} cases)"
+    )
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

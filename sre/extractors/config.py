@@ -1,0 +1,383 @@
+"""Config evidence: the diff against the previous snapshot, and risky values.
+
+`config_change` signals come from the diff (dotted keys; nested objects recursed; lists
+compared as whole values). A change is attributed to a recent commit (`commit_shas`) when
+
+1. one of the commit's non-docs/tests files has a changed (`+`/`-`) patch line naming the
+   key's leaf (`pool_size`, case-insensitive, `-`/`_` interchangeable, as a whole word, so
+   `DB_POOL_SIZE=5` counts); a leaf shorter than 6 characters (`size`, `url`) must also
+   have its parent's name or the new value somewhere in that patch; or
+2. the file has no patch, is a config file, and is named like the key's top-level
+   section (`config/database.yml` for `database.pool_size`).
+
+`config_risk` signals apply generic rules (see `risk_reasons`). When the previous snapshot
+is known only added and modified keys are judged (an old value did not start today's
+incident); without it every key of the current snapshot is judged, at lower severity.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Any, Literal
+
+from alpha.schemas import Commit, IncidentInput, Severity
+from sre.extractors.files import changed_lines, classify_file
+from sre.extractors.finding import Finding
+from sre.extractors.fmt import fmt_ratio, is_number, show_value
+from sre.extractors.keywords import LIMIT_TOKENS, TIME_TOKENS, concept_of, concepts, tokens
+
+ChangeKind = Literal["modified", "added", "removed"]
+
+# A numeric change by this factor or more (either way) is a risk in itself.
+LARGE_RATIO = 5.0
+TINY_POOL = 5
+HIGH_RETRIES = 10
+_SHORT_LEAF = 6
+_PRODUCTION = frozenset({"prod", "production", "live", "prd"})
+
+
+@dataclass(frozen=True)
+class ConfigChange:
+    """One difference between the previous and the current config snapshot."""
+
+    key: str
+    old: Any
+    new: Any
+    change: ChangeKind
+    ratio: float | None
+
+
+@dataclass(frozen=True)
+class ConfigExtraction:
+    """Config findings plus the diff, which the commit extractor reads.
+
+    `commit_shas` maps a changed key to the recent commits touching it (payload order).
+    """
+
+    findings: list[Finding]
+    changes: list[ConfigChange]
+    commit_shas: dict[str, list[str]]
+
+
+def flatten_config(config: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested config as `{dotted.key: value}`; lists and empty objects are leaf values."""
+    flat: dict[str, Any] = {}
+    for raw_key, value in config.items():
+        key = f"{prefix}.{raw_key}" if prefix else str(raw_key)
+        if isinstance(value, Mapping) and value:
+            flat.update(flatten_config(value, key))
+        else:
+            flat[key] = value
+    return flat
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Value equality where `True` differs from `1` (Python says they are equal)."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)
+
+
+def _ratio(old: Any, new: Any) -> float | None:
+    if is_number(old) and is_number(new) and old != 0:
+        return float(new) / float(old)
+    return None
+
+
+def diff_config(previous: Mapping[str, Any], current: Mapping[str, Any]) -> list[ConfigChange]:
+    """The differences between two snapshots, sorted by dotted key."""
+    before, after = flatten_config(previous), flatten_config(current)
+    changes: list[ConfigChange] = []
+    for key in sorted(set(before) | set(after)):
+        if key not in after:
+            changes.append(ConfigChange(key, before[key], None, "removed", None))
+        elif key not in before:
+            changes.append(ConfigChange(key, None, after[key], "added", None))
+        elif not _same(before[key], after[key]):
+            ratio = _ratio(before[key], after[key])
+            changes.append(ConfigChange(key, before[key], after[key], "modified", ratio))
+    return changes
+
+
+# --------------------------------------------------------------------------- attribution
+
+
+def _leaf_pattern(leaf: str) -> re.Pattern[str]:
+    parts = [re.escape(p) for p in re.split(r"[-_]", leaf) if p]
+    body = r"[-_]?".join(parts) if parts else re.escape(leaf)
+    return re.compile(rf"(?<![A-Za-z0-9]){body}(?![A-Za-z0-9])", re.IGNORECASE)
+
+
+def _patch_touches(change: ConfigChange, patch: str) -> bool:
+    parts = change.key.split(".")
+    leaf = parts[-1]
+    removed, added = changed_lines(patch)
+    pattern = _leaf_pattern(leaf)
+    if not any(pattern.search(line) for line in (*removed, *added)):
+        return False
+    if len(leaf) >= _SHORT_LEAF:
+        return True
+    lowered = patch.lower()
+    parent = parts[-2].lower() if len(parts) > 1 else ""
+    shown = str(change.new).lower() if change.new is not None else ""
+    return (bool(parent) and parent in lowered) or (bool(shown) and shown in lowered)
+
+
+def commits_touching(change: ConfigChange, commits: list[Commit]) -> list[str]:
+    """SHAs of the commits whose files change this key (rules in the module docstring)."""
+    section = change.key.split(".")[0].lower()
+    shas: list[str] = []
+    for commit in commits:
+        for file in commit.file_objects():
+            kind = classify_file(file.filename)
+            if kind == "docs_tests":
+                continue
+            if file.patch:
+                hit = _patch_touches(change, file.patch)
+            else:
+                stem = PurePosixPath(file.filename.replace("\\", "/")).stem.lower()
+                hit = kind == "config" and stem == section
+            if hit:
+                shas.append(commit.sha)
+                break
+    return shas
+
+
+# --------------------------------------------------------------------------- risk rules
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|secs|seconds|m|min)?\s*$", re.I)
+
+
+def _seconds(key_tokens: list[str], value: Any) -> float | None:
+    """A timeout value in seconds, using the key's unit token or a unit in the string."""
+    unit: str | None = None
+    amount: float
+    if is_number(value):
+        amount = float(value)
+    elif isinstance(value, str) and (match := _DURATION.match(value)):
+        amount, unit = float(match.group(1)), (match.group(2) or "").lower() or None
+    else:
+        return None
+    if unit is None:
+        if {"ms", "millis", "milliseconds"} & set(key_tokens):
+            unit = "ms"
+        elif {"s", "sec", "secs", "seconds"} & set(key_tokens):
+            unit = "s"
+    if unit == "ms":
+        return amount / 1000.0
+    if unit in {"m", "min"}:
+        return amount * 60.0
+    if unit is None:
+        # Unit unknown: only a value below 1 is small in both seconds and milliseconds.
+        return amount if amount < 1 else None
+    return amount
+
+
+def is_capacity_key(key: str) -> set[str]:
+    """Concepts (`conn`, `worker`, `fd`) whose capacity this key holds, if any.
+
+    A capacity key names the resource and a size (`database.pool_size`,
+    `db.max_connections`, `hikari.maximum-pool-size`, `http.workers`) and is no duration
+    (`pool_timeout_s`, `conn_max_age`) or lower bound (`min_idle`).
+    """
+    leaf_tokens = tokens(key.split(".")[-1])
+    if not leaf_tokens or set(leaf_tokens) & (TIME_TOKENS | {"min", "minimum", "idle"}):
+        return set()
+    resource = concepts(key) & {"conn", "worker", "fd"}
+    if not resource:
+        return set()
+    sized = bool(set(leaf_tokens) & LIMIT_TOKENS) or concept_of(leaf_tokens[-1]) in resource
+    return resource if sized else set()
+
+
+def _tiny_pool(key: str, value: Any) -> str | None:
+    if "conn" in is_capacity_key(key) and is_number(value) and 0 < value <= TINY_POOL:
+        return f"tiny connection pool or limit ({show_value(value)})"
+    return None
+
+
+def _tiny_timeout(key: str, value: Any) -> str | None:
+    leaf = tokens(key.split(".")[-1])
+    if not {"timeout", "deadline"} & set(leaf):
+        return None
+    if is_number(value) and value == 0:
+        return "timeout set to 0 (disabled or instant, depending on the client)"
+    seconds = _seconds(leaf, value)
+    if seconds is None or seconds <= 0:
+        return None
+    says_seconds = bool({"s", "sec", "secs", "seconds"} & set(leaf))
+    if (seconds <= 1.0) if says_seconds else (seconds < 0.1):
+        return f"tiny timeout ({show_value(value)})"
+    return None
+
+
+def _high_retries(key: str, value: Any) -> str | None:
+    leaf = set(tokens(key.split(".")[-1]))
+    if leaf & {"retry", "retries", "attempts"} and is_number(value) and value >= HIGH_RETRIES:
+        return f"retries set very high ({show_value(value)})"
+    return None
+
+
+def _debug_logging(key: str, value: Any, environment: str | None) -> str | None:
+    if environment and not set(tokens(environment)) & _PRODUCTION:
+        return None
+    key_tokens = set(tokens(key))
+    leaf = set(tokens(key.split(".")[-1]))
+    levelish = isinstance(value, str) and value.strip().lower() in {"debug", "trace", "all"}
+    if levelish and key_tokens & {"log", "logs", "logging", "logger", "level", "loglevel"}:
+        return f"debug logging on ({show_value(value)})"
+    if value is True and leaf & {"debug", "verbose", "trace"}:
+        return "debug/verbose mode on"
+    return None
+
+
+def _flag_turned_on(key: str, change: ConfigChange | None) -> str | None:
+    if change is None or change.new is not True or change.old is True:
+        return None
+    flagish = {"feature", "features", "flag", "flags", "toggle", "toggles", "enabled", "enable"}
+    flagish |= {"experiment", "experiments", "rollout"}
+    if set(tokens(key)) & flagish:
+        return "feature flag newly turned on"
+    return None
+
+
+def _limit_slashed(key: str, change: ConfigChange | None) -> str | None:
+    if change is None or change.ratio is None:
+        return None
+    limitish = {"rate", "ratelimit", "limit", "limits", "quota", "throttle", "rps", "qps", "burst"}
+    if not set(tokens(key)) & limitish:
+        return None
+    if change.ratio <= 1 / LARGE_RATIO:
+        return f"limit slashed ({fmt_ratio(change.ratio)})"
+    if change.ratio >= LARGE_RATIO:
+        return f"limit raised sharply ({fmt_ratio(change.ratio)})"
+    return None
+
+
+def _tls_off(key: str, value: Any) -> str | None:
+    leaf = set(tokens(key.split(".")[-1]))
+    off = value is False or (isinstance(value, str) and value.lower() in {"none", "false", "0"})
+    if leaf & {"verify", "verification", "hostname"} and off:
+        return "TLS verification off"
+    if leaf & {"insecure", "noverify"} and value is True:
+        return "TLS verification off"
+    if {"skip", "verify"} <= leaf and value is True:
+        return "TLS verification off"
+    return None
+
+
+def _large_ratio(change: ConfigChange | None) -> str | None:
+    if change is None or change.change != "modified":
+        return None
+    if change.ratio is not None and not 1 / LARGE_RATIO < change.ratio < LARGE_RATIO:
+        return f"value changed {fmt_ratio(change.ratio)}"
+    if change.ratio is None and is_number(change.old) and is_number(change.new):
+        return "value changed from 0" if change.old == 0 else None
+    return None
+
+
+def risk_reasons(
+    key: str, value: Any, change: ConfigChange | None, environment: str | None
+) -> list[str]:
+    """Generic reasons this value is risky, in a fixed order (empty when none applies).
+
+    Rules: tiny connection pools/limits (<= 5), tiny timeouts (< 100 ms, or <= 1 s when
+    the key says seconds; 0), retries >= 10, debug/verbose logging in production (or when
+    the environment is unknown), feature flags newly on, rate limits changed by x0.2 or x5
+    and more, TLS verification off, and any other numeric change by x0.2/x5 or more.
+    """
+    reasons = [
+        _tiny_pool(key, value),
+        _tiny_timeout(key, value),
+        _high_retries(key, value),
+        _debug_logging(key, value, environment),
+        _flag_turned_on(key, change),
+        _limit_slashed(key, change),
+        _tls_off(key, value),
+    ]
+    found = [r for r in reasons if r]
+    if not any(r.startswith("limit ") for r in found):
+        generic = _large_ratio(change)
+        if generic:
+            found.append(generic)
+    return found
+
+
+# --------------------------------------------------------------------------- findings
+
+
+def _change_text(change: ConfigChange, shas: list[str]) -> str:
+    if change.change == "added":
+        text = f"{change.key} added = {show_value(change.new)}"
+    elif change.change == "removed":
+        text = f"{change.key} removed (was {show_value(change.old)})"
+    else:
+        text = f"{change.key} changed {show_value(change.old)} -> {show_value(change.new)}"
+        if change.ratio is not None:
+            text += f" ({fmt_ratio(change.ratio)})"
+    if shas:
+        text += " in commit " + ", ".join(sha[:7] for sha in shas)
+    return text
+
+
+def _change_finding(change: ConfigChange, shas: list[str], risky: bool) -> Finding:
+    severity: Severity = "high" if risky else "medium"
+    return Finding(
+        type="config_change",
+        description=_change_text(change, shas),
+        source="config",
+        severity=severity,
+        value={
+            "key": change.key,
+            "old": change.old,
+            "new": change.new,
+            "change": change.change,
+            "ratio": change.ratio,
+            "commit_shas": shas,
+        },
+    )
+
+
+def _risk_finding(key: str, value: Any, reasons: list[str], changed: bool) -> Finding:
+    severity: Severity = "high" if changed else "medium"
+    return Finding(
+        type="config_risk",
+        description=f"{key} = {show_value(value)}: " + "; ".join(reasons),
+        source="config",
+        severity=severity,
+        value={
+            "key": key,
+            "value": value,
+            "reason": "; ".join(reasons),
+            "reasons": reasons,
+            "changed": changed,
+        },
+    )
+
+
+def extract_config(incident: IncidentInput) -> ConfigExtraction:
+    """Config findings: changes first (sorted by key), then risks (sorted by key)."""
+    current = flatten_config(incident.config_snapshot)
+    previous = incident.previous_config_snapshot
+    changes = diff_config(previous, incident.config_snapshot) if previous is not None else []
+    by_key = {change.key: change for change in changes}
+    shas = {c.key: commits_touching(c, incident.recent_commits) for c in changes}
+
+    judged = sorted(k for k in by_key if k in current) if previous is not None else sorted(current)
+    risks: dict[str, list[str]] = {}
+    for key in judged:
+        reasons = risk_reasons(key, current[key], by_key.get(key), incident.environment)
+        if reasons:
+            risks[key] = reasons
+
+    findings = [_change_finding(c, shas[c.key], c.key in risks) for c in changes]
+    findings += [
+        _risk_finding(key, current[key], reasons, previous is not None)
+        for key, reasons in risks.items()
+    ]
+    return ConfigExtraction(findings=findings, changes=changes, commit_shas=shas)

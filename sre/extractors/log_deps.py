@@ -1,0 +1,262 @@
+"""Dependencies that errors point at: hosts, HTTP statuses and error kinds.
+
+Everything here reads one error record's text (and its logfmt/JSON fields) and is pure.
+A *host* is a hostname or IP as written in the line, lower-cased, with its port when the
+line gives one (`payments.internal:443`, `10.0.3.7:5432`, `inventory-svc:8080`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+ERROR_KINDS = ("timeout", "connection_refused", "http_5xx", "tls", "dns", "auth", "reset")
+
+_KIND_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "timeout",
+        re.compile(r"timed? ?out|timeout|deadline exceeded|etimedout|took too long", re.I),
+    ),
+    ("connection_refused", re.compile(r"connection refused|econnrefused|refused to connect", re.I)),
+    (
+        "reset",
+        re.compile(r"connection reset|econnreset|reset by peer|broken pipe|eof occurred", re.I),
+    ),
+    ("tls", re.compile(r"\btls\b|\bssl\b|certificate|x509|handshake fail", re.I)),
+    (
+        "dns",
+        re.compile(
+            r"no such host|name or service not known|enotfound|getaddrinfo|nxdomain|"
+            r"name resolution|could not resolve|unknownhost|unknown host|resolve host",
+            re.I,
+        ),
+    ),
+    (
+        "auth",
+        re.compile(
+            r"unauthori[sz]ed|forbidden|authentication fail|auth(?:entication)? error|"
+            r"permission denied|access denied|invalid credentials|invalid token|"
+            r"token expired|not authorized",
+            re.I,
+        ),
+    ),
+)
+
+# One pass for all kinds: each alternative is a named group, `lastgroup` names the kind.
+_KINDS_RE = re.compile(
+    "|".join(f"(?P<{kind}>{pattern.pattern})" for kind, pattern in _KIND_PATTERNS), re.I
+)
+_STATUS_RE = re.compile(
+    r"(?:status(?:[_ ]?code)?|http[_ ]?status|code|response|returned|responded(?: with)?|"
+    r"got|received)[\"']?\s*[=:]?\s*[\"']?([1-5]\d\d)\b"
+    r"|HTTP/\d(?:\.\d)?\"?\s+([1-5]\d\d)\b"
+    r"|\b([1-5]\d\d) (?:Internal Server Error|Bad Gateway|Service Unavailable|Gateway Timeout|"
+    r"Unauthorized|Forbidden|Not Found|Too Many Requests|Bad Request)",
+    re.I,
+)
+_URL_HOST_RE = re.compile(
+    r"\b[a-zA-Z][a-zA-Z0-9+.-]{1,15}://(?:[^@/\s]+@)?([A-Za-z0-9][A-Za-z0-9.-]*)(?::(\d{1,5}))?"
+)
+_HOST_PORT_RE = re.compile(
+    r"(?<![\w./@-])((?:\d{1,3}\.){3}\d{1,3}|[A-Za-z][A-Za-z0-9-]*(?:\.[A-Za-z0-9-]+)*)"
+    r":(\d{2,5})\b(?![.:]\d)"
+)
+_PROSE_HOST_RE = re.compile(
+    r"\b(?:to|upstream|calling|call|host|server|backend|peer|lookup|from|reach|reaching)"
+    r"\s+(?:host\s+)?([a-z][a-z0-9-]*(?:\.[a-z0-9-]+)+)\b(?![.(])"
+)
+_FIELD_HOST_KEYS = frozenset(
+    {
+        "host",
+        "upstream",
+        "upstream_addr",
+        "upstream_host",
+        "peer",
+        "peer_addr",
+        "peer.address",
+        "remote_addr",
+        "addr",
+        "address",
+        "target",
+        "endpoint",
+        "dependency",
+        "backend",
+        "destination",
+        "dest",
+        "db_host",
+        "db.host",
+        "server_address",
+        "url",
+        "net.peer.name",
+        "server.address",
+    }
+)
+_FILE_EXTS = (
+    ".py",
+    ".java",
+    ".go",
+    ".js",
+    ".ts",
+    ".rb",
+    ".kt",
+    ".scala",
+    ".cs",
+    ".php",
+    ".c",
+    ".cpp",
+    ".h",
+    ".rs",
+    ".log",
+    ".yaml",
+    ".yml",
+    ".json",
+    ".txt",
+    ".html",
+    ".jsx",
+    ".tsx",
+    ".mjs",
+)
+# Words that precede a colon and a number without being hosts (`line:42`, `timeout:5000`).
+_NOT_HOSTS = frozenset(
+    {
+        "line",
+        "port",
+        "status",
+        "code",
+        "retry",
+        "retries",
+        "attempt",
+        "attempts",
+        "count",
+        "size",
+        "duration",
+        "elapsed",
+        "took",
+        "latency",
+        "id",
+        "pid",
+        "tid",
+        "user",
+        "limit",
+        "offset",
+        "len",
+        "length",
+        "http",
+        "https",
+        "error",
+        "errno",
+        "time",
+        "ms",
+        "timeout",
+        "total",
+        "max",
+        "min",
+        "version",
+        "v",
+        "step",
+        "batch",
+        "page",
+        "index",
+        "row",
+        "col",
+        "column",
+        "value",
+        "shard",
+        "partition",
+        "thread",
+        "worker",
+        "request",
+        "order",
+        "item",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DepFacts:
+    """What one error record says about dependencies."""
+
+    hosts: tuple[str, ...]
+    kinds: tuple[str, ...]
+    statuses: tuple[int, ...]
+
+
+def status_codes(text: str) -> tuple[int, ...]:
+    """HTTP status codes named in a line (`status=503`, `HTTP/1.1" 502`, `returned 500`)."""
+    found: list[int] = []
+    for m in _STATUS_RE.finditer(text):
+        code = int(m.group(1) or m.group(2) or m.group(3))
+        if code not in found:
+            found.append(code)
+    return tuple(found)
+
+
+def error_kinds(text: str, statuses: tuple[int, ...] = ()) -> tuple[str, ...]:
+    """Error kinds named in a line, in `ERROR_KINDS` order."""
+    kinds = {m.lastgroup for m in _KINDS_RE.finditer(text) if m.lastgroup}
+    if any(500 <= s <= 599 for s in statuses):
+        kinds.add("http_5xx")
+    if any(s in (401, 403) for s in statuses):
+        kinds.add("auth")
+    return tuple(k for k in ERROR_KINDS if k in kinds)
+
+
+def _plausible(host: str, port: str | None) -> bool:
+    if host.endswith(_FILE_EXTS) or host in _NOT_HOSTS:
+        return False
+    if port is not None and not (0 < int(port) < 65536):
+        return False
+    if "." in host or "-" in host:
+        # Dotted words like `e.g` or a class name are not hosts; hosts are lower case.
+        return host.islower() or host.replace(".", "").isdigit()
+    # A single label (`redis`, `db`) is a host only with a port that is not a small count.
+    return port is not None and (int(port) >= 1024 or int(port) in (80, 443, 53, 25, 22, 21))
+
+
+def _add(found: list[str], host: str, port: str | None) -> None:
+    host = host.lower().rstrip(".")
+    if not _plausible(host, port):
+        return
+    key = f"{host}:{port}" if port else host
+    if key not in found:
+        found.append(key)
+
+
+def hosts_in(text: str, fields: dict[str, str] | None = None) -> tuple[str, ...]:
+    """Hostnames/IPs (with port when given) that a line points at."""
+    found: list[str] = []
+    for m in _URL_HOST_RE.finditer(text):
+        _add(found, m.group(1), m.group(2))
+    for m in _HOST_PORT_RE.finditer(text):
+        start = m.start()
+        if start >= 3 and text[start - 3 : start] == "://":
+            continue  # already taken with its URL
+        _add(found, m.group(1), m.group(2))
+    for m in _PROSE_HOST_RE.finditer(text):
+        host = m.group(1)
+        if not any(f == host or f.startswith(host + ":") for f in found):
+            _add(found, host, None)
+    if fields:
+        for key, value in fields.items():
+            if key.lower() in _FIELD_HOST_KEYS and value:
+                sub = hosts_in(value) if (":" in value or "/" in value) else ()
+                if sub:
+                    for h in sub:
+                        if h not in found:
+                            found.append(h)
+                else:
+                    _add(found, value.strip(), None)
+    return tuple(found)
+
+
+def dep_facts(text: str, fields: dict[str, str] | None = None) -> DepFacts:
+    """Hosts, error kinds and status codes of one error line."""
+    statuses = status_codes(text)
+    if fields:
+        for key in ("status", "status_code", "http_status", "code", "http.status_code"):
+            value = fields.get(key, "")
+            if len(value) == 3 and value.isdigit() and "100" <= value <= "599":
+                code = int(value)
+                if code not in statuses:
+                    statuses = (*statuses, code)
+    return DepFacts(hosts_in(text, fields), error_kinds(text, statuses), statuses)

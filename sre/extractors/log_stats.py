@@ -1,0 +1,238 @@
+"""Streaming accumulation of per-template, per-exception and per-host counts.
+
+`LogAccumulator.add(record, ts, after)` is called once per record in one pass; it keeps
+only bounded aggregates (never the records), so a million lines use memory proportional
+to the number of templates, not lines.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from sre.extractors.log_deps import dep_facts, status_codes
+from sre.extractors.log_trace import Frame, Trace, parse_trace, primary_type
+from sre.extractors.logparse import ERROR_LEVELS, LEVEL_RANK, LineParser, LogRecord
+from sre.extractors.templates import TemplateMiner
+
+_ERRORISH_RE = re.compile(
+    r"\b(?:error|exception|fail(?:ed|ure)?|timed? ?out|refused|unreachable|panic|fatal)\b",
+    re.I,
+)
+_LIST_CAP = 10
+_CACHE_LIMIT = 50_000
+_MAX_FRAMES = 10
+
+
+def _push(items: list[str], value: str, cap: int = _LIST_CAP) -> None:
+    if value not in items and len(items) < cap:
+        items.append(value)
+
+
+@dataclass(slots=True)
+class TemplateStats:
+    """Counts and examples for one mined template."""
+
+    cluster_id: int
+    count_before: int = 0
+    count_after: int = 0
+    level: str | None = None
+    example: str = ""
+    example_after: bool = False
+    first_seen: float | None = None
+    exception_types: list[str] = field(default_factory=list)
+    status_codes: list[int] = field(default_factory=list)
+    hosts: list[str] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ExceptionStats:
+    """Counts, an example message and frames for one exception type."""
+
+    exception_type: str
+    count_before: int = 0
+    count_after: int = 0
+    message: str = ""
+    frames: list[Frame] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class HostStats:
+    """Error counts and kinds for one downstream host."""
+
+    host: str
+    count_before: int = 0
+    count_after: int = 0
+    kinds: set[str] = field(default_factory=set)
+    statuses: list[int] = field(default_factory=list)
+    example: str = ""
+
+
+@dataclass
+class LogAccumulator:
+    """One-pass aggregates over log records (see module docstring)."""
+
+    parser: LineParser = field(default_factory=LineParser)
+    miner: TemplateMiner = field(default_factory=TemplateMiner)
+    templates: dict[int, TemplateStats] = field(default_factory=dict)
+    exceptions: dict[str, ExceptionStats] = field(default_factory=dict)
+    hosts: dict[str, HostStats] = field(default_factory=dict)
+    frame_counts: dict[str, int] = field(default_factory=dict)
+    field_hosts: dict[str, int] = field(default_factory=dict)
+    records_before: int = 0
+    records_after: int = 0
+    errors_before: int = 0
+    errors_after: int = 0
+    min_ts: float | None = None
+    max_ts: float | None = None
+    _dep_cache: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[int, ...]]] = field(
+        default_factory=dict
+    )
+    _status_cache: dict[str, tuple[int, ...]] = field(default_factory=dict)
+
+    def add(self, record: LogRecord, ts: float | None, after: bool) -> None:
+        """Count one record at time `ts` in the window `after` (True) or the baseline."""
+        if ts is not None:
+            if self.min_ts is None or ts < self.min_ts:
+                self.min_ts = ts
+            if self.max_ts is None or ts > self.max_ts:
+                self.max_ts = ts
+        cluster = self.miner.add(record.message)
+        stats = self.templates.get(cluster.id)
+        if stats is None:
+            stats = self.templates[cluster.id] = TemplateStats(cluster.id)
+        self._count_template(stats, record, ts, after)
+        is_error = record.level in ERROR_LEVELS or (
+            record.level is None and _ERRORISH_RE.search(record.message) is not None
+        )
+        if after:
+            self.records_after += 1
+            self.errors_after += is_error
+        else:
+            self.records_before += 1
+            self.errors_before += is_error
+        self._note_field_host(record)
+        if is_error or record.level == "WARN" or record.continuation:
+            self._error_details(stats, record, after)
+
+    def _count_template(
+        self, stats: TemplateStats, record: LogRecord, ts: float | None, after: bool
+    ) -> None:
+        if after:
+            stats.count_after += 1
+            if stats.first_seen is None and ts is not None:
+                stats.first_seen = ts
+        else:
+            stats.count_before += 1
+        if not stats.example or (after and not stats.example_after):
+            stats.example, stats.example_after = record.raw, after
+        level = record.level
+        if level is not None and (
+            stats.level is None or LEVEL_RANK[level] > LEVEL_RANK[stats.level]
+        ):
+            stats.level = level
+        # Inexact records share their shape's text, whose codes were read already; error
+        # and warning records are re-read exactly in `_error_details`.
+        if record.exact and len(stats.status_codes) < _LIST_CAP:
+            for code in self._statuses(record.message):
+                if code not in stats.status_codes:
+                    stats.status_codes.append(code)
+
+    def _statuses(self, message: str) -> tuple[int, ...]:
+        got = self._status_cache.get(message)
+        if got is None:
+            got = status_codes(message)
+            if len(self._status_cache) < _CACHE_LIMIT:
+                self._status_cache[message] = got
+        return got
+
+    def _note_field_host(self, record: LogRecord) -> None:
+        # Structured logs often name their *own* host in a `host` field on every line;
+        # counting it on every record lets `emitter_hosts` tell it from a dependency.
+        value = record.fields.get("host") if record.fields else None
+        if value:
+            key = value.strip().lower()
+            self.field_hosts[key] = self.field_hosts.get(key, 0) + 1
+
+    def _error_details(self, stats: TemplateStats, record: LogRecord, after: bool) -> None:
+        if not record.exact:
+            # The record carries its shape's representative text; details need its own.
+            parsed = self.parser.exact(record.raw)
+            record.message, record.fields, record.exact = parsed.message, parsed.fields, True
+        trace = parse_trace(record)
+        for exc_type in trace.exception_types:
+            _push(stats.exception_types, exc_type)
+        self._count_exceptions(record, trace.exception_types, trace, after)
+        for frame in trace.frames:
+            if frame.in_app:
+                _push(stats.files, frame.file)
+                if after:
+                    self.frame_counts[frame.file] = self.frame_counts.get(frame.file, 0) + 1
+        hosts, kinds, statuses = self._deps(record)
+        for code in statuses:
+            if code not in stats.status_codes and len(stats.status_codes) < _LIST_CAP:
+                stats.status_codes.append(code)
+        for host in hosts:
+            _push(stats.hosts, host)
+            self._count_host(host, kinds, statuses, record.raw, after)
+
+    def _count_exceptions(
+        self, record: LogRecord, types: tuple[str, ...], trace: Trace, after: bool
+    ) -> None:
+        main = primary_type(trace, record)
+        for exc_type in types:
+            exc = self.exceptions.get(exc_type)
+            if exc is None:
+                exc = self.exceptions[exc_type] = ExceptionStats(exc_type)
+            if after:
+                exc.count_after += 1
+            else:
+                exc.count_before += 1
+            if not exc.message and trace.message:
+                exc.message = trace.message[:300]
+            if exc_type == main and not exc.frames and trace.frames:
+                in_app = [f for f in trace.frames if f.in_app]
+                others = [f for f in trace.frames if not f.in_app]
+                exc.frames = (in_app + others)[:_MAX_FRAMES]
+            for frame in trace.frames:
+                if frame.in_app:
+                    _push(exc.files, frame.file)
+
+    def _deps(self, record: LogRecord) -> tuple[tuple[str, ...], tuple[str, ...], tuple[int, ...]]:
+        if record.fields:
+            facts = dep_facts(record.message, record.fields)
+            return facts.hosts, facts.kinds, facts.statuses
+        got = self._dep_cache.get(record.message)
+        if got is None:
+            facts = dep_facts(record.message)
+            got = (facts.hosts, facts.kinds, facts.statuses)
+            if len(self._dep_cache) < _CACHE_LIMIT:
+                self._dep_cache[record.message] = got
+        return got
+
+    def _count_host(
+        self,
+        host: str,
+        kinds: tuple[str, ...],
+        statuses: tuple[int, ...],
+        raw: str,
+        after: bool,
+    ) -> None:
+        stats = self.hosts.get(host)
+        if stats is None:
+            stats = self.hosts[host] = HostStats(host, example=raw)
+        if after:
+            stats.count_after += 1
+        else:
+            stats.count_before += 1
+        stats.kinds.update(kinds)
+        for code in statuses:
+            if code not in stats.statuses and len(stats.statuses) < _LIST_CAP:
+                stats.statuses.append(code)
+
+    def emitter_hosts(self) -> set[str]:
+        """`host` field values present on at least half of all records (the log's source)."""
+        total = self.records_before + self.records_after
+        return {h for h, n in self.field_hosts.items() if total and n * 2 >= total}

@@ -1,0 +1,466 @@
+"""Log line parsing: timestamps, levels, JSON/logfmt fields and multi-line records.
+
+Every function here is pure and total: any text parses (possibly to a record with no time
+and no level); nothing raises on malformed input. Timestamps become epoch seconds (float,
+UTC). An ISO time with no offset is taken as UTC, because incident payloads carry UTC times
+and guessing a local zone would move lines across the deploy boundary.
+
+A *record* is one log event: its first line plus the continuation lines that follow it
+(stack-trace frames, `Caused by:`, Go goroutine dumps, ...). `iter_records` groups lines
+into records in a single streaming pass so that a million lines never become a million
+objects held at once.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from calendar import timegm
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+# Canonical level names, most severe last; `LEVEL_RANK` orders them.
+LEVELS = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL")
+LEVEL_RANK = {name: rank for rank, name in enumerate(LEVELS)}
+ERROR_LEVELS = frozenset({"ERROR", "FATAL"})
+
+_LEVEL_ALIASES = {
+    "trace": "TRACE",
+    "debug": "DEBUG",
+    "dbug": "DEBUG",
+    "info": "INFO",
+    "information": "INFO",
+    "notice": "INFO",
+    "warn": "WARN",
+    "warning": "WARN",
+    "error": "ERROR",
+    "err": "ERROR",
+    "eror": "ERROR",
+    "severe": "ERROR",
+    "critical": "FATAL",
+    "crit": "FATAL",
+    "fatal": "FATAL",
+    "panic": "FATAL",
+    "emerg": "FATAL",
+    "alert": "FATAL",
+}
+
+# Max continuation lines kept per record: a runaway dump must not hold memory unbounded.
+MAX_CONTINUATION = 200
+# Only this many leading characters are searched for a timestamp or a level.
+_HEAD = 80
+
+_ISO_RE = re.compile(
+    r"\[?(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?"
+    r"\s?(Z|z|UTC|[+-]\d{2}:?\d{2})?\]?"
+)
+_SYSLOG_RE = re.compile(
+    r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2})"
+    r"(?:\.(\d{1,6}))?"
+)
+_MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_MONTHS = {m: i for i, m in enumerate(_MONTH_NAMES, 1)}
+# A level word near the start of a plain line: upper case, or any case inside brackets,
+# or a logfmt-ish `level=`; lower-case words elsewhere are message text ("error" in prose).
+_LEVEL_RE = re.compile(
+    r"(?:^|[\s\[|(<])(TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|ERR|SEVERE|CRITICAL|CRIT|"
+    r"FATAL|PANIC|EMERG|ALERT)(?=[\]\s:|)>-]|$)"
+    r"|\[(trace|debug|info|notice|warn|warning|error|err|critical|fatal|"
+    r"Trace|Debug|Info|Notice|Warn|Warning|Error|Critical|Fatal)\]"
+)
+_LOGFMT_PAIR_RE = re.compile(r'([A-Za-z_@][\w.@-]*)=("(?:[^"\\]|\\.)*"|\S*)')
+_LOGFMT_START_RE = re.compile(r'[A-Za-z_@][\w.@-]*=(?:"|\S)')
+
+_TS_KEYS = ("ts", "time", "timestamp", "@timestamp", "t", "date", "datetime", "asctime")
+_LEVEL_KEYS = ("level", "severity", "lvl", "loglevel", "log.level", "levelname", "log_level")
+_MSG_KEYS = ("msg", "message", "error", "err", "event", "log", "text")
+_STACK_KEYS = ("stack", "stack_trace", "stacktrace", "traceback", "exc_info", "exception")
+
+# Lines that continue the previous record even when they are not indented.
+_CONT_START_RE = re.compile(
+    r"(?:Traceback \(most recent call last\)|Caused by:|goroutine \d+ \[|"
+    r"During handling of the above exception|The above exception was the direct cause|"
+    r"\.\.\. \d+ more|created by |Suppressed: )"
+)
+# An exception header line: `ValueError: x`, `java.lang.IllegalStateException: x`, `panic: x`.
+EXC_HEADER_RE = re.compile(
+    r"(?:Exception in thread \"[^\"]*\" )?"
+    r"((?:[A-Za-z_][\w$]*\.)*[A-Z]\w*(?:Error|Exception|Exit|Interrupt|Fault|Failure|Timeout))"
+    r"(?::\s?(.*))?$"
+)
+_GO_FRAME_FUNC_RE = re.compile(r"[\w./*()-]+\(.*\)$")
+
+
+@dataclass(slots=True)
+class ParsedLine:
+    """One physical line, parsed.
+
+    Attributes:
+        ts: Epoch seconds (UTC) or None when the line carries no recognisable time.
+        level: Canonical level (see `LEVELS`) or None.
+        message: The line without its timestamp and level (for JSON/logfmt: the message field).
+        fields: Other key/value fields (JSON or logfmt), values as strings.
+        stack: Stack-trace lines embedded in a JSON field, if any.
+    """
+
+    ts: float | None
+    level: str | None
+    message: str
+    fields: dict[str, str] = field(default_factory=dict)
+    stack: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class LogRecord:
+    """One log event: its first line plus continuation lines (stack traces)."""
+
+    ts: float | None
+    level: str | None
+    message: str
+    raw: str
+    fields: dict[str, str] = field(default_factory=dict)
+    continuation: list[str] = field(default_factory=list)
+    exact: bool = True
+    line_count: int = 1
+
+
+class _MinuteCache:
+    """Epoch of (date, hour, minute, zone) tuples; logs repeat the same minute many times."""
+
+    __slots__ = ("_cache",)
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[str, ...], float | None] = {}
+
+    def epoch(self, key: tuple[str, ...]) -> float | None:
+        got = self._cache.get(key, -1.0)
+        if got != -1.0:
+            return got
+        value = _minute_epoch(*key)
+        if len(self._cache) < 100_000:
+            self._cache[key] = value
+        return value
+
+
+def _minute_epoch(y: str, mo: str, d: str, h: str, mi: str, zone: str) -> float | None:
+    year, month, day, hour, minute = int(y), int(mo), int(d), int(h), int(mi)
+    if not (1 <= month <= 12 and 1 <= day <= 31 and hour <= 23 and minute <= 59):
+        return None
+    offset = 0
+    if zone and zone not in ("Z", "z", "UTC"):
+        sign = -1 if zone[0] == "-" else 1
+        digits = zone[1:].replace(":", "")
+        offset = sign * (int(digits[:2]) * 3600 + int(digits[2:4]) * 60)
+    return float(timegm((year, month, day, hour, minute, 0, 0, 0, 0)) - offset)
+
+
+_DEFAULT_CACHE = _MinuteCache()
+
+
+def parse_iso(text: str) -> float | None:
+    """Epoch seconds of an ISO-8601 time at the start of `text` (also `14:03:11,123`), or None."""
+    m = _ISO_RE.match(text)
+    if m is None:
+        return None
+    return _iso_from_match(m, _DEFAULT_CACHE)
+
+
+def _iso_from_match(m: re.Match[str], cache: _MinuteCache) -> float | None:
+    y, mo, d, h, mi, s, frac, zone = m.groups()
+    base = cache.epoch((y, mo, d, h, mi, zone or ""))
+    if base is None or int(s) > 60:
+        return None
+    return base + int(s) + (float("0." + frac) if frac else 0.0)
+
+
+def _epoch_number(value: float) -> float | None:
+    """Epoch seconds from a number in seconds, milliseconds, micro- or nanoseconds."""
+    if value != value or value <= 0:  # NaN or non-positive
+        return None
+    for scale in (1.0, 1e3, 1e6, 1e9):
+        seconds = value / scale
+        if seconds < 1e11:  # later than year 5000 in seconds means a finer unit
+            return seconds
+    return None
+
+
+def _ts_from_value(value: Any, default_year: int) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return _epoch_number(float(value))
+    if isinstance(value, str):
+        text = value.strip()
+        if text.replace(".", "", 1).isdigit():
+            return _epoch_number(float(text))
+        return parse_iso(text) or _syslog_ts(text, default_year)
+    return None
+
+
+def _syslog_ts(text: str, default_year: int) -> float | None:
+    m = _SYSLOG_RE.match(text)
+    if m is None:
+        return None
+    mon, day, h, mi, s, frac = m.groups()
+    if int(day) > 31 or int(h) > 23 or int(mi) > 59 or int(s) > 60:
+        return None
+    base = timegm((default_year, _MONTHS[mon], int(day), int(h), int(mi), int(s), 0, 0, 0))
+    return base + (float("0." + frac) if frac else 0.0)
+
+
+def normalize_level(value: str) -> str | None:
+    """The canonical level for a level word (`warning` -> `WARN`), or None if unknown."""
+    return _LEVEL_ALIASES.get(value.strip().lower())
+
+
+def _scalar_str(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        # `{"error": {"type": "X", "message": "y"}}` style: keep the readable parts.
+        parts = [str(v) for v in value.values() if isinstance(v, str | int | float)]
+        return ": ".join(parts)
+    return json.dumps(value, default=str) if isinstance(value, list) else str(value)
+
+
+def _parse_json(line: str, default_year: int) -> ParsedLine | None:
+    try:
+        obj = json.loads(line)
+    except ValueError:
+        return None
+    if not isinstance(obj, dict):
+        return None
+    ts = level = message = None
+    for key in _TS_KEYS:
+        if key in obj:
+            ts = _ts_from_value(obj[key], default_year)
+            if ts is not None:
+                break
+    for key in _LEVEL_KEYS:
+        if isinstance(obj.get(key), str):
+            level = normalize_level(obj[key])
+            break
+    msg_key = None
+    for key in _MSG_KEYS:
+        if key in obj and obj[key] is not None:
+            message, msg_key = _scalar_str(obj[key]), key
+            break
+    stack: list[str] = []
+    fields: dict[str, str] = {}
+    for key, value in obj.items():
+        if key == msg_key or key in _TS_KEYS or key in _LEVEL_KEYS:
+            continue
+        text = _scalar_str(value)
+        if key in _STACK_KEYS and "\n" in text:
+            stack = text.splitlines()[:MAX_CONTINUATION]
+        else:
+            fields[key] = text
+    if message is None:
+        message = " ".join(f"{k}={v}" for k, v in fields.items())
+    if "\n" in message:
+        first, *rest = message.splitlines() or [""]
+        message, stack = first, rest[:MAX_CONTINUATION] + stack
+    return ParsedLine(ts, level, message, fields, stack)
+
+
+def _parse_logfmt(text: str, ts: float | None, default_year: int) -> ParsedLine | None:
+    pairs = _LOGFMT_PAIR_RE.findall(text)
+    if len(pairs) < 2:
+        return None
+    fields: dict[str, str] = {}
+    for key, raw in pairs:
+        if len(raw) >= 2 and raw[0] == '"' and raw[-1] == '"':
+            raw = raw[1:-1].replace('\\"', '"')
+        fields[key] = raw
+    if not any(k in fields for k in ("msg", "message", "level", "lvl", "severity")):
+        return None
+    level = message = None
+    for key in _TS_KEYS:
+        if key in fields:
+            if ts is None:
+                ts = _ts_from_value(fields[key], default_year)
+            del fields[key]
+            break
+    for key in _LEVEL_KEYS:
+        if key in fields:
+            level = normalize_level(fields.pop(key))
+            break
+    for key in _MSG_KEYS:
+        if key in fields:
+            message = fields.pop(key)
+            break
+    if message is None:
+        message = " ".join(f"{k}={v}" for k, v in fields.items())
+    return ParsedLine(ts, level, message, fields)
+
+
+def parse_line(
+    line: str, default_year: int = 1970, cache: _MinuteCache | None = None
+) -> ParsedLine:
+    """Parse one physical line (plain, logfmt or JSON). Never raises.
+
+    Args:
+        line: The raw line.
+        default_year: Year for syslog-style times that omit it (use the deploy's year).
+        cache: Optional per-run minute cache (a private default is used otherwise).
+
+    Returns:
+        The parsed line; `message` is the text to mine templates from.
+    """
+    text = line.strip()
+    if text.startswith("{") and text.endswith("}"):
+        parsed = _parse_json(text, default_year)
+        if parsed is not None:
+            return parsed
+    ts: float | None = None
+    rest = text
+    m = _ISO_RE.match(text)
+    if m is not None:
+        ts = _iso_from_match(m, cache or _DEFAULT_CACHE)
+        if ts is not None:
+            rest = text[m.end() :].lstrip(" |-")
+    elif text[:3] in _MONTHS:
+        ts = _syslog_ts(text, default_year)
+        if ts is not None:
+            rest = text[16:].lstrip()
+    if "=" in rest[:_HEAD] and _LOGFMT_START_RE.match(rest):
+        parsed = _parse_logfmt(rest, ts, default_year)
+        if parsed is not None:
+            return parsed
+    level = None
+    lm = _LEVEL_RE.search(rest, 0, _HEAD)
+    if lm is not None:
+        level = normalize_level(lm.group(1) or lm.group(2))
+        rest = (rest[: lm.start()] + " " + rest[lm.end() :].lstrip(" ]:|)>-")).strip()
+    return ParsedLine(ts, level, rest)
+
+
+def is_continuation(line: str, prev: LogRecord | None) -> bool:
+    """Whether `line` (with no timestamp of its own) continues the previous record."""
+    if prev is None:
+        return False
+    if line[:1] in (" ", "\t"):
+        return True
+    if _CONT_START_RE.match(line):
+        return True
+    in_trace = bool(prev.continuation)
+    if EXC_HEADER_RE.match(line):
+        # `ValueError: x` closing a Python traceback, or a Java exception logged right
+        # after an error line: both belong to that event.
+        return in_trace or prev.level in ERROR_LEVELS
+    return in_trace and bool(_GO_FRAME_FUNC_RE.match(line))
+
+
+# Shape key: the line with every separator-delimited run containing a digit replaced.
+# Two lines with the same key differ only in such runs, so they have the same level and
+# the same template; only their time and variable values differ.
+_SEP = r"\s=:,;()\[\]{}<>\"'"
+_KEY_RE = re.compile(rf"(?<![^{_SEP}])[^{_SEP}]*\d[^{_SEP}]*")
+_JSON_TS_RE = re.compile(
+    r'"(?:ts|time|timestamp|@timestamp|t|date|datetime|asctime)"\s*:\s*"?([^",}]+)'
+)
+_LOGFMT_TS_RE = re.compile(r'(?:^|\s)(?:ts|time|timestamp|t)="?([^"\s]+)')
+_SHAPE_LIMIT = 100_000
+
+
+class LineParser:
+    """`parse_line` with a cache of line shapes, for throughput on large inputs.
+
+    The first line of each shape (see `_KEY_RE`) is parsed fully; later lines of the same
+    shape only have their time read, and reuse the first line's level and message (the
+    *representative*, which masks to the same template). Such results are marked inexact;
+    `exact` re-parses a line when its own message and fields are needed (error lines).
+    """
+
+    def __init__(self, default_year: int = 1970) -> None:
+        self.default_year = default_year
+        self._minutes = _MinuteCache()
+        self._shapes: dict[str, ParsedLine] = {}
+
+    def parse(self, raw: str) -> tuple[ParsedLine, bool]:
+        """The parsed line and whether it is exact (False: a cached representative)."""
+        m = _ISO_RE.match(raw) if raw[:1].isdigit() or raw[:1] == "[" else None
+        ts = _iso_from_match(m, self._minutes) if m is not None else None
+        body = raw if ts is None or m is None else raw[m.end() :]
+        key = _KEY_RE.sub("0", body)
+        shape = self._shapes.get(key)
+        if shape is None:
+            parsed = self.exact(raw)
+            if not parsed.stack and len(self._shapes) < _SHAPE_LIMIT:
+                self._shapes[key] = parsed
+            return parsed, True
+        if ts is None:
+            ts = self._fast_ts(raw)
+        return ParsedLine(ts, shape.level, shape.message, shape.fields), False
+
+    def exact(self, raw: str) -> ParsedLine:
+        """Parse `raw` fully (no shape cache)."""
+        parsed = parse_line(raw, self.default_year, self._minutes)
+        if parsed.level is None and (
+            raw.startswith("panic: ") or EXC_HEADER_RE.match(parsed.message)
+        ):
+            parsed.level = "ERROR"
+        return parsed
+
+    def _fast_ts(self, raw: str) -> float | None:
+        first = raw[:1]
+        if first == "{":
+            m = _JSON_TS_RE.search(raw)
+            return _ts_from_value(m.group(1).strip(), self.default_year) if m else None
+        if raw[:3] in _MONTHS:
+            return _syslog_ts(raw, self.default_year)
+        if "=" in raw:
+            m = _LOGFMT_TS_RE.search(raw)
+            return _ts_from_value(m.group(1), self.default_year) if m else None
+        return None
+
+
+def iter_records(
+    lines: Iterable[str], default_year: int = 1970, parser: LineParser | None = None
+) -> Iterator[LogRecord]:
+    """Group lines into records (first line + continuation lines), streaming.
+
+    Lines with a timestamp always start a record. A line without one continues the
+    previous record when it is indented, starts a known stack-trace form, or is an
+    exception header following an error (see `is_continuation`). Blank lines are skipped.
+    Records built from a cached shape have `exact=False` (see `LineParser`).
+    """
+    parser = parser or LineParser(default_year)
+    current: LogRecord | None = None
+    for raw in lines:
+        if not raw or raw.isspace():
+            continue
+        if "\n" in raw:
+            # A payload line holding a whole trace: treat its parts as separate lines.
+            if current is not None:
+                yield current
+                current = None
+            parts = [p for p in raw.splitlines() if p.strip()]
+            yield from iter_records(parts, parser.default_year, parser)
+            continue
+        if _continues(raw, current):
+            assert current is not None
+            _append(current, raw)
+            continue
+        parsed, exact = parser.parse(raw)
+        if current is not None:
+            yield current
+        current = LogRecord(
+            parsed.ts, parsed.level, parsed.message, raw, parsed.fields, parsed.stack, exact=exact
+        )
+    if current is not None:
+        yield current
+
+
+def _continues(raw: str, current: LogRecord | None) -> bool:
+    first = raw[:1]
+    if current is None or first in ("{", "[") or (first.isdigit() and first not in " \t"):
+        return False
+    return _ISO_RE.match(raw) is None and is_continuation(raw, current)
+
+
+def _append(record: LogRecord, line: str) -> None:
+    record.line_count += 1
+    if len(record.continuation) < MAX_CONTINUATION:
+        record.continuation.append(line)

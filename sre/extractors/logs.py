@@ -1,0 +1,323 @@
+"""The log extractor: significant templates, exceptions, failing dependencies, volume.
+
+`extract_logs(incident)` reads the incident's raw lines once (streaming, bounded memory),
+groups them into records (`logparse`), mines templates (`templates`), and reports as
+`Finding`s, most significant first:
+
+- `log_template`: templates new after the deploy or whose rate jumped (or dropped), judged
+  with a Poisson rule (`log_significance`); without a baseline, frequent errors/warnings.
+  At most `MAX_TEMPLATE_FINDINGS`, whatever the input size.
+- `exception`: one per exception type seen in the incident window (at most 10).
+- `dependency_errors`: one per downstream host that error lines point at (at most 10).
+- `log_volume`: one, record and error counts per window.
+
+Time of lines: a record without a timestamp inherits the previous record's time; records
+before the first timestamped one take that first time. With no timestamp anywhere, or no
+`deployed_at`, every record is in the incident window and there is no baseline.
+Counts are of records (a stack trace with its continuation lines is one record).
+
+`mine_templates(lines)` exposes the template miner alone (one template id per line).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from alpha.schemas import IncidentInput, Severity
+from sre.extractors.finding import Finding
+from sre.extractors.log_significance import Verdict, Windows, judge
+from sre.extractors.log_stats import ExceptionStats, HostStats, LogAccumulator, TemplateStats
+from sre.extractors.logparse import ERROR_LEVELS, LineParser, LogRecord, iter_records
+from sre.extractors.templates import TemplateMiner, normalise_spaces
+
+MAX_TEMPLATE_FINDINGS = 15
+MAX_EXCEPTION_FINDINGS = 10
+MAX_HOST_FINDINGS = 10
+MAX_FRAME_FILES = 50
+_SEVERITY_ORDER: dict[Severity, int] = {"high": 0, "medium": 1, "low": 2}
+_TYPE_ORDER = {"log_template": 0, "exception": 1, "dependency_errors": 2, "log_volume": 3}
+
+
+@dataclass(frozen=True)
+class LogExtraction:
+    """What the logs say.
+
+    Attributes:
+        findings: Log findings, most significant first (deterministic order).
+        frame_files: Application stack-frame files seen in the incident window, normalised
+            relative paths (`app/db/pool.py`, `src/main/java/com/x/Checkout.java`), most
+            frequent first. Match them to commit files by path suffix.
+        hosts: Dependency hosts that error lines point at, most errors first.
+    """
+
+    findings: list[Finding]
+    frame_files: list[str]
+    hosts: list[str]
+
+
+def mine_templates(lines: list[str]) -> list[str]:
+    """One template id per line; equal ids mean the same template. Pure.
+
+    Each line's timestamp/level prefix (or JSON/logfmt envelope) is removed before mining,
+    so the id reflects the message. Lines are not grouped into multi-line records here.
+    """
+    miner = TemplateMiner()
+    parser = LineParser()
+    names: list[str] = []
+    out: list[str] = []
+    for line in lines:
+        cid = miner.add(parser.parse(line)[0].message).id
+        if cid == len(names):
+            names.append(f"T{cid}")
+        out.append(names[cid])
+    return out
+
+
+def _epoch(moment: datetime | None) -> float | None:
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
+def _iso(ts: float | None) -> str | None:
+    if ts is None:
+        return None
+    return datetime.fromtimestamp(ts, tz=UTC).isoformat().replace("+00:00", "Z")
+
+
+def _timed(lines: list[str], parser: LineParser) -> Iterator[tuple[LogRecord, float | None]]:
+    """Records with their effective time (own, inherited, or the first one back-filled)."""
+    pending: list[LogRecord] = []
+    last: float | None = None
+    for record in iter_records(lines, parser.default_year, parser):
+        if record.ts is not None:
+            last = record.ts
+            if pending:
+                for early in pending:
+                    yield early, last
+                pending = []
+        elif last is None:
+            # Until the first time is seen we cannot place a record; hold it (bounded by
+            # how many untimed records lead the log, all of them when none has a time).
+            pending.append(record)
+            continue
+        yield record, last
+    for early in pending:
+        yield early, None
+
+
+def extract_logs(incident: IncidentInput) -> LogExtraction:
+    """Extract log findings from an incident (pure: no clock, no I/O).
+
+    Args:
+        incident: The validated incident payload.
+
+    Returns:
+        The findings, stack-frame files and dependency hosts (see `LogExtraction`).
+    """
+    deploy = _epoch(incident.deployed_at)
+    year = incident.deployed_at.year if incident.deployed_at else 1970
+    parser = LineParser(year)
+    acc = LogAccumulator(parser=parser)
+    for record, ts in _timed(incident.logs, parser):
+        after = deploy is None or ts is None or ts >= deploy
+        acc.add(record, ts, after)
+    windows = _windows(acc, deploy)
+    emitters = acc.emitter_hosts()
+    host_stats = [h for h in acc.hosts.values() if _bare(h.host) not in emitters]
+    findings = (
+        _template_findings(acc, windows)
+        + _exception_findings(acc, windows)
+        + _host_findings(host_stats)
+        + [_volume_finding(acc, windows)]
+    )
+    findings = _ordered(findings)
+    frames = sorted(acc.frame_counts.items(), key=lambda kv: -kv[1])  # stable: first seen
+    hosts = [h.host for h in sorted(host_stats, key=_host_key) if h.count_after > 0]
+    return LogExtraction(findings, [f for f, _ in frames[:MAX_FRAME_FILES]], hosts)
+
+
+def _bare(host: str) -> str:
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+def _windows(acc: LogAccumulator, deploy: float | None) -> Windows:
+    has_baseline = deploy is not None and acc.records_before > 0
+    before = after = None
+    if deploy is not None and acc.min_ts is not None and acc.max_ts is not None:
+        if acc.min_ts < deploy:
+            before = (deploy - acc.min_ts) / 60.0
+        if acc.max_ts > deploy:
+            after = (acc.max_ts - deploy) / 60.0
+    elif acc.min_ts is not None and acc.max_ts is not None and acc.max_ts > acc.min_ts:
+        after = (acc.max_ts - acc.min_ts) / 60.0
+    # Windows shorter than a second give meaningless per-minute rates.
+    before = before if before and before >= 1 / 60 else None
+    after = after if after and after >= 1 / 60 else None
+    return Windows(has_baseline, before, after, acc.records_before, acc.records_after)
+
+
+def _kind(stats: TemplateStats) -> str:
+    if stats.level in ERROR_LEVELS or stats.exception_types:
+        return "error"
+    return "warn" if stats.level == "WARN" else "other"
+
+
+def _template_findings(acc: LogAccumulator, windows: Windows) -> list[Finding]:
+    judged: list[tuple[float, int, TemplateStats, Verdict]] = []
+    for stats in acc.templates.values():
+        kind = _kind(stats)
+        verdict = judge(stats.count_before, stats.count_after, kind, windows)
+        if verdict.reason is None:
+            continue
+        weight = {"error": 2.0, "warn": 1.5}.get(kind, 1.0)
+        judged.append((verdict.score * weight, stats.cluster_id, stats, verdict))
+    judged.sort(key=lambda item: (-item[0], item[1]))
+    out = []
+    for score, cid, stats, verdict in judged[:MAX_TEMPLATE_FINDINGS]:
+        template = normalise_spaces(acc.miner.clusters[cid].template)
+        out.append(_template_finding(stats, verdict, template, score))
+    return out
+
+
+def _template_finding(stats: TemplateStats, v: Verdict, template: str, score: float) -> Finding:
+    level = stats.level or "UNKNOWN"
+    kind = _kind(stats)
+    short = template if len(template) <= 120 else template[:117] + "..."
+    counts = f"{stats.count_after} after the deploy, {stats.count_before} before"
+    text = {
+        "new": f"New log template after the deploy ({level}): '{short}' ({counts})",
+        "rate_jump": f"Log template rate jumped x{v.rate_ratio or '?'} ({level}): "
+        f"'{short}' ({counts})",
+        "rate_drop": f"Log template rate dropped ({level}): '{short}' ({counts})",
+        "frequent": f"Frequent {level} log template: '{short}' ({stats.count_after} lines)",
+    }[v.reason or "frequent"]
+    severity: Severity = "medium"
+    if kind == "error" and v.reason in ("new", "rate_jump"):
+        severity = "high"
+    elif v.reason == "rate_drop" or (kind == "other" and v.reason == "frequent"):
+        severity = "low"
+    value = {
+        "template": template,
+        "level": level,
+        "count_before": stats.count_before,
+        "count_after": stats.count_after,
+        "rate_before": v.rate_before,
+        "rate_after": v.rate_after,
+        "rate_ratio": v.rate_ratio,
+        "is_new": v.is_new,
+        "reason": v.reason,
+        "score": round(score, 3),
+        "example": stats.example[:500],
+        "first_seen": _iso(stats.first_seen),
+        "exception_types": list(stats.exception_types),
+        "status_codes": sorted(stats.status_codes),
+        "hosts": list(stats.hosts),
+        "files": list(stats.files),
+    }
+    return Finding("log_template", text, "logs", value, severity)
+
+
+def _exception_findings(acc: LogAccumulator, windows: Windows) -> list[Finding]:
+    seen = [e for e in acc.exceptions.values() if e.count_after > 0]
+
+    def key(e: ExceptionStats) -> tuple[int, int, str]:
+        is_new = windows.has_baseline and e.count_before == 0
+        return (0 if is_new else 1, -e.count_after, e.exception_type)
+
+    out = []
+    for exc in sorted(seen, key=key)[:MAX_EXCEPTION_FINDINGS]:
+        is_new = windows.has_baseline and exc.count_before == 0
+        verdict = judge(exc.count_before, exc.count_after, "error", windows)
+        severity: Severity = "high" if is_new or verdict.reason == "rate_jump" else "medium"
+        where = f" at {exc.frames[0].file}:{exc.frames[0].line}" if exc.frames else ""
+        novelty = "new " if is_new else ""
+        text = (
+            f"{exc.count_after} {novelty}{exc.exception_type} after the deploy"
+            f" ({exc.count_before} before){where}"
+        )
+        value = {
+            "exception_type": exc.exception_type,
+            "message": exc.message,
+            "count_before": exc.count_before,
+            "count_after": exc.count_after,
+            "is_new": is_new,
+            "frames": [f.as_value() for f in exc.frames],
+            "files": list(exc.files),
+        }
+        out.append(Finding("exception", text, "logs", value, severity))
+    return out
+
+
+def _host_key(h: HostStats) -> tuple[int, int, str]:
+    return (-h.count_after, -h.count_before, h.host)
+
+
+def _host_findings(hosts: list[HostStats]) -> list[Finding]:
+    out = []
+    for h in sorted(hosts, key=_host_key)[:MAX_HOST_FINDINGS]:
+        if h.count_after == 0:
+            continue
+        kinds = [
+            k
+            for k in ("timeout", "connection_refused", "http_5xx", "tls", "dns", "auth", "reset")
+            if k in h.kinds
+        ]
+        grew = h.count_before == 0 or h.count_after >= 2 * h.count_before
+        severity: Severity = "high" if h.count_after >= 5 and grew else "medium"
+        what = ", ".join(kinds) if kinds else "errors"
+        text = (
+            f"{h.count_after} error lines point at {h.host} ({what}) after the deploy,"
+            f" {h.count_before} before"
+        )
+        value = {
+            "host": h.host,
+            "count_before": h.count_before,
+            "count_after": h.count_after,
+            "error_kinds": kinds,
+            "status_codes": sorted(h.statuses),
+            "example": h.example[:500],
+        }
+        out.append(Finding("dependency_errors", text, "logs", value, severity))
+    return out
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _volume_finding(acc: LogAccumulator, windows: Windows) -> Finding:
+    sb = _share(acc.errors_before, acc.records_before)
+    sa = _share(acc.errors_after, acc.records_after)
+    severity: Severity = "low"
+    if sa is not None and acc.errors_after >= 5 and (sb is None or sa >= 2 * sb + 0.01):
+        severity = "high" if windows.has_baseline else "medium"
+    shares = f"{sa:.1%}" if sa is not None else "n/a"
+    text = (
+        f"{acc.errors_after} errors in {acc.records_after} log records after the deploy ({shares})"
+    )
+    if windows.has_baseline:
+        base = f"{sb:.1%}" if sb is not None else "n/a"
+        text += f"; {acc.errors_before} in {acc.records_before} before ({base})"
+    value = {
+        "lines_before": acc.records_before,
+        "lines_after": acc.records_after,
+        "errors_before": acc.errors_before,
+        "errors_after": acc.errors_after,
+        "error_share_before": sb,
+        "error_share_after": sa,
+    }
+    return Finding("log_volume", text, "logs", value, severity)
+
+
+def _ordered(findings: list[Finding]) -> list[Finding]:
+    # Python's sort is stable, so within a (severity, type) group each builder's own
+    # significance order is kept.
+    return sorted(findings, key=lambda f: (_SEVERITY_ORDER[f.severity], _TYPE_ORDER[f.type]))
+
+
+__all__ = ["LogExtraction", "extract_logs", "mine_templates"]

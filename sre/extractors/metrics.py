@@ -1,0 +1,425 @@
+"""Metric evidence: level shifts, saturation, steady growth and notable lone values.
+
+Every payload form is first normalised to one series with an optional split:
+
+- `480` (current only) and `{"current": ...}` without a baseline: no split;
+- `[...]` evenly spaced series: it carries no times, so `deployed_at` cannot place it and
+  the split is a detected change point;
+- `{"baseline": ..., "current": ...}`: the split is given;
+- `{"points": [...]}`: sorted by time and split at `deployed_at` when that falls inside
+  the series, else a detected change point.
+
+A shift is reported (`metric_anomaly`) only when it is both large relative to the baseline
+(>= 25 %) and large against the noise (robust z >= 3.5, the noise being the MAD of every
+point around its own side's median). A detected change point must also separate the two
+sides (P(after > before) >= 0.9 or <= 0.1), because picking the best split of pure noise
+would otherwise look like a shift.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from alpha.schemas import IncidentInput, MetricPoints, MetricValue, MetricWindows, Severity
+from sre.extractors.config import flatten_config, is_capacity_key
+from sre.extractors.finding import Finding
+from sre.extractors.fmt import fmt_num, fmt_ratio, is_number
+from sre.extractors.keywords import concepts, tokens
+from sre.extractors.stats import (
+    average_ranks,
+    change_point,
+    finite,
+    median,
+    pooled_scale,
+    separation,
+)
+from sre.extractors.timeutil import as_utc, iso
+
+MIN_RELATIVE_CHANGE = 0.25
+MIN_ROBUST_Z = 3.5
+MIN_SEPARATION = 0.9
+SATURATION_AT = 0.9
+GROWTH_MIN_POINTS = 5
+GROWTH_NONDECREASING = 0.8
+GROWTH_INCREASING = 0.5
+GROWTH_MIN_RISE = 0.2
+GROWTH_MIN_SPEARMAN = 0.9
+# The largest single step of a "growth" must be under this share of the whole rise; a
+# series that jumps once and stays flat is a level shift, not a leak.
+GROWTH_MAX_STEP_SHARE = 0.5
+
+_PERCENT_TOKENS = frozenset({"percent", "pct", "utilization", "utilisation", "util", "usage"})
+# Higher is better for these, so a value near 100 % is no saturation.
+_GOOD_TOKENS = frozenset({"hit", "hits", "success", "availability", "uptime", "ok", "idle", "free"})
+_ERROR_TOKENS = frozenset(
+    {"error", "errors", "err", "5xx", "4xx", "fail", "failed", "failure", "failures"}
+    | {"exception", "exceptions", "timeout", "timeouts", "rejected", "dropped", "oom"}
+)
+# Usage metrics count things in use; these tokens mark times, rates or errors instead.
+_NOT_USAGE = _ERROR_TOKENS | {"wait", "latency", "duration", "ms", "seconds", "rate", "per"}
+_NOT_USAGE |= {"total", "created", "closed", "opened", "timeout", "max", "limit"}
+
+
+@dataclass(frozen=True)
+class Series:
+    """A metric normalised: values oldest first, and where the current window starts.
+
+    `split` is the index of the first current point (None when unknown); `given_split`
+    tells whether the payload fixed it (windows, or `deployed_at` inside the points).
+    """
+
+    name: str
+    unit: str | None
+    values: list[float]
+    times: list[datetime] | None
+    split: int | None
+    given_split: bool
+    current_only: bool
+
+
+def _as_list(value: float | list[float] | None) -> list[float]:
+    if value is None:
+        return []
+    return finite(value) if isinstance(value, list) else finite([value])
+
+
+def normalise(name: str, metric: MetricValue, deployed_at: datetime | None) -> Series:
+    """The series of one payload metric (see the module docstring for the forms)."""
+    if isinstance(metric, MetricWindows):
+        baseline, current = _as_list(metric.baseline), _as_list(metric.current)
+        if metric.baseline is None or not baseline:
+            return Series(name, metric.unit, current, None, None, False, True)
+        return Series(name, metric.unit, baseline + current, None, len(baseline), True, False)
+    if isinstance(metric, MetricPoints):
+        pairs = sorted(
+            ((as_utc(t), float(v)) for t, v in metric.points if finite([v])),
+            key=lambda pair: pair[0],
+        )
+        times, values = [t for t, _ in pairs], [v for _, v in pairs]
+        split: int | None = None
+        if deployed_at is not None:
+            cut = as_utc(deployed_at)
+            index = next((i for i, t in enumerate(times) if t >= cut), len(times))
+            split = index if 0 < index < len(times) else None
+        return Series(name, metric.unit, values, times, split, split is not None, False)
+    if isinstance(metric, list):
+        return Series(name, None, finite(metric), None, None, False, False)
+    return Series(name, None, _as_list(metric), None, None, False, True)
+
+
+# --------------------------------------------------------------------------- anomalies
+
+
+@dataclass(frozen=True)
+class Shift:
+    """A significant level shift between the two sides of a split."""
+
+    baseline: float
+    current: float
+    ratio: float | None
+    robust_z: float
+    index: int
+
+
+def _min_segment(n: int) -> int:
+    return 1 if n < 4 else max(2, n // 10)
+
+
+def test_shift(values: list[float], split: int, detected: bool) -> Shift | None:
+    """The shift at `split` if it passes the thresholds of the module docstring."""
+    before, after = values[:split], values[split:]
+    if not before or not after:
+        return None
+    base, cur = median(before), median(after)
+    delta = cur - base
+    if delta == 0:
+        return None
+    relative = abs(delta) / abs(base) if base else float("inf")
+    # Without noise (a constant baseline, single points) the floor keeps z finite; the
+    # relative threshold then decides.
+    scale = max(pooled_scale([before, after]), 0.01 * max(abs(base), abs(cur)), 1e-9)
+    z = delta / scale
+    if relative < MIN_RELATIVE_CHANGE or abs(z) < MIN_ROBUST_Z:
+        return None
+    if detected:
+        auc = separation(before, after)
+        if MIN_SEPARATION > auc > 1 - MIN_SEPARATION:
+            return None
+    ratio = cur / base if base else None
+    return Shift(base, cur, ratio, round(z, 2), split)
+
+
+def find_shift(series: Series) -> tuple[Shift | None, bool]:
+    """The series' significant shift and whether it sits at the given split.
+
+    When the payload's split shows no shift, a detected change point is tried as well:
+    an incident need not start at the deploy (a dependency failing an hour later).
+    """
+    values = series.values
+    if series.split is not None:
+        at_split = test_shift(values, series.split, detected=not series.given_split)
+        if at_split is not None:
+            return at_split, series.given_split
+    if series.current_only:
+        return None, False
+    index = change_point(values, _min_segment(len(values)))
+    if index is None or index == series.split:
+        return None, False
+    return test_shift(values, index, detected=True), False
+
+
+def _shift_severity(shift: Shift) -> Severity:
+    if shift.ratio is None or shift.ratio <= 0:
+        return "high"
+    factor = max(shift.ratio, 1 / shift.ratio)
+    return "high" if factor >= 3 else "medium" if factor >= 1.5 else "low"
+
+
+def _unit_text(series: Series) -> str:
+    """The unit to print after a number: the given one, else one the name ends with."""
+    unit = series.unit
+    if unit is None:
+        unit = next((u for u in ("ms", "mb", "gb", "kb") if u in tokens(series.name)), None)
+    if not unit:
+        return ""
+    return unit if unit == "%" else f" {unit}"
+
+
+def _shift_finding(series: Series, shift: Shift, given: bool) -> Finding:
+    unit = _unit_text(series)
+    verb = "rose" if shift.current > shift.baseline else "fell"
+    ratio = f" ({fmt_ratio(shift.ratio)})" if shift.ratio is not None else " (from zero)"
+    change_at = iso(series.times[shift.index]) if series.times else None
+    if given:
+        when = " after the deploy"
+    elif change_at:
+        when = f" from {change_at}"
+    else:
+        when = f" at point {shift.index + 1} of {len(series.values)}"
+    text = (
+        f"{series.name} {verb} from {fmt_num(shift.baseline)}{unit} to "
+        f"{fmt_num(shift.current)}{unit}{ratio}{when}"
+    )
+    return Finding(
+        type="metric_anomaly",
+        description=text,
+        source="metrics",
+        severity=_shift_severity(shift),
+        value={
+            "metric": series.name,
+            "unit": series.unit,
+            "baseline": shift.baseline,
+            "current": shift.current,
+            "ratio": round(shift.ratio, 4) if shift.ratio is not None else None,
+            "delta": shift.current - shift.baseline,
+            "direction": "up" if shift.current > shift.baseline else "down",
+            "robust_z": shift.robust_z,
+            "change_index": shift.index,
+            "change_at": change_at,
+            "split_given": given,
+        },
+    )
+
+
+# --------------------------------------------------------------------------- growth
+
+
+def _spearman(values: list[float]) -> float:
+    """Spearman's rank correlation between position and value (0 for a constant series)."""
+    n = len(values)
+    ranks = average_ranks(values)
+    mean = (n + 1) / 2.0
+    cov = sum((i + 1 - mean) * (r - mean) for i, r in enumerate(ranks))
+    var_index = sum((i + 1 - mean) ** 2 for i in range(n))
+    var_rank = sum((r - mean) ** 2 for r in ranks)
+    if var_index == 0 or var_rank == 0:
+        return 0.0
+    return cov / (var_index * var_rank) ** 0.5
+
+
+def growth(values: list[float]) -> dict[str, Any] | None:
+    """Steady growth (a leak): rising across the series, not in one jump.
+
+    Growth means: at least `GROWTH_MIN_POINTS` points; the median of the last quarter at
+    least 20 % above the median of the first quarter; either most steps up
+    (>= 80 % not falling, >= 50 % rising) or a rank correlation with time >= 0.9 (noisy
+    leaks); and no single step larger than half of the rise (that is a level shift).
+    """
+    n = len(values)
+    if n < GROWTH_MIN_POINTS:
+        return None
+    quarter = max(1, n // 4)
+    start, end = median(values[:quarter]), median(values[-quarter:])
+    rise = end - start
+    if rise <= 0 or (start and rise / abs(start) < GROWTH_MIN_RISE):
+        return None
+    steps = [b - a for a, b in zip(values, values[1:], strict=False)]
+    nondecreasing = sum(1 for s in steps if s >= 0) / len(steps)
+    increasing = sum(1 for s in steps if s > 0) / len(steps)
+    stepwise = nondecreasing >= GROWTH_NONDECREASING and increasing >= GROWTH_INCREASING
+    rho = _spearman(values)
+    if not (stepwise or rho >= GROWTH_MIN_SPEARMAN) or max(steps) > GROWTH_MAX_STEP_SHARE * rise:
+        return None
+    return {
+        "first": values[0],
+        "last": values[-1],
+        "peak": max(values),
+        "slope": (values[-1] - values[0]) / (n - 1),
+        "monotonic_share": round(nondecreasing, 3),
+        "spearman": round(rho, 3),
+    }
+
+
+def _growth_finding(series: Series, found: dict[str, Any]) -> Finding:
+    unit = _unit_text(series)
+    relative = (found["last"] - found["first"]) / abs(found["first"]) if found["first"] else None
+    text = (
+        f"{series.name} grew steadily from {fmt_num(found['first'])}{unit} to "
+        f"{fmt_num(found['last'])}{unit} over {len(series.values)} points "
+        f"({found['monotonic_share']:.0%} of steps not falling"
+    )
+    if found["peak"] > found["last"]:
+        text += f", peak {fmt_num(found['peak'])}{unit}"
+    text += ")"
+    severity: Severity = "high" if relative is None or relative >= 1 else "medium"
+    return Finding(
+        type="metric_growth",
+        description=text,
+        source="metrics",
+        severity=severity,
+        value={"metric": series.name, "unit": series.unit, **found},
+    )
+
+
+# --------------------------------------------------------------------------- saturation
+
+
+def _current_window(series: Series, shift: Shift | None) -> list[float]:
+    """The points that describe "now": after the split or shift, else the last quarter."""
+    values = series.values
+    start = series.split if series.split is not None else shift.index if shift else None
+    if start is None:
+        start = len(values) - max(1, len(values) // 4)
+    return values[start:] or values
+
+
+def _percent_scale(series: Series) -> float | None:
+    """What 100 % is for a percentage-like metric (100 or 1), or None if it is not one."""
+    name_tokens = set(tokens(series.name))
+    unit = (series.unit or "").strip().lower()
+    if name_tokens & (_GOOD_TOKENS | _ERROR_TOKENS):
+        return None
+    if unit in {"%", "percent", "pct"} or name_tokens & {"percent", "pct"}:
+        return 100.0
+    if name_tokens & _PERCENT_TOKENS:
+        return 1.0 if series.values and max(series.values) <= 1.0 else 100.0
+    return None
+
+
+def _config_limit(series: Series, config: dict[str, Any]) -> tuple[str, float] | None:
+    """The config key bounding this usage metric, by shared concepts (best overlap wins)."""
+    metric_concepts = concepts(series.name)
+    if set(tokens(series.name)) & _NOT_USAGE or not metric_concepts & {"conn", "worker", "fd"}:
+        return None
+    best: tuple[int, str, float] | None = None
+    for key in sorted(config):
+        value = config[key]
+        if not is_number(value) or value <= 0:
+            continue
+        if not is_capacity_key(key) & metric_concepts:
+            continue
+        overlap = len(concepts(key) & metric_concepts)
+        if best is None or overlap > best[0]:
+            best = (overlap, key, float(value))
+    return (best[1], best[2]) if best else None
+
+
+def _saturation(series: Series, shift: Shift | None, config: dict[str, Any]) -> Finding | None:
+    window = _current_window(series, shift)
+    if not window:
+        return None
+    peak = max(window)
+    scale = _percent_scale(series)
+    limit_key: str | None = None
+    if scale is not None:
+        limit = scale
+    else:
+        found = _config_limit(series, config)
+        if found is None:
+            return None
+        limit_key, limit = found
+    utilization = peak / limit
+    if utilization < SATURATION_AT:
+        return None
+    if limit_key is None:
+        shown = f"{fmt_num(peak)}{'%' if limit == 100 else ''}"
+        text = f"{series.name} reached {shown}, {utilization:.0%} of its maximum"
+    else:
+        text = (
+            f"{series.name} reached {fmt_num(peak)}, {utilization:.0%} of {limit_key} = "
+            f"{fmt_num(limit)}"
+        )
+    return Finding(
+        type="metric_saturation",
+        description=text,
+        source="metrics",
+        severity="high" if utilization >= 0.98 else "medium",
+        value={
+            "metric": series.name,
+            "current": peak,
+            "limit": limit,
+            "limit_key": limit_key,
+            "utilization": round(utilization, 4),
+            "statistic": "max of the current window",
+        },
+    )
+
+
+def _lone_value(series: Series) -> Finding | None:
+    """An error-like metric above zero with no baseline to compare it with."""
+    if not series.current_only or not series.values:
+        return None
+    if not set(tokens(series.name)) & _ERROR_TOKENS:
+        return None
+    current = median(series.values)
+    if current <= 0:
+        return None
+    return Finding(
+        type="metric_value",
+        description=(
+            f"{series.name} is {fmt_num(current)}{_unit_text(series)} (no baseline to compare)"
+        ),
+        source="metrics",
+        severity="medium",
+        value={"metric": series.name, "unit": series.unit, "current": current},
+    )
+
+
+def metric_findings(series: Series, config: dict[str, Any]) -> list[Finding]:
+    """Every finding for one normalised metric, in a fixed order."""
+    if not series.values:
+        return []
+    shift, given = find_shift(series)
+    grown = growth(series.values)
+    findings: list[Finding] = []
+    # A steady ramp has no single change point; its "shift" would only restate the growth.
+    if shift is not None and (given or grown is None):
+        findings.append(_shift_finding(series, shift, given))
+    if grown is not None:
+        findings.append(_growth_finding(series, grown))
+    for extra in (_saturation(series, shift, config), _lone_value(series)):
+        if extra is not None:
+            findings.append(extra)
+    return findings
+
+
+def extract_metrics(incident: IncidentInput) -> list[Finding]:
+    """Metric findings for every metric of the incident, metrics sorted by name."""
+    config = flatten_config(incident.config_snapshot)
+    findings: list[Finding] = []
+    for name in sorted(incident.metrics):
+        series = normalise(name, incident.metrics[name], incident.deployed_at)
+        findings.extend(metric_findings(series, config))
+    return findings

@@ -1,0 +1,299 @@
+"""Assemble an `IncidentInput` from live sources: deployment id (or Sentry issue) in, payload out.
+
+GitHub resolves the deployment (sha, environment, time); then the comparison with the
+previous revision, the config snapshots and Sentry's issues are fetched concurrently. Any
+source that fails becomes a gap sentence shown to the user, and the investigation goes on
+with the rest. Nothing here raises for an expected failure: the caller gets an `Assembly`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from pydantic import ValidationError
+
+from alpha.schemas import IncidentInput
+from sre.integrations import github as gh
+from sre.integrations import sentry as se
+from sre.integrations.http import Clock, Sleep, UpstreamError, UpstreamNotFound
+from sre.integrations.settings import IntegrationSettings
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Assembly:
+    """The outcome of assembling a payload.
+
+    Attributes:
+        incident: the payload, or None when nothing could be assembled.
+        gaps: sentences naming what is missing (unconfigured or failed sources, caps hit).
+        error: why `incident` is None, as a message for the user.
+    """
+
+    incident: IncidentInput | None
+    gaps: list[str]
+    error: str | None
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """Test seams and caps; production uses the defaults."""
+
+    sleep: Sleep = asyncio.sleep
+    clock: Clock = time.time
+    github_caps: gh.GitHubCaps | None = None
+    sentry_caps: se.SentryCaps | None = None
+
+
+def _not_configured(source: str, missing: list[str]) -> str:
+    return f"{source} not configured ({', '.join(missing)})"
+
+
+async def _guarded(
+    source: str, token_setting: str, work: Awaitable[T], limit_s: float, gaps: list[str]
+) -> T | None:
+    """Await one source's work; a failure or overrun becomes a gap and None."""
+    try:
+        async with asyncio.timeout(limit_s):
+            return await work
+    except UpstreamError as exc:
+        gaps.append(exc.describe(source, token_setting))
+    except TimeoutError:
+        gaps.append(f"{source} unreachable: no complete answer within {limit_s:g} s")
+    return None
+
+
+async def assemble(
+    deployment_id: str, settings: IntegrationSettings, *, tuning: Tuning | None = None
+) -> Assembly:
+    """Build the incident payload of a deployment from GitHub and Sentry.
+
+    Args:
+        deployment_id: a GitHub deployment id (digits), or a ref: tag, release name or SHA.
+        settings: the integration settings, read once at the entry point.
+        tuning: clock/sleep seams and caps (tests); defaults otherwise.
+
+    Returns:
+        An `Assembly`; `incident` is None (and `error` says why) only when the deployment
+        could not be found or resolved at all.
+    """
+    tuning = tuning or Tuning()
+    deployment_id = deployment_id.strip()
+    if not deployment_id:
+        return Assembly(None, [], "deployment id is empty")
+    gaps: list[str] = []
+    use_github, use_sentry = not settings.missing_github(), not settings.missing_sentry()
+    if not use_github:
+        gaps.append(_not_configured("GitHub", settings.missing_github()))
+    if not use_sentry:
+        gaps.append(_not_configured("Sentry", settings.missing_sentry()))
+    if not (use_github or use_sentry):
+        return Assembly(
+            None,
+            gaps,
+            "no live source configured: set GITHUB_TOKEN and GITHUB_REPOSITORY, and/or"
+            " SENTRY_AUTH_TOKEN, SENTRY_ORG and SENTRY_PROJECT (or pass --payload FILE)",
+        )
+    async with AsyncExitStack() as stack:
+        github = gh.GitHubSource(settings, caps=tuning.github_caps) if use_github else None
+        if github is not None:
+            stack.callback(github.close)
+        sentry = None
+        if use_sentry:
+            session = await stack.enter_async_context(se.sentry_session(settings))
+            sentry = se.SentryClient(
+                settings, session, caps=tuning.sentry_caps, sleep=tuning.sleep, clock=tuning.clock
+            )
+        return await _assemble(deployment_id, settings, github, sentry, gaps)
+    raise AssertionError("unreachable")  # pragma: no cover - keeps type checkers content
+
+
+async def _assemble(
+    deployment_id: str,
+    settings: IntegrationSettings,
+    github: gh.GitHubSource | None,
+    sentry: se.SentryClient | None,
+    gaps: list[str],
+) -> Assembly:
+    timeout = settings.source_timeout
+    resolved: gh.ResolvedDeployment | None = None
+    not_found: str | None = None
+    if github is not None:
+        try:
+            async with asyncio.timeout(timeout):
+                resolved = await github.resolve(deployment_id)
+        except UpstreamNotFound as exc:
+            not_found = str(exc)
+        except UpstreamError as exc:
+            gaps.append(exc.describe(gh.SOURCE, gh.TOKEN_SETTING))
+            github = None
+        except TimeoutError:
+            gaps.append(f"GitHub unreachable: no answer within {timeout:g} s")
+            github = None
+
+    deployed_at = resolved.created_at if resolved else None
+    environment = resolved.environment if resolved else None
+    sentry_release_found = False
+    if sentry is not None and deployed_at is None:
+        # No GitHub deployment time: Sentry's record of the release's deploys may have it.
+        version = resolved.ref if resolved else deployment_id
+        found = await _guarded(
+            se.SOURCE,
+            se.TOKEN_SETTING,
+            sentry.release_deployed_at(version, environment),
+            timeout,
+            gaps,
+        )
+        if found is None:
+            sentry = None  # it failed; the gap is recorded
+        elif found[0] is not None:
+            deployed_at, environment = found[0], environment or found[1]
+            sentry_release_found = True
+
+    if resolved is None and not sentry_release_found:
+        return Assembly(None, gaps, _unresolved_message(deployment_id, settings, not_found, gaps))
+    if not_found is not None:
+        gaps.append(f"GitHub: {not_found}; commits and config not fetched")
+
+    github_evidence: gh.GitHubEvidence | None = None
+    sentry_evidence: se.SentryEvidence | None = None
+    async with asyncio.TaskGroup() as tg:
+        gh_task = (
+            tg.create_task(
+                _guarded(gh.SOURCE, gh.TOKEN_SETTING, github.gather(resolved), timeout, gaps)
+            )
+            if github is not None and resolved is not None
+            else None
+        )
+        se_task = (
+            tg.create_task(
+                _guarded(
+                    se.SOURCE,
+                    se.TOKEN_SETTING,
+                    sentry.gather(deployed_at, environment),
+                    timeout,
+                    gaps,
+                )
+            )
+            if sentry is not None
+            else None
+        )
+    if gh_task is not None:
+        github_evidence = gh_task.result()
+    if se_task is not None:
+        sentry_evidence = se_task.result()
+    return _build(
+        deployment_id, settings, deployed_at, environment, github_evidence, sentry_evidence, gaps
+    )
+
+
+def _unresolved_message(
+    deployment_id: str, settings: IntegrationSettings, not_found: str | None, gaps: list[str]
+) -> str:
+    """Why a deployment id led nowhere, naming where we looked."""
+    if not_found is not None:
+        message = f"deployment {deployment_id!r} not found in {settings.github_repository}"
+        if not settings.missing_sentry():
+            message += " (nor as a Sentry release)"
+        return message
+    if not settings.missing_sentry() and not gaps:
+        return (
+            f"deployment {deployment_id!r} not found as a Sentry release of {settings.sentry_org}"
+        )
+    detail = "; ".join(gaps) if gaps else "no source could resolve it"
+    return f"could not resolve deployment {deployment_id!r}: {detail}"
+
+
+def _build(
+    deployment_id: str,
+    settings: IntegrationSettings,
+    deployed_at: datetime | None,
+    environment: str | None,
+    github: gh.GitHubEvidence | None,
+    sentry: se.SentryEvidence | None,
+    gaps: list[str],
+) -> Assembly:
+    payload: dict[str, Any] = {
+        "deployment_id": deployment_id,
+        "logs": sentry.logs if sentry else [],
+        "metrics": sentry.metrics if sentry else {},
+        "recent_commits": github.commits if github else [],
+        "config_snapshot": github.config_snapshot if github else {},
+        "service": settings.service_name,
+        "environment": environment,
+        "deployed_at": deployed_at,
+        "incident_started_at": sentry.incident_started_at if sentry else None,
+        "previous_config_snapshot": github.previous_config_snapshot if github else None,
+    }
+    for evidence in (github, sentry):
+        if evidence is not None:
+            gaps.extend(evidence.notes)
+    try:
+        incident = IncidentInput.model_validate(payload)
+    except ValidationError as exc:
+        # Upstream data we did not anticipate; say which field rather than crash.
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        return Assembly(None, gaps, f"assembled payload is invalid at {where}: {first['msg']}")
+    return Assembly(incident, gaps, None)
+
+
+async def assemble_from_sentry_issue(
+    issue_id: str, settings: IntegrationSettings, *, tuning: Tuning | None = None
+) -> Assembly:
+    """Build the payload of the deployment behind a Sentry issue (what an alert carries).
+
+    The issue's release (from its latest event, else the issue) names the deployment: a
+    GitHub deployment of that ref when there is one, else the release version itself; the
+    result is then exactly `assemble` of that deployment.
+    """
+    tuning = tuning or Tuning()
+    issue_id = issue_id.strip()
+    if not issue_id:
+        return Assembly(None, [], "Sentry issue id is empty")
+    if settings.missing_sentry():
+        gap = _not_configured("Sentry", settings.missing_sentry())
+        return Assembly(None, [gap], f"cannot look up Sentry issue {issue_id!r}: {gap}")
+    gaps: list[str] = []
+    async with se.sentry_session(settings) as session:
+        client = se.SentryClient(settings, session, sleep=tuning.sleep, clock=tuning.clock)
+        try:
+            async with asyncio.timeout(settings.source_timeout):
+                origin = await client.origin(issue_id)
+        except UpstreamNotFound:
+            return Assembly(
+                None, gaps, f"Sentry issue {issue_id!r} not found in {settings.sentry_org}"
+            )
+        except UpstreamError as exc:
+            return Assembly(None, gaps, exc.describe(se.SOURCE, se.TOKEN_SETTING))
+        except TimeoutError:
+            return Assembly(
+                None, gaps, f"Sentry unreachable: no answer within {settings.source_timeout:g} s"
+            )
+    if not origin.release:
+        return Assembly(
+            None, gaps, f"Sentry issue {issue_id!r} carries no release; cannot find its deployment"
+        )
+    deployment_id = origin.release
+    if not settings.missing_github():
+        source = gh.GitHubSource(settings, caps=tuning.github_caps)
+        try:
+            async with asyncio.timeout(settings.source_timeout):
+                found = await source.resolve_release(origin.release, origin.environment)
+            if found.github_deployment_id is not None:
+                deployment_id = str(found.github_deployment_id)
+        except (UpstreamError, TimeoutError):
+            # assemble() below tries GitHub again with the release as a ref and records
+            # the failure as a gap, so nothing is lost by going on with the version.
+            deployment_id = origin.release
+        finally:
+            source.close()
+    result = await assemble(deployment_id, settings, tuning=tuning)
+    return Assembly(result.incident, [*gaps, *result.gaps], result.error)

@@ -1,0 +1,282 @@
+"""Shared HTTP plumbing for the live sources: typed upstream errors, retry with backoff,
+rate-limit waits and `Link` pagination.
+
+`request_json` is the one place that talks to aiohttp for Sentry: it retries 429, 5xx,
+timeouts and connection errors (never 4xx), honours `Retry-After` and Sentry's
+`X-Sentry-Rate-Limit-Reset`, and turns the final failure into an `UpstreamError` whose
+`describe()` is the sentence shown to the user.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from typing import Any, Literal
+
+import aiohttp
+
+from alpha.errors import IntegrationError, NotFoundError
+
+Sleep = Callable[[float], Awaitable[None]]
+Clock = Callable[[], float]
+
+FailureKind = Literal["auth", "not_found", "rate_limited", "server", "timeout", "network", "client"]
+
+
+class UpstreamError(IntegrationError):
+    """A source answered with an error (or not at all) after the retry budget.
+
+    Attributes:
+        kind: what went wrong, for the user-facing sentence.
+        status: the last HTTP status, if any.
+        attempts: how many requests were made.
+        request: method and URL path (never query secrets or headers).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        kind: FailureKind,
+        status: int | None = None,
+        attempts: int = 1,
+        request: str = "",
+    ) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.status = status
+        self.attempts = attempts
+        self.request = request
+
+    def describe(self, source: str, token_setting: str) -> str:
+        """The gap sentence shown to the user, e.g. `Sentry unreachable: HTTP 503 after 3 tries`."""
+        tries = f"{self.attempts} {'try' if self.attempts == 1 else 'tries'}"
+        if self.kind == "auth":
+            return f"{source}: authentication failed (HTTP {self.status}) — check {token_setting}"
+        if self.kind == "rate_limited":
+            return f"{source} rate-limited: HTTP {self.status} after {tries}"
+        if self.kind == "server":
+            return f"{source} unreachable: HTTP {self.status} after {tries}"
+        if self.kind == "timeout":
+            return f"{source} unreachable: timed out after {tries}"
+        if self.kind == "network":
+            return f"{source} unreachable: {self} after {tries}"
+        if self.kind == "not_found":
+            return f"{source}: not found (HTTP 404): {self.request}"
+        return f"{source}: request failed (HTTP {self.status}): {self}"
+
+
+class UpstreamNotFound(UpstreamError, NotFoundError):
+    """HTTP 404: the thing asked for does not exist upstream."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard to try one request.
+
+    Attributes:
+        retries: extra attempts after the first (so `retries=2` means up to 3 tries).
+        backoff: base of the exponential backoff in seconds (`backoff * 2**n`).
+        max_wait: longest single wait, including a server-requested rate-limit wait; a
+            server asking for longer ends the retries at once.
+        timeout: total seconds for one attempt.
+    """
+
+    retries: int = 2
+    backoff: float = 0.5
+    max_wait: float = 30.0
+    timeout: float = 15.0
+
+    def backoff_for(self, attempt: int) -> float:
+        """Wait before retry number `attempt` (1-based) when the server gave no hint."""
+        return float(min(self.max_wait, self.backoff * (2 ** (attempt - 1))))
+
+
+_LINK_RE = re.compile(r"<([^>]*)>((?:\s*;\s*[\w-]+\s*=\s*(?:\"[^\"]*\"|[^;,\s]*))*)")
+_PARAM_RE = re.compile(r";\s*([\w-]+)\s*=\s*(?:\"([^\"]*)\"|([^;,\s]*))")
+
+
+def parse_link_header(header: str) -> list[tuple[str, dict[str, str]]]:
+    """Parse an RFC 8288 `Link` header into `(url, params)` pairs, in order.
+
+    Malformed parts are skipped rather than raised: a broken header ends pagination.
+    """
+    links: list[tuple[str, dict[str, str]]] = []
+    for match in _LINK_RE.finditer(header):
+        params = {
+            m.group(1).lower(): (m.group(2) if m.group(2) is not None else m.group(3))
+            for m in _PARAM_RE.finditer(match.group(2))
+        }
+        links.append((match.group(1), params))
+    return links
+
+
+def next_page_url(header: str | None) -> str | None:
+    """The `rel="next"` URL of a Sentry `Link` header, or None when there are no more results.
+
+    Sentry always sends a next link; `results="false"` says it leads nowhere.
+    """
+    if not header:
+        return None
+    for url, params in parse_link_header(header):
+        if params.get("rel") == "next":
+            if params.get("results", "true").lower() == "false":
+                return None
+            return url or None
+    return None
+
+
+def rate_limit_wait(headers: Mapping[str, str], now: float) -> float | None:
+    """Seconds the server asks us to wait, from `Retry-After` or `X-Sentry-Rate-Limit-Reset`.
+
+    Args:
+        headers: response headers (case-insensitive mapping or plain dict).
+        now: the current epoch time, injected so the computation stays pure.
+    """
+    lowered = {k.lower(): v for k, v in headers.items()}
+    retry_after = lowered.get("retry-after")
+    if retry_after:
+        try:
+            return max(0.0, float(retry_after))
+        except ValueError:
+            try:
+                return max(0.0, parsedate_to_datetime(retry_after).timestamp() - now)
+            except (TypeError, ValueError):
+                pass  # an unreadable hint: fall through to the other header / backoff
+    reset = lowered.get("x-sentry-rate-limit-reset") or lowered.get("x-ratelimit-reset")
+    if reset:
+        try:
+            return max(0.0, float(reset) - now)
+        except ValueError:
+            return None
+    return None
+
+
+def _redacted_path(url: str) -> str:
+    """Method-agnostic request label without the query string (cursors, tokens)."""
+    return url.split("?", 1)[0]
+
+
+async def request_json(
+    session: aiohttp.ClientSession,
+    url: str,
+    *,
+    params: Mapping[str, str | list[str]] | None = None,
+    policy: RetryPolicy,
+    sleep: Sleep = asyncio.sleep,
+    clock: Clock = time.time,
+) -> tuple[Any, Mapping[str, str]]:
+    """GET `url` and decode its JSON body, retrying what is worth retrying.
+
+    Returns:
+        The decoded body and the response headers.
+
+    Raises:
+        UpstreamNotFound: on 404.
+        UpstreamError: on 401/403 (kind `auth`), other 4xx, or when 429/5xx/timeouts persist
+            past `policy.retries` retries.
+    """
+    label = f"GET {_redacted_path(url)}"
+    query: list[tuple[str, str]] = []
+    for key, value in (params or {}).items():
+        values = value if isinstance(value, list) else [value]
+        query.extend((key, v) for v in values)
+    attempts = 0
+    while True:
+        attempts += 1
+        outcome = await _attempt(session, url, query, policy, label, attempts, clock)
+        if isinstance(outcome, _Ok):
+            return outcome.body, outcome.headers
+        failure, wait = outcome.error, outcome.wait
+        if attempts > policy.retries:
+            raise failure
+        if wait is None:
+            wait = policy.backoff_for(attempts)
+        elif wait > policy.max_wait:
+            # The server wants longer than we are willing to block an investigation.
+            raise failure
+        await sleep(wait)
+
+
+@dataclass(frozen=True)
+class _Ok:
+    body: Any
+    headers: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class _Retryable:
+    error: UpstreamError
+    wait: float | None  # seconds the server asked for, or None for our own backoff
+
+
+async def _attempt(
+    session: aiohttp.ClientSession,
+    url: str,
+    query: list[tuple[str, str]],
+    policy: RetryPolicy,
+    label: str,
+    attempts: int,
+    clock: Clock,
+) -> _Ok | _Retryable:
+    """One request: the decoded body, a retryable failure, or a raised non-retryable one."""
+    timeout = aiohttp.ClientTimeout(total=policy.timeout)
+    try:
+        async with session.get(url, params=query or None, timeout=timeout) as resp:
+            status = resp.status
+            headers = dict(resp.headers)
+            if 200 <= status < 300:
+                try:
+                    body = await resp.json(content_type=None)
+                except ValueError as exc:
+                    raise UpstreamError(
+                        f"{label}: response is not JSON ({exc})",
+                        kind="client",
+                        status=status,
+                        attempts=attempts,
+                        request=label,
+                    ) from exc
+                return _Ok(body, headers)
+            text = (await resp.text())[:200]
+    except TimeoutError:
+        return _Retryable(
+            UpstreamError(f"{label}: timed out", kind="timeout", attempts=attempts, request=label),
+            None,
+        )
+    except aiohttp.ClientError as exc:
+        return _Retryable(
+            UpstreamError(
+                f"connection failed ({type(exc).__name__})",
+                kind="network",
+                attempts=attempts,
+                request=label,
+            ),
+            None,
+        )
+    message = f"{label}: HTTP {status}: {text!r}"
+    if status == 404:
+        raise UpstreamNotFound(
+            message, kind="not_found", status=status, attempts=attempts, request=label
+        )
+    if status in (401, 403):
+        if status == 403 and rate_limit_wait(headers, clock()) is not None:
+            error = UpstreamError(
+                message, kind="rate_limited", status=status, attempts=attempts, request=label
+            )
+            return _Retryable(error, rate_limit_wait(headers, clock()))
+        raise UpstreamError(message, kind="auth", status=status, attempts=attempts, request=label)
+    if status == 429:
+        error = UpstreamError(
+            message, kind="rate_limited", status=status, attempts=attempts, request=label
+        )
+        return _Retryable(error, rate_limit_wait(headers, clock()))
+    if status >= 500:
+        error = UpstreamError(
+            message, kind="server", status=status, attempts=attempts, request=label
+        )
+        return _Retryable(error, None)
+    raise UpstreamError(message, kind="client", status=status, attempts=attempts, request=label)

@@ -1,0 +1,133 @@
+"""Helpers for the scenario generators: time, log line formats, noise and metric series.
+
+The generators are seeded (`random.Random(name)`), so regenerating a scenario gives the
+same file byte for byte; edit a generator and rerun it instead of hand-editing the JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+OUT_DIR = Path(__file__).resolve().parent.parent
+
+
+def parse(ts: str) -> datetime:
+    """An ISO timestamp ending in Z as an aware datetime."""
+    return datetime.fromisoformat(ts.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def iso(dt: datetime, ms: bool = True) -> str:
+    """`2026-11-20T14:03:11.123Z`."""
+    text = dt.strftime("%Y-%m-%dT%H:%M:%S")
+    if ms:
+        text += f".{dt.microsecond // 1000:03d}"
+    return text + "Z"
+
+
+def py_ts(dt: datetime) -> str:
+    """Python logging's default asctime: `2026-11-20 14:03:11,123`."""
+    return dt.strftime("%Y-%m-%d %H:%M:%S") + f",{dt.microsecond // 1000:03d}"
+
+
+def java_ts(dt: datetime) -> str:
+    """Logback's default: `2026-11-20 14:03:11.123`."""
+    return dt.strftime("%Y-%m-%d %H:%M:%S") + f".{dt.microsecond // 1000:03d}"
+
+
+def sha(rng: random.Random) -> str:
+    """A random 40-character commit SHA."""
+    return "".join(rng.choice("0123456789abcdef") for _ in range(40))
+
+
+@dataclass
+class Log:
+    """Log entries (possibly multi-line) kept in time order when rendered."""
+
+    entries: list[tuple[datetime, int, list[str]]] = field(default_factory=list)
+
+    def add(self, dt: datetime, *lines: str) -> None:
+        self.entries.append((dt, len(self.entries), list(lines)))
+
+    def lines(self) -> list[str]:
+        out: list[str] = []
+        for _, _, lines in sorted(self.entries, key=lambda e: (e[0], e[1])):
+            out.extend(lines)
+        return out
+
+
+def times(rng: random.Random, start: datetime, end: datetime, n: int) -> list[datetime]:
+    """`n` random instants between start and end, sorted."""
+    span = (end - start).total_seconds()
+    return sorted(start + timedelta(seconds=rng.uniform(0, span)) for _ in range(n))
+
+
+def every(
+    start: datetime, end: datetime, seconds: float, jitter_ms: int, rng: random.Random
+) -> list[datetime]:
+    """Regular instants (healthchecks, scrapes) with a little jitter."""
+    out = []
+    t = start
+    while t < end:
+        out.append(t + timedelta(milliseconds=rng.randint(0, jitter_ms)))
+        t += timedelta(seconds=seconds)
+    return out
+
+
+def wobble(rng: random.Random, level: float, n: int, spread: float, digits: int = 1) -> list[float]:
+    """A flat series with noise (relative spread)."""
+    return [round(level * (1 + rng.uniform(-spread, spread)), digits) for _ in range(n)]
+
+
+def ramp(
+    rng: random.Random, start: float, end: float, n: int, spread: float, digits: int = 1
+) -> list[float]:
+    """A series moving from start to end with noise, not strictly monotonic."""
+    step = (end - start) / max(n - 1, 1)
+    return [
+        round((start + step * i) * (1 + rng.uniform(-spread, spread)), digits) for i in range(n)
+    ]
+
+
+def points(start: datetime, step_s: int, values: Sequence[float]) -> list[list[Any]]:
+    """A timestamped series for the `points` metric form."""
+    return [[iso(start + timedelta(seconds=step_s * i), ms=False), v] for i, v in enumerate(values)]
+
+
+def jline(**fields: Any) -> str:
+    """One JSON log line, keys in the given order."""
+    return json.dumps(fields, separators=(",", ":"))
+
+
+def logfmt(**fields: Any) -> str:
+    """One logfmt line; values with spaces or quotes are quoted."""
+    parts = []
+    for key, value in fields.items():
+        text = str(value).lower() if isinstance(value, bool) else str(value)
+        if text == "" or any(c in text for c in ' "='):
+            text = '"' + text.replace('"', '\\"') + '"'
+        parts.append(f"{key}={text}")
+    return " ".join(parts)
+
+
+def pick(rng: random.Random, options: Sequence[Any]) -> Any:
+    return options[rng.randrange(len(options))]
+
+
+def write(scenario: dict[str, Any]) -> Path:
+    """Write a scenario as pretty JSON named after it."""
+    path = OUT_DIR / f"{scenario['name']}.json"
+    body = {k: v for k, v in scenario.items() if k != "file"}
+    n = len(body["incident"]["logs"])
+    if not 40 <= n <= 400:
+        raise SystemExit(f"{path.name}: {n} log lines, expected 40..400")
+    path.write_text(json.dumps(body, indent=2, ensure_ascii=False) + "\n")
+    return path
+
+
+Noise = Callable[[datetime], list[str]]

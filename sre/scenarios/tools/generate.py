@@ -1,0 +1,20 @@
+"""Regenerate the bundled scenario files: `python sre/scenarios/tools/generate.py`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import gen_code
+import gen_config
+import gen_deps
+import gen_ops
+from common import write
+
+GENERATORS = [*gen_code.SCENARIOS, *gen_config.SCENARIOS, *gen_deps.SCENARIOS, *gen_ops.SCENARIOS]
+
+if __name__ == "__main__":
+    for generate in GENERATORS:
+        print(write(generate()))

@@ -1,0 +1,191 @@
+"""The parallel executor: concurrency, timeouts, failures, cancellation."""
+
+import asyncio
+import time
+
+import pytest
+
+from alpha.agents.base import AgentContext, BaseAgent
+from alpha.executor import ParallelExecutor
+from alpha.judge import JudgeLayer
+from alpha.schemas import AgentResult, AgentStatus, EventKind, Hypothesis, IncidentInput, Signal
+
+INCIDENT = IncidentInput(
+    deployment_id="d-1", logs=[], metrics={}, recent_commits=[], config_snapshot={}
+)
+SIGNALS = [Signal(id="sig_001", type="t", description="d", source="test")]
+
+
+def _context(agent: BaseAgent) -> AgentContext:
+    return AgentContext(signals=list(SIGNALS), incident=INCIDENT)
+
+
+class Sleeper(BaseAgent):
+    """Sleeps, records when it ran, returns one hypothesis."""
+
+    def __init__(self, name: str, delay: float, timeout: float | None = None) -> None:
+        self.name = name
+        self.delay = delay
+        self.timeout = timeout
+        self.span: tuple[float, float] | None = None
+
+    async def run(self, context: AgentContext) -> AgentResult:
+        start = time.perf_counter()
+        await asyncio.sleep(self.delay)
+        self.span = (start, time.perf_counter())
+        return AgentResult(
+            agent_name=self.name,
+            hypotheses=[
+                Hypothesis(label=self.name, confidence=0.5, supporting_signals=["sig_001"])
+            ],
+        )
+
+
+class Raiser(BaseAgent):
+    name = "raiser"
+
+    async def run(self, context: AgentContext) -> AgentResult:
+        raise RuntimeError("boom: upstream said no")
+
+
+class Hanger(BaseAgent):
+    name = "hanger"
+
+    async def run(self, context: AgentContext) -> AgentResult:
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+
+class OwnTimeout(BaseAgent):
+    name = "own-timeout"
+
+    async def run(self, context: AgentContext) -> AgentResult:
+        raise TimeoutError("HTTP read timed out")
+
+
+class WrongType(BaseAgent):
+    name = "wrong-type"
+
+    async def run(self, context: AgentContext) -> AgentResult:
+        return {"agent_name": "wrong-type"}  # type: ignore[return-value]
+
+
+class Recorder:
+    """Collects emitted events as (kind, agent_name)."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[EventKind, str | None]] = []
+
+    def emit(self, kind, *, agent_name=None, **payload):
+        self.events.append((kind, agent_name))
+
+
+async def test_agents_run_concurrently():
+    """Two 0.1 s agents overlap in time and finish in well under 0.2 s together."""
+    a, b = Sleeper("a", 0.1), Sleeper("b", 0.1)
+    start = time.perf_counter()
+    runs = await ParallelExecutor().run([a, b], _context)
+    wall = time.perf_counter() - start
+    assert a.span and b.span
+    assert a.span[0] < b.span[1] and b.span[0] < a.span[1]
+    assert runs[0].started_ms < runs[1].finished_ms and runs[1].started_ms < runs[0].finished_ms
+    assert wall < 0.19
+
+
+async def test_raising_and_hanging_agents_do_not_sink_the_run():
+    """A raising and a hanging agent are recorded; the good agent's result is kept."""
+    runs = await ParallelExecutor(default_timeout=0.1).run(
+        [Sleeper("good", 0.01), Raiser(), Hanger()], _context
+    )
+    good, raiser, hanger = runs
+    assert good.outcome.status is AgentStatus.OK and good.result is not None
+    assert raiser.outcome.status is AgentStatus.FAILED
+    assert raiser.outcome.reason == "RuntimeError: boom: upstream said no"
+    assert raiser.result is None
+    assert hanger.outcome.status is AgentStatus.TIMED_OUT
+    assert hanger.outcome.reason == "no result within 0.1 s"
+    assert hanger.outcome.elapsed_ms >= 90
+
+
+async def test_agent_timeout_overrides_default():
+    """An agent's own timeout wins over the executor's default."""
+    slow = Sleeper("slow", 0.2, timeout=0.05)
+    runs = await ParallelExecutor(default_timeout=5.0).run([slow], _context)
+    assert runs[0].outcome.status is AgentStatus.TIMED_OUT
+    assert runs[0].outcome.reason == "no result within 0.05 s"
+
+
+async def test_agents_own_timeout_error_is_a_failure_not_a_timeout():
+    """A TimeoutError raised by the agent itself (not our deadline) counts as failed."""
+    runs = await ParallelExecutor(default_timeout=5.0).run([OwnTimeout()], _context)
+    assert runs[0].outcome.status is AgentStatus.FAILED
+    assert runs[0].outcome.reason == "TimeoutError: HTTP read timed out"
+
+
+async def test_wrong_return_type_is_a_failure():
+    """An agent returning something other than AgentResult is recorded as failed."""
+    runs = await ParallelExecutor().run([WrongType()], _context)
+    assert runs[0].outcome.status is AgentStatus.FAILED
+    assert runs[0].outcome.reason == "returned dict, not AgentResult"
+
+
+async def test_elapsed_time_is_measured_per_agent():
+    """Each outcome carries its own agent's elapsed time."""
+    runs = await ParallelExecutor().run([Sleeper("fast", 0.0), Sleeper("slow", 0.08)], _context)
+    fast, slow = (run.outcome.elapsed_ms for run in runs)
+    assert slow >= 75 and fast < slow
+
+
+async def test_cancelling_the_run_propagates_and_cancels_agents():
+    """Cancelling the caller raises CancelledError and stops every agent."""
+    hanger = Hanger()
+    task = asyncio.create_task(ParallelExecutor(default_timeout=10).run([hanger], _context))
+    await asyncio.sleep(0.01)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+
+@pytest.mark.parametrize("bad", [0, -1.0, float("nan")])
+async def test_bad_timeouts_are_refused(bad):
+    """A non-positive or NaN timeout raises ValueError naming it, before any agent starts."""
+    with pytest.raises(ValueError, match="default_timeout"):
+        ParallelExecutor(default_timeout=bad)
+    agent = Sleeper("x", 0.0, timeout=bad)
+    with pytest.raises(ValueError, match=r"x\.timeout"):
+        await ParallelExecutor().run([agent], _context)
+    assert agent.span is None
+
+
+async def test_events_per_agent_in_order():
+    """Each agent emits started, accepted hypotheses, then exactly one terminal event."""
+    recorder = Recorder()
+    judge = JudgeLayer()
+    await ParallelExecutor(default_timeout=0.05).run(
+        [Sleeper("ok", 0.0), Raiser(), Hanger()],
+        _context,
+        events=recorder,
+        review=lambda name, result: judge.validate(result, {"sig_001"}, agent_name=name),
+    )
+    per_agent = {
+        name: [kind for kind, agent in recorder.events if agent == name]
+        for name in ("ok", "raiser", "hanger")
+    }
+    assert per_agent == {
+        "ok": [EventKind.AGENT_STARTED, EventKind.HYPOTHESIS_PRODUCED, EventKind.AGENT_COMPLETED],
+        "raiser": [EventKind.AGENT_STARTED, EventKind.AGENT_FAILED],
+        "hanger": [EventKind.AGENT_STARTED, EventKind.AGENT_TIMED_OUT],
+    }
+
+
+async def test_review_sets_accepted_counts():
+    """With a review, the outcome counts produced and accepted hypotheses separately."""
+    judge = JudgeLayer()
+    runs = await ParallelExecutor().run(
+        [Sleeper("a", 0.0)],
+        _context,
+        review=lambda name, result: judge.validate(result, set(), agent_name=name),
+    )
+    assert runs[0].outcome.hypotheses_produced == 1
+    assert runs[0].outcome.hypotheses_accepted == 0
+    assert runs[0].judged is not None and len(runs[0].judged.rejections) == 1

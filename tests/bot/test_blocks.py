@@ -1,0 +1,204 @@
+"""Block Kit rendering: limits, escaping of adversarial text, and the golden final message."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from alpha.schemas import AgentOutcome, AgentStatus, ExecutionResult, Signal, TokenUsage
+from bot.blocks import (
+    MAX_BLOCKS,
+    MAX_HEADER_CHARS,
+    MAX_MESSAGE_CHARS,
+    MAX_SECTION_CHARS,
+    TRUNCATED,
+    enforce_limits,
+    escape,
+    render_error,
+    render_final,
+    render_progress,
+    render_signals,
+    truncate,
+)
+from bot.progress import RunView
+from tests.bot.harness import ranked
+
+GOLDEN = Path(__file__).parent / "golden" / "final_message.json"
+ADVERSARIAL = "<!channel> <!here> <@U123> <https://evil.example|https://sentry.io> & <#C1>"
+
+
+def _result(**overrides: object) -> ExecutionResult:
+    values: dict[str, object] = {
+        "execution_id": "exec-golden",
+        "deployment_id": "deploy-42",
+        "hypotheses": [
+            ranked(
+                "Pool size lowered in 9f3c2ab",
+                1,
+                suspects=["database.pool_size", "9f3c2ab"],
+                contributing_agents=["ConfigAgent", "CommitAgent"],
+            ),
+            ranked("Database overloaded", 2, category="database", contributing_agents=["LogAgent"]),
+        ],
+        "signals": [
+            Signal(
+                id="sig_001",
+                type="config_change",
+                description="database.pool_size 50 -> 5",
+                source="config",
+                severity="high",
+            ),
+        ],
+        "agent_outcomes": [
+            AgentOutcome(agent_name="LogAgent", status=AgentStatus.OK, elapsed_ms=10),
+            AgentOutcome(
+                agent_name="MetricsAgent",
+                status=AgentStatus.TIMED_OUT,
+                elapsed_ms=30000,
+                reason="no answer within 30 s",
+            ),
+            AgentOutcome(
+                agent_name="CommitAgent",
+                status=AgentStatus.OK,
+                elapsed_ms=12,
+                fallback_reason="LLM unreachable: HTTP 503",
+            ),
+        ],
+        "summary": "The pool size was lowered from 50 to 5 in 9f3c2ab.",
+        "next_actions": ["Revert 9f3c2ab", "Raise database.pool_size back to 50"],
+        "requires_human_review": True,
+        "review_reasons": ["an agent timed out"],
+        "gaps": ["Sentry unreachable: HTTP 503 after 3 tries"],
+        "usage": TokenUsage(prompt_tokens=1200, completion_tokens=300, cost_usd=0.0042, calls=3),
+        "elapsed_ms": 2345.0,
+    }
+    values.update(overrides)
+    return ExecutionResult(**values)  # type: ignore[arg-type]
+
+
+def _all_text(blocks: list[dict[str, object]]) -> str:
+    return json.dumps(blocks, ensure_ascii=False)
+
+
+def test_final_message_matches_the_golden_file() -> None:
+    """The final message's Block Kit JSON is exactly the reviewed golden file."""
+    message = render_final(
+        _result(),
+        title="deployment deploy-42",
+        rerun_value='{"kind":"deployment","id":"deploy-42"}',
+    )
+    rendered = json.loads(json.dumps({"text": message.text, "blocks": message.blocks}))
+    assert rendered == json.loads(GOLDEN.read_text())
+
+
+def test_final_message_shows_banner_degradations_and_usage_footer() -> None:
+    """Review banner, failed/timed-out agents, fallbacks, gaps and the token/cost footer appear."""
+    text = _all_text(render_final(_result(), title="t", rerun_value="{}").blocks)
+    assert "Needs human review" in text
+    assert "MetricsAgent timed out: no answer within 30 s" in text
+    assert "CommitAgent used its rules instead of the LLM: LLM unreachable: HTTP 503" in text
+    assert "Sentry unreachable" in text
+    assert "1,500 tokens in 3 LLM call(s) · $0.0042" in text
+
+
+def test_footer_omits_usage_when_no_llm_was_used() -> None:
+    """A deterministic run (no LLM calls) has no token/cost note."""
+    text = _all_text(render_final(_result(usage=TokenUsage()), title="t", rerun_value="{}").blocks)
+    assert "tokens" not in text and "Needs human review" in text
+
+
+def test_adversarial_text_is_escaped_everywhere() -> None:
+    """Mentions, broadcasts and spoofed links from payloads or models arrive as inert text."""
+    result = _result(
+        hypotheses=[
+            ranked(
+                ADVERSARIAL,
+                1,
+                suspects=[ADVERSARIAL],
+                description=ADVERSARIAL,
+                category=ADVERSARIAL,
+                contributing_agents=[ADVERSARIAL],
+            )
+        ],
+        signals=[
+            Signal(id="sig_001", type=ADVERSARIAL, description=ADVERSARIAL, source=ADVERSARIAL)
+        ],
+        summary=ADVERSARIAL,
+        next_actions=[ADVERSARIAL],
+        gaps=[ADVERSARIAL],
+        review_reasons=[ADVERSARIAL],
+    )
+    view = RunView(title=ADVERSARIAL, agent_names=[ADVERSARIAL])
+    view.phase = "running"
+    view.agent(ADVERSARIAL).last_message = ADVERSARIAL
+    view.agent(ADVERSARIAL).state = "running"
+    messages = [
+        render_final(result, title=ADVERSARIAL, rerun_value="{}"),
+        *render_signals(result.signals),
+        render_error(ADVERSARIAL, ADVERSARIAL, [ADVERSARIAL]),
+        render_progress(view),
+    ]
+    for message in messages:
+        for text in (message.text, _all_text(message.blocks)):
+            assert (
+                "<!" not in text and "<@" not in text and "<http" not in text and "<#" not in text
+            )
+        assert "&lt;!channel&gt;" in _all_text(message.blocks)
+
+
+def test_many_hypotheses_stay_within_50_blocks_with_a_marker() -> None:
+    """60 hypotheses (120 blocks) are cut to at most 50 blocks, the last saying so."""
+    result = _result(hypotheses=[ranked(f"h{i}", i) for i in range(1, 61)])
+    blocks = render_final(result, title="t", rerun_value="{}").blocks
+    assert len(blocks) <= MAX_BLOCKS
+    assert "truncated" in _all_text(blocks[-1:])
+    assert len(_all_text(blocks)) <= MAX_MESSAGE_CHARS
+
+
+def test_long_texts_are_cut_to_section_and_header_limits() -> None:
+    """A 10,000-character summary and a 400-character title respect 3,000 and 150."""
+    result = _result(summary="x" * 10_000)
+    blocks = render_final(result, title="d" * 400, rerun_value="{}").blocks
+    header = blocks[0]["text"]["text"]
+    assert len(header) <= MAX_HEADER_CHARS and header.endswith(TRUNCATED)
+    sections = [b["text"]["text"] for b in blocks if b["type"] == "section"]
+    assert all(len(s) <= MAX_SECTION_CHARS for s in sections)
+    assert any(s.endswith(TRUNCATED) for s in sections)
+
+
+def test_progress_message_for_a_long_run_keeps_limits() -> None:
+    """A view with 80 agents (unknown to the panel list) still renders within the limits."""
+    view = RunView(title="deployment x", agent_names=[f"Agent{i}" for i in range(80)])
+    view.phase = "running"
+    message = render_progress(view)
+    assert len(message.blocks) <= MAX_BLOCKS and message.text
+
+
+@given(st.text(max_size=400))
+def test_escape_removes_every_control_character(text: str) -> None:
+    """After escaping no raw `<` or `>` remains and unescaping gives the text back."""
+    escaped = escape(text)
+    assert "<" not in escaped and ">" not in escaped
+    restored = escaped.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    assert restored == text
+
+
+@given(st.text(alphabet="a<>&;b", max_size=300), st.integers(min_value=20, max_value=200))
+def test_truncate_respects_the_limit_and_never_splits_an_entity(text: str, limit: int) -> None:
+    """Truncated escaped text fits the limit and never ends in a partial `&amp;`-style entity."""
+    escaped = escape(text)
+    cut = truncate(escaped, limit)
+    assert len(cut) <= limit
+    if cut != escaped:
+        body = cut[: -len(TRUNCATED)]
+        assert not re.search(r"&[a-z]{0,3}$", body)
+
+
+def test_enforce_limits_keeps_small_messages_untouched() -> None:
+    """A message within every limit is returned unchanged."""
+    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "hi"}}] * 5
+    assert enforce_limits(blocks) == blocks

@@ -1,0 +1,164 @@
+"""The throttled publisher: coalescing, Retry-After, and the final state always landing."""
+
+from __future__ import annotations
+
+import asyncio
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.blocks import Message
+from bot.publisher import ThrottledPublisher
+from tests.fakes.slack_server import FakeSlack, Scripted
+
+
+class VirtualTime:
+    """A clock that only moves when someone sleeps on it (tests never really wait)."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += max(0.0, seconds)
+        await asyncio.sleep(0)
+
+
+def _state(i: int) -> Message:
+    return Message(
+        text=f"state {i}", blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": f"s{i}"}}]
+    )
+
+
+def _publisher(slack: FakeSlack, vt: VirtualTime, interval: float = 1.0) -> ThrottledPublisher:
+    client = AsyncWebClient(token="xoxb-test", base_url=slack.api_url)
+    return ThrottledPublisher(
+        client, "C1", "1.000001", interval=interval, clock=vt.clock, sleep=vt.sleep
+    )
+
+
+async def _burst(publisher: ThrottledPublisher, vt: VirtualTime, n: int, step: float) -> None:
+    for i in range(n):
+        publisher.submit(_state(i))
+        await vt.sleep(step)
+    publisher.finish(_state(-1))
+
+
+async def test_a_burst_of_states_is_coalesced_to_one_update_per_interval() -> None:
+    """500 states in ~5 virtual seconds give at most one update per second and end on the final."""
+    vt = VirtualTime()
+    async with FakeSlack() as slack:
+        publisher = _publisher(slack, vt)
+        async with asyncio.TaskGroup() as group:
+            group.create_task(publisher.run())
+            await _burst(publisher, vt, 500, 0.01)
+        sent = publisher.stats.sent_at
+        assert all(b - a >= 1.0 for a, b in zip(sent, sent[1:], strict=False))
+        assert 2 <= len(sent) <= vt.now + 1
+        updates = slack.of("chat.update")
+        assert len(updates) == publisher.stats.updates_sent
+        assert updates[-1].body["text"] == "state -1"
+        assert publisher.stats.final_landed
+
+
+async def test_429_waits_for_retry_after_then_sends_the_newest_state() -> None:
+    """After a 429 with Retry-After: 5 nothing is sent for 5 s, then the newest state."""
+    vt = VirtualTime()
+    async with FakeSlack() as slack:
+        # The 429 answer is slow (real 0.1 s) so newer states surely arrive while it is pending.
+        slack.script(
+            "chat.update",
+            Scripted(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "5"}, delay=0.1),
+        )
+        publisher = _publisher(slack, vt)
+        async with asyncio.TaskGroup() as group:
+            group.create_task(publisher.run())
+            publisher.submit(_state(1))
+            while not slack.of("chat.update"):
+                await asyncio.sleep(0.001)
+            for i in range(2, 6):
+                publisher.submit(_state(i))
+            while publisher.stats.updates_sent == 0:
+                await asyncio.sleep(0.001)
+            publisher.finish(_state(-1))
+        texts = [u.body["text"] for u in slack.of("chat.update")]
+        assert texts == ["state 1", "state 5", "state -1"]
+        assert publisher.stats.sent_at[0] >= 5.0
+        assert publisher.stats.rate_limited == 1
+
+
+async def test_429_with_nothing_newer_resends_the_refused_state() -> None:
+    """If no newer state arrives, the refused one is sent again once Retry-After has passed."""
+    vt = VirtualTime()
+    async with FakeSlack() as slack:
+        slack.rate_limit("chat.update", retry_after=3)
+        publisher = _publisher(slack, vt)
+        async with asyncio.TaskGroup() as group:
+            group.create_task(publisher.run())
+            publisher.submit(_state(1))
+            while publisher.stats.updates_sent == 0:
+                await asyncio.sleep(0.001)
+            publisher.finish(_state(-1))
+        texts = [u.body["text"] for u in slack.of("chat.update")]
+        assert texts == ["state 1", "state 1", "state -1"]
+        assert publisher.stats.sent_at[0] >= 3.0
+
+
+async def test_the_final_state_lands_despite_429s_and_errors() -> None:
+    """A final update refused by 429 twice and a server error once still lands."""
+    vt = VirtualTime()
+    async with FakeSlack() as slack:
+        slack.rate_limit("chat.update", retry_after=2, times=2)
+        slack.fail("chat.update", "internal_error")
+        publisher = _publisher(slack, vt)
+        publisher.finish(_state(-1))
+        await asyncio.wait_for(publisher.run(), timeout=5)
+        texts = [u.body["text"] for u in slack.of("chat.update")]
+        assert texts == ["state -1"] * 4
+        assert publisher.stats.final_landed
+
+
+async def test_blocks_refused_by_slack_fall_back_to_the_text() -> None:
+    """`invalid_blocks` on the final state is followed by a text-only update that lands."""
+    vt = VirtualTime()
+    async with FakeSlack() as slack:
+        slack.fail("chat.update", "invalid_blocks")
+        publisher = _publisher(slack, vt)
+        publisher.finish(_state(-1))
+        await asyncio.wait_for(publisher.run(), timeout=5)
+        bodies = [u.body for u in slack.of("chat.update")]
+        assert len(bodies) == 2
+        assert bodies[1]["text"] == "state -1" and not bodies[1].get("blocks")
+        assert publisher.stats.final_landed
+
+
+async def test_a_final_that_never_lands_gives_up_after_its_budget() -> None:
+    """When Slack keeps failing, the publisher stops after its attempts instead of looping."""
+    vt = VirtualTime()
+    async with FakeSlack() as slack:
+        slack.fail("chat.update", "internal_error", times=100)
+        publisher = _publisher(slack, vt)
+        publisher.finish(_state(-1))
+        await asyncio.wait_for(publisher.run(), timeout=5)
+        assert len(slack.of("chat.update")) == 5
+        assert not publisher.stats.final_landed
+
+
+async def test_real_time_burst_is_spaced_at_the_fake_server() -> None:
+    """In real time with a 0.2 s interval, the fake server sees updates at least ~0.2 s apart."""
+    async with FakeSlack() as slack:
+        client = AsyncWebClient(token="xoxb-test", base_url=slack.api_url)
+        publisher = ThrottledPublisher(client, "C1", "1.000001", interval=0.2)
+        async with asyncio.TaskGroup() as group:
+            group.create_task(publisher.run())
+            for i in range(100):
+                publisher.submit(_state(i))
+                await asyncio.sleep(0.008)
+            publisher.finish(_state(-1))
+        times = [u.at for u in slack.of("chat.update")]
+        gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+        assert len(times) <= 1 + 0.8 / 0.2 + 2
+        # The server timestamps requests on arrival; allow a little loopback jitter.
+        assert min(gaps) >= 0.18
+        assert slack.of("chat.update")[-1].body["text"] == "state -1"

@@ -1,0 +1,148 @@
+"""The security table's "Requests coming in" rows, against the bot's real HTTP app."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from urllib.parse import urlencode
+
+import pytest
+
+from alpha.errors import ConfigurationError
+from bot.settings import BotSettings
+from tests.bot.harness import (
+    SECRET,
+    BotServer,
+    FakeSources,
+    ScriptedEngine,
+    make_bot,
+    ranked,
+    wait_for,
+)
+from tests.fakes.slack_server import FakeSlack
+
+CANARY = "canary-body-7f3a9c"
+
+
+def _command_body() -> str:
+    return urlencode(
+        {"command": "/alpha", "text": f"investigate {CANARY}", "user_id": "U1", "channel_id": "C1"}
+    )
+
+
+async def test_bad_missing_and_stale_signatures_are_refused_and_reach_no_handler() -> None:
+    """Tampered, unsigned, wrongly-keyed or stale requests get 401 and start nothing."""
+    sources, engine = FakeSources(), ScriptedEngine()
+    async with FakeSlack() as slack, BotServer(make_bot(slack, engine, sources)) as server:
+        body = _command_body()
+        form = "application/x-www-form-urlencoded"
+        now = str(int(time.time()))
+        good = server.post_signed
+        cases = [
+            await server.post_raw(body, {}, form),
+            await server.post_raw(body, {"X-Slack-Request-Timestamp": now}, form),
+            await server.post_raw(
+                body,
+                {"X-Slack-Request-Timestamp": now, "X-Slack-Signature": "v0=" + "0" * 64},
+                form,
+            ),
+            await good(body, form, timestamp=int(time.time()) - 301),
+            await good(body, form, timestamp=int(time.time()) + 301),
+        ]
+        # A valid signature over a different body (tampered in transit).
+        from slack_sdk.signature import SignatureVerifier
+
+        sig = SignatureVerifier(SECRET).generate_signature(timestamp=now, body=body + "x")
+        cases.append(
+            await server.post_raw(
+                body, {"X-Slack-Request-Timestamp": now, "X-Slack-Signature": str(sig)}, form
+            )
+        )
+        await asyncio.sleep(0.1)
+        assert [status for status, _ in cases] == [401] * len(cases)
+        assert sources.calls == []
+        assert engine.runs == 0
+        assert slack.calls == []
+
+
+async def test_a_correctly_signed_command_is_accepted() -> None:
+    """The control case: the same request, correctly signed, is handled (200)."""
+    sources, engine = FakeSources(), ScriptedEngine(hypotheses=[ranked("Pool lowered", 1)])
+    async with FakeSlack() as slack, BotServer(make_bot(slack, engine, sources)) as server:
+        status, _ = await server.post_signed(_command_body(), "application/x-www-form-urlencoded")
+        assert status == 200
+        await wait_for(lambda: engine.runs == 1)
+
+
+@pytest.mark.parametrize("timestamp", ["abc", "", "9" * 5000, "-1", "1.5", " 12"])
+async def test_malformed_timestamps_are_refused_without_logging_the_body(
+    timestamp: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A malformed timestamp header gets a 4xx (not a 500) and no log line holds the body."""
+    caplog.set_level(logging.DEBUG)
+    sources, engine = FakeSources(), ScriptedEngine()
+    async with FakeSlack() as slack, BotServer(make_bot(slack, engine, sources)) as server:
+        body = _command_body()
+        status, _ = await server.post_raw(
+            body,
+            {"X-Slack-Request-Timestamp": timestamp, "X-Slack-Signature": "v0=abc"},
+            "application/x-www-form-urlencoded",
+        )
+        assert 400 <= status < 500
+        assert CANARY not in caplog.text
+        assert sources.calls == [] and engine.runs == 0
+
+
+def test_http_mode_refuses_to_start_without_signing_secret() -> None:
+    """`check()` names SLACK_SIGNING_SECRET when HTTP mode has no signing secret."""
+    settings = BotSettings(_env_file=None, slack_bot_token="xoxb-1", slack_mode="http")  # type: ignore[call-arg]
+    with pytest.raises(ConfigurationError, match="SLACK_SIGNING_SECRET"):
+        settings.check()
+
+
+def test_socket_mode_needs_no_signing_secret_but_an_app_token() -> None:
+    """An app token selects Socket Mode, which starts without a signing secret."""
+    settings = BotSettings(_env_file=None, slack_bot_token="xoxb-1", slack_app_token="xapp-1-A")  # type: ignore[call-arg]
+    assert settings.mode == "socket"
+    settings.check()
+    forced = BotSettings(_env_file=None, slack_bot_token="xoxb-1", slack_mode="socket")  # type: ignore[call-arg]
+    with pytest.raises(ConfigurationError, match="SLACK_APP_TOKEN"):
+        forced.check()
+
+
+async def test_ack_arrives_within_3_seconds_whatever_the_investigation_takes() -> None:
+    """With an investigation held open indefinitely, the command is still acked quickly."""
+    gate = asyncio.Event()
+    sources, engine = FakeSources(), ScriptedEngine(gate=gate)
+    async with FakeSlack() as slack, BotServer(make_bot(slack, engine, sources)) as server:
+        started = time.perf_counter()
+        status, text = await server.command("investigate deploy-42")
+        elapsed = time.perf_counter() - started
+        assert status == 200
+        assert elapsed < 3.0
+        assert "deploy-42" in json.loads(text)["text"]
+        await wait_for(lambda: engine.runs == 1)
+        gate.set()
+        await wait_for(lambda: server.bot.manager.active == 0)
+
+
+async def test_allow_lists_refuse_politely_and_fetch_nothing() -> None:
+    """A user or channel outside the allow-lists gets a refusal; no source is called."""
+    sources, engine = FakeSources(), ScriptedEngine()
+    async with FakeSlack() as slack:
+        bot = make_bot(slack, engine, sources, allowed_users="U_OK", allowed_channels="C_OK")
+        async with BotServer(bot) as server:
+            refused = [
+                await server.command("investigate deploy-1", user="U_BAD", channel="C_OK"),
+                await server.command("investigate deploy-1", user="U_OK", channel="C_BAD"),
+            ]
+            await asyncio.sleep(0.2)
+            for status, text in refused:
+                assert status == 200
+                assert "not enabled" in json.loads(text)["text"]
+            assert sources.calls == [] and engine.runs == 0
+            assert slack.of("chat.postMessage") == []
+            status, _ = await server.command("investigate deploy-1", user="U_OK", channel="C_OK")
+            await wait_for(lambda: sources.calls == [("deployment", "deploy-1")])

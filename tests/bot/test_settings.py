@@ -1,0 +1,75 @@
+"""Settings parsing, mode selection, and the manifest agreeing with the code."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from pydantic import ValidationError
+
+from bot.settings import BotSettings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_comma_separated_lists_are_split_and_trimmed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`ALPHA_ALERT_CHANNELS=" C1, C2 ,"` gives ("C1", "C2"); empty means no restriction."""
+    monkeypatch.setenv("ALPHA_ALERT_CHANNELS", " C1, C2 ,")
+    monkeypatch.setenv("ALPHA_ALLOWED_USERS", "")
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+    settings = BotSettings(_env_file=None)  # type: ignore[call-arg]
+    assert settings.alert_channels == ("C1", "C2")
+    assert settings.allowed_users == ()
+    assert settings.user_allowed("Uanyone") and settings.channel_allowed("Canything")
+
+
+def test_mode_follows_app_token_unless_forced(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SLACK_APP_TOKEN selects Socket Mode; ALPHA_SLACK_MODE=http overrides it."""
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1-A1-1-abc")
+    assert BotSettings(_env_file=None).mode == "socket"  # type: ignore[call-arg]
+    monkeypatch.setenv("ALPHA_SLACK_MODE", "http")
+    assert BotSettings(_env_file=None).mode == "http"  # type: ignore[call-arg]
+
+
+def test_bad_values_name_the_field(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A non-numeric ALPHA_MAX_CONCURRENT fails validation naming the variable."""
+    monkeypatch.setenv("ALPHA_MAX_CONCURRENT", "lots")
+    with pytest.raises(ValidationError, match="ALPHA_MAX_CONCURRENT"):
+        BotSettings(_env_file=None)  # type: ignore[call-arg]
+
+
+def test_secrets_do_not_appear_in_the_settings_repr() -> None:
+    """Tokens are SecretStr: printing the settings never shows them."""
+    settings = BotSettings(_env_file=None, slack_bot_token="xoxb-very-secret-1234567890")  # type: ignore[call-arg]
+    assert "very-secret" not in repr(settings) and "very-secret" not in str(settings)
+
+
+def test_python_m_bot_refuses_http_mode_without_signing_secret(tmp_path: Path) -> None:
+    """`python -m bot` exits with status 2 and a clear message, no traceback."""
+    env = {"SLACK_BOT_TOKEN": "xoxb-1", "ALPHA_SLACK_MODE": "http", "PATH": "/usr/bin:/bin"}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot"],
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "SLACK_SIGNING_SECRET" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_manifest_declares_what_the_code_listens_to() -> None:
+    """The manifest has /alpha, message events, interactivity and the scopes they need."""
+    manifest = yaml.safe_load((ROOT / "slack-manifest.yaml").read_text())
+    commands = [c["command"] for c in manifest["features"]["slash_commands"]]
+    assert commands == ["/alpha"]
+    settings = manifest["settings"]
+    assert {"message.channels", "message.groups"} <= set(settings["event_subscriptions"]["bot_events"])
+    assert settings["interactivity"]["is_enabled"] is True
+    scopes = set(manifest["oauth_config"]["scopes"]["bot"])
+    assert {"commands", "chat:write", "channels:history", "groups:history"} <= scopes
+    assert (ROOT / "Procfile").read_text().strip() == "web: python -m bot"

@@ -1,0 +1,165 @@
+"""A loopback fake of the Slack Web API, used through the real `AsyncWebClient`.
+
+Point `AsyncWebClient(base_url=fake.api_url)` (or `SLACK_API_URL`) at it. It records every
+call with its parsed body, answers like Slack (`auth.test`, `chat.postMessage` returning a
+fresh `ts`, `chat.update`, ...), and can be scripted to answer a method with a 429 and
+`Retry-After`, an `ok: false` error, or after a delay. `response_url` posts (the `respond()`
+of slash commands and actions) are recorded at `/respond/<name>`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+
+
+@dataclass
+class Call:
+    """One request the fake received."""
+
+    method: str
+    body: dict[str, Any]
+    headers: dict[str, str]
+    at: float
+
+
+@dataclass
+class Scripted:
+    """A canned answer for the next call of a method."""
+
+    status: int = 200
+    body: dict[str, Any] | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+
+
+class FakeSlack:
+    """The fake server. Use as `async with FakeSlack() as slack:`."""
+
+    def __init__(self, *, bot_user_id: str = "UBOT", team_id: str = "T0001") -> None:
+        self.calls: list[Call] = []
+        self.responses: list[Call] = []
+        self.bot_user_id = bot_user_id
+        self.team_id = team_id
+        self.delays: dict[str, float] = {}
+        self._scripts: dict[str, deque[Scripted]] = defaultdict(deque)
+        self._ts = itertools.count(1)
+        self._runner: web.AppRunner | None = None
+        self.base_url = ""
+
+    # ------------------------------------------------------------------ lifecycle
+    async def __aenter__(self) -> FakeSlack:
+        app = web.Application()
+        app.router.add_post("/api/{method}", self._api)
+        app.router.add_post("/respond/{name}", self._respond)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.base_url = f"http://127.0.0.1:{port}"
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def api_url(self) -> str:
+        """The Web API base URL (what `SLACK_API_URL` would be)."""
+        return self.base_url + "/api/"
+
+    def response_url(self, name: str = "cmd") -> str:
+        """A `response_url` that records what is posted to it."""
+        return f"{self.base_url}/respond/{name}"
+
+    # ------------------------------------------------------------------ scripting
+    def script(self, method: str, *answers: Scripted) -> None:
+        """Answer the next calls of `method` with `answers`, in order, then normally."""
+        self._scripts[method].extend(answers)
+
+    def rate_limit(self, method: str, *, retry_after: float = 1, times: int = 1) -> None:
+        """The next `times` calls of `method` get a 429 with `Retry-After`."""
+        answer = Scripted(
+            status=429,
+            body={"ok": False, "error": "ratelimited"},
+            headers={"Retry-After": f"{retry_after:g}"},
+        )
+        self.script(method, *([answer] * times))
+
+    def fail(self, method: str, error: str, *, times: int = 1) -> None:
+        """The next `times` calls of `method` answer `{"ok": false, "error": error}`."""
+        self.script(method, *([Scripted(body={"ok": False, "error": error})] * times))
+
+    # ------------------------------------------------------------------ queries
+    def of(self, method: str) -> list[Call]:
+        """The recorded calls of one method, in order."""
+        return [c for c in self.calls if c.method == method]
+
+    def bodies(self) -> str:
+        """Every recorded body as one JSON text (to search for leaked or unescaped text)."""
+        return "\n".join(json.dumps(c.body) for c in [*self.calls, *self.responses])
+
+    # ------------------------------------------------------------------ handlers
+    @staticmethod
+    async def _parse(request: web.Request) -> dict[str, Any]:
+        raw = await request.text()
+        if request.content_type == "application/json":
+            return json.loads(raw) if raw else {}
+        body: dict[str, Any] = dict(parse_qsl(raw, keep_blank_values=True))
+        for key in ("blocks", "attachments"):
+            if isinstance(body.get(key), str):
+                body[key] = json.loads(body[key])
+        return body
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        body = await self._parse(request)
+        self.calls.append(Call(method, body, dict(request.headers), time.monotonic()))
+        if method in self.delays:
+            await asyncio.sleep(self.delays[method])
+        queue = self._scripts.get(method)
+        if queue:
+            answer = queue.popleft()
+            if answer.delay:
+                await asyncio.sleep(answer.delay)
+            payload = answer.body if answer.body is not None else {"ok": True}
+            return web.json_response(payload, status=answer.status, headers=answer.headers)
+        return web.json_response(self._default(method, body))
+
+    def _default(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
+        if method == "auth.test":
+            return {
+                "ok": True,
+                "url": "https://fake.slack.com/",
+                "team": "Fake",
+                "user": "alpha",
+                "team_id": self.team_id,
+                "user_id": self.bot_user_id,
+                "bot_id": "BALPHA",
+            }
+        if method == "chat.postMessage":
+            n = next(self._ts)
+            return {
+                "ok": True,
+                "channel": body.get("channel"),
+                "ts": f"{1700000000 + n}.{n:06d}",
+                "message": {"text": body.get("text")},
+            }
+        if method == "chat.update":
+            return {"ok": True, "channel": body.get("channel"), "ts": body.get("ts")}
+        return {"ok": True}
+
+    async def _respond(self, request: web.Request) -> web.Response:
+        body = await self._parse(request)
+        name = request.match_info["name"]
+        self.responses.append(Call(name, body, dict(request.headers), time.monotonic()))
+        return web.json_response({"ok": True})

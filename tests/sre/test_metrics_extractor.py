@@ -1,0 +1,301 @@
+"""Tests of the metric extractor: every payload form, noise, change points, saturation."""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from alpha.schemas import IncidentInput
+from sre.extractors.finding import Finding
+from sre.extractors.metrics import extract_metrics, growth
+from sre.extractors.stats import change_point, median, separation
+
+T0 = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
+
+
+def _incident(metrics: dict[str, Any], **extra: Any) -> IncidentInput:
+    payload: dict[str, Any] = {
+        "deployment_id": "deploy-1",
+        "logs": [],
+        "metrics": metrics,
+        "recent_commits": [],
+        "config_snapshot": extra.pop("config", {}),
+    }
+    payload.update(extra)
+    return IncidentInput.model_validate(payload)
+
+
+def _of_type(findings: list[Finding], kind: str) -> list[Finding]:
+    return [f for f in findings if f.type == kind]
+
+
+def _points(values: list[float], step_minutes: int = 1) -> list[list[Any]]:
+    return [
+        [(T0 + timedelta(minutes=i * step_minutes)).isoformat(), v] for i, v in enumerate(values)
+    ]
+
+
+# Noisy-looking but fixed data: no randomness in tests of a deterministic extractor.
+NOISE = [100, 104, 97, 101, 99, 103, 96, 102, 98, 100, 105, 95, 101, 99, 103, 97]
+
+
+def test_windows_lists_report_the_shift_with_ratio_and_direction() -> None:
+    """Explicit baseline/current lists give one anomaly with medians, ratio, direction."""
+    incident = _incident(
+        {"latency_p99_ms": {"baseline": [120, 118, 125], "current": [480, 510, 495], "unit": "ms"}}
+    )
+    [anomaly] = _of_type(extract_metrics(incident), "metric_anomaly")
+    assert anomaly.value["baseline"] == 120
+    assert anomaly.value["current"] == 495
+    assert anomaly.value["direction"] == "up"
+    assert math.isclose(anomaly.value["ratio"], 495 / 120, rel_tol=1e-3)
+    assert anomaly.value["change_index"] == 3
+    assert anomaly.severity == "high"
+    assert anomaly.description == (
+        "latency_p99_ms rose from 120 ms to 495 ms (x4.1) after the deploy"
+    )
+
+
+def test_windows_scalars_are_compared() -> None:
+    """Scalar baseline and current windows are compared like one-point windows."""
+    incident = _incident({"requests_per_second": {"baseline": 800, "current": 200}})
+    [anomaly] = extract_metrics(incident)
+    assert anomaly.type == "metric_anomaly"
+    assert anomaly.value["direction"] == "down"
+    assert anomaly.value["ratio"] == 0.25
+
+
+def test_small_relative_change_is_not_flagged_even_without_noise() -> None:
+    """A 10 % move is below the relative threshold whatever the noise."""
+    incident = _incident({"rps": {"baseline": [100, 100, 100], "current": [110, 110, 110]}})
+    assert extract_metrics(incident) == []
+
+
+def test_large_relative_change_inside_the_noise_is_not_flagged() -> None:
+    """A 30 % move of a series whose points swing by +-50 % fails the robust-z test."""
+    baseline = [100, 150, 60, 140, 70, 120, 90]
+    current = [130, 80, 160, 120, 150, 70, 140]
+    incident = _incident({"queue_depth": {"baseline": baseline, "current": current}})
+    assert median(current) / median(baseline) >= 1.25
+    assert _of_type(extract_metrics(incident), "metric_anomaly") == []
+
+
+def test_pure_noise_series_yields_no_signal() -> None:
+    """A stationary noisy series gives no anomaly, no growth and no saturation."""
+    incident = _incident({"requests_per_second": NOISE * 3})
+    assert extract_metrics(incident) == []
+
+
+def test_series_change_point_is_found() -> None:
+    """An evenly spaced series with a level shift reports the index of the shift."""
+    series = NOISE[:10] + [v * 3 for v in NOISE[:6]]
+    [anomaly] = extract_metrics(_incident({"error_count": series}))
+    assert anomaly.value["change_index"] == 10
+    assert anomaly.value["change_at"] is None
+    assert anomaly.value["split_given"] is False
+    assert "at point 11 of 16" in anomaly.description
+
+
+def test_points_split_by_deployed_at() -> None:
+    """Timestamped points are split at `deployed_at` and the change time is reported."""
+    values = [100.0, 102, 98, 101, 400, 410, 395, 405]
+    incident = _incident(
+        {"latency_ms": {"points": _points(values), "unit": "ms"}},
+        deployed_at=(T0 + timedelta(minutes=4)).isoformat(),
+    )
+    [anomaly] = extract_metrics(incident)
+    assert anomaly.value["change_index"] == 4
+    assert anomaly.value["change_at"] == "2026-11-20T14:04:00Z"
+    assert anomaly.value["split_given"] is True
+
+
+def test_points_shift_long_after_the_deploy_is_still_found() -> None:
+    """When the deploy split shows nothing, a later change point in the points is reported."""
+    values = [float(v) for v in NOISE] + [v * 10.0 for v in NOISE[:8]]
+    incident = _incident(
+        {"upstream_p99_ms": {"points": _points(values)}},
+        deployed_at=(T0 + timedelta(minutes=2)).isoformat(),
+    )
+    [anomaly] = extract_metrics(incident)
+    assert anomaly.value["change_at"] == (T0 + timedelta(minutes=16)).isoformat().replace(
+        "+00:00", "Z"
+    )
+    assert anomaly.value["split_given"] is False
+
+
+def test_points_out_of_order_and_naive_times_are_handled() -> None:
+    """Points are sorted by time, and naive times compare with an aware deployed_at."""
+    pairs = [[f"2026-11-20T14:0{i}:00", v] for i, v in enumerate([10, 11, 10, 50, 52, 51])]
+    incident = _incident(
+        {"queue_lag": {"points": list(reversed(pairs))}}, deployed_at="2026-11-20T14:03:00Z"
+    )
+    [anomaly] = extract_metrics(incident)
+    assert anomaly.value["baseline"] == 10
+    assert anomaly.value["current"] == 51
+
+
+def test_zero_baseline_reports_no_ratio() -> None:
+    """A rise from zero has ratio None and says so in words."""
+    incident = _incident({"http_5xx_per_minute": {"baseline": [0, 0, 1, 0, 0], "current": [9, 12]}})
+    [anomaly] = _of_type(extract_metrics(incident), "metric_anomaly")
+    assert anomaly.value["ratio"] is None
+    assert "(from zero)" in anomaly.description
+
+
+def test_saturation_against_pool_size_in_config() -> None:
+    """Connections in use are compared with the pool size found in the config."""
+    incident = _incident(
+        {"db_connections_in_use": {"baseline": [4, 5, 4], "current": [5, 5, 5]}},
+        config={"database": {"pool_size": 5, "pool_timeout_s": 30}, "redis": {"pool_size": 50}},
+    )
+    [saturation] = _of_type(extract_metrics(incident), "metric_saturation")
+    assert saturation.value["limit_key"] == "database.pool_size"
+    assert saturation.value["limit"] == 5
+    assert saturation.value["utilization"] == 1.0
+    assert saturation.severity == "high"
+
+
+def test_saturation_matches_synonyms_of_connections() -> None:
+    """`hikaricp_connections_active` matches `...hikari.maximum-pool-size`; threads match workers."""
+    incident = _incident(
+        {"hikaricp_connections_active": [18, 19, 20, 20], "busy_threads": 15},
+        config={
+            "spring": {"datasource": {"hikari": {"maximum-pool-size": 20, "minimum-idle": 2}}},
+            "server": {"workers": 16},
+        },
+    )
+    found = {
+        f.value["metric"]: f.value for f in _of_type(extract_metrics(incident), "metric_saturation")
+    }
+    assert found["hikaricp_connections_active"]["limit_key"] == (
+        "spring.datasource.hikari.maximum-pool-size"
+    )
+    assert found["busy_threads"]["limit_key"] == "server.workers"
+
+
+def test_usage_far_below_the_limit_is_not_saturation() -> None:
+    """Half of the pool in use is no saturation."""
+    incident = _incident(
+        {"db_connections_in_use": [20, 21, 22, 25]}, config={"db": {"max_connections": 50}}
+    )
+    assert _of_type(extract_metrics(incident), "metric_saturation") == []
+
+
+def test_percent_saturation_in_both_scales() -> None:
+    """`*_percent` near 100 and `*_utilization` near 1.0 are both saturation."""
+    incident = _incident({"disk_used_percent": 97, "cpu_utilization": [0.5, 0.6, 0.97, 0.99]})
+    names = sorted(
+        f.value["metric"] for f in _of_type(extract_metrics(incident), "metric_saturation")
+    )
+    assert names == ["cpu_utilization", "disk_used_percent"]
+
+
+def test_higher_is_better_percentages_are_not_saturation() -> None:
+    """A cache hit percentage of 99 is good news, not saturation."""
+    assert extract_metrics(_incident({"cache_hit_percent": 99})) == []
+
+
+def test_monotonic_growth_is_a_leak() -> None:
+    """A series rising at nearly every step is reported as growth, not as a level shift."""
+    memory = [500 + 20 * i + (3 if i % 5 == 0 else 0) for i in range(20)]
+    findings = extract_metrics(_incident({"memory_rss_mb": memory}))
+    assert [f.type for f in findings] == ["metric_growth"]
+    assert findings[0].value["first"] == memory[0]
+    assert findings[0].value["monotonic_share"] >= 0.8
+
+
+def test_noisy_sawtooth_leak_is_growth_by_rank_correlation() -> None:
+    """A leak with noisy steps (a third of steps falling) is still growth."""
+    memory = [1000 + 10 * i + (-25 if i % 3 == 0 else 0) for i in range(60)]
+    result = growth([float(v) for v in memory])
+    assert result is not None
+    assert result["spearman"] >= 0.9
+    assert result["monotonic_share"] < 0.8
+
+
+def test_one_step_shift_is_not_growth() -> None:
+    """A single jump to a plateau is a level shift, not steady growth."""
+    assert growth([10, 10, 11, 10, 50, 51, 50, 50]) is None
+
+
+def test_error_metric_without_baseline_is_a_notable_value() -> None:
+    """An error-like metric above zero with no baseline becomes `metric_value`."""
+    findings = extract_metrics(_incident({"error_rate": 0.35, "requests_per_second": 800}))
+    assert [(f.type, f.value["metric"]) for f in findings] == [("metric_value", "error_rate")]
+
+
+def test_findings_are_sorted_by_metric_name_whatever_the_dict_order() -> None:
+    """Metric order in the payload does not change the findings."""
+    metrics = {
+        "b_latency_ms": {"baseline": [1, 1, 1], "current": [9, 9, 9]},
+        "a_errors": {"baseline": [0, 0, 0], "current": [5, 6, 7]},
+    }
+    forward = extract_metrics(_incident(metrics))
+    backward = extract_metrics(_incident(dict(reversed(list(metrics.items())))))
+    assert forward == backward
+    assert [f.value["metric"] for f in forward] == ["a_errors", "b_latency_ms"]
+
+
+def test_nan_and_infinity_are_ignored() -> None:
+    """Non-finite points are dropped instead of poisoning medians."""
+    incident = IncidentInput.model_validate_json(
+        '{"deployment_id": "d", "logs": [], "recent_commits": [], "config_snapshot": {},'
+        ' "metrics": {"x_ms": {"baseline": [1, NaN, 1, 1], "current": [5, Infinity, 5]}}}'
+    )
+    [anomaly] = extract_metrics(incident)
+    assert anomaly.value["current"] == 5
+
+
+def test_change_point_and_separation_helpers() -> None:
+    """The change point of a clean step is its index, and the sides separate fully."""
+    series = [1.0, 2, 1, 2, 1, 9, 8, 9, 8]
+    assert change_point(series, 2) == 5
+    assert separation(series[:5], series[5:]) == 1.0
+    assert change_point([3.0] * 10, 2) is None
+
+
+_NUMBER = st.floats(allow_nan=True, allow_infinity=True, width=64) | st.integers(-(10**12), 10**12)
+_LIST = st.lists(_NUMBER, max_size=40)
+_TIME = st.datetimes(
+    min_value=datetime(2020, 1, 1), max_value=datetime(2030, 1, 1), timezones=st.just(UTC)
+)
+_FORM = st.one_of(
+    _NUMBER,
+    _LIST,
+    st.builds(
+        lambda b, c: {"baseline": b, "current": c}, _NUMBER | _LIST | st.none(), _NUMBER | _LIST
+    ),
+    st.builds(
+        lambda pts: {"points": [[t.isoformat(), v] for t, v in pts]},
+        st.lists(st.tuples(_TIME, _NUMBER), max_size=30),
+    ),
+)
+_NAMES = st.sampled_from(
+    ["db_connections_in_use", "cpu_utilization", "disk_percent", "error_rate", "latency_ms", "x"]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    metrics=st.dictionaries(_NAMES, _FORM, max_size=4),
+    deployed=st.none() | _TIME,
+    pool=st.integers(-3, 100) | st.floats(allow_nan=True),
+)
+def test_metric_extractor_never_raises_and_stays_json(
+    metrics: dict[str, Any], deployed: datetime | None, pool: float
+) -> None:
+    """Any numeric series in any form gives findings without raising, JSON-serialisable."""
+    extra: dict[str, Any] = {"config": {"database": {"pool_size": pool}}}
+    if deployed is not None:
+        extra["deployed_at"] = deployed.isoformat()
+    incident = _incident(metrics, **extra)
+    findings = extract_metrics(incident)
+    assert findings == extract_metrics(incident)
+    for finding in findings:
+        json.dumps(finding.value, allow_nan=False)
+        assert finding.severity in {"low", "medium", "high"}
