@@ -13,6 +13,10 @@ Pipeline of `AlphaRuntime.execute`:
 7. emit `run_completed` with the `ExecutionResult`, and return it once every subscriber has
    received every event of the run.
 
+`ExecutionResult.agent_results` holds each successful agent's result as it returned it (the
+judge's refusals are listed in `rejections`); `usage` sums the agents' and the
+post-aggregation step's usage.
+
 Human review is required when any of these holds, each giving one reason:
 no hypothesis passed the judge; the top score is below `review_threshold`; more than half
 of the agents failed or timed out.
@@ -144,7 +148,13 @@ class AlphaRuntime:
         Raises:
             InputError: The payload does not match the incident contract.
         """
-        incident = parse_incident(payload)
+        # Validating and extracting a huge payload (1,000,000 log lines) is CPU work of up to
+        # seconds; a worker thread keeps the event loop (the Slack bot's acks) responsive.
+        incident = (
+            payload
+            if isinstance(payload, IncidentInput)
+            else await asyncio.to_thread(parse_incident, payload)
+        )
         run_id = execution_id or uuid.uuid4().hex[:12]
         started_at = self._now()
         start = self._clock()
@@ -152,7 +162,8 @@ class AlphaRuntime:
             run_id, [*self._subscribers, *subscribers], clock=self._clock
         ) as events:
             events.emit(EventKind.RUN_STARTED, message=incident.deployment_id)
-            memory = self._remember(incident, events)
+            signals = await asyncio.to_thread(self._extract, incident)
+            memory = self._remember(signals, events)
             runs = await self._executor.run(
                 self._registry.all(),
                 lambda agent: self._context(agent, incident, memory, events),
@@ -174,9 +185,10 @@ class AlphaRuntime:
             events.emit(EventKind.RUN_COMPLETED, result=result)
         return result
 
-    def _remember(self, incident: IncidentInput, events: EventEmitter) -> StructuredMemory:
+    @staticmethod
+    def _remember(signals: list[Signal], events: EventEmitter) -> StructuredMemory:
         memory = StructuredMemory()
-        for signal in self._extract(incident):
+        for signal in signals:
             memory.add(signal)
             events.emit(EventKind.SIGNAL_DETECTED, signal=signal)
         return memory

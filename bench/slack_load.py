@@ -138,8 +138,13 @@ async def _run(n: int, llm_delay: float, max_concurrent: int) -> None:
 
         async def command(session: aiohttp.ClientSession, i: int) -> float:
             body = urlencode(
-                {"command": "/alpha", "text": f"investigate bench-{i}", "user_id": "U1",
-                 "channel_id": "C1", "response_url": slack.response_url()}
+                {
+                    "command": "/alpha",
+                    "text": f"investigate bench-{i}",
+                    "user_id": "U1",
+                    "channel_id": "C1",
+                    "response_url": slack.response_url(),
+                }
             )
             ts = str(int(time.time()))
             headers = {
@@ -170,8 +175,10 @@ async def _run(n: int, llm_delay: float, max_concurrent: int) -> None:
     rate_limited = sum(s.rate_limited for s in bot.runner.publisher_stats)
     p50, p99 = _pct(acks, 0.5), _pct(acks, 0.99)
 
-    print(f"engine: {label}; {n} commands; model delay {llm_delay:.1f} s; "
-          f"ALPHA_MAX_CONCURRENT={max_concurrent}; update interval {settings.update_interval_s} s")
+    print(
+        f"engine: {label}; {n} commands; model delay {llm_delay:.1f} s; "
+        f"ALPHA_MAX_CONCURRENT={max_concurrent}; update interval {settings.update_interval_s} s"
+    )
     print(f"{'figure':<42}{'measured':>12}{'target':>10}{'ratio':>8}")
     rows = [
         ("ack latency p50 (ms)", p50, None),

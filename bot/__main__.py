@@ -17,36 +17,22 @@ from bot.settings import BotSettings
 log = logging.getLogger("bot")
 
 
-def _configure_logging(settings: BotSettings) -> None:
-    from sre.redaction import install_log_redaction
-
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    install_log_redaction()
-    dsn = settings.sentry_dsn.get_secret_value()
-    if dsn:
-        import sentry_sdk
-
-        # The default logging integration turns ERROR log records (crashed investigations
-        # are logged with their traceback) into Sentry events.
-        sentry_sdk.init(dsn=dsn, send_default_pii=False)
-
-
-async def _serve_http(bot: Bot) -> None:
+async def serve_http(bot: Bot, stop: asyncio.Event, *, host: str = "0.0.0.0") -> None:
+    """Serve `/slack/events` on `settings.port` until `stop` is set."""
     runner = web.AppRunner(create_web_app(bot), handle_signals=False)
     await runner.setup()
-    site = web.TCPSite(runner, host="0.0.0.0", port=bot.settings.port)
+    site = web.TCPSite(runner, host=host, port=bot.settings.port)
     await site.start()
     log.info("Alpha bot listening on :%d%s (HTTP mode)", bot.settings.port, EVENTS_PATH)
     try:
-        await _until_signalled()
+        await stop.wait()
     finally:
         # Cleanup cancels and awaits the investigations (the manager's cleanup context).
         await runner.cleanup()
 
 
-async def _serve_socket(bot: Bot) -> None:
+async def serve_socket(bot: Bot, stop: asyncio.Event) -> None:
+    """Connect to Slack over Socket Mode and handle requests until `stop` is set."""
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
     handler = AsyncSocketModeHandler(bot.app, bot.settings.slack_app_token.get_secret_value())
@@ -54,18 +40,17 @@ async def _serve_socket(bot: Bot) -> None:
         await handler.connect_async()  # type: ignore[no-untyped-call]
         log.info("Alpha bot connected (Socket Mode)")
         try:
-            await _until_signalled()
+            await stop.wait()
         finally:
             await handler.close_async()  # type: ignore[no-untyped-call]
 
 
-async def _until_signalled() -> None:
+def _stop_on_signals() -> asyncio.Event:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
-    log.info("shutting down")
+    return stop
 
 
 async def _main(settings: BotSettings) -> None:
@@ -74,10 +59,12 @@ async def _main(settings: BotSettings) -> None:
 
     services = default_services(settings, IntegrationSettings())
     bot = create_bot(settings, services)
+    stop = _stop_on_signals()
     if settings.mode == "socket":
-        await _serve_socket(bot)
+        await serve_socket(bot, stop)
     else:
-        await _serve_http(bot)
+        await serve_http(bot, stop)
+    log.info("stopped")
 
 
 def main() -> int:
@@ -88,7 +75,9 @@ def main() -> int:
     except (ValidationError, ConfigurationError) as error:
         print(f"alpha bot: configuration error: {error}", file=sys.stderr)
         return 2
-    _configure_logging(settings)
+    from bot.observability import configure
+
+    configure(settings)
     asyncio.run(_main(settings))
     return 0
 

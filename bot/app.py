@@ -26,13 +26,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.handlers import Handlers
 from bot.investigations import InvestigationManager
 from bot.runner import InvestigationRunner, Services
+from bot.sentry_webhook import WEBHOOK_PATH, webhook_handler
 from bot.settings import BotSettings
 
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 MAX_CLOCK_SKEW_S = 300
-_TIMESTAMP = re.compile(r"^\d{1,12}$")
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
 # Slack's payloads are small; refuse anything larger before reading it into memory.
 MAX_BODY_BYTES = 1_000_000
 
@@ -46,6 +47,7 @@ class Bot:
     client: AsyncWebClient
     manager: InvestigationManager
     runner: InvestigationRunner
+    handlers: Handlers
 
 
 def make_clients(settings: BotSettings) -> tuple[AsyncWebClient, AsyncWebClient]:
@@ -87,8 +89,15 @@ def create_bot(
     )
     manager = manager or InvestigationManager(max_concurrent=settings.max_concurrent)
     runner = InvestigationRunner(services, client, update_client)
-    Handlers(settings, manager, runner).register(app)
-    return Bot(settings=settings, app=app, client=client, manager=manager, runner=runner)
+    handlers = Handlers(settings, manager, runner).register(app)
+    return Bot(
+        settings=settings,
+        app=app,
+        client=client,
+        manager=manager,
+        runner=runner,
+        handlers=handlers,
+    )
 
 
 def signature_ok(secret: str, timestamp: str, signature: str, body: bytes, now: float) -> bool:
@@ -96,7 +105,7 @@ def signature_ok(secret: str, timestamp: str, signature: str, body: bytes, now: 
 
     A malformed timestamp (not 1-12 digits) is simply invalid, never an exception.
     """
-    if not secret or not _TIMESTAMP.match(timestamp) or not signature:
+    if not secret or not _TIMESTAMP.fullmatch(timestamp) or not signature:
         return False
     if abs(now - int(timestamp)) > MAX_CLOCK_SKEW_S:
         return False
@@ -106,7 +115,8 @@ def signature_ok(secret: str, timestamp: str, signature: str, body: bytes, now: 
 
 
 def create_web_app(bot: Bot, *, clock: Callable[[], float] = time.time) -> web.Application:
-    """The aiohttp application for HTTP mode: `POST /slack/events` and `GET /healthz`.
+    """The aiohttp application for HTTP mode: `POST /slack/events` and `GET /healthz`, plus
+    `POST /sentry/webhook` when the Sentry webhook is configured.
 
     The investigation manager lives as long as the application (its cleanup context), so
     stopping the server cancels and awaits every investigation.
@@ -144,5 +154,16 @@ def create_web_app(bot: Bot, *, clock: Callable[[], float] = time.time) -> web.A
     web_app = web.Application(client_max_size=MAX_BODY_BYTES)
     web_app.router.add_post(EVENTS_PATH, events)
     web_app.router.add_get("/healthz", health)
+    settings = bot.settings
+    if settings.sentry_webhook_enabled:
+        channel = settings.sentry_webhook_channel
+
+        def triage(issue_id: str) -> bool:
+            return bot.handlers.triage_sentry_issue(issue_id, channel, None)
+
+        handler = webhook_handler(
+            settings.sentry_client_secret.get_secret_value(), bot.manager, triage
+        )
+        web_app.router.add_post(WEBHOOK_PATH, handler)
     web_app.cleanup_ctx.append(manager_lifetime)
     return web_app

@@ -88,12 +88,13 @@ class Handlers:
         self.manager = manager
         self.runner = runner
 
-    def register(self, app: AsyncApp) -> None:
+    def register(self, app: AsyncApp) -> Handlers:
         """Attach every listener to `app`."""
         app.command("/alpha")(self.on_command)
         app.event("message")(self.on_message)
         app.action(RERUN_ACTION)(self.on_rerun)
         app.action(_FEEDBACK)(self.on_feedback)
+        return self
 
     def _allowed(self, user_id: str | None, channel_id: str | None) -> bool:
         return self.settings.user_allowed(user_id) and self.settings.channel_allowed(channel_id)
@@ -147,19 +148,27 @@ class Handlers:
         alert = parse_alert(event, self.settings.sentry_app_ids)
         if alert is None:
             return
-        if not self.settings.channel_allowed(alert.channel):
-            log.info("Sentry alert in %s ignored: channel not allowed", alert.channel)
-            return
+        self.triage_sentry_issue(alert.issue_id, alert.channel, alert.reply_thread)
+
+    def triage_sentry_issue(self, issue_id: str, channel: str, thread_ts: str | None) -> bool:
+        """Investigate a Sentry issue once per dedup window, answering in `channel`.
+
+        Returns:
+            True if an investigation was started.
+        """
+        if not self.settings.channel_allowed(channel):
+            log.info("Sentry issue %s ignored: channel %s not allowed", issue_id, channel)
+            return False
         window = self.settings.alert_dedup_window_s
-        if not self.manager.first_time(f"sentry:{alert.issue_id}", window):
-            log.info("Sentry issue %s already triaged within %.0f s", alert.issue_id, window)
-            return
-        target = Target("sentry_issue", alert.issue_id)
+        if not self.manager.first_time(f"sentry:{issue_id}", window):
+            log.info("Sentry issue %s already triaged within %.0f s", issue_id, window)
+            return False
+        target = Target("sentry_issue", issue_id)
 
         async def job(slot: Slot) -> None:
-            await self.runner.run(slot, target, channel=alert.channel, thread_ts=alert.reply_thread)
+            await self.runner.run(slot, target, channel=channel, thread_ts=thread_ts)
 
-        self.manager.submit(job, name=f"triage sentry {alert.issue_id}")
+        return self.manager.submit(job, name=f"triage sentry {issue_id}")
 
     async def on_rerun(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         """The Rerun button: one new run per message however often it is clicked."""

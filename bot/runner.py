@@ -18,11 +18,13 @@ from typing import Literal, Protocol
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from alpha.errors import AlphaError
 from alpha.schemas import AgentEvent, ExecutionResult, IncidentInput
 from bot.blocks import Message, code, render_error, render_final, render_progress, render_signals
 from bot.investigations import Slot
 from bot.progress import RunView
 from bot.publisher import Clock, PublisherStats, Sleep, ThrottledPublisher
+from sre.redaction import redact
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +120,9 @@ class Services:
 
 PostFailure = Callable[[str], Awaitable[None]]
 
+# How long a shutting-down bot spends telling a channel that its run was cancelled.
+CANCEL_NOTICE_TIMEOUT_S = 2.0
+
 
 class InvestigationRunner:
     """Runs investigations into Slack messages.
@@ -186,9 +191,13 @@ class InvestigationRunner:
         )
         self.publisher_stats.append(publisher.stats)
         result: ExecutionResult | None = None
-        async with asyncio.TaskGroup() as group:
-            group.create_task(publisher.run())
-            result = await self._investigate(slot, target, view, publisher)
+        try:
+            async with asyncio.TaskGroup() as group:
+                group.create_task(publisher.run())
+                result = await self._investigate(slot, target, view, publisher)
+        except asyncio.CancelledError:
+            await self._say_cancelled(channel, ts, target)
+            raise
         if result is not None:
             await self._post_signals(channel, thread_ts or ts, result)
 
@@ -217,6 +226,12 @@ class InvestigationRunner:
                 result = await self.services.engine(
                     assembly.incident, subscribers=[on_event], gaps=assembly.gaps
                 )
+        except AlphaError as error:
+            # Expected failures (a payload that breaks the contract, an integration error)
+            # have messages written for people; redacted because they may quote the payload.
+            log.warning("investigation of %s %r failed: %s", target.kind, target.id, error)
+            publisher.finish(render_error(target.plain_title, redact(str(error))))
+            return None
         except Exception:
             # Unexpected: keep the traceback in the logs (and Sentry), tell the channel
             # plainly, and never show a traceback to the user.
@@ -229,6 +244,17 @@ class InvestigationRunner:
             render_final(result, title=target.plain_title, rerun_value=target.to_value())
         )
         return result
+
+    async def _say_cancelled(self, channel: str, ts: str, target: Target) -> None:
+        """Best effort, bounded: leave the message saying the run stopped, not "running"."""
+        message = render_error(target.plain_title, "cancelled: the bot was stopped; use Rerun")
+        try:
+            async with asyncio.timeout(CANCEL_NOTICE_TIMEOUT_S):
+                await self.update_client.chat_update(
+                    channel=channel, ts=ts, text=message.text, blocks=message.blocks
+                )
+        except (SlackApiError, TimeoutError, OSError) as error:
+            log.warning("could not mark %s/%s as cancelled: %s", channel, ts, error)
 
     async def _post_signals(self, channel: str, thread_ts: str, result: ExecutionResult) -> None:
         messages: list[Message] = render_signals(result.signals)

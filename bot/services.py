@@ -39,9 +39,7 @@ def default_services(settings: BotSettings, integration_settings: Any) -> Servic
         subscribers: Sequence[EventSubscriber],
         gaps: Sequence[str],
     ) -> ExecutionResult:
-        return cast(
-            ExecutionResult, await runtime.execute(incident, subscribers=subscribers, gaps=gaps)
-        )
+        return await runtime.execute(incident, subscribers=subscribers, gaps=gaps)
 
     return Services(
         assemble_deployment=assemble_deployment,

@@ -73,6 +73,14 @@ class BotSettings(BaseSettings):
     sentry_app_ids: _CommaList = Field(
         default=(), validation_alias=AliasChoices("ALPHA_SENTRY_APP_IDS", "sentry_app_ids")
     )
+    sentry_client_secret: SecretStr = Field(
+        default=SecretStr(""),
+        validation_alias=AliasChoices("SENTRY_CLIENT_SECRET", "sentry_client_secret"),
+    )
+    sentry_webhook_channel: str = Field(
+        default="",
+        validation_alias=AliasChoices("ALPHA_SENTRY_WEBHOOK_CHANNEL", "sentry_webhook_channel"),
+    )
     alert_dedup_window_s: float = Field(
         default=3600.0,
         ge=0,
@@ -92,6 +100,11 @@ class BotSettings(BaseSettings):
     _split = field_validator(
         "alert_channels", "allowed_channels", "allowed_users", "sentry_app_ids", mode="before"
     )(_split_commas)
+
+    @property
+    def sentry_webhook_enabled(self) -> bool:
+        """`POST /sentry/webhook` is served when its secret and its channel are both set."""
+        return bool(self.sentry_client_secret.get_secret_value() and self.sentry_webhook_channel)
 
     @property
     def mode(self) -> SlackMode:

@@ -15,15 +15,8 @@ from typing import Any
 
 from rich.console import Console
 
-from alpha import (
-    AgentContext,
-    AgentEvent,
-    AgentResult,
-    AlphaRuntime,
-    BaseAgent,
-    ExecutionResult,
-    Hypothesis,
-)
+from alpha import AgentContext, AgentResult, AlphaRuntime, BaseAgent, Hypothesis
+from alpha.display.live import LiveDisplay
 
 INCIDENT: dict[str, Any] = {
     "deployment_id": "deploy-2026-11-20-1402",
@@ -138,52 +131,12 @@ def build_runtime() -> AlphaRuntime:
     return runtime
 
 
-def _print_event(console: Console) -> Callable[[AgentEvent], None]:
-    """Plain-line fallback when the live display is not available."""
-
-    def show(event: AgentEvent) -> None:
-        detail = event.message or (event.hypothesis.label if event.hypothesis else "")
-        if event.signal is not None:
-            detail = f"{event.signal.id} {event.signal.description}"
-        console.print(
-            f"{event.elapsed_ms:7.0f} ms  {event.kind.value:<19} "
-            f"{event.agent_name or '':<13} {detail}",
-            markup=False,
-            highlight=False,
-        )
-
-    return show
-
-
-def _print_result(console: Console, result: ExecutionResult) -> None:
-    for h in result.hypotheses:
-        console.print(
-            f"#{h.rank} {h.score:.2f} {h.label} [{h.category}] "
-            f"agents={','.join(h.contributing_agents)}",
-            markup=False,
-        )
-    for reason in result.review_reasons:
-        console.print(f"human review: {reason}", markup=False)
-
-
 async def main() -> None:
-    """Run the demo once, live."""
+    """Run the demo once, live; the ranked table is printed when the display closes."""
     console = Console()
     runtime = build_runtime()
-    names = [agent.name for agent in runtime.agents]
-    try:
-        from alpha.display import live
-    except ImportError:
-        result = await runtime.execute(INCIDENT, subscribers=[_print_event(console)])
-        _print_result(console, result)
-        return
-    with live.LiveDisplay(console, agent_names=names) as display:
-        result = await runtime.execute(INCIDENT, subscribers=[display])
-    render = getattr(display, "render_result", None) or getattr(live, "render_result", None)
-    if render is not None:
-        render(result)
-    else:
-        _print_result(console, result)
+    with LiveDisplay(console, agent_names=[agent.name for agent in runtime.agents]) as display:
+        await runtime.execute(INCIDENT, subscribers=[display])
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -40,6 +41,9 @@ if TYPE_CHECKING:
 EXIT_OK = 0
 EXIT_INPUT = 2
 EXIT_INTERRUPTED = 130
+
+# Evidence lines printed per hypothesis; `--json` carries every citation.
+_EVIDENCE_SHOWN = 6
 
 
 class _Parser(argparse.ArgumentParser):
@@ -94,8 +98,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
     except BrokenPipeError:
-        # `alpha eval ... | head`: the reader left; nothing more to say.
-        sys.stderr.close()
+        # `alpha eval ... | head`: the reader left. Point stdout at /dev/null so that the
+        # interpreter's final flush does not raise again (the recipe in Python's docs).
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
 
 
@@ -249,7 +255,7 @@ def render_result(result: ExecutionResult, console: Console) -> None:
     if not result.hypotheses:
         console.print("[yellow]No hypothesis survived the evidence check.[/]")
     for hypothesis in result.hypotheses:
-        suspects = ", ".join(hypothesis.suspects) or "-"
+        suspects = ", ".join(map(_short, hypothesis.suspects)) or "-"
         console.print(
             f"\n[bold]#{hypothesis.rank} {escape(hypothesis.label)}[/]  "
             f"[cyan]{escape(hypothesis.category)}[/]  score {hypothesis.score:.2f}  "
@@ -258,10 +264,13 @@ def render_result(result: ExecutionResult, console: Console) -> None:
         console.print(f"  suspects: {escape(suspects)}")
         if hypothesis.description:
             console.print(f"  {escape(hypothesis.description)}")
-        for signal_id in hypothesis.supporting_signals:
+        cited = hypothesis.supporting_signals
+        for signal_id in cited[:_EVIDENCE_SHOWN]:
             signal = signals.get(signal_id)
             text = signal.description if signal else "(not among the extracted signals)"
             console.print(f"    [dim]{escape(signal_id)}[/] {escape(text)}")
+        if len(cited) > _EVIDENCE_SHOWN:
+            console.print(f"    [dim](+{len(cited) - _EVIDENCE_SHOWN} more signals)[/]")
     _render_footer(result, console)
 
 
@@ -296,7 +305,9 @@ def render_eval(report: evaluation.EvalReport, console: Console) -> None:
             escape(case.name),
             escape(case.expected.primary_category),
             str(case.rank) if case.rank is not None else "[red]none[/]",
-            escape(f"{top.category} ({', '.join(top.suspects[:2]) or '-'})") if top else "-",
+            escape(f"{top.category} ({', '.join(map(_short, top.suspects[:2])) or '-'})")
+            if top
+            else "-",
             f"{top.score:.2f}" if top else "-",
             f"{case.elapsed_ms:.0f}",
         )
@@ -310,6 +321,14 @@ def render_eval(report: evaluation.EvalReport, console: Console) -> None:
     console.print(
         f"[bold]top-1 {report.top1:.2f}   top-3 {report.top3:.2f}[/]   ({len(report.cases)} cases)"
     )
+
+
+def _short(suspect: str) -> str:
+    """A full commit SHA shortened to 10 characters, as `git log --oneline` would."""
+    hex_digits = set("0123456789abcdef")
+    if len(suspect) > 12 and set(suspect.lower()) <= hex_digits:
+        return suspect[:10]
+    return suspect
 
 
 if __name__ == "__main__":

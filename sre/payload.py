@@ -142,8 +142,14 @@ def parse_json(data: bytes, name: str) -> dict[str, Any]:
 
 
 def is_scenario_document(document: dict[str, Any]) -> bool:
-    """Whether a decoded document is a scenario (it wraps the payload in `incident`)."""
-    return "incident" in document and "deployment_id" not in document
+    """Whether a decoded document is a scenario (it wraps the payload in `incident`).
+
+    A document with `expected` but no `incident` is a scenario missing its payload, so
+    that it is reported as such rather than as a payload with unknown keys.
+    """
+    if "deployment_id" in document:
+        return False
+    return "incident" in document or "expected" in document
 
 
 def incident_from_document(document: dict[str, Any], name: str) -> LoadedPayload:
@@ -153,6 +159,8 @@ def incident_from_document(document: dict[str, Any], name: str) -> LoadedPayload
         InputError: the payload does not match the contract; the message names the field.
     """
     if is_scenario_document(document):
+        if "incident" not in document:
+            raise InputError(f"{name}: incident: missing required field")
         inner = document["incident"]
         if not isinstance(inner, dict):
             raise InputError(f"{name}: incident: expected an object, got {_kind(inner)}")

@@ -54,6 +54,8 @@ _PRIORITY = {FAILED: 0, TIMED_OUT: 0, RUNNING: 1, DONE: 2, WAITING: 3}
 _LABELS_SHOWN = 3
 _TEXT_LIMIT = 120
 _PANEL_MIN_WIDTH = 32
+_NAME_WIDTH = 28
+_NOTE_WIDTH = 60
 
 
 @dataclass
@@ -112,10 +114,10 @@ class LiveDisplay:
             self._agent(name)
         self._signals = 0
         self._execution_id: str | None = None
-        self._last_event: tuple[float, float] | None = None  # (run elapsed ms, clock s)
+        self._anchor: float | None = None  # clock time of the run's start
         self._live: Live | None = None
         self._rendered_results: set[str] = set()
-        self._handlers: dict[EventKind, Callable[[AgentEvent], str | None]] = {
+        self._handlers: dict[EventKind, Callable[[AgentEvent], None]] = {
             EventKind.RUN_STARTED: self._on_run_started,
             EventKind.SIGNAL_DETECTED: self._on_signal,
             EventKind.AGENT_STARTED: self._on_started,
@@ -155,14 +157,17 @@ class LiveDisplay:
 
     # ------------------------------------------------------------------ subscriber
     def __call__(self, event: AgentEvent) -> None:
-        """Take one runtime event (O(1); renders nothing in terminal mode)."""
+        """Take one runtime event: O(1), and no rendering in terminal mode."""
         handler = self._handlers.get(event.kind)
         if handler is None:
             return
         with self._lock:
-            self._last_event = (event.elapsed_ms, self._clock())
-            line = handler(event)
-        if line is not None and not self.live_mode:
+            if self._anchor is None:
+                # One clock read per run: running agents' elapsed time ticks from it.
+                self._anchor = self._clock() - event.elapsed_ms / 1000.0
+            handler(event)
+            line = None if self.live_mode else self._plain_line(event)
+        if line is not None:
             self.console.file.write(f"[{event.elapsed_ms / 1000:7.2f}s] {line}\n")
 
     def render_result(self, result: ExecutionResult) -> None:
@@ -173,61 +178,74 @@ class LiveDisplay:
         render_result(result, self.console)
 
     # ------------------------------------------------------------------ event handlers
-    # Each returns the plain-mode line for the event, or None when it deserves none.
+    # Handlers only record; text is clipped and formatted when (and if) it is shown.
     def _agent(self, name: str) -> AgentView:
         view = self._agents.get(name)
         if view is None:
             view = self._agents[name] = AgentView(name, order=len(self._agents))
         return view
 
-    def _on_run_started(self, event: AgentEvent) -> str | None:
+    def _on_run_started(self, event: AgentEvent) -> None:
         self._execution_id = event.execution_id
-        return f"run {event.execution_id} started"
 
-    def _on_signal(self, event: AgentEvent) -> str | None:
+    def _on_signal(self, event: AgentEvent) -> None:
         self._signals += 1
-        return None  # counted, shown in the header and with the first agent start
 
-    def _on_started(self, event: AgentEvent) -> str | None:
+    def _on_started(self, event: AgentEvent) -> None:
         view = self._agent(event.agent_name or "?")
         view.status = RUNNING
         view.started_ms = event.elapsed_ms
-        return f"{view.name}: started ({self._signals} signals)"
 
-    def _on_progress(self, event: AgentEvent) -> str | None:
-        view = self._agent(event.agent_name or "?")
-        view.progress = _clip(event.message or "")
-        return f"{view.name}: {view.progress}"
+    def _on_progress(self, event: AgentEvent) -> None:
+        self._agent(event.agent_name or "?").progress = event.message or ""
 
-    def _on_hypothesis(self, event: AgentEvent) -> str | None:
-        view = self._agent(event.agent_name or "?")
+    def _on_hypothesis(self, event: AgentEvent) -> None:
         hypothesis = event.hypothesis
-        if hypothesis is None:
-            return None
-        view.labels.append((_clip(hypothesis.label), hypothesis.confidence))
-        view.cited.update(hypothesis.supporting_signals)
-        return f"{view.name}: hypothesis {view.labels[-1][0]!r} ({hypothesis.confidence:.2f})"
+        if hypothesis is not None:
+            view = self._agent(event.agent_name or "?")
+            view.labels.append((hypothesis.label, hypothesis.confidence))
+            view.cited.update(hypothesis.supporting_signals)
 
-    def _on_outcome(self, event: AgentEvent) -> str | None:
+    def _on_outcome(self, event: AgentEvent) -> None:
         view = self._agent(event.agent_name or "?")
         view.status = _OUTCOME_STATUS[event.kind]
-        outcome = event.outcome
-        if outcome is not None:
-            _apply_outcome(view, outcome)
+        if event.outcome is not None:
+            _apply_outcome(view, event.outcome)
         elif view.started_ms is not None:
             view.elapsed_ms = event.elapsed_ms - view.started_ms
-        return _plain_agent_line(view)
 
-    def _on_run_completed(self, event: AgentEvent) -> str | None:
+    def _on_run_completed(self, event: AgentEvent) -> None:
         result = event.result
         if result is None:
-            return "run completed"
+            return
         self.result = result
+        self._execution_id = result.execution_id
         for outcome in result.agent_outcomes:
             view = self._agent(outcome.agent_name)
             view.status = _OUTCOME_STATUS_BY_NAME.get(outcome.status.value, view.status)
             _apply_outcome(view, outcome)
-        return f"run completed in {result.elapsed_ms / 1000:.2f}s"
+
+    def _plain_line(self, event: AgentEvent) -> str | None:
+        """The line plain mode prints for an event (None: the event is only counted)."""
+        kind = event.kind
+        if kind == EventKind.RUN_STARTED:
+            return f"run {event.execution_id} started"
+        if kind == EventKind.RUN_COMPLETED:
+            took = "" if event.result is None else f" in {event.result.elapsed_ms / 1000:.2f}s"
+            return f"run completed{took}"
+        view = self._agents.get(event.agent_name or "?")
+        if view is None:
+            return None
+        if kind == EventKind.AGENT_STARTED:
+            return f"{view.name}: started ({_plural(self._signals, 'signal')})"
+        if kind == EventKind.AGENT_PROGRESS:
+            return f"{view.name}: {_clip(view.progress or '')}"
+        if kind == EventKind.HYPOTHESIS_PRODUCED and view.labels:
+            label, confidence = view.labels[-1]
+            return f"{view.name}: hypothesis {_clip(label)!r} ({confidence:.2f})"
+        if kind in _OUTCOME_STATUS:
+            return _plain_agent_line(view)
+        return None
 
     # ------------------------------------------------------------------ rendering
     def renderable(self) -> RenderableType:
@@ -254,10 +272,11 @@ class LiveDisplay:
         return grid
 
     def _now_ms(self) -> float:
-        if self._last_event is None:
+        if self.result is not None:
+            return self.result.elapsed_ms  # the run is over: its clock has stopped
+        if self._anchor is None:
             return 0.0
-        elapsed_ms, at = self._last_event
-        return elapsed_ms + (self._clock() - at) * 1000.0
+        return (self._clock() - self._anchor) * 1000.0
 
     def _header(self, views: list[AgentView], now_ms: float) -> Text:
         finished = sum(1 for view in views if view.status in (DONE, FAILED, TIMED_OUT))
@@ -271,29 +290,36 @@ class LiveDisplay:
         return header
 
     def _compact_table(self, views: list[AgentView], now_ms: float) -> RenderableType:
+        """Many agents: one line each for the first `max_rows` by priority, then counts.
+
+        Built as padded `Text` rather than a `Table`: measuring hundreds of cells on every
+        refresh would cost the event loop more than the display is allowed to.
+        """
         counts: dict[str, int] = {}
         for view in views:
             counts[view.status] = counts.get(view.status, 0) + 1
         shown = sorted(views, key=lambda v: (_PRIORITY[v.status], v.order))[: self.max_rows]
-        table = Table(expand=True, show_edge=False, pad_edge=False)
-        for column in ("agent", "status", "time", "hyps", "note"):
-            table.add_column(column, no_wrap=column != "note", overflow="ellipsis")
+        width = max(len(view.name) for view in shown) if shown else 0
+        width = min(width, _NAME_WIDTH)
+        lines = Text()
         for view in shown:
             style, mark = _STATUS_STYLE[view.status]
             elapsed = _elapsed_ms(view, now_ms)
-            table.add_row(
-                Text(view.name),
-                Text(f"{mark} {view.status}", style=style),
-                Text("" if elapsed is None else f"{elapsed / 1000:.1f}s"),
-                Text(str(len(view.labels))),
-                Text(view.reason or view.fallback or view.progress or "", style="dim"),
-            )
+            lines.append(f"{_clip(view.name, width):<{width}}  ")
+            lines.append(f"{mark} {view.status:<9}", style=style)
+            lines.append(" " if elapsed is None else f" {elapsed / 1000:6.1f}s")
+            lines.append(f"  {_plural(len(view.labels), 'hyp', 'hyps'):>7}  ")
+            note = view.reason or view.fallback or (view.progress if view.status == RUNNING else "")
+            lines.append(_clip(note or "", _NOTE_WIDTH), style="dim")
+            lines.append("\n")
         summary = ", ".join(f"{counts[s]} {s}" for s in _STATUS_STYLE if counts.get(s))
+        lines.append(f"{len(views)} agents: {summary}", style="dim")
         hidden = len(views) - len(shown)
-        footer = Text(f"{len(views)} agents: {summary}", style="dim")
         if hidden:
-            footer.append(f"  ({hidden} more not shown)")
-        return Group(table, footer)
+            lines.append(f" ({hidden} more not shown)", style="dim")
+        lines.no_wrap = True
+        lines.overflow = "ellipsis"
+        return lines
 
 
 _OUTCOME_STATUS_BY_NAME = {"ok": DONE, "failed": FAILED, "timed_out": TIMED_OUT}
@@ -301,8 +327,8 @@ _OUTCOME_STATUS_BY_NAME = {"ok": DONE, "failed": FAILED, "timed_out": TIMED_OUT}
 
 def _apply_outcome(view: AgentView, outcome: AgentOutcome) -> None:
     view.elapsed_ms = outcome.elapsed_ms
-    view.reason = _clip(outcome.reason) if outcome.reason else None
-    view.fallback = _clip(outcome.fallback_reason) if outcome.fallback_reason else None
+    view.reason = outcome.reason or None
+    view.fallback = outcome.fallback_reason or None
     view.usage = outcome.usage
     view.model = outcome.model or view.model
 
@@ -313,6 +339,11 @@ def _elapsed_ms(view: AgentView, now_ms: float) -> float | None:
     if view.started_ms is not None:
         return max(0.0, now_ms - view.started_ms)
     return None
+
+
+def _seconds(ms: float) -> str:
+    """Elapsed time for people: `0.04s`, `1.53s`, `12.3s`."""
+    return f"{ms / 1000:.2f}s" if ms < 10_000 else f"{ms / 1000:.1f}s"
 
 
 def _plural(count: int, singular: str, plural: str | None = None) -> str:
@@ -339,39 +370,39 @@ def agent_panel(view: AgentView, now_ms: float) -> Panel:
     elapsed = _elapsed_ms(view, now_ms)
     body.append(f"{mark} {view.status}", style=style)
     if elapsed is not None:
-        body.append(f"  {elapsed / 1000:.1f}s")
+        body.append(f"  {_seconds(elapsed)}")
     if view.model:
         body.append(f"\nmodel: {view.model}", style="dim")
     if view.status == RUNNING and view.progress:
-        body.append(f"\n{view.progress}", style="italic")
+        body.append(f"\n{_clip(view.progress)}", style="italic")
     if view.labels:
         body.append(
             f"\n{_plural(len(view.labels), 'hypothesis', 'hypotheses')}, "
             f"{_plural(len(view.cited), 'signal')} cited"
         )
         for label, confidence in view.labels[:_LABELS_SHOWN]:
-            body.append(f"\n• {label} ({confidence:.2f})")
+            body.append(f"\n• {_clip(label)} ({confidence:.2f})")
         if len(view.labels) > _LABELS_SHOWN:
             body.append(f"\n…and {len(view.labels) - _LABELS_SHOWN} more", style="dim")
     elif view.status == DONE:
         body.append("\nno hypotheses", style="dim")
     if view.reason:
-        body.append(f"\nreason: {view.reason}", style="red")
+        body.append(f"\nreason: {_clip(view.reason)}", style="red")
     if view.fallback:
-        body.append(f"\nfallback: {view.fallback}", style="yellow")
+        body.append(f"\nfallback: {_clip(view.fallback)}", style="yellow")
     if view.usage is not None and (view.usage.total_tokens or view.usage.cost_usd is not None):
         body.append(f"\n{usage_text(view.usage)}", style="dim")
     return Panel(body, title=Text(view.name, style="bold"), title_align="left", border_style=style)
 
 
 def _plain_agent_line(view: AgentView) -> str:
-    elapsed = "" if view.elapsed_ms is None else f" in {view.elapsed_ms / 1000:.2f}s"
+    elapsed = "" if view.elapsed_ms is None else f" in {_seconds(view.elapsed_ms)}"
     hypotheses = _plural(len(view.labels), "hypothesis", "hypotheses")
     line = f"{view.name}: {view.status}{elapsed}, {hypotheses}"
     if view.reason:
-        line += f"; reason: {view.reason}"
+        line += f"; reason: {_clip(view.reason)}"
     if view.fallback:
-        line += f"; fallback: {view.fallback}"
+        line += f"; fallback: {_clip(view.fallback)}"
     if view.usage is not None and (view.usage.total_tokens or view.usage.cost_usd is not None):
         line += f"; {usage_text(view.usage)}"
     return line

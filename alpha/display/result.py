@@ -15,6 +15,19 @@ from rich.text import Text
 from alpha.schemas import AgentStatus, ExecutionResult, RankedHypothesis, Signal
 
 _EVIDENCE_LIMIT = 100
+# Hundreds of agents may agree on one hypothesis; a cell lists a few and counts the rest.
+_NAMES_SHOWN = 4
+_PROBLEMS_SHOWN = 5
+_EVIDENCE_SHOWN = 8
+_CITED_SHOWN = 12
+
+
+def _names(names: list[str], limit: int = _NAMES_SHOWN) -> str:
+    """`a, b, c, d +12 more` (or `-` when empty)."""
+    if not names:
+        return "-"
+    shown = ", ".join(names[:limit])
+    return shown if len(names) <= limit else f"{shown} +{len(names) - limit} more"
 
 
 def _cited_signals(result: ExecutionResult) -> list[Signal]:
@@ -38,25 +51,32 @@ def _agents_line(result: ExecutionResult) -> str:
     ok = sum(1 for o in outcomes if o.status == AgentStatus.OK)
     line = f"{len(outcomes)} agents: {ok} ok"
     problems = [o for o in outcomes if o.status != AgentStatus.OK]
-    if problems:
-        line += ", " + ", ".join(f"{o.agent_name} {o.status.value} ({o.reason})" for o in problems)
+    for outcome in problems[:_PROBLEMS_SHOWN]:
+        reason = _one_line(outcome.reason or "no reason given")
+        line += f", {outcome.agent_name} {outcome.status.value.replace('_', ' ')} ({reason})"
+    if len(problems) > _PROBLEMS_SHOWN:
+        line += f", {len(problems) - _PROBLEMS_SHOWN} more not ok"
     fallbacks = [o.agent_name for o in outcomes if o.fallback_reason]
     if fallbacks:
-        line += f"; deterministic fallback: {', '.join(fallbacks)}"
+        line += f"; deterministic fallback: {_names(fallbacks)}"
     return line
 
 
 def _footer_lines(result: ExecutionResult) -> list[str]:
     lines = [_agents_line(result)]
     if result.rejections:
-        lines.append(f"{len(result.rejections)} hypotheses rejected by the judge")
+        rejected = len(result.rejections)
+        lines.append(
+            f"{rejected} {'hypothesis' if rejected == 1 else 'hypotheses'} rejected by the judge"
+        )
     for gap in result.gaps:
         lines.append(f"gap: {gap}")
     usage = result.usage
     if usage.calls or usage.total_tokens:
         cost = "" if usage.cost_usd is None else f", ${usage.cost_usd:.4f}"
+        calls = f"{usage.calls} call{'' if usage.calls == 1 else 's'}"
         lines.append(
-            f"LLM: {usage.calls} calls, {usage.prompt_tokens:,} in / "
+            f"LLM: {calls}, {usage.prompt_tokens:,} in / "
             f"{usage.completion_tokens:,} out tokens{cost}"
         )
     lines.append(f"{len(result.signals)} signals, {result.elapsed_ms / 1000:.2f}s")
@@ -76,21 +96,21 @@ def hypotheses_table(result: ExecutionResult) -> Table:
     """The ranked table: rank, label and category, score, confidence, suspects, evidence."""
     table = Table(title="Ranked hypotheses", title_justify="left", expand=True, show_lines=True)
     table.add_column("#", justify="right", no_wrap=True)
-    table.add_column("Hypothesis", ratio=3)
+    table.add_column("Hypothesis", ratio=4)
     table.add_column("Score", justify="right", no_wrap=True)
     table.add_column("Conf.", justify="right", no_wrap=True)
-    table.add_column("Suspects", ratio=2, overflow="fold")
+    table.add_column("Suspects", ratio=3, overflow="fold")
     table.add_column("Evidence", ratio=2, overflow="fold")
-    table.add_column("Agents", ratio=2, overflow="fold")
+    table.add_column("Agents", ratio=3, overflow="fold")
     for hypothesis in result.hypotheses:
         table.add_row(
             Text(str(hypothesis.rank)),
             _hypothesis_cell(hypothesis),
             Text(f"{hypothesis.score:.2f}"),
             Text(f"{hypothesis.confidence:.2f}"),
-            Text(", ".join(hypothesis.suspects) or "-"),
-            Text(", ".join(hypothesis.supporting_signals) or "-"),
-            Text(", ".join(hypothesis.contributing_agents) or "-"),
+            Text(_names(hypothesis.suspects)),
+            Text(_names(hypothesis.supporting_signals, _EVIDENCE_SHOWN)),
+            Text(_names(hypothesis.contributing_agents)),
         )
     return table
 
@@ -110,9 +130,11 @@ def result_view(result: ExecutionResult) -> RenderableType:
     cited = _cited_signals(result)
     if cited:
         evidence = Text("Cited evidence", style="bold")
-        for signal in cited:
+        for signal in cited[:_CITED_SHOWN]:
             evidence.append(f"\n{signal.id}", style="cyan")
             evidence.append(f"  {_one_line(signal.description)}")
+        if len(cited) > _CITED_SHOWN:
+            evidence.append(f"\n+{len(cited) - _CITED_SHOWN} more signals", style="dim")
         parts.append(evidence)
     if result.summary:
         parts.append(Panel(Text(result.summary), title="Summary", title_align="left"))
@@ -140,13 +162,15 @@ def plain_result_lines(result: ExecutionResult) -> list[str]:
         lines.append(
             f"{h.rank}. {h.label} [{h.category}] score {h.score:.2f}, confidence {h.confidence:.2f}"
         )
-        lines.append(f"   suspects: {', '.join(h.suspects) or '-'}")
-        lines.append(f"   evidence: {', '.join(h.supporting_signals) or '-'}")
-        lines.append(f"   agents: {', '.join(h.contributing_agents) or '-'}")
+        lines.append(f"   suspects: {_names(h.suspects)}")
+        lines.append(f"   evidence: {_names(h.supporting_signals, _EVIDENCE_SHOWN)}")
+        lines.append(f"   agents: {_names(h.contributing_agents)}")
     cited = _cited_signals(result)
     if cited:
         lines.append("Cited evidence:")
-        lines.extend(f"  {s.id}  {_one_line(s.description)}" for s in cited)
+        lines.extend(f"  {s.id}  {_one_line(s.description)}" for s in cited[:_CITED_SHOWN])
+        if len(cited) > _CITED_SHOWN:
+            lines.append(f"  +{len(cited) - _CITED_SHOWN} more signals")
     if result.summary:
         lines.append(f"Summary: {result.summary}")
     if result.next_actions:

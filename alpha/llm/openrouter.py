@@ -79,6 +79,8 @@ class OpenRouterClient(LLMClient):
         temperature: sampling temperature (None: provider default).
         app_url: sent as `HTTP-Referer` (OpenRouter attribution).
         app_title: sent as `X-Title` (OpenRouter attribution).
+        openrouter: whether the endpoint is OpenRouter (adds its provider-routing field to
+            structured requests and requires a key); detected from the host when None.
         sleep: the coroutine used to wait between attempts (injected by tests).
     """
 
@@ -97,6 +99,7 @@ class OpenRouterClient(LLMClient):
         temperature: float | None = None,
         app_url: str | None = None,
         app_title: str | None = None,
+        openrouter: bool | None = None,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         super().__init__()
@@ -110,7 +113,9 @@ class OpenRouterClient(LLMClient):
             )
         self.model = model
         self.base_url = (base_url or OPENROUTER_BASE_URL).rstrip("/")
-        self.is_openrouter = (urlsplit(self.base_url).hostname or "").endswith("openrouter.ai")
+        if openrouter is None:
+            openrouter = (urlsplit(self.base_url).hostname or "").endswith("openrouter.ai")
+        self.is_openrouter = openrouter
         if not api_key and self.is_openrouter:
             raise ConfigurationError(
                 f"OPENROUTER_API_KEY is required for {self.base_url!r} "

@@ -13,6 +13,7 @@ import re
 from abc import abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from alpha.agents.base import AgentContext, BaseAgent
@@ -33,6 +34,10 @@ CONFIDENCE_CAP = 0.95
 STRONG = 0.3
 MEDIUM = 0.15
 WEAK = 0.08
+
+# Trouble starting this many hours after the deploy weakens the case against its changes.
+STALE_HOURS = 2.0
+VERY_STALE_HOURS = 12.0
 
 # A new template or exception, or one whose rate rose at least this much, is "new trouble".
 RISE_RATIO = 3.0
@@ -84,6 +89,15 @@ def fmt_value(value: Any) -> str:
 # --------------------------------------------------------------------------- paths
 
 
+def _parse_iso(text: object) -> datetime | None:
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
 def _norm_path(path: str) -> str:
     return path.replace("\\", "/").strip().lstrip("./").lower()
 
@@ -115,6 +129,31 @@ def path_tokens(path: str) -> set[str]:
     spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", stem.replace("/", "_"))
     raw = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", re.sub(r"\.[A-Za-z0-9]+$", "", path))
     return tokens(spaced) | tokens(raw.replace("/", "_"))
+
+
+def module_tokens(
+    path: str, exclude: set[str] | frozenset[str] = frozenset()
+) -> tuple[set[str], set[str]]:
+    """Tokens of a file's stem and of its parent directory, minus `exclude`.
+
+    Deeper directories (`src/main/java/com/acme/<service>`) name the project, not the
+    module, and would link every file of the repository to every error.
+    """
+    parts = path.replace("\\", "/").split("/")
+    stem = path_tokens(parts[-1]) - set(exclude)
+    parent = (path_tokens(parts[-2]) if len(parts) >= 2 else set()) - set(exclude)
+    return stem, parent - stem
+
+
+def flatten_keys(config: Any, prefix: str = "") -> list[str]:
+    """Dotted keys of the leaves of a nested config mapping, in document order."""
+    if not isinstance(config, dict):
+        return [prefix] if prefix else []
+    keys: list[str] = []
+    for name, value in config.items():
+        path = f"{prefix}.{name}" if prefix else str(name)
+        keys.extend(flatten_keys(value, path))
+    return keys
 
 
 # --------------------------------------------------------------------------- evidence index
@@ -151,7 +190,9 @@ class Evidence:
         found = []
         for signal in self.trouble():
             types = exception_types(signal)
-            if types and any(is_program_error(t) for t in types):
+            # A program-looking type whose message is a timeout or a lock wait is still a
+            # transport or database fault, not a defect.
+            if types and any(is_program_error(t) for t in types) and not signal_symptoms(signal):
                 found.append(signal)
         return found
 
@@ -182,7 +223,42 @@ class Evidence:
             for frame in as_list(signal.value.get("frames")):
                 if isinstance(frame, dict) and frame.get("file"):
                     files.setdefault(str(frame["file"]), None)
+            for name in text_files(signal_text(signal)):
+                files.setdefault(name, None)
         return list(files)
+
+    def service_tokens(self) -> set[str]:
+        """Tokens of the service name, too common in its own logs and paths to link."""
+        return tokens((self.incident.service or "").replace("-", "_"))
+
+    def hours_since_deploy(self) -> float | None:
+        """Hours from the deploy to the start of the incident, when both are known.
+
+        The start is `incident_started_at`, else the first sighting of new trouble.
+        """
+        deployed = self.incident.deployed_at
+        if deployed is None:
+            return None
+        start = self.incident.incident_started_at
+        if start is None:
+            seen = [
+                _parse_iso(s.value.get("first_seen")) for s in self.trouble() if is_error_level(s)
+            ]
+            known = [t for t in seen if t is not None]
+            start = min(known) if known else None
+        if start is None:
+            return None
+        if (start.tzinfo is None) != (deployed.tzinfo is None):
+            start, deployed = start.replace(tzinfo=None), deployed.replace(tzinfo=None)
+        return (start - deployed).total_seconds() / 3600.0
+
+    def staleness(self) -> list[float]:
+        """A negative weight for change-based hypotheses when the trouble began long after
+        the deploy: what broke hours later is rarely what was shipped."""
+        hours = self.hours_since_deploy()
+        if hours is None or hours <= STALE_HOURS:
+            return []
+        return [-MEDIUM] if hours > VERY_STALE_HOURS else [-WEAK]
 
     # ----------------------------------------------------------------- commits and config
 
@@ -271,13 +347,59 @@ def is_trouble(signal: Signal) -> bool:
     return False
 
 
+_SOURCE_FILE = re.compile(
+    r"(?<![\w.])((?:[\w.@-]+/)*[\w@-]+\.(?:py|js|mjs|cjs|jsx|ts|tsx|go|java|kt|scala|rb|php|cs|"
+    r"rs|cc|cpp|lua|ex|exs|swift))(?=[:\s)\"',]|$)"
+)
+_EXCEPTION_NAME = re.compile(
+    r"\b((?:[a-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Panic|Fault))\b|\b(panic):"
+)
+_URL_HOST = re.compile(
+    r"\b[a-z][a-z0-9+.-]*://(?:[^/@\s\"']+@)?([a-z0-9][a-z0-9.-]*[a-z0-9])", re.I
+)
+_ERROR_LEVELS = frozenset(
+    {"ERROR", "FATAL", "CRITICAL", "SEVERE", "PANIC", "EMERG", "ALERT", "ERR"}
+)
+
+
+def text_files(text: str) -> list[str]:
+    """Source file paths named in free text (stack lines the extractor did not parse)."""
+    return list(dict.fromkeys(m.group(1).lstrip("/") for m in _SOURCE_FILE.finditer(text)))
+
+
+def text_hosts(text: str) -> list[str]:
+    """Host names of URLs in free text (`https://api.x.com/v3` -> api.x.com)."""
+    return list(dict.fromkeys(m.group(1).lower() for m in _URL_HOST.finditer(text)))
+
+
 def exception_types(signal: Signal) -> list[str]:
-    """Exception type names carried by a log template or exception signal."""
+    """Exception type names carried by a log template or exception signal.
+
+    Falls back to names that look like exception types in the example text, for formats
+    whose nested error objects the extractor could not unpack.
+    """
     value = signal.value
     found = [str(t) for t in as_list(value.get("exception_types"))]
     if value.get("exception_type"):
         found.append(str(value["exception_type"]))
+    if not found and signal.type in ("log_template", "exception"):
+        for match in _EXCEPTION_NAME.finditer(signal_text(signal)):
+            found.append(match.group(1) or match.group(2))
     return list(dict.fromkeys(found))
+
+
+def is_error_level(signal: Signal) -> bool:
+    """Whether a log signal is an error (not a warning or info line)."""
+    if signal.type in ("exception", "dependency_errors"):
+        return True
+    level = str(signal.value.get("level") or "").upper()
+    if level in _ERROR_LEVELS:
+        return True
+    if level in ("", "UNKNOWN"):
+        return bool(exception_types(signal)) or bool(
+            re.search(r"\b(?:error|failed|failure|exception|fatal)\b", signal_text(signal), re.I)
+        )
+    return False
 
 
 def signal_text(signal: Signal) -> str:

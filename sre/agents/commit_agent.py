@@ -26,7 +26,9 @@ from sre.agents.base import (
     hypothesis,
     is_dependency_only,
     is_docs_only,
+    is_error_level,
     merge_candidates,
+    module_tokens,
     path_tokens,
     short_sha,
     signal_text,
@@ -34,6 +36,7 @@ from sre.agents.base import (
 from sre.agents.patterns import DATA_ACCESS_WORDS, metric_families, tokens
 from sre.agents.relations import config_label, key_support, ratio_weight, shifted_after_deploy
 
+_GENERIC_PACKAGE = frozenset({"golang", "github", "gitlab", "org", "com", "net", "x", "v2", "v3"})
 _DB_SYMPTOMS = ("slow_query", "lock", "conn_pool", "too_many_connections")
 _BUMP = re.compile(
     r"\b(?:bump|bumps|upgrade|upgrades|update|updates)\s+(?:dependency\s+)?"
@@ -93,7 +96,7 @@ def _config_blame(commit: Signal, evidence: Evidence) -> list[Hypothesis]:
                 ),
                 category="config_change",
                 suspects=[key, *evidence.shas_for_key(key), sha],
-                weights=[WEAK, *support.weights, ratio_weight(change)],
+                weights=[WEAK, *support.weights, ratio_weight(change), *evidence.staleness()],
                 signals=[change.id, commit.id, *(s.id for s in support.signals)],
             )
         )
@@ -149,6 +152,7 @@ def _code_blame(commit: Signal, evidence: Evidence, *, sole: bool) -> Hypothesis
 
     if not weights:
         return None
+    weights.extend(evidence.staleness())
     risky = as_list(commit.value.get("risky_changes"))
     if risky:
         weights.append(WEAK * min(2, len(risky)))
@@ -165,16 +169,30 @@ def _code_blame(commit: Signal, evidence: Evidence, *, sole: bool) -> Hypothesis
 
 
 def _module_overlap(code: list[str], evidence: Evidence) -> list[Signal]:
-    """Troubling log signals whose text or frames name a module the commit changed."""
-    changed: set[str] = set()
+    """New or rising errors that name a module the commit changed.
+
+    A changed file's stem (`serializers`, `TemplateService`) may be named by the error text
+    or a frame; its directory only by a frame's directory, since package names also appear
+    in pod names and loggers.
+    """
+    skip = evidence.service_tokens()
+    stems: set[str] = set()
+    dirs: set[str] = set()
     for name in code:
-        changed |= path_tokens(name)
+        stem, parent = module_tokens(name, skip)
+        stems |= stem
+        dirs |= parent
     found = []
     for signal in evidence.trouble():
+        if not is_error_level(signal):
+            continue
         words = tokens(signal_text(signal).replace(".", "_").replace("/", "_"))
+        frame_dirs: set[str] = set()
         for name in evidence.frame_files([signal]):
-            words |= path_tokens(name)
-        if changed & words:
+            stem, parent = module_tokens(name, skip)
+            words |= stem
+            frame_dirs |= parent
+        if stems & words or dirs & frame_dirs:
             found.append(signal)
     return found
 
@@ -196,37 +214,45 @@ def _data_access_load(code: list[str], evidence: Evidence) -> list[Signal]:
 
 
 def _dependency_blame(commit: Signal, evidence: Evidence) -> Hypothesis | None:
-    """Blame a dependency bump only when the bumped package shows up in the failing frames."""
-    packages = {
-        m.group(1).lower().strip("./") for m in _BUMP.finditer(str(commit.value.get("message", "")))
-    }
-    wanted = (
-        set().union(
-            *(tokens(p.replace("-", "_").replace("/", "_").replace("@", "")) for p in packages)
-        )
-        if packages
-        else set()
-    )
+    """Blame a dependency bump only when the bumped library is in the failing stack.
+
+    The evidence must be structural (a frame inside the library's files, or an exception
+    type from its namespace), not a shared word in a log message.
+    """
+    message = str(commit.value.get("message", ""))
+    packages = [m.group(1).strip("./").lower() for m in _BUMP.finditer(message)]
+    skip = evidence.service_tokens()
+    wanted: set[str] = set()
+    for package in packages:
+        # `golang.org/x/image` and `@acme/queue` are known by their last segment.
+        last = re.split(r"[/:]", package.replace("@", ""))[-1]
+        wanted |= tokens(last.replace("-", "_").replace(".", "_")) - skip - _GENERIC_PACKAGE
     if not wanted:
         return None
     hits = []
     for signal in evidence.trouble():
-        words = tokens(signal_text(signal).replace(".", "_").replace("-", "_"))
+        words: set[str] = set()
         for name in evidence.frame_files([signal]):
             words |= path_tokens(name.replace("-", "_"))
+        for kind in exception_types(signal):
+            words |= tokens(kind.replace(".", "_"))
         if wanted & words:
             hits.append(signal)
     if not hits:
         return None
     sha = str(commit.value.get("sha"))
-    package = sorted(packages)[0]
+    package = packages[0]
     error_ids = {s.id for s in evidence.code_errors()}
     return hypothesis(
         label=f"Dependency bump {short_sha(sha)} ({package}) broke the failing path",
-        description=(f"Commit {short_sha(sha)} bumped {package}, which appears in the new errors."),
+        description=f"Commit {short_sha(sha)} bumped {package}, which is in the failing stack.",
         category="code_regression",
         suspects=[sha],
-        weights=[STRONG, MEDIUM if {s.id for s in hits} & error_ids else WEAK],
+        weights=[
+            STRONG,
+            MEDIUM if {s.id for s in hits} & error_ids else WEAK,
+            *evidence.staleness(),
+        ],
         signals=[commit.id, *(s.id for s in hits[:4])],
     )
 

@@ -45,7 +45,7 @@ def _weigh_change(change: Signal, evidence: Evidence) -> Hypothesis | None:
         return None
     risks = risks_for(key, evidence)
     shas = evidence.shas_for_key(key)
-    weights = [WEAK, *support.weights, ratio_weight(change)]
+    weights = [WEAK, *support.weights, ratio_weight(change), *evidence.staleness()]
     if risks:
         weights.append(MEDIUM)
     reasons = list(support.reasons)

@@ -33,16 +33,20 @@ from sre.agents.base import (
 )
 from sre.agents.patterns import (
     DATA_ACCESS_WORDS,
-    KEY_EXPLAINS,
-    key_families,
     metric_families,
     tokens,
 )
 from sre.agents.relations import (
     change_touching_host,
+    changed_keys_explaining,
+    config_keys_about,
     config_label,
+    dependency_groups,
+    dns_servers,
+    failing_dependencies,
     host_tokens,
     hosts_of,
+    is_db_host,
     key_support,
 )
 
@@ -55,10 +59,6 @@ _RESOURCE = {
 _DATABASE = ("lock", "slow_query", "replication", "too_many_connections", "conn_pool")
 _INFRA = ("dns", "node", "network")
 _DEPENDENCY_KINDS = frozenset({"timeout", "refused", "http_5xx", "network"})
-_DB_HOST_WORDS = frozenset(
-    ["db", "database", "postgres", "postgresql", "pg", "mysql", "mariadb", "rds", "aurora"]
-    + ["sql", "mssql", "oracle", "cockroach", "primary", "replica", "pgbouncer", "mongo"]
-)
 # Distinct failing hosts beyond which the network, not each dependency, is the suspect.
 _MANY_HOSTS = 3
 
@@ -98,6 +98,7 @@ def _code_regressions(evidence: Evidence) -> list[Hypothesis]:
         weights = [STRONG, MEDIUM if new_errors else WEAK]
         if sum(count_after(s) for s in signals) >= 10:
             weights.append(WEAK)
+        weights.extend(evidence.staleness())
         found.append(_code_hypothesis(commit, hits[0], new_errors or signals, weights))
     if found or not error_ids:
         return found
@@ -108,7 +109,7 @@ def _code_regressions(evidence: Evidence) -> list[Hypothesis]:
     ]
     errors = evidence.code_errors()
     if len(code) == 1:
-        return [_code_hypothesis(code[0], "", errors, [MEDIUM, WEAK])]
+        return [_code_hypothesis(code[0], "", errors, [MEDIUM, WEAK, *evidence.staleness()])]
     # Several code changes: only those whose modules the errors name are candidates.
     error_words: set[str] = set()
     for signal in errors:
@@ -118,7 +119,7 @@ def _code_regressions(evidence: Evidence) -> list[Hypothesis]:
     for commit in code:
         changed = set().union(*(path_tokens(f) for f in commit_kind_files(commit, "code")))
         if changed & error_words:
-            found.append(_code_hypothesis(commit, "", errors, [MEDIUM]))
+            found.append(_code_hypothesis(commit, "", errors, [MEDIUM, *evidence.staleness()]))
     return found
 
 
@@ -161,7 +162,7 @@ def _config_links(evidence: Evidence) -> list[Hypothesis]:
                 description=f"{config_label(change)}; " + "; ".join(support.reasons) + ".",
                 category="config_change",
                 suspects=[key, *evidence.shas_for_key(key)],
-                weights=[WEAK, *support.weights],
+                weights=[WEAK, *support.weights, *evidence.staleness()],
                 signals=[change.id, *(s.id for s in support.signals)],
             )
         )
@@ -170,10 +171,8 @@ def _config_links(evidence: Evidence) -> list[Hypothesis]:
 
 def _explained_by_change(evidence: Evidence, symptom: str, signals: list[Signal]) -> bool:
     """Whether a changed config key governing this symptom, or a commit in its frames, exists."""
-    for change in evidence.config_changes():
-        families = key_families(str(change.value.get("key", "")))
-        if any(symptom in KEY_EXPLAINS.get(f, ((), ()))[0] for f in families):
-            return True
+    if changed_keys_explaining(evidence, symptom=symptom):
+        return True
     files = evidence.frame_files(signals)
     return any(not is_docs_only(c) for c, _ in evidence.commits_touching_frames(files))
 
@@ -212,24 +211,34 @@ def _resources(evidence: Evidence) -> list[Hypothesis]:
 
 def _credentials(evidence: Evidence) -> list[Hypothesis]:
     found = []
-    for symptom, title, weight in (
-        ("tls", "TLS certificate failure", STRONG),
-        ("auth", "Credentials rejected", MEDIUM),
+    for symptoms, title, weight in (
+        (("tls",), "TLS certificate failure", STRONG),
+        (("credential_expired", "auth"), "Credentials rejected", MEDIUM),
     ):
-        signals = evidence.symptom_signals(symptom)
+        signals = [s for sym in symptoms for s in evidence.symptom_signals(sym)]
+        signals = list({s.id: s for s in signals}.values())
         if not signals:
             continue
-        hosts = [h for h in hosts_of(signals) if not change_touching_host(h, evidence)]
-        weights = [weight, WEAK] if sum(count_after(s) for s in signals) >= 5 else [weight]
-        if _explained_by_change(evidence, symptom, signals):
+        expired = bool(evidence.symptom_signals("credential_expired")) or symptoms == ("tls",)
+        weights = [STRONG if expired else weight]
+        if sum(count_after(s) for s in signals) >= 5:
+            weights.append(WEAK)
+        if any(_explained_by_change(evidence, sym, signals) for sym in symptoms):
             weights = [WEAK]
-        target = hosts[0] if hosts else (hosts_of(signals) or ["a dependency"])[0]
+        hosts = hosts_of(signals)
+        words: set[str] = set()
+        for host in hosts:
+            words |= host_tokens(host)
+        for signal in signals:
+            words |= tokens(signal_text(signal).replace(".", "_"))
+        keys = config_keys_about(evidence, "auth", words)[:2]
+        where = f" talking to {hosts[0]}" if hosts else f" ({keys[0]})" if keys else ""
         found.append(
             hypothesis(
-                label=f"{title} talking to {target}",
-                description=f"Logs show {symptom.upper()} errors ({_quote(signals[0])}).",
+                label=f"{title}{where}",
+                description=f"Logs show {title.lower()} ({_quote(signals[0])}).",
                 category="certificate_or_credentials",
-                suspects=hosts_of(signals)[:3] or [symptom],
+                suspects=[*hosts[:3], *keys] or ["credentials"],
                 weights=weights,
                 signals=[s.id for s in signals[:4]],
             )
@@ -245,16 +254,18 @@ def _infrastructure(evidence: Evidence) -> list[Hypothesis]:
             if signal not in signals:
                 signals.append(signal)
                 kinds.append(symptom)
-    failing = _failing_dependencies(evidence)
+    groups = dependency_groups(failing_dependencies(evidence))
     weights: list[float] = []
     if signals:
         weights.append(STRONG if {"dns", "node"} & set(kinds) else MEDIUM)
-    if len(failing) >= _MANY_HOSTS:
-        weights.append(MEDIUM)
-        signals.extend(s for s in failing if s not in signals)
+    if len(groups) >= _MANY_HOSTS:
+        # Unrelated dependencies failing together share the network, not a bug.
+        weights.append(STRONG if not signals else MEDIUM)
+        signals.extend(g[0] for g in groups if g[0] not in signals)
     if not weights:
         return []
     hosts = hosts_of(signals)
+    metrics = _metrics_of(evidence, frozenset({"dns", "node", "network"}))
     what = " and ".join(dict.fromkeys(k.upper() if k == "dns" else k for k in kinds)) or "network"
     return [
         hypothesis(
@@ -264,9 +275,10 @@ def _infrastructure(evidence: Evidence) -> list[Hypothesis]:
                 "a network, DNS or node fault outside the application is the common cause."
             ),
             category="infrastructure",
-            suspects=hosts[:5] or ["network"],
+            suspects=[*dns_servers(signals), *hosts[:4], *(_metric(m) for m in metrics[:2])]
+            or ["network"],
             weights=weights,
-            signals=[s.id for s in signals[:6]],
+            signals=[s.id for s in signals[:6]] + [m.id for m in metrics[:2]],
         )
     ]
 
@@ -279,7 +291,7 @@ def _database(evidence: Evidence) -> list[Hypothesis]:
             if signal not in signals:
                 signals.append(signal)
                 kinds.append(symptom)
-    db_hosts = [s for s in _failing_dependencies(evidence) if _is_db_host(str(s.value["host"]))]
+    db_hosts = [s for s in failing_dependencies(evidence) if is_db_host(str(s.value["host"]))]
     signals.extend(s for s in db_hosts if s not in signals)
     if not signals:
         return []
@@ -291,33 +303,43 @@ def _database(evidence: Evidence) -> list[Hypothesis]:
         evidence
     ):
         weights = [WEAK]
-    hosts = [h for h in hosts_of(signals) if _is_db_host(h)]
+    hosts = [h for h in hosts_of(signals) if is_db_host(h)]
+    metrics = [m for m in _metrics_of(evidence, frozenset({"db"})) if _rose(m)]
     what = ", ".join(dict.fromkeys(k.replace("_", " ") for k in kinds)) or "errors"
     return [
         hypothesis(
             label=f"Database trouble: {what}",
             description=f"Logs show database {what} ({_quote(signals[0])}).",
             category="database",
-            suspects=hosts[:3] or ["database"],
+            suspects=[*hosts[:3], *(_metric(m) for m in metrics[:2])] or ["database"],
             weights=weights,
-            signals=[s.id for s in signals[:5]],
+            signals=[s.id for s in signals[:5]] + [m.id for m in metrics[:2]],
         )
     ]
 
 
 def _dependencies(evidence: Evidence) -> list[Hypothesis]:
-    failing = [s for s in _failing_dependencies(evidence) if not _is_db_host(str(s.value["host"]))]
-    many = len(_failing_dependencies(evidence)) >= _MANY_HOSTS
+    failing = [
+        s
+        for s in failing_dependencies(evidence)
+        if not is_db_host(str(s.value["host"])) and "dns" not in signal_symptoms(s)
+    ]
+    groups = dependency_groups(failing)
+    many = len(dependency_groups(failing_dependencies(evidence))) >= _MANY_HOSTS
     found = []
-    for signal in failing:
-        host = str(signal.value["host"])
-        kinds = signal_symptoms(signal) & _DEPENDENCY_KINDS
+    for group in groups:
+        hosts = [str(s.value["host"]) for s in group]
+        kinds = set().union(*(signal_symptoms(s) for s in group)) & _DEPENDENCY_KINDS
         if not kinds:
             continue
+        total = sum(count_after(s) for s in group)
         weights = [STRONG]
-        if count_after(signal) >= 20:
+        if total >= 20 or len(group) >= 2:
             weights.append(WEAK)
-        if change_touching_host(host, evidence):
+        metrics = _metrics_naming(evidence, hosts)
+        if metrics:
+            weights.append(WEAK)
+        if any(change_touching_host(h, evidence) for h in hosts):
             # A recent change touches the path to this host: it is the likelier culprit.
             weights = [WEAK]
         elif many:
@@ -325,37 +347,23 @@ def _dependencies(evidence: Evidence) -> list[Hypothesis]:
         what = ", ".join(sorted(k.replace("_", " ") for k in kinds))
         found.append(
             hypothesis(
-                label=f"{host} failing ({what})",
+                label=f"{hosts[0]} failing ({what})",
                 description=(
-                    f"{int(count_after(signal))} errors to {host} after the deploy ({what}); "
+                    f"{int(total)} errors to {hosts[0]} after the deploy ({what}); "
                     "no recent change touches the path to it."
                 ),
                 category="dependency_failure",
-                suspects=[host],
+                suspects=hosts[:3],
                 weights=weights,
-                signals=[signal.id, *(s.id for s in _templates_naming(evidence, host)[:3])],
+                signals=[s.id for s in group]
+                + [s.id for s in _templates_naming(evidence, hosts[0])[:3]]
+                + [m.id for m in metrics[:2]],
             )
         )
     return found
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _failing_dependencies(evidence: Evidence) -> list[Signal]:
-    """dependency_errors signals with real trouble after the deploy (new or rising)."""
-    found = []
-    for signal in evidence.of("dependency_errors"):
-        before, after = signal.value.get("count_before") or 0, count_after(signal)
-        if after >= 3 and after >= 2 * before:
-            found.append(signal)
-    return found
-
-
-def _is_db_host(host: str) -> bool:
-    return bool(host_tokens(host) & _DB_HOST_WORDS) or any(
-        w in host.lower().replace(".", "-").split("-") for w in _DB_HOST_WORDS
-    )
 
 
 def _data_access_changed(evidence: Evidence) -> bool:
@@ -372,6 +380,24 @@ def _metrics_of(evidence: Evidence, families: frozenset[str]) -> list[Signal]:
         s
         for s in evidence.of("metric_anomaly", "metric_saturation", "metric_growth", "metric_value")
         if metric_families(str(s.value.get("metric", ""))) & families
+    ]
+
+
+def _metric(signal: Signal) -> str:
+    return str(signal.value.get("metric", ""))
+
+
+def _rose(signal: Signal) -> bool:
+    return signal.type != "metric_anomaly" or signal.value.get("direction") == "up"
+
+
+def _metrics_naming(evidence: Evidence, hosts: list[str]) -> list[Signal]:
+    """Metric anomalies whose name names one of these hosts (`paygate_request_p99_ms`)."""
+    words: set[str] = set()
+    for host in hosts:
+        words |= host_tokens(host)
+    return [
+        s for s in evidence.of("metric_anomaly") if words & tokens(_metric(s).replace(".", "_"))
     ]
 
 

@@ -27,8 +27,17 @@ from sre.agents.base import (
     path_tokens,
     short_sha,
 )
-from sre.agents.patterns import DATA_ACCESS_WORDS, KEY_EXPLAINS, key_families, metric_families
-from sre.agents.relations import config_label, key_support, shifted_after_deploy
+from sre.agents.patterns import DATA_ACCESS_WORDS, metric_families, tokens
+from sre.agents.relations import (
+    change_touching_host,
+    changed_keys_explaining,
+    config_label,
+    failing_dependencies,
+    host_tokens,
+    is_db_host,
+    key_support,
+    shifted_after_deploy,
+)
 
 # A request rate at least this many times its baseline is a surge; twice that is a big one.
 SURGE_RATIO = 2.0
@@ -42,6 +51,7 @@ _RESOURCE = {
 }
 _DB_STRONG_WORDS = ("lag", "replication", "lock", "deadlock", "slow")
 _FULL = 0.9
+_INFRA_FAMILIES = frozenset({"dns", "node", "network"})
 
 
 class MetricsAgent(SpecialistAgent):
@@ -58,6 +68,8 @@ class MetricsAgent(SpecialistAgent):
         found += _config_links(evidence)
         found += surge
         found += _resources(evidence)
+        found += _infrastructure(evidence)
+        found += _dependencies(evidence)
         if not surge:
             found += _query_amplification(evidence)
             found += _database(evidence)
@@ -98,7 +110,7 @@ def _config_links(evidence: Evidence) -> list[Hypothesis]:
                 description=f"{config_label(change)}; " + "; ".join(support.reasons) + ".",
                 category="config_change",
                 suspects=[key, *evidence.shas_for_key(key)],
-                weights=[WEAK, *support.weights],
+                weights=[WEAK, *support.weights, *evidence.staleness()],
                 signals=[change.id, *(s.id for s in support.signals)],
             )
         )
@@ -106,11 +118,7 @@ def _config_links(evidence: Evidence) -> list[Hypothesis]:
 
 
 def _changed_key_explains(evidence: Evidence, metric_family: str) -> bool:
-    for change in evidence.config_changes():
-        for family in key_families(str(change.value.get("key", ""))):
-            if metric_family in KEY_EXPLAINS.get(family, ((), ()))[1]:
-                return True
-    return False
+    return bool(changed_keys_explaining(evidence, metric_family=metric_family))
 
 
 def _traffic_surge(evidence: Evidence) -> list[Hypothesis]:
@@ -234,6 +242,7 @@ def _query_amplification(evidence: Evidence) -> list[Hypothesis]:
             continue
         sha = str(commit.value.get("sha"))
         weights = [MEDIUM, WEAK] if max(_ratio(s) for s in load) >= 3 else [MEDIUM]
+        weights.extend(evidence.staleness())
         found.append(
             hypothesis(
                 label=f"Commit {short_sha(sha)} raised database load",
@@ -268,9 +277,10 @@ def _database(evidence: Evidence) -> list[Hypothesis]:
     )
     if changed or data_code:
         weights = [WEAK]
+    names = list(dict.fromkeys(_metric(s) for s in load[:3]))
     return [
         hypothesis(
-            label=f"Database degraded ({', '.join(_metric(s) for s in load[:2])} up)",
+            label=f"Database degraded ({', '.join(names)} up)",
             description=(
                 "Database metrics rose with request rate flat: "
                 + ", ".join(
@@ -281,8 +291,72 @@ def _database(evidence: Evidence) -> list[Hypothesis]:
                 + "."
             ),
             category="database",
-            suspects=[_metric(s) for s in load[:3]],
+            suspects=names,
             weights=weights,
             signals=[s.id for s in load[:4]],
         )
     ]
+
+
+def _infrastructure(evidence: Evidence) -> list[Hypothesis]:
+    """DNS, node or network metrics degrading: a fault below the application."""
+    moved = [
+        s
+        for s in evidence.of("metric_anomaly", "metric_growth")
+        if metric_families(_metric(s)) & _INFRA_FAMILIES
+    ]
+    if not moved:
+        return []
+    weights = [STRONG if any(_ratio(s) >= 3 or _ratio(s) <= 0.5 for s in moved) else MEDIUM]
+    if len(moved) >= 2:
+        weights.append(WEAK)
+    return [
+        hypothesis(
+            label=f"Infrastructure degraded ({', '.join(_metric(s) for s in moved[:2])})",
+            description=(
+                "Infrastructure metrics moved: "
+                + ", ".join(
+                    f"{_metric(s)} {fmt_value(s.value.get('baseline', s.value.get('first')))} -> "
+                    f"{fmt_value(s.value.get('current', s.value.get('last')))}"
+                    for s in moved[:3]
+                )
+                + "."
+            ),
+            category="infrastructure",
+            suspects=[_metric(s) for s in moved[:3]],
+            weights=weights,
+            signals=[s.id for s in moved[:4]],
+        )
+    ]
+
+
+def _dependencies(evidence: Evidence) -> list[Hypothesis]:
+    """A failing dependency (from the logs) whose own latency or error metric jumped."""
+    found = []
+    for signal in failing_dependencies(evidence):
+        host = str(signal.value.get("host"))
+        if is_db_host(host) or change_touching_host(host, evidence):
+            continue
+        words = host_tokens(host)
+        named = [
+            s
+            for s in evidence.of("metric_anomaly")
+            if words & tokens(_metric(s).replace(".", "_")) and s.value.get("direction") == "up"
+        ]
+        if not named:
+            continue
+        found.append(
+            hypothesis(
+                label=f"{host} degraded ({_metric(named[0])} {_ratio(named[0]):.1f}x)",
+                description=(
+                    f"{_metric(named[0])} rose from {fmt_value(named[0].value.get('baseline'))} "
+                    f"to {fmt_value(named[0].value.get('current'))}, and the logs show errors "
+                    f"to {host}."
+                ),
+                category="dependency_failure",
+                suspects=[host],
+                weights=[MEDIUM, WEAK] if _ratio(named[0]) >= 3 else [MEDIUM],
+                signals=[*(s.id for s in named[:2]), signal.id],
+            )
+        )
+    return found

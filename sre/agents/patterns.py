@@ -32,7 +32,8 @@ SYMPTOM_PATTERNS: dict[str, re.Pattern[str]] = {
         re.I,
     ),
     "conn_pool": re.compile(
-        r"(?:connection|conn|db|database|hikari|sqlalchemy|queue) ?pool[^\n]{0,40}"
+        r"(?<!http)(?<!https)(?:connection|conn|db|database|hikari|sqlalchemy|queue) ?pool"
+        r"[^\n(]{0,40}"
         r"(?:exhaust|timeout|timed out|limit|overflow|unavailable|full|wait)|"
         r"queuepool limit|connection is not available|could not (?:obtain|acquire|get) "
         r"(?:a )?(?:database |db |jdbc )?connection|pool exhausted|no connections? available|"
@@ -62,20 +63,28 @@ SYMPTOM_PATTERNS: dict[str, re.Pattern[str]] = {
     "tls": re.compile(
         r"x509|certificate (?:has )?(?:expired|verify|invalid|not yet valid|unknown)|"
         r"certificate_verify_failed|ssl ?(?:handshake|error)|tls handshake|handshake fail|"
-        r"pkix|cert(?:ificate)? expired|unknown (?:ca|authority)|self[- ]signed",
+        r"pkix|cert(?:ificate)? expired|unknown (?:ca|authority)|self[- ]signed|"
+        r"expired certificate|bad certificate|remote error: tls|tls: ",
         re.I,
     ),
     "auth": re.compile(
         r"\b401\b|\b403\b|unauthori[sz]ed|forbidden|invalid (?:api[ _]?)?(?:token|key|"
         r"credentials|signature)|token (?:has )?expired|authentication (?:failed|error)|"
         r"access denied|expired (?:token|credentials|key|secret)|invalid_grant|"
-        r"insufficient[_ ]scope|missing scope|not authori[sz]ed|permission denied",
+        r"insufficient[_ ]scope|missing[_ ]scope|scope[_ ]missing|not authori[sz]ed|"
+        r"permission denied|access[_ ]denied|\bdeny\b|\bdenied\b",
+        re.I,
+    ),
+    "credential_expired": re.compile(
+        r"(?:token|credential|session|key|secret|password|lease)s? (?:has |have |is )?expired|"
+        r"expired[_ ]?(?:token|credentials?|session|secret|key)|invalid_grant",
         re.I,
     ),
     "dns": re.compile(
         r"nxdomain|no such host|name or service not known|could not resolve|"
         r"temporary failure in name resolution|getaddrinfo|unknownhostexception|"
-        r"name resolution|dns (?:lookup|resolution|error|timeout)|servfail|eai_again",
+        r"name resolution|dns (?:lookup|resolution|error|timeout)|servfail|eai_again|"
+        r"lookup \S+ on \S+:53|server misbehaving|dial tcp: lookup ",
         re.I,
     ),
     "node": re.compile(
@@ -86,7 +95,7 @@ SYMPTOM_PATTERNS: dict[str, re.Pattern[str]] = {
     "network": re.compile(
         r"packet loss|network (?:is )?unreachable|no route to host|host unreachable|"
         r"ehostunreach|enetunreach|connection reset by peer|broken pipe|"
-        r"load balancer|upstream connect error",
+        r"load balancer|upstream connect error|\bconnect timed out|\bconnect timeout",
         re.I,
     ),
     "rate_limited": re.compile(
@@ -117,7 +126,7 @@ _INFRA_EXCEPTION = re.compile(
     r"resolve|outofmemory|memoryerror|oom|rejectedexecution|deadlock|lock|operationalerror|"
     r"pool|unavailable|refused|reset|brokenpipe|ioerror|oserror|ratelimit|throttl|"
     r"unauthori[sz]ed|forbidden|permission|auth|httperror|http5|clienterror|servererror|"
-    r"cancel",
+    r"cancel|sql|psycopg|jdbc|database|redis|mongo|kafka|amqp|grpc|status",
     re.I,
 )
 
@@ -182,6 +191,10 @@ _METRIC_FAMILIES: dict[str, re.Pattern[str]] = {
     "queue": re.compile(r"queue|backlog|consumer_lag|pending", re.I),
     "rate_limited": re.compile(r"429|throttl|rate_limited|ratelimit", re.I),
     "retries": re.compile(r"retr(?:y|ies)", re.I),
+    "auth": re.compile(r"(?:^|_)40[13](?:_|$)|unauthori|forbidden|denied|auth_fail", re.I),
+    "dns": re.compile(r"dns|resolv", re.I),
+    "node": re.compile(r"node|kubelet|(?:^|_)pods?_(?:ready|not_ready|restarts)", re.I),
+    "network": re.compile(r"packet|retransmit|network|(?:^|_)tcp_", re.I),
 }
 
 
@@ -216,29 +229,60 @@ _KEY_FAMILIES: dict[str, re.Pattern[str]] = {
     "logging": re.compile(r"log_?level|debug|verbose|trace|sampl", re.I),
 }
 
-# Which symptoms (log families) and metric families a config key family can explain.
-KEY_EXPLAINS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
-    "pool": (
-        frozenset({"conn_pool", "too_many_connections", "timeout"}),
-        frozenset({"connections", "latency", "errors"}),
+_F = frozenset
+# Which log symptoms and metric families a change of a config key family can cause, by the
+# direction of a numeric change: tightening a pool or a timeout causes waits and timeouts,
+# loosening it does not (but a bigger pool can exhaust the database's connection slots).
+# "any" applies to both directions and to non-numeric changes.
+_EXPLAINS: dict[tuple[str, str], tuple[frozenset[str], frozenset[str]]] = {
+    ("pool", "down"): (
+        _F({"conn_pool", "timeout"}),
+        _F({"connections", "latency", "errors", "queue"}),
     ),
-    "timeout": (
-        frozenset({"timeout", "http_5xx", "slow_query"}),
-        frozenset({"latency", "errors"}),
+    ("pool", "up"): (_F({"too_many_connections"}), _F({"connections", "db"})),
+    ("timeout", "down"): (_F({"timeout", "http_5xx"}), _F({"errors", "queue"})),
+    ("timeout", "up"): (_F({"thread_pool", "conn_pool"}), _F({"latency", "threads"})),
+    ("rate_limit", "down"): (
+        _F({"rate_limited", "load_shed"}),
+        _F({"rate_limited", "errors", "auth"}),
     ),
-    "rate_limit": (frozenset({"rate_limited", "load_shed"}), frozenset({"rate_limited", "errors"})),
-    "flag": (frozenset({"code_error"}), frozenset({"errors"})),
-    "memory": (frozenset({"oom"}), frozenset({"memory"})),
-    "threads": (frozenset({"thread_pool", "timeout"}), frozenset({"threads", "latency", "cpu"})),
-    "retries": (
-        frozenset({"rate_limited", "timeout", "load_shed"}),
-        frozenset({"traffic", "retries", "queue"}),
+    ("rate_limit", "up"): (
+        _F({"load_shed", "too_many_connections"}),
+        _F({"traffic", "cpu", "db"}),
     ),
-    "cache": (frozenset({"slow_query"}), frozenset({"db", "latency"})),
-    "auth": (frozenset({"auth", "tls"}), frozenset({"errors"})),
-    "endpoint": (frozenset({"dns", "refused", "tls", "timeout"}), frozenset({"errors"})),
-    "logging": (frozenset({"disk"}), frozenset({"disk"})),
+    ("threads", "down"): (_F({"thread_pool", "timeout"}), _F({"latency", "queue", "threads"})),
+    ("threads", "up"): (_F({"too_many_connections", "oom"}), _F({"cpu", "memory", "db"})),
+    ("memory", "any"): (_F({"oom"}), _F({"memory"})),
+    ("retries", "up"): (
+        _F({"rate_limited", "timeout", "load_shed"}),
+        _F({"traffic", "retries", "queue"}),
+    ),
+    ("retries", "down"): (_F(), _F({"errors"})),
+    ("cache", "any"): (_F({"slow_query"}), _F({"db", "latency"})),
+    ("flag", "any"): (_F({"code_error"}), _F({"errors", "latency"})),
+    ("auth", "any"): (_F({"auth", "tls", "credential_expired"}), _F({"auth", "errors"})),
+    ("endpoint", "any"): (
+        _F({"dns", "refused", "tls", "timeout", "http_5xx"}),
+        _F({"errors"}),
+    ),
+    ("logging", "any"): (_F({"disk"}), _F({"disk", "cpu"})),
 }
+
+
+def explains(family: str, direction: str = "any") -> tuple[frozenset[str], frozenset[str]]:
+    """Symptoms and metric families a change of this key family in this direction explains.
+
+    Args:
+        family: A key family (`pool`, `timeout`, ...).
+        direction: `up`, `down` or `any` (unknown direction: the union of both).
+    """
+    if (family, "any") in _EXPLAINS:
+        return _EXPLAINS[(family, "any")]
+    if direction in ("up", "down"):
+        return _EXPLAINS.get((family, direction), (_F(), _F()))
+    up = _EXPLAINS.get((family, "up"), (_F(), _F()))
+    down = _EXPLAINS.get((family, "down"), (_F(), _F()))
+    return up[0] | down[0], up[1] | down[1]
 
 
 def key_families(key: str) -> set[str]:

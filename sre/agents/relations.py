@@ -6,6 +6,7 @@ they live in one place and every agent asks them the same way.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -17,12 +18,15 @@ from sre.agents.base import (
     Evidence,
     as_list,
     commit_files,
+    count_after,
+    flatten_keys,
     fmt_value,
     path_tokens,
     signal_symptoms,
     signal_text,
+    text_hosts,
 )
-from sre.agents.patterns import KEY_EXPLAINS, key_families, metric_families, tokens
+from sre.agents.patterns import explains, key_families, metric_families, tokens
 
 # A metric shift this long before the deploy predates the change and cannot be its effect.
 _EARLY = timedelta(minutes=2)
@@ -89,6 +93,41 @@ def key_tokens(key: str) -> set[str]:
     return {t for t in tokens(key.replace(".", "_")) if t not in generic}
 
 
+def change_direction(change: Signal | None) -> str:
+    """`up` or `down` for a numeric change, else `any`."""
+    if change is None:
+        return "any"
+    old, new = change.value.get("old"), change.value.get("new")
+    if _is_number(old) and _is_number(new) and float(old) != float(new):
+        return "up" if float(new) > float(old) else "down"
+    return "any"
+
+
+def change_explains(key: str, change: Signal | None) -> tuple[set[str], set[str]]:
+    """Log symptoms and metric families that this key's change can cause."""
+    direction = change_direction(change)
+    symptoms: set[str] = set()
+    metrics: set[str] = set()
+    for family in key_families(key):
+        logs, series = explains(family, direction)
+        symptoms |= logs
+        metrics |= series
+    return symptoms, metrics
+
+
+def changed_keys_explaining(
+    evidence: Evidence, *, symptom: str | None = None, metric_family: str | None = None
+) -> list[str]:
+    """Changed keys whose change can cause this log symptom or move this metric family."""
+    found = []
+    for change in evidence.config_changes():
+        key = str(change.value.get("key", ""))
+        logs, series = change_explains(key, change)
+        if (symptom and symptom in logs) or (metric_family and metric_family in series):
+            found.append(key)
+    return found
+
+
 def key_support(
     key: str, evidence: Evidence, *, logs: bool = True, metrics: bool = True
 ) -> Support:
@@ -99,9 +138,8 @@ def key_support(
     host or code path named in the errors.
     """
     support = Support()
-    families = key_families(key)
-    explains_logs = {s for f in families for s in KEY_EXPLAINS.get(f, ((), ()))[0]}
-    explains_metrics = {m for f in families for m in KEY_EXPLAINS.get(f, ((), ()))[1]}
+    change = evidence.config_change_for(key)
+    explains_logs, explains_metrics = change_explains(key, change)
     own = key_tokens(key)
     if logs:
         _log_support(support, evidence, explains_logs, own)
@@ -214,15 +252,103 @@ def change_touching_host(host: str, evidence: Evidence) -> list[str]:
     return touching
 
 
+_NOT_A_HOST = re.compile(
+    r"\.(?:py|js|ts|go|java|kt|rb|php|lua|cs|rs|scala|ex|c|cc|cpp|h)(?::\d+)?$", re.I
+)
+_DNS_SERVER = re.compile(r"\bon (\d{1,3}(?:\.\d{1,3}){3}):53\b")
+
+
+def plausible_host(host: str) -> bool:
+    """Whether an extracted "host" is a host, not a `file.lua:142` source position."""
+    return bool(host) and not _NOT_A_HOST.search(host)
+
+
 def hosts_of(signals: list[Signal]) -> list[str]:
-    """Host names carried by log signals (dependency errors first), deduplicated."""
+    """Host names carried by log signals, else the hosts of URLs in their text."""
     found: dict[str, None] = {}
     for signal in signals:
-        if signal.value.get("host"):
-            found.setdefault(str(signal.value["host"]), None)
-        for host in as_list(signal.value.get("hosts")):
-            found.setdefault(str(host), None)
+        named = [str(signal.value.get("host") or "")] + [
+            str(h) for h in as_list(signal.value.get("hosts"))
+        ]
+        for host in named:
+            if plausible_host(host):
+                found.setdefault(host, None)
+    if not found:
+        for signal in signals:
+            for host in text_hosts(signal_text(signal)):
+                found.setdefault(host, None)
     return list(found)
+
+
+def dns_servers(signals: list[Signal]) -> list[str]:
+    """Resolver addresses named by DNS failures (`lookup x on 10.96.0.10:53`)."""
+    found: dict[str, None] = {}
+    for signal in signals:
+        for match in _DNS_SERVER.finditer(signal_text(signal)):
+            found.setdefault(match.group(1), None)
+    return list(found)
+
+
+def _bare(host: str) -> str:
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+DB_HOST_WORDS = frozenset(
+    ["db", "database", "postgres", "postgresql", "pg", "mysql", "mariadb", "rds", "aurora"]
+    + ["sql", "mssql", "oracle", "cockroach", "primary", "replica", "pgbouncer", "mongo"]
+)
+
+
+def failing_dependencies(evidence: Evidence) -> list[Signal]:
+    """dependency_errors signals with real trouble after the deploy (new or rising)."""
+    found = []
+    for signal in evidence.of("dependency_errors"):
+        if not plausible_host(str(signal.value.get("host", ""))):
+            continue
+        before, after = signal.value.get("count_before") or 0, count_after(signal)
+        if after >= 3 and after >= 2 * before:
+            found.append(signal)
+    return found
+
+
+def is_db_host(host: str) -> bool:
+    """Whether a host name says it is a database (`pg-orders-primary`, `mysql-2.internal`)."""
+    return bool(host_tokens(host) & DB_HOST_WORDS) or any(
+        w in host.lower().replace(".", "-").split("-") for w in DB_HOST_WORDS
+    )
+
+
+def dependency_groups(signals: list[Signal]) -> list[list[Signal]]:
+    """Group dependency_errors signals that name each other (a DNS name and its address).
+
+    `redis-0.cache.svc:6379` whose errors say `dial tcp 10.42.7.19:6379: refused` and
+    `10.42.7.19:6379` are one dependency, not two.
+    """
+    groups: list[list[Signal]] = []
+    for signal in signals:
+        host = _bare(str(signal.value.get("host", "")))
+        text = signal_text(signal)
+        for group in groups:
+            if any(
+                host in signal_text(other) or _bare(str(other.value.get("host", ""))) in text
+                for other in group
+            ):
+                group.append(signal)
+                break
+        else:
+            groups.append([signal])
+    return groups
+
+
+def config_keys_about(evidence: Evidence, family: str, words: set[str]) -> list[str]:
+    """Keys of the current config in a key family, those sharing `words` first.
+
+    Names which credential or certificate is involved (`carriers.x.client_cert`) when the
+    errors do not.
+    """
+    keys = [k for k in flatten_keys(evidence.incident.config_snapshot) if family in key_families(k)]
+    related = [k for k in keys if key_tokens(k) & words]
+    return related or keys
 
 
 def dependency_symptoms(signal: Signal) -> set[str]:

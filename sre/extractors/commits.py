@@ -101,12 +101,13 @@ def _describe(
         clauses.append(f"touches {', '.join(in_frames[:3])}, which {verb} in stack frames")
     if keys:
         clauses.append(f"changes config {', '.join(keys[:3])}")
-    seen: list[str] = []
+    files_by_kind: dict[str, list[str]] = {}
     for change in risky:
-        words = f"{_RISK_WORDS.get(change.kind, change.kind)} in {change.file}"
-        if words not in seen:
-            seen.append(words)
-    clauses.extend(seen[:3])
+        files = files_by_kind.setdefault(change.kind, [])
+        if change.file not in files:
+            files.append(change.file)
+    for kind, files in list(files_by_kind.items())[:3]:
+        clauses.append(f"{_RISK_WORDS.get(kind, kind)} in {', '.join(files[:3])}")
     return text + (" " + "; ".join(clauses) if clauses else "")
 
 

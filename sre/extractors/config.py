@@ -4,9 +4,10 @@
 compared as whole values). A change is attributed to a recent commit (`commit_shas`) when
 
 1. one of the commit's non-docs/tests files has a changed (`+`/`-`) patch line naming the
-   key's leaf (`pool_size`, case-insensitive, `-`/`_` interchangeable, as a whole word, so
-   `DB_POOL_SIZE=5` counts); a leaf shorter than 6 characters (`size`, `url`) must also
-   have its parent's name or the new value somewhere in that patch; or
+   key's leaf (`pool_size`; case, `-` and `_` ignored; whole `-`/`_`-separated parts of a
+   word, so `DB_POOL_SIZE=5` and `pool-size:` count and `mypoolsize` does not); a leaf
+   shorter than 6 characters (`size`, `url`) must also have its parent's name or the new
+   value somewhere in that patch; or
 2. the file has no patch, is a config file, and is named like the key's top-level
    section (`config/database.yml` for `database.pool_size`).
 
@@ -107,45 +108,88 @@ def diff_config(previous: Mapping[str, Any], current: Mapping[str, Any]) -> list
 # --------------------------------------------------------------------------- attribution
 
 
-def _leaf_pattern(leaf: str) -> re.Pattern[str]:
-    parts = [re.escape(p) for p in re.split(r"[-_]", leaf) if p]
-    body = r"[-_]?".join(parts) if parts else re.escape(leaf)
-    return re.compile(rf"(?<![A-Za-z0-9]){body}(?![A-Za-z0-9])", re.IGNORECASE)
+_WORD = re.compile(r"[A-Za-z0-9_-]+")
+_SEPARATOR = re.compile(r"[-_]+")
+_MAX_PARTS = 12
 
 
-def _patch_touches(change: ConfigChange, patch: str) -> bool:
-    parts = change.key.split(".")
-    leaf = parts[-1]
-    removed, added = changed_lines(patch)
-    pattern = _leaf_pattern(leaf)
-    if not any(pattern.search(line) for line in (*removed, *added)):
-        return False
-    if len(leaf) >= _SHORT_LEAF:
-        return True
-    lowered = patch.lower()
-    parent = parts[-2].lower() if len(parts) > 1 else ""
-    shown = str(change.new).lower() if change.new is not None else ""
-    return (bool(parent) and parent in lowered) or (bool(shown) and shown in lowered)
+def _normal(name: str) -> str:
+    """A key name without case or `-`/`_`: `Max-Pool_Size` -> `maxpoolsize`."""
+    return _SEPARATOR.sub("", name).lower()
 
 
-def commits_touching(change: ConfigChange, commits: list[Commit]) -> list[str]:
-    """SHAs of the commits whose files change this key (rules in the module docstring)."""
-    section = change.key.split(".")[0].lower()
-    shas: list[str] = []
+def _names_on(lines: tuple[str, ...]) -> frozenset[str]:
+    """Every name a changed line spells: each run of `-`/`_`-joined parts of each word.
+
+    `DB_MAX_POOL_SIZE=5` spells `db`, `dbmax`, ..., `maxpoolsize`, `poolsize`, `size`, so
+    the leaf `pool_size` is found in it, while `poolsize` inside `mypoolsize` is not.
+    """
+    names: set[str] = set()
+    for line in lines:
+        for word in _WORD.findall(line):
+            parts = [p.lower() for p in _SEPARATOR.split(word) if p][:_MAX_PARTS]
+            for start in range(len(parts)):
+                for end in range(start + 1, len(parts) + 1):
+                    names.add("".join(parts[start:end]))
+    return frozenset(names)
+
+
+@dataclass(frozen=True)
+class _FileView:
+    """What attribution needs of one changed file, computed once per file."""
+
+    sha: str
+    kind: str
+    stem: str
+    names: frozenset[str]
+    patch_lower: str | None
+
+
+def _file_views(commits: list[Commit]) -> list[_FileView]:
+    views: list[_FileView] = []
     for commit in commits:
         for file in commit.file_objects():
             kind = classify_file(file.filename)
             if kind == "docs_tests":
                 continue
-            if file.patch:
-                hit = _patch_touches(change, file.patch)
-            else:
-                stem = PurePosixPath(file.filename.replace("\\", "/")).stem.lower()
-                hit = kind == "config" and stem == section
-            if hit:
-                shas.append(commit.sha)
-                break
-    return shas
+            removed, added = changed_lines(file.patch)
+            stem = PurePosixPath(file.filename.replace("\\", "/")).stem.lower()
+            lowered = file.patch.lower() if file.patch else None
+            names = _names_on((*removed, *added))
+            views.append(_FileView(commit.sha, kind, stem, names, lowered))
+    return views
+
+
+def _touches(change: ConfigChange, view: _FileView) -> bool:
+    parts = change.key.split(".")
+    leaf = parts[-1]
+    if view.patch_lower is None:
+        return view.kind == "config" and view.stem == parts[0].lower()
+    if not _normal(leaf) or _normal(leaf) not in view.names:
+        return False
+    if len(leaf) >= _SHORT_LEAF:
+        return True
+    parent = parts[-2].lower() if len(parts) > 1 else ""
+    shown = str(change.new).lower() if change.new is not None else ""
+    return (bool(parent) and parent in view.patch_lower) or (
+        bool(shown) and shown in view.patch_lower
+    )
+
+
+def commits_touching(change: ConfigChange, commits: list[Commit]) -> list[str]:
+    """SHAs of the commits whose files change this key (rules in the module docstring)."""
+    return _attribute([change], _file_views(commits))[change.key]
+
+
+def _attribute(changes: list[ConfigChange], views: list[_FileView]) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for change in changes:
+        shas: list[str] = []
+        for view in views:
+            if view.sha not in shas and _touches(change, view):
+                shas.append(view.sha)
+        found[change.key] = shas
+    return found
 
 
 # --------------------------------------------------------------------------- risk rules
@@ -366,7 +410,7 @@ def extract_config(incident: IncidentInput) -> ConfigExtraction:
     previous = incident.previous_config_snapshot
     changes = diff_config(previous, incident.config_snapshot) if previous is not None else []
     by_key = {change.key: change for change in changes}
-    shas = {c.key: commits_touching(c, incident.recent_commits) for c in changes}
+    shas = _attribute(changes, _file_views(incident.recent_commits))
 
     judged = sorted(k for k in by_key if k in current) if previous is not None else sorted(current)
     risks: dict[str, list[str]] = {}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from sre.extractors.log_deps import dep_facts, status_codes
+from sre.extractors.log_deps import dep_facts, error_kinds, status_codes
 from sre.extractors.log_trace import Frame, Trace, parse_trace, primary_type
 from sre.extractors.logparse import ERROR_LEVELS, LEVEL_RANK, LineParser, LogRecord
 from sre.extractors.templates import TemplateMiner
@@ -27,6 +27,15 @@ _MAX_FRAMES = 10
 def _push(items: list[str], value: str, cap: int = _LIST_CAP) -> None:
     if value not in items and len(items) < cap:
         items.append(value)
+
+
+@dataclass(frozen=True, slots=True)
+class _ShapeFacts:
+    """What an error line's shape says, whatever its digit runs."""
+
+    trace: Trace
+    text_kinds: tuple[str, ...]
+    needs_line: bool
 
 
 @dataclass(slots=True)
@@ -91,6 +100,7 @@ class LogAccumulator:
         default_factory=dict
     )
     _status_cache: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    _shapes: dict[str, _ShapeFacts] = field(default_factory=dict)
 
     def add(self, record: LogRecord, ts: float | None, after: bool) -> None:
         """Count one record at time `ts` in the window `after` (True) or the baseline."""
@@ -157,11 +167,22 @@ class LogAccumulator:
             self.field_hosts[key] = self.field_hosts.get(key, 0) + 1
 
     def _error_details(self, stats: TemplateStats, record: LogRecord, after: bool) -> None:
-        if not record.exact:
-            # The record carries its shape's representative text; details need its own.
-            parsed = self.parser.exact(record.raw)
-            record.message, record.fields, record.exact = parsed.message, parsed.fields, True
-        trace = parse_trace(record)
+        shape = None if record.continuation else self._shapes.get(record.shape)
+        if shape is None:
+            self._exact(record)
+            trace = parse_trace(record)
+            hosts, kinds, statuses = self._deps(record)
+            if not record.continuation and len(self._shapes) < _CACHE_LIMIT:
+                text_kinds = error_kinds(record.message)
+                needs_line = bool(hosts or statuses or record.fields)
+                self._shapes[record.shape] = _ShapeFacts(trace, text_kinds, needs_line)
+        else:
+            # Same shape as an earlier line: only digit runs differ, so the exception and
+            # the kinds named in words are the same; hosts and statuses are read per line.
+            trace, hosts, kinds, statuses = shape.trace, (), shape.text_kinds, ()
+            if shape.needs_line:
+                self._exact(record)
+                hosts, kinds, statuses = self._deps(record)
         for exc_type in trace.exception_types:
             _push(stats.exception_types, exc_type)
         self._count_exceptions(record, trace.exception_types, trace, after)
@@ -170,13 +191,18 @@ class LogAccumulator:
                 _push(stats.files, frame.file)
                 if after:
                     self.frame_counts[frame.file] = self.frame_counts.get(frame.file, 0) + 1
-        hosts, kinds, statuses = self._deps(record)
         for code in statuses:
             if code not in stats.status_codes and len(stats.status_codes) < _LIST_CAP:
                 stats.status_codes.append(code)
         for host in hosts:
             _push(stats.hosts, host)
             self._count_host(host, kinds, statuses, record.raw, after)
+
+    def _exact(self, record: LogRecord) -> None:
+        if not record.exact:
+            # The record carries its shape's representative text; details need its own.
+            parsed = self.parser.exact(record.raw)
+            record.message, record.fields, record.exact = parsed.message, parsed.fields, True
 
     def _count_exceptions(
         self, record: LogRecord, types: tuple[str, ...], trace: Trace, after: bool

@@ -51,8 +51,9 @@ MAX_CONTINUATION = 200
 # Only this many leading characters are searched for a timestamp or a level.
 _HEAD = 80
 
+# Groups: the minute (`2026-11-20T14:03`), seconds, fraction, zone.
 _ISO_RE = re.compile(
-    r"\[?(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?"
+    r"\[?(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}):(\d{2})(?:[.,](\d{1,9}))?"
     r"\s?(Z|z|UTC|[+-]\d{2}:?\d{2})?\]?"
 )
 _SYSLOG_RE = re.compile(
@@ -122,37 +123,40 @@ class LogRecord:
     fields: dict[str, str] = field(default_factory=dict)
     continuation: list[str] = field(default_factory=list)
     exact: bool = True
+    shape: str = ""
     line_count: int = 1
 
 
 class _MinuteCache:
-    """Epoch of (date, hour, minute, zone) tuples; logs repeat the same minute many times."""
+    """Epoch of each (minute, zone) text; logs repeat the same minute many times."""
 
     __slots__ = ("_cache",)
 
     def __init__(self) -> None:
-        self._cache: dict[tuple[str, ...], float | None] = {}
+        self._cache: dict[str, float | None] = {}
 
-    def epoch(self, key: tuple[str, ...]) -> float | None:
+    def epoch(self, minute: str, zone: str) -> float | None:
+        key = minute + zone
         got = self._cache.get(key, -1.0)
         if got != -1.0:
             return got
-        value = _minute_epoch(*key)
+        value = _minute_epoch(minute, zone)
         if len(self._cache) < 100_000:
             self._cache[key] = value
         return value
 
 
-def _minute_epoch(y: str, mo: str, d: str, h: str, mi: str, zone: str) -> float | None:
-    year, month, day, hour, minute = int(y), int(mo), int(d), int(h), int(mi)
-    if not (1 <= month <= 12 and 1 <= day <= 31 and hour <= 23 and minute <= 59):
+def _minute_epoch(minute: str, zone: str) -> float | None:
+    year, month, day = int(minute[0:4]), int(minute[5:7]), int(minute[8:10])
+    hour, mins = int(minute[11:13]), int(minute[14:16])
+    if not (1 <= month <= 12 and 1 <= day <= 31 and hour <= 23 and mins <= 59):
         return None
     offset = 0
     if zone and zone not in ("Z", "z", "UTC"):
         sign = -1 if zone[0] == "-" else 1
         digits = zone[1:].replace(":", "")
         offset = sign * (int(digits[:2]) * 3600 + int(digits[2:4]) * 60)
-    return float(timegm((year, month, day, hour, minute, 0, 0, 0, 0)) - offset)
+    return float(timegm((year, month, day, hour, mins, 0, 0, 0, 0)) - offset)
 
 
 _DEFAULT_CACHE = _MinuteCache()
@@ -167,11 +171,11 @@ def parse_iso(text: str) -> float | None:
 
 
 def _iso_from_match(m: re.Match[str], cache: _MinuteCache) -> float | None:
-    y, mo, d, h, mi, s, frac, zone = m.groups()
-    base = cache.epoch((y, mo, d, h, mi, zone or ""))
-    if base is None or int(s) > 60:
+    minute, sec, frac, zone = m.groups()
+    base = cache.epoch(minute, zone or "")
+    if base is None or sec > "60":
         return None
-    return base + int(s) + (float("0." + frac) if frac else 0.0)
+    return base + int(sec) + (float("0." + frac) if frac else 0.0)
 
 
 def _epoch_number(value: float) -> float | None:
@@ -355,13 +359,16 @@ def is_continuation(line: str, prev: LogRecord | None) -> bool:
 # Shape key: the line with every separator-delimited run containing a digit replaced.
 # Two lines with the same key differ only in such runs, so they have the same level and
 # the same template; only their time and variable values differ.
-_SEP = r"\s=:,;()\[\]{}<>\"'"
+# Separators: keep in step with `templates._PASS2_RE`, so that equal keys mean equal masks.
+SEPARATORS = r"\s=:,;/()\[\]{}<>\"'"
+_SEP = SEPARATORS
 _KEY_RE = re.compile(rf"(?<![^{_SEP}])[^{_SEP}]*\d[^{_SEP}]*")
 _JSON_TS_RE = re.compile(
     r'"(?:ts|time|timestamp|@timestamp|t|date|datetime|asctime)"\s*:\s*"?([^",}]+)'
 )
 _LOGFMT_TS_RE = re.compile(r'(?:^|\s)(?:ts|time|timestamp|t)="?([^"\s]+)')
 _SHAPE_LIMIT = 100_000
+_NO_STACK: list[str] = []  # shared, never mutated: cached shapes carry no stack
 
 
 class LineParser:
@@ -378,9 +385,23 @@ class LineParser:
         self._minutes = _MinuteCache()
         self._shapes: dict[str, ParsedLine] = {}
 
-    def parse(self, raw: str) -> tuple[ParsedLine, bool]:
-        """The parsed line and whether it is exact (False: a cached representative)."""
-        m = _ISO_RE.match(raw) if raw[:1].isdigit() or raw[:1] == "[" else None
+    def parse(self, raw: str, with_time: bool = True) -> tuple[ParsedLine, bool, str]:
+        """The parsed line, whether it is exact (False: a cached representative), its shape.
+
+        With `with_time=False` the time of cached shapes is not read (`ts` is None); use one
+        parser per mode, as the two modes key shapes differently.
+        """
+        if not with_time:
+            key = _KEY_RE.sub("0", raw)
+            shape = self._shapes.get(key)
+            if shape is not None:
+                return shape, False, key
+            parsed = self.exact(raw)
+            if not parsed.stack and len(self._shapes) < _SHAPE_LIMIT:
+                self._shapes[key] = parsed
+            return parsed, True, key
+        first = raw[:1]
+        m = _ISO_RE.match(raw) if first.isdigit() or first == "[" else None
         ts = _iso_from_match(m, self._minutes) if m is not None else None
         body = raw if ts is None or m is None else raw[m.end() :]
         key = _KEY_RE.sub("0", body)
@@ -389,10 +410,10 @@ class LineParser:
             parsed = self.exact(raw)
             if not parsed.stack and len(self._shapes) < _SHAPE_LIMIT:
                 self._shapes[key] = parsed
-            return parsed, True
+            return parsed, True, key
         if ts is None:
             ts = self._fast_ts(raw)
-        return ParsedLine(ts, shape.level, shape.message, shape.fields), False
+        return ParsedLine(ts, shape.level, shape.message, shape.fields, _NO_STACK), False, key
 
     def exact(self, raw: str) -> ParsedLine:
         """Parse `raw` fully (no shape cache)."""
@@ -443,11 +464,18 @@ def iter_records(
             assert current is not None
             _append(current, raw)
             continue
-        parsed, exact = parser.parse(raw)
+        parsed, exact, shape = parser.parse(raw)
         if current is not None:
             yield current
         current = LogRecord(
-            parsed.ts, parsed.level, parsed.message, raw, parsed.fields, parsed.stack, exact=exact
+            parsed.ts,
+            parsed.level,
+            parsed.message,
+            raw,
+            parsed.fields,
+            parsed.stack or [],  # a fresh list: `_append` mutates it
+            exact=exact,
+            shape=shape,
         )
     if current is not None:
         yield current

@@ -12,8 +12,10 @@ groups them into records (`logparse`), mines templates (`templates`), and report
 - `log_volume`: one, record and error counts per window.
 
 Time of lines: a record without a timestamp inherits the previous record's time; records
-before the first timestamped one take that first time. With no timestamp anywhere, or no
-`deployed_at`, every record is in the incident window and there is no baseline.
+before the first timestamped one take that first time (when it comes within the first
+`MAX_PENDING` records; otherwise they have no time). A record with no time, and every
+record when `deployed_at` is unknown, is in the incident window; with no line before the
+deploy there is no baseline (rates and `is_new` are then not judged).
 Counts are of records (a stack trace with its continuation lines is one record).
 
 `mine_templates(lines)` exposes the template miner alone (one template id per line).
@@ -36,6 +38,8 @@ MAX_TEMPLATE_FINDINGS = 15
 MAX_EXCEPTION_FINDINGS = 10
 MAX_HOST_FINDINGS = 10
 MAX_FRAME_FILES = 50
+MAX_PENDING = 10_000
+MAX_TEMPLATES = 20_000
 _SEVERITY_ORDER: dict[Severity, int] = {"high": 0, "medium": 1, "low": 2}
 _TYPE_ORDER = {"log_template": 0, "exception": 1, "dependency_errors": 2, "log_volume": 3}
 
@@ -68,7 +72,7 @@ def mine_templates(lines: list[str]) -> list[str]:
     names: list[str] = []
     out: list[str] = []
     for line in lines:
-        cid = miner.add(parser.parse(line)[0].message).id
+        cid = miner.add(parser.parse(line, with_time=False)[0].message).id
         if cid == len(names):
             names.append(f"T{cid}")
         out.append(names[cid])
@@ -100,11 +104,14 @@ def _timed(lines: list[str], parser: LineParser) -> Iterator[tuple[LogRecord, fl
                 for early in pending:
                     yield early, last
                 pending = []
-        elif last is None:
-            # Until the first time is seen we cannot place a record; hold it (bounded by
-            # how many untimed records lead the log, all of them when none has a time).
+        elif last is None and len(pending) < MAX_PENDING:
+            # Until the first time is seen we cannot place a record: hold it, but only so
+            # many (a log with no time at all must not be held whole).
             pending.append(record)
             continue
+        elif pending:
+            yield from ((early, None) for early in pending)
+            pending = []
         yield record, last
     for early in pending:
         yield early, None
@@ -122,7 +129,7 @@ def extract_logs(incident: IncidentInput) -> LogExtraction:
     deploy = _epoch(incident.deployed_at)
     year = incident.deployed_at.year if incident.deployed_at else 1970
     parser = LineParser(year)
-    acc = LogAccumulator(parser=parser)
+    acc = LogAccumulator(parser=parser, miner=TemplateMiner(max_clusters=MAX_TEMPLATES))
     for record, ts in _timed(incident.logs, parser):
         after = deploy is None or ts is None or ts >= deploy
         acc.add(record, ts, after)

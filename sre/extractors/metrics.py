@@ -11,13 +11,15 @@ Every payload form is first normalised to one series with an optional split:
 
 A shift is reported (`metric_anomaly`) only when it is both large relative to the baseline
 (>= 25 %) and large against the noise (robust z >= 3.5, the noise being the MAD of every
-point around its own side's median). A detected change point must also separate the two
-sides (P(after > before) >= 0.9 or <= 0.1), because picking the best split of pure noise
-would otherwise look like a shift.
+point around its own side's median). The two sides must also separate:
+P(after > before) >= 0.8 (or <= 0.2) at a given split, and >= 0.9 (or <= 0.1) at a
+detected change point, because the best split of pure noise would otherwise look like a
+shift. Medians alone are fooled by sparse counts (mostly 0, sometimes 1 or 2).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -26,7 +28,7 @@ from alpha.schemas import IncidentInput, MetricPoints, MetricValue, MetricWindow
 from sre.extractors.config import flatten_config, is_capacity_key
 from sre.extractors.finding import Finding
 from sre.extractors.fmt import fmt_num, fmt_ratio, is_number
-from sre.extractors.keywords import concepts, tokens
+from sre.extractors.keywords import LIMIT_TOKENS, concepts, tokens
 from sre.extractors.stats import (
     average_ranks,
     change_point,
@@ -40,6 +42,7 @@ from sre.extractors.timeutil import as_utc, iso
 MIN_RELATIVE_CHANGE = 0.25
 MIN_ROBUST_Z = 3.5
 MIN_SEPARATION = 0.9
+MIN_SEPARATION_GIVEN = 0.8
 SATURATION_AT = 0.9
 GROWTH_MIN_POINTS = 5
 GROWTH_NONDECREASING = 0.8
@@ -59,7 +62,15 @@ _ERROR_TOKENS = frozenset(
 )
 # Usage metrics count things in use; these tokens mark times, rates or errors instead.
 _NOT_USAGE = _ERROR_TOKENS | {"wait", "latency", "duration", "ms", "seconds", "rate", "per"}
-_NOT_USAGE |= {"total", "created", "closed", "opened", "timeout", "max", "limit"}
+_NOT_USAGE |= {"total", "created", "closed", "opened", "timeout"}
+# A metric named after the capacity itself (`db_pool_size`) is the limit, not the usage.
+_NOT_USAGE |= {"size", "capacity", "limit", "limits", "max", "maximum", "cap"}
+_RESOURCES = frozenset({"conn", "worker", "fd"})
+# Words that say nothing about which system a metric or key belongs to.
+_UNQUALIFYING = frozenset(
+    {"in", "use", "used", "active", "busy", "current", "open", "inflight", "count", "num"}
+    | {"default", "config", "settings", "app", "service", "client", "clients", "process"}
+)
 
 
 @dataclass(frozen=True)
@@ -127,7 +138,7 @@ def _min_segment(n: int) -> int:
     return 1 if n < 4 else max(2, n // 10)
 
 
-def test_shift(values: list[float], split: int, detected: bool) -> Shift | None:
+def shift_at(values: list[float], split: int, detected: bool) -> Shift | None:
     """The shift at `split` if it passes the thresholds of the module docstring."""
     before, after = values[:split], values[split:]
     if not before or not after:
@@ -143,11 +154,13 @@ def test_shift(values: list[float], split: int, detected: bool) -> Shift | None:
     z = delta / scale
     if relative < MIN_RELATIVE_CHANGE or abs(z) < MIN_ROBUST_Z:
         return None
-    if detected:
-        auc = separation(before, after)
-        if MIN_SEPARATION > auc > 1 - MIN_SEPARATION:
-            return None
+    needed = MIN_SEPARATION if detected else MIN_SEPARATION_GIVEN
+    auc = separation(before, after)
+    if needed > auc > 1 - needed:
+        return None
     ratio = cur / base if base else None
+    if ratio is not None and not math.isfinite(ratio):
+        ratio = None  # a baseline of 1e-300 is zero for every practical purpose
     return Shift(base, cur, ratio, round(z, 2), split)
 
 
@@ -159,7 +172,7 @@ def find_shift(series: Series) -> tuple[Shift | None, bool]:
     """
     values = series.values
     if series.split is not None:
-        at_split = test_shift(values, series.split, detected=not series.given_split)
+        at_split = shift_at(values, series.split, detected=not series.given_split)
         if at_split is not None:
             return at_split, series.given_split
     if series.current_only:
@@ -167,7 +180,7 @@ def find_shift(series: Series) -> tuple[Shift | None, bool]:
     index = change_point(values, _min_segment(len(values)))
     if index is None or index == series.split:
         return None, False
-    return test_shift(values, index, detected=True), False
+    return shift_at(values, index, detected=True), False
 
 
 def _shift_severity(shift: Shift) -> Severity:
@@ -180,6 +193,8 @@ def _shift_severity(shift: Shift) -> Severity:
 def _unit_text(series: Series) -> str:
     """The unit to print after a number: the given one, else one the name ends with."""
     unit = series.unit
+    if unit is None and _percent_scale(series) == 100.0:
+        unit = "%"
     if unit is None:
         unit = next((u for u in ("ms", "mb", "gb", "kb") if u in tokens(series.name)), None)
     if not unit:
@@ -236,7 +251,7 @@ def _spearman(values: list[float]) -> float:
     var_rank = sum((r - mean) ** 2 for r in ranks)
     if var_index == 0 or var_rank == 0:
         return 0.0
-    return cov / (var_index * var_rank) ** 0.5
+    return cov / math.sqrt(var_index * var_rank)
 
 
 def growth(values: list[float]) -> dict[str, Any] | None:
@@ -318,17 +333,31 @@ def _percent_scale(series: Series) -> float | None:
     return None
 
 
+def _qualifiers(name: str) -> set[str]:
+    """The concepts that say which system a name belongs to (`db`, `redis`, `http`)."""
+    return concepts(name) - _RESOURCES - LIMIT_TOKENS - _UNQUALIFYING
+
+
 def _config_limit(series: Series, config: dict[str, Any]) -> tuple[str, float] | None:
-    """The config key bounding this usage metric, by shared concepts (best overlap wins)."""
+    """The config key bounding this usage metric (rules below), or None.
+
+    The key must hold a capacity of the metric's resource (connections, workers, file
+    descriptors); when both name a system (`db_...` vs `redis.pool_size`) the systems must
+    agree; among the rest the largest concept overlap wins, then the first key by name.
+    """
     metric_concepts = concepts(series.name)
-    if set(tokens(series.name)) & _NOT_USAGE or not metric_concepts & {"conn", "worker", "fd"}:
+    if set(tokens(series.name)) & _NOT_USAGE or not metric_concepts & _RESOURCES:
         return None
+    metric_systems = _qualifiers(series.name)
     best: tuple[int, str, float] | None = None
     for key in sorted(config):
         value = config[key]
         if not is_number(value) or value <= 0:
             continue
         if not is_capacity_key(key) & metric_concepts:
+            continue
+        key_systems = _qualifiers(key)
+        if metric_systems and key_systems and not metric_systems & key_systems:
             continue
         overlap = len(concepts(key) & metric_concepts)
         if best is None or overlap > best[0]:
@@ -351,7 +380,7 @@ def _saturation(series: Series, shift: Shift | None, config: dict[str, Any]) -> 
             return None
         limit_key, limit = found
     utilization = peak / limit
-    if utilization < SATURATION_AT:
+    if not math.isfinite(utilization) or utilization < SATURATION_AT:
         return None
     if limit_key is None:
         shown = f"{fmt_num(peak)}{'%' if limit == 100 else ''}"

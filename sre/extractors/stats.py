@@ -14,9 +14,13 @@ _NEAR_BEST = 0.8
 _MAX_REFINE = 64
 
 
+# Beyond this magnitude a metric value is garbage, and sums or ratios of it could overflow.
+MAX_MAGNITUDE = 1e150
+
+
 def finite(values: Sequence[float]) -> list[float]:
-    """The values without NaN and infinities (JSON producers do emit them)."""
-    return [float(v) for v in values if math.isfinite(v)]
+    """The values without NaN, infinities and absurd magnitudes (JSON producers emit them)."""
+    return [float(v) for v in values if math.isfinite(v) and abs(v) <= MAX_MAGNITUDE]
 
 
 def median(values: Sequence[float]) -> float:
@@ -31,7 +35,7 @@ def median(values: Sequence[float]) -> float:
     mid = len(ordered) // 2
     if len(ordered) % 2:
         return ordered[mid]
-    return (ordered[mid - 1] + ordered[mid]) / 2.0
+    return ordered[mid - 1] / 2.0 + ordered[mid] / 2.0
 
 
 def pooled_scale(segments: Sequence[Sequence[float]]) -> float:

@@ -5,7 +5,7 @@ The miner is masking-first and Drain-like, simplified for speed:
 1. `mask` replaces the obvious variables with `<*>` in two regex passes done in C:
    quoted values, e-mails and URLs' query strings first, then every run of characters
    containing a digit between separators (numbers, ids, hex, UUIDs, IPs, ports,
-   durations such as `150ms`, `user123`). Separators (`= : , ; ( ) [ ] { }` and
+   durations such as `150ms`, `user123`). Separators (`= : , ; / ( ) [ ] { }` and
    whitespace) are kept, so `status=503` becomes `status=<*>` and keys stay readable.
 2. An exact-match cache maps a masked message to its cluster: real logs repeat a small
    number of masked shapes, so most lines cost one dict lookup after masking.
@@ -22,6 +22,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from sre.extractors.logparse import SEPARATORS
+
 WILDCARD = "<*>"
 
 # Pass 1: multi-character variables whose text may contain no digit at all.
@@ -34,7 +36,7 @@ _PASS1_RE = re.compile(
     r"|\b[a-f]{6,}\b(?=[^\s]*\d)"  # a letters-only hex chunk glued to digits later
 )
 # Pass 2: any separator-delimited run of characters containing a digit.
-_PASS2_RE = re.compile(r"[^\s=:,;()\[\]{}<>\"']*\d[^\s=:,;()\[\]{}<>\"']*")
+_PASS2_RE = re.compile(rf"(?<![^{SEPARATORS}])[^{SEPARATORS}]*\d[^{SEPARATORS}]*")
 _SPACES_RE = re.compile(r"\s+")
 
 # Exact-match cache entries kept at most (bounds memory on adversarial, all-unique input).
@@ -71,12 +73,16 @@ class TemplateMiner:
     Args:
         similarity: Share of token positions that must agree for a message to join an
             existing cluster of the same length and first token (Drain's `sim_th`).
+        max_clusters: When set, messages that would open a cluster beyond this many all go
+            to one overflow cluster (template `<*>`), bounding memory on junk input.
     """
 
     similarity: float = 0.5
+    max_clusters: int | None = None
     clusters: list[Cluster] = field(default_factory=list)
     _exact: dict[str, Cluster] = field(default_factory=dict)
     _by_message: dict[str, Cluster] = field(default_factory=dict)
+    _overflow_cluster: Cluster | None = None
     _buckets: dict[tuple[int, str], list[Cluster]] = field(default_factory=dict)
 
     def add(self, message: str) -> Cluster:
@@ -107,10 +113,18 @@ class TemplateMiner:
         if best is not None and best_score >= self.similarity:
             _generalise(best, tokens)
             return best
+        if self.max_clusters is not None and len(self.clusters) >= self.max_clusters:
+            return self._overflow()
         cluster = Cluster(len(self.clusters), tokens)
         self.clusters.append(cluster)
         bucket.append(cluster)
         return cluster
+
+    def _overflow(self) -> Cluster:
+        if self._overflow_cluster is None:
+            self._overflow_cluster = Cluster(len(self.clusters), [WILDCARD])
+            self.clusters.append(self._overflow_cluster)
+        return self._overflow_cluster
 
     @staticmethod
     def _best_match(bucket: list[Cluster], tokens: list[str]) -> tuple[Cluster | None, float]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,11 +25,12 @@ from typing import Any, TypeVar
 
 import requests
 from github import Auth, Github, GithubException, GithubRetry
+from github.GithubException import RateLimitExceededException
 from github.Repository import Repository
 
 from alpha.errors import InputError
 from sre.integrations.configfiles import merge_snapshots, parse_config
-from sre.integrations.http import UpstreamError, UpstreamNotFound
+from sre.integrations.http import UpstreamError, UpstreamNotFound, unwrap_upstream
 from sre.integrations.settings import IntegrationSettings
 
 T = TypeVar("T")
@@ -46,12 +48,14 @@ class GitHubCaps:
         max_files_per_commit: files kept per commit.
         max_patch_bytes: bytes of patch kept per file.
         max_scan: deployments, tags or releases scanned when looking something up.
+        max_scan_commits: comparison commits listed before keeping the newest.
     """
 
     max_commits: int = 50
     max_files_per_commit: int = 50
     max_patch_bytes: int = 4000
     max_scan: int = 100
+    max_scan_commits: int = 1000
 
 
 @dataclass(frozen=True)
@@ -113,7 +117,8 @@ def build_client(settings: IntegrationSettings) -> Github:
     return Github(
         auth=Auth.Token(settings.github_token.get_secret_value()),
         base_url=settings.github_api_url,
-        timeout=settings.http_timeout,  # type: ignore[arg-type]  # requests accepts floats
+        # PyGithub insists on an int; round up so a short timeout never becomes zero.
+        timeout=max(1, math.ceil(settings.http_timeout)),
         retry=retry,
         seconds_between_requests=settings.github_seconds_between_requests,
         lazy=True,
@@ -129,7 +134,7 @@ def _translate(exc: Exception, attempts: int, label: str) -> UpstreamError:
             return UpstreamNotFound(message, kind="not_found", status=404, request=label)
         if status == 401:
             return UpstreamError(message, kind="auth", status=401, request=label)
-        if status == 403 and isinstance(exc, github_rate_limit_exceptions()):
+        if status == 403 and isinstance(exc, RateLimitExceededException):
             return UpstreamError(
                 message, kind="rate_limited", status=403, attempts=attempts, request=label
             )
@@ -154,13 +159,6 @@ def _translate(exc: Exception, attempts: int, label: str) -> UpstreamError:
         attempts=attempts,
         request=label,
     )
-
-
-def github_rate_limit_exceptions() -> tuple[type[Exception], ...]:
-    """PyGithub's rate-limit exception types (kept in one place)."""
-    from github.GithubException import RateLimitExceededException
-
-    return (RateLimitExceededException,)
 
 
 def _first(items: Iterable[T], predicate: Callable[[T], bool], limit: int) -> T | None:
@@ -289,7 +287,8 @@ class GitHubSource:
         if release is not None:
             target, released_at = release.tag_name, _utc(release.published_at)
         try:
-            sha = repo.get_commit(target).sha
+            # `raw_data` forces the request: a lazy Commit would echo `target` back as its sha.
+            sha = str(repo.get_commit(target).raw_data["sha"])
         except GithubException as exc:
             if exc.status in (404, 422):  # 422: "No commit found for SHA"
                 return None
@@ -341,12 +340,20 @@ class GitHubSource:
                 f"GitHub: no earlier deployment, tag or parent commit before {deployment.sha[:7]};"
                 " no commits compared"
             )
-        async with asyncio.TaskGroup() as tg:
-            commits_task = tg.create_task(self._commits(deployment, previous, evidence.notes))
-            config_task = tg.create_task(self._configs(deployment.sha, evidence.notes))
-            prev_config_task = (
-                tg.create_task(self._configs(previous.sha, evidence.notes)) if previous else None
-            )
+        try:
+            async with asyncio.TaskGroup() as tg:
+                commits_task = tg.create_task(self._commits(deployment, previous, evidence.notes))
+                config_task = tg.create_task(self._configs(deployment.sha, evidence.notes))
+                prev_config_task = (
+                    tg.create_task(self._configs(previous.sha, evidence.notes))
+                    if previous
+                    else None
+                )
+        except ExceptionGroup as group:
+            error = unwrap_upstream(group)
+            if error is None:
+                raise
+            raise error from group
         evidence.commits = commits_task.result()
         evidence.config_snapshot = config_task.result() or {}
         if prev_config_task is not None:
@@ -406,13 +413,17 @@ class GitHubSource:
         total = comparison.total_commits
         # GitHub lists the comparison oldest first; the newest commits are the likeliest
         # culprits, so the cap keeps the tail.
-        listed = list(itertools.islice(comparison.commits, max(total, caps.max_commits)))
+        # Scanning is bounded too: past `max_scan_commits` the newest ones are out of reach
+        # without walking thousands of commits, and the note says which were kept.
+        scanned = min(total, max(caps.max_scan_commits, caps.max_commits))
+        listed = list(itertools.islice(comparison.commits, scanned))
         kept = listed[-caps.max_commits :]
         notes: list[str] = []
         if len(kept) < total:
+            which = "newest" if scanned == total else f"last of the first {scanned}"
             notes.append(
                 f"GitHub: {total} commits between {base[:7]} and {head[:7]};"
-                f" kept the newest {len(kept)} (cap {caps.max_commits})"
+                f" kept the {which} {len(kept)} (cap {caps.max_commits})"
             )
         truncated_patches = 0
         capped_commits = 0

@@ -280,3 +280,24 @@ async def _attempt(
         )
         return _Retryable(error, None)
     raise UpstreamError(message, kind="client", status=status, attempts=attempts, request=label)
+
+
+def unwrap_upstream(group: BaseExceptionGroup[BaseException]) -> UpstreamError | None:
+    """The first `UpstreamError` of a TaskGroup's failure when all its failures are ours.
+
+    Lets concurrent fetches fail with one plain, describable error; a group holding anything
+    else (a bug) is left for the caller to re-raise untouched.
+    """
+    leaves: list[BaseException] = []
+    pending: list[BaseException] = [group]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, BaseExceptionGroup):
+            pending.extend(reversed(current.exceptions))
+        else:
+            leaves.append(current)
+    if leaves and all(isinstance(leaf, UpstreamError) for leaf in leaves):
+        first = leaves[0]
+        assert isinstance(first, UpstreamError)
+        return first
+    return None

@@ -170,16 +170,14 @@ def issue_summary_line(issue: Mapping[str, Any], deployed_at: datetime | None) -
     first = parse_time(issue.get("firstSeen"))
     if first is None:
         return None
-    when = ""
+    phrase = "first seen"
     if deployed_at is not None:
-        when = (
-            " new since the deployment" if first >= deployed_at else " seen before the deployment"
-        )
+        phrase += " after the deployment" if first >= deployed_at else " before the deployment"
     meta = issue.get("metadata") or {}
     title = issue.get("title") or meta.get("value") or "untitled"
     return (
         f"{iso_z(first)} {str(issue.get('level') or 'error').upper()} Sentry issue"
-        f" {issue.get('shortId') or issue.get('id')} first seen{when}: {_one_line(title)}"
+        f" {issue.get('shortId') or issue.get('id')} {phrase}: {_one_line(title)}"
         f" (events={issue.get('count', '?')}, users={issue.get('userCount', '?')},"
         f" culprit={_one_line(issue.get('culprit') or '?')},"
         f" last seen {issue.get('lastSeen') or '?'})"
@@ -410,10 +408,9 @@ class SentryClient:
 
     async def origin(self, issue_id: str) -> IssueOrigin:
         """The release and environment of an issue, from its latest event (else the issue)."""
-        async with asyncio.TaskGroup() as tg:
-            issue_task = tg.create_task(self.issue(issue_id))
-            event_task = tg.create_task(self.latest_event(issue_id))
-        issue, event = issue_task.result(), event_task.result()
+        # Sequential on purpose: a missing issue should fail once, as a plain NotFound.
+        issue = await self.issue(issue_id)
+        event = await self.latest_event(issue_id)
         release = _tag(event, "release")
         if release is None and isinstance(event.get("release"), Mapping):
             release = event["release"].get("version")
@@ -428,6 +425,17 @@ class SentryClient:
             project=(project or {}).get("slug"),
         )
 
+    async def _event_or_note(self, issue: Mapping[str, Any], notes: list[str]) -> dict[str, Any]:
+        """The issue's latest event; a failure costs this issue's traceback only."""
+        try:
+            return await self.latest_event(str(issue.get("id")))
+        except UpstreamError as exc:
+            notes.append(
+                f"Sentry: latest event of {issue.get('shortId') or issue.get('id')}"
+                f" unavailable ({exc.describe(SOURCE, TOKEN_SETTING)})"
+            )
+            return {}
+
     async def gather(self, deployed_at: datetime | None, environment: str | None) -> SentryEvidence:
         """Issues around the deployment, their latest events as logs, and error series."""
         evidence = SentryEvidence()
@@ -440,9 +448,8 @@ class SentryClient:
             evidence.notes.append("Sentry: deployment time unknown; used the last 24 hours")
         issues = await self.issues(start, end, environment, evidence.notes)
         top = issues[: self._caps.max_events]
-        events: list[dict[str, Any]] = []
         async with asyncio.TaskGroup() as tg:
-            tasks = [tg.create_task(self.latest_event(str(i.get("id")))) for i in top]
+            tasks = [tg.create_task(self._event_or_note(i, evidence.notes)) for i in top]
         events = [t.result() for t in tasks]
         if len(issues) > len(top):
             evidence.notes.append(
@@ -474,6 +481,8 @@ def _assemble_logs(
         if line is not None:
             blocks.append((line[:20], order, [line]))
     for order, (issue, event) in enumerate(zip(top, events, strict=True)):
+        if not event:
+            continue  # its fetch failed; a note says so
         lines = event_log_lines(event, str(issue.get("level") or "error"), max_frames)
         blocks.append((lines[0][:20], len(issues) + order, lines))
     blocks.sort(key=lambda block: (block[0], block[1]))

@@ -2,7 +2,6 @@
 
 import asyncio
 import logging
-import time
 
 import pytest
 
@@ -43,14 +42,11 @@ async def test_slow_subscriber_does_not_block_emit_or_others():
         slow_seen.append(event)
 
     async with EventDispatcher("r", [slow, fast_seen.append]) as events:
-        start = time.perf_counter()
         for i in range(20):
             events.emit(EventKind.AGENT_PROGRESS, message=str(i))
-        emit_time = time.perf_counter() - start
         await asyncio.sleep(0.005)
         assert len(fast_seen) == 20
         assert len(slow_seen) < 20
-    assert emit_time < 0.05
     assert [e.message for e in slow_seen] == [str(i) for i in range(20)]
 
 

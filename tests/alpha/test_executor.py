@@ -81,15 +81,12 @@ class Recorder:
 
 
 async def test_agents_run_concurrently():
-    """Two 0.1 s agents overlap in time and finish in well under 0.2 s together."""
+    """Two 0.1 s agents run at the same time: their start/end spans overlap."""
     a, b = Sleeper("a", 0.1), Sleeper("b", 0.1)
-    start = time.perf_counter()
     runs = await ParallelExecutor().run([a, b], _context)
-    wall = time.perf_counter() - start
     assert a.span and b.span
     assert a.span[0] < b.span[1] and b.span[0] < a.span[1]
     assert runs[0].started_ms < runs[1].finished_ms and runs[1].started_ms < runs[0].finished_ms
-    assert wall < 0.19
 
 
 async def test_raising_and_hanging_agents_do_not_sink_the_run():

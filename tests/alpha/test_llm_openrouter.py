@@ -247,12 +247,15 @@ def test_openrouter_requires_a_key() -> None:
         OpenRouterClient("m/x", api_key=None)
 
 
-def test_openrouter_adds_require_parameters_for_schemas() -> None:
-    """With OpenRouter and a response format, provider.require_parameters is requested."""
-    client = OpenRouterClient("m/x", api_key="sk-test")
-    request = client._request("s", "u", {"type": "json_object"})
-    assert request["extra_body"] == {"provider": {"require_parameters": True}}
-    assert "extra_body" not in client._request("s", "u", None)
+async def test_openrouter_adds_require_parameters_for_schemas(llm: FakeLLMServer) -> None:
+    """With OpenRouter, structured calls ask for provider.require_parameters; plain ones don't."""
+    llm.push(Reply.json({"label": "x"}), Reply.text("plain"))
+    async with make_client(llm, openrouter=True) as client:
+        await client.complete_json("s", "u", SCHEMA)
+        await client.complete("s", "u")
+    structured, plain = (request.json for request in llm.requests)
+    assert structured["provider"] == {"require_parameters": True}
+    assert "provider" not in plain and "response_format" not in plain
 
 
 def test_settings_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -320,3 +323,26 @@ def test_is_strict_schema_checks_nested_objects() -> None:
     assert is_strict_schema(SCHEMA)
     nested = dict(SCHEMA, properties={"label": {"type": "object", "properties": {"x": {}}}})
     assert not is_strict_schema(nested)
+
+
+async def test_connection_refused_retried_then_provider_error() -> None:
+    """An endpoint that refuses connections is retried `retries` times, then LLMProviderError."""
+    async with FakeLLMServer() as server:
+        base_url = server.base_url
+    sleep = RecordingSleep()
+    client = OpenRouterClient("m/x", api_key="k", base_url=base_url, retries=2, sleep=sleep)
+    async with client:
+        with pytest.raises(LLMProviderError, match="connection failed") as caught:
+            await client.complete("s", "u")
+    assert caught.value.status is None
+    assert sleep.waits == [0.5, 1.0]
+
+
+async def test_invalid_configuration_is_rejected() -> None:
+    """A blank model, a non-positive timeout or negative retries are configuration errors."""
+    with pytest.raises(ConfigurationError, match="model"):
+        OpenRouterClient(" ", api_key="k")
+    with pytest.raises(ConfigurationError, match="timeout"):
+        OpenRouterClient("m/x", api_key="k", timeout=0)
+    with pytest.raises(ConfigurationError, match="retries"):
+        OpenRouterClient("m/x", api_key="k", retries=-1)

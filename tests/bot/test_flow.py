@@ -314,6 +314,27 @@ async def test_shutdown_cancels_running_investigations() -> None:
             await wait_for(lambda: engine.runs == 1)
             assert bot.manager.active == 1
         assert bot.manager.active == 0
+        last = slack.of("chat.update")[-1].body
+        assert "cancelled: the bot was stopped" in _texts(last)
+
+
+async def test_a_payload_error_is_shown_plainly_and_redacted() -> None:
+    """An InputError from the engine is shown with its message, secrets redacted."""
+    from alpha.errors import InputError
+
+    class Refusing(ScriptedEngine):
+        async def __call__(self, incident: Any, **kw: Any) -> Any:
+            raise InputError("metrics.latency: input should be a number (token=hunter2-secret)")
+
+    async with (
+        FakeSlack() as slack,
+        BotServer(make_bot(slack, Refusing(), FakeSources())) as server,
+    ):
+        await server.command("investigate deploy-42")
+        await wait_for(lambda: server.bot.manager.started == 1 and server.bot.manager.active == 0)
+        final = _texts(slack.of("chat.update")[-1].body)
+        assert "metrics.latency: input should be a number" in final
+        assert "hunter2-secret" not in slack.bodies()
 
 
 async def test_engine_crash_shows_a_plain_error_and_no_traceback() -> None:
@@ -344,3 +365,37 @@ async def test_degradations_and_failed_agents_are_shown() -> None:
         final = _texts(slack.of("chat.update")[-1].body)
         assert "Sentry unreachable: HTTP 503 after 3 tries" in final
         assert "MetricsAgent failed: boom" in final
+
+
+async def test_rate_limited_post_is_retried_after_retry_after() -> None:
+    """A 429 on chat.postMessage is retried by the client (Retry-After honoured), not lost."""
+    engine = ScriptedEngine(hypotheses=[ranked("Pool lowered", 1)])
+    async with FakeSlack() as slack, BotServer(make_bot(slack, engine, FakeSources())) as server:
+        slack.rate_limit("chat.postMessage", retry_after=0)
+        await server.command("investigate deploy-42")
+        await wait_for(lambda: server.bot.manager.started == 1 and server.bot.manager.active == 0)
+        top_level = [p for p in slack.of("chat.postMessage") if not p.body.get("thread_ts")]
+        assert len(top_level) == 2  # the refused post, then its retry
+        assert engine.runs == 1
+        assert "Pool lowered" in _texts(slack.of("chat.update")[-1].body)
+
+
+async def test_adversarial_model_text_reaches_slack_escaped() -> None:
+    """Mentions and spoofed links in hypotheses and signals never reach Slack unescaped."""
+    from alpha.schemas import Signal
+
+    evil = "<!channel> <!here> <@U0ADMIN> <https://evil.example|https://sentry.io>"
+    engine = ScriptedEngine(
+        hypotheses=[ranked(evil, 1, suspects=[evil], description=evil)],
+        signals=(Signal(id="sig_001", type="log", description=evil, source="logs"),),
+    )
+    sources = FakeSources(gaps=[evil])
+    async with FakeSlack() as slack, BotServer(make_bot(slack, engine, sources)) as server:
+        await server.command("investigate deploy-42")
+        await wait_for(lambda: server.bot.manager.started == 1 and server.bot.manager.active == 0)
+        bodies = slack.bodies()
+        assert "&lt;!channel&gt;" in bodies
+        for needle in ("<!channel>", "<!here>", "<@U0ADMIN>", "<https://evil"):
+            assert needle not in bodies
+        for call in slack.of("chat.postMessage"):
+            assert "link_names" not in call.body and "parse" not in call.body

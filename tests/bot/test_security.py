@@ -76,7 +76,7 @@ async def test_a_correctly_signed_command_is_accepted() -> None:
         await wait_for(lambda: engine.runs == 1)
 
 
-@pytest.mark.parametrize("timestamp", ["abc", "", "9" * 5000, "-1", "1.5", " 12"])
+@pytest.mark.parametrize("timestamp", ["abc", "", "9" * 5000, "-1", "1.5", " 12", "\u0661\u0662"])
 async def test_malformed_timestamps_are_refused_without_logging_the_body(
     timestamp: str, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -146,3 +146,16 @@ async def test_allow_lists_refuse_politely_and_fetch_nothing() -> None:
             assert slack.of("chat.postMessage") == []
             status, _ = await server.command("investigate deploy-1", user="U_OK", channel="C_OK")
             await wait_for(lambda: sources.calls == [("deployment", "deploy-1")])
+
+
+async def test_url_verification_challenge_is_answered_only_when_signed() -> None:
+    """Slack's URL check gets its challenge back when signed, and a 401 when not."""
+    body = json.dumps({"type": "url_verification", "challenge": "chal-123", "token": "x"})
+    async with (
+        FakeSlack() as slack,
+        BotServer(make_bot(slack, ScriptedEngine(), FakeSources())) as server,
+    ):
+        status, text = await server.post_signed(body, "application/json")
+        assert status == 200 and "chal-123" in text
+        status, _ = await server.post_raw(body, {}, "application/json")
+        assert status == 401

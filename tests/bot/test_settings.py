@@ -68,8 +68,26 @@ def test_manifest_declares_what_the_code_listens_to() -> None:
     commands = [c["command"] for c in manifest["features"]["slash_commands"]]
     assert commands == ["/alpha"]
     settings = manifest["settings"]
-    assert {"message.channels", "message.groups"} <= set(settings["event_subscriptions"]["bot_events"])
+    assert {"message.channels", "message.groups"} <= set(
+        settings["event_subscriptions"]["bot_events"]
+    )
     assert settings["interactivity"]["is_enabled"] is True
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
     assert {"commands", "chat:write", "channels:history", "groups:history"} <= scopes
     assert (ROOT / "Procfile").read_text().strip() == "web: python -m bot"
+
+
+def test_error_reports_are_scrubbed_of_secrets() -> None:
+    """The Sentry `before_send` hook redacts tokens anywhere in an event, keeping the rest."""
+    from bot.observability import scrub_event
+
+    event = {
+        "message": "auth failed for xoxb-1234567890-abcdefghijkl",
+        "exception": {"values": [{"value": "password=hunter2 at https://u:pw123@db/x"}]},
+        "extra": {"n": 3, "items": ["ghp_" + "a" * 36]},
+    }
+    scrubbed = scrub_event(event, {})
+    text = str(scrubbed)
+    assert "xoxb-1234567890" not in text and "hunter2" not in text and "pw123" not in text
+    assert "ghp_aaaa" not in text
+    assert scrubbed["extra"]["n"] == 3 and "auth failed for" in scrubbed["message"]

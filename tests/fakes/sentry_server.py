@@ -112,6 +112,7 @@ class FakeSentry:
         self.faults = FaultPlan()
         self.requests: list[tuple[str, dict[str, str]]] = []
         self.auth_headers: list[str] = []
+        self.link_base: str | None = None  # set to serve Link headers naming another host
         self._runner: web.AppRunner | None = None
         self.url = ""
 
@@ -195,7 +196,7 @@ class FakeSentry:
         limit = min(int(q.get("limit", "100")), self.page_size)
         offset = int(q.get("cursor", "0:0:0").split(":")[1])
         page = selected[offset : offset + limit]
-        base = f"{request.scheme}://{request.host}"
+        base = self.link_base or f"{request.scheme}://{request.host}"
         nxt = offset + limit
         params = {k: v for k, v in q.items() if k != "cursor"}
         query = "&".join(f"{k}={v}" for k, v in params.items())

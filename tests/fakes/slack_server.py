@@ -54,12 +54,17 @@ class FakeSlack:
         self._ts = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.base_url = ""
+        # Socket Mode: envelopes to push to the connected app, and what it sent back.
+        self.socket_outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.socket_received: list[dict[str, Any]] = []
+        self.socket_connections = 0
 
     # ------------------------------------------------------------------ lifecycle
     async def __aenter__(self) -> FakeSlack:
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
         app.router.add_post("/respond/{name}", self._respond)
+        app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -156,7 +161,28 @@ class FakeSlack:
             }
         if method == "chat.update":
             return {"ok": True, "channel": body.get("channel"), "ts": body.get("ts")}
+        if method == "apps.connections.open":
+            return {"ok": True, "url": self.base_url.replace("http://", "ws://") + "/socket"}
         return {"ok": True}
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        """Socket Mode: say hello, push queued envelopes, record the app's acks."""
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self.socket_connections += 1
+        await ws.send_json({"type": "hello", "num_connections": 1, "debug_info": {}})
+
+        async def push() -> None:
+            while True:
+                await ws.send_json(await self.socket_outbox.get())
+
+        async with asyncio.TaskGroup() as group:
+            pusher = group.create_task(push())
+            async for message in ws:
+                if message.type == web.WSMsgType.TEXT:
+                    self.socket_received.append(json.loads(message.data))
+            pusher.cancel()
+        return ws
 
     async def _respond(self, request: web.Request) -> web.Response:
         body = await self._parse(request)

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from alpha.schemas import IncidentInput
 from sre.extractors.finding import Finding
-from sre.extractors.metrics import extract_metrics, growth
+from sre.extractors.metrics import extract_metrics, growth, shift_at
 from sre.extractors.stats import change_point, median, separation
 
 T0 = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
@@ -161,7 +161,7 @@ def test_saturation_against_pool_size_in_config() -> None:
 
 
 def test_saturation_matches_synonyms_of_connections() -> None:
-    """`hikaricp_connections_active` matches `...hikari.maximum-pool-size`; threads match workers."""
+    """Connection and thread metrics find their limits through synonyms (pool, workers)."""
     incident = _incident(
         {"hikaricp_connections_active": [18, 19, 20, 20], "busy_threads": 15},
         config={
@@ -299,3 +299,45 @@ def test_metric_extractor_never_raises_and_stays_json(
     for finding in findings:
         json.dumps(finding.value, allow_nan=False)
         assert finding.severity in {"low", "medium", "high"}
+
+
+def test_extreme_magnitudes_never_produce_non_finite_numbers() -> None:
+    """Values near the float limits are dropped or handled; no inf/NaN reaches a signal."""
+    metrics = {
+        "a": {"baseline": [5e-324, 5e-324, 5e-324], "current": [1e140, 1e140]},
+        "b": {"baseline": [-1.7e308] * 3, "current": [1.7e308] * 3},
+        "c": [1e149, -1e149] * 5,
+        "db_connections_in_use": [1e149, 1e149, 1e149, 1e149],
+    }
+    findings = extract_metrics(_incident(metrics, config={"db": {"pool_size": 5e-324}}))
+    assert findings
+    for finding in findings:
+        json.dumps(finding.value, allow_nan=False)
+
+
+def test_detected_split_must_separate_the_sides() -> None:
+    """Overlapping sides are no shift at a searched split (stricter than a given one)."""
+    bursty = [0.0, 0, 0, 5, 0, 1, 5, 1, 5, 10]
+    split = change_point(bursty, 2)
+    assert split is not None
+    assert shift_at(bursty, split, detected=False) is not None
+    assert shift_at(bursty, split, detected=True) is None
+    assert extract_metrics(_incident({"retries_per_minute": bursty})) == []
+    overlapping = {"baseline": [10, 0, 1, 0], "current": [5, 5, 5, 5, 0]}
+    assert extract_metrics(_incident({"retries_per_minute": overlapping})) == []
+
+
+def test_change_point_does_not_stop_at_the_baselines_highest_points() -> None:
+    """Two slightly raised points before a big jump stay on the baseline side."""
+    series = [100.0, 101, 99, 100, 102, 98, 100, 101, 99, 100, 120, 121]
+    series += [1000, 1010, 1005, 1020, 1000, 1015]
+    assert change_point(series, 2) == 12
+
+
+def test_saturation_limit_must_belong_to_the_same_system() -> None:
+    """A database connection metric is not compared with the Redis pool size."""
+    incident = _incident(
+        {"db_connections_in_use": [8, 9, 10, 10], "redis_pool_size": [10, 10, 10, 10]},
+        config={"redis": {"pool_size": 10}},
+    )
+    assert _of_type(extract_metrics(incident), "metric_saturation") == []

@@ -121,6 +121,10 @@ def test_stdin_dash_reads_stream() -> None:
             "payload.json: incident: unknown key 'extra'",
         ),
         ({"incident": "text"}, "payload.json: incident: expected an object, got a string"),
+        (
+            {"name": "s", "expected": {"category": "database"}},
+            "payload.json: incident: missing required field",
+        ),
     ],
 )
 def test_invalid_payload_names_file_and_field(tmp_path: Path, document: Any, expected: str) -> None:

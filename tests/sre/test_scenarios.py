@@ -113,7 +113,10 @@ def test_payload_does_not_state_its_answer(path: Path) -> None:
     text = scenario.incident.model_dump_json().lower()
     for phrase in ("root cause", "culprit", "caused by the", "this broke", "because of the"):
         assert phrase not in text, phrase
-    assert scenario.expected.primary_category not in text
+    # Category ids such as `config_change` only appear if someone labelled the incident.
+    for category in CATEGORIES:
+        if "_" in category:
+            assert category not in text, category
 
 
 @pytest.mark.parametrize("path", PATHS, ids=IDS)
@@ -124,8 +127,8 @@ def test_timestamps_straddle_the_deploy_when_it_matters(path: Path) -> None:
     shipped = any(HEX.match(s.lower()) for s in scenario.expected.suspects)
     if not shipped or incident.deployed_at is None:
         pytest.skip("the deploy is not the answer here")
-    stamp = re.compile(r"(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})")
-    deployed = incident.deployed_at.strftime("%Y-%m-%d %H:%M:%S")
+    stamp = re.compile(r"(\d{4})[-/](\d{2})[-/](\d{2})[T ](\d{2}:\d{2}:\d{2})")
+    deployed = incident.deployed_at.strftime("%Y %m %d %H:%M:%S")
     seen = [" ".join(m.groups()) for line in incident.logs if (m := stamp.search(line))]
     assert any(t < deployed for t in seen) and any(t > deployed for t in seen)
 

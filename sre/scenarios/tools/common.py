@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -52,9 +52,11 @@ class Log:
     entries: list[tuple[datetime, int, list[str]]] = field(default_factory=list)
 
     def add(self, dt: datetime, *lines: str) -> None:
+        """Add an entry at `dt`; several lines stay together (a stack trace)."""
         self.entries.append((dt, len(self.entries), list(lines)))
 
     def lines(self) -> list[str]:
+        """All lines in time order (ties keep insertion order)."""
         out: list[str] = []
         for _, _, lines in sorted(self.entries, key=lambda e: (e[0], e[1])):
             out.extend(lines)
@@ -116,18 +118,26 @@ def logfmt(**fields: Any) -> str:
 
 
 def pick(rng: random.Random, options: Sequence[Any]) -> Any:
+    """One of `options`, drawn from `rng`."""
     return options[rng.randrange(len(options))]
+
+
+def render(scenario: dict[str, Any]) -> tuple[str, str]:
+    """The file name and exact text of a scenario file.
+
+    Raises:
+        SystemExit: the scenario has a log count outside 40..400.
+    """
+    name = f"{scenario['name']}.json"
+    n = len(scenario["incident"]["logs"])
+    if not 40 <= n <= 400:
+        raise SystemExit(f"{name}: {n} log lines, expected 40..400")
+    return name, json.dumps(scenario, indent=2, ensure_ascii=False) + "\n"
 
 
 def write(scenario: dict[str, Any]) -> Path:
     """Write a scenario as pretty JSON named after it."""
-    path = OUT_DIR / f"{scenario['name']}.json"
-    body = {k: v for k, v in scenario.items() if k != "file"}
-    n = len(body["incident"]["logs"])
-    if not 40 <= n <= 400:
-        raise SystemExit(f"{path.name}: {n} log lines, expected 40..400")
-    path.write_text(json.dumps(body, indent=2, ensure_ascii=False) + "\n")
+    name, text = render(scenario)
+    path = OUT_DIR / name
+    path.write_text(text)
     return path
-
-
-Noise = Callable[[datetime], list[str]]

@@ -1,4 +1,7 @@
-"""Regenerate the bundled scenario files: `python sre/scenarios/tools/generate.py`."""
+"""Regenerate the bundled scenario files: `python sre/scenarios/tools/generate.py`.
+
+Each generator is seeded, so an unchanged generator rewrites its file byte for byte.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +12,22 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import gen_code
 import gen_config
+import gen_demo
 import gen_deps
+import gen_extra
+import gen_more
 import gen_ops
 from common import write
 
-GENERATORS = [*gen_code.SCENARIOS, *gen_config.SCENARIOS, *gen_deps.SCENARIOS, *gen_ops.SCENARIOS]
+GENERATORS = [
+    *gen_demo.SCENARIOS,
+    *gen_code.SCENARIOS,
+    *gen_config.SCENARIOS,
+    *gen_deps.SCENARIOS,
+    *gen_ops.SCENARIOS,
+    *gen_more.SCENARIOS,
+    *gen_extra.SCENARIOS,
+]
 
 if __name__ == "__main__":
     for generate in GENERATORS:

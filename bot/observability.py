@@ -1,0 +1,46 @@
+"""Logging and error reporting for the bot process, with secrets redacted on the way out."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from bot.settings import BotSettings
+from sre.redaction import Redactor, install_log_redaction
+
+
+def scrub(value: Any, redactor: Redactor | None = None) -> Any:
+    """Return `value` (a JSON-like structure) with every string redacted of secrets."""
+    redactor = redactor or Redactor()
+    if isinstance(value, str):
+        return redactor.redact(value)
+    if isinstance(value, dict):
+        return {key: scrub(item, redactor) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [scrub(item, redactor) for item in value]
+    return value
+
+
+def scrub_event(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:
+    """sentry-sdk `before_send`: the bot's error reports never carry a token or a password.
+
+    Sentry's logging integration reads records before handler filters run, so the log
+    redaction filter alone would not cover what is sent to Sentry.
+    """
+    scrubbed: dict[str, Any] = scrub(event)
+    return scrubbed
+
+
+def configure(settings: BotSettings) -> None:
+    """Log to stderr with secrets redacted, and report errors to Sentry when a DSN is set."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    install_log_redaction()
+    dsn = settings.sentry_dsn.get_secret_value()
+    if dsn:
+        import sentry_sdk
+
+        # The default logging integration turns ERROR records (a crashed investigation is
+        # logged with its traceback) into Sentry events.
+        sentry_sdk.init(dsn=dsn, send_default_pii=False, before_send=scrub_event)  # type: ignore[arg-type]

@@ -1,0 +1,72 @@
+"""A full `/alpha investigate` through the real SRE engine: the culprit comes first."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from alpha.schemas import IncidentInput
+from alpha.taxonomy import suspects_match
+from bot.app import create_bot
+from bot.runner import Services
+from sre.engine import AGENT_NAMES, build_runtime
+from tests.bot.harness import BotServer, FakeAssembly, settings, wait_for
+from tests.fakes.slack_server import FakeSlack
+
+SCENARIO = Path(__file__).resolve().parents[2] / "sre" / "scenarios" / "orders-n-plus-one.json"
+
+
+def _hypothesis_sections(blocks: list[dict[str, Any]]) -> list[str]:
+    """The ranked hypothesis sections of a final message, in order."""
+    return [
+        b["text"]["text"]
+        for i, b in enumerate(blocks)
+        if b["type"] == "section"
+        and i + 1 < len(blocks)
+        and str(blocks[i + 1].get("block_id", "")).startswith("alpha_feedback_")
+    ]
+
+
+async def test_full_investigation_with_the_sre_engine_shows_the_culprit_first() -> None:
+    """The final Slack message of a real run ranks the scenario's culprit commit first."""
+    scenario = json.loads(SCENARIO.read_text())
+    incident = IncidentInput.model_validate(scenario["incident"])
+    expected = scenario["expected"]
+    requested: list[str] = []
+
+    async def assemble(deployment_id: str) -> FakeAssembly:
+        requested.append(deployment_id)
+        return FakeAssembly(incident, [], None)
+
+    runtime = build_runtime(agent_timeout=10)
+
+    async def engine(incident: IncidentInput, *, subscribers: Any, gaps: Any) -> Any:
+        return await runtime.execute(incident, subscribers=subscribers, gaps=gaps)
+
+    services = Services(
+        assemble_deployment=assemble,
+        assemble_sentry_issue=assemble,
+        engine=engine,
+        agent_names=AGENT_NAMES,
+        update_interval=0.05,
+    )
+    async with FakeSlack() as slack:
+        bot = create_bot(settings(slack), services)
+        async with BotServer(bot) as server:
+            status, _ = await server.command(f"investigate {incident.deployment_id}")
+            assert status == 200
+            await wait_for(lambda: bot.manager.started == 1 and bot.manager.active == 0, 20)
+    assert requested == [incident.deployment_id]
+    final = slack.of("chat.update")[-1].body
+    sections = _hypothesis_sections(final["blocks"])
+    assert sections, "the final message lists hypotheses"
+    first = sections[0]
+    assert first.startswith("*1. ")
+    assert f"`{expected['category']}`" in first.split("\n")[0]
+    suspects_line = next(line for line in first.split("\n") if line.startswith("Suspects: "))
+    suspects = [s.strip("`") for s in suspects_line.removeprefix("Suspects: ").split(", ")]
+    assert any(suspects_match(s, e) for s in suspects for e in expected["suspects"])
+    # The signal list went to the thread.
+    thread = [p for p in slack.of("chat.postMessage") if p.body.get("thread_ts")]
+    assert thread and "sig_001" in json.dumps(thread[0].body["blocks"])

@@ -1,0 +1,346 @@
+"""Shared rule helpers of the SRE agents, and the signal builders the agent tests use.
+
+The builders make hand-built `Signal`s that follow the value contract documented in
+`sre/extractors/__init__.py`, so the agent tests do not depend on the extractors.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from alpha.schemas import IncidentInput, Signal
+from sre.agents.base import (
+    CONFIDENCE_CAP,
+    CONFIDENCE_FLOOR,
+    Evidence,
+    confidence,
+    exception_types,
+    is_trouble,
+    paths_match,
+    text_files,
+    text_hosts,
+)
+from sre.agents.patterns import key_families, metric_families, symptoms_in
+from sre.agents.relations import config_label, dependency_groups, plausible_host
+
+DEPLOYED = "2026-11-20T14:02:00Z"
+SHA_BAD = "9f3c2ab71d0e4c55a8b1f0e2d3c4b5a697887766"
+SHA_DOCS = "15acca9c0e7d1f2a3b4c5d6e7f8091a2b3c4d5e6"
+SHA_DEP = "99568e82aa11bb22cc33dd44ee55ff6677889900"
+SHA_OTHER = "4ed54da7aa11bb22cc33dd44ee55ff6677889911"
+SHA_CONFIG = "4be1f0c9aa11bb22cc33dd44ee55ff6677889922"
+
+
+# --------------------------------------------------------------------------- builders
+
+
+def incident(**overrides: Any) -> IncidentInput:
+    """A minimal valid incident (deployed at 14:02, trouble from 14:03)."""
+    data: dict[str, Any] = {
+        "deployment_id": "deploy-xyz",
+        "logs": [],
+        "metrics": {},
+        "recent_commits": [],
+        "config_snapshot": {},
+        "service": "checkout-api",
+        "deployed_at": DEPLOYED,
+        "incident_started_at": "2026-11-20T14:03:00Z",
+    }
+    data.update(overrides)
+    return IncidentInput.model_validate(data)
+
+
+class Signals:
+    """Numbers hand-built signals sig_001, sig_002, ... in the order they are added."""
+
+    def __init__(self) -> None:
+        self.items: list[Signal] = []
+
+    def add(self, type_: str, source: str, value: dict[str, Any]) -> Signal:
+        signal = Signal(
+            id=f"sig_{len(self.items) + 1:03d}",
+            type=type_,
+            description=f"{type_} test signal",
+            value=value,
+            source=source,
+        )
+        self.items.append(signal)
+        return signal
+
+    def template(self, template: str, **value: Any) -> Signal:
+        base: dict[str, Any] = {
+            "template": template,
+            "level": "ERROR",
+            "count_before": 0,
+            "count_after": 40,
+            "rate_before": 0.0,
+            "rate_after": 2.0,
+            "rate_ratio": None,
+            "is_new": True,
+            "example": template,
+            "first_seen": "2026-11-20T14:03:11Z",
+            "exception_types": [],
+            "status_codes": [],
+            "hosts": [],
+            "files": [],
+        }
+        base.update(value)
+        return self.add("log_template", "logs", base)
+
+    def exception(
+        self, exception_type: str, message: str, files: list[str], **value: Any
+    ) -> Signal:
+        base: dict[str, Any] = {
+            "exception_type": exception_type,
+            "message": message,
+            "count_before": 0,
+            "count_after": 40,
+            "is_new": True,
+            "frames": [{"file": f, "line": 10, "function": "f"} for f in files],
+            "files": files,
+        }
+        base.update(value)
+        return self.add("exception", "logs", base)
+
+    def dependency(self, host: str, kinds: list[str], **value: Any) -> Signal:
+        base: dict[str, Any] = {
+            "host": host,
+            "count_before": 0,
+            "count_after": 35,
+            "error_kinds": kinds,
+            "status_codes": [],
+            "example": f"call to {host} failed",
+        }
+        base.update(value)
+        return self.add("dependency_errors", "logs", base)
+
+    def anomaly(self, metric: str, baseline: float, current: float, **value: Any) -> Signal:
+        base: dict[str, Any] = {
+            "metric": metric,
+            "unit": None,
+            "baseline": baseline,
+            "current": current,
+            "ratio": current / baseline if baseline else None,
+            "delta": current - baseline,
+            "direction": "up" if current >= baseline else "down",
+            "robust_z": 20.0,
+            "change_index": 5,
+            "change_at": "2026-11-20T14:04:00Z",
+        }
+        base.update(value)
+        return self.add("metric_anomaly", "metrics", base)
+
+    def saturation(
+        self, metric: str, current: float, limit: float, limit_key: str | None
+    ) -> Signal:
+        return self.add(
+            "metric_saturation",
+            "metrics",
+            {
+                "metric": metric,
+                "current": current,
+                "limit": limit,
+                "limit_key": limit_key,
+                "utilization": current / limit,
+            },
+        )
+
+    def growth(self, metric: str, first: float, last: float, share: float = 0.95) -> Signal:
+        return self.add(
+            "metric_growth",
+            "metrics",
+            {
+                "metric": metric,
+                "unit": "mb",
+                "first": first,
+                "last": last,
+                "slope": (last - first) / 20,
+                "monotonic_share": share,
+            },
+        )
+
+    def config_change(self, key: str, old: Any, new: Any, shas: list[str] | None = None) -> Signal:
+        numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (old, new))
+        return self.add(
+            "config_change",
+            "config",
+            {
+                "key": key,
+                "old": old,
+                "new": new,
+                "change": "modified" if old is not None else "added",
+                "ratio": new / old if numeric and old else None,
+                "commit_shas": shas or [],
+            },
+        )
+
+    def config_risk(self, key: str, value: Any, reason: str) -> Signal:
+        return self.add("config_risk", "config", {"key": key, "value": value, "reason": reason})
+
+    def commit(
+        self,
+        sha: str,
+        message: str,
+        *,
+        code: list[str] | None = None,
+        config: list[str] | None = None,
+        docs: list[str] | None = None,
+        dependency: list[str] | None = None,
+        migration: list[str] | None = None,
+        config_keys: list[str] | None = None,
+        files_in_stack_frames: list[str] | None = None,
+        risky: list[dict[str, str]] | None = None,
+    ) -> Signal:
+        return self.add(
+            "commit",
+            "commits",
+            {
+                "sha": sha,
+                "message": message,
+                "author": "dana",
+                "timestamp": "2026-11-20T13:55:00Z",
+                "minutes_before_deploy": 7.0,
+                "minutes_before_incident": 8.0,
+                "file_kinds": {
+                    "code": code or [],
+                    "config": config or [],
+                    "migration": migration or [],
+                    "dependency": dependency or [],
+                    "docs_tests": docs or [],
+                    "other": [],
+                },
+                "additions": 10,
+                "deletions": 2,
+                "files_in_stack_frames": files_in_stack_frames or [],
+                "config_keys": config_keys or [],
+                "risky_changes": risky or [],
+            },
+        )
+
+
+def by_category(hypotheses: list[Any], category: str) -> list[Any]:
+    """The hypotheses of one category."""
+    return [h for h in hypotheses if h.category == category]
+
+
+def blamed_shas(hypotheses: list[Any]) -> set[str]:
+    """Every commit SHA named as a suspect."""
+    return {s for h in hypotheses for s in h.suspects if len(s) == 40}
+
+
+# --------------------------------------------------------------------------- helper tests
+
+
+def test_confidence_is_calibrated_between_floor_and_cap() -> None:
+    """One weak piece of evidence stays low; converging strong evidence stays below 0.95."""
+    assert 0.2 <= confidence(0.08) <= 0.4
+    assert 0.8 <= confidence(0.3, 0.3, 0.15) <= 0.95
+    assert confidence(0.3, 0.3, 0.3, 0.3) == CONFIDENCE_CAP
+    assert confidence(-1.0) == CONFIDENCE_FLOOR
+
+
+@given(st.lists(st.floats(min_value=-1, max_value=1), max_size=8))
+def test_confidence_always_in_range(weights: list[float]) -> None:
+    """Whatever the weights, confidence is within [floor, cap]."""
+    assert CONFIDENCE_FLOOR <= confidence(*weights) <= CONFIDENCE_CAP
+
+
+def test_paths_match_suffixes_not_bare_basenames() -> None:
+    """Absolute frame paths match repository paths; a shared `__init__.py` alone does not."""
+    assert paths_match("/srv/app/checkout/cart.py", "checkout/cart.py")
+    assert paths_match("checkout/cart.py", "/srv/app/checkout/cart.py")
+    assert not paths_match("checkout/__init__.py", "billing/__init__.py")
+    assert not paths_match("checkout/cart.py", "checkout/cart_test.py")
+
+
+@given(st.text(max_size=60), st.text(max_size=60))
+def test_paths_match_is_symmetric(a: str, b: str) -> None:
+    """paths_match(a, b) == paths_match(b, a) for any strings."""
+    assert paths_match(a, b) == paths_match(b, a)
+
+
+@given(st.text(max_size=300))
+def test_text_parsers_never_raise(text: str) -> None:
+    """The free-text parsers accept any text."""
+    symptoms_in(text)
+    text_files(text)
+    text_hosts(text)
+    metric_families(text)
+    key_families(text)
+
+
+def test_symptom_families_recognise_generic_wording() -> None:
+    """Common wordings across stacks map to their symptom family."""
+    assert "tls" in symptoms_in("remote error: tls: expired certificate")
+    assert "dns" in symptoms_in("dial tcp: lookup pricing.svc on 10.96.0.10:53: no such host")
+    assert "oom" in symptoms_in("java.lang.OutOfMemoryError: Java heap space")
+    assert "fd" in symptoms_in("accept4: too many open files")
+    assert "lock" in symptoms_in("ERROR: deadlock detected")
+    assert "conn_pool" in symptoms_in("QueuePool limit of size 5 overflow 0 reached")
+    assert "conn_pool" not in symptoms_in("HTTPSConnectionPool(host='x'): Read timed out")
+    assert "credential_expired" in symptoms_in("The provided token has expired.")
+
+
+def test_text_files_and_hosts_are_found_in_stack_text() -> None:
+    """Source paths and URL hosts are read from unparsed error text."""
+    text = 'at render (/app/src/services/templateService.js:57:31) Post "https://api.x.io/v1"'
+    assert "app/src/services/templateService.js" in text_files(text)
+    assert text_hosts(text) == ["api.x.io"]
+
+
+def test_exception_types_fall_back_to_the_text() -> None:
+    """An exception name inside a JSON error object is still recognised."""
+    signals = Signals()
+    signal = signals.template("push failed", example='{"err":{"type":"TypeError","msg":"x"}}')
+    assert exception_types(signal) == ["TypeError"]
+
+
+def test_is_trouble_needs_new_or_rising() -> None:
+    """A steady template is not trouble; a new one or a tripled one is."""
+    signals = Signals()
+    assert is_trouble(signals.template("boom"))
+    steady = signals.template("x", is_new=False, count_before=40, count_after=42, rate_ratio=1.05)
+    assert not is_trouble(steady)
+    rising = signals.template("y", is_new=False, count_before=5, count_after=40, rate_ratio=8.0)
+    assert is_trouble(rising)
+
+
+def test_config_label_reads_like_a_human_wrote_it() -> None:
+    """Numeric, boolean, added and other changes get short labels."""
+    signals = Signals()
+    assert config_label(signals.config_change("database.pool_size", 50, 5)) == (
+        "database.pool_size lowered 50 -> 5"
+    )
+    assert config_label(signals.config_change("features.x", False, True)) == "features.x turned on"
+    assert config_label(signals.config_change("a.b", None, 3)) == "a.b added (3)"
+
+
+def test_dependency_groups_join_a_name_and_its_address() -> None:
+    """Errors to a DNS name that quote its IP are one dependency with the IP's own errors."""
+    signals = Signals()
+    name = signals.dependency(
+        "redis-0.cache.svc:6379", [], example="dial tcp 10.4.7.19:6379: connection refused"
+    )
+    addr = signals.dependency("10.4.7.19:6379", ["connection_refused"])
+    other = signals.dependency("payments.internal", ["timeout"])
+    groups = dependency_groups([name, addr, other])
+    assert [[s.id for s in g] for g in groups] == [[name.id, addr.id], [other.id]]
+
+
+def test_source_positions_are_not_hosts() -> None:
+    """`authz.lua:142` is a file position, not a host."""
+    assert not plausible_host("authz.lua:142")
+    assert plausible_host("api.paygate.io")
+
+
+def test_evidence_hours_since_deploy_uses_incident_start() -> None:
+    """The gap between deploy and incident start is measured in hours."""
+    late = incident(incident_started_at="2026-11-21T02:02:00Z")
+    evidence = Evidence.build([], late)
+    assert evidence.hours_since_deploy() == 12.0
+    assert Evidence.build([], incident()).staleness() == []
+    very_late = incident(incident_started_at="2026-11-21T03:02:00Z")
+    assert sum(Evidence.build([], very_late).staleness()) < 0

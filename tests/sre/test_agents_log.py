@@ -1,0 +1,184 @@
+"""LogAgent rules on hand-built signals: each fires when it should and not on innocent evidence."""
+
+from __future__ import annotations
+
+from alpha.agents.base import AgentContext
+from sre.agents import LogAgent
+from tests.sre.test_agents_base import (
+    SHA_BAD,
+    SHA_CONFIG,
+    SHA_DEP,
+    SHA_DOCS,
+    SHA_OTHER,
+    Signals,
+    blamed_shas,
+    by_category,
+    incident,
+)
+
+AGENT = LogAgent()
+
+
+def test_new_exception_in_files_a_commit_touched_blames_that_commit() -> None:
+    """A new KeyError with frames in checkout/cart.py blames the commit that changed it."""
+    s = Signals()
+    s.exception("KeyError", "KeyError: 'sku'", ["/srv/app/checkout/cart.py"])
+    s.commit(SHA_BAD, "Rework cart totals", code=["checkout/cart.py"])
+    s.commit(SHA_DOCS, "Update runbook", docs=["docs/runbook.md"])
+    found = AGENT.candidates(s.items, incident())
+    top = found[0]
+    assert top.category == "code_regression"
+    assert top.suspects == [SHA_BAD]
+    assert 0.6 <= top.confidence <= 0.95
+    assert "KeyError" in top.label and "9f3c2ab" in top.label
+    assert SHA_DOCS not in blamed_shas(found)
+
+
+def test_docs_only_commit_is_never_blamed_even_when_it_is_the_only_change() -> None:
+    """New errors after a docs-only deploy do not make the docs commit a suspect."""
+    s = Signals()
+    s.exception("ValueError", "bad value", ["app/pricing.py"])
+    s.commit(SHA_DOCS, "Document pricing", docs=["docs/pricing.md", "README.md"])
+    assert blamed_shas(AGENT.candidates(s.items, incident())) == set()
+
+
+def test_dependency_failure_with_unrelated_commits_is_not_a_code_regression() -> None:
+    """Timeouts to one host while commits touch other modules blame the host, not a commit."""
+    s = Signals()
+    s.dependency("payments.internal", ["timeout", "http_5xx"], status_codes=[503])
+    s.template(
+        "payment call failed: ReadTimeout",
+        exception_types=["requests.exceptions.ReadTimeout"],
+        hosts=["payments.internal"],
+    )
+    s.commit(SHA_OTHER, "Extract currency formatting", code=["app/utils/money.py"])
+    s.commit(SHA_DEP, "Bump structlog from 24.1.0 to 24.4.0", dependency=["poetry.lock"])
+    found = AGENT.candidates(s.items, incident())
+    assert found[0].category == "dependency_failure"
+    assert found[0].suspects == ["payments.internal"]
+    assert found[0].confidence >= 0.5
+    assert by_category(found, "code_regression") == []
+
+
+def test_a_change_touching_the_host_path_weakens_the_dependency_hypothesis() -> None:
+    """When a commit changed the payments client, the payments host is a weaker suspect."""
+    alone = Signals()
+    alone.dependency("payments.internal", ["timeout"])
+    touched = Signals()
+    touched.dependency("payments.internal", ["timeout"])
+    touched.commit(SHA_BAD, "Tune payments client", code=["app/clients/payments.py"])
+    clean = by_category(AGENT.candidates(alone.items, incident()), "dependency_failure")[0]
+    weak = by_category(AGENT.candidates(touched.items, incident()), "dependency_failure")[0]
+    assert weak.confidence < clean.confidence
+    assert weak.confidence <= 0.3
+
+
+def test_tls_errors_blame_the_certificate_of_that_host() -> None:
+    """x509 errors to a host are certificate_or_credentials naming the host."""
+    s = Signals()
+    s.template(
+        "quote request failed",
+        example='Post "https://api.carrier.com/v3/rates": remote error: tls: expired certificate',
+    )
+    found = AGENT.candidates(s.items, incident())
+    top = found[0]
+    assert top.category == "certificate_or_credentials"
+    assert "api.carrier.com" in top.suspects
+    assert top.confidence >= 0.5
+
+
+def test_dns_failures_are_infrastructure_with_the_resolver_as_suspect() -> None:
+    """Lookups failing on the cluster resolver point at DNS, not at each dependency."""
+    s = Signals()
+    s.template(
+        "upstream call failed",
+        example="dial tcp: lookup pricing.svc on 10.96.0.10:53: server misbehaving",
+    )
+    found = AGENT.candidates(s.items, incident())
+    top = found[0]
+    assert top.category == "infrastructure"
+    assert "10.96.0.10" in top.suspects
+
+
+def test_many_unrelated_hosts_failing_together_is_infrastructure() -> None:
+    """Connect timeouts to three unrelated services at once point below the application."""
+    s = Signals()
+    for host in ("redis.cache.svc:6379", "catalog.svc:8080", "kafka-2.kafka.svc:9092"):
+        s.dependency(host, ["timeout"], example=f"call to {host}: SocketTimeoutException")
+    found = AGENT.candidates(s.items, incident())
+    assert found[0].category == "infrastructure"
+    deps = by_category(found, "dependency_failure")
+    assert deps and all(d.confidence < found[0].confidence for d in deps)
+
+
+def test_oom_without_a_change_to_blame_is_resource_exhaustion() -> None:
+    """OutOfMemoryError with no related change is resource_exhaustion on the host."""
+    s = Signals()
+    s.template(
+        "indexer crashed: java.lang.OutOfMemoryError: Java heap space",
+        exception_types=["java.lang.OutOfMemoryError"],
+        hosts=["indexer-1"],
+    )
+    s.growth("jvm_heap_used_mb", 900, 3900)
+    found = AGENT.candidates(s.items, incident())
+    top = found[0]
+    assert top.category == "resource_exhaustion"
+    assert "indexer-1" in top.suspects and "jvm_heap_used_mb" in top.suspects
+    assert top.confidence >= 0.5
+
+
+def test_oom_after_a_memory_limit_was_lowered_is_not_asserted_as_exhaustion() -> None:
+    """A lowered memory limit explains the OOM: the exhaustion hypothesis stays weak."""
+    s = Signals()
+    s.template("worker killed: out of memory", hosts=["worker-1"])
+    s.config_change("resources.memory_limit_mb", 2048, 512, [SHA_CONFIG])
+    found = AGENT.candidates(s.items, incident())
+    exhaustion = by_category(found, "resource_exhaustion")
+    assert exhaustion and exhaustion[0].confidence <= 0.3
+
+
+def test_lock_waits_with_no_change_are_database() -> None:
+    """Deadlocks and lock timeouts with nothing changed blame the database."""
+    s = Signals()
+    s.template("ERROR: deadlock detected")
+    s.template("canceling statement due to lock timeout", hosts=["pg-primary.internal"])
+    s.commit(SHA_DOCS, "On-call notes", docs=["docs/oncall.md"])
+    found = AGENT.candidates(s.items, incident())
+    assert found[0].category == "database"
+    assert found[0].confidence >= 0.5
+
+
+def test_pool_timeouts_after_the_pool_was_shrunk_blame_the_config_key_and_commit() -> None:
+    """QueuePool timeouts after pool_size 50 -> 5 blame the key and the commit that set it."""
+    s = Signals()
+    s.template("QueuePool limit of size 5 overflow 0 reached, connection timed out")
+    s.config_change("database.pool_size", 50, 5, [SHA_CONFIG])
+    s.commit(SHA_CONFIG, "Lower DB pool size", config=["config/production.yaml"])
+    found = AGENT.candidates(s.items, incident())
+    top = found[0]
+    assert top.category == "config_change"
+    assert top.suspects[:2] == ["database.pool_size", SHA_CONFIG]
+    assert top.label == "database.pool_size lowered 50 -> 5"
+
+
+def test_a_single_weak_signal_gives_low_confidence() -> None:
+    """One warning about thread pool pressure is a weak (<= 0.4) hypothesis."""
+    s = Signals()
+    s.template("executor queue is full, task rejected", level="WARN", count_after=3)
+    found = AGENT.candidates(s.items, incident())
+    assert found and all(0.2 <= h.confidence <= 0.4 for h in found)
+
+
+async def test_run_returns_the_candidates_and_reports_progress() -> None:
+    """run() returns the deterministic candidates, cites only given signals, and reports."""
+    s = Signals()
+    s.dependency("payments.internal", ["timeout"])
+    messages: list[str] = []
+    context = AgentContext(signals=s.items, incident=incident(), progress=messages.append)
+    result = await AGENT.run(context)
+    assert result.agent_name == "LogAgent"
+    assert result.hypotheses == AGENT.candidates(s.items, incident())
+    ids = {x.id for x in s.items}
+    assert all(set(h.supporting_signals) <= ids for h in result.hypotheses)
+    assert messages and "hypothes" in messages[-1]
+    assert AGENT.model == "anthropic/claude-sonnet-4-6"

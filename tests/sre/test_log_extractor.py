@@ -1,0 +1,363 @@
+"""Tests for the log extractor (`sre.extractors.logs.extract_logs`) and its helpers."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from alpha.schemas import IncidentInput
+from sre.extractors.log_deps import dep_facts, error_kinds, hosts_in, status_codes
+from sre.extractors.log_significance import Windows, judge, poisson_llr
+from sre.extractors.log_trace import java_path, normalise_path
+from sre.extractors.logs import LogExtraction, extract_logs
+
+DEPLOY = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
+
+
+def _iso(minutes: float) -> str:
+    return (DEPLOY + timedelta(minutes=minutes)).isoformat().replace("+00:00", "Z")
+
+
+def _incident(logs: list[str], deployed: datetime | None = DEPLOY) -> IncidentInput:
+    return IncidentInput(
+        deployment_id="d-1",
+        logs=logs,
+        metrics={},
+        recent_commits=[],
+        config_snapshot={},
+        deployed_at=deployed,
+    )
+
+
+def _background(minutes: range, per_minute: int = 4, seed: int = 1) -> list[str]:
+    """Steady INFO/WARN noise on both sides of the deploy."""
+    rng = random.Random(seed)
+    lines = []
+    for m in minutes:
+        for k in range(per_minute):
+            lines.append(
+                f"{_iso(m + k / per_minute)} INFO request GET /api/orders/{rng.randint(1, 999)}"
+                f" took {rng.randint(1, 500)}ms status=200"
+            )
+        if m % 3 == 0:
+            lines.append(f"{_iso(m + 0.5)} WARN cache miss for key user:{rng.randint(1, 99)}")
+    return lines
+
+
+def _by_type(result: LogExtraction, kind: str) -> list[dict[str, Any]]:
+    return [f.value for f in result.findings if f.type == kind]
+
+
+def _templates(result: LogExtraction) -> dict[str, dict[str, Any]]:
+    return {v["template"]: v for v in _by_type(result, "log_template")}
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+@pytest.mark.parametrize(
+    ("text", "hosts"),
+    [
+        ("connect to payments.internal:443 timed out", ("payments.internal:443",)),
+        ("upstream: http://inventory-svc:8080/items/4 failed", ("inventory-svc:8080",)),
+        ("dial tcp 10.0.3.7:5432: connect: connection refused", ("10.0.3.7:5432",)),
+        ("lookup ledger.svc.cluster.local: no such host", ("ledger.svc.cluster.local",)),
+        ("failed at line:42 in Checkout.java:42 after retry:3", ()),
+        ("redis:6379 unavailable", ("redis:6379",)),
+    ],
+)
+def test_hosts_in(text: str, hosts: tuple[str, ...]) -> None:
+    """Hosts with ports, URLs, IPs and dotted names are found; counters and files are not."""
+    assert hosts_in(text) == hosts
+
+
+def test_hosts_from_fields() -> None:
+    """logfmt/JSON fields such as `host=` and `upstream=` name dependencies."""
+    assert hosts_in("request failed", {"host": "payments.internal", "user": "x"}) == (
+        "payments.internal",
+    )
+    assert hosts_in("failed", {"upstream": "http://inv:8080/x"}) == ("inv:8080",)
+
+
+@pytest.mark.parametrize(
+    ("text", "kinds"),
+    [
+        ("read timed out after 5000ms", ("timeout",)),
+        ("context deadline exceeded", ("timeout",)),
+        ("connect: connection refused", ("connection_refused",)),
+        ("upstream returned 503", ("http_5xx",)),
+        ("x509: certificate signed by unknown authority", ("tls",)),
+        ("SSL handshake failed", ("tls",)),
+        ("ClassLoader could not load", ()),
+        ("dial tcp: lookup db: no such host", ("dns",)),
+        ("401 Unauthorized from auth", ("auth",)),
+        ("read: connection reset by peer", ("reset",)),
+    ],
+)
+def test_error_kinds(text: str, kinds: tuple[str, ...]) -> None:
+    """Error kinds are classified from the words and status codes of a line."""
+    assert error_kinds(text, status_codes(text)) == kinds
+
+
+@pytest.mark.parametrize(
+    ("text", "codes"),
+    [
+        ("status=503", (503,)),
+        ('"GET /x HTTP/1.1" 502 128', (502,)),
+        ("upstream returned 500 after 3 tries", (500,)),
+        ("took 503ms", ()),
+        ('{"status_code": 504}', (504,)),
+    ],
+)
+def test_status_codes(text: str, codes: tuple[int, ...]) -> None:
+    """HTTP statuses need a status context; a bare number is not one."""
+    assert status_codes(text) == codes
+
+
+def test_dep_facts_reads_status_field() -> None:
+    """A `status` field counts as an HTTP status and makes the kind http_5xx."""
+    facts = dep_facts("upstream failed", {"upstream": "http://inv:8080", "status": "502"})
+    assert facts.statuses == (502,)
+    assert facts.kinds == ("http_5xx",)
+
+
+def test_path_normalisation() -> None:
+    """Container roots are stripped; Java classes map to source paths."""
+    assert normalise_path("/app/app/db/pool.py") == "app/db/pool.py"
+    assert normalise_path("/usr/src/app/src/x.js") == "src/x.js"
+    assert normalise_path("file:///home/dev/proj/a.ts") == "proj/a.ts"
+    assert java_path("com.x.Checkout$Inner", "Checkout.java", "java") == (
+        "src/main/java/com/x/Checkout.java"
+    )
+
+
+def test_poisson_llr_grows_with_surprise() -> None:
+    """The LLR is 0 for the expected count and larger the further the count is."""
+    assert poisson_llr(10, 10) == 0
+    assert poisson_llr(40, 10) > poisson_llr(20, 10) > 0
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "kind", "reason"),
+    [
+        (10, 12, "other", None),  # noise
+        (10, 100, "other", "rate_jump"),
+        (2, 5, "other", None),  # tiny counts: ratio 2.5 but not significant
+        (0, 1, "other", None),  # a one-off info line
+        (0, 3, "other", "new"),
+        (0, 1, "error", "new"),
+        (60, 0, "other", "rate_drop"),
+    ],
+)
+def test_judge(before: int, after: int, kind: str, reason: str | None) -> None:
+    """Equal windows: jumps, drops and new templates fire; noise and one-offs do not."""
+    windows = Windows(True, 30.0, 30.0, 1000, 1000)
+    assert judge(before, after, kind, windows).reason == reason
+
+
+# --------------------------------------------------------------------------- extractor
+
+
+def test_new_error_template_after_deploy() -> None:
+    """An error template only seen after the deploy is reported as new, with counts."""
+    logs = _background(range(-30, 30))
+    logs += [f"{_iso(m)} ERROR connect to payments.internal:443 timed out" for m in range(1, 21)]
+    result = extract_logs(_incident(sorted(logs)))
+    value = _templates(result)["connect to payments.internal:<*> timed out"]
+    assert value["is_new"] is True
+    assert value["reason"] == "new"
+    assert (value["count_before"], value["count_after"]) == (0, 20)
+    assert value["hosts"] == ["payments.internal:443"]
+    assert value["first_seen"] == "2026-11-20T14:01:00Z"
+    assert result.findings[0].type == "log_template"
+    assert result.findings[0].severity == "high"
+
+
+def test_rate_jump_detected_and_noise_not() -> None:
+    """A template whose rate rises 10x fires; steady templates on both sides do not."""
+    logs = _background(range(-30, 30))
+    logs += [f"{_iso(m)} WARN slow query on orders table" for m in range(-30, 0, 10)]
+    logs += [f"{_iso(m / 3)} WARN slow query on orders table" for m in range(0, 90)]
+    result = extract_logs(_incident(sorted(logs)))
+    templates = _templates(result)
+    jump = templates["slow query on orders table"]
+    assert jump["reason"] == "rate_jump"
+    assert jump["rate_ratio"] == pytest.approx(30.0, rel=0.05)
+    assert not any("request GET" in t for t in templates)
+    assert not any("cache miss" in t for t in templates)
+
+
+def test_exceptions_and_frames_per_language() -> None:
+    """Python, Java, Go and Node traces give exception findings and app frame files."""
+    logs = _background(range(-10, 10))
+    logs += [
+        f"{_iso(1)} ERROR checkout failed",
+        "Traceback (most recent call last):",
+        '  File "/app/app/db/pool.py", line 42, in acquire',
+        '  File "/usr/lib/python3.11/site-packages/psycopg2/pool.py", line 9, in get',
+        "psycopg2.OperationalError: pool exhausted",
+        f"{_iso(2)} ERROR Checkout failed",
+        "java.lang.IllegalStateException: boom",
+        "\tat com.x.shop.Checkout.pay(Checkout.java:42)",
+        "\tat java.util.ArrayList.get(ArrayList.java:10)",
+        "Caused by: java.sql.SQLTimeoutException: slow",
+        f"{_iso(3)} INFO between",
+        "panic: runtime error: invalid memory address or nil pointer dereference",
+        "goroutine 1 [running]:",
+        "main.handler(0x0)",
+        "\t/src/app/handler.go:123 +0x1d",
+        f"{_iso(4)} ERROR unhandled rejection",
+        "TypeError: Cannot read properties of undefined (reading 'id')",
+        "    at handler (/app/src/routes/cart.js:10:5)",
+        "    at process (node:internal/process/task_queues:95:5)",
+    ]
+    result = extract_logs(_incident(logs))
+    exceptions = {v["exception_type"]: v for v in _by_type(result, "exception")}
+    assert set(exceptions) == {
+        "psycopg2.OperationalError",
+        "java.lang.IllegalStateException",
+        "java.sql.SQLTimeoutException",
+        "panic: runtime error",
+        "TypeError",
+    }
+    assert exceptions["psycopg2.OperationalError"]["frames"][0]["file"] == "app/db/pool.py"
+    assert exceptions["psycopg2.OperationalError"]["is_new"] is True
+    assert exceptions["TypeError"]["frames"][0]["line"] == 10
+    assert result.frame_files == [
+        "app/db/pool.py",
+        "src/main/java/com/x/shop/Checkout.java",
+        "src/app/handler.go",
+        "src/routes/cart.js",
+    ]
+
+
+def test_dependency_findings_and_hosts() -> None:
+    """Each failing downstream host gets one finding with kinds and statuses."""
+    logs = _background(range(-10, 10))
+    for m in range(1, 9):
+        logs.append(
+            f'{{"ts": "{_iso(m)}", "level": "error", "msg": "upstream failed",'
+            f' "upstream": "http://inventory-svc:8080/items/{m}", "status": 503}}'
+        )
+        logs.append(f"{_iso(m)} ERROR dial tcp 10.0.3.{m}:5432: connect: connection refused")
+    result = extract_logs(_incident(logs))
+    deps = {v["host"]: v for v in _by_type(result, "dependency_errors")}
+    assert deps["inventory-svc:8080"]["count_after"] == 8
+    assert deps["inventory-svc:8080"]["error_kinds"] == ["http_5xx"]
+    assert deps["inventory-svc:8080"]["status_codes"] == [503]
+    assert deps["10.0.3.4:5432"]["error_kinds"] == ["connection_refused"]
+    assert result.hosts[0] == "inventory-svc:8080"
+    assert len(result.hosts) == 9
+
+
+def test_emitter_host_field_is_not_a_dependency() -> None:
+    """A `host` field on every line names the log's source, not a failing dependency."""
+    logs = [
+        f'{{"ts": "{_iso(m)}", "level": "{lvl}", "msg": "{msg}", "host": "web-1"}}'
+        for m in range(-5, 5)
+        for lvl, msg in (("info", "ok"), ("error", "write failed"))
+    ]
+    assert extract_logs(_incident(logs)).hosts == []
+
+
+def test_volume_counts_records() -> None:
+    """log_volume counts records and errors per window (a trace is one record)."""
+    logs = [f"{_iso(-1)} INFO a", f"{_iso(1)} ERROR b", "Traceback (most recent call last):"]
+    (volume,) = _by_type(extract_logs(_incident(logs)), "log_volume")
+    assert volume == {
+        "lines_before": 1,
+        "lines_after": 1,
+        "errors_before": 0,
+        "errors_after": 1,
+        "error_share_before": 0.0,
+        "error_share_after": 1.0,
+    }
+
+
+def test_no_timestamps_means_no_baseline() -> None:
+    """Without any timestamp every record is in the incident window; errors are reported."""
+    logs = ["worker started", "ERROR db write failed", "ERROR db write failed", "all good"]
+    result = extract_logs(_incident(logs))
+    (value,) = _by_type(result, "log_template")
+    assert value["reason"] == "frequent"
+    assert value["is_new"] is False
+    assert value["count_before"] == 0
+    assert value["count_after"] == 2
+    assert value["rate_ratio"] is None
+
+
+def test_untimed_lines_inherit_previous_time() -> None:
+    """An untimed record takes the previous record's time (leading ones the first time)."""
+    logs = ["ERROR early failure", f"{_iso(-5)} INFO start", f"{_iso(5)} INFO later"]
+    logs += ["ERROR late failure"] * 3
+    templates = _templates(extract_logs(_incident(logs)))
+    assert templates["late failure"]["count_after"] == 3
+    assert templates.get("early failure") is None  # it was before the deploy, alone
+
+
+def test_bounded_number_of_findings() -> None:
+    """Hundreds of new templates still give at most 15 template findings."""
+    logs = [f"{_iso(-m)} INFO baseline line" for m in range(1, 30)]
+    words = [f"w{chr(97 + i % 26)}{chr(97 + i // 26 % 26)}" for i in range(400)]
+    for i, w in enumerate(words):
+        word = w.replace("w", "")
+        logs.append(f"{_iso(1 + i / 100)} ERROR {word} {word} {word} {word} failed")
+    result = extract_logs(_incident(logs))
+    assert len(_by_type(result, "log_template")) == 15
+
+
+def test_findings_are_deterministic_and_ordered() -> None:
+    """The same incident gives identical findings, high severity first."""
+    logs = _background(range(-20, 20))
+    logs += [f"{_iso(m)} ERROR connect to payments.internal:443 timed out" for m in range(1, 9)]
+    first = extract_logs(_incident(sorted(logs)))
+    second = extract_logs(_incident(sorted(logs)))
+    assert first == second
+    ranks = [{"high": 0, "medium": 1, "low": 2}[f.severity] for f in first.findings]
+    assert ranks == sorted(ranks)
+
+
+def test_value_keys_follow_the_contract() -> None:
+    """log_template and exception values carry every key the contract lists."""
+    logs = [f"{_iso(-1)} INFO a", f"{_iso(1)} ERROR x failed", "ValueError: bad"]
+    result = extract_logs(_incident(logs))
+    template = _by_type(result, "log_template")[0]
+    assert {
+        "template", "level", "count_before", "count_after", "rate_before", "rate_after",
+        "rate_ratio", "is_new", "example", "first_seen", "exception_types", "status_codes",
+        "hosts", "files",
+    } <= set(template)  # fmt: skip
+    exception = _by_type(result, "exception")[0]
+    assert set(exception) == {
+        "exception_type", "message", "count_before", "count_after", "is_new", "frames", "files",
+    }  # fmt: skip
+
+
+def test_empty_logs() -> None:
+    """No lines give only a zero volume finding."""
+    result = extract_logs(_incident([]))
+    assert [f.type for f in result.findings] == ["log_volume"]
+    assert result.frame_files == [] and result.hosts == []
+
+
+def test_200k_lines_complete_with_bounded_output() -> None:
+    """200,000 mixed lines are processed and still give a bounded number of findings."""
+    rng = random.Random(5)
+    logs = []
+    for i in range(200_000):
+        minute = -60 + i * 120 / 200_000
+        roll = rng.random()
+        if minute > 0 and roll < 0.1:
+            logs.append(f"{_iso(minute)} ERROR dial tcp 10.0.3.{i % 7}:5432: connection refused")
+        elif roll < 0.5:
+            logs.append(f'{{"ts": "{_iso(minute)}", "level": "info", "msg": "served {i}"}}')
+        else:
+            logs.append(f"{_iso(minute)} INFO request {i} took {i % 300}ms")
+    result = extract_logs(_incident(logs))
+    assert len(result.findings) <= 15 + 10 + 10 + 1
+    (volume,) = _by_type(result, "log_volume")
+    assert volume["lines_before"] + volume["lines_after"] == 200_000
+    assert len(result.hosts) == 7

@@ -1,0 +1,223 @@
+"""Tests for log line parsing and record grouping (`sre.extractors.logparse`)."""
+
+from __future__ import annotations
+
+from calendar import timegm
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sre.extractors.logparse import (
+    LineParser,
+    iter_records,
+    normalize_level,
+    parse_iso,
+    parse_line,
+)
+
+T0 = float(timegm((2026, 11, 20, 14, 3, 11, 0, 0, 0)))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-11-20T14:03:11Z", T0),
+        ("2026-11-20T14:03:11.500Z", T0 + 0.5),
+        ("2026-11-20 14:03:11,123", T0 + 0.123),
+        ("2026-11-20T16:03:11+02:00", T0),
+        ("2026-11-20T09:03:11-0500", T0),
+        ("[2026-11-20 14:03:11]", T0),
+    ],
+)
+def test_parse_iso_forms(text: str, expected: float) -> None:
+    """ISO-8601 times with Z, offsets, comma millis and brackets give the same epoch."""
+    assert parse_iso(text) == pytest.approx(expected)
+
+
+def test_parse_iso_rejects_impossible_dates() -> None:
+    """A month 13 or hour 25 is not a time."""
+    assert parse_iso("2026-13-20T14:03:11Z") is None
+    assert parse_iso("2026-11-20T25:03:11Z") is None
+
+
+@pytest.mark.parametrize(
+    ("word", "level"),
+    [("warning", "WARN"), ("ERR", "ERROR"), ("critical", "FATAL"), ("Info", "INFO"), ("x", None)],
+)
+def test_normalize_level(word: str, level: str | None) -> None:
+    """Level aliases map to canonical names; unknown words map to None."""
+    assert normalize_level(word) == level
+
+
+def test_plain_line_with_timestamp_and_level() -> None:
+    """A plain line yields its time, level and the message without both."""
+    parsed = parse_line("2026-11-20T14:03:11Z ERROR connect to db:5432 timed out")
+    assert parsed.ts == T0
+    assert parsed.level == "ERROR"
+    assert parsed.message == "connect to db:5432 timed out"
+
+
+def test_bracketed_level_and_lower_case_prose() -> None:
+    """`[warn]` is a level; the word `error` inside prose is not."""
+    assert parse_line("2026-11-20 14:03:11 [warn] slow query").level == "WARN"
+    assert parse_line("2026-11-20 14:03:11 request had an error in it").level is None
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        '{"ts": "2026-11-20T14:03:11Z", "level": "error", "msg": "boom"}',
+        '{"time": "2026-11-20T14:03:11Z", "severity": "ERROR", "message": "boom"}',
+        '{"@timestamp": "2026-11-20T14:03:11Z", "lvl": "err", "error": "boom"}',
+        '{"timestamp": 1795183391, "level": "error", "msg": "boom"}',
+        '{"timestamp": 1795183391000, "level": "error", "msg": "boom"}',
+    ],
+)
+def test_json_variants(line: str) -> None:
+    """JSON lines with common key variants and epoch s/ms parse to the same record."""
+    parsed = parse_line(line)
+    assert parsed.ts == pytest.approx(T0)
+    assert parsed.level == "ERROR"
+    assert parsed.message == "boom"
+
+
+def test_json_extra_fields_and_embedded_stack() -> None:
+    """Other JSON keys become fields; a multi-line stack field becomes trace lines."""
+    line = (
+        '{"ts": "2026-11-20T14:03:11Z", "level": "error", "msg": "failed", "upstream": '
+        '"http://inv:8080/x", "stack": "Traceback (most recent call last):\\n  File '
+        '\\"/app/a.py\\", line 3, in f\\nValueError: bad"}'
+    )
+    parsed = parse_line(line)
+    assert parsed.fields["upstream"] == "http://inv:8080/x"
+    assert parsed.stack[-1] == "ValueError: bad"
+
+
+def test_logfmt_line() -> None:
+    """logfmt keys give time, level, message and remaining fields (quotes removed)."""
+    parsed = parse_line('time=2026-11-20T14:03:11Z level=error msg="dial failed" host=db:5432')
+    assert (parsed.ts, parsed.level, parsed.message) == (T0, "ERROR", "dial failed")
+    assert parsed.fields == {"host": "db:5432"}
+
+
+def test_syslog_prefix_uses_default_year() -> None:
+    """A syslog time without a year takes the given default year."""
+    parsed = parse_line("Nov 20 14:03:11 web-1 app[42]: ERROR disk full", default_year=2026)
+    assert parsed.ts == T0
+    assert parsed.level == "ERROR"
+
+
+def test_plain_text_without_anything() -> None:
+    """A bare message has no time and no level, and keeps its text."""
+    parsed = parse_line("just some words")
+    assert (parsed.ts, parsed.level, parsed.message) == (None, None, "just some words")
+
+
+PY_TRACE = [
+    "2026-11-20T14:03:11Z ERROR checkout failed",
+    "Traceback (most recent call last):",
+    '  File "/app/app/db/pool.py", line 42, in acquire',
+    "    conn = pool.get()",
+    "psycopg2.OperationalError: pool exhausted",
+    "2026-11-20T14:03:12Z INFO next",
+]
+
+
+def test_python_traceback_is_one_record() -> None:
+    """A Python traceback, including its final exception line, joins the error record."""
+    records = list(iter_records(PY_TRACE))
+    assert len(records) == 2
+    assert records[0].continuation[-1] == "psycopg2.OperationalError: pool exhausted"
+    assert records[0].line_count == 5
+
+
+def test_java_trace_with_caused_by_is_one_record() -> None:
+    """A Java exception line after an ERROR, `at` frames and `Caused by:` form one record."""
+    lines = [
+        "2026-11-20T14:03:11Z ERROR Checkout failed",
+        "java.lang.IllegalStateException: boom",
+        "\tat com.x.shop.Checkout.pay(Checkout.java:42)",
+        "Caused by: java.sql.SQLTimeoutException: slow",
+        "\t... 12 more",
+    ]
+    records = list(iter_records(lines))
+    assert len(records) == 1
+    assert len(records[0].continuation) == 4
+
+
+def test_go_panic_groups_goroutine_dump() -> None:
+    """A Go panic line starts an ERROR record that holds the goroutine dump."""
+    lines = [
+        "panic: runtime error: index out of range",
+        "",
+        "goroutine 1 [running]:",
+        "main.handler(0x0)",
+        "\t/src/app/handler.go:123 +0x1d",
+    ]
+    records = list(iter_records(lines))
+    assert len(records) == 1
+    assert records[0].level == "ERROR"
+    assert records[0].continuation[-1].strip().startswith("/src/app/handler.go")
+
+
+def test_node_trace_frames_attach() -> None:
+    """Indented Node `at` frames continue the previous record."""
+    lines = [
+        "2026-11-20T14:03:11Z ERROR TypeError: x is undefined",
+        "    at handler (/app/src/routes/cart.js:10:5)",
+    ]
+    assert len(list(iter_records(lines))) == 1
+
+
+def test_unrelated_untimed_lines_stay_separate() -> None:
+    """Untimed plain lines after an INFO record are records of their own."""
+    lines = ["2026-11-20T14:03:11Z INFO a", "starting worker", "ready"]
+    assert len(list(iter_records(lines))) == 3
+
+
+def test_payload_line_with_newlines_is_split() -> None:
+    """One payload entry holding a whole trace is split into its lines."""
+    records = list(iter_records(["\n".join(PY_TRACE)]))
+    assert len(records) == 2
+
+
+def test_line_parser_matches_parse_line_on_repeated_shapes() -> None:
+    """Cached shapes give the same time and level as a full parse."""
+    parser = LineParser(2026)
+    for second in range(10):
+        line = f"2026-11-20T14:03:{second:02d}Z WARN retry {second} of 5"
+        parsed, _, _ = parser.parse(line)
+        full = parse_line(line)
+        assert (parsed.ts, parsed.level) == (full.ts, full.level)
+    json_line = '{"ts": "2026-11-20T14:03:0%dZ", "level": "info", "msg": "tick %d"}'
+    for second in range(3):
+        parsed, exact, _ = parser.parse(json_line % (second, second))
+        assert parsed.ts == parse_line(json_line % (second, second)).ts
+    assert not exact
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=300))
+def test_parse_line_never_raises(text: str) -> None:
+    """Any text parses to a line whose message is a string."""
+    assert isinstance(parse_line(text).message, str)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.text(max_size=120), max_size=30))
+def test_iter_records_never_raises_and_keeps_lines(lines: list[str]) -> None:
+    """Grouping any lines never raises and never invents records."""
+    records = list(iter_records(lines))
+    non_blank = sum(1 for line in lines for part in line.splitlines() if part.strip())
+    assert len(records) <= max(non_blank, 0)
+
+
+def test_traces_after_cached_shapes_stay_separate() -> None:
+    """Continuation lines attach only to their own record, also for cached line shapes."""
+    lines = []
+    for i in range(3):
+        lines += [f"2026-11-20T14:03:1{i}Z ERROR job {i} failed", f"  detail {i}"]
+    lines.append("2026-11-20T14:03:19Z ERROR job 9 failed")
+    records = list(iter_records(lines))
+    assert [r.continuation for r in records] == [["  detail 0"], ["  detail 1"], ["  detail 2"], []]
