@@ -155,6 +155,11 @@ def enforce_limits(blocks: Sequence[Block]) -> list[Block]:
     return kept
 
 
+def text_only(text: str) -> Message:
+    """A message reduced to its (already escaped) text in one section: the last resort."""
+    return Message(text=truncate(text, MAX_TEXT_FALLBACK), blocks=[_section(truncate(text, 3000))])
+
+
 def _message(text: str, blocks: list[Block]) -> Message:
     return Message(text=truncate(text, MAX_TEXT_FALLBACK), blocks=enforce_limits(blocks))
 

@@ -18,10 +18,11 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.blocks import Message
+from bot.blocks import Message, text_only
 
 log = logging.getLogger(__name__)
 
@@ -147,6 +148,12 @@ class ThrottledPublisher:
         except SlackApiError as error:
             self._not_before = self._clock() + self._interval
             return self._handle_error(error, message)
+        except (aiohttp.ClientError, TimeoutError) as error:
+            # Slack unreachable: like a server error, the newest state is tried again later.
+            self._not_before = self._clock() + self._interval
+            self.stats.errors += 1
+            log.warning("chat.update failed: %s", type(error).__name__)
+            return "error"
         # Counted from the answer, not the request: Slack sees two updates of this message
         # at least `interval` apart however long a request takes to arrive.
         self._not_before = self._clock() + self._interval
@@ -165,9 +172,10 @@ class ThrottledPublisher:
             return "ratelimited"
         self.stats.errors += 1
         log.warning("chat.update failed: %s", code or response.status_code)
-        if code in _BLOCK_ERRORS and message.blocks:
-            # Keep the message useful: the text fallback alone still tells the story.
-            fallback = Message(text=message.text, blocks=[])
+        fallback = text_only(message.text)
+        if code in _BLOCK_ERRORS and message.blocks != fallback.blocks:
+            # Keep the message useful: the text fallback still tells the story. It goes in one
+            # plain section because an update without blocks would keep the old ones.
             if self._final is message:
                 self._final = fallback
             elif self._latest is None:

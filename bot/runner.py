@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -174,8 +175,8 @@ class InvestigationRunner:
                 unfurl_links=False,
                 unfurl_media=False,
             )
-        except SlackApiError as error:
-            code_ = str(error.response.get("error") or error.response.status_code)
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as error:
+            code_ = _slack_error_code(error)
             log.warning("could not post in %s: %s", channel, code_)
             if on_post_failure is not None:
                 await on_post_failure(code_)
@@ -253,8 +254,10 @@ class InvestigationRunner:
                 await self.update_client.chat_update(
                     channel=channel, ts=ts, text=message.text, blocks=message.blocks
                 )
-        except (SlackApiError, TimeoutError, OSError) as error:
-            log.warning("could not mark %s/%s as cancelled: %s", channel, ts, error)
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as error:
+            log.warning(
+                "could not mark %s/%s as cancelled: %s", channel, ts, _slack_error_code(error)
+            )
 
     async def _post_signals(self, channel: str, thread_ts: str, result: ExecutionResult) -> None:
         messages: list[Message] = render_signals(result.signals)
@@ -268,6 +271,13 @@ class InvestigationRunner:
                     unfurl_links=False,
                     unfurl_media=False,
                 )
-            except SlackApiError as error:
-                log.warning("signal list not posted: %s", error.response.get("error"))
+            except (SlackApiError, aiohttp.ClientError, TimeoutError) as error:
+                log.warning("signal list not posted: %s", _slack_error_code(error))
                 return
+
+
+def _slack_error_code(error: Exception) -> str:
+    """Slack's error code (`not_in_channel`, ...) or the kind of transport failure."""
+    if isinstance(error, SlackApiError):
+        return str(error.response.get("error") or error.response.status_code)
+    return type(error).__name__

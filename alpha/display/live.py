@@ -31,7 +31,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from alpha.display.result import plain_result_lines, result_view
+from alpha.display.result import plain_result_lines, result_view, strip_control
 from alpha.schemas import AgentEvent, AgentOutcome, EventKind, ExecutionResult, TokenUsage
 
 Clock = Callable[[], float]
@@ -168,6 +168,7 @@ class LiveDisplay:
             handler(event)
             line = None if self.live_mode else self._plain_line(event)
         if line is not None:
+            line = strip_control(" ".join(line.split()))
             self.console.file.write(f"[{event.elapsed_ms / 1000:7.2f}s] {line}\n")
 
     def render_result(self, result: ExecutionResult) -> None:
@@ -186,7 +187,13 @@ class LiveDisplay:
         return view
 
     def _on_run_started(self, event: AgentEvent) -> None:
+        # A display reused for another run starts from a clean slate (names kept).
         self._execution_id = event.execution_id
+        self._anchor = self._clock() - event.elapsed_ms / 1000.0
+        self._signals = 0
+        self.result = None
+        for view in self._agents.values():
+            self._agents[view.name] = AgentView(view.name, order=view.order)
 
     def _on_signal(self, event: AgentEvent) -> None:
         self._signals += 1
@@ -281,7 +288,7 @@ class LiveDisplay:
     def _header(self, views: list[AgentView], now_ms: float) -> Text:
         finished = sum(1 for view in views if view.status in (DONE, FAILED, TIMED_OUT))
         header = Text("Investigation ", style="bold")
-        header.append(self._execution_id or "(not started)", style="bold cyan")
+        header.append(_clip(self._execution_id or "(not started)"), style="bold cyan")
         header.append(
             f"  ·  {self._signals} signals  ·  {finished}/{len(views)} agents finished"
             f"  ·  {now_ms / 1000:.1f}s",
@@ -351,7 +358,9 @@ def _plural(count: int, singular: str, plural: str | None = None) -> str:
 
 
 def _clip(text: str, limit: int = _TEXT_LIMIT) -> str:
-    text = " ".join(text.split())  # one line: a multi-line log message would break a panel
+    # One line (a multi-line log message would break a panel), without control characters
+    # (an ESC from a log line would reach the terminal as an escape sequence).
+    text = strip_control(" ".join(text.split()))
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -372,7 +381,7 @@ def agent_panel(view: AgentView, now_ms: float) -> Panel:
     if elapsed is not None:
         body.append(f"  {_seconds(elapsed)}")
     if view.model:
-        body.append(f"\nmodel: {view.model}", style="dim")
+        body.append(f"\nmodel: {_clip(view.model)}", style="dim")
     if view.status == RUNNING and view.progress:
         body.append(f"\n{_clip(view.progress)}", style="italic")
     if view.labels:
@@ -392,7 +401,8 @@ def agent_panel(view: AgentView, now_ms: float) -> Panel:
         body.append(f"\nfallback: {_clip(view.fallback)}", style="yellow")
     if view.usage is not None and (view.usage.total_tokens or view.usage.cost_usd is not None):
         body.append(f"\n{usage_text(view.usage)}", style="dim")
-    return Panel(body, title=Text(view.name, style="bold"), title_align="left", border_style=style)
+    title = Text(_clip(view.name, _NAME_WIDTH * 2), style="bold")
+    return Panel(body, title=title, title_align="left", border_style=style)
 
 
 def _plain_agent_line(view: AgentView) -> str:

@@ -2,7 +2,8 @@
 
 Two pure builders over an `ExecutionResult`: `result_view` (Rich renderables for a
 terminal) and `plain_result_lines` (text for pipes, logs and tests). Data is wrapped in
-`rich.text.Text`, never parsed as markup.
+`rich.text.Text`, never parsed as markup, and control characters are removed from it:
+an ESC byte in a log line would otherwise reach the terminal as an escape sequence.
 """
 
 from __future__ import annotations
@@ -22,11 +23,20 @@ _EVIDENCE_SHOWN = 8
 _CITED_SHOWN = 12
 
 
+# C0 and C1 control characters except newline: none has a place in a rendered report.
+_CONTROL = dict.fromkeys(c for c in [*range(0x20), *range(0x7F, 0xA0)] if c != 0x0A)
+
+
+def strip_control(text: str) -> str:
+    """`text` without control characters (newlines kept)."""
+    return text.translate(_CONTROL)
+
+
 def _names(names: list[str], limit: int = _NAMES_SHOWN) -> str:
     """`a, b, c, d +12 more` (or `-` when empty)."""
     if not names:
         return "-"
-    shown = ", ".join(names[:limit])
+    shown = strip_control(", ".join(names[:limit]))
     return shown if len(names) <= limit else f"{shown} +{len(names) - limit} more"
 
 
@@ -42,7 +52,7 @@ def _cited_signals(result: ExecutionResult) -> list[Signal]:
 
 
 def _one_line(text: str, limit: int = _EVIDENCE_LIMIT) -> str:
-    text = " ".join(text.split())
+    text = strip_control(" ".join(text.split()))
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -87,8 +97,8 @@ def _footer_lines(result: ExecutionResult) -> list[str]:
 
 
 def _hypothesis_cell(hypothesis: RankedHypothesis) -> Text:
-    cell = Text(hypothesis.label, style="bold")
-    cell.append(f"\n{hypothesis.category}", style="cyan")
+    cell = Text(strip_control(hypothesis.label), style="bold")
+    cell.append(f"\n{strip_control(hypothesis.category)}", style="cyan")
     return cell
 
 
@@ -121,7 +131,7 @@ def result_view(result: ExecutionResult) -> RenderableType:
     if result.requires_human_review:
         banner = Text("HUMAN REVIEW REQUIRED", style="bold red")
         for reason in result.review_reasons:
-            banner.append(f"\n• {reason}", style="red")
+            banner.append(f"\n• {strip_control(reason)}", style="red")
         parts.append(Panel(banner, border_style="red"))
     if result.hypotheses:
         parts.append(hypotheses_table(result))
@@ -131,19 +141,20 @@ def result_view(result: ExecutionResult) -> RenderableType:
     if cited:
         evidence = Text("Cited evidence", style="bold")
         for signal in cited[:_CITED_SHOWN]:
-            evidence.append(f"\n{signal.id}", style="cyan")
+            evidence.append(f"\n{strip_control(signal.id)}", style="cyan")
             evidence.append(f"  {_one_line(signal.description)}")
         if len(cited) > _CITED_SHOWN:
             evidence.append(f"\n+{len(cited) - _CITED_SHOWN} more signals", style="dim")
         parts.append(evidence)
     if result.summary:
-        parts.append(Panel(Text(result.summary), title="Summary", title_align="left"))
+        summary = Text(strip_control(result.summary))
+        parts.append(Panel(summary, title="Summary", title_align="left"))
     if result.next_actions:
         actions = Text("Next actions", style="bold")
         for number, action in enumerate(result.next_actions, start=1):
-            actions.append(f"\n{number}. {action}")
+            actions.append(f"\n{number}. {strip_control(action)}")
         parts.append(actions)
-    parts.append(Text("\n".join(_footer_lines(result)), style="dim"))
+    parts.append(Text(strip_control("\n".join(_footer_lines(result))), style="dim"))
     return Group(*parts)
 
 
@@ -177,4 +188,4 @@ def plain_result_lines(result: ExecutionResult) -> list[str]:
         lines.append("Next actions:")
         lines.extend(f"  {n}. {a}" for n, a in enumerate(result.next_actions, start=1))
     lines.extend(_footer_lines(result))
-    return lines
+    return [strip_control(line) for line in lines]

@@ -135,7 +135,7 @@ def _traffic_surge(evidence: Evidence) -> list[Hypothesis]:
     saturated = [s for s in _rising(evidence, _SATURATION) if s.id != top.id]
     weights = [STRONG if _ratio(top) >= 2 * SURGE_RATIO else MEDIUM]
     if saturated:
-        weights.append(MEDIUM)
+        weights.append(MEDIUM if len(saturated) == 1 else MEDIUM + WEAK)
     shed = evidence.symptom_signals("load_shed") + evidence.symptom_signals("rate_limited")
     if shed:
         weights.append(WEAK)

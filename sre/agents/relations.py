@@ -87,10 +87,80 @@ def host_tokens(host: str) -> set[str]:
     return tokens(host.replace(".", "_").replace("-", "_"))
 
 
+# Words that say what kind of setting a key is, not what it configures: they would link
+# `database.pool_size` to any error mentioning a database or a pool.
+_KEY_GENERIC = frozenset(
+    [
+        "timeout",
+        "timeouts",
+        "size",
+        "enabled",
+        "enable",
+        "disabled",
+        "disable",
+        "limit",
+        "limits",
+        "rate",
+        "rates",
+        "flag",
+        "flags",
+        "feature",
+        "features",
+        "pool",
+        "pools",
+        "conns",
+        "conn",
+        "connections",
+        "connection",
+        "overflow",
+        "idle",
+        "retries",
+        "retry",
+        "attempts",
+        "backoff",
+        "threads",
+        "thread",
+        "workers",
+        "worker",
+        "concurrency",
+        "cache",
+        "ttl",
+        "url",
+        "urls",
+        "host",
+        "hosts",
+        "endpoint",
+        "endpoints",
+        "port",
+        "address",
+        "memory",
+        "heap",
+        "buffer",
+        "database",
+        "db",
+        "seconds",
+        "ms",
+        "millis",
+        "count",
+        "level",
+        "format",
+        "mode",
+        "type",
+        "name",
+        "path",
+        "dir",
+        "file",
+        "version",
+        "default",
+        "settings",
+        "options",
+    ]
+)
+
+
 def key_tokens(key: str) -> set[str]:
-    """Tokens of a dotted config key, minus family words (`clients.ledger.timeout_ms`)."""
-    generic = {"timeout", "size", "enabled", "enable", "limit", "rate", "flag", "features"}
-    return {t for t in tokens(key.replace(".", "_")) if t not in generic}
+    """Tokens naming what a dotted key configures (`clients.ledger.timeout_ms` -> ledger)."""
+    return tokens(key.replace(".", "_")) - _KEY_GENERIC
 
 
 def change_direction(change: Signal | None) -> str:
@@ -142,13 +212,15 @@ def key_support(
     explains_logs, explains_metrics = change_explains(key, change)
     own = key_tokens(key)
     if logs:
-        _log_support(support, evidence, explains_logs, own)
+        _log_support(support, evidence, key, explains_logs, own)
     if metrics:
         _metric_support(support, evidence, key, explains_metrics)
     return support
 
 
-def _log_support(support: Support, evidence: Evidence, explains: set[str], own: set[str]) -> None:
+def _log_support(
+    support: Support, evidence: Evidence, key: str, explains: set[str], own: set[str]
+) -> None:
     matched: list[Signal] = []
     for symptom in sorted(explains):
         if symptom == "code_error":
@@ -171,8 +243,11 @@ def _log_support(support: Support, evidence: Evidence, explains: set[str], own: 
             named.append(signal)
     if named:
         # A key naming the very host or code path that fails is the strongest link there is.
+        # Errors naming the feature a flag enables come from the code path it switched on;
+        # for other keys the name alone is suggestive, and decisive with the symptom too.
         matched_ids = {s.id for s in matched}
-        weight = STRONG if any(s.id in matched_ids for s in named) else MEDIUM
+        both = any(s.id in matched_ids for s in named)
+        weight = STRONG if both or "flag" in key_families(key) else MEDIUM
         support.add(weight, named[:4], "errors name what this key configures")
 
 

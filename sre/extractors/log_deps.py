@@ -264,8 +264,25 @@ def hosts_in(text: str, fields: dict[str, str] | None = None) -> tuple[str, ...]
     return tuple(found)
 
 
+# Fields whose text describes the error itself (`err="dial tcp ...: refused"`).
+ERROR_TEXT_KEYS = (
+    "err",
+    "error",
+    "exception",
+    "reason",
+    "cause",
+    "detail",
+    "error.message",
+    "error_message",
+)
+
+
 def dep_facts(text: str, fields: dict[str, str] | None = None) -> DepFacts:
-    """Hosts, error kinds and status codes of one error line."""
+    """Hosts, error kinds and status codes of one error line (message and fields)."""
+    if fields:
+        extra = [fields[k] for k in ERROR_TEXT_KEYS if fields.get(k)]
+        if extra:
+            text = " | ".join([text, *extra])
     statuses = status_codes(text)
     if fields:
         for key in ("status", "status_code", "http_status", "code", "http.status_code"):

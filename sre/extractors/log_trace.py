@@ -27,6 +27,17 @@ _NODE_FRAME_RE = re.compile(
 _INLINE_EXC_RE = re.compile(
     r"\b((?:[a-z_][\w]*\.)*[A-Z][A-Za-z0-9]*(?:Error|Exception|Timeout|Fault))\b"
 )
+# Structured-log fields that may name an exception (`"exception": "ValueError: bad"`).
+_EXC_FIELD_KEYS = (
+    "exception",
+    "exc_type",
+    "exception_type",
+    "error_type",
+    "error.type",
+    "err",
+    "error",
+    "exc_info",
+)
 _PANIC_RE = re.compile(r"panic: ([^:\n]{1,60})")
 
 _JAVA_LIB_PREFIXES = (
@@ -186,14 +197,17 @@ def parse_trace(record: LogRecord) -> Trace:
     """Exception types, an example message and frames named by a record. Pure."""
     types: list[str] = []
     message = ""
-    head = _exception_in(record.message)
-    if head is None:
-        m = _INLINE_EXC_RE.search(record.message)
-        if m:
-            head = (m.group(1), record.message)
-    if head is not None:
-        types.append(head[0])
-        message = head[1]
+    texts = [record.message]
+    if record.fields:
+        texts += [record.fields[k] for k in _EXC_FIELD_KEYS if record.fields.get(k)]
+    for text in texts:
+        head = _exception_in(text)
+        if head is None:
+            m = _INLINE_EXC_RE.search(text)
+            head = (m.group(1), text) if m else None
+        if head is not None and head[0] not in types:
+            types.append(head[0])
+            message = message or head[1]
     if not record.continuation:
         return Trace(tuple(types), message, ()) if types else EMPTY_TRACE
     frames: list[Frame] = []

@@ -60,6 +60,12 @@ _SYSLOG_RE = re.compile(
     r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2})"
     r"(?:\.(\d{1,6}))?"
 )
+# ctime-style, as Apache writes it: `[Sun Dec 04 04:47:44 2005]`.
+_CTIME_RE = re.compile(
+    r"\[?(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+    r" {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))? (\d{4})\]?"
+)
+_WEEKDAYS = frozenset({"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"})
 _MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _MONTHS = {m: i for i, m in enumerate(_MONTH_NAMES, 1)}
 # A level word near the start of a plain line: upper case, or any case inside brackets,
@@ -213,6 +219,18 @@ def _syslog_ts(text: str, default_year: int) -> float | None:
     return base + (float("0." + frac) if frac else 0.0)
 
 
+def _ctime_ts(text: str) -> tuple[float, int] | None:
+    """Epoch and end offset of a ctime-style time at the start of `text`."""
+    m = _CTIME_RE.match(text)
+    if m is None:
+        return None
+    mon, day, h, mi, sec, frac, year = m.groups()
+    if int(day) > 31 or int(h) > 23 or int(mi) > 59 or int(sec) > 60:
+        return None
+    base = timegm((int(year), _MONTHS[mon], int(day), int(h), int(mi), int(sec), 0, 0, 0))
+    return base + (float("0." + frac) if frac else 0.0), m.end()
+
+
 def normalize_level(value: str) -> str | None:
     """The canonical level for a level word (`warning` -> `WARN`), or None if unknown."""
     return _LEVEL_ALIASES.get(value.strip().lower())
@@ -328,6 +346,11 @@ def parse_line(
         ts = _syslog_ts(text, default_year)
         if ts is not None:
             rest = text[16:].lstrip()
+    elif text[:3] in _WEEKDAYS or text[1:4] in _WEEKDAYS:
+        got = _ctime_ts(text)
+        if got is not None:
+            ts, end = got
+            rest = text[end:].lstrip()
     if "=" in rest[:_HEAD] and _LOGFMT_START_RE.match(rest):
         parsed = _parse_logfmt(rest, ts, default_year)
         if parsed is not None:
@@ -431,6 +454,9 @@ class LineParser:
             return _ts_from_value(m.group(1).strip(), self.default_year) if m else None
         if raw[:3] in _MONTHS:
             return _syslog_ts(raw, self.default_year)
+        if raw[:3] in _WEEKDAYS or raw[1:4] in _WEEKDAYS:
+            got = _ctime_ts(raw)
+            return got[0] if got else None
         if "=" in raw:
             m = _LOGFMT_TS_RE.search(raw)
             return _ts_from_value(m.group(1), self.default_year) if m else None

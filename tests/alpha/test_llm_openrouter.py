@@ -6,6 +6,8 @@ import json
 from collections.abc import AsyncIterator, Sequence
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from alpha.errors import (
     ConfigurationError,
@@ -346,3 +348,25 @@ async def test_invalid_configuration_is_rejected() -> None:
         OpenRouterClient("m/x", api_key="k", timeout=0)
     with pytest.raises(ConfigurationError, match="retries"):
         OpenRouterClient("m/x", api_key="k", retries=-1)
+
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@given(st.dictionaries(st.sampled_from(["Retry-After", "retry-after-ms", "Date"]), st.text()))
+def test_parse_retry_after_never_raises(headers: dict[str, str]) -> None:
+    """Whatever the headers hold, the wait is None or a non-negative number of seconds."""
+    wait = parse_retry_after(headers)
+    assert wait is None or wait >= 0.0
+
+
+@given(_json_values)
+def test_normalise_content_always_gives_text(content: object) -> None:
+    """Any JSON value a provider sends as content normalises to a string without raising."""
+    assert isinstance(normalise_content(content), str)

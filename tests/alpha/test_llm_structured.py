@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 
 import pytest
 from hypothesis import given
@@ -15,6 +14,7 @@ from alpha.llm import ScriptedLLMClient, ScriptExhaustedError, complete_structur
 from alpha.llm.openrouter import OpenRouterClient
 from alpha.llm.structured import parse_structured
 from alpha.schemas import TokenUsage
+from tests.fakes import llm_server
 from tests.fakes.llm_server import FakeLLMServer, Reply
 
 
@@ -39,10 +39,8 @@ async def _no_sleep(_seconds: float) -> None:
     """Retries in these tests never wait."""
 
 
-@pytest.fixture
-async def llm() -> AsyncIterator[FakeLLMServer]:
-    async with FakeLLMServer() as server:
-        yield server
+# The shared fixture, bound at module level (an import would trip ruff's F811).
+fake_llm_server = llm_server.fake_llm_server
 
 
 def client_for(server: FakeLLMServer) -> OpenRouterClient:
@@ -187,44 +185,44 @@ async def test_other_llm_errors_are_not_repaired() -> None:
     assert client.remaining == 1
 
 
-async def test_fenced_json_from_server(llm: FakeLLMServer) -> None:
+async def test_fenced_json_from_server(fake_llm_server: FakeLLMServer) -> None:
     """Fenced JSON from the endpoint is accepted in one call."""
-    llm.push(Reply.fenced(GOOD))
-    async with client_for(llm) as client:
+    fake_llm_server.push(Reply.fenced(GOOD))
+    async with client_for(fake_llm_server) as client:
         answer = await complete_structured(client, "s", "u", Answer)
     assert answer == Answer.model_validate(GOOD)
-    assert llm.request_count == 1
-    assert llm.requests[0].json["response_format"]["type"] == "json_schema"
+    assert fake_llm_server.request_count == 1
+    assert fake_llm_server.requests[0].json["response_format"]["type"] == "json_schema"
 
 
-async def test_malformed_then_valid_from_server(llm: FakeLLMServer) -> None:
+async def test_malformed_then_valid_from_server(fake_llm_server: FakeLLMServer) -> None:
     """Garbage, then valid JSON: one repair request, whose prompt carries the problem."""
-    llm.push(Reply.text("I think it is the database."), Reply.json(GOOD))
-    async with client_for(llm) as client:
+    fake_llm_server.push(Reply.text("I think it is the database."), Reply.json(GOOD))
+    async with client_for(fake_llm_server) as client:
         answer = await complete_structured(client, "s", "u", Answer)
     assert answer.items[0].signals == ["sig_001"]
-    assert llm.request_count == 2
-    assert "no JSON object" in llm.requests[1].user
+    assert fake_llm_server.request_count == 2
+    assert "no JSON object" in fake_llm_server.requests[1].user
 
 
-async def test_truncated_twice_from_server_raises(llm: FakeLLMServer) -> None:
+async def test_truncated_twice_from_server_raises(fake_llm_server: FakeLLMServer) -> None:
     """Truncated JSON twice: one repair, then LLMOutputError carrying the raw text."""
-    llm.push(Reply.truncated(GOOD), Reply.truncated(GOOD, keep=0.3))
-    async with client_for(llm) as client:
+    fake_llm_server.push(Reply.truncated(GOOD), Reply.truncated(GOOD, keep=0.3))
+    async with client_for(fake_llm_server) as client:
         with pytest.raises(LLMOutputError, match="truncated") as caught:
             await complete_structured(client, "s", "u", Answer)
-    assert llm.request_count == 2
+    assert fake_llm_server.request_count == 2
     assert caught.value.raw == json.dumps(GOOD)[: int(len(json.dumps(GOOD)) * 0.3)]
 
 
-async def test_finish_reason_length_is_repaired(llm: FakeLLMServer) -> None:
+async def test_finish_reason_length_is_repaired(fake_llm_server: FakeLLMServer) -> None:
     """A `finish_reason=length` answer counts as invalid and is repaired once."""
-    llm.push(Reply.length('{"items": [{"label": "po'), Reply.json(GOOD))
-    async with client_for(llm) as client:
+    fake_llm_server.push(Reply.length('{"items": [{"label": "po'), Reply.json(GOOD))
+    async with client_for(fake_llm_server) as client:
         answer = await complete_structured(client, "s", "u", Answer)
         assert client.usage.calls == 2
     assert answer.items[0].label == "pool exhausted"
-    assert "finish_reason='length'" in llm.requests[1].user
+    assert "finish_reason='length'" in fake_llm_server.requests[1].user
 
 
 # ---------------------------------------------------------------------- the scripted client

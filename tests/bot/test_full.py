@@ -70,3 +70,49 @@ async def test_full_investigation_with_the_sre_engine_shows_the_culprit_first() 
     # The signal list went to the thread.
     thread = [p for p in slack.of("chat.postMessage") if p.body.get("thread_ts")]
     assert thread and "sig_001" in json.dumps(thread[0].body["blocks"])
+
+
+CONCURRENT = ["orders-n-plus-one", "billing-timeout-lowered", "search-flag-rerank"]
+
+
+async def test_concurrent_investigations_keep_their_own_messages_and_results() -> None:
+    """Three scenarios at once on one shared runtime: each message ends with its own culprit."""
+    scenarios = {
+        name: json.loads((SCENARIO.parent / f"{name}.json").read_text()) for name in CONCURRENT
+    }
+    by_id = {
+        s["incident"]["deployment_id"]: IncidentInput.model_validate(s["incident"])
+        for s in scenarios.values()
+    }
+
+    async def assemble(deployment_id: str) -> FakeAssembly:
+        return FakeAssembly(by_id[deployment_id], [], None)
+
+    runtime = build_runtime(agent_timeout=10)
+
+    async def engine(incident: IncidentInput, *, subscribers: Any, gaps: Any) -> Any:
+        return await runtime.execute(incident, subscribers=subscribers, gaps=gaps)
+
+    services = Services(assemble, assemble, engine, AGENT_NAMES, update_interval=0.05)
+    async with FakeSlack() as slack:
+        bot = create_bot(settings(slack), services)
+        async with BotServer(bot) as server:
+            for deployment_id in by_id:
+                await server.command(f"investigate {deployment_id}")
+            await wait_for(lambda: bot.manager.started == 3 and bot.manager.active == 0, 30)
+    top_level = {
+        p.body["text"]: None for p in slack.of("chat.postMessage") if not p.body.get("thread_ts")
+    }
+    assert len(top_level) == 3
+    finals: dict[str, dict[str, Any]] = {}
+    for call in slack.of("chat.update"):
+        finals[call.body["ts"]] = call.body  # the last update of each message
+    assert len(finals) == 3
+    for scenario in scenarios.values():
+        deployment_id = scenario["incident"]["deployment_id"]
+        final = next(f for f in finals.values() if deployment_id in f["blocks"][0]["text"]["text"])
+        first = _hypothesis_sections(final["blocks"])[0]
+        suspects_line = next(x for x in first.split("\n") if x.startswith("Suspects: "))
+        suspects = [s.strip("`") for s in suspects_line.removeprefix("Suspects: ").split(", ")]
+        expected = scenario["expected"]["suspects"]
+        assert any(suspects_match(s, e) for s in suspects for e in expected), deployment_id

@@ -129,7 +129,8 @@ async def test_blocks_refused_by_slack_fall_back_to_the_text() -> None:
         await asyncio.wait_for(publisher.run(), timeout=5)
         bodies = [u.body for u in slack.of("chat.update")]
         assert len(bodies) == 2
-        assert bodies[1]["text"] == "state -1" and not bodies[1].get("blocks")
+        assert bodies[1]["text"] == "state -1"
+        assert [b["text"]["text"] for b in bodies[1]["blocks"]] == ["state -1"]
         assert publisher.stats.final_landed
 
 
@@ -162,3 +163,19 @@ async def test_real_time_burst_is_spaced_at_the_fake_server() -> None:
         # The server timestamps requests on arrival; allow a little loopback jitter.
         assert min(gaps) >= 0.18
         assert slack.of("chat.update")[-1].body["text"] == "state -1"
+
+
+async def test_unreachable_slack_neither_crashes_nor_loops_forever() -> None:
+    """With nothing listening at the API URL, the publisher gives up after its budget."""
+    vt = VirtualTime()
+    async with FakeSlack() as slack:
+        dead_url = slack.api_url  # the fake closes when the block ends: the port goes dead
+    client = AsyncWebClient(token="xoxb-test", base_url=dead_url, timeout=2)
+    client.retry_handlers.clear()  # no transport retries: count the publisher's own attempts
+    publisher = ThrottledPublisher(
+        client, "C1", "1.000001", interval=1.0, clock=vt.clock, sleep=vt.sleep
+    )
+    publisher.submit(_state(1))
+    publisher.finish(_state(-1))
+    await asyncio.wait_for(publisher.run(), timeout=10)
+    assert publisher.stats.errors == 5 and not publisher.stats.final_landed

@@ -23,8 +23,12 @@ the message content).
 carrying an `error` object), `garbage_body` (a non-JSON body) and `slow` (any reply after a delay).
 Slow replies end early when the server closes, so a test never waits for them.
 
-For a pytest fixture, expose `fake_llm_server` in a conftest
-(`from tests.fakes.llm_server import fake_llm_server`) or wrap `FakeLLMServer` directly.
+Not covered: streaming (`stream=True`), tools and embeddings; the project does not use them.
+
+The `fake_llm_server` fixture gives a running server with an empty script. Bind it in a test
+module as `fake_llm_server = llm_server.fake_llm_server` (after
+`from tests.fakes import llm_server`; importing the name directly trips ruff's F811), or
+import it in a conftest.
 """
 
 from __future__ import annotations

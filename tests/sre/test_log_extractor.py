@@ -361,3 +361,18 @@ def test_200k_lines_complete_with_bounded_output() -> None:
     (volume,) = _by_type(result, "log_volume")
     assert volume["lines_before"] + volume["lines_after"] == 200_000
     assert len(result.hosts) == 7
+
+
+def test_error_fields_are_read_for_hosts_kinds_and_exceptions() -> None:
+    """logfmt `err=` and JSON `exception` fields feed hosts, kinds and exception types."""
+    facts = dep_facts("query failed", {"err": "dial tcp 10.0.0.9:5432: connection refused"})
+    assert facts.hosts == ("10.0.0.9:5432",)
+    assert facts.kinds == ("connection_refused",)
+    logs = [f"{_iso(-1)} INFO ok"] + [
+        f'{{"ts": "{_iso(m)}", "level": "error", "msg": "save failed",'
+        f' "exception": "sqlalchemy.exc.IntegrityError: duplicate key"}}'
+        for m in range(1, 4)
+    ]
+    exceptions = _by_type(extract_logs(_incident(logs)), "exception")
+    assert [e["exception_type"] for e in exceptions] == ["sqlalchemy.exc.IntegrityError"]
+    assert exceptions[0]["count_after"] == 3

@@ -221,3 +221,15 @@ def test_traces_after_cached_shapes_stay_separate() -> None:
     lines.append("2026-11-20T14:03:19Z ERROR job 9 failed")
     records = list(iter_records(lines))
     assert [r.continuation for r in records] == [["  detail 0"], ["  detail 1"], ["  detail 2"], []]
+
+
+def test_ctime_header_is_a_time() -> None:
+    """An Apache-style `[Fri Nov 20 14:03:11 2026]` prefix is parsed and removed."""
+    parsed = parse_line("[Fri Nov 20 14:03:11 2026] [error] mod_jk child init failed")
+    assert parsed.ts == T0
+    assert parsed.level == "ERROR"
+    assert parsed.message == "mod_jk child init failed"
+    parser = LineParser()
+    parser.parse("[Fri Nov 20 14:03:11 2026] [error] mod_jk child init 1 failed")
+    cached, exact, _ = parser.parse("[Fri Nov 20 14:03:11 2026] [error] mod_jk child init 2 failed")
+    assert (cached.ts, exact) == (T0, False)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
 import re
+import sys
 from collections import Counter
 from functools import cache
 from pathlib import Path
@@ -16,7 +18,14 @@ from alpha.errors import InputError
 from alpha.schemas import ExecutionResult
 from alpha.taxonomy import CATEGORIES
 from sre.payload import Scenario, load_scenario
-from sre.scenarios import DEMO_SCENARIO, load_all, load_bundled, scenario_names, scenario_paths
+from sre.scenarios import (
+    DEMO_SCENARIO,
+    load_all,
+    load_bundled,
+    scenario_dir,
+    scenario_names,
+    scenario_paths,
+)
 
 PATHS = scenario_paths()
 IDS = [path.stem for path in PATHS]
@@ -146,6 +155,23 @@ def test_scenarios_are_formatted_json() -> None:
         text = path.read_text()
         assert text.endswith("}\n")
         assert json.loads(text)["name"] == path.stem
+
+
+def test_generators_reproduce_the_bundled_files(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rerunning sre/scenarios/tools gives the bundled files byte for byte (no hand edits)."""
+    before = set(sys.modules)
+    monkeypatch.syspath_prepend(str(scenario_dir() / "tools"))
+    try:
+        generate = importlib.import_module("generate")
+        common = importlib.import_module("common")
+        rendered = dict(common.render(make()) for make in generate.GENERATORS)
+    finally:
+        # The generators use bare module names (common, gen_code); do not leave them behind.
+        for name in set(sys.modules) - before:
+            del sys.modules[name]
+    assert sorted(rendered) == sorted(path.name for path in PATHS)
+    for path in PATHS:
+        assert rendered[path.name] == path.read_text(), path.name
 
 
 # --------------------------------------------------------------------------- end to end

@@ -1,0 +1,93 @@
+"""ConfigAgent rules: a changed key is blamed when it governs the symptoms, in the right way."""
+
+from __future__ import annotations
+
+from sre.agents import ConfigAgent
+from tests.sre.test_agents_base import SHA_CONFIG, Signals, incident
+
+AGENT = ConfigAgent()
+
+
+def test_shrunk_pool_with_pool_timeouts_is_a_strong_config_change() -> None:
+    """pool_size 50 -> 5 with QueuePool timeouts and pinned connections converges high."""
+    s = Signals()
+    s.template("QueuePool limit of size 5 overflow 0 reached, connection timed out")
+    s.saturation("db_connections_in_use", 5, 5, "database.pool_size")
+    s.config_change("database.pool_size", 50, 5, [SHA_CONFIG])
+    s.config_risk("database.pool_size", 5, "tiny pool")
+    s.commit(SHA_CONFIG, "Lower pool", config=["config/production.yaml"])
+    found = AGENT.candidates(s.items, incident())
+    top = found[0]
+    assert top.category == "config_change"
+    assert top.label == "database.pool_size lowered 50 -> 5"
+    assert top.suspects == ["database.pool_size", SHA_CONFIG]
+    assert 0.8 <= top.confidence <= 0.95
+
+
+def test_a_raised_pool_does_not_explain_pool_timeouts() -> None:
+    """Raising a pool cannot starve it: the change is not blamed for pool waits."""
+    s = Signals()
+    s.template("could not obtain a database connection: pool exhausted")
+    s.config_change("database.pool_size", 5, 50)
+    assert AGENT.candidates(s.items, incident()) == []
+
+
+def test_lowered_timeout_with_timeouts_to_the_host_it_configures_wins() -> None:
+    """clients.ledger.timeout_ms 5000 -> 250 with ledger deadline errors outranks other keys."""
+    s = Signals()
+    s.template(
+        "posting invoice to ledger failed",
+        example='Post "http://ledger.svc/v1": context deadline exceeded (Client.Timeout)',
+    )
+    s.config_change("clients.ledger.timeout_ms", 5000, 250, [SHA_CONFIG])
+    s.config_change("clients.ledger.max_idle_conns", 20, 100, [SHA_CONFIG])
+    s.config_change("clients.fx.timeout_ms", 3000, 1000, [SHA_CONFIG])
+    found = AGENT.candidates(s.items, incident())
+    assert found[0].suspects[0] == "clients.ledger.timeout_ms"
+    others = [h for h in found[1:]]
+    assert all(h.confidence < found[0].confidence for h in others)
+
+
+def test_flag_turned_on_with_errors_naming_its_feature_is_blamed() -> None:
+    """features.semantic_rerank turned on with rerank errors blames the flag."""
+    s = Signals()
+    s.template(
+        "rerank failed, serving unranked results",
+        example='err="Post http://rerank.ml.svc/v2/rerank: context deadline exceeded"',
+    )
+    s.anomaly("search_latency_p99_ms", 180, 2300)
+    s.config_change("features.semantic_rerank", False, True)
+    found = AGENT.candidates(s.items, incident())
+    assert found[0].label == "features.semantic_rerank turned on"
+    assert found[0].suspects == ["features.semantic_rerank"]
+    assert found[0].confidence >= 0.6
+
+
+def test_rate_limit_lowered_with_429s_is_blamed() -> None:
+    """A lowered rate limit with 429 responses appearing is a config_change."""
+    s = Signals()
+    s.template("request rejected: 429 Too Many Requests", status_codes=[429])
+    s.config_change("gateway.rate_limit.per_second", 500, 50)
+    found = AGENT.candidates(s.items, incident())
+    assert found and found[0].suspects == ["gateway.rate_limit.per_second"]
+
+
+def test_unrelated_change_is_not_blamed_for_a_dependency_outage() -> None:
+    """A changed log format explains no timeouts to a payments host."""
+    s = Signals()
+    s.dependency("payments.internal", ["timeout"])
+    s.config_change("logging.format", "text", "json")
+    assert AGENT.candidates(s.items, incident()) == []
+
+
+def test_without_a_previous_snapshot_a_risky_value_is_only_a_weak_suspect() -> None:
+    """With no diff available, a tiny pool that fits the symptoms is a weak hypothesis."""
+    s = Signals()
+    s.template("QueuePool limit of size 2 overflow 0 reached, connection timed out")
+    s.config_risk("database.pool_size", 2, "tiny pool")
+    found = AGENT.candidates(s.items, incident())
+    assert [h.suspects for h in found] == [["database.pool_size"]]
+    assert found[0].confidence <= 0.4
+    with_previous = incident(previous_config_snapshot={"database": {"pool_size": 2}})
+    assert AGENT.candidates(s.items, with_previous) == []
+    assert AGENT.model == "google/gemini-2.0-flash"

@@ -1,0 +1,115 @@
+"""MetricsAgent rules: surges, saturation at a changed limit, leaks, database and infra."""
+
+from __future__ import annotations
+
+from sre.agents import MetricsAgent
+from tests.sre.test_agents_base import (
+    SHA_BAD,
+    SHA_CONFIG,
+    Signals,
+    blamed_shas,
+    by_category,
+    incident,
+)
+
+AGENT = MetricsAgent()
+
+
+def test_request_surge_followed_by_saturation_is_traffic_surge() -> None:
+    """Requests 6x baseline with CPU and latency following is a traffic surge."""
+    s = Signals()
+    s.anomaly("requests_per_second", 400, 2400)
+    s.anomaly("cpu_utilization", 40, 95)
+    s.anomaly("latency_p99_ms", 120, 900)
+    found = AGENT.candidates(s.items, incident())
+    assert found[0].category == "traffic_surge"
+    assert found[0].suspects == ["requests_per_second"]
+    assert found[0].confidence >= 0.7
+
+
+def test_a_small_rise_in_requests_is_not_a_surge() -> None:
+    """Requests up 30% is normal variation, not a surge."""
+    s = Signals()
+    s.anomaly("requests_per_second", 400, 520)
+    s.anomaly("latency_p99_ms", 120, 900)
+    assert by_category(AGENT.candidates(s.items, incident()), "traffic_surge") == []
+
+
+def test_a_metric_pinned_at_a_limit_that_just_changed_blames_the_key() -> None:
+    """Connections pinned at pool_size right after it was lowered blame the key and commit."""
+    s = Signals()
+    s.config_change("database.pool_size", 50, 5, [SHA_CONFIG])
+    s.saturation("db_connections_in_use", 5, 5, "database.pool_size")
+    s.anomaly("latency_p99_ms", 120, 480)
+    s.commit(SHA_CONFIG, "Lower pool", config=["config/production.yaml"])
+    found = AGENT.candidates(s.items, incident())
+    assert found[0].category == "config_change"
+    assert found[0].suspects == ["database.pool_size", SHA_CONFIG]
+    assert found[0].confidence >= 0.6
+
+
+def test_a_metric_shift_before_the_deploy_does_not_implicate_its_changes() -> None:
+    """Latency that rose an hour before the deploy is not an effect of a timeout change."""
+    s = Signals()
+    s.config_change("clients.ledger.timeout_ms", 5000, 250, [SHA_CONFIG])
+    s.anomaly("latency_p99_ms", 120, 480, change_at="2026-11-20T13:00:00Z")
+    s.anomaly("error_rate", 0.01, 0.2, change_at="2026-11-20T13:00:00Z")
+    assert by_category(AGENT.candidates(s.items, incident()), "config_change") == []
+
+
+def test_steady_memory_growth_is_resource_exhaustion() -> None:
+    """A monotonic heap climb is resource exhaustion naming the metric."""
+    s = Signals()
+    s.growth("jvm_heap_used_mb", 800, 3900)
+    found = AGENT.candidates(s.items, incident())
+    assert found[0].category == "resource_exhaustion"
+    assert found[0].suspects == ["jvm_heap_used_mb"]
+
+
+def test_database_load_after_data_access_change_blames_the_commit_not_the_database() -> None:
+    """Queries up 14x with traffic flat after a serializer change: code, not the database."""
+    s = Signals()
+    s.anomaly("db_queries_per_second", 300, 4200)
+    s.anomaly("db_cpu_percent", 30, 97)
+    s.commit(SHA_BAD, "Thumbnails in order history", code=["orders/serializers.py"])
+    found = AGENT.candidates(s.items, incident())
+    assert found[0].category == "code_regression"
+    assert blamed_shas(found) == {SHA_BAD}
+    database = by_category(found, "database")
+    assert all(d.confidence < found[0].confidence for d in database)
+
+
+def test_replication_lag_with_nothing_changed_is_database() -> None:
+    """Replica lag rising with no change to blame is a database hypothesis."""
+    s = Signals()
+    s.anomaly("mysql_replica_lag_seconds", 0.5, 340)
+    found = AGENT.candidates(s.items, incident())
+    assert found[0].category == "database"
+    assert found[0].suspects == ["mysql_replica_lag_seconds"]
+    assert found[0].confidence >= 0.5
+
+
+def test_dns_metrics_collapsing_are_infrastructure() -> None:
+    """CoreDNS pods going unready is an infrastructure hypothesis."""
+    s = Signals()
+    s.anomaly("coredns_pods_ready", 2, 0)
+    found = AGENT.candidates(s.items, incident())
+    assert found[0].category == "infrastructure"
+    assert found[0].suspects == ["coredns_pods_ready"]
+
+
+def test_a_dependency_metric_corroborates_the_failing_host() -> None:
+    """Errors to api.paygate.io plus paygate latency jumping blame that dependency."""
+    s = Signals()
+    s.dependency("api.paygate.io", ["http_5xx"])
+    s.anomaly("paygate_request_p99_ms", 600, 8800)
+    found = by_category(AGENT.candidates(s.items, incident()), "dependency_failure")
+    assert [h.suspects for h in found] == [["api.paygate.io"]]
+
+
+def test_error_metrics_alone_name_no_cause() -> None:
+    """An error rate rising on its own is a symptom: no hypothesis is invented."""
+    s = Signals()
+    s.anomaly("error_rate", 0.01, 0.3)
+    assert AGENT.candidates(s.items, incident()) == []
+    assert AGENT.model == "google/gemini-2.0-flash"

@@ -1,0 +1,116 @@
+"""SynthesisAgent: a deterministic summary and concrete next actions per kind of cause."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alpha.schemas import RankedHypothesis
+from sre.agents import SynthesisAgent, synthesize
+from tests.sre.test_agents_base import SHA_BAD, SHA_CONFIG, Signals, incident
+
+
+def ranked(
+    label: str, category: str, suspects: list[str], score: float, **extra: Any
+) -> RankedHypothesis:
+    """A ranked hypothesis as the aggregator would return it."""
+    data: dict[str, Any] = {
+        "label": label,
+        "confidence": score,
+        "category": category,
+        "suspects": suspects,
+        "score": score,
+        "rank": 1,
+        "contributing_agents": ["LogAgent"],
+        "supporting_signals": [],
+    }
+    data.update(extra)
+    return RankedHypothesis(**data)
+
+
+async def test_code_regression_rolls_back_the_commit_and_names_the_fix() -> None:
+    """A blamed commit gives `Roll back <sha> (<deploy>)` and a fix hint from the exception."""
+    s = Signals()
+    error = s.exception("KeyError", "KeyError: 'sku'", ["checkout/cart.py"])
+    top = ranked(
+        "Commit 9f3c2ab introduced KeyError in checkout/cart.py",
+        "code_regression",
+        [SHA_BAD],
+        0.95,
+        supporting_signals=[error.id],
+        contributing_agents=["LogAgent", "CommitAgent"],
+    )
+    result = await SynthesisAgent()(incident(), s.items, [top])
+    assert result.next_actions[0] == "Roll back 9f3c2ab (deploy-xyz)"
+    assert "Fix KeyError in checkout/cart.py before redeploying" in result.next_actions
+    assert "LogAgent and CommitAgent agree" in result.summary
+    assert "high confidence" in result.summary
+    assert result.agent_name == "SynthesisAgent"
+
+
+def test_config_change_restores_the_old_value() -> None:
+    """A config suspect gives `Restore <key> <new> -> <old>` with the commit that changed it."""
+    s = Signals()
+    change = s.config_change("database.pool_size", 50, 5, [SHA_CONFIG])
+    top = ranked(
+        "database.pool_size lowered 50 -> 5",
+        "config_change",
+        ["database.pool_size", SHA_CONFIG],
+        0.9,
+        supporting_signals=[change.id],
+    )
+    actions = synthesize(incident(), s.items, [top]).next_actions
+    assert actions == ["Restore database.pool_size 5 -> 50 (changed in 4be1f0c)"]
+
+
+def test_dependency_failure_checks_the_host_with_kinds_and_time() -> None:
+    """A failing host gives a status check naming the error kinds and when they began."""
+    s = Signals()
+    dep = s.dependency("payments.internal", ["timeout"])
+    line = s.template("payment call timed out", hosts=["payments.internal"])
+    top = ranked(
+        "payments.internal failing (timeout)",
+        "dependency_failure",
+        ["payments.internal"],
+        0.7,
+        supporting_signals=[dep.id, line.id],
+    )
+    actions = synthesize(incident(), s.items, [top]).next_actions
+    assert actions[0] == "Check the status of payments.internal (timeout since 14:03)"
+
+
+def test_each_category_has_concrete_actions() -> None:
+    """Database, infra, surge, credentials and exhaustion causes each map to their playbook."""
+    cases = {
+        "database": "Page the database on-call",
+        "infrastructure": "Page the platform/network on-call",
+        "traffic_surge": "Scale out checkout-api",
+        "certificate_or_credentials": "Renew or rotate the certificate or credentials used for x",
+        "resource_exhaustion": "Restart or scale out the affected instances (x)",
+    }
+    for category, expected in cases.items():
+        actions = synthesize(incident(), [], [ranked("cause", category, ["x"], 0.8)]).next_actions
+        assert expected in actions, category
+
+
+def test_a_close_runner_up_also_gets_actions_and_thin_evidence_says_so() -> None:
+    """Two causes within 0.1 both get actions; a top score below 0.5 asks for confirmation."""
+    first = ranked("a.b changed", "dependency_failure", ["db-proxy"], 0.45)
+    second = ranked("other", "database", ["pg-1"], 0.4, rank=2)
+    actions = synthesize(incident(), [], [first, second]).next_actions
+    assert any("db-proxy" in a for a in actions)
+    assert "Page the database on-call" in actions
+    assert actions[-1].startswith("Confirm with the service owner")
+    assert len(actions) <= 5
+
+
+def test_no_hypothesis_gives_a_manual_investigation_summary() -> None:
+    """With nothing ranked, the summary says so and the actions are generic but concrete."""
+    result = synthesize(incident(), [], [])
+    assert "No root cause stood out" in result.summary
+    assert result.next_actions[0].startswith("Review the error logs of checkout-api")
+
+
+def test_synthesis_is_deterministic() -> None:
+    """The same input gives the same output."""
+    top = ranked("x failing", "dependency_failure", ["x.internal"], 0.7)
+    assert synthesize(incident(), [], [top]) == synthesize(incident(), [], [top])
