@@ -59,6 +59,7 @@ _STATUS_RE = re.compile(
     r"(?:status(?:[_ ]?code)?|http[_ ]?status|code|response|returned|responded(?: with)?|"
     r"got|received)[\"']?\s*[=:]?\s*[\"']?([1-5]\d\d)\b"
     r"|http/\d(?:\.\d)?\"?\s+([1-5]\d\d)\b"
+    r"|\b(?:get|post|put|delete|patch|head|options) /\S* ([1-5]\d\d)\b"
     r"|\b([1-5]\d\d) (?:internal server error|bad gateway|service unavailable|gateway timeout|"
     r"unauthorized|forbidden|not found|too many requests|bad request)"
 )
@@ -69,6 +70,11 @@ _URL_HOST_RE = re.compile(
 _HOST_PORT_RE = re.compile(
     r"(?<![\w./@-])((?:\d{1,3}\.){3}\d{1,3}|[A-Za-z][A-Za-z0-9-]*(?:\.[A-Za-z0-9-]+)*)"
     r":(\d{2,5})\b(?![.:]\d)"
+)
+# Words right before an address that make it the client's, not a dependency's.
+_CLIENT_BEFORE_RE = re.compile(
+    r"(?:serving|client|remote|remote_addr|client_ip|client_addr|from client|accepted)"
+    r"[\s=:\"']{1,3}\[?$"
 )
 _PROSE_HOST_RE = re.compile(
     r"\b(?:to|upstream|calling|call|host|server|backend|peer|lookup|from|reach|reaching)"
@@ -196,7 +202,7 @@ def status_codes(text: str) -> tuple[int, ...]:
     if _THREE_DIGITS_RE.search(text) is None:
         return ()
     for m in _STATUS_RE.finditer(text.lower()):
-        code = int(m.group(1) or m.group(2) or m.group(3))
+        code = int(next(g for g in m.groups() if g))
         if code not in found:
             found.append(code)
     return tuple(found)
@@ -246,6 +252,8 @@ def hosts_in(text: str, fields: dict[str, str] | None = None) -> tuple[str, ...]
         start = m.start()
         if start >= 3 and text[start - 3 : start] == "://":
             continue  # already taken with its URL
+        if _CLIENT_BEFORE_RE.search(text, max(0, start - 24), start):
+            continue  # the peer that called us (`panic serving 10.2.8.2:35437`), not a dependency
         _add(found, m.group(1), m.group(2))
     for m in _PROSE_HOST_RE.finditer(text):
         host = m.group(1)

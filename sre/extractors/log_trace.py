@@ -38,7 +38,9 @@ _EXC_FIELD_KEYS = (
     "error",
     "exc_info",
 )
-_PANIC_RE = re.compile(r"panic: ([^:\n]{1,60})")
+# Go panics: `panic: x` and net/http's recovered `http: panic serving 10.0.0.1:5555: x`.
+_PANIC_RE = re.compile(r"\bpanic(?: serving \S+?)?: (.{1,300})")
+_DIGITS_RE = re.compile(r"\d+")
 
 _JAVA_LIB_PREFIXES = (
     "java.",
@@ -187,9 +189,13 @@ def _exception_in(line: str) -> tuple[str, str] | None:
     m = EXC_HEADER_RE.match(text)
     if m:
         return m.group(1), (m.group(2) or "").strip()
-    if text.startswith("panic: "):
-        pm = _PANIC_RE.match(text)
-        return ("panic: " + pm.group(1).strip() if pm else "panic"), text[7:].strip()
+    if "panic" in text:
+        pm = _PANIC_RE.search(text)
+        if pm is not None:
+            detail = pm.group(1).strip()
+            # The first clause names the kind of panic (`runtime error`); digits vary.
+            kind = _DIGITS_RE.sub("N", detail.split(":", 1)[0].strip())[:60]
+            return f"panic: {kind}", detail
     return None
 
 

@@ -51,9 +51,10 @@ MAX_CONTINUATION = 200
 # Only this many leading characters are searched for a timestamp or a level.
 _HEAD = 80
 
-# Groups: the minute (`2026-11-20T14:03`), seconds, fraction, zone.
+# Groups: the minute (`2026-11-20T14:03`; Go's `2026/11/20 14:03` too), seconds, fraction,
+# zone.
 _ISO_RE = re.compile(
-    r"\[?(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}):(\d{2})(?:[.,](\d{1,9}))?"
+    r"\[?(\d{4}[-/]\d{2}[-/]\d{2}[T ]\d{2}:\d{2}):(\d{2})(?:[.,](\d{1,9}))?"
     r"\s?(Z|z|UTC|[+-]\d{2}:?\d{2})?\]?"
 )
 _SYSLOG_RE = re.compile(

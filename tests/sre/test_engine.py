@@ -1,0 +1,96 @@
+"""The SRE engine end to end, and convergence of agents through the runtime."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alpha.runtime import AlphaRuntime
+from alpha.schemas import AgentEvent, AgentStatus, EventKind, IncidentInput, Signal
+from sre.agents import CommitAgent, LogAgent, SynthesisAgent
+from sre.engine import AGENT_NAMES, build_runtime, investigate
+from tests.sre.test_agents_base import SHA_BAD, SHA_DOCS, Signals, incident
+
+
+def _traceback(ts: str) -> list[str]:
+    return [
+        f"{ts} ERROR checkout.api Unhandled error in POST /cart/checkout",
+        "Traceback (most recent call last):",
+        '  File "/srv/app/checkout/api.py", line 41, in checkout',
+        "    total = cart.total(items)",
+        '  File "/srv/app/checkout/cart.py", line 88, in total',
+        '    price = prices[item["sku"]]',
+        "KeyError: 'sku'",
+    ]
+
+
+def small_payload() -> dict[str, Any]:
+    """A code regression: a KeyError in checkout/cart.py right after the commit changed it."""
+    logs = [f"2026-11-20T13:{m:02d}:10Z INFO checkout.api order placed" for m in range(40, 60)]
+    for second in range(0, 50, 2):
+        logs.extend(_traceback(f"2026-11-20T14:03:{second:02d}Z"))
+    return {
+        "deployment_id": "deploy-xyz",
+        "service": "checkout-api",
+        "deployed_at": "2026-11-20T14:02:00Z",
+        "logs": logs,
+        "metrics": {"error_rate": {"baseline": [0.01, 0.01, 0.012], "current": [0.2, 0.25, 0.22]}},
+        "recent_commits": [
+            {
+                "sha": SHA_BAD,
+                "message": "Rework cart totals",
+                "timestamp": "2026-11-20T13:55:00Z",
+                "files": [{"filename": "checkout/cart.py", "status": "modified", "patch": "+x"}],
+            },
+            {"sha": SHA_DOCS, "message": "Update runbook", "files": ["docs/runbook.md"]},
+        ],
+        "config_snapshot": {"database": {"pool_size": 50}},
+    }
+
+
+def test_agent_names_and_runtime_wiring() -> None:
+    """The runtime registers the four specialists in display order."""
+    runtime = build_runtime(agent_timeout=5.0)
+    assert [a.name for a in runtime.agents] == AGENT_NAMES
+    assert AGENT_NAMES == ["LogAgent", "MetricsAgent", "CommitAgent", "ConfigAgent"]
+
+
+async def test_investigate_small_payload_end_to_end() -> None:
+    """The engine blames the commit that changed cart.py, with a summary and a rollback."""
+    events: list[AgentEvent] = []
+    payload = IncidentInput.model_validate(small_payload())
+    result = await investigate(payload, subscribers=[events.append], gaps=["GitHub not configured"])
+    top = result.hypotheses[0]
+    assert top.category == "code_regression"
+    assert top.suspects[0] == SHA_BAD
+    assert {"LogAgent", "CommitAgent"} <= set(top.contributing_agents)
+    assert all(o.status == AgentStatus.OK for o in result.agent_outcomes)
+    assert all(SHA_DOCS not in h.suspects for h in result.hypotheses)
+    assert "Roll back 9f3c2ab (deploy-xyz)" in result.next_actions
+    assert result.summary and result.gaps == ["GitHub not configured"]
+    assert events[-1].kind == EventKind.RUN_COMPLETED
+
+
+async def test_two_agents_blaming_one_commit_merge_with_the_agreement_bonus() -> None:
+    """LogAgent and CommitAgent blaming the same SHA merge into one ranked cause, +0.1."""
+    s = Signals()
+    s.exception("KeyError", "KeyError: 'sku'", ["/srv/app/checkout/cart.py"])
+    s.commit(SHA_BAD, "Rework cart totals", code=["checkout/cart.py"])
+    s.commit(SHA_DOCS, "Update runbook", docs=["docs/runbook.md"])
+    signals = s.items
+
+    def extractor(_: IncidentInput) -> list[Signal]:
+        return signals
+
+    runtime = AlphaRuntime(signal_extractor=extractor, post_aggregation=SynthesisAgent())
+    runtime.register(LogAgent())
+    runtime.register(CommitAgent())
+    result = await runtime.execute(incident())
+    confidences = [
+        h.confidence for r in result.agent_results for h in r.hypotheses if SHA_BAD in h.suspects
+    ]
+    top = result.hypotheses[0]
+    assert len(confidences) == 2
+    assert sorted(top.contributing_agents) == ["CommitAgent", "LogAgent"]
+    assert top.score == round(min(1.0, max(confidences) + 0.1), 6)
+    assert len([h for h in result.hypotheses if SHA_BAD in h.suspects]) == 1
+    assert result.rejections == []
