@@ -8,6 +8,17 @@ seeing either.
 
 Rules run in order; earlier rules win where matches overlap (a JWT inside a URL password is
 reported as a JWT), and an already redacted placeholder is never matched again.
+
+Two refinements keep evidence while hiding secrets:
+
+- Known secrets: `Redactor.learn_config(config)` registers the string values of secret-like
+  config keys (`database.password`, `api.token`, ...). Text formats that carry no
+  `key=value` shape ("api.token changed 'a' -> 'b'", a log line echoing the password) are
+  then redacted too, wherever the value appears.
+- Quantities: the generic `password=`/`token=` rule leaves a plain number, duration or
+  boolean alone when the key names a quantity (`token_ttl_seconds=3600`,
+  `secret_rotation_days: 30`): those values are evidence (a TTL cut from 3600 to 30), and
+  no secret is a bare "3600" under a key called a TTL.
 """
 
 from __future__ import annotations
@@ -68,6 +79,24 @@ RULES: tuple[Rule, ...] = (
 
 _PLACEHOLDER = re.compile(r"\[REDACTED:[a-z_]+#\d+\]")
 
+# A config key whose value is a secret (any path segment may say so).
+SECRET_KEY = re.compile(
+    r"(password|passwd|pwd|secret|token|api_?key|access_?key|private_?key|credentials?|"
+    r"auth_?key|signing_?key|dsn|connection_?string)",
+    re.I,
+)
+# Key words naming a quantity about a secret, not the secret itself.
+_QUANTITY_KEY = re.compile(
+    r"(ttl|timeout|expir|lifetime|rotation|interval|length|size|count|limit|max|min|"
+    r"seconds|secs|minutes|hours|days|_ms|_s\b|enabled|required|retries|refresh_?window)",
+    re.I,
+)
+_QUANTITY_VALUE = re.compile(
+    r"[\"']?(-?\d+(\.\d+)?(ms|s|m|h|d|%)?|true|false|null|none|yes|no|on|off)[\"']?:?", re.I
+)
+# Shorter known values are too likely to be ordinary words to replace everywhere.
+MIN_KNOWN_SECRET = 4
+
 
 @dataclass
 class Redactor:
@@ -80,6 +109,18 @@ class Redactor:
     rules: tuple[Rule, ...] = RULES
     _seen: dict[tuple[str, str], int] = field(default_factory=dict)
     _next: dict[str, int] = field(default_factory=dict)
+    _known: dict[str, str] = field(default_factory=dict)
+
+    def add_known(self, secret: str, kind: str = "config_secret") -> None:
+        """Hide this literal value wherever it appears (values shorter than 4 are ignored)."""
+        if len(secret) >= MIN_KNOWN_SECRET and not _PLACEHOLDER.fullmatch(secret):
+            self._known.setdefault(secret, kind)
+
+    def learn_config(self, config: object) -> None:
+        """Register the string values of secret-like keys of a nested config as known."""
+        for key, value in _leaves(config, ""):
+            if isinstance(value, str) and SECRET_KEY.search(key) and not _is_quantity_key(key):
+                self.add_known(value)
 
     def _placeholder(self, kind: str, secret: str) -> str:
         key = (kind, secret)
@@ -92,6 +133,10 @@ class Redactor:
 
     def redact(self, text: str) -> str:
         """Return `text` with every secret replaced by its placeholder."""
+        # Longest first, so a secret containing another is replaced whole.
+        for secret in sorted(self._known, key=len, reverse=True):
+            if secret in text:
+                text = text.replace(secret, self._placeholder(self._known[secret], secret))
         for rule in self.rules:
             text = rule.pattern.sub(lambda m, r=rule: self._replace(r, m), text)  # type: ignore[misc]
         return text
@@ -103,6 +148,9 @@ class Redactor:
         start, end = match.span("secret")
         whole_start = match.start(0)
         text = match.group(0)
+        if rule.kind == "password" and _QUANTITY_VALUE.fullmatch(secret):
+            if _is_quantity_key(text[: start - whole_start]):
+                return text
         placeholder = self._placeholder(rule.kind, secret)
         return text[: start - whole_start] + placeholder + text[end - whole_start :]
 
@@ -126,6 +174,24 @@ class Redactor:
     def count(self) -> int:
         """How many distinct secrets were hidden so far."""
         return len(self._seen)
+
+
+def _is_quantity_key(key: str) -> bool:
+    """Whether the last segment of a key (`auth.token_ttl_seconds`) names a quantity."""
+    last = re.split(r"[.\s/]", key.strip().strip("\"':= "))[-1]
+    return bool(_QUANTITY_KEY.search(last))
+
+
+def _leaves(config: object, prefix: str) -> list[tuple[str, object]]:
+    """(dotted key, value) of every leaf of a nested mapping; list items keep the key."""
+    if isinstance(config, dict):
+        found: list[tuple[str, object]] = []
+        for name, value in config.items():
+            found.extend(_leaves(value, f"{prefix}.{name}" if prefix else str(name)))
+        return found
+    if isinstance(config, list):
+        return [leaf for item in config for leaf in _leaves(item, prefix)]
+    return [(prefix, config)]
 
 
 def redact(text: str) -> str:

@@ -32,7 +32,14 @@ from rich.table import Table
 from rich.text import Text
 
 from alpha.display.result import plain_result_lines, result_view, strip_control
-from alpha.schemas import AgentEvent, AgentOutcome, EventKind, ExecutionResult, TokenUsage
+from alpha.schemas import (
+    AgentEvent,
+    AgentOutcome,
+    EventKind,
+    ExecutionResult,
+    Hypothesis,
+    TokenUsage,
+)
 
 Clock = Callable[[], float]
 
@@ -58,7 +65,7 @@ _NAME_WIDTH = 28
 _NOTE_WIDTH = 60
 
 
-@dataclass
+@dataclass(slots=True)
 class AgentView:
     """What the display knows about one agent."""
 
@@ -67,8 +74,7 @@ class AgentView:
     started_ms: float | None = None
     elapsed_ms: float | None = None
     progress: str | None = None
-    labels: list[tuple[str, float]] = field(default_factory=list)
-    cited: set[str] = field(default_factory=set)
+    hypotheses: list[Hypothesis] = field(default_factory=list)
     reason: str | None = None
     fallback: str | None = None
     usage: TokenUsage | None = None
@@ -209,9 +215,7 @@ class LiveDisplay:
     def _on_hypothesis(self, event: AgentEvent) -> None:
         hypothesis = event.hypothesis
         if hypothesis is not None:
-            view = self._agent(event.agent_name or "?")
-            view.labels.append((hypothesis.label, hypothesis.confidence))
-            view.cited.update(hypothesis.supporting_signals)
+            self._agent(event.agent_name or "?").hypotheses.append(hypothesis)
 
     def _on_outcome(self, event: AgentEvent) -> None:
         view = self._agent(event.agent_name or "?")
@@ -247,9 +251,9 @@ class LiveDisplay:
             return f"{view.name}: started ({_plural(self._signals, 'signal')})"
         if kind == EventKind.AGENT_PROGRESS:
             return f"{view.name}: {_clip(view.progress or '')}"
-        if kind == EventKind.HYPOTHESIS_PRODUCED and view.labels:
-            label, confidence = view.labels[-1]
-            return f"{view.name}: hypothesis {_clip(label)!r} ({confidence:.2f})"
+        if kind == EventKind.HYPOTHESIS_PRODUCED and view.hypotheses:
+            latest = view.hypotheses[-1]
+            return f"{view.name}: hypothesis {_clip(latest.label)!r} ({latest.confidence:.2f})"
         if kind in _OUTCOME_STATUS:
             return _plain_agent_line(view)
         return None
@@ -315,7 +319,7 @@ class LiveDisplay:
             lines.append(f"{_clip(view.name, width):<{width}}  ")
             lines.append(f"{mark} {view.status:<9}", style=style)
             lines.append(" " if elapsed is None else f" {elapsed / 1000:6.1f}s")
-            lines.append(f"  {_plural(len(view.labels), 'hyp', 'hyps'):>7}  ")
+            lines.append(f"  {_plural(len(view.hypotheses), 'hyp', 'hyps'):>7}  ")
             note = view.reason or view.fallback or (view.progress if view.status == RUNNING else "")
             lines.append(_clip(note or "", _NOTE_WIDTH), style="dim")
             lines.append("\n")
@@ -384,15 +388,16 @@ def agent_panel(view: AgentView, now_ms: float) -> Panel:
         body.append(f"\nmodel: {_clip(view.model)}", style="dim")
     if view.status == RUNNING and view.progress:
         body.append(f"\n{_clip(view.progress)}", style="italic")
-    if view.labels:
+    if view.hypotheses:
+        cited = {signal for h in view.hypotheses for signal in h.supporting_signals}
         body.append(
-            f"\n{_plural(len(view.labels), 'hypothesis', 'hypotheses')}, "
-            f"{_plural(len(view.cited), 'signal')} cited"
+            f"\n{_plural(len(view.hypotheses), 'hypothesis', 'hypotheses')}, "
+            f"{_plural(len(cited), 'signal')} cited"
         )
-        for label, confidence in view.labels[:_LABELS_SHOWN]:
-            body.append(f"\n• {_clip(label)} ({confidence:.2f})")
-        if len(view.labels) > _LABELS_SHOWN:
-            body.append(f"\n…and {len(view.labels) - _LABELS_SHOWN} more", style="dim")
+        for hypothesis in view.hypotheses[:_LABELS_SHOWN]:
+            body.append(f"\n• {_clip(hypothesis.label)} ({hypothesis.confidence:.2f})")
+        if len(view.hypotheses) > _LABELS_SHOWN:
+            body.append(f"\n…and {len(view.hypotheses) - _LABELS_SHOWN} more", style="dim")
     elif view.status == DONE:
         body.append("\nno hypotheses", style="dim")
     if view.reason:
@@ -407,7 +412,7 @@ def agent_panel(view: AgentView, now_ms: float) -> Panel:
 
 def _plain_agent_line(view: AgentView) -> str:
     elapsed = "" if view.elapsed_ms is None else f" in {_seconds(view.elapsed_ms)}"
-    hypotheses = _plural(len(view.labels), "hypothesis", "hypotheses")
+    hypotheses = _plural(len(view.hypotheses), "hypothesis", "hypotheses")
     line = f"{view.name}: {view.status}{elapsed}, {hypotheses}"
     if view.reason:
         line += f"; reason: {_clip(view.reason)}"

@@ -13,7 +13,8 @@ Retry policy (each attempt has its own deadline of `timeout` seconds):
   exponential backoff (`backoff`, `2 * backoff`, ...).
 - Any other status (400, 401, 402, 403, 404, 422, ...) is final: `LLMProviderError`.
 
-Answers: a 2xx body carrying an `error` object is an `LLMProviderError`. Content is
+Answers: a 2xx body carrying an `error` object is an `LLMProviderError` (retried as above
+when its `code` is 408, 429 or 5xx, as OpenRouter uses it for upstream failures). Content is
 normalised to `str` (null -> "", a list of parts -> their text joined). An answer stopped
 by the token limit (`finish_reason == "length"`) raises `LLMOutputError` whose `raw` holds
 the partial text, because a cut-off answer is never safe to use as if complete; the
@@ -223,9 +224,8 @@ class OpenRouterClient(LLMClient):
                     rate_limited += 1
                     wait = retry.wait
                     if wait is not None and wait > self.max_retry_after:
-                        raise _final(
-                            retry.error, f"Retry-After {wait!r}s exceeds the cap"
-                        ) from None
+                        note = f"Retry-After {wait!r}s exceeds the {self.max_retry_after!r}s cap"
+                        raise _final(retry.error, note) from None
                     if rate_limited > self.rate_limit_retries:
                         raise _final(retry.error, f"after {rate_limited} tries") from None
                 else:
@@ -264,10 +264,7 @@ class OpenRouterClient(LLMClient):
         if not isinstance(body, Mapping):
             raise LLMProviderError(f"{where}: body is not an object: {_clip(body)!r}", status=200)
         if body.get("error"):
-            error = body["error"]
-            code = error.get("code") if isinstance(error, Mapping) else None
-            status = code if isinstance(code, int) else 200
-            raise LLMProviderError(f"{where}: provider error {_clip(error)!r}", status=status)
+            raise _error_object_failure(where, body["error"])
         self._record_usage(body.get("usage"))
         choices = body.get("choices")
         if not isinstance(choices, list) or not choices or not isinstance(choices[0], Mapping):
@@ -385,6 +382,22 @@ def _status_failure(where: str, exc: openai.APIStatusError) -> Exception:
     if status == 429:
         wait = parse_retry_after(exc.response.headers)
         return _Retryable(LLMRateLimitError(message, retry_after=wait), wait)
+    if status in _RETRYABLE_STATUS or status >= 500:
+        return _Retryable(LLMProviderError(message, status=status))
+    return LLMProviderError(message, status=status)
+
+
+def _error_object_failure(where: str, error: object) -> Exception:
+    """A 2xx body carrying `error`: retried like the HTTP status its `code` names, if any.
+
+    OpenRouter reports upstream failures this way (e.g. code 502 from the chosen provider),
+    so a transient one deserves the same retries as a real 5xx; anything else is final.
+    """
+    code = error.get("code") if isinstance(error, Mapping) else None
+    status = code if isinstance(code, int) and not isinstance(code, bool) else 200
+    message = f"{where}: provider error in a 200 answer: {_clip(error)!r}"
+    if status == 429:
+        return _Retryable(LLMRateLimitError(message))
     if status in _RETRYABLE_STATUS or status >= 500:
         return _Retryable(LLMProviderError(message, status=status))
     return LLMProviderError(message, status=status)

@@ -9,38 +9,50 @@ can refine the candidates and fall back to them.
 
 from __future__ import annotations
 
-import re
 from abc import abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
 
 from alpha.agents.base import AgentContext, BaseAgent
 from alpha.schemas import AgentResult, Hypothesis, IncidentInput, Severity, Signal
-from sre.agents.patterns import (
-    ERROR_KIND_SYMPTOMS,
-    is_program_error,
-    symptoms_in,
-    symptoms_of_status,
-    tokens,
+from sre.agents.patterns import is_program_error, tokens
+from sre.agents.reading import (
+    as_list,
+    commit_files,
+    commit_kind_files,
+    exception_types,
+    is_error_level,
+    is_trouble,
+    parse_iso,
+    paths_match,
+    signal_symptoms,
+    signal_text,
+    text_files,
 )
 
 # Confidence is built from a floor plus weighted evidence, capped below certainty: rules see
 # correlations, never proof. A single weak signal lands near 0.3, converging strong evidence
 # near 0.9.
 CONFIDENCE_FLOOR = 0.2
+
+
 CONFIDENCE_CAP = 0.95
+
+
 STRONG = 0.3
+
+
 MEDIUM = 0.15
+
+
 WEAK = 0.08
+
 
 # Trouble starting this many hours after the deploy weakens the case against its changes.
 STALE_HOURS = 2.0
-VERY_STALE_HOURS = 12.0
 
-# A new template or exception, or one whose rate rose at least this much, is "new trouble".
-RISE_RATIO = 3.0
+
+VERY_STALE_HOURS = 12.0
 
 
 def confidence(*weights: float) -> float:
@@ -53,110 +65,6 @@ def severity_for(value: float) -> Severity:
     if value >= 0.7:
         return "high"
     return "medium" if value >= 0.4 else "low"
-
-
-def short_sha(sha: str) -> str:
-    """The 7-character form used in labels (suspects keep the full SHA)."""
-    return sha[:7]
-
-
-def is_sha(value: str) -> bool:
-    """Whether a suspect is a commit SHA (7 or more hex digits)."""
-    return len(value) >= 7 and all(c in "0123456789abcdef" for c in value.lower())
-
-
-def as_list(value: Any) -> list[Any]:
-    """A list from a possibly missing or scalar field."""
-    if value is None:
-        return []
-    return list(value) if isinstance(value, list | tuple) else [value]
-
-
-def fmt_value(value: Any) -> str:
-    """A config or metric value written compactly (5, 0.25, true, "x")."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return f"{value:g}"
-    if value is None:
-        return "unset"
-    if isinstance(value, str):
-        return value if len(value) <= 40 else value[:37] + "..."
-    text = str(value)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-# --------------------------------------------------------------------------- paths
-
-
-def _parse_iso(text: object) -> datetime | None:
-    if not isinstance(text, str) or not text:
-        return None
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
-def _norm_path(path: str) -> str:
-    return path.replace("\\", "/").strip().lstrip("./").lower()
-
-
-def paths_match(a: str, b: str) -> bool:
-    """Whether two file paths name the same file (one is a path-suffix of the other).
-
-    Stack frames carry absolute or package-relative paths (`/srv/app/checkout/cart.py`,
-    `com/shop/Cart.java`) while commits carry repository paths; a suffix at a path boundary
-    is the same file, a bare shared basename (`__init__.py`) is not enough unless its parent
-    directory matches too.
-    """
-    x, y = _norm_path(a), _norm_path(b)
-    if not x or not y:
-        return False
-    if x == y:
-        return True
-    short, long = (x, y) if len(x) <= len(y) else (y, x)
-    if long.endswith("/" + short) and "/" in short:
-        return True
-    xs, ys = x.split("/"), y.split("/")
-    return len(xs) >= 2 and len(ys) >= 2 and xs[-2:] == ys[-2:]
-
-
-def path_tokens(path: str) -> set[str]:
-    """Meaningful tokens of a file path (directories and stem, without generic words)."""
-    stem = re.sub(r"\.[a-z0-9]+$", "", _norm_path(path))
-    # Split CamelCase (`BundleReservationService`) into words too.
-    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", stem.replace("/", "_"))
-    raw = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", re.sub(r"\.[A-Za-z0-9]+$", "", path))
-    return tokens(spaced) | tokens(raw.replace("/", "_"))
-
-
-def module_tokens(
-    path: str, exclude: set[str] | frozenset[str] = frozenset()
-) -> tuple[set[str], set[str]]:
-    """Tokens of a file's stem and of its parent directory, minus `exclude`.
-
-    Deeper directories (`src/main/java/com/acme/<service>`) name the project, not the
-    module, and would link every file of the repository to every error.
-    """
-    parts = path.replace("\\", "/").split("/")
-    stem = path_tokens(parts[-1]) - set(exclude)
-    parent = (path_tokens(parts[-2]) if len(parts) >= 2 else set()) - set(exclude)
-    return stem, parent - stem
-
-
-def flatten_keys(config: Any, prefix: str = "") -> list[str]:
-    """Dotted keys of the leaves of a nested config mapping, in document order."""
-    if not isinstance(config, dict):
-        return [prefix] if prefix else []
-    keys: list[str] = []
-    for name, value in config.items():
-        path = f"{prefix}.{name}" if prefix else str(name)
-        keys.extend(flatten_keys(value, path))
-    return keys
-
-
-# --------------------------------------------------------------------------- evidence index
 
 
 @dataclass
@@ -242,7 +150,7 @@ class Evidence:
         start = self.incident.incident_started_at
         if start is None:
             seen = [
-                _parse_iso(s.value.get("first_seen")) for s in self.trouble() if is_error_level(s)
+                parse_iso(s.value.get("first_seen")) for s in self.trouble() if is_error_level(s)
             ]
             known = [t for t in seen if t is not None]
             start = min(known) if known else None
@@ -296,6 +204,12 @@ class Evidence:
         for commit in self.commits():
             if key in as_list(commit.value.get("config_keys")):
                 shas.setdefault(str(commit.value.get("sha")), None)
+        if not shas:
+            # Without patches nothing says which commit set the key; when only one or two
+            # commits of the deploy touched config files, they are the candidates.
+            config = [c for c in self.commits() if commit_kind_files(c, "config")]
+            if 0 < len(config) <= 2:
+                shas.update((str(c.value.get("sha")), None) for c in config)
         return list(shas)
 
     def commits_touching_frames(self, files: Sequence[str]) -> list[tuple[Signal, list[str]]]:
@@ -328,141 +242,6 @@ class Evidence:
             for s in self.trouble()
             if any(paths_match(f, g) for f in files for g in self.frame_files([s]))
         ]
-
-
-# --------------------------------------------------------------------------- signal helpers
-
-
-def is_trouble(signal: Signal) -> bool:
-    """Whether a log template or exception is new since the deploy or rose sharply."""
-    value = signal.value
-    if value.get("is_new"):
-        return True
-    ratio = value.get("rate_ratio")
-    if isinstance(ratio, int | float) and ratio >= RISE_RATIO:
-        return True
-    before, after = value.get("count_before") or 0, value.get("count_after") or 0
-    if isinstance(before, int | float) and isinstance(after, int | float):
-        return after >= 3 and after >= RISE_RATIO * max(before, 1)
-    return False
-
-
-_SOURCE_FILE = re.compile(
-    r"(?<![\w.])((?:[\w.@-]+/)*[\w@-]+\.(?:py|js|mjs|cjs|jsx|ts|tsx|go|java|kt|scala|rb|php|cs|"
-    r"rs|cc|cpp|lua|ex|exs|swift))(?=[:\s)\"',]|$)"
-)
-_EXCEPTION_NAME = re.compile(
-    r"\b((?:[a-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Panic|Fault))\b|\b(panic):"
-)
-_URL_HOST = re.compile(
-    r"\b[a-z][a-z0-9+.-]*://(?:[^/@\s\"']+@)?([a-z0-9][a-z0-9.-]*[a-z0-9])", re.I
-)
-_ERROR_LEVELS = frozenset(
-    {"ERROR", "FATAL", "CRITICAL", "SEVERE", "PANIC", "EMERG", "ALERT", "ERR"}
-)
-
-
-def text_files(text: str) -> list[str]:
-    """Source file paths named in free text (stack lines the extractor did not parse)."""
-    return list(dict.fromkeys(m.group(1).lstrip("/") for m in _SOURCE_FILE.finditer(text)))
-
-
-def text_hosts(text: str) -> list[str]:
-    """Host names of URLs in free text (`https://api.x.com/v3` -> api.x.com)."""
-    return list(dict.fromkeys(m.group(1).lower() for m in _URL_HOST.finditer(text)))
-
-
-def exception_types(signal: Signal) -> list[str]:
-    """Exception type names carried by a log template or exception signal.
-
-    Falls back to names that look like exception types in the example text, for formats
-    whose nested error objects the extractor could not unpack.
-    """
-    value = signal.value
-    found = [str(t) for t in as_list(value.get("exception_types"))]
-    if value.get("exception_type"):
-        found.append(str(value["exception_type"]))
-    if not found and signal.type in ("log_template", "exception"):
-        for match in _EXCEPTION_NAME.finditer(signal_text(signal)):
-            found.append(match.group(1) or match.group(2))
-    return list(dict.fromkeys(found))
-
-
-def is_error_level(signal: Signal) -> bool:
-    """Whether a log signal is an error (not a warning or info line)."""
-    if signal.type in ("exception", "dependency_errors"):
-        return True
-    level = str(signal.value.get("level") or "").upper()
-    if level in _ERROR_LEVELS:
-        return True
-    if level in ("", "UNKNOWN"):
-        return bool(exception_types(signal)) or bool(
-            re.search(r"\b(?:error|failed|failure|exception|fatal)\b", signal_text(signal), re.I)
-        )
-    return False
-
-
-def signal_text(signal: Signal) -> str:
-    """The searchable text of a log signal: template, message, example, exception types."""
-    value = signal.value
-    parts = [str(value.get(k) or "") for k in ("template", "message", "example", "exception_type")]
-    parts.extend(str(t) for t in as_list(value.get("exception_types")))
-    return " ".join(p for p in parts if p)
-
-
-def signal_symptoms(signal: Signal) -> set[str]:
-    """Symptom families of a log signal, from its text, status codes and error kinds."""
-    found = symptoms_in(signal_text(signal))
-    codes = [c for c in as_list(signal.value.get("status_codes")) if isinstance(c, int)]
-    found |= symptoms_of_status(codes)
-    for kind in as_list(signal.value.get("error_kinds")):
-        mapped = ERROR_KIND_SYMPTOMS.get(str(kind))
-        if mapped:
-            found.add(mapped)
-    return found
-
-
-def count_after(signal: Signal) -> float:
-    """How many times a log signal occurred after the deploy (0 when unknown)."""
-    value = signal.value.get("count_after")
-    return float(value) if isinstance(value, int | float) else 0.0
-
-
-def commit_files(commit: Signal) -> list[str]:
-    """Every file a commit signal lists, across its kinds."""
-    kinds = commit.value.get("file_kinds") or {}
-    files: dict[str, None] = {}
-    if isinstance(kinds, dict):
-        for names in kinds.values():
-            for name in as_list(names):
-                files.setdefault(str(name), None)
-    return list(files)
-
-
-def commit_kind_files(commit: Signal, *kinds: str) -> list[str]:
-    """The files of a commit that fall in the given kinds (code, config, docs_tests, ...)."""
-    table = commit.value.get("file_kinds") or {}
-    if not isinstance(table, dict):
-        return []
-    return [str(f) for k in kinds for f in as_list(table.get(k))]
-
-
-def is_docs_only(commit: Signal) -> bool:
-    """A commit that only touches docs and tests cannot break production behaviour."""
-    files = commit_files(commit)
-    return bool(files) and len(commit_kind_files(commit, "docs_tests")) == len(files)
-
-
-def is_dependency_only(commit: Signal) -> bool:
-    """A commit that only bumps dependencies (lock files, manifests)."""
-    files = commit_files(commit)
-    deps = commit_kind_files(commit, "dependency", "docs_tests")
-    return bool(commit_kind_files(commit, "dependency")) and len(deps) == len(files)
-
-
-def cites(*groups: Iterable[Signal]) -> list[str]:
-    """Signal ids of the given signals, deduplicated, in order."""
-    return list(dict.fromkeys(s.id for group in groups for s in group))
 
 
 def merge_candidates(hypotheses: list[Hypothesis]) -> list[Hypothesis]:
@@ -507,9 +286,6 @@ def hypothesis(
         category=category,
         suspects=list(dict.fromkeys(s for s in suspects if s)),
     )
-
-
-# --------------------------------------------------------------------------- agent shape
 
 
 class SpecialistAgent(BaseAgent):

@@ -20,20 +20,22 @@ from sre.agents.base import (
     WEAK,
     Evidence,
     SpecialistAgent,
+    hypothesis,
+    merge_candidates,
+)
+from sre.agents.patterns import DATA_ACCESS_WORDS, metric_families, tokens
+from sre.agents.reading import (
     as_list,
     commit_kind_files,
     exception_types,
-    hypothesis,
     is_dependency_only,
     is_docs_only,
     is_error_level,
-    merge_candidates,
     module_tokens,
     path_tokens,
     short_sha,
     signal_text,
 )
-from sre.agents.patterns import DATA_ACCESS_WORDS, metric_families, tokens
 from sre.agents.relations import config_label, key_support, ratio_weight, shifted_after_deploy
 
 _GENERIC_PACKAGE = frozenset({"golang", "github", "gitlab", "org", "com", "net", "x", "v2", "v3"})
@@ -230,7 +232,9 @@ def _dependency_blame(commit: Signal, evidence: Evidence) -> Hypothesis | None:
     if not wanted:
         return None
     hits = []
-    for signal in evidence.trouble():
+    # Only program errors count: an HTTP library is in the stack of every timeout it raises,
+    # which says nothing about its new version.
+    for signal in evidence.code_errors():
         words: set[str] = set()
         for name in evidence.frame_files([signal]):
             words |= path_tokens(name.replace("-", "_"))
@@ -242,7 +246,6 @@ def _dependency_blame(commit: Signal, evidence: Evidence) -> Hypothesis | None:
         return None
     sha = str(commit.value.get("sha"))
     package = packages[0]
-    error_ids = {s.id for s in evidence.code_errors()}
     return hypothesis(
         label=f"Dependency bump {short_sha(sha)} ({package}) broke the failing path",
         description=f"Commit {short_sha(sha)} bumped {package}, which is in the failing stack.",
@@ -250,7 +253,7 @@ def _dependency_blame(commit: Signal, evidence: Evidence) -> Hypothesis | None:
         suspects=[sha],
         weights=[
             STRONG,
-            MEDIUM if {s.id for s in hits} & error_ids else WEAK,
+            MEDIUM,
             *evidence.staleness(),
         ],
         signals=[commit.id, *(s.id for s in hits[:4])],

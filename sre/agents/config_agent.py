@@ -12,15 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from alpha.schemas import Hypothesis, IncidentInput, Signal
-from sre.agents.base import (
-    MEDIUM,
-    WEAK,
-    Evidence,
-    SpecialistAgent,
-    fmt_value,
-    hypothesis,
-    merge_candidates,
-)
+from sre.agents.base import MEDIUM, WEAK, Evidence, SpecialistAgent, hypothesis, merge_candidates
+from sre.agents.reading import fmt_value
 from sre.agents.relations import config_label, key_support, ratio_weight, risks_for
 
 

@@ -18,35 +18,35 @@ from sre.agents.base import (
     WEAK,
     Evidence,
     SpecialistAgent,
+    hypothesis,
+    merge_candidates,
+)
+from sre.agents.hosts import (
+    HostTrouble,
+    dns_servers,
+    failing_hosts,
+    host_tokens,
+    hosts_of,
+    is_db_host,
+    node_names,
+)
+from sre.agents.patterns import DATA_ACCESS_WORDS, metric_families, tokens
+from sre.agents.reading import (
     as_list,
     commit_kind_files,
     count_after,
     exception_types,
-    hypothesis,
     is_dependency_only,
     is_docs_only,
-    merge_candidates,
     path_tokens,
     short_sha,
-    signal_symptoms,
     signal_text,
-)
-from sre.agents.patterns import (
-    DATA_ACCESS_WORDS,
-    metric_families,
-    tokens,
 )
 from sre.agents.relations import (
     change_touching_host,
     changed_keys_explaining,
     config_keys_about,
     config_label,
-    dependency_groups,
-    dns_servers,
-    failing_dependencies,
-    host_tokens,
-    hosts_of,
-    is_db_host,
     key_support,
 )
 
@@ -254,7 +254,7 @@ def _infrastructure(evidence: Evidence) -> list[Hypothesis]:
             if signal not in signals:
                 signals.append(signal)
                 kinds.append(symptom)
-    groups = dependency_groups(failing_dependencies(evidence))
+    groups = [t.signals for t in failing_hosts(evidence) if not _db_trouble(t)]
     weights: list[float] = []
     if signals:
         weights.append(STRONG if {"dns", "node"} & set(kinds) else MEDIUM)
@@ -275,7 +275,12 @@ def _infrastructure(evidence: Evidence) -> list[Hypothesis]:
                 "a network, DNS or node fault outside the application is the common cause."
             ),
             category="infrastructure",
-            suspects=[*dns_servers(signals), *hosts[:4], *(_metric(m) for m in metrics[:2])]
+            suspects=[
+                *dns_servers(signals),
+                *node_names(signals),
+                *hosts[:4],
+                *(_metric(m) for m in metrics[:2]),
+            ]
             or ["network"],
             weights=weights,
             signals=[s.id for s in signals[:6]] + [m.id for m in metrics[:2]],
@@ -291,11 +296,13 @@ def _database(evidence: Evidence) -> list[Hypothesis]:
             if signal not in signals:
                 signals.append(signal)
                 kinds.append(symptom)
-    db_hosts = [s for s in failing_dependencies(evidence) if is_db_host(str(s.value["host"]))]
-    signals.extend(s for s in db_hosts if s not in signals)
+    db_hosts = [t for t in failing_hosts(evidence) if _db_trouble(t)]
+    for trouble in db_hosts:
+        kinds.extend(["unreachable"] * len(trouble.signals))
+        signals.extend(s for s in trouble.signals if s not in signals)
     if not signals:
         return []
-    strong = {"lock", "replication", "too_many_connections"} & set(kinds)
+    strong = {"lock", "replication", "too_many_connections", "unreachable"} & set(kinds)
     weights = [STRONG if strong else MEDIUM]
     if len(signals) >= 2:
         weights.append(WEAK)
@@ -303,7 +310,9 @@ def _database(evidence: Evidence) -> list[Hypothesis]:
         evidence
     ):
         weights = [WEAK]
-    hosts = [h for h in hosts_of(signals) if is_db_host(h)]
+    hosts = [h for t in db_hosts for h in t.hosts] or [
+        h for h in hosts_of(signals) if is_db_host(h)
+    ]
     metrics = [m for m in _metrics_of(evidence, frozenset({"db"})) if _rose(m)]
     what = ", ".join(dict.fromkeys(k.replace("_", " ") for k in kinds)) or "errors"
     return [
@@ -319,27 +328,23 @@ def _database(evidence: Evidence) -> list[Hypothesis]:
 
 
 def _dependencies(evidence: Evidence) -> list[Hypothesis]:
-    failing = [
-        s
-        for s in failing_dependencies(evidence)
-        if not is_db_host(str(s.value["host"])) and "dns" not in signal_symptoms(s)
-    ]
-    groups = dependency_groups(failing)
-    many = len(dependency_groups(failing_dependencies(evidence))) >= _MANY_HOSTS
+    troubles = failing_hosts(evidence)
+    many = len([t for t in troubles if not _db_trouble(t)]) >= _MANY_HOSTS
     found = []
-    for group in groups:
-        hosts = [str(s.value["host"]) for s in group]
-        kinds = set().union(*(signal_symptoms(s) for s in group)) & _DEPENDENCY_KINDS
-        if not kinds:
+    for trouble in troubles:
+        symptoms = trouble.symptoms()
+        kinds = symptoms & _DEPENDENCY_KINDS
+        # DNS failures are the resolver's, TLS/auth the credential's: other rules own them.
+        if _db_trouble(trouble) or not kinds or "dns" in symptoms:
             continue
-        total = sum(count_after(s) for s in group)
+        hosts = trouble.hosts
         weights = [STRONG]
-        if total >= 20 or len(group) >= 2:
+        if trouble.count() >= 20 or len(trouble.signals) >= 2:
             weights.append(WEAK)
         metrics = _metrics_naming(evidence, hosts)
         if metrics:
             weights.append(WEAK)
-        if any(change_touching_host(h, evidence) for h in hosts):
+        if any(change_touching_host(h, evidence, symptoms) for h in hosts):
             # A recent change touches the path to this host: it is the likelier culprit.
             weights = [WEAK]
         elif many:
@@ -349,18 +354,22 @@ def _dependencies(evidence: Evidence) -> list[Hypothesis]:
             hypothesis(
                 label=f"{hosts[0]} failing ({what})",
                 description=(
-                    f"{int(total)} errors to {hosts[0]} after the deploy ({what}); "
+                    f"{int(trouble.count())} errors to {hosts[0]} after the deploy ({what}); "
                     "no recent change touches the path to it."
                 ),
                 category="dependency_failure",
                 suspects=hosts[:3],
                 weights=weights,
-                signals=[s.id for s in group]
+                signals=[s.id for s in trouble.signals[:4]]
                 + [s.id for s in _templates_naming(evidence, hosts[0])[:3]]
                 + [m.id for m in metrics[:2]],
             )
         )
     return found
+
+
+def _db_trouble(trouble: HostTrouble) -> bool:
+    return any(is_db_host(h) for h in trouble.hosts)
 
 
 # --------------------------------------------------------------------------- helpers

@@ -19,22 +19,16 @@ from sre.agents.base import (
     WEAK,
     Evidence,
     SpecialistAgent,
-    commit_kind_files,
-    fmt_value,
     hypothesis,
-    is_docs_only,
     merge_candidates,
-    path_tokens,
-    short_sha,
 )
+from sre.agents.hosts import failing_hosts, host_tokens, is_db_host
 from sre.agents.patterns import DATA_ACCESS_WORDS, metric_families, tokens
+from sre.agents.reading import commit_kind_files, fmt_value, is_docs_only, path_tokens, short_sha
 from sre.agents.relations import (
     change_touching_host,
     changed_keys_explaining,
     config_label,
-    failing_dependencies,
-    host_tokens,
-    is_db_host,
     key_support,
     shifted_after_deploy,
 )
@@ -52,6 +46,7 @@ _RESOURCE = {
 _DB_STRONG_WORDS = ("lag", "replication", "lock", "deadlock", "slow")
 _FULL = 0.9
 _INFRA_FAMILIES = frozenset({"dns", "node", "network"})
+_DEPENDENCY_FAULTS = frozenset({"timeout", "refused", "http_5xx", "network"})
 
 
 class MetricsAgent(SpecialistAgent):
@@ -333,9 +328,12 @@ def _infrastructure(evidence: Evidence) -> list[Hypothesis]:
 def _dependencies(evidence: Evidence) -> list[Hypothesis]:
     """A failing dependency (from the logs) whose own latency or error metric jumped."""
     found = []
-    for signal in failing_dependencies(evidence):
-        host = str(signal.value.get("host"))
-        if is_db_host(host) or change_touching_host(host, evidence):
+    for trouble in failing_hosts(evidence):
+        host = trouble.hosts[0]
+        symptoms = trouble.symptoms()
+        if any(is_db_host(h) or change_touching_host(h, evidence, symptoms) for h in trouble.hosts):
+            continue
+        if not symptoms & _DEPENDENCY_FAULTS:
             continue
         words = host_tokens(host)
         named = [
@@ -356,7 +354,7 @@ def _dependencies(evidence: Evidence) -> list[Hypothesis]:
                 category="dependency_failure",
                 suspects=[host],
                 weights=[MEDIUM, WEAK] if _ratio(named[0]) >= 3 else [MEDIUM],
-                signals=[*(s.id for s in named[:2]), signal.id],
+                signals=[*(s.id for s in named[:2]), trouble.signals[0].id],
             )
         )
     return found

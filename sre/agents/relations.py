@@ -6,27 +6,21 @@ they live in one place and every agent asks them the same way.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from alpha.schemas import Signal
-from sre.agents.base import (
-    MEDIUM,
-    STRONG,
-    WEAK,
-    Evidence,
-    as_list,
+from sre.agents.base import MEDIUM, STRONG, WEAK, Evidence
+from sre.agents.hosts import host_tokens
+from sre.agents.patterns import explains, key_families, metric_families, tokens
+from sre.agents.reading import (
     commit_files,
-    count_after,
     flatten_keys,
     fmt_value,
+    is_docs_only,
     path_tokens,
-    signal_symptoms,
     signal_text,
-    text_hosts,
 )
-from sre.agents.patterns import explains, key_families, metric_families, tokens
 
 # A metric shift this long before the deploy predates the change and cannot be its effect.
 _EARLY = timedelta(minutes=2)
@@ -59,6 +53,12 @@ def _parse_time(text: object) -> datetime | None:
         return None
 
 
+def worsening(metric: Signal) -> bool:
+    """Whether an anomaly can be a symptom: any shift, except traffic, which must rise."""
+    families = metric_families(str(metric.value.get("metric", "")))
+    return "traffic" not in families or metric.value.get("direction") == "up"
+
+
 def shifted_after_deploy(metric: Signal, evidence: Evidence) -> bool:
     """Whether a metric anomaly is compatible with being an effect of the deployment.
 
@@ -74,17 +74,6 @@ def shifted_after_deploy(metric: Signal, evidence: Evidence) -> bool:
     elif deployed.tzinfo is None and change_at.tzinfo is not None:
         deployed = deployed.replace(tzinfo=change_at.tzinfo)
     return change_at >= deployed - _EARLY
-
-
-def worsening(metric: Signal) -> bool:
-    """Whether an anomaly can be a symptom: any shift, except traffic, which must rise."""
-    families = metric_families(str(metric.value.get("metric", "")))
-    return "traffic" not in families or metric.value.get("direction") == "up"
-
-
-def host_tokens(host: str) -> set[str]:
-    """Tokens of a host name that identify the service (`payments.internal` -> payments)."""
-    return tokens(host.replace(".", "_").replace("-", "_"))
 
 
 # Words that say what kind of setting a key is, not what it configures: they would link
@@ -210,7 +199,7 @@ def key_support(
     support = Support()
     change = evidence.config_change_for(key)
     explains_logs, explains_metrics = change_explains(key, change)
-    own = key_tokens(key)
+    own = key_tokens(key) - evidence.service_tokens()
     if logs:
         _log_support(support, evidence, key, explains_logs, own)
     if metrics:
@@ -242,13 +231,16 @@ def _log_support(
         if own & words:
             named.append(signal)
     if named:
-        # A key naming the very host or code path that fails is the strongest link there is.
-        # Errors naming the feature a flag enables come from the code path it switched on;
-        # for other keys the name alone is suggestive, and decisive with the symptom too.
+        # A key naming the failing host or code path, with the symptom it governs, is the
+        # strongest link there is; errors naming the feature a flag enables come from the
+        # code path it switched on. For other keys the name alone is only suggestive.
         matched_ids = {s.id for s in matched}
         both = any(s.id in matched_ids for s in named)
-        weight = STRONG if both or "flag" in key_families(key) else MEDIUM
+        weight = STRONG if both or "flag" in key_families(key) else WEAK
         support.add(weight, named[:4], "errors name what this key configures")
+
+
+_GENERIC_METRICS = frozenset({"errors", "latency"})
 
 
 def _metric_support(support: Support, evidence: Evidence, key: str, explains: set[str]) -> None:
@@ -262,11 +254,15 @@ def _metric_support(support: Support, evidence: Evidence, key: str, explains: se
         and worsening(s)
         and shifted_after_deploy(s, evidence)
     ]
-    if moved:
-        support.add(MEDIUM if len(moved) >= 2 else WEAK, moved[:4], "metrics moved after it")
-
-
-# --------------------------------------------------------------------------- config labels
+    # Error rates and latency rise in every incident: on their own they implicate nothing.
+    specific = [
+        s for s in moved if metric_families(str(s.value.get("metric", ""))) - _GENERIC_METRICS
+    ]
+    if specific:
+        weight = MEDIUM if len(specific) >= 2 else WEAK
+        support.add(weight, moved[:4], "metrics this setting governs moved after it")
+    elif moved and support:
+        support.add(WEAK, moved[:4], "error and latency metrics moved after it")
 
 
 def config_label(change: Signal) -> str:
@@ -303,116 +299,32 @@ def risks_for(key: str, evidence: Evidence) -> list[Signal]:
     return [s for s in evidence.of("config_risk") if s.value.get("key") == key]
 
 
-# --------------------------------------------------------------------------- hosts and paths
-
-
-def change_touching_host(host: str, evidence: Evidence) -> list[str]:
+def change_touching_host(
+    host: str, evidence: Evidence, symptoms: set[str] | None = None
+) -> list[str]:
     """Recent commits or changed keys that touch the path to a host (by name tokens).
 
     A timeout to `payments.internal` is the dependency's fault only while no recent change
-    touches the payments client or its settings.
+    touches the payments client or its settings. A changed key counts only when its change
+    can cause the host's symptoms (a raised timeout does not cause timeouts).
     """
-    own = host_tokens(host)
+    own = host_tokens(host) - evidence.service_tokens()
     if not own:
         return []
     touching: list[str] = []
     for commit in evidence.commits():
+        if is_docs_only(commit):
+            continue
         files = commit_files(commit)
         if any(own & path_tokens(f) for f in files):
             touching.append(str(commit.value.get("sha")))
     for change in evidence.config_changes():
         key = str(change.value.get("key", ""))
-        if own & key_tokens(key):
+        if not own & key_tokens(key):
+            continue
+        if symptoms is None or change_explains(key, change)[0] & symptoms:
             touching.append(key)
     return touching
-
-
-_NOT_A_HOST = re.compile(
-    r"\.(?:py|js|ts|go|java|kt|rb|php|lua|cs|rs|scala|ex|c|cc|cpp|h)(?::\d+)?$", re.I
-)
-_DNS_SERVER = re.compile(r"\bon (\d{1,3}(?:\.\d{1,3}){3}):53\b")
-
-
-def plausible_host(host: str) -> bool:
-    """Whether an extracted "host" is a host, not a `file.lua:142` source position."""
-    return bool(host) and not _NOT_A_HOST.search(host)
-
-
-def hosts_of(signals: list[Signal]) -> list[str]:
-    """Host names carried by log signals, else the hosts of URLs in their text."""
-    found: dict[str, None] = {}
-    for signal in signals:
-        named = [str(signal.value.get("host") or "")] + [
-            str(h) for h in as_list(signal.value.get("hosts"))
-        ]
-        for host in named:
-            if plausible_host(host):
-                found.setdefault(host, None)
-    if not found:
-        for signal in signals:
-            for host in text_hosts(signal_text(signal)):
-                found.setdefault(host, None)
-    return list(found)
-
-
-def dns_servers(signals: list[Signal]) -> list[str]:
-    """Resolver addresses named by DNS failures (`lookup x on 10.96.0.10:53`)."""
-    found: dict[str, None] = {}
-    for signal in signals:
-        for match in _DNS_SERVER.finditer(signal_text(signal)):
-            found.setdefault(match.group(1), None)
-    return list(found)
-
-
-def _bare(host: str) -> str:
-    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
-
-
-DB_HOST_WORDS = frozenset(
-    ["db", "database", "postgres", "postgresql", "pg", "mysql", "mariadb", "rds", "aurora"]
-    + ["sql", "mssql", "oracle", "cockroach", "primary", "replica", "pgbouncer", "mongo"]
-)
-
-
-def failing_dependencies(evidence: Evidence) -> list[Signal]:
-    """dependency_errors signals with real trouble after the deploy (new or rising)."""
-    found = []
-    for signal in evidence.of("dependency_errors"):
-        if not plausible_host(str(signal.value.get("host", ""))):
-            continue
-        before, after = signal.value.get("count_before") or 0, count_after(signal)
-        if after >= 3 and after >= 2 * before:
-            found.append(signal)
-    return found
-
-
-def is_db_host(host: str) -> bool:
-    """Whether a host name says it is a database (`pg-orders-primary`, `mysql-2.internal`)."""
-    return bool(host_tokens(host) & DB_HOST_WORDS) or any(
-        w in host.lower().replace(".", "-").split("-") for w in DB_HOST_WORDS
-    )
-
-
-def dependency_groups(signals: list[Signal]) -> list[list[Signal]]:
-    """Group dependency_errors signals that name each other (a DNS name and its address).
-
-    `redis-0.cache.svc:6379` whose errors say `dial tcp 10.42.7.19:6379: refused` and
-    `10.42.7.19:6379` are one dependency, not two.
-    """
-    groups: list[list[Signal]] = []
-    for signal in signals:
-        host = _bare(str(signal.value.get("host", "")))
-        text = signal_text(signal)
-        for group in groups:
-            if any(
-                host in signal_text(other) or _bare(str(other.value.get("host", ""))) in text
-                for other in group
-            ):
-                group.append(signal)
-                break
-        else:
-            groups.append([signal])
-    return groups
 
 
 def config_keys_about(evidence: Evidence, family: str, words: set[str]) -> list[str]:
@@ -424,8 +336,3 @@ def config_keys_about(evidence: Evidence, family: str, words: set[str]) -> list[
     keys = [k for k in flatten_keys(evidence.incident.config_snapshot) if family in key_families(k)]
     related = [k for k in keys if key_tokens(k) & words]
     return related or keys
-
-
-def dependency_symptoms(signal: Signal) -> set[str]:
-    """Symptom families of one dependency_errors signal."""
-    return signal_symptoms(signal)

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from alpha.schemas import IncidentInput, RankedHypothesis, Signal, Synthesis
-from alpha.taxonomy import CATEGORIES
-from sre.agents.base import as_list, fmt_value, is_sha, short_sha
+from sre.agents.patterns import is_program_error
+from sre.agents.reading import as_list, fmt_value, is_sha, short_sha
 
 MAX_ACTIONS = 5
 # Two causes closer than this are both worth acting on.
@@ -68,7 +68,7 @@ def _summary(
             "name one. Investigate manually."
         )
     top = ranked[0]
-    kind = CATEGORIES.get(top.category, "unclassified cause")
+    kind = top.category.replace("_", " ")
     agents = top.contributing_agents
     agree = (
         f"{', '.join(agents[:-1])} and {agents[-1]} agree"
@@ -78,12 +78,12 @@ def _summary(
         else "no agent is named"
     )
     text = (
-        f"{opening} Most likely cause: {top.label} ({top.category}: {kind}), "
-        f"score {top.score:.2f}, {_strength(top.score)}; {agree}."
+        f"{opening} Most likely cause ({kind}): {top.label}; score {top.score:.2f}, "
+        f"{_strength(top.score)}; {agree}."
     )
     if len(ranked) >= 2:
         runner = ranked[1]
-        text += f" Next: {runner.label} ({runner.score:.2f})."
+        text += f" Next: {runner.label} ({runner.category.replace('_', ' ')}, {runner.score:.2f})."
     return text
 
 
@@ -100,19 +100,31 @@ def _actions(
             f"Consider rolling back {incident.deployment_id} if the impact continues",
         ]
     chosen = [ranked[0]] + [h for h in ranked[1:2] if ranked[0].score - h.score <= _CLOSE]
+    metrics = {
+        str(s.value.get("metric"))
+        for s in by_id.values()
+        if s.type.startswith("metric_") and isinstance(s.value, dict)
+    }
     actions: list[str] = []
     for item in chosen:
-        actions.extend(_for(item, incident, by_id))
+        actions.extend(_for(item, incident, by_id, metrics))
     if ranked[0].score < 0.5:
         actions.append("Confirm with the service owner before acting: the evidence is thin")
     return list(dict.fromkeys(actions))[:MAX_ACTIONS]
 
 
-def _for(item: RankedHypothesis, incident: IncidentInput, by_id: dict[str, Signal]) -> list[str]:
+def _for(
+    item: RankedHypothesis, incident: IncidentInput, by_id: dict[str, Signal], metrics: set[str]
+) -> list[str]:
+    """The playbook of one cause, filled in with its suspects."""
     shas = [s for s in item.suspects if is_sha(s)]
     names = [s for s in item.suspects if not is_sha(s)]
+    # Metric names say what moved, hosts and keys what to act on.
+    targets = _unique_hosts([n for n in names if n not in metrics])
+    series = [n for n in names if n in metrics]
     cited = [by_id[i] for i in item.supporting_signals if i in by_id]
     deploy = incident.deployment_id
+    service = incident.service or "the service"
     category = item.category
     if category == "code_regression":
         actions = [f"Roll back {short_sha(sha)} ({deploy})" for sha in shas] or [
@@ -121,43 +133,69 @@ def _for(item: RankedHypothesis, incident: IncidentInput, by_id: dict[str, Signa
         fix = _fix_hint(cited)
         return actions + ([fix] if fix else [])
     if category == "config_change":
-        actions = [_restore(key, cited) for key in names if _change_of(key, cited)]
-        actions += [f"Revert commit {short_sha(sha)}" for sha in shas if not actions]
-        return actions or [f"Revert the configuration change in {deploy}"]
+        return _config_actions(names, shas, cited, deploy)
     if category == "dependency_failure":
-        return [f"Check the status of {host}{_since(host, cited)}" for host in names] + [
-            f"Page the owners of {names[0]}; enable its fallback or circuit breaker"
-            if names
+        return [f"Check the status of {host}{_since(host, cited)}" for host in targets[:2]] + [
+            f"Page the owners of {targets[0]}; enable its fallback or circuit breaker"
+            if targets
             else "Page the owners of the failing dependency"
         ]
     if category == "database":
-        target = ", ".join(names) if names else "the database"
+        where = ", ".join(targets) if targets else "the database"
+        watch = f" (watch {', '.join(series)})" if series else ""
         return [
             "Page the database on-call",
-            f"Check locks, slow queries and replication on {target}",
+            f"Check locks, slow queries and replication on {where}{watch}",
         ]
     if category == "resource_exhaustion":
-        target = ", ".join(names) if names else incident.service or "the service"
+        where = ", ".join(targets) if targets else service
+        what = f" ({', '.join(series)})" if series else ""
         return [
-            f"Restart or scale out the affected instances ({target})",
-            f"Find what holds the resource and raise its limit ({target})",
+            f"Restart or scale out the affected instances of {where}",
+            f"Find what holds the resource and raise its limit{what}",
         ]
     if category == "traffic_surge":
-        service = incident.service or "the service"
         return [
             f"Scale out {service}",
-            f"Rate-limit or block the clients driving {', '.join(names) or 'the surge'}",
+            f"Rate-limit or block the clients driving {', '.join(series or names) or 'the surge'}",
         ]
     if category == "certificate_or_credentials":
-        target = ", ".join(names) if names else "the failing dependency"
-        return [f"Renew or rotate the certificate or credentials used for {target}"]
+        where = ", ".join(targets) if targets else "the failing dependency"
+        return [f"Renew or rotate the certificate or credentials used for {where}"]
     if category == "infrastructure":
-        target = ", ".join(names[:3]) if names else "the affected hosts"
+        where = ", ".join(targets[:3]) if targets else "the affected hosts"
         return [
             "Page the platform/network on-call",
-            f"Check DNS, node and network health for {target}",
+            f"Check DNS, node and network health for {where}",
         ]
     return [f"Investigate manually: {item.label}"]
+
+
+def _config_actions(
+    names: list[str], shas: list[str], cited: list[Signal], deploy: str
+) -> list[str]:
+    """Restore the lead key; revert the commit for the rest of what it changed."""
+    keys = [key for key in names if _change_of(key, cited)]
+    if not keys:
+        reverts = [f"Revert commit {short_sha(sha)}" for sha in shas]
+        return reverts or [f"Revert the configuration change in {deploy}"]
+    actions = [_restore(keys[0], cited)]
+    if len(keys) > 1:
+        rest = ", ".join(keys[1:3])
+        actions.append(
+            f"Revert commit {short_sha(shas[0])} (it also changed {rest})"
+            if shas
+            else f"Review the other changed keys: {rest}"
+        )
+    return actions
+
+
+def _unique_hosts(names: list[str]) -> list[str]:
+    """Names without the duplicates a port makes (`10.96.0.10` and `10.96.0.10:53`)."""
+    seen: dict[str, str] = {}
+    for name in names:
+        seen.setdefault(name.rsplit(":", 1)[0] if name.count(":") == 1 else name, name)
+    return list(seen.values())
 
 
 def _change_of(key: str, cited: list[Signal]) -> Signal | None:
@@ -202,7 +240,8 @@ def _clock(text: str | None) -> str | None:
 
 def _fix_hint(cited: list[Signal]) -> str | None:
     for signal in cited:
-        if signal.type == "exception" and signal.value.get("is_new"):
+        kind = str(signal.value.get("exception_type") or "")
+        if signal.type == "exception" and signal.value.get("is_new") and is_program_error(kind):
             files = [str(f) for f in as_list(signal.value.get("files"))]
             where = f" in {files[0]}" if files else ""
             return f"Fix {signal.value.get('exception_type')}{where} before redeploying"

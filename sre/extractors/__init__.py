@@ -28,7 +28,12 @@ records: a line plus its stack-trace continuation lines)
                        count_after, error_kinds [timeout | connection_refused | http_5xx |
                        tls | dns | auth | reset], status_codes [int], example
     log_volume         one overall: lines_before, lines_after, errors_before,
-                       errors_after, error_share_before, error_share_after
+                       errors_after, error_share_before, error_share_after, split_at (ISO
+                       time separating the windows, None without a baseline), split_by
+                       (deployed_at | incident_started_at | None)
+    The windows: "before"/"after" are split at deployed_at when the log begins before it,
+    else at incident_started_at when the log begins before that; otherwise there is no
+    baseline and everything counts as after.
 
 Metrics (`source="metrics"`)
     metric_anomaly     metric, unit, baseline (median), current (median), ratio

@@ -130,6 +130,46 @@ _FILE_EXTS = (
     ".jsx",
     ".tsx",
     ".mjs",
+    ".cjs",
+    ".lua",
+    ".pl",
+    ".sh",
+    ".ex",
+    ".exs",
+    ".erl",
+    ".swift",
+    ".dart",
+    ".vue",
+    ".cc",
+    ".hpp",
+    ".cxx",
+    ".fs",
+    ".groovy",
+    ".clj",
+    ".hs",
+    ".ml",
+    ".sql",
+    ".tf",
+    ".toml",
+    ".ini",
+    ".conf",
+    ".cfg",
+    ".xml",
+    ".properties",
+    ".gradle",
+    ".jar",
+    ".class",
+    ".so",
+    ".dll",
+    ".parquet",
+    ".csv",
+    ".tmp",
+    ".lock",
+    ".pid",
+    ".sock",
+    ".pem",
+    ".crt",
+    ".key",
 )
 # Words that precede a colon and a number without being hosts (`line:42`, `timeout:5000`).
 _NOT_HOSTS = frozenset(
@@ -269,7 +309,9 @@ def hosts_in(text: str, fields: dict[str, str] | None = None) -> tuple[str, ...]
                             found.append(h)
                 else:
                     _add(found, value.strip(), None)
-    return tuple(found)
+    # One host named with and without its port in the same line counts once, with it.
+    ported = {h.rsplit(":", 1)[0] for h in found if h.count(":") == 1}
+    return tuple(h for h in found if h.count(":") == 1 or h not in ported)
 
 
 # Fields whose text describes the error itself (`err="dial tcp ...: refused"`).

@@ -39,6 +39,8 @@ class Windows:
         minutes_after: Incident window length in minutes, None when unknown.
         records_before: Records in the baseline.
         records_after: Records in the incident window.
+        label: What separates the windows, for descriptions (`the deploy`).
+        split_by: `deployed_at` or `incident_started_at`: the payload field used.
     """
 
     has_baseline: bool
@@ -46,6 +48,8 @@ class Windows:
     minutes_after: float | None
     records_before: int
     records_after: int
+    label: str = "the deploy"
+    split_by: str = "deployed_at"
 
     def scale(self) -> float | None:
         """Factor turning a baseline count into the count expected after the deploy."""

@@ -99,7 +99,7 @@ class LogAccumulator:
     _dep_cache: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[int, ...]]] = field(
         default_factory=dict
     )
-    _status_cache: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    _status_shapes: set[str] = field(default_factory=set)
     _shapes: dict[str, _ShapeFacts] = field(default_factory=dict)
 
     def add(self, record: LogRecord, ts: float | None, after: bool) -> None:
@@ -113,9 +113,13 @@ class LogAccumulator:
         stats = self.templates.get(cluster.id)
         if stats is None:
             stats = self.templates[cluster.id] = TemplateStats(cluster.id)
-        self._count_template(stats, record, ts, after)
+        codes = self._count_template(stats, record, ts, after)
         is_error = record.level in ERROR_LEVELS or (
-            record.level is None and _ERRORISH_RE.search(record.message) is not None
+            record.level is None
+            and (
+                _ERRORISH_RE.search(record.message) is not None
+                or any(code >= 500 for code in codes)  # access logs carry no level
+            )
         )
         if after:
             self.records_after += 1
@@ -129,7 +133,7 @@ class LogAccumulator:
 
     def _count_template(
         self, stats: TemplateStats, record: LogRecord, ts: float | None, after: bool
-    ) -> None:
+    ) -> tuple[int, ...]:
         if after:
             stats.count_after += 1
             if stats.first_seen is None and ts is not None:
@@ -143,20 +147,19 @@ class LogAccumulator:
             stats.level is None or LEVEL_RANK[level] > LEVEL_RANK[stats.level]
         ):
             stats.level = level
-        # Inexact records share their shape's text, whose codes were read already; error
-        # and warning records are re-read exactly in `_error_details`.
-        if record.exact and len(stats.status_codes) < _LIST_CAP:
-            for code in self._statuses(record.message):
-                if code not in stats.status_codes:
-                    stats.status_codes.append(code)
-
-    def _statuses(self, message: str) -> tuple[int, ...]:
-        got = self._status_cache.get(message)
-        if got is None:
-            got = status_codes(message)
-            if len(self._status_cache) < _CACHE_LIMIT:
-                self._status_cache[message] = got
-        return got
+        # Statuses are digits, so lines of one shape differ in them: read them per line, but
+        # only for shapes whose first line had one (most shapes have none).
+        codes: tuple[int, ...] = ()
+        if record.exact:
+            codes = status_codes(record.raw)
+            if codes and len(self._status_shapes) < _CACHE_LIMIT:
+                self._status_shapes.add(record.shape)
+        elif record.shape in self._status_shapes:
+            codes = status_codes(record.raw)
+        for code in codes:
+            if code not in stats.status_codes and len(stats.status_codes) < _LIST_CAP:
+                stats.status_codes.append(code)
+        return codes
 
     def _note_field_host(self, record: LogRecord) -> None:
         # Structured logs often name their *own* host in a `host` field on every line;

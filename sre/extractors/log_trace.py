@@ -70,15 +70,15 @@ _LIB_PATH_MARKERS = (
     "/lib/python",
     "node_modules/",
     "node:internal",
-    "internal/",
     "/usr/local/go/",
     "/usr/lib/go",
     "/go/pkg/mod/",
     "<frozen",
     "<string>",
-    "runtime/",
     "/goroot/",
 )
+# Node's own modules appear as bare `internal/...` or `node:...` paths.
+_LIB_PATH_STARTS = ("internal/", "node:", "<")
 # Container / build roots stripped from absolute paths; the rest is the repo-relative guess.
 _ROOT_PREFIXES = (
     "app/",
@@ -150,7 +150,9 @@ def java_path(class_name: str, file_name: str, ext: str) -> str:
 
 
 def _in_app_path(raw: str) -> bool:
-    return not any(marker in raw for marker in _LIB_PATH_MARKERS) and not raw.startswith("<")
+    return not any(marker in raw for marker in _LIB_PATH_MARKERS) and not raw.startswith(
+        _LIB_PATH_STARTS
+    )
 
 
 def _frame(line: str, prev_line: str) -> Frame | None:

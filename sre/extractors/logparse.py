@@ -66,6 +66,11 @@ _CTIME_RE = re.compile(
     r"\[?(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
     r" {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))? (\d{4})\]?"
 )
+# Common/combined log format, after the client: `[11/May/2026:18:40:00 +0000]`.
+_CLF_RE = re.compile(
+    r"\[(\d{2})/(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)/(\d{4}):(\d{2}):(\d{2}):(\d{2})"
+    r"(?: ([+-]\d{4}))?\]"
+)
 _WEEKDAYS = frozenset({"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"})
 _MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _MONTHS = {m: i for i, m in enumerate(_MONTH_NAMES, 1)}
@@ -77,6 +82,7 @@ _LEVEL_RE = re.compile(
     r"|\[(trace|debug|info|notice|warn|warning|error|err|critical|fatal|"
     r"Trace|Debug|Info|Notice|Warn|Warning|Error|Critical|Fatal)\]"
 )
+_LOWER_LEVEL_RE = re.compile(r"(trace|debug|info|warn|warning|error|fatal|critical)(?=:)()")
 _LOGFMT_PAIR_RE = re.compile(r'([A-Za-z_@][\w.@-]*)=("(?:[^"\\]|\\.)*"|\S*)')
 _LOGFMT_START_RE = re.compile(r'[A-Za-z_@][\w.@-]*=(?:"|\S)')
 
@@ -97,6 +103,7 @@ EXC_HEADER_RE = re.compile(
     r"((?:[A-Za-z_][\w$]*\.)*[A-Z]\w*(?:Error|Exception|Exit|Interrupt|Fault|Failure|Timeout))"
     r"(?::\s?(.*))?$"
 )
+_PANIC_WORD_RE = re.compile(r"\bpanic(?::| serving )")
 _GO_FRAME_FUNC_RE = re.compile(r"[\w./*()-]+\(.*\)$")
 
 
@@ -232,6 +239,21 @@ def _ctime_ts(text: str) -> tuple[float, int] | None:
     return base + (float("0." + frac) if frac else 0.0), m.end()
 
 
+def _clf_ts(text: str) -> tuple[float, int, int] | None:
+    """Epoch, start and end of a common-log-format time within the head of `text`."""
+    m = _CLF_RE.search(text, 0, _HEAD)
+    if m is None:
+        return None
+    day, mon, year, h, mi, sec, zone = m.groups()
+    if int(day) > 31 or int(h) > 23 or int(mi) > 59 or int(sec) > 60:
+        return None
+    base = timegm((int(year), _MONTHS[mon], int(day), int(h), int(mi), int(sec), 0, 0, 0))
+    offset = 0
+    if zone:
+        offset = (-1 if zone[0] == "-" else 1) * (int(zone[1:3]) * 3600 + int(zone[3:5]) * 60)
+    return float(base - offset), m.start(), m.end()
+
+
 def normalize_level(value: str) -> str | None:
     """The canonical level for a level word (`warning` -> `WARN`), or None if unknown."""
     return _LEVEL_ALIASES.get(value.strip().lower())
@@ -241,10 +263,32 @@ def _scalar_str(value: Any) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, dict):
-        # `{"error": {"type": "X", "message": "y"}}` style: keep the readable parts.
-        parts = [str(v) for v in value.values() if isinstance(v, str | int | float)]
-        return ": ".join(parts)
+        return _error_dict(value)[0]
     return json.dumps(value, default=str) if isinstance(value, list) else str(value)
+
+
+def _error_dict(value: dict[str, Any]) -> tuple[str, list[str]]:
+    """Text and stack of `{"type": "X", "message": "y", "stack": "..."}`-style objects."""
+    stack: list[str] = []
+    parts: list[str] = []
+    for key, item in value.items():
+        if key in _STACK_KEYS and isinstance(item, str) and "\n" in item:
+            stack = item.splitlines()[:MAX_CONTINUATION]
+        elif isinstance(item, str | int | float) and not isinstance(item, bool):
+            parts.append(str(item))
+    kind = value.get("type") or value.get("name") or value.get("class") or value.get("kind")
+    text = value.get("message") or value.get("msg")
+    if isinstance(kind, str) and isinstance(text, str):
+        return f"{kind}: {text}", stack
+    return ": ".join(parts), stack
+
+
+def _numeric_level(value: float) -> str | None:
+    """pino/bunyan numeric levels: 10 trace, 20 debug, 30 info, 40 warn, 50 error, 60 fatal."""
+    for limit, name in ((60, "FATAL"), (50, "ERROR"), (40, "WARN"), (30, "INFO"), (20, "DEBUG")):
+        if value >= limit:
+            return name
+    return "TRACE" if value >= 10 else None
 
 
 def _parse_json(line: str, default_year: int) -> ParsedLine | None:
@@ -261,8 +305,12 @@ def _parse_json(line: str, default_year: int) -> ParsedLine | None:
             if ts is not None:
                 break
     for key in _LEVEL_KEYS:
-        if isinstance(obj.get(key), str):
-            level = normalize_level(obj[key])
+        raw_level = obj.get(key)
+        if isinstance(raw_level, str):
+            level = normalize_level(raw_level)
+            break
+        if isinstance(raw_level, int | float) and not isinstance(raw_level, bool):
+            level = _numeric_level(raw_level)
             break
     msg_key = None
     for key in _MSG_KEYS:
@@ -274,7 +322,11 @@ def _parse_json(line: str, default_year: int) -> ParsedLine | None:
     for key, value in obj.items():
         if key == msg_key or key in _TS_KEYS or key in _LEVEL_KEYS:
             continue
-        text = _scalar_str(value)
+        if isinstance(value, dict):
+            text, inner = _error_dict(value)
+            stack = stack or inner
+        else:
+            text = _scalar_str(value)
         if key in _STACK_KEYS and "\n" in text:
             stack = text.splitlines()[:MAX_CONTINUATION]
         else:
@@ -352,12 +404,20 @@ def parse_line(
         if got is not None:
             ts, end = got
             rest = text[end:].lstrip()
+    if ts is None and "/" in text[:_HEAD]:
+        clf = _clf_ts(text)
+        if clf is not None:
+            ts = clf[0]
+            rest = (text[: clf[1]] + text[clf[2] :]).strip()
     if "=" in rest[:_HEAD] and _LOGFMT_START_RE.match(rest):
         parsed = _parse_logfmt(rest, ts, default_year)
         if parsed is not None:
             return parsed
     level = None
     lm = _LEVEL_RE.search(rest, 0, _HEAD)
+    if lm is None and ts is not None:
+        # winston/console style: `<time> error: message` (lower case, right after the time).
+        lm = _LOWER_LEVEL_RE.match(rest)
     if lm is not None:
         level = normalize_level(lm.group(1) or lm.group(2))
         rest = (rest[: lm.start()] + " " + rest[lm.end() :].lstrip(" ]:|)>-")).strip()
@@ -443,7 +503,7 @@ class LineParser:
         """Parse `raw` fully (no shape cache)."""
         parsed = parse_line(raw, self.default_year, self._minutes)
         if parsed.level is None and (
-            raw.startswith("panic: ") or EXC_HEADER_RE.match(parsed.message)
+            EXC_HEADER_RE.match(parsed.message) or _PANIC_WORD_RE.search(parsed.message)
         ):
             parsed.level = "ERROR"
         return parsed
@@ -458,6 +518,10 @@ class LineParser:
         if raw[:3] in _WEEKDAYS or raw[1:4] in _WEEKDAYS:
             got = _ctime_ts(raw)
             return got[0] if got else None
+        if "/" in raw[:_HEAD]:
+            clf = _clf_ts(raw)
+            if clf is not None:
+                return clf[0]
         if "=" in raw:
             m = _LOGFMT_TS_RE.search(raw)
             return _ts_from_value(m.group(1), self.default_year) if m else None

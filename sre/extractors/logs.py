@@ -127,20 +127,28 @@ def extract_logs(incident: IncidentInput) -> LogExtraction:
         The findings, stack-frame files and dependency hosts (see `LogExtraction`).
     """
     deploy = _epoch(incident.deployed_at)
-    year = incident.deployed_at.year if incident.deployed_at else 1970
-    parser = LineParser(year)
+    start = _epoch(incident.incident_started_at)
+    moment = incident.deployed_at or incident.incident_started_at
+    parser = LineParser(moment.year if moment else 1970)
     acc = LogAccumulator(parser=parser, miner=TemplateMiner(max_clusters=MAX_TEMPLATES))
+    split: float | None = None
+    split_by = "deployed_at"
+    decided = False
     for record, ts in _timed(incident.logs, parser):
-        after = deploy is None or ts is None or ts >= deploy
-        acc.add(record, ts, after)
-    windows = _windows(acc, deploy)
+        if not decided and ts is not None:
+            split, split_by = _choose_split(ts, deploy, start)
+            decided = True
+        acc.add(record, ts, split is None or ts is None or ts >= split)
+    if not decided:
+        split = deploy
+    windows = _windows(acc, split, split_by)
     emitters = acc.emitter_hosts()
-    host_stats = [h for h in acc.hosts.values() if _bare(h.host) not in emitters]
+    host_stats = merge_hosts([h for h in acc.hosts.values() if _bare(h.host) not in emitters])
     findings = (
         _template_findings(acc, windows)
         + _exception_findings(acc, windows)
-        + _host_findings(host_stats)
-        + [_volume_finding(acc, windows)]
+        + _host_findings(host_stats, windows)
+        + [_volume_finding(acc, windows, split)]
     )
     findings = _ordered(findings)
     frames = sorted(acc.frame_counts.items(), key=lambda kv: -kv[1])  # stable: first seen
@@ -148,12 +156,72 @@ def extract_logs(incident: IncidentInput) -> LogExtraction:
     return LogExtraction(findings, [f for f, _ in frames[:MAX_FRAME_FILES]], hosts)
 
 
+def _choose_split(
+    first_ts: float, deploy: float | None, start: float | None
+) -> tuple[float | None, str]:
+    """The time that separates baseline from incident window.
+
+    `deployed_at` when the log begins before it; otherwise `incident_started_at` when the
+    log begins before that (a deploy long before the log window cannot be judged, the
+    incident start can); otherwise `deployed_at` (so everything is after it: no baseline).
+    """
+    if deploy is not None and first_ts < deploy:
+        return deploy, "deployed_at"
+    if start is not None and first_ts < start:
+        return start, "incident_started_at"
+    return deploy, "deployed_at"
+
+
 def _bare(host: str) -> str:
     return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
 
 
-def _windows(acc: LogAccumulator, deploy: float | None) -> Windows:
+def merge_hosts(hosts: list[HostStats]) -> list[HostStats]:
+    """Fold different spellings of one host together, keeping the most specific one.
+
+    `db` and `db:5432` become `db:5432` when `db` has a single port; a short name
+    (`kafka-0`) joins the one fully qualified name whose first label it is
+    (`kafka-0.kafka.svc.cluster.local`). Order: first appearance of the kept spelling.
+    """
+    by_key = {h.host: h for h in hosts}
+    target: dict[str, str] = {}
+    ports: dict[str, list[str]] = {}
+    for h in hosts:
+        if h.host.count(":") == 1:
+            ports.setdefault(_bare(h.host), []).append(h.host)
+    for h in hosts:
+        if h.host.count(":") != 1 and len(ports.get(h.host, [])) == 1:
+            target[h.host] = ports[h.host][0]
+    names = {_bare(h.host) for h in hosts}
+    for h in hosts:
+        if "." in h.host or ":" in h.host or h.host in target:
+            continue
+        longer = sorted(n for n in names if n.startswith(h.host + "."))
+        if len(longer) == 1:
+            full = longer[0]
+            spelled = [k for k in by_key if _bare(k) == full]
+            target[h.host] = target.get(full, spelled[0] if len(spelled) == 1 else full)
+    merged: dict[str, HostStats] = {}
+    for h in hosts:
+        key = target.get(h.host, h.host)
+        into = merged.get(key)
+        if into is None:
+            base = by_key.get(key, h)
+            into = merged[key] = HostStats(key, example=base.example)
+        into.count_before += h.count_before
+        into.count_after += h.count_after
+        into.kinds.update(h.kinds)
+        for code in h.statuses:
+            if code not in into.statuses:
+                into.statuses.append(code)
+    return list(merged.values())
+
+
+def _windows(acc: LogAccumulator, deploy: float | None, split_by: str) -> Windows:
     has_baseline = deploy is not None and acc.records_before > 0
+    label = "the deploy" if split_by == "deployed_at" else "the incident start"
+    if not has_baseline:
+        label = "the deploy" if deploy is not None else "the start of the log"
     before = after = None
     if deploy is not None and acc.min_ts is not None and acc.max_ts is not None:
         if acc.min_ts < deploy:
@@ -165,7 +233,9 @@ def _windows(acc: LogAccumulator, deploy: float | None) -> Windows:
     # Windows shorter than a second give meaningless per-minute rates.
     before = before if before and before >= 1 / 60 else None
     after = after if after and after >= 1 / 60 else None
-    return Windows(has_baseline, before, after, acc.records_before, acc.records_after)
+    return Windows(
+        has_baseline, before, after, acc.records_before, acc.records_after, label, split_by
+    )
 
 
 def _kind(stats: TemplateStats) -> str:
@@ -187,17 +257,19 @@ def _template_findings(acc: LogAccumulator, windows: Windows) -> list[Finding]:
     out = []
     for score, cid, stats, verdict in judged[:MAX_TEMPLATE_FINDINGS]:
         template = normalise_spaces(acc.miner.clusters[cid].template)
-        out.append(_template_finding(stats, verdict, template, score))
+        out.append(_template_finding(stats, verdict, template, score, windows.label))
     return out
 
 
-def _template_finding(stats: TemplateStats, v: Verdict, template: str, score: float) -> Finding:
+def _template_finding(
+    stats: TemplateStats, v: Verdict, template: str, score: float, label: str
+) -> Finding:
     level = stats.level or "UNKNOWN"
     kind = _kind(stats)
     short = template if len(template) <= 120 else template[:117] + "..."
-    counts = f"{stats.count_after} after the deploy, {stats.count_before} before"
+    counts = f"{stats.count_after} after {label}, {stats.count_before} before"
     text = {
-        "new": f"New log template after the deploy ({level}): '{short}' ({counts})",
+        "new": f"New log template after {label} ({level}): '{short}' ({counts})",
         "rate_jump": f"Log template rate jumped x{v.rate_ratio or '?'} ({level}): "
         f"'{short}' ({counts})",
         "rate_drop": f"Log template rate dropped ({level}): '{short}' ({counts})",
@@ -244,7 +316,7 @@ def _exception_findings(acc: LogAccumulator, windows: Windows) -> list[Finding]:
         where = f" at {exc.frames[0].file}:{exc.frames[0].line}" if exc.frames else ""
         novelty = "new " if is_new else ""
         text = (
-            f"{exc.count_after} {novelty}{exc.exception_type} after the deploy"
+            f"{exc.count_after} {novelty}{exc.exception_type} after {windows.label}"
             f" ({exc.count_before} before){where}"
         )
         value = {
@@ -264,7 +336,7 @@ def _host_key(h: HostStats) -> tuple[int, int, str]:
     return (-h.count_after, -h.count_before, h.host)
 
 
-def _host_findings(hosts: list[HostStats]) -> list[Finding]:
+def _host_findings(hosts: list[HostStats], windows: Windows) -> list[Finding]:
     out = []
     for h in sorted(hosts, key=_host_key)[:MAX_HOST_FINDINGS]:
         if h.count_after == 0:
@@ -278,7 +350,7 @@ def _host_findings(hosts: list[HostStats]) -> list[Finding]:
         severity: Severity = "high" if h.count_after >= 5 and grew else "medium"
         what = ", ".join(kinds) if kinds else "errors"
         text = (
-            f"{h.count_after} error lines point at {h.host} ({what}) after the deploy,"
+            f"{h.count_after} error lines point at {h.host} ({what}) after {windows.label},"
             f" {h.count_before} before"
         )
         value = {
@@ -297,7 +369,7 @@ def _share(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def _volume_finding(acc: LogAccumulator, windows: Windows) -> Finding:
+def _volume_finding(acc: LogAccumulator, windows: Windows, split: float | None) -> Finding:
     sb = _share(acc.errors_before, acc.records_before)
     sa = _share(acc.errors_after, acc.records_after)
     severity: Severity = "low"
@@ -305,7 +377,8 @@ def _volume_finding(acc: LogAccumulator, windows: Windows) -> Finding:
         severity = "high" if windows.has_baseline else "medium"
     shares = f"{sa:.1%}" if sa is not None else "n/a"
     text = (
-        f"{acc.errors_after} errors in {acc.records_after} log records after the deploy ({shares})"
+        f"{acc.errors_after} errors in {acc.records_after} log records after {windows.label}"
+        f" ({shares})"
     )
     if windows.has_baseline:
         base = f"{sb:.1%}" if sb is not None else "n/a"
@@ -317,6 +390,8 @@ def _volume_finding(acc: LogAccumulator, windows: Windows) -> Finding:
         "errors_after": acc.errors_after,
         "error_share_before": sb,
         "error_share_after": sa,
+        "split_at": _iso(split) if windows.has_baseline else None,
+        "split_by": windows.split_by if windows.has_baseline else None,
     }
     return Finding("log_volume", text, "logs", value, severity)
 

@@ -137,11 +137,11 @@ class TemplateMiner:
         for cluster in reversed(bucket[-_BUCKET_SCAN_LIMIT:]):
             same = compared = 0
             for a, b in zip(cluster.tokens, tokens, strict=True):
-                if b == WILDCARD and a == WILDCARD:
-                    continue  # both masked: says nothing either way
-                compared += 1
                 if a == b:
+                    if WILDCARD in a:
+                        continue  # equal masked tokens (`[<*>]`) say nothing either way
                     same += 1
+                compared += 1
             score = same / compared if compared else 1.0
             if score > best_score:
                 best, best_score = cluster, score

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -22,7 +22,12 @@ Category = Literal[
     "infrastructure",
     "unknown",
 ]
-assert set(Category.__args__) == VALID_CATEGORIES  # type: ignore[attr-defined]
+# The literal repeats the taxonomy so the JSON schema lists the ids; keep them in step.
+if set(Category.__args__) != VALID_CATEGORIES:  # type: ignore[attr-defined]
+    raise RuntimeError("sre.llm.answer.Category is out of step with alpha.taxonomy")
+
+# More than the agents' own candidates (4) so the model can add, not only re-rank.
+MAX_ANSWER_HYPOTHESES = 6
 
 
 class LLMHypothesis(BaseModel):
@@ -31,7 +36,7 @@ class LLMHypothesis(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     label: str = Field(min_length=1, max_length=200)
-    description: str = Field(default="", max_length=2_000)
+    description: str = Field(default="", max_length=1_000)
     category: Category
     suspects: list[str] = Field(default_factory=list, max_length=10)
     confidence: float = Field(ge=0.0, le=1.0)
@@ -48,10 +53,23 @@ class LLMAnswer(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    hypotheses: list[LLMHypothesis] = Field(max_length=8)
+    hypotheses: list[LLMHypothesis] = Field(max_length=MAX_ANSWER_HYPOTHESES)
+
+
+def _strip_titles(node: Any) -> Any:
+    """The schema without `title`/`description` annotations (tokens the model needs not)."""
+    if isinstance(node, dict):
+        return {
+            key: _strip_titles(value)
+            for key, value in node.items()
+            if key not in ("title", "description") or not isinstance(value, str)
+        }
+    if isinstance(node, list):
+        return [_strip_titles(item) for item in node]
+    return node
 
 
 @cache
 def answer_schema_text() -> str:
     """The JSON schema of `LLMAnswer`, compact, for the system prompt."""
-    return json.dumps(LLMAnswer.model_json_schema(), separators=(",", ":"))
+    return json.dumps(_strip_titles(LLMAnswer.model_json_schema()), separators=(",", ":"))

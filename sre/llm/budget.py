@@ -28,19 +28,49 @@ def truncate_to_tokens(text: str, max_tokens: int, marker: str = " …[truncated
     return cut + marker
 
 
+def truncate_lines(text: str, max_tokens: int) -> str:
+    """Keep whole lines of `text` within `max_tokens`, counting the lines left out.
+
+    The note ("(312 more lines not shown)") is part of the budget. A first line too long
+    to fit on its own is cut by `truncate_to_tokens`.
+    """
+    if estimate_tokens(text) <= max_tokens:
+        return text
+    lines = text.split("\n")
+    note_reserve = estimate_tokens(f"\n({len(lines):,} more lines not shown)")
+    kept: list[str] = []
+    used = 0
+    for line in lines:
+        cost = len(line.encode("utf-8")) + 1
+        if (used + cost) // BYTES_PER_TOKEN + 1 + note_reserve > max_tokens:
+            break
+        kept.append(line)
+        used += cost
+    if not kept:
+        return truncate_to_tokens(lines[0], max_tokens - note_reserve) + (
+            f"\n({len(lines) - 1:,} more lines not shown)" if len(lines) > 1 else ""
+        )
+    return "\n".join(kept) + f"\n({len(lines) - len(kept):,} more lines not shown)"
+
+
 @dataclass
 class TokenCap:
     """A per-investigation cap on LLM tokens, shared by every agent of one run.
 
-    `reserve(n)` is asked before a call with the prompt's estimate plus the completion
-    allowance; it refuses once the cap would be exceeded, so no call starts that could
-    overshoot it. `record(actual)` replaces the reservation with what the provider
-    reported.
+    `reserve(n, who)` is asked before a call with the worst case of that call (prompt
+    estimate plus completion limit, for every attempt it may make); it refuses once the cap
+    would be exceeded, so no call starts that could overshoot it. `settle(reserved, actual)`
+    replaces the reservation with what was really spent. One event loop runs the agents,
+    so reserve-then-spend needs no lock.
     """
 
     limit: int
     used: int = 0
     refused: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.limit < 0:
+            raise ValueError(f"token cap must be >= 0, got {self.limit!r}")
 
     def reserve(self, tokens: int, who: str) -> bool:
         """Reserve `tokens` for `who`; False (and recorded) when the cap would be exceeded."""
@@ -56,4 +86,5 @@ class TokenCap:
 
     @property
     def remaining(self) -> int:
+        """Tokens still available."""
         return max(0, self.limit - self.used)

@@ -176,10 +176,22 @@ async def test_timeout_retried_then_typed_error(llm: FakeLLMServer) -> None:
 
 async def test_error_object_in_200_is_provider_error(llm: FakeLLMServer) -> None:
     """OpenRouter's HTTP 200 carrying an `error` object raises LLMProviderError, not text."""
-    with pytest.raises(LLMProviderError, match="no healthy upstream") as caught:
-        await run(llm, [Reply.error_in_200("no healthy upstream", code=503)])
-    assert caught.value.status == 503
+    with pytest.raises(LLMProviderError, match="Invalid model id") as caught:
+        await run(llm, [Reply.error_in_200("Invalid model id", code=400)])
+    assert caught.value.status == 400
     assert llm.request_count == 1
+
+
+async def test_transient_error_object_in_200_is_retried(llm: FakeLLMServer) -> None:
+    """A 200 whose error code is 5xx is retried like a 5xx, then fails with that status."""
+    sleep = RecordingSleep()
+    assert await run(llm, [Reply.error_in_200(code=502), Reply.text("ok")], sleep=sleep) == "ok"
+    assert llm.request_count == 2
+    llm.default = Reply.error_in_200("no healthy upstream", code=503)
+    with pytest.raises(LLMProviderError, match="no healthy upstream") as caught:
+        await run(llm, [], sleep=sleep, retries=1)
+    assert caught.value.status == 503
+    assert llm.request_count == 4
 
 
 async def test_non_json_body_is_provider_error(llm: FakeLLMServer) -> None:

@@ -12,19 +12,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from alpha.schemas import IncidentInput, Signal
-from sre.agents.base import (
-    CONFIDENCE_CAP,
-    CONFIDENCE_FLOOR,
-    Evidence,
-    confidence,
-    exception_types,
-    is_trouble,
-    paths_match,
-    text_files,
-    text_hosts,
-)
+from sre.agents.base import CONFIDENCE_CAP, CONFIDENCE_FLOOR, Evidence, confidence
+from sre.agents.hosts import dependency_groups, plausible_host
 from sre.agents.patterns import key_families, metric_families, symptoms_in
-from sre.agents.relations import config_label, dependency_groups, plausible_host
+from sre.agents.reading import exception_types, is_trouble, paths_match, text_files, text_hosts
+from sre.agents.relations import config_label
 
 DEPLOYED = "2026-11-20T14:02:00Z"
 SHA_BAD = "9f3c2ab71d0e4c55a8b1f0e2d3c4b5a697887766"
@@ -344,3 +336,118 @@ def test_evidence_hours_since_deploy_uses_incident_start() -> None:
     assert Evidence.build([], incident()).staleness() == []
     very_late = incident(incident_started_at="2026-11-21T03:02:00Z")
     assert sum(Evidence.build([], very_late).staleness()) < 0
+
+
+# Realistic atoms make the rules fire; arbitrary JSON makes them meet the unexpected.
+_ATOMS = st.sampled_from(
+    [
+        "connection refused",
+        "timed out",
+        "x509: certificate has expired",
+        "deadlock detected",
+        "OutOfMemoryError",
+        "KeyError",
+        "app/cart.py",
+        "pool exhausted",
+        "429",
+        "api.x.io",
+        "db_connections_in_use",
+        "requests_per_second",
+        "database.pool_size",
+        "up",
+        "down",
+        "ERROR",
+        SHA_BAD,
+        ["timeout"],
+        ["app/cart.py"],
+        {"code": ["app/cart.py"]},
+        0,
+        40,
+        0.1,
+        12.0,
+        True,
+        "2026-11-20T14:05:00Z",
+    ]
+)
+_SCALARS = st.none() | st.booleans() | st.integers(-5, 500) | st.floats(allow_nan=False)
+_JSON = st.recursive(
+    _ATOMS | _SCALARS | st.text(max_size=30),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+_KEYS = {
+    "log_template": [
+        "template",
+        "level",
+        "count_before",
+        "count_after",
+        "rate_ratio",
+        "is_new",
+        "example",
+        "first_seen",
+        "exception_types",
+        "status_codes",
+        "hosts",
+        "files",
+    ],
+    "exception": [
+        "exception_type",
+        "message",
+        "count_before",
+        "count_after",
+        "is_new",
+        "frames",
+        "files",
+    ],
+    "dependency_errors": [
+        "host",
+        "count_before",
+        "count_after",
+        "error_kinds",
+        "status_codes",
+        "example",
+    ],
+    "metric_anomaly": ["metric", "baseline", "current", "ratio", "direction", "change_at"],
+    "metric_saturation": ["metric", "current", "limit", "limit_key", "utilization"],
+    "metric_growth": ["metric", "first", "last", "slope", "monotonic_share"],
+    "config_change": ["key", "old", "new", "change", "ratio", "commit_shas"],
+    "config_risk": ["key", "value", "reason"],
+    "commit": [
+        "sha",
+        "message",
+        "file_kinds",
+        "files_in_stack_frames",
+        "config_keys",
+        "risky_changes",
+    ],
+}
+
+
+@st.composite
+def _signal_lists(draw: st.DrawFn) -> list[Signal]:
+    kinds = draw(st.lists(st.sampled_from(sorted(_KEYS)), max_size=8))
+    signals = []
+    for index, kind in enumerate(kinds, 1):
+        keys = draw(st.lists(st.sampled_from(_KEYS[kind]), unique=True))
+        value = {k: draw(_JSON) for k in keys}
+        signals.append(
+            Signal(id=f"sig_{index:03d}", type=kind, description="x", value=value, source="x")
+        )
+    return signals
+
+
+@given(_signal_lists())
+def test_agents_never_crash_and_cite_only_given_signals(signals: list[Signal]) -> None:
+    """Malformed signal values never crash an agent; hypotheses stay within the contract."""
+    from alpha.taxonomy import VALID_CATEGORIES
+    from sre.agents import CommitAgent, ConfigAgent, LogAgent, MetricsAgent
+
+    ids = {s.id for s in signals}
+    for agent in (LogAgent(), MetricsAgent(), CommitAgent(), ConfigAgent()):
+        for h in agent.candidates(signals, incident()):
+            assert set(h.supporting_signals) <= ids and h.supporting_signals
+            assert CONFIDENCE_FLOOR <= h.confidence <= CONFIDENCE_CAP
+            assert h.category in VALID_CATEGORIES
+            assert h.suspects

@@ -11,8 +11,9 @@ import pytest
 from alpha.schemas import IncidentInput
 from sre.extractors.log_deps import dep_facts, error_kinds, hosts_in, status_codes
 from sre.extractors.log_significance import Windows, judge, poisson_llr
+from sre.extractors.log_stats import HostStats
 from sre.extractors.log_trace import java_path, normalise_path
-from sre.extractors.logs import LogExtraction, extract_logs
+from sre.extractors.logs import LogExtraction, extract_logs, merge_hosts
 
 DEPLOY = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
 
@@ -21,7 +22,9 @@ def _iso(minutes: float) -> str:
     return (DEPLOY + timedelta(minutes=minutes)).isoformat().replace("+00:00", "Z")
 
 
-def _incident(logs: list[str], deployed: datetime | None = DEPLOY) -> IncidentInput:
+def _incident(
+    logs: list[str], deployed: datetime | None = DEPLOY, started: datetime | None = None
+) -> IncidentInput:
     return IncidentInput(
         deployment_id="d-1",
         logs=logs,
@@ -29,6 +32,7 @@ def _incident(logs: list[str], deployed: datetime | None = DEPLOY) -> IncidentIn
         recent_commits=[],
         config_snapshot={},
         deployed_at=deployed,
+        incident_started_at=started,
     )
 
 
@@ -274,6 +278,8 @@ def test_volume_counts_records() -> None:
         "errors_after": 1,
         "error_share_before": 0.0,
         "error_share_after": 1.0,
+        "split_at": "2026-11-20T14:00:00Z",
+        "split_by": "deployed_at",
     }
 
 
@@ -376,3 +382,95 @@ def test_error_fields_are_read_for_hosts_kinds_and_exceptions() -> None:
     exceptions = _by_type(extract_logs(_incident(logs)), "exception")
     assert [e["exception_type"] for e in exceptions] == ["sqlalchemy.exc.IntegrityError"]
     assert exceptions[0]["count_after"] == 3
+
+
+def test_split_falls_back_to_incident_start() -> None:
+    """When the log begins after the deploy, the incident start splits the windows."""
+    logs = _background(range(0, 60))
+    logs += [f"{_iso(m)} ERROR disk quota exceeded on volume data" for m in range(31, 41)]
+    started = DEPLOY + timedelta(minutes=30)
+    result = extract_logs(_incident(sorted(logs), DEPLOY - timedelta(days=2), started))
+    (volume,) = _by_type(result, "log_volume")
+    assert volume["split_by"] == "incident_started_at"
+    assert volume["split_at"] == "2026-11-20T14:30:00Z"
+    value = _templates(result)["disk quota exceeded on volume data"]
+    assert value["is_new"] is True
+    assert "after the incident start" in result.findings[0].description
+
+
+def test_no_baseline_when_log_begins_after_both_times() -> None:
+    """A log that begins after the deploy and the incident start has no baseline."""
+    logs = [f"{_iso(m)} ERROR write failed" for m in range(10, 15)]
+    result = extract_logs(_incident(logs, DEPLOY, DEPLOY + timedelta(minutes=5)))
+    (volume,) = _by_type(result, "log_volume")
+    assert (volume["split_by"], volume["lines_before"], volume["lines_after"]) == (None, 0, 5)
+    assert _templates(result)["write failed"]["reason"] == "frequent"
+
+
+def test_pino_numeric_levels_and_error_objects() -> None:
+    """pino's numeric levels map to names; an `err` object gives type, message and frames."""
+    line = (
+        '{"level":50,"time":"%s","msg":"send failed","err":{"type":"TypeError",'
+        '"message":"x is undefined","stack":"TypeError: x is undefined\\n'
+        '    at render (/app/src/render.js:5:3)"}}'
+    )
+    logs = [f'{{"level":30,"time":"{_iso(-1)}","msg":"ok"}}'] + [line % _iso(m) for m in (1, 2)]
+    result = extract_logs(_incident(logs))
+    assert _templates(result)["send failed"]["level"] == "ERROR"
+    (exception,) = _by_type(result, "exception")
+    assert exception["exception_type"] == "TypeError"
+    assert exception["frames"][0]["file"] == "src/render.js"
+    assert result.frame_files == ["src/render.js"]
+
+
+def test_go_http_panic_serving_client_is_not_a_dependency() -> None:
+    """net/http's recovered panic names the panic and its app frames, not the client."""
+    logs = [f"{_iso(-1)[:10].replace('-', '/')} 13:59:00 GET /healthz 200 112us"]
+    for m in (1, 2):
+        logs += [
+            f"2026/11/20 14:0{m}:00 http: panic serving 10.2.8.{m}:3543{m}: assignment to entry"
+            " in nil map",
+            "goroutine 6349 [running]:",
+            "net/http.(*conn).serve.func1()",
+            "\t/usr/local/go/src/net/http/server.go:1903 +0xbe",
+            "github.com/acme/geo/internal/tz.(*Cache).Put(...)",
+            "\t/src/internal/tz/cache.go:41",
+        ]
+    result = extract_logs(_incident(logs))
+    (exception,) = _by_type(result, "exception")
+    assert exception["exception_type"] == "panic: assignment to entry in nil map"
+    assert exception["count_after"] == 2
+    assert exception["is_new"] is True
+    assert result.frame_files == ["src/internal/tz/cache.go"]
+    assert result.hosts == []
+
+
+def test_merge_hosts_folds_spellings() -> None:
+    """A host with and without its port, and its short name, count as one host."""
+    hosts = [
+        HostStats("kafka-0.kafka.svc.cluster.local", count_after=3, kinds={"timeout"}),
+        HostStats("kafka-0", count_after=2, kinds={"dns"}),
+        HostStats("kafka-0.kafka.svc.cluster.local:9092", count_after=4),
+        HostStats("db", count_after=1),
+        HostStats("db:5432", count_after=1),
+        HostStats("db:5433", count_after=1),
+    ]
+    merged = {h.host: h for h in merge_hosts(hosts)}
+    assert set(merged) == {"kafka-0.kafka.svc.cluster.local:9092", "db", "db:5432", "db:5433"}
+    kafka = merged["kafka-0.kafka.svc.cluster.local:9092"]
+    assert kafka.count_after == 9
+    assert kafka.kinds == {"timeout", "dns"}
+
+
+def test_access_log_5xx_count_as_errors() -> None:
+    """Level-less access-log lines with a 5xx status count as errors, per line."""
+    line = '10.0.0.{i} - - [{t}] "GET /v2/search HTTP/1.1" {code} 512 "-" "curl/8"'
+
+    def clf(minutes: int) -> str:
+        return (DEPLOY + timedelta(minutes=minutes)).strftime("%d/%b/%Y:%H:%M:%S +0000")
+
+    logs = [line.format(i=i, t=clf(-10 + i), code=200) for i in range(10)]
+    logs += [line.format(i=i, t=clf(1 + i), code=503 if i % 2 else 200) for i in range(10)]
+    (volume,) = _by_type(extract_logs(_incident(logs)), "log_volume")
+    assert (volume["errors_before"], volume["errors_after"]) == (0, 5)
+    assert volume["lines_before"] == 10

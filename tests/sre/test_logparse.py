@@ -233,3 +233,22 @@ def test_ctime_header_is_a_time() -> None:
     parser.parse("[Fri Nov 20 14:03:11 2026] [error] mod_jk child init 1 failed")
     cached, exact, _ = parser.parse("[Fri Nov 20 14:03:11 2026] [error] mod_jk child init 2 failed")
     assert (cached.ts, exact) == (T0, False)
+
+
+def test_common_log_format_time() -> None:
+    """An access-log `[20/Nov/2026:14:03:11 +0000]` time is read and left out of the message."""
+    line = '10.0.0.2 - - [20/Nov/2026:15:03:11 +0100] "GET /healthz HTTP/1.1" 200 3996 "-"'
+    parsed = parse_line(line)
+    assert parsed.ts == T0
+    assert "Nov" not in parsed.message
+    parser = LineParser()
+    parser.parse(line)
+    cached, exact, _ = parser.parse(line.replace("3996", "4100"))
+    assert (cached.ts, exact) == (T0, False)
+
+
+def test_lower_case_level_prefix_after_time() -> None:
+    """`<time> error: msg` (winston style) has a level; without a time it stays text."""
+    assert parse_line("2026-11-20T14:03:11Z error: PATCH /x failed").level == "ERROR"
+    assert parse_line("2026-11-20T14:03:11Z info: GET /ping 200").message == "GET /ping 200"
+    assert parse_line("error: no time here").level is None

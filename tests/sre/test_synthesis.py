@@ -85,7 +85,7 @@ def test_each_category_has_concrete_actions() -> None:
         "infrastructure": "Page the platform/network on-call",
         "traffic_surge": "Scale out checkout-api",
         "certificate_or_credentials": "Renew or rotate the certificate or credentials used for x",
-        "resource_exhaustion": "Restart or scale out the affected instances (x)",
+        "resource_exhaustion": "Restart or scale out the affected instances of x",
     }
     for category, expected in cases.items():
         actions = synthesize(incident(), [], [ranked("cause", category, ["x"], 0.8)]).next_actions
@@ -114,3 +114,39 @@ def test_synthesis_is_deterministic() -> None:
     """The same input gives the same output."""
     top = ranked("x failing", "dependency_failure", ["x.internal"], 0.7)
     assert synthesize(incident(), [], [top]) == synthesize(incident(), [], [top])
+
+
+def test_several_keys_of_one_commit_restore_the_lead_and_revert_the_rest() -> None:
+    """The lead key is restored; the other keys of its commit are covered by a revert."""
+    s = Signals()
+    lead = s.config_change("clients.ledger.timeout_ms", 5000, 250, [SHA_CONFIG])
+    other = s.config_change("clients.fx.timeout_ms", 3000, 1000, [SHA_CONFIG])
+    top = ranked(
+        "clients.ledger.timeout_ms lowered 5000 -> 250",
+        "config_change",
+        ["clients.ledger.timeout_ms", SHA_CONFIG, "clients.fx.timeout_ms"],
+        0.9,
+        supporting_signals=[lead.id, other.id],
+    )
+    assert synthesize(incident(), s.items, [top]).next_actions == [
+        "Restore clients.ledger.timeout_ms 250 -> 5000 (changed in 4be1f0c)",
+        "Revert commit 4be1f0c (it also changed clients.fx.timeout_ms)",
+    ]
+
+
+def test_metric_suspects_are_not_treated_as_hosts() -> None:
+    """A database cause named by a metric checks the database and watches the metric."""
+    s = Signals()
+    lag = s.anomaly("mysql_replica_lag_seconds", 0.5, 340)
+    top = ranked(
+        "Database degraded",
+        "database",
+        ["mysql_replica_lag_seconds"],
+        0.6,
+        supporting_signals=[lag.id],
+    )
+    actions = synthesize(incident(), s.items, [top]).next_actions
+    assert actions[1] == (
+        "Check locks, slow queries and replication on the database "
+        "(watch mysql_replica_lag_seconds)"
+    )

@@ -1,0 +1,184 @@
+"""Hosts: which downstream hosts fail, under which names, and what the errors say of them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from alpha.schemas import Signal
+from sre.agents.base import Evidence
+from sre.agents.patterns import tokens
+from sre.agents.reading import (
+    as_list,
+    count_after,
+    is_error_level,
+    signal_symptoms,
+    signal_text,
+    text_hosts,
+)
+
+
+def host_tokens(host: str) -> set[str]:
+    """Tokens of a host name that identify the service (`payments.internal` -> payments)."""
+    return tokens(host.replace(".", "_").replace("-", "_"))
+
+
+_NOT_A_HOST = re.compile(
+    r"\.(?:py|js|ts|go|java|kt|rb|php|lua|cs|rs|scala|ex|c|cc|cpp|h)(?::\d+)?$", re.I
+)
+
+
+_DNS_SERVER = re.compile(r"\bon (\d{1,3}(?:\.\d{1,3}){3}):53\b")
+
+
+def plausible_host(host: str) -> bool:
+    """Whether an extracted "host" is a host, not a `file.lua:142` source position."""
+    return bool(host) and not _NOT_A_HOST.search(host)
+
+
+def hosts_of(signals: list[Signal]) -> list[str]:
+    """Host names carried by log signals, else the hosts of URLs in their text."""
+    found: dict[str, None] = {}
+    for signal in signals:
+        named = [str(signal.value.get("host") or "")] + [
+            str(h) for h in as_list(signal.value.get("hosts"))
+        ]
+        for host in named:
+            if plausible_host(host):
+                found.setdefault(host, None)
+    if not found:
+        for signal in signals:
+            for host in text_hosts(signal_text(signal)):
+                found.setdefault(host, None)
+    return list(found)
+
+
+def dns_servers(signals: list[Signal]) -> list[str]:
+    """Resolver addresses named by DNS failures (`lookup x on 10.96.0.10:53`)."""
+    found: dict[str, None] = {}
+    for signal in signals:
+        for match in _DNS_SERVER.finditer(signal_text(signal)):
+            found.setdefault(match.group(1), None)
+    return list(found)
+
+
+_NODE_NAME = re.compile(r"""\bnode[/:= ]+["']?([a-z0-9][\w.-]*\d[\w.-]*)""", re.I)
+
+
+def node_names(signals: list[Signal]) -> list[str]:
+    """Node names in node-failure lines (`Node ip-10-0-1-7 status is now: NodeNotReady`)."""
+    found: dict[str, None] = {}
+    for signal in signals:
+        for match in _NODE_NAME.finditer(signal_text(signal)):
+            found.setdefault(match.group(1).rstrip("."), None)
+    return list(found)
+
+
+def _bare(host: str) -> str:
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+DB_HOST_WORDS = frozenset(
+    ["db", "database", "postgres", "postgresql", "pg", "mysql", "mariadb", "rds", "aurora"]
+    + ["sql", "mssql", "oracle", "cockroach", "primary", "replica", "pgbouncer", "mongo"]
+)
+
+
+def failing_dependencies(evidence: Evidence) -> list[Signal]:
+    """dependency_errors signals with real trouble after the deploy (new or rising)."""
+    found = []
+    for signal in evidence.of("dependency_errors"):
+        if not plausible_host(str(signal.value.get("host", ""))):
+            continue
+        before, after = signal.value.get("count_before") or 0, count_after(signal)
+        if after >= 3 and after >= 2 * before:
+            found.append(signal)
+    return found
+
+
+def is_db_host(host: str) -> bool:
+    """Whether a host name says it is a database (`pg-orders-primary`, `mysql-2.internal`)."""
+    return bool(host_tokens(host) & DB_HOST_WORDS) or any(
+        w in host.lower().replace(".", "-").split("-") for w in DB_HOST_WORDS
+    )
+
+
+def dependency_groups(signals: list[Signal]) -> list[list[Signal]]:
+    """Group dependency_errors signals that name each other (a DNS name and its address).
+
+    `redis-0.cache.svc:6379` whose errors say `dial tcp 10.42.7.19:6379: refused` and
+    `10.42.7.19:6379` are one dependency, not two.
+    """
+    groups: list[list[Signal]] = []
+    for signal in signals:
+        host = _bare(str(signal.value.get("host", "")))
+        text = signal_text(signal)
+        for group in groups:
+            if any(
+                host in signal_text(other) or _bare(str(other.value.get("host", ""))) in text
+                for other in group
+            ):
+                group.append(signal)
+                break
+        else:
+            groups.append([signal])
+    return groups
+
+
+# Symptoms by which an error line blames the host it was talking to.
+_HOST_FAULTS = frozenset(
+    {"timeout", "refused", "http_5xx", "network", "tls", "auth", "dns", "credential_expired"}
+)
+
+
+@dataclass
+class HostTrouble:
+    """One failing downstream host (under one or more names) and the signals showing it."""
+
+    hosts: list[str]
+    signals: list[Signal]
+
+    def symptoms(self) -> set[str]:
+        """Every symptom family of its signals."""
+        return set().union(*(signal_symptoms(s) for s in self.signals))
+
+    def count(self) -> float:
+        """Errors after the deploy, counting the largest signal of each kind once."""
+        deps = [count_after(s) for s in self.signals if s.type == "dependency_errors"]
+        return sum(deps) if deps else max((count_after(s) for s in self.signals), default=0.0)
+
+
+def failing_hosts(evidence: Evidence) -> list[HostTrouble]:
+    """Failing downstream hosts: the extractor's dependency errors, plus hosts that new
+    error lines name while failing to reach them (when the extractor did not attribute them).
+    """
+    troubles = [
+        HostTrouble([str(s.value["host"]) for s in group], list(group))
+        for group in dependency_groups(failing_dependencies(evidence))
+    ]
+    for signal in evidence.trouble():
+        symptoms = signal_symptoms(signal)
+        if not is_error_level(signal) or count_after(signal) < 3:
+            continue
+        # Pool waits name the database URL but are the pool's trouble, not the host's.
+        if not symptoms & _HOST_FAULTS or "conn_pool" in symptoms:
+            continue
+        for host in hosts_of([signal]):
+            owner = _owner(troubles, host)
+            if owner is None:
+                troubles.append(HostTrouble([host], [signal]))
+            elif signal not in owner.signals:
+                owner.signals.append(signal)
+    return troubles
+
+
+def _owner(troubles: list[HostTrouble], host: str) -> HostTrouble | None:
+    """The trouble already recorded for this host (by name, or quoted in its errors)."""
+    bare = _bare(host)
+    for trouble in troubles:
+        if any(_bare(h) == bare for h in trouble.hosts):
+            return trouble
+        quoted = (s for s in trouble.signals if s.type == "dependency_errors")
+        if any(bare in signal_text(s) for s in quoted):
+            return trouble
+    return None

@@ -1,0 +1,281 @@
+"""Reading signal values: the helpers every rule uses to look at logs, commits and text.
+
+Pure functions over the signal value contract of `sre/extractors/__init__.py`, plus
+tolerant parsers for the free text of log lines (source paths, hosts, exception names) for
+formats the extractors could not unpack.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from alpha.schemas import Signal
+from sre.agents.patterns import ERROR_KIND_SYMPTOMS, symptoms_in, symptoms_of_status, tokens
+
+# A new template or exception, or one whose rate rose at least this much, is "new trouble".
+RISE_RATIO = 3.0
+
+
+def short_sha(sha: str) -> str:
+    """The 7-character form used in labels (suspects keep the full SHA)."""
+    return sha[:7]
+
+
+def is_sha(value: str) -> bool:
+    """Whether a suspect is a commit SHA (7 or more hex digits)."""
+    return len(value) >= 7 and all(c in "0123456789abcdef" for c in value.lower())
+
+
+def as_list(value: Any) -> list[Any]:
+    """A list from a possibly missing or scalar field."""
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
+def fmt_value(value: Any) -> str:
+    """A config or metric value written compactly (5, 0.25, true, "x")."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if value is None:
+        return "unset"
+    if isinstance(value, str):
+        return value if len(value) <= 40 else value[:37] + "..."
+    text = str(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def parse_iso(text: object) -> datetime | None:
+    """An ISO-8601 time (a trailing Z accepted), or None when absent or malformed."""
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _norm_path(path: str) -> str:
+    return path.replace("\\", "/").strip().lstrip("./").lower()
+
+
+def paths_match(a: str, b: str) -> bool:
+    """Whether two file paths name the same file (one is a path-suffix of the other).
+
+    Stack frames carry absolute or package-relative paths (`/srv/app/checkout/cart.py`,
+    `com/shop/Cart.java`) while commits carry repository paths; a suffix at a path boundary
+    is the same file, a bare shared basename (`__init__.py`) is not enough unless its parent
+    directory matches too.
+    """
+    x, y = _norm_path(a), _norm_path(b)
+    if not x or not y:
+        return False
+    if x == y:
+        return True
+    short, long = (x, y) if len(x) <= len(y) else (y, x)
+    if long.endswith("/" + short) and "/" in short:
+        return True
+    xs, ys = x.split("/"), y.split("/")
+    return len(xs) >= 2 and len(ys) >= 2 and xs[-2:] == ys[-2:]
+
+
+def path_tokens(path: str) -> set[str]:
+    """Meaningful tokens of a file path (directories and stem, without generic words)."""
+    stem = re.sub(r"\.[a-z0-9]+$", "", _norm_path(path))
+    # Split CamelCase (`BundleReservationService`) into words too.
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", stem.replace("/", "_"))
+    raw = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", re.sub(r"\.[A-Za-z0-9]+$", "", path))
+    return tokens(spaced) | tokens(raw.replace("/", "_"))
+
+
+def module_tokens(
+    path: str, exclude: set[str] | frozenset[str] = frozenset()
+) -> tuple[set[str], set[str]]:
+    """Tokens of a file's stem and of its parent directory, minus `exclude`.
+
+    Deeper directories (`src/main/java/com/acme/<service>`) name the project, not the
+    module, and would link every file of the repository to every error.
+    """
+    parts = path.replace("\\", "/").split("/")
+    stem = path_tokens(parts[-1]) - set(exclude)
+    parent = (path_tokens(parts[-2]) if len(parts) >= 2 else set()) - set(exclude)
+    return stem, parent - stem
+
+
+def flatten_keys(config: Any, prefix: str = "") -> list[str]:
+    """Dotted keys of the leaves of a nested config mapping, in document order."""
+    if not isinstance(config, dict):
+        return [prefix] if prefix else []
+    keys: list[str] = []
+    for name, value in config.items():
+        path = f"{prefix}.{name}" if prefix else str(name)
+        keys.extend(flatten_keys(value, path))
+    return keys
+
+
+def is_trouble(signal: Signal) -> bool:
+    """Whether a log template or exception is new since the deploy or rose sharply."""
+    value = signal.value
+    if value.get("is_new"):
+        return True
+    ratio = value.get("rate_ratio")
+    if isinstance(ratio, int | float) and ratio >= RISE_RATIO:
+        return True
+    before, after = value.get("count_before") or 0, value.get("count_after") or 0
+    if isinstance(before, int | float) and isinstance(after, int | float):
+        return after >= 3 and after >= RISE_RATIO * max(before, 1)
+    return False
+
+
+_SOURCE_FILE = re.compile(
+    r"(?<![\w.])((?:[\w.@-]+/)*[\w@-]+\.(?:py|js|mjs|cjs|jsx|ts|tsx|go|java|kt|scala|rb|php|cs|"
+    r"rs|cc|cpp|lua|ex|exs|swift))(?=[:\s)\"',]|$)"
+)
+
+
+_EXCEPTION_NAME = re.compile(
+    r"\b((?:[a-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Panic|Fault))\b|\b(panic):"
+)
+
+
+_ERROR_LEVELS = frozenset(
+    {"ERROR", "FATAL", "CRITICAL", "SEVERE", "PANIC", "EMERG", "ALERT", "ERR"}
+)
+
+
+def text_files(text: str) -> list[str]:
+    """Source file paths named in free text (stack lines the extractor did not parse)."""
+    return list(dict.fromkeys(m.group(1).lstrip("/") for m in _SOURCE_FILE.finditer(text)))
+
+
+_HOST_PATTERNS = (
+    # host='api.x.com' (urllib3), host=db-1 (logfmt), server at "pg-1" (libpq)
+    re.compile(
+        r"""\b(?:host|hostname|upstream|target|peer|remote|backend)\s*[=:]\s*["']?"""
+        r"""([a-z0-9][a-z0-9.-]*[a-z0-9](?::\d{2,5})?)""",
+        re.I,
+    ),
+    re.compile(r"""\bserver at ["']?([a-z0-9][a-z0-9.-]*[a-z0-9])""", re.I),
+    # a URL being called: `Post "https://api.x.com/v3"`, `401 from https://...`
+    re.compile(
+        r"""\b(?:get|post|put|patch|delete|head|from|to|calling|call|request(?:ing)?)\s+["']?"""
+        r"""[a-z][a-z0-9+.-]*://(?:[^/@\s"']+@)?([a-z0-9][a-z0-9.-]*[a-z0-9])""",
+        re.I,
+    ),
+    # name.with.dots:port or an IPv4 address with a port
+    re.compile(r"\b([a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+:\d{2,5})\b", re.I),
+)
+
+
+_SOURCE_POSITION = re.compile(
+    r"\.(?:py|js|mjs|cjs|jsx|ts|tsx|go|java|kt|scala|rb|php|cs|rs|c|cc|cpp|h|lua|ex|exs|swift)"
+    r"(?::\d+)?$",
+    re.I,
+)
+
+
+def text_hosts(text: str) -> list[str]:
+    """Hosts that free error text says it was talking to (URLs called, host=..., host:port)."""
+    found: dict[str, None] = {}
+    for pattern in _HOST_PATTERNS:
+        for match in pattern.finditer(text):
+            host = match.group(1).lower()
+            # `cart.py:88` is a source position and `1.2` a number, not hosts.
+            if _SOURCE_POSITION.search(host):
+                continue
+            if "." not in host and "-" not in host:
+                continue
+            found.setdefault(host, None)
+    return list(found)
+
+
+def exception_types(signal: Signal) -> list[str]:
+    """Exception type names carried by a log template or exception signal.
+
+    Falls back to names that look like exception types in the example text, for formats
+    whose nested error objects the extractor could not unpack.
+    """
+    value = signal.value
+    found = [str(t) for t in as_list(value.get("exception_types"))]
+    if value.get("exception_type"):
+        found.append(str(value["exception_type"]))
+    if not found and signal.type in ("log_template", "exception"):
+        for match in _EXCEPTION_NAME.finditer(signal_text(signal)):
+            found.append(match.group(1) or match.group(2))
+    return list(dict.fromkeys(found))
+
+
+def is_error_level(signal: Signal) -> bool:
+    """Whether a log signal is an error (not a warning or info line)."""
+    if signal.type in ("exception", "dependency_errors"):
+        return True
+    level = str(signal.value.get("level") or "").upper()
+    if level in _ERROR_LEVELS:
+        return True
+    if level in ("", "UNKNOWN"):
+        return bool(exception_types(signal)) or bool(
+            re.search(r"\b(?:error|failed|failure|exception|fatal)\b", signal_text(signal), re.I)
+        )
+    return False
+
+
+def signal_text(signal: Signal) -> str:
+    """The searchable text of a log signal: template, message, example, exception types."""
+    value = signal.value
+    parts = [str(value.get(k) or "") for k in ("template", "message", "example", "exception_type")]
+    parts.extend(str(t) for t in as_list(value.get("exception_types")))
+    return " ".join(p for p in parts if p)
+
+
+def signal_symptoms(signal: Signal) -> set[str]:
+    """Symptom families of a log signal, from its text, status codes and error kinds."""
+    found = symptoms_in(signal_text(signal))
+    codes = [c for c in as_list(signal.value.get("status_codes")) if isinstance(c, int)]
+    found |= symptoms_of_status(codes)
+    for kind in as_list(signal.value.get("error_kinds")):
+        mapped = ERROR_KIND_SYMPTOMS.get(str(kind))
+        if mapped:
+            found.add(mapped)
+    return found
+
+
+def count_after(signal: Signal) -> float:
+    """How many times a log signal occurred after the deploy (0 when unknown)."""
+    value = signal.value.get("count_after")
+    return float(value) if isinstance(value, int | float) else 0.0
+
+
+def commit_files(commit: Signal) -> list[str]:
+    """Every file a commit signal lists, across its kinds."""
+    kinds = commit.value.get("file_kinds") or {}
+    files: dict[str, None] = {}
+    if isinstance(kinds, dict):
+        for names in kinds.values():
+            for name in as_list(names):
+                files.setdefault(str(name), None)
+    return list(files)
+
+
+def commit_kind_files(commit: Signal, *kinds: str) -> list[str]:
+    """The files of a commit that fall in the given kinds (code, config, docs_tests, ...)."""
+    table = commit.value.get("file_kinds") or {}
+    if not isinstance(table, dict):
+        return []
+    return [str(f) for k in kinds for f in as_list(table.get(k))]
+
+
+def is_docs_only(commit: Signal) -> bool:
+    """A commit that only touches docs and tests cannot break production behaviour."""
+    files = commit_files(commit)
+    return bool(files) and len(commit_kind_files(commit, "docs_tests")) == len(files)
+
+
+def is_dependency_only(commit: Signal) -> bool:
+    """A commit that only bumps dependencies (lock files, manifests)."""
+    files = commit_files(commit)
+    deps = commit_kind_files(commit, "dependency", "docs_tests")
+    return bool(commit_kind_files(commit, "dependency")) and len(deps) == len(files)
