@@ -148,9 +148,9 @@ class Redactor:
         start, end = match.span("secret")
         whole_start = match.start(0)
         text = match.group(0)
-        if rule.kind == "password" and _QUANTITY_VALUE.fullmatch(secret):
-            if _is_quantity_key(text[: start - whole_start]):
-                return text
+        quantity = rule.kind == "password" and _QUANTITY_VALUE.fullmatch(secret) is not None
+        if quantity and _is_quantity_key(text[: start - whole_start]):
+            return text
         placeholder = self._placeholder(rule.kind, secret)
         return text[: start - whole_start] + placeholder + text[end - whole_start :]
 

@@ -15,15 +15,17 @@ from dataclasses import dataclass, field
 
 from alpha.agents.base import AgentContext, BaseAgent
 from alpha.schemas import AgentResult, Hypothesis, IncidentInput, Severity, Signal
-from sre.agents.patterns import is_program_error, tokens
+from sre.agents.patterns import DATA_ACCESS_WORDS, is_program_error, tokens
 from sre.agents.reading import (
     as_list,
     commit_files,
     commit_kind_files,
     exception_types,
+    is_docs_only,
     is_error_level,
     is_trouble,
     parse_iso,
+    path_tokens,
     paths_match,
     signal_symptoms,
     signal_text,
@@ -160,6 +162,11 @@ class Evidence:
             start, deployed = start.replace(tzinfo=None), deployed.replace(tzinfo=None)
         return (start - deployed).total_seconds() / 3600.0
 
+    def is_stale(self) -> bool:
+        """Whether the trouble began more than STALE_HOURS after the deploy."""
+        hours = self.hours_since_deploy()
+        return hours is not None and hours > STALE_HOURS
+
     def staleness(self) -> list[float]:
         """A negative weight for change-based hypotheses when the trouble began long after
         the deploy: what broke hours later is rarely what was shipped."""
@@ -234,6 +241,24 @@ class Evidence:
             if candidate.id == commit.id:
                 return hits
         return []
+
+    def data_access_commits(self) -> list[Signal]:
+        """Commits that changed data-access code (models, queries, serializers, ...).
+
+        When some of them appear in the frames of the new errors, only those: the others
+        changed data access too, but not on the failing path.
+        """
+        found = [
+            c
+            for c in self.commits()
+            if not is_docs_only(c)
+            and any(
+                path_tokens(f) & DATA_ACCESS_WORDS
+                for f in commit_kind_files(c, "code", "migration")
+            )
+        ]
+        framed = [c for c in found if self.frame_hits(c)]
+        return framed or found
 
     def signals_with_frames(self, files: Sequence[str]) -> list[Signal]:
         """Troubling log signals with a stack frame in one of the given files."""

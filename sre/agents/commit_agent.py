@@ -23,8 +23,9 @@ from sre.agents.base import (
     hypothesis,
     merge_candidates,
 )
-from sre.agents.patterns import DATA_ACCESS_WORDS, metric_families, tokens
+from sre.agents.patterns import metric_families, tokens
 from sre.agents.reading import (
+    app_files,
     as_list,
     commit_kind_files,
     exception_types,
@@ -77,11 +78,9 @@ def _config_blame(commit: Signal, evidence: Evidence) -> list[Hypothesis]:
     sha = str(commit.value.get("sha"))
     keys = [str(k) for k in as_list(commit.value.get("config_keys"))]
     for diff in evidence.config_changes():
-        if any(
-            str(s).lower().startswith(sha.lower()[:7])
-            for s in as_list(diff.value.get("commit_shas"))
-        ):
-            keys.append(str(diff.value.get("key")))
+        key = str(diff.value.get("key"))
+        if sha in evidence.shas_for_key(key):
+            keys.append(key)
     found = []
     for key in dict.fromkeys(keys):
         change = evidence.config_change_for(key)
@@ -120,13 +119,16 @@ def _code_blame(commit: Signal, evidence: Evidence, *, sole: bool) -> Hypothesis
     frame_hits = evidence.frame_hits(commit)
     if frame_hits:
         hit_signals = evidence.signals_with_frames(frame_hits)
-        weights.append(STRONG)
         cited.extend(hit_signals[:4])
         reasons.append(f"stack frames in files it changed ({', '.join(frame_hits[:3])})")
         focus = frame_hits[0]
         error_ids = {s.id for s in evidence.code_errors()}
+        # A program error raised in the changed file is the commit's; a timeout or a lock
+        # wait merely passing through it is weaker evidence.
         if any(s.id in error_ids for s in hit_signals):
-            weights.append(MEDIUM)
+            weights.extend([STRONG, MEDIUM])
+        else:
+            weights.extend([MEDIUM, WEAK])
 
     named = _module_overlap(code, evidence)
     if named:
@@ -134,7 +136,7 @@ def _code_blame(commit: Signal, evidence: Evidence, *, sole: bool) -> Hypothesis
         cited.extend(s for s in named[:3] if s not in cited)
         reasons.append("the new errors name modules it changed")
 
-    data = _data_access_load(code, evidence)
+    data = _data_access_load(commit, evidence)
     if data:
         weights.append(MEDIUM)
         cited.extend(s for s in data[:3] if s not in cited)
@@ -148,7 +150,9 @@ def _code_blame(commit: Signal, evidence: Evidence, *, sole: bool) -> Hypothesis
 
     errors = evidence.code_errors()
     if sole and errors:
-        weights.append(MEDIUM if weights else MEDIUM + WEAK)
+        # Errors whose own frames miss this commit's files argue against it.
+        framed = bool(app_files(evidence.frame_files(errors))) and not frame_hits
+        weights.append(WEAK if framed else MEDIUM if weights else MEDIUM + WEAK)
         cited.extend(s for s in errors[:3] if s not in cited)
         reasons.append("it is the only code change and new program errors appeared after it")
 
@@ -199,9 +203,9 @@ def _module_overlap(code: list[str], evidence: Evidence) -> list[Signal]:
     return found
 
 
-def _data_access_load(code: list[str], evidence: Evidence) -> list[Signal]:
-    """Database-load evidence, when the commit changed data-access code."""
-    if not any(path_tokens(name) & DATA_ACCESS_WORDS for name in code):
+def _data_access_load(commit: Signal, evidence: Evidence) -> list[Signal]:
+    """Database-load evidence, when the commit changed data-access code on the failing path."""
+    if all(c.id != commit.id for c in evidence.data_access_commits()):
         return []
     load = [
         s

@@ -9,9 +9,12 @@ from alpha.schemas import Signal
 from sre.agents.base import Evidence
 from sre.agents.patterns import tokens
 from sre.agents.reading import (
+    RISE_RATIO,
     as_list,
     count_after,
+    flatten_items,
     is_error_level,
+    number,
     signal_symptoms,
     signal_text,
     text_hosts,
@@ -36,8 +39,8 @@ def plausible_host(host: str) -> bool:
     return bool(host) and not _NOT_A_HOST.search(host)
 
 
-def hosts_of(signals: list[Signal]) -> list[str]:
-    """Host names carried by log signals, else the hosts of URLs in their text."""
+def hosts_of(signals: list[Signal], *, text: bool = True) -> list[str]:
+    """Host names carried by log signals, else (with `text`) the hosts their text names."""
     found: dict[str, None] = {}
     for signal in signals:
         named = [str(signal.value.get("host") or "")] + [
@@ -46,7 +49,7 @@ def hosts_of(signals: list[Signal]) -> list[str]:
         for host in named:
             if plausible_host(host):
                 found.setdefault(host, None)
-    if not found:
+    if not found and text:
         for signal in signals:
             for host in text_hosts(signal_text(signal)):
                 found.setdefault(host, None)
@@ -90,17 +93,49 @@ def failing_dependencies(evidence: Evidence) -> list[Signal]:
     for signal in evidence.of("dependency_errors"):
         if not plausible_host(str(signal.value.get("host", ""))):
             continue
-        before, after = signal.value.get("count_before") or 0, count_after(signal)
-        if after >= 3 and after >= 2 * before:
+        before, after = number(signal.value.get("count_before")), count_after(signal)
+        # Same bar as for log templates: new, or at least tripled.
+        if after >= 3 and after >= RISE_RATIO * max(before, 0):
             found.append(signal)
     return found
 
 
+# Default ports of databases (Postgres, pgbouncer, MySQL, SQL Server, Oracle, MongoDB,
+# CockroachDB): `10.20.1.14:5432` is a database whatever its name.
+DB_PORTS = frozenset({"5432", "6432", "3306", "1433", "1521", "27017", "26257"})
+_DB_SCHEME = re.compile(
+    r"\b(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|sqlserver|oracle|cockroachdb)"
+    r"(?:\+\w+)?://(?:[^@/\s]+@)?([a-z0-9][a-z0-9.-]*[a-z0-9])",
+    re.I,
+)
+
+
 def is_db_host(host: str) -> bool:
-    """Whether a host name says it is a database (`pg-orders-primary`, `mysql-2.internal`)."""
+    """Whether a host is a database, by name (`pg-orders-primary`) or port (`x:5432`)."""
+    if host.rsplit(":", 1)[-1] in DB_PORTS and ":" in host:
+        return True
     return bool(host_tokens(host) & DB_HOST_WORDS) or any(
         w in host.lower().replace(".", "-").split("-") for w in DB_HOST_WORDS
     )
+
+
+def config_db_hosts(evidence: Evidence) -> list[str]:
+    """Database hosts the service is configured with (DSNs and database host settings)."""
+    found: dict[str, None] = {}
+    for key, value in flatten_items(evidence.incident.config_snapshot):
+        if not isinstance(value, str):
+            continue
+        for match in _DB_SCHEME.finditer(value):
+            found.setdefault(match.group(1).lower(), None)
+        last = key.lower().rsplit(".", 1)[-1]
+        names_host = ("host" in last or "addr" in last) and "://" not in value
+        if names_host and (is_db_host(value) or _has_db_word(key)):
+            found.setdefault(value.lower(), None)
+    return list(found)
+
+
+def _has_db_word(key: str) -> bool:
+    return bool(set(key.lower().replace("_", ".").split(".")) & DB_HOST_WORDS)
 
 
 def dependency_groups(signals: list[Signal]) -> list[list[Signal]]:
@@ -152,24 +187,40 @@ def failing_hosts(evidence: Evidence) -> list[HostTrouble]:
     """Failing downstream hosts: the extractor's dependency errors, plus hosts that new
     error lines name while failing to reach them (when the extractor did not attribute them).
     """
+    own = (evidence.incident.service or "").lower()
     troubles = [
         HostTrouble([str(s.value["host"]) for s in group], list(group))
         for group in dependency_groups(failing_dependencies(evidence))
+        if not _is_self(str(group[0].value["host"]), own)
     ]
     for signal in evidence.trouble():
         symptoms = signal_symptoms(signal)
         if not is_error_level(signal) or count_after(signal) < 3:
             continue
         # Pool waits name the database URL but are the pool's trouble, not the host's.
-        if not symptoms & _HOST_FAULTS or "conn_pool" in symptoms:
+        if "conn_pool" in symptoms:
             continue
         for host in hosts_of([signal]):
+            # New errors pointing at a database are its trouble even in unknown wording.
+            if not symptoms & _HOST_FAULTS and not is_db_host(host):
+                continue
+            if _is_self(host, own):
+                continue
             owner = _owner(troubles, host)
             if owner is None:
                 troubles.append(HostTrouble([host], [signal]))
             elif signal not in owner.signals:
                 owner.signals.append(signal)
     return troubles
+
+
+def _is_self(host: str, service: str) -> bool:
+    """Whether a "host" is the service's own pod or instance (`checkout-api-6d9f7b-q4wlc`)."""
+    name = host.lower().split(":")[0]
+    # Pods and instances carry bare names; a dotted name is somebody else's endpoint.
+    if not service or "." in name:
+        return False
+    return name == service or name.startswith(service + "-")
 
 
 def _owner(troubles: list[HostTrouble], host: str) -> HostTrouble | None:
@@ -182,3 +233,11 @@ def _owner(troubles: list[HostTrouble], host: str) -> HostTrouble | None:
         if any(bare in signal_text(s) for s in quoted):
             return trouble
     return None
+
+
+def unique_hosts(names: list[str]) -> list[str]:
+    """Names without the duplicates a port makes (`10.96.0.10` and `10.96.0.10:53`)."""
+    seen: dict[str, str] = {}
+    for name in names:
+        seen.setdefault(_bare(name), name)
+    return list(seen.values())

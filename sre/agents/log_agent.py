@@ -23,15 +23,18 @@ from sre.agents.base import (
 )
 from sre.agents.hosts import (
     HostTrouble,
+    config_db_hosts,
     dns_servers,
     failing_hosts,
     host_tokens,
     hosts_of,
     is_db_host,
     node_names,
+    unique_hosts,
 )
 from sre.agents.patterns import DATA_ACCESS_WORDS, metric_families, tokens
 from sre.agents.reading import (
+    app_files,
     as_list,
     commit_kind_files,
     count_after,
@@ -56,7 +59,14 @@ _RESOURCE = {
     "disk": ("disk", "Disk full", frozenset({"disk"})),
     "thread_pool": ("thread pool", "Thread pool exhausted", frozenset({"threads"})),
 }
-_DATABASE = ("lock", "slow_query", "replication", "too_many_connections", "conn_pool")
+_DATABASE = (
+    "lock",
+    "slow_query",
+    "replication",
+    "db_connection_lost",
+    "too_many_connections",
+    "conn_pool",
+)
 _INFRA = ("dns", "node", "network")
 _DEPENDENCY_KINDS = frozenset({"timeout", "refused", "http_5xx", "network"})
 # Distinct failing hosts beyond which the network, not each dependency, is the suspect.
@@ -95,7 +105,9 @@ def _code_regressions(evidence: Evidence) -> list[Hypothesis]:
             continue
         signals = evidence.signals_with_frames(hits)
         new_errors = [s for s in signals if s.id in error_ids]
-        weights = [STRONG, MEDIUM if new_errors else WEAK]
+        # A program error raised in the changed file is the commit's; a timeout or a lock
+        # wait merely passing through it is weaker evidence.
+        weights = [STRONG, MEDIUM] if new_errors else [MEDIUM, WEAK]
         if sum(count_after(s) for s in signals) >= 10:
             weights.append(WEAK)
         weights.extend(evidence.staleness())
@@ -108,8 +120,11 @@ def _code_regressions(evidence: Evidence) -> list[Hypothesis]:
         if commit_kind_files(c, "code") and not is_docs_only(c) and not is_dependency_only(c)
     ]
     errors = evidence.code_errors()
+    # Errors whose own frames miss every changed file argue against the changes.
+    framed = bool(app_files(evidence.frame_files(errors)))
     if len(code) == 1:
-        return [_code_hypothesis(code[0], "", errors, [MEDIUM, WEAK, *evidence.staleness()])]
+        weights = [WEAK] if framed else [MEDIUM, WEAK]
+        return [_code_hypothesis(code[0], "", errors, [*weights, *evidence.staleness()])]
     # Several code changes: only those whose modules the errors name are candidates.
     error_words: set[str] = set()
     for signal in errors:
@@ -173,6 +188,10 @@ def _explained_by_change(evidence: Evidence, symptom: str, signals: list[Signal]
     """Whether a changed config key governing this symptom, or a commit in its frames, exists."""
     if changed_keys_explaining(evidence, symptom=symptom):
         return True
+    # Frames cross application code on every path: a commit in them explains a fault only
+    # when the fault followed the deploy closely, not half a day later.
+    if evidence.is_stale():
+        return False
     files = evidence.frame_files(signals)
     return any(not is_docs_only(c) for c, _ in evidence.commits_touching_frames(files))
 
@@ -186,7 +205,9 @@ def _resources(evidence: Evidence) -> list[Hypothesis]:
         signals = evidence.symptom_signals(symptom)
         if not signals:
             continue
-        hosts = hosts_of(signals)
+        # The hosts a resource error quotes are its peers; only named hosts are the victims.
+        # Instance names (no port) before peers with a port: the victim, not who it called.
+        hosts = sorted(hosts_of(signals, text=False), key=lambda h: ":" in h)
         metrics = _metrics_of(evidence, metric_family)
         weights = [STRONG if symptom != "thread_pool" else MEDIUM]
         if len(signals) >= 2 or sum(count_after(s) for s in signals) >= 10:
@@ -275,12 +296,8 @@ def _infrastructure(evidence: Evidence) -> list[Hypothesis]:
                 "a network, DNS or node fault outside the application is the common cause."
             ),
             category="infrastructure",
-            suspects=[
-                *dns_servers(signals),
-                *node_names(signals),
-                *hosts[:4],
-                *(_metric(m) for m in metrics[:2]),
-            ]
+            suspects=unique_hosts([*dns_servers(signals), *node_names(signals), *hosts[:4]])
+            + [_metric(m) for m in metrics[:2]]
             or ["network"],
             weights=weights,
             signals=[s.id for s in signals[:6]] + [m.id for m in metrics[:2]],
@@ -302,7 +319,8 @@ def _database(evidence: Evidence) -> list[Hypothesis]:
         signals.extend(s for s in trouble.signals if s not in signals)
     if not signals:
         return []
-    strong = {"lock", "replication", "too_many_connections", "unreachable"} & set(kinds)
+    strong = {"lock", "replication", "db_connection_lost", "too_many_connections", "unreachable"}
+    strong &= set(kinds)
     weights = [STRONG if strong else MEDIUM]
     if len(signals) >= 2:
         weights.append(WEAK)
@@ -310,9 +328,10 @@ def _database(evidence: Evidence) -> list[Hypothesis]:
         evidence
     ):
         weights = [WEAK]
-    hosts = [h for t in db_hosts for h in t.hosts] or [
-        h for h in hosts_of(signals) if is_db_host(h)
-    ]
+    hosts = [h for t in db_hosts for h in t.hosts]
+    hosts = hosts or [h for h in hosts_of(signals) if is_db_host(h)]
+    # The database the service is configured with names it best for a responder.
+    hosts = unique_hosts([*config_db_hosts(evidence)[:2], *hosts])
     metrics = [m for m in _metrics_of(evidence, frozenset({"db"})) if _rose(m)]
     what = ", ".join(dict.fromkeys(k.replace("_", " ") for k in kinds)) or "errors"
     return [

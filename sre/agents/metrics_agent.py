@@ -24,7 +24,13 @@ from sre.agents.base import (
 )
 from sre.agents.hosts import failing_hosts, host_tokens, is_db_host
 from sre.agents.patterns import DATA_ACCESS_WORDS, metric_families, tokens
-from sre.agents.reading import commit_kind_files, fmt_value, is_docs_only, path_tokens, short_sha
+from sre.agents.reading import (
+    commit_kind_files,
+    fmt_value,
+    number,
+    path_tokens,
+    short_sha,
+)
 from sre.agents.relations import (
     change_touching_host,
     changed_keys_explaining,
@@ -42,8 +48,10 @@ _RESOURCE = {
     "disk": "Disk",
     "fd": "File descriptors",
     "threads": "Threads",
+    "cpu": "CPU",
 }
-_DB_STRONG_WORDS = ("lag", "replication", "lock", "deadlock", "slow")
+_RESOURCE_SYMPTOM = {"memory": "oom", "disk": "disk", "fd": "fd", "threads": "thread_pool"}
+_DB_STRONG_WORDS = ("lag", "replication", "lock", "deadlock", "slow", "transaction", "wait")
 _FULL = 0.9
 _INFRA_FAMILIES = frozenset({"dns", "node", "network"})
 _DEPENDENCY_FAULTS = frozenset({"timeout", "refused", "http_5xx", "network"})
@@ -62,7 +70,7 @@ class MetricsAgent(SpecialistAgent):
         found: list[Hypothesis] = []
         found += _config_links(evidence)
         found += surge
-        found += _resources(evidence)
+        found += _resources(evidence, surge=bool(surge))
         found += _infrastructure(evidence)
         found += _dependencies(evidence)
         if not surge:
@@ -76,8 +84,11 @@ def _metric(signal: Signal) -> str:
 
 
 def _ratio(signal: Signal) -> float:
-    ratio = signal.value.get("ratio")
-    return float(ratio) if isinstance(ratio, int | float) else 0.0
+    """current/baseline of an anomaly, last/first of a growth (0 when unknown)."""
+    if signal.type == "metric_growth":
+        first, last = number(signal.value.get("first")), number(signal.value.get("last"))
+        return last / first if first > 0 else 0.0
+    return number(signal.value.get("ratio"))
 
 
 def _rising(evidence: Evidence, families: frozenset[str]) -> list[Signal]:
@@ -119,9 +130,9 @@ def _changed_key_explains(evidence: Evidence, metric_family: str) -> bool:
 def _traffic_surge(evidence: Evidence) -> list[Hypothesis]:
     surges = [
         s
-        for s in evidence.of("metric_anomaly")
+        for s in evidence.of("metric_anomaly", "metric_growth")
         if "traffic" in metric_families(_metric(s))
-        and s.value.get("direction") == "up"
+        and s.value.get("direction", "up") == "up"
         and _ratio(s) >= SURGE_RATIO
     ]
     if not surges:
@@ -140,8 +151,9 @@ def _traffic_surge(evidence: Evidence) -> list[Hypothesis]:
         hypothesis(
             label=f"Request surge: {_metric(top)} {_ratio(top):.1f}x baseline",
             description=(
-                f"{_metric(top)} rose from {fmt_value(top.value.get('baseline'))} to "
-                f"{fmt_value(top.value.get('current'))}"
+                f"{_metric(top)} rose from "
+                f"{fmt_value(top.value.get('baseline', top.value.get('first')))} to "
+                f"{fmt_value(top.value.get('current', top.value.get('last')))}"
                 + (
                     f"; {', '.join(_metric(s) for s in saturated[:3])} followed"
                     if saturated
@@ -157,40 +169,62 @@ def _traffic_surge(evidence: Evidence) -> list[Hypothesis]:
     ]
 
 
-def _resources(evidence: Evidence) -> list[Hypothesis]:
+def _resources(evidence: Evidence, *, surge: bool) -> list[Hypothesis]:
     found = []
     for family, title in _RESOURCE.items():
+        # CPU pinned under a request surge is the surge's effect, not a cause of its own.
+        if family == "cpu" and surge:
+            continue
+        # The service's own CPU or worker threads pinned are more often an effect (of load,
+        # of a slow dependency) than a cause, so they weigh less than memory or disk.
+        cap = MEDIUM if family in ("cpu", "threads") else STRONG
+        mine = [
+            s
+            for s in evidence.of(
+                "metric_growth", "metric_saturation", "metric_value", "metric_anomaly"
+            )
+            # A database's own resources belong to the database rule.
+            if family in metric_families(_metric(s)) and "db" not in metric_families(_metric(s))
+        ]
         growth = [
             s
-            for s in evidence.of("metric_growth")
-            if family in metric_families(_metric(s))
-            and float(s.value.get("monotonic_share") or 0) >= 0.7
+            for s in mine
+            if s.type == "metric_growth" and number(s.value.get("monotonic_share")) >= 0.7
         ]
-        full = [
+        full = [s for s in mine if s.type != "metric_growth" and _utilization(s) >= _FULL]
+        jumped = [
             s
-            for s in evidence.of("metric_saturation", "metric_value")
-            if family in metric_families(_metric(s)) and _utilization(s) >= _FULL
+            for s in mine
+            if s.type == "metric_anomaly"
+            and s.value.get("direction") == "up"
+            and _ratio(s) >= 2
+            and s not in full
         ]
-        if not growth and not full:
+        if not growth and not full and not jumped:
             continue
         weights = []
         if growth:
             weights.append(MEDIUM)
         if full:
-            weights.append(STRONG if not growth else MEDIUM)
-        symptom = {"memory": "oom", "disk": "disk", "fd": "fd", "threads": "thread_pool"}[family]
-        logs = evidence.symptom_signals(symptom)
+            weights.append(cap if not growth else MEDIUM)
+        if jumped and not weights:
+            weights.append(WEAK)
+        logs = (
+            evidence.symptom_signals(_RESOURCE_SYMPTOM[family])
+            if family in _RESOURCE_SYMPTOM
+            else []
+        )
         if logs:
             weights.append(WEAK)
         if _changed_key_explains(evidence, family):
             weights = [WEAK]
-        signals = growth + full
+        signals = growth + full + jumped
+        state = "grows steadily" if growth else "is at its limit" if full else "jumped"
         found.append(
             hypothesis(
                 label=f"{title} running out ({_metric(signals[0])})",
                 description=(
-                    f"{_metric(signals[0])} "
-                    + ("grows steadily" if growth else "is at its limit")
+                    f"{_metric(signals[0])} {state}"
                     + (" and the logs confirm it" if logs else "")
                     + "."
                 ),
@@ -207,6 +241,7 @@ def _utilization(signal: Signal) -> float:
     if signal.type == "metric_saturation":
         value = signal.value.get("utilization")
         return float(value) if isinstance(value, int | float) else 0.0
+    # An anomaly or a bare value is "full" only when it is a percentage or a ratio.
     current = signal.value.get("current")
     unit = str(signal.value.get("unit") or "")
     name = _metric(signal).lower()
@@ -229,12 +264,7 @@ def _query_amplification(evidence: Evidence) -> list[Hypothesis]:
     if not load:
         return []
     found = []
-    for commit in evidence.commits():
-        if is_docs_only(commit):
-            continue
-        code = commit_kind_files(commit, "code", "migration")
-        if not any(path_tokens(f) & DATA_ACCESS_WORDS for f in code):
-            continue
+    for commit in evidence.data_access_commits():
         sha = str(commit.value.get("sha"))
         weights = [MEDIUM, WEAK] if max(_ratio(s) for s in load) >= 3 else [MEDIUM]
         weights.extend(evidence.staleness())
@@ -255,7 +285,11 @@ def _query_amplification(evidence: Evidence) -> list[Hypothesis]:
 
 
 def _database(evidence: Evidence) -> list[Hypothesis]:
-    load = _db_load(evidence)
+    # The most telling series first: locks, lag and long transactions, then the biggest moves.
+    load = sorted(
+        _db_load(evidence),
+        key=lambda s: (not any(w in _metric(s).lower() for w in _DB_STRONG_WORDS), -_ratio(s)),
+    )
     if not load:
         return []
     strong = [s for s in load if any(w in _metric(s).lower() for w in _DB_STRONG_WORDS)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 # --------------------------------------------------------------------------- log symptoms
 
@@ -58,6 +59,13 @@ SYMPTOM_PATTERNS: dict[str, re.Pattern[str]] = {
     "replication": re.compile(
         r"replication lag|replica(?:tion)? (?:is )?(?:lagging|behind|delay)|seconds behind "
         r"master|read[- ]only (?:transaction|mode)|failover|primary (?:changed|unavailable)",
+        re.I,
+    ),
+    "db_connection_lost": re.compile(
+        r"terminating connection due to|server closed the connection unexpectedly|"
+        r"mysql server has gone away|lost connection to mysql|"
+        r"the database system is (?:starting up|shutting down|in recovery)|"
+        r"--read-only option|cannot execute \w+ in a read-only transaction",
         re.I,
     ),
     "tls": re.compile(
@@ -126,7 +134,8 @@ _INFRA_EXCEPTION = re.compile(
     r"resolve|outofmemory|memoryerror|oom|rejectedexecution|deadlock|lock|operationalerror|"
     r"pool|unavailable|refused|reset|brokenpipe|ioerror|oserror|ratelimit|throttl|"
     r"unauthori[sz]ed|forbidden|permission|auth|httperror|http5|clienterror|servererror|"
-    r"cancel|sql|psycopg|jdbc|database|redis|mongo|kafka|amqp|grpc|status",
+    r"cancel|sql|psycopg|jdbc|database|redis|mongo|kafka|amqp|grpc|status|httprequest|"
+    r"webexception|ioexception|eofexception|unavailable|circuit|bulkhead",
     re.I,
 )
 
@@ -142,9 +151,10 @@ ERROR_KIND_SYMPTOMS: dict[str, str] = {
 }
 
 
-def symptoms_in(text: str) -> set[str]:
-    """The symptom families a piece of log text belongs to."""
-    return {name for name, pattern in SYMPTOM_PATTERNS.items() if pattern.search(text)}
+@lru_cache(maxsize=4096)
+def symptoms_in(text: str) -> frozenset[str]:
+    """The symptom families a piece of log text belongs to (cached: rules ask repeatedly)."""
+    return frozenset(name for name, pattern in SYMPTOM_PATTERNS.items() if pattern.search(text))
 
 
 def symptoms_of_status(codes: Iterable[int]) -> set[str]:
@@ -169,7 +179,7 @@ def is_program_error(exception_type: str) -> bool:
 
 _METRIC_FAMILIES: dict[str, re.Pattern[str]] = {
     "db": re.compile(
-        r"(?:^|_)(?:db|database|sql|pg|postgres|mysql|mongo|redis|replica|replication|"
+        r"(?:^|_)(?:db|database|sql|pg|postgres|mysql|mongo|replica|replication|"
         r"queries|query|deadlocks?|locks?)(?:_|$)|hikari",
         re.I,
     ),
@@ -188,7 +198,11 @@ _METRIC_FAMILIES: dict[str, re.Pattern[str]] = {
         r"throughput|invocations|(?:^|_)traffic|ingress|incoming|(?:^|_)http_requests",
         re.I,
     ),
-    "queue": re.compile(r"queue|backlog|consumer_lag|pending", re.I),
+    "queue": re.compile(r"queue|backlog|consumer_?(?:group)?_lag|pending|(?:^|_)lag(?:_|$)", re.I),
+    # Work done (messages processed, emails sent): it falling is the symptom.
+    "throughput": re.compile(
+        r"processed|consumed|handled|completed|delivered|(?:^|_)sent(?:_|$)|succeeded", re.I
+    ),
     "rate_limited": re.compile(r"429|throttl|rate_limited|ratelimit", re.I),
     "retries": re.compile(r"retr(?:y|ies)", re.I),
     "auth": re.compile(r"(?:^|_)40[13](?:_|$)|unauthori|forbidden|denied|auth_fail", re.I),
@@ -201,8 +215,9 @@ _METRIC_FAMILIES: dict[str, re.Pattern[str]] = {
 def metric_families(name: str) -> set[str]:
     """The families a metric name belongs to (`db_connections_in_use` -> db, connections)."""
     found = {family for family, pattern in _METRIC_FAMILIES.items() if pattern.search(name)}
-    # Database query rates are database load, not the service's incoming traffic.
-    if "db" in found:
+    # Database query rates are database load, and error or latency series of requests
+    # are symptoms: neither is the service's incoming traffic.
+    if found & {"db", "errors", "latency", "auth", "rate_limited"}:
         found.discard("traffic")
     return found
 
@@ -227,6 +242,8 @@ _KEY_FAMILIES: dict[str, re.Pattern[str]] = {
     ),
     "endpoint": re.compile(r"url|host|endpoint|address|(?:^|_)port$|dns|base_uri|region", re.I),
     "logging": re.compile(r"log_?level|debug|verbose|trace|sampl", re.I),
+    # Batch and fetch sizes govern how much work each round trip does.
+    "batch": re.compile(r"batch|fetch|prefetch|bytes|chunk|page_size|max_poll", re.I),
 }
 
 _F = frozenset
@@ -237,7 +254,7 @@ _F = frozenset
 _EXPLAINS: dict[tuple[str, str], tuple[frozenset[str], frozenset[str]]] = {
     ("pool", "down"): (
         _F({"conn_pool", "timeout"}),
-        _F({"connections", "latency", "errors", "queue"}),
+        _F({"connections", "latency", "errors", "queue", "throughput"}),
     ),
     ("pool", "up"): (_F({"too_many_connections"}), _F({"connections", "db"})),
     ("timeout", "down"): (_F({"timeout", "http_5xx"}), _F({"errors", "queue"})),
@@ -250,7 +267,12 @@ _EXPLAINS: dict[tuple[str, str], tuple[frozenset[str], frozenset[str]]] = {
         _F({"load_shed", "too_many_connections"}),
         _F({"traffic", "cpu", "db"}),
     ),
-    ("threads", "down"): (_F({"thread_pool", "timeout"}), _F({"latency", "queue", "threads"})),
+    ("threads", "down"): (
+        _F({"thread_pool", "timeout"}),
+        _F({"latency", "queue", "threads", "throughput"}),
+    ),
+    ("batch", "down"): (_F(), _F({"queue", "throughput", "latency"})),
+    ("batch", "up"): (_F({"oom", "timeout"}), _F({"memory", "latency"})),
     ("threads", "up"): (_F({"too_many_connections", "oom"}), _F({"cpu", "memory", "db"})),
     ("memory", "any"): (_F({"oom"}), _F({"memory"})),
     ("retries", "up"): (
@@ -287,7 +309,9 @@ def explains(family: str, direction: str = "any") -> tuple[frozenset[str], froze
 
 def key_families(key: str) -> set[str]:
     """The families a dotted config key belongs to, judged by its last two segments."""
-    tail = "_".join(key.lower().split(".")[-2:])
+    # camelCase keys (`maxBytesPerPartition`) are read as words too.
+    snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", key)
+    tail = "_".join(snake.lower().split(".")[-2:])
     return {family for family, pattern in _KEY_FAMILIES.items() if pattern.search(tail)}
 
 

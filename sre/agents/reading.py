@@ -106,6 +106,16 @@ def module_tokens(
     return stem, parent - stem
 
 
+def flatten_items(config: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    """(dotted key, leaf value) pairs of a nested config mapping, in document order."""
+    if not isinstance(config, dict):
+        return [(prefix, config)] if prefix else []
+    items: list[tuple[str, Any]] = []
+    for name, value in config.items():
+        items.extend(flatten_items(value, f"{prefix}.{name}" if prefix else str(name)))
+    return items
+
+
 def flatten_keys(config: Any, prefix: str = "") -> list[str]:
     """Dotted keys of the leaves of a nested config mapping, in document order."""
     if not isinstance(config, dict):
@@ -125,10 +135,8 @@ def is_trouble(signal: Signal) -> bool:
     ratio = value.get("rate_ratio")
     if isinstance(ratio, int | float) and ratio >= RISE_RATIO:
         return True
-    before, after = value.get("count_before") or 0, value.get("count_after") or 0
-    if isinstance(before, int | float) and isinstance(after, int | float):
-        return after >= 3 and after >= RISE_RATIO * max(before, 1)
-    return False
+    before, after = number(value.get("count_before")), number(value.get("count_after"))
+    return after >= 3 and after >= RISE_RATIO * max(before, 1)
 
 
 _SOURCE_FILE = re.compile(
@@ -233,7 +241,7 @@ def signal_text(signal: Signal) -> str:
 
 def signal_symptoms(signal: Signal) -> set[str]:
     """Symptom families of a log signal, from its text, status codes and error kinds."""
-    found = symptoms_in(signal_text(signal))
+    found = set(symptoms_in(signal_text(signal)))
     codes = [c for c in as_list(signal.value.get("status_codes")) if isinstance(c, int)]
     found |= symptoms_of_status(codes)
     for kind in as_list(signal.value.get("error_kinds")):
@@ -241,6 +249,13 @@ def signal_symptoms(signal: Signal) -> set[str]:
         if mapped:
             found.add(mapped)
     return found
+
+
+def number(value: Any) -> float:
+    """A numeric field as a float; anything else (missing, text, bool) is 0."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return 0.0
+    return float(value)
 
 
 def count_after(signal: Signal) -> float:
@@ -279,3 +294,15 @@ def is_dependency_only(commit: Signal) -> bool:
     files = commit_files(commit)
     deps = commit_kind_files(commit, "dependency", "docs_tests")
     return bool(commit_kind_files(commit, "dependency")) and len(deps) == len(files)
+
+
+_LIBRARY_PATH = re.compile(
+    r"site-packages|dist-packages|node_modules|(?:^|/)vendor/|/usr/(?:local/)?(?:lib|go)/|"
+    r"^usr/|(?:^|/)jdk|^java/|^javax?/|^sun/|^jdk/|node:internal|<frozen|^runtime/|^net/http/",
+    re.I,
+)
+
+
+def app_files(files: list[str]) -> list[str]:
+    """The application's own files among stack-frame files (libraries and runtimes dropped)."""
+    return [f for f in files if not _LIBRARY_PATH.search(f.replace("\\", "/"))]

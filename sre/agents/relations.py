@@ -6,6 +6,7 @@ they live in one place and every agent asks them the same way.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -54,9 +55,12 @@ def _parse_time(text: object) -> datetime | None:
 
 
 def worsening(metric: Signal) -> bool:
-    """Whether an anomaly can be a symptom: any shift, except traffic, which must rise."""
+    """Whether a metric moved the way trouble moves it: work done falls, the rest rises."""
     families = metric_families(str(metric.value.get("metric", "")))
-    return "traffic" not in families or metric.value.get("direction") == "up"
+    direction = str(metric.value.get("direction", "up"))  # growth signals carry no direction
+    if "throughput" in families:
+        return direction == "down"
+    return direction == "up"
 
 
 def shifted_after_deploy(metric: Signal, evidence: Evidence) -> bool:
@@ -156,9 +160,9 @@ def change_direction(change: Signal | None) -> str:
     """`up` or `down` for a numeric change, else `any`."""
     if change is None:
         return "any"
-    old, new = change.value.get("old"), change.value.get("new")
-    if _is_number(old) and _is_number(new) and float(old) != float(new):
-        return "up" if float(new) > float(old) else "down"
+    old, new = quantity(change.value.get("old")), quantity(change.value.get("new"))
+    if old is not None and new is not None and old != new:
+        return "up" if new > old else "down"
     return "any"
 
 
@@ -276,10 +280,45 @@ def config_label(change: Signal) -> str:
         return f"{key} removed (was {fmt_value(old)})"
     if isinstance(new, bool) and isinstance(old, bool | None):
         return f"{key} turned {'on' if new else 'off'}"
-    if _is_number(old) and _is_number(new):
-        verb = "lowered" if float(new) < float(old) else "raised"
+    low, high = quantity(old), quantity(new)
+    if low is not None and high is not None and low != high:
+        verb = "lowered" if high < low else "raised"
         return f"{key} {verb} {fmt_value(old)} -> {fmt_value(new)}"
     return f"{key} changed {fmt_value(old)} -> {fmt_value(new)}"
+
+
+_UNITS = {
+    "": 1.0,
+    "ms": 0.001,
+    "s": 1.0,
+    "m": 60.0,
+    "h": 3600.0,
+    "%": 1.0,
+    "k": 1e3,
+    "kb": 1e3,
+    "ki": 1024.0,
+    "kib": 1024.0,
+    "mb": 1e6,
+    "mi": 1024.0**2,
+    "mib": 1024.0**2,
+    "g": 1e9,
+    "gb": 1e9,
+    "gi": 1024.0**3,
+    "gib": 1024.0**3,
+}
+_QUANTITY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z%]*)\s*$", re.I)
+
+
+def quantity(value: object) -> float | None:
+    """A number, or a number with a unit (`250ms`, `10s`, `512Mi`), in base units; else None."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if not isinstance(value, str):
+        return None
+    match = _QUANTITY.match(value)
+    if match is None or match.group(2).lower() not in _UNITS:
+        return None
+    return float(match.group(1)) * _UNITS[match.group(2).lower()]
 
 
 def _is_number(value: object) -> bool:
@@ -322,7 +361,9 @@ def change_touching_host(
         key = str(change.value.get("key", ""))
         if not own & key_tokens(key):
             continue
-        if symptoms is None or change_explains(key, change)[0] & symptoms:
+        # A flag switches a code path on: whatever that path's dependency does is its doing.
+        flag = "flag" in key_families(key)
+        if symptoms is None or flag or change_explains(key, change)[0] & symptoms:
             touching.append(key)
     return touching
 

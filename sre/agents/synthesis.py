@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from alpha.schemas import IncidentInput, RankedHypothesis, Signal, Synthesis
+from sre.agents.hosts import unique_hosts
 from sre.agents.patterns import is_program_error
 from sre.agents.reading import as_list, fmt_value, is_sha, short_sha
 
@@ -40,7 +41,8 @@ def synthesize(
     incident: IncidentInput, signals: Sequence[Signal], ranked: Sequence[RankedHypothesis]
 ) -> Synthesis:
     """Pure summary and actions from the ranked hypotheses (see `SynthesisAgent`)."""
-    by_id = {s.id: s for s in signals}
+    # Only signals honouring the value contract (a mapping) are read for details.
+    by_id = {s.id: s for s in signals if isinstance(s.value, dict)}
     return Synthesis(
         summary=_summary(incident, signals, ranked),
         next_actions=_actions(incident, by_id, ranked),
@@ -100,11 +102,7 @@ def _actions(
             f"Consider rolling back {incident.deployment_id} if the impact continues",
         ]
     chosen = [ranked[0]] + [h for h in ranked[1:2] if ranked[0].score - h.score <= _CLOSE]
-    metrics = {
-        str(s.value.get("metric"))
-        for s in by_id.values()
-        if s.type.startswith("metric_") and isinstance(s.value, dict)
-    }
+    metrics = {str(s.value.get("metric")) for s in by_id.values() if s.type.startswith("metric_")}
     actions: list[str] = []
     for item in chosen:
         actions.extend(_for(item, incident, by_id, metrics))
@@ -120,7 +118,7 @@ def _for(
     shas = [s for s in item.suspects if is_sha(s)]
     names = [s for s in item.suspects if not is_sha(s)]
     # Metric names say what moved, hosts and keys what to act on.
-    targets = _unique_hosts([n for n in names if n not in metrics])
+    targets = unique_hosts([n for n in names if n not in metrics])
     series = [n for n in names if n in metrics]
     cited = [by_id[i] for i in item.supporting_signals if i in by_id]
     deploy = incident.deployment_id
@@ -188,14 +186,6 @@ def _config_actions(
             else f"Review the other changed keys: {rest}"
         )
     return actions
-
-
-def _unique_hosts(names: list[str]) -> list[str]:
-    """Names without the duplicates a port makes (`10.96.0.10` and `10.96.0.10:53`)."""
-    seen: dict[str, str] = {}
-    for name in names:
-        seen.setdefault(name.rsplit(":", 1)[0] if name.count(":") == 1 else name, name)
-    return list(seen.values())
 
 
 def _change_of(key: str, cited: list[Signal]) -> Signal | None:

@@ -127,7 +127,8 @@ class LogAccumulator:
         else:
             self.records_before += 1
             self.errors_before += is_error
-        self._note_field_host(record)
+        if record.fields:
+            self._note_field_host(record)
         if is_error or record.level == "WARN" or record.continuation:
             self._error_details(stats, record, after)
 

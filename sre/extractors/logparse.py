@@ -452,6 +452,7 @@ _JSON_TS_RE = re.compile(
 )
 _LOGFMT_TS_RE = re.compile(r'(?:^|\s)(?:ts|time|timestamp|t)="?([^"\s]+)')
 _SHAPE_LIMIT = 100_000
+_RECORD_STARTS = frozenset("0123456789{")
 _NO_STACK: list[str] = []  # shared, never mutated: cached shapes carry no stack
 
 
@@ -486,7 +487,13 @@ class LineParser:
             return parsed, True, key
         first = raw[:1]
         m = _ISO_RE.match(raw) if first.isdigit() or first == "[" else None
-        ts = _iso_from_match(m, self._minutes) if m is not None else None
+        ts = None
+        if m is not None:
+            # `_iso_from_match`, inlined: this runs once per line.
+            minute, sec, frac, zone = m.groups()
+            base = self._minutes.epoch(minute, zone or "")
+            if base is not None and sec <= "60":
+                ts = base + int(sec) + (float("0." + frac) if frac else 0.0)
         body = raw if ts is None or m is None else raw[m.end() :]
         key = _KEY_RE.sub("0", body)
         shape = self._shapes.get(key)
@@ -551,8 +558,8 @@ def iter_records(
             parts = [p for p in raw.splitlines() if p.strip()]
             yield from iter_records(parts, parser.default_year, parser)
             continue
-        if _continues(raw, current):
-            assert current is not None
+        # Most lines start with a digit (a time) or `{` (JSON): skip the continuation checks.
+        if current is not None and raw[0] not in _RECORD_STARTS and _continues(raw, current):
             _append(current, raw)
             continue
         parsed, exact, shape = parser.parse(raw)

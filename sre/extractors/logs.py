@@ -11,11 +11,16 @@ groups them into records (`logparse`), mines templates (`templates`), and report
 - `dependency_errors`: one per downstream host that error lines point at (at most 10).
 - `log_volume`: one, record and error counts per window.
 
+Windows: records before the split are the baseline, the others the incident window. The
+split is `deployed_at` when the log begins before it, else `incident_started_at` when the
+log begins before that (a deploy long before the log window says nothing), else there is
+no baseline: everything is in the incident window, and only frequent errors/warnings are
+reported (rates and `is_new` are not judged). `log_volume` says which split was used.
+
 Time of lines: a record without a timestamp inherits the previous record's time; records
 before the first timestamped one take that first time (when it comes within the first
-`MAX_PENDING` records; otherwise they have no time). A record with no time, and every
-record when `deployed_at` is unknown, is in the incident window; with no line before the
-deploy there is no baseline (rates and `is_new` are then not judged).
+`MAX_PENDING` records; otherwise they have no time). A record with no time is in the
+incident window; with no timestamp anywhere there is no baseline.
 Counts are of records (a stack trace with its continuation lines is one record).
 
 `mine_templates(lines)` exposes the template miner alone (one template id per line).

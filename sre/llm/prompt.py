@@ -273,7 +273,7 @@ def build_prompt(
                 )
                 for h in candidates
             ],
-            indent=1,
+            separators=(",", ":"),
         )
     )
     signal_lines = [

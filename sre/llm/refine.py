@@ -23,7 +23,7 @@ always falls back before the runtime's deadline would cut it off without an answ
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -92,13 +92,26 @@ class LLMMode:
     breakers: BreakerBoard = field(default_factory=BreakerBoard)
 
     @classmethod
-    def from_settings(cls, llm: LLMSettings, reasoning: ReasoningSettings) -> LLMMode:
-        """The mode for the configured endpoint (OpenRouter or any OpenAI-compatible one)."""
+    def from_settings(
+        cls,
+        llm: LLMSettings,
+        reasoning: ReasoningSettings,
+        *,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> LLMMode:
+        """The mode for the configured endpoint (OpenRouter or any OpenAI-compatible one).
+
+        Args:
+            llm: Endpoint, key, per-attempt timeout and retries.
+            reasoning: Per-agent models, budget, cap, deadline, breaker policy.
+            sleep: How the client waits between attempts (tests record instead of waiting).
+        """
         from alpha.llm.openrouter import OpenRouterClient
 
         def factory(model: str) -> LLMClient:
             return OpenRouterClient(
                 model,
+                sleep=sleep,
                 api_key=llm.api_key(),
                 base_url=llm.base_url,
                 timeout=llm.timeout,
@@ -241,7 +254,13 @@ async def _ask(
             f"({session.cap.remaining:,} left, this call needs up to {reserved:,})"
         )
     context.progress(f"asking {model}")
-    client = session.mode.client_factory(model)
+    try:
+        client = session.mode.client_factory(model)
+    except BaseException:
+        # A bad model id or setting: not the provider's failure; free what was taken.
+        breaker.release()
+        session.cap.settle(reserved, 0)
+        raise
     deadline = asyncio.timeout(session.deadline)
     try:
         async with deadline:

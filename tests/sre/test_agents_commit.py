@@ -131,3 +131,25 @@ def test_model_is_the_configured_default() -> None:
     """CommitAgent keeps its default model id for the later LLM mode."""
     assert AGENT.model == "anthropic/claude-sonnet-4-6"
     assert AGENT.name == "CommitAgent"
+
+
+def test_an_http_library_bump_is_not_blamed_for_timeouts_raised_through_it() -> None:
+    """requests is in the stack of every ReadTimeout: its bump is not the cause of one."""
+    s = Signals()
+    s.exception(
+        "requests.exceptions.ReadTimeout",
+        "HTTPSConnectionPool(host='api.paygate.io', port=443): Read timed out.",
+        ["payments/processor.py", "site-packages/requests/adapters.py"],
+    )
+    s.commit(SHA_DEP, "Bump requests from 2.31.0 to 2.32.3", dependency=["requirements.txt"])
+    assert AGENT.candidates(s.items, incident()) == []
+
+
+def test_an_unattributed_key_falls_back_to_the_commit_that_touched_config() -> None:
+    """With no patch to say which commit set a key, the one config-touching commit is named."""
+    s = Signals()
+    s.template("429 Too Many Requests client=partner-x", status_codes=[429])
+    s.config_change("ratelimit.partner_rps", 500, 50)
+    s.commit(SHA_CONFIG, "Tighten partner limits", config=["config/gateway.yaml"])
+    found = by_category(AGENT.candidates(s.items, incident()), "config_change")
+    assert found and found[0].suspects[:2] == ["ratelimit.partner_rps", SHA_CONFIG]

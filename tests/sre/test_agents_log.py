@@ -182,3 +182,46 @@ async def test_run_returns_the_candidates_and_reports_progress() -> None:
     assert all(set(h.supporting_signals) <= ids for h in result.hypotheses)
     assert messages and "hypothes" in messages[-1]
     assert AGENT.model == "anthropic/claude-sonnet-4-6"
+
+
+def test_hosts_named_only_in_error_text_are_still_found() -> None:
+    """A refused Postgres named only in the error text is a database hypothesis on that host."""
+    s = Signals()
+    s.template(
+        'psycopg2.OperationalError: connection to server at "pg-orders.internal" (10.0.3.4), '
+        "port 5432 failed: Connection refused",
+        exception_types=["psycopg2.OperationalError"],
+    )
+    s.commit(SHA_OTHER, "Paginate order list", code=["orders/views.py"])
+    found = AGENT.candidates(s.items, incident())
+    assert found[0].category == "database"
+    assert found[0].suspects == ["pg-orders.internal"]
+    assert blamed_shas(found) == set()
+
+
+def test_the_service_own_pods_are_not_dependencies() -> None:
+    """A log field naming the service's own pod never becomes a failing dependency."""
+    s = Signals()
+    s.template("request timed out host=checkout-api-6d9f7b-q4wlc")
+    assert by_category(AGENT.candidates(s.items, incident()), "dependency_failure") == []
+
+
+def test_a_flag_naming_the_failing_dependency_takes_the_blame_from_it() -> None:
+    """Timeouts to the reranker right after the rerank flag went on blame the flag."""
+    s = Signals()
+    s.dependency("rerank.ml.svc:9000", ["timeout"])
+    s.config_change("features.semantic_rerank", False, True)
+    found = AGENT.candidates(s.items, incident())
+    dependency = by_category(found, "dependency_failure")[0]
+    config = by_category(found, "config_change")[0]
+    assert config.suspects == ["features.semantic_rerank"]
+    assert config.confidence > dependency.confidence
+
+
+def test_node_failures_name_the_node() -> None:
+    """NodeNotReady lines make an infrastructure hypothesis naming the node."""
+    s = Signals()
+    s.template("Node ip-10-0-1-7 status is now: NodeNotReady", level="WARN", count_after=12)
+    found = AGENT.candidates(s.items, incident())
+    assert found[0].category == "infrastructure"
+    assert "ip-10-0-1-7" in found[0].suspects

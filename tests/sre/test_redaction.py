@@ -142,3 +142,36 @@ def test_log_filter_hides_secrets_in_messages_and_tracebacks() -> None:
     assert CANARIES["slack_token"] not in out
     assert CANARIES["github_token"] not in out
     assert "[REDACTED:slack_token#1]" in out
+
+
+def test_secret_config_values_are_hidden_wherever_they_appear() -> None:
+    """Values of secret-like config keys are hidden even without a `key=value` shape."""
+    r = Redactor()
+    r.learn_config({"api": {"token": "tokOLDvalue1"}, "db": [{"password": "pw-in-a-list"}]})
+    out = r.redact("api.token changed 'tokOLDvalue1' -> 'x'; login with pw-in-a-list failed")
+    assert "tokOLDvalue1" not in out and "pw-in-a-list" not in out
+    assert "[REDACTED:config_secret#1]" in out
+
+
+def test_quantities_about_secrets_stay_visible() -> None:
+    """A TTL or rotation period under a secret-like key is evidence, not a secret."""
+    for text in (
+        "token_ttl_seconds=3600",
+        "auth.token_ttl changed 3600 -> 30",
+        "auth.token_ttl = 30: tiny timeout",
+        "secret_rotation_days: 30",
+    ):
+        assert redact(text) == text
+    assert "123456" not in redact("password=123456")
+    r = Redactor()
+    r.learn_config({"auth": {"token_ttl": "3600s", "token": "realTokenValue"}})
+    assert r.redact("ttl 3600s") == "ttl 3600s"
+    assert "realTokenValue" not in r.redact("sent realTokenValue")
+
+
+@given(st.text(max_size=80), st.text(max_size=80))
+def test_learned_secret_is_hidden_in_any_context(before: str, after: str) -> None:
+    """A learned config secret never survives, whatever text surrounds it."""
+    r = Redactor()
+    r.learn_config({"service": {"api_key": "Zq9-learned-SECRET"}})
+    assert "Zq9-learned-SECRET" not in r.redact(before + "Zq9-learned-SECRET" + after)
