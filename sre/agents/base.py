@@ -24,6 +24,7 @@ from sre.agents.reading import (
     is_docs_only,
     is_error_level,
     is_trouble,
+    module_tokens,
     parse_iso,
     path_tokens,
     paths_match,
@@ -241,6 +242,34 @@ class Evidence:
             if candidate.id == commit.id:
                 return hits
         return []
+
+    def module_overlap(self, code: list[str]) -> list[Signal]:
+        """New or rising errors that name a module the commit changed.
+
+        A changed file's stem (`serializers`, `TemplateService`) may be named by the error text
+        or a frame; its directory only by a frame's directory, since package names also appear
+        in pod names and loggers.
+        """
+        skip = self.service_tokens()
+        stems: set[str] = set()
+        dirs: set[str] = set()
+        for name in code:
+            stem, parent = module_tokens(name, skip)
+            stems |= stem
+            dirs |= parent
+        found = []
+        for signal in self.trouble():
+            if not is_error_level(signal):
+                continue
+            words = tokens(signal_text(signal).replace(".", "_").replace("/", "_"))
+            frame_dirs: set[str] = set()
+            for name in self.frame_files([signal]):
+                stem, parent = module_tokens(name, skip)
+                words |= stem
+                frame_dirs |= parent
+            if stems & words or dirs & frame_dirs:
+                found.append(signal)
+        return found
 
     def data_access_commits(self) -> list[Signal]:
         """Commits that changed data-access code (models, queries, serializers, ...).

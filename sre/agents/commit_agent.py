@@ -31,11 +31,8 @@ from sre.agents.reading import (
     exception_types,
     is_dependency_only,
     is_docs_only,
-    is_error_level,
-    module_tokens,
     path_tokens,
     short_sha,
-    signal_text,
 )
 from sre.agents.relations import config_label, key_support, ratio_weight, shifted_after_deploy
 
@@ -130,7 +127,7 @@ def _code_blame(commit: Signal, evidence: Evidence, *, sole: bool) -> Hypothesis
         else:
             weights.extend([MEDIUM, WEAK])
 
-    named = _module_overlap(code, evidence)
+    named = evidence.module_overlap(code)
     if named:
         weights.append(MEDIUM if not frame_hits else WEAK)
         cited.extend(s for s in named[:3] if s not in cited)
@@ -172,35 +169,6 @@ def _code_blame(commit: Signal, evidence: Evidence, *, sole: bool) -> Hypothesis
         weights=weights,
         signals=[s.id for s in cited],
     )
-
-
-def _module_overlap(code: list[str], evidence: Evidence) -> list[Signal]:
-    """New or rising errors that name a module the commit changed.
-
-    A changed file's stem (`serializers`, `TemplateService`) may be named by the error text
-    or a frame; its directory only by a frame's directory, since package names also appear
-    in pod names and loggers.
-    """
-    skip = evidence.service_tokens()
-    stems: set[str] = set()
-    dirs: set[str] = set()
-    for name in code:
-        stem, parent = module_tokens(name, skip)
-        stems |= stem
-        dirs |= parent
-    found = []
-    for signal in evidence.trouble():
-        if not is_error_level(signal):
-            continue
-        words = tokens(signal_text(signal).replace(".", "_").replace("/", "_"))
-        frame_dirs: set[str] = set()
-        for name in evidence.frame_files([signal]):
-            stem, parent = module_tokens(name, skip)
-            words |= stem
-            frame_dirs |= parent
-        if stems & words or dirs & frame_dirs:
-            found.append(signal)
-    return found
 
 
 def _data_access_load(commit: Signal, evidence: Evidence) -> list[Signal]:

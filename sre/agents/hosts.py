@@ -193,6 +193,12 @@ def failing_hosts(evidence: Evidence) -> list[HostTrouble]:
         for group in dependency_groups(failing_dependencies(evidence))
         if not _is_self(str(group[0].value["host"]), own)
     ]
+    failing = {s.id for t in troubles for s in t.signals}
+    steady = {
+        _bare(str(s.value.get("host", "")))
+        for s in evidence.of("dependency_errors")
+        if s.id not in failing
+    }
     for signal in evidence.trouble():
         symptoms = signal_symptoms(signal)
         if not is_error_level(signal) or count_after(signal) < 3:
@@ -204,7 +210,9 @@ def failing_hosts(evidence: Evidence) -> list[HostTrouble]:
             # New errors pointing at a database are its trouble even in unknown wording.
             if not symptoms & _HOST_FAULTS and not is_db_host(host):
                 continue
-            if _is_self(host, own):
+            # The extractor counted this host's errors itself and found no rise: a shared
+            # template quoting it does not make it fail.
+            if _is_self(host, own) or _bare(host) in steady:
                 continue
             owner = _owner(troubles, host)
             if owner is None:

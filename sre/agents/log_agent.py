@@ -126,14 +126,10 @@ def _code_regressions(evidence: Evidence) -> list[Hypothesis]:
         weights = [WEAK] if framed else [MEDIUM, WEAK]
         return [_code_hypothesis(code[0], "", errors, [*weights, *evidence.staleness()])]
     # Several code changes: only those whose modules the errors name are candidates.
-    error_words: set[str] = set()
-    for signal in errors:
-        error_words |= tokens(signal_text(signal).replace(".", "_").replace("/", "_"))
-        for name in evidence.frame_files([signal]):
-            error_words |= path_tokens(name)
+    error_ids = {s.id for s in errors}
     for commit in code:
-        changed = set().union(*(path_tokens(f) for f in commit_kind_files(commit, "code")))
-        if changed & error_words:
+        named = evidence.module_overlap(commit_kind_files(commit, "code"))
+        if any(s.id in error_ids for s in named):
             found.append(_code_hypothesis(commit, "", errors, [MEDIUM, *evidence.staleness()]))
     return found
 

@@ -91,3 +91,26 @@ def test_without_a_previous_snapshot_a_risky_value_is_only_a_weak_suspect() -> N
     with_previous = incident(previous_config_snapshot={"database": {"pool_size": 2}})
     assert AGENT.candidates(s.items, with_previous) == []
     assert AGENT.model == "google/gemini-2.0-flash"
+
+
+def test_values_with_units_have_a_direction() -> None:
+    """`2500ms -> 250ms` is a lowered timeout, and blamed for the timeouts that follow."""
+    s = Signals()
+    s.template("upstream pricing timed out after 250ms", status_codes=[504])
+    s.config_change("upstreams.pricing.timeout", "2500ms", "250ms")
+    s.config_change("telemetry.flush_interval", "10s", "15s")
+    found = AGENT.candidates(s.items, incident())
+    assert found[0].label == "upstreams.pricing.timeout lowered 2500ms -> 250ms"
+    assert all("telemetry.flush_interval" not in h.suspects for h in found)
+
+
+def test_camel_case_keys_are_understood() -> None:
+    """partitionsConsumedConcurrently 12 -> 1 explains lag growing and throughput falling."""
+    s = Signals()
+    s.growth("kafka_consumergroup_lag", 400, 440000)
+    s.anomaly("messages_processed_per_sec", 4050, 255)
+    s.anomaly("container_cpu_cores", 1.6, 0.2)
+    s.config_change("consumer.partitionsConsumedConcurrently", 12, 1)
+    s.config_change("logLevel", "info", "debug")
+    found = AGENT.candidates(s.items, incident())
+    assert [h.suspects for h in found] == [["consumer.partitionsConsumedConcurrently"]]

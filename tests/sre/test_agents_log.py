@@ -225,3 +225,21 @@ def test_node_failures_name_the_node() -> None:
     found = AGENT.candidates(s.items, incident())
     assert found[0].category == "infrastructure"
     assert "ip-10-0-1-7" in found[0].suspects
+
+
+def test_a_database_port_and_the_configured_dsn_name_the_database() -> None:
+    """New errors toward x:5432 are database trouble, named by the DSN host in the config."""
+    s = Signals()
+    s.template("query failed", hosts=["10.20.1.14:5432"])
+    config = {"postgres": {"dsn": "postgres://app:***@catalog-db.internal:5432/catalog"}}
+    found = AGENT.candidates(s.items, incident(config_snapshot=config))
+    assert found[0].category == "database"
+    assert found[0].suspects[:2] == ["catalog-db.internal", "10.20.1.14:5432"]
+
+
+def test_a_host_the_extractor_saw_steady_is_not_revived_by_a_shared_template() -> None:
+    """A rising template quoting a host whose own error count did not rise blames nothing."""
+    s = Signals()
+    s.dependency("10.12.4.19:9200", ["timeout"], count_before=4, count_after=10)
+    s.template("upstream request failed", example="dial tcp 10.12.4.19:9200: i/o timeout")
+    assert by_category(AGENT.candidates(s.items, incident()), "dependency_failure") == []

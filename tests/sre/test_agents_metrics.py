@@ -113,3 +113,20 @@ def test_error_metrics_alone_name_no_cause() -> None:
     s.anomaly("error_rate", 0.01, 0.3)
     assert AGENT.candidates(s.items, incident()) == []
     assert AGENT.model == "google/gemini-2.0-flash"
+
+
+def test_a_request_rate_growing_through_the_window_is_a_surge() -> None:
+    """A growth series of requests (1180 -> 7410) counts as a surge like an anomaly."""
+    s = Signals()
+    s.growth("requests_per_second", 1180, 7410, share=0.6)
+    s.saturation("cpu_utilization", 0.99, 1.0, None)
+    found = AGENT.candidates(s.items, incident())
+    assert found[0].category == "traffic_surge"
+    assert found[0].suspects == ["requests_per_second"]
+
+
+def test_error_series_of_requests_are_not_traffic() -> None:
+    """http_requests_5xx_per_second jumping is a symptom, not a surge."""
+    s = Signals()
+    s.anomaly("http_requests_5xx_per_second", 1, 60)
+    assert by_category(AGENT.candidates(s.items, incident()), "traffic_surge") == []
