@@ -11,7 +11,8 @@ Rules are by file name and path shape only, so they hold for any repository:
   (`tests/`, `test_x.py`, `x_test.go`, `x.spec.ts`, `XTest.java`, ...);
 - config: `.yaml`, `.toml`, `.ini`, `.properties`, `.env`, ... files, `.json` or code files
   named `settings`/`config` or living in a `config`/`conf`/`settings` folder;
-- code: source files by extension; other: everything else (templates, images, CI files).
+- code: source files by extension; other: everything else (templates, images, CI files,
+  and developer tooling configured in code, such as `.eslintrc.cjs` or `jest.config.js`).
 """
 
 from __future__ import annotations
@@ -82,6 +83,12 @@ _CONFIG_SUFFIXES = (
 )
 _CONFIG_DIRS = frozenset({"config", "configs", "conf", "settings", "configuration"})
 _CONFIG_STEMS = frozenset({"settings", "config", "configuration", "conf", "application"})
+# Lint, format, build and test tooling: code-looking files that never run in production.
+_TOOLING = re.compile(
+    r"^\.[\w-]*rc(\.\w+)?$|^(eslint|prettier|babel|jest|vitest|webpack|vite|rollup|karma|"
+    r"stylelint|commitlint|postcss|tailwind|tsconfig|lint-staged)([.-][\w.-]*)?$",
+    re.IGNORECASE,
+)
 _CODE_SUFFIXES = frozenset(
     {
         ".py",
@@ -145,6 +152,8 @@ def classify_file(filename: str) -> str:
     if suffix in _CONFIG_SUFFIXES or lower.startswith(".env"):
         # Workflow and compose files are build/infra plumbing, not service configuration.
         return "other" if ".github" in dirs or stem.startswith("docker-compose") else "config"
+    if _TOOLING.match(name):
+        return "other"
     named_config = stem in _CONFIG_STEMS or bool(dirs & _CONFIG_DIRS)
     if suffix == ".json":
         return "config" if named_config or "config" in stem else "other"

@@ -250,3 +250,12 @@ def test_config_key_alone_makes_a_commit_high() -> None:
     assert finding.value["risky_changes"] == []
     assert finding.value["config_keys"] == ["database.host"]
     assert finding.severity == "high"
+
+
+@pytest.mark.parametrize(
+    "filename",
+    [".eslintrc.cjs", "jest.config.js", ".babelrc", "webpack.config.ts", "tsconfig.json"],
+)
+def test_developer_tooling_files_are_not_production_code(filename: str) -> None:
+    """Lint/build/test tooling written in code is 'other', so it never looks like a code change."""
+    assert classify_file(filename) == "other"
