@@ -1,0 +1,101 @@
+"""End-to-end time of `alpha investigate` on each bundled scenario and on a 1M-line payload.
+
+Run: `python bench/investigate.py [--runs 5] [--big-lines 1000000]`
+
+For each bundled scenario: the median in-process time of `sre.engine.investigate` (the
+engine alone) next to the median wall time of the `alpha investigate --payload FILE --json`
+command (process start, imports, JSON parsing and output included). Then the same command on
+a payload of `--big-lines` generated log lines (the incident_b story plus realistic noise),
+with its peak resident memory.
+
+The bench directory is put on sys.path to reuse the throughput bench's line generator.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from extract_throughput import DEPLOY, generate
+
+from sre.engine import investigate
+from sre.scenarios import load_bundled, scenario_names, scenario_paths
+
+
+def _cli(path: Path) -> float:
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "sre", "investigate", "--payload", str(path), "--json"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return time.perf_counter() - start
+
+
+def _engine(name: str, runs: int) -> float:
+    incident = load_bundled(name).incident
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        asyncio.run(investigate(incident))
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def bench_scenarios(runs: int) -> None:
+    print(f"{'scenario':34s} {'engine ms':>10s} {'command ms':>11s}   (medians of {runs})")
+    paths = {p.stem: p for p in scenario_paths()}
+    engine_all, cli_all = [], []
+    for name in scenario_names():
+        engine = _engine(name, runs)
+        cli = statistics.median(_cli(paths[name]) for _ in range(max(1, runs // 2 + 1)))
+        engine_all.append(engine)
+        cli_all.append(cli)
+        print(f"{name:34s} {engine * 1000:10.1f} {cli * 1000:11.1f}")
+    print(
+        f"{'median over scenarios':34s} {statistics.median(engine_all) * 1000:10.1f} "
+        f"{statistics.median(cli_all) * 1000:11.1f}"
+    )
+
+
+def bench_big(lines: int) -> None:
+    # The incident_b payload (metrics, commits, config) with the log lines replaced by the
+    # throughput bench's generated story: mixed formats, a deploy at its middle, new errors.
+    incident = load_bundled("incident_b").incident.model_dump(mode="json")
+    incident["logs"], _ = generate(lines)
+    incident["deployed_at"] = DEPLOY.isoformat()
+    incident["incident_started_at"] = None
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "big.json"
+        path.write_text(json.dumps(incident))
+        size_mb = path.stat().st_size / 1e6
+        wall = _cli(path)
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(
+        f"\n{len(incident['logs']):,}-line payload ({size_mb:.0f} MB): "
+        f"`alpha investigate --payload` {wall:.1f} s wall, peak RSS {peak_mb:.0f} MB"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--big-lines", type=int, default=1_000_000)
+    args = parser.parse_args()
+    bench_scenarios(args.runs)
+    if args.big_lines:
+        bench_big(args.big_lines)
+
+
+if __name__ == "__main__":
+    main()
