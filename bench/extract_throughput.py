@@ -2,6 +2,12 @@
 
 Run: `python bench/extract_throughput.py [--sizes 100000,1000000] [--runs 3]`
 
+Output check: `--save-snapshot FILE` writes what `extract_logs` returns on a fixed corpus
+(the generated bench lines at each size, every scenario in `sre/scenarios/` and
+`tests/sre/heldout/`, and seeded digit-perturbed, repeated copies of those scenarios' logs);
+`--check-snapshot FILE` recomputes it and reports every input whose `LogExtraction` differs.
+Take the snapshot before an optimisation and check it after: the findings must not change.
+
 Prints, for each size: lines/s of `extract_logs` (the whole log extractor), of
 `mine_templates` alone, and of `drain3.TemplateMiner` (default config) fed the same raw
 lines; the ratios to drain3; and peak memory of `extract_logs` (tracemalloc, allocations
@@ -15,6 +21,8 @@ lines (it is slow), which the output says.
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import random
 import statistics
 import time
@@ -22,6 +30,7 @@ import tracemalloc
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from alpha.schemas import IncidentInput
 from sre.extractors.logparse import parse_line
@@ -166,14 +175,7 @@ def _peak_ratio(lines: list[str], incident: IncidentInput) -> float:
 def bench_size(n: int, runs: int) -> None:
     """Print throughput and memory for `n` lines."""
     lines, _ = generate(n)
-    incident = IncidentInput(
-        deployment_id="bench",
-        logs=lines,
-        metrics={},
-        recent_commits=[],
-        config_snapshot={},
-        deployed_at=DEPLOY,
-    )
+    incident = _bench_incident(lines)
     t_extract = _timed(lambda: extract_logs(incident), runs)
     t_mine = _timed(lambda: mine_templates(lines), runs)
     d_runs = runs if n <= 200_000 else 1
@@ -272,14 +274,93 @@ def bench_accuracy(n: int) -> None:
         print(f"  drain3 default (message only)   {d_msg:.3f}")
 
 
+_ROOT = Path(__file__).resolve().parent.parent
+_SCENARIO_DIRS = (_ROOT / "sre" / "scenarios", _ROOT / "tests" / "sre" / "heldout")
+
+
+def _perturbed(logs: list[str], seed: int) -> list[str]:
+    """Each line three times, with some digits changed: real formats, many repeated shapes,
+    and some impossible times (month 19), so the cached and uncached paths both run."""
+    r = random.Random(seed)
+    out = []
+    for line in logs:
+        for _ in range(3):
+            out.append(
+                "".join(
+                    str(r.randrange(10)) if c.isdigit() and r.random() < 0.2 else c for c in line
+                )
+            )
+    return out
+
+
+def snapshot_corpus(sizes: list[int]) -> dict[str, IncidentInput]:
+    """The inputs whose extraction the snapshot records, by name."""
+    corpus: dict[str, IncidentInput] = {}
+    for n in sizes:
+        corpus[f"bench-{n}"] = _bench_incident(generate(n)[0])
+    corpus["bench-hard"] = _bench_incident(generate_hard(20_000)[0])
+    for folder in _SCENARIO_DIRS:
+        for i, path in enumerate(sorted(folder.glob("*.json"))):
+            incident = IncidentInput.model_validate(json.loads(path.read_text())["incident"])
+            corpus[f"{folder.name}/{path.name}"] = incident
+            noisy = incident.model_copy(update={"logs": _perturbed(incident.logs, i)})
+            corpus[f"{folder.name}/{path.name}+perturbed"] = noisy
+    return corpus
+
+
+def _as_json(extraction: object) -> str:
+    # Key order and list order are part of the output, so compare the serialised text.
+    return json.dumps(dataclasses.asdict(extraction), default=repr)  # type: ignore[call-overload]
+
+
+def snapshot(sizes: list[int]) -> dict[str, str]:
+    """`extract_logs` output (as JSON text) on every input of `snapshot_corpus`."""
+    return {name: _as_json(extract_logs(inc)) for name, inc in snapshot_corpus(sizes).items()}
+
+
+def check_snapshot(path: Path, sizes: list[int]) -> bool:
+    """Compare the current output with a saved snapshot; print and return whether equal."""
+    saved: dict[str, str] = json.loads(path.read_text())
+    now = snapshot(sizes)
+    bad = [name for name in saved if name not in now or now[name] != saved[name]]
+    missing = [name for name in now if name not in saved]
+    print(f"snapshot check: {len(saved) - len(bad)}/{len(saved)} inputs identical")
+    for name in bad:
+        print(f"  DIFFERENT: {name}")
+    for name in missing:
+        print(f"  not in snapshot: {name}")
+    return not bad
+
+
+def _bench_incident(lines: list[str]) -> IncidentInput:
+    return IncidentInput(
+        deployment_id="bench",
+        logs=lines,
+        metrics={},
+        recent_commits=[],
+        config_snapshot={},
+        deployed_at=DEPLOY,
+    )
+
+
 def main() -> None:
     """Parse arguments and run the benchmarks."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100000,1000000")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--accuracy-lines", type=int, default=20000)
+    parser.add_argument("--save-snapshot", type=Path, help="write extract_logs output here")
+    parser.add_argument("--check-snapshot", type=Path, help="compare extract_logs output")
     args = parser.parse_args()
-    for size in (int(s) for s in args.sizes.split(",")):
+    sizes = [int(s) for s in args.sizes.split(",")]
+    if args.save_snapshot:
+        snap = snapshot(sizes)
+        args.save_snapshot.write_text(json.dumps(snap))
+        print(f"snapshot of {len(snap)} inputs written to {args.save_snapshot}")
+        return
+    if args.check_snapshot:
+        raise SystemExit(0 if check_snapshot(args.check_snapshot, sizes) else 1)
+    for size in sizes:
         bench_size(size, args.runs)
     bench_accuracy(args.accuracy_lines)
 

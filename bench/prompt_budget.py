@@ -2,8 +2,9 @@
 
 1. For each bundled scenario and for a generated 1,000,000-line payload: the estimated
    prompt tokens of each agent's prompt (`sre.llm.prompt.build_prompt`, the default 8,000
-   budget) and of the whole investigation, next to the naive size (every piece of evidence
-   in the payload, serialised, with no selection) and the ratio naive / investigation.
+   budget) and of the whole investigation, next to the naive size (the same instructions
+   plus every piece of evidence in the payload, serialised, with no selection, sent to each
+   of the four agents) and the ratio naive / actual per investigation.
 2. The end-to-end time of an LLM-mode investigation (`sre.engine.investigate(llm=...)`)
    against the loopback fake LLM server answering every request after a fixed delay: wall
    time of the run divided by the slowest agent's time (target <= 1.1), median of RUNS runs.
@@ -32,7 +33,7 @@ from alpha.schemas import IncidentInput  # noqa: E402
 from sre.agents import CommitAgent, ConfigAgent, LogAgent, MetricsAgent  # noqa: E402
 from sre.extractors.pipeline import extract_signals  # noqa: E402
 from sre.llm.budget import estimate_tokens  # noqa: E402
-from sre.llm.prompt import brief_for, build_prompt  # noqa: E402
+from sre.llm.prompt import brief_for, build_prompt, system_prompt  # noqa: E402
 from sre.llm.refine import LLMMode  # noqa: E402
 from sre.llm.settings import ReasoningSettings  # noqa: E402
 from sre.redaction import Redactor  # noqa: E402
@@ -47,8 +48,10 @@ TARGET = 1.1
 
 
 def naive_tokens(incident: IncidentInput) -> int:
-    """Estimated tokens of all the evidence, unselected (the payload as JSON)."""
-    return estimate_tokens(incident.model_dump_json(exclude_none=True))
+    """Estimated tokens of one naive prompt: the instructions plus all the evidence, unselected
+    (the whole payload as JSON), as if an agent were sent everything."""
+    system = system_prompt("LogAgent", brief_for("LogAgent").role, "DATA-" + "0" * 24)
+    return estimate_tokens(system) + estimate_tokens(incident.model_dump_json(exclude_none=True))
 
 
 def prompt_tokens(incident: IncidentInput) -> dict[str, int]:
@@ -109,21 +112,26 @@ def million_line_incident() -> IncidentInput:
 
 
 def print_budget_table(cases: list[tuple[str, IncidentInput]]) -> None:
+    """One row per payload: per-agent prompts, their sum, the naive sizes, the ratio."""
     names = [a.name.removesuffix("Agent") for a in AGENTS]
-    header = f"{'payload':<32}" + "".join(f"{n:>9}" for n in names)
-    print(header + f"{'per run':>10}{'naive':>13}{'naive/run':>11}")
+    header = f"{'payload':<28}" + "".join(f"{n:>8}" for n in names)
+    print(header + f"{'per run':>9}{'naive/agent':>13}{'naive/run':>13}{'ratio':>9}")
     ratios = []
     for name, incident in cases:
         sizes = prompt_tokens(incident)
         total = sum(sizes.values())
         naive = naive_tokens(incident)
-        ratios.append(naive / total)
-        row = f"{name:<32}" + "".join(f"{sizes[a.name]:>9,}" for a in AGENTS)
-        print(row + f"{total:>10,}{naive:>13,}{naive / total:>10.1f}x")
+        naive_run = naive * len(AGENTS)
+        ratios.append(naive_run / total)
+        row = f"{name[:27]:<28}" + "".join(f"{sizes[a.name]:>8,}" for a in AGENTS)
+        print(row + f"{total:>9,}{naive:>13,}{naive_run:>13,}{naive_run / total:>8.1f}x")
         if max(sizes.values()) > BUDGET:
             raise SystemExit(f"{name}: a prompt is over the {BUDGET:,}-token budget")
     median = statistics.median(ratios)
-    print(f"every per-agent prompt <= {BUDGET:,} (the budget); median naive/run {median:.1f}x")
+    print(
+        f"every per-agent prompt <= {BUDGET:,} (the budget); ratio = naive/run / per run "
+        f"(median {median:.1f}x)"
+    )
 
 
 # --------------------------------------------------------------------------- latency

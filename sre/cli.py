@@ -8,6 +8,10 @@
     alpha eval PATH... [--json]                  score scenario files against their answers
     alpha scenarios                              list the bundled scenarios
 
+`--llm` (investigate, eval) lets each agent ask its model to refine its findings, when
+OPENROUTER_API_KEY or ALPHA_LLM_BASE_URL is set (see .env.example); without it, or when a
+call fails, the deterministic analysis is used.
+
 `.env` in the current directory is loaded at start without overriding the environment.
 Invalid input ends with one line on stderr (``alpha: FILE: FIELD: problem``) and exit
 status 2, never a traceback. With ``--json`` stdout carries only the JSON document.
@@ -37,6 +41,7 @@ from sre.scenarios import DEMO_SCENARIO, load_all, load_bundled
 
 if TYPE_CHECKING:
     from sre.integrations.assembler import Assembly
+    from sre.llm.refine import LLMMode
 
 EXIT_OK = 0
 EXIT_INPUT = 2
@@ -44,6 +49,7 @@ EXIT_INTERRUPTED = 130
 
 # Evidence lines printed per hypothesis; `--json` carries every citation.
 _EVIDENCE_SHOWN = 6
+_LLM_HELP = "let each agent's model refine its findings (needs an LLM configured)"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -68,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     investigate.add_argument("--scenario", metavar="NAME", help="a bundled scenario")
     investigate.add_argument("--json", action="store_true", help="print the result as JSON")
+    investigate.add_argument("--llm", action="store_true", help=_LLM_HELP)
 
     fetch = commands.add_parser("fetch", help="print the assembled payload of a deployment")
     fetch.add_argument("deployment_id")
@@ -75,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     run_eval = commands.add_parser("eval", help="score scenario files against their answers")
     run_eval.add_argument("paths", nargs="+", metavar="PATH", help="scenario files or folders")
     run_eval.add_argument("--json", action="store_true", help="print one JSON object")
+    run_eval.add_argument("--llm", action="store_true", help=_LLM_HELP)
 
     commands.add_parser("scenarios", help="list the bundled scenarios")
     return parser
@@ -142,6 +150,7 @@ def _cmd_investigate(args: argparse.Namespace) -> int:
         return _fail(
             "investigate needs exactly one of --payload FILE, --scenario NAME or DEPLOYMENT_ID"
         )
+    llm = _llm_mode(args)
     gaps: list[str] = []
     if args.payload is not None:
         incident = load_payload(args.payload).incident
@@ -153,10 +162,10 @@ def _cmd_investigate(args: argparse.Namespace) -> int:
             return _fail(assembly.error or f"deployment {args.deployment_id!r}: nothing assembled")
         incident, gaps = assembly.incident, list(assembly.gaps)
     if args.json:
-        result = asyncio.run(_investigate(incident, gaps=gaps))
+        result = asyncio.run(_investigate(incident, gaps=gaps, llm=llm))
         sys.stdout.write(result.model_dump_json(indent=2) + "\n")
         return EXIT_OK
-    _investigate_live(incident, _stdout(), gaps=gaps)
+    _investigate_live(incident, _stdout(), gaps=gaps, llm=llm)
     return EXIT_OK
 
 
@@ -171,7 +180,15 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
-    report, problems = asyncio.run(evaluation.evaluate(args.paths))
+    llm = _llm_mode(args)
+    investigator = None
+    if llm is not None:
+        mode = llm
+
+        async def investigator(incident: IncidentInput) -> ExecutionResult:
+            return await _investigate(incident, gaps=(), llm=mode)
+
+    report, problems = asyncio.run(evaluation.evaluate(args.paths, investigator=investigator))
     for problem in problems:
         sys.stderr.write(f"alpha: {' '.join(problem.message.split())}\n")
     if args.json:
@@ -199,22 +216,47 @@ def _cmd_scenarios(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- running
 
 
+def _llm_mode(args: argparse.Namespace) -> LLMMode | None:
+    """The LLM mode when `--llm` was given (settings read here, once).
+
+    Raises:
+        ConfigurationError: `--llm` without an endpoint configured, or a malformed setting.
+    """
+    if not getattr(args, "llm", False):
+        return None
+    from sre.llm.refine import LLMMode
+    from sre.llm.settings import load_settings
+
+    llm, reasoning = load_settings()
+    if not llm.configured:
+        raise ConfigurationError(
+            "--llm needs OPENROUTER_API_KEY or ALPHA_LLM_BASE_URL (see .env.example)"
+        )
+    return LLMMode.from_settings(llm, reasoning)
+
+
 async def _investigate(
-    incident: IncidentInput, *, gaps: Sequence[str], subscribers: Sequence[Any] = ()
+    incident: IncidentInput,
+    *,
+    gaps: Sequence[str],
+    subscribers: Sequence[Any] = (),
+    llm: LLMMode | None = None,
 ) -> ExecutionResult:
     from sre.engine import investigate
 
-    return await investigate(incident, subscribers=subscribers, gaps=gaps)
+    return await investigate(incident, subscribers=subscribers, gaps=gaps, llm=llm)
 
 
-def _investigate_live(incident: IncidentInput, console: Console, *, gaps: Sequence[str]) -> None:
+def _investigate_live(
+    incident: IncidentInput, console: Console, *, gaps: Sequence[str], llm: LLMMode | None = None
+) -> None:
     """Run with the live agent panels, then print the full report."""
     from alpha.display.live import LiveDisplay
     from sre.engine import AGENT_NAMES
 
     # The report below shows the ranking with its evidence, so the display's own is not needed.
     with LiveDisplay(console, agent_names=AGENT_NAMES, show_result=False) as display:
-        result = asyncio.run(_investigate(incident, gaps=gaps, subscribers=[display]))
+        result = asyncio.run(_investigate(incident, gaps=gaps, subscribers=[display], llm=llm))
     render_result(result, console)
 
 
@@ -286,12 +328,23 @@ def _render_footer(result: ExecutionResult, console: Console) -> None:
         console.print(
             f"[red]{escape(outcome.agent_name)} {outcome.status}[/]: {escape(outcome.reason or '')}"
         )
+    for outcome in result.agent_outcomes:
+        if outcome.fallback_reason:
+            console.print(
+                f"[yellow]{escape(outcome.agent_name)} fallback:[/] "
+                f"{escape(outcome.fallback_reason)}"
+            )
     for gap in result.gaps:
         console.print(f"[yellow]gap:[/] {escape(gap)}")
     if result.requires_human_review:
         reasons = "; ".join(result.review_reasons) or "evidence is thin"
         console.print(f"[bold yellow]Needs human review:[/] {escape(reasons)}")
-    console.print(f"\n[dim]{len(result.signals)} signals, {result.elapsed_ms:.0f} ms[/]")
+    tokens = ""
+    if result.usage.calls:
+        from alpha.display.live import usage_text
+
+        tokens = f", {result.usage.calls} LLM calls, {usage_text(result.usage)}"
+    console.print(f"\n[dim]{len(result.signals)} signals, {result.elapsed_ms:.0f} ms{tokens}[/]")
 
 
 def render_eval(report: evaluation.EvalReport, console: Console) -> None:

@@ -3,35 +3,59 @@
 `build_runtime()` gives an `AlphaRuntime` whose signal extractor is the SRE pipeline, with
 the four specialists registered and the SynthesisAgent as post-aggregation step;
 `investigate()` runs one incident through it.
+
+LLM mode (`llm=`): the agents of one investigation share one `LLMSession` (token cap,
+redactor); a runtime reused for many investigations, even concurrently, gives each its own
+(`sre.llm.mode.LLMSessions`). The LLM deadline is kept `DEADLINE_MARGIN` below the agent
+timeout, so an agent whose model is slow falls back to its rules instead of being cut off
+with nothing.
+The synthesis step stays deterministic.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from alpha.runtime import AlphaRuntime, EventSubscriber
 from alpha.schemas import ExecutionResult, IncidentInput
 from sre.agents import CommitAgent, ConfigAgent, LogAgent, MetricsAgent, SynthesisAgent
 
+if TYPE_CHECKING:
+    from sre.llm.mode import LLMMode
+
 # Display panel order, and the order agents are registered in.
 AGENT_NAMES: list[str] = ["LogAgent", "MetricsAgent", "CommitAgent", "ConfigAgent"]
 
 
-def build_runtime(*, agent_timeout: float = 30.0) -> AlphaRuntime:
+def build_runtime(*, agent_timeout: float = 30.0, llm: LLMMode | None = None) -> AlphaRuntime:
     """A runtime with the SRE extractor, the four specialists and the SynthesisAgent.
 
     Args:
         agent_timeout: Default seconds each agent (and the synthesis step) may take.
+        llm: The LLM mode; None keeps every agent deterministic and offline.
     """
     # Imported here so that importing the engine stays cheap for the CLI's --help.
     from sre.extractors.pipeline import extract_signals
+
+    sessions = None
+    if llm is not None:
+        from sre.llm.mode import DEADLINE_MARGIN, LLMSessions
+
+        room = max(agent_timeout - DEADLINE_MARGIN, agent_timeout / 2)
+        sessions = LLMSessions(llm, deadline=min(llm.deadline, room))
 
     runtime = AlphaRuntime(
         agent_timeout=agent_timeout,
         signal_extractor=extract_signals,
         post_aggregation=SynthesisAgent(),
     )
-    for agent in (LogAgent(), MetricsAgent(), CommitAgent(), ConfigAgent()):
+    for agent in (
+        LogAgent(llm=sessions),
+        MetricsAgent(llm=sessions),
+        CommitAgent(llm=sessions),
+        ConfigAgent(llm=sessions),
+    ):
         runtime.register(agent)
     return runtime
 
@@ -42,6 +66,8 @@ async def investigate(
     subscribers: Sequence[EventSubscriber] = (),
     gaps: Sequence[str] = (),
     execution_id: str | None = None,
+    llm: LLMMode | None = None,
+    agent_timeout: float = 30.0,
 ) -> ExecutionResult:
     """Investigate one incident with a fresh runtime.
 
@@ -50,8 +76,10 @@ async def investigate(
         subscribers: Event subscribers for this run (display, Slack progress).
         gaps: Sources that were unavailable, passed through to the result.
         execution_id: An id for the run; generated when None.
+        llm: The process's LLM mode; None for the deterministic, offline analysis.
+        agent_timeout: Seconds each agent may take.
     """
-    runtime = build_runtime()
+    runtime = build_runtime(agent_timeout=agent_timeout, llm=llm)
     return await runtime.execute(
         incident, subscribers=subscribers, gaps=gaps, execution_id=execution_id
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 from abc import abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from alpha.agents.base import AgentContext, BaseAgent
 from alpha.schemas import AgentResult, Hypothesis, IncidentInput, Severity, Signal
@@ -32,6 +33,9 @@ from sre.agents.reading import (
     signal_text,
     text_files,
 )
+
+if TYPE_CHECKING:
+    from sre.llm.mode import LLMSession, LLMSessions
 
 # Confidence is built from a floor plus weighted evidence, capped below certainty: rules see
 # correlations, never proof. A single weak signal lands near 0.3, converging strong evidence
@@ -343,22 +347,34 @@ def hypothesis(
 
 
 class SpecialistAgent(BaseAgent):
-    """A rule-based specialist: `run()` returns the pure `candidates()`.
+    """A rule-based specialist: `run()` returns the pure `candidates()`, or, in LLM mode,
+    asks its model to refine them (`sre.llm.refine`) and falls back to them on failure.
+
+    Args:
+        llm: Where the agent finds the LLM session of each investigation (`LLMSessions`,
+            or one fixed `LLMSession`); None (the default) keeps the agent deterministic
+            and offline.
 
     Attributes:
-        model: The OpenRouter model id this agent will use once the LLM mode lands; unused
-            by the deterministic rules.
+        model: The model id this agent uses in LLM mode unless configuration overrides it.
     """
 
     max_hypotheses: int = 4
+
+    def __init__(self, *, llm: LLMSessions | LLMSession | None = None) -> None:
+        self.llm = llm
 
     @abstractmethod
     def candidates(self, signals: Sequence[Signal], incident: IncidentInput) -> list[Hypothesis]:
         """Deterministic hypotheses from the signals (pure: no clock, no I/O)."""
 
     async def run(self, context: AgentContext) -> AgentResult:
-        """Apply the rules to the context's signals and return the candidates."""
+        """Apply the rules to the context's signals; refine them with the LLM when given."""
         found = self.candidates(context.signals, context.incident)[: self.max_hypotheses]
         context.progress(f"{len(found)} hypothesis(es) from rules")
+        if self.llm is not None:
+            from sre.llm.refine import refine
+
+            return await refine(self, context, found, self.llm.for_incident(context.incident))
         used = list(dict.fromkeys(s for h in found for s in h.supporting_signals))
         return AgentResult(agent_name=self.name, hypotheses=found, signals_used=used)

@@ -454,6 +454,38 @@ _LOGFMT_TS_RE = re.compile(r'(?:^|\s)(?:ts|time|timestamp|t)="?([^"\s]+)')
 _SHAPE_LIMIT = 100_000
 _RECORD_STARTS = frozenset("0123456789{")
 _NO_STACK: list[str] = []  # shared, never mutated: cached shapes carry no stack
+_INVALID = object()  # a plan's leading time that is not a valid time
+
+
+# Digit-blind line key: every ASCII digit byte becomes `0` (UTF-8 never uses those bytes
+# inside a multi-byte character). Two lines with equal keys differ only in which digits they
+# hold, so every regex here (they treat all digits alike) matches both at the same spans:
+# the shape key, the place of the time and the branch `_fast_ts` takes are the same.
+_ZERO_DIGITS = bytes.maketrans(b"123456789", b"000000000")
+_PLAN_LIMIT = 100_000
+# Plan kinds: where a shape's time is read from (see `LineParser._plan`).
+_AT_START = 0  # an ISO time at the start of the line; the shape key is of the rest
+_IN_FIELD = 1  # an ISO time inside a JSON/logfmt field; the shape key is of the whole line
+_GENERIC = 2  # `_fast_ts` reads the time; the shape key is of the whole line
+# (kind, shape key, minute start, minute end, second start, fraction start or -1,
+#  fraction end, zone start or -1, zone end, end of a leading time or 0)
+_Plan = tuple[int, str, int, int, int, int, int, int, int, int]
+_OWN_LIMIT = 50_000
+
+
+def _iso_spans(m: re.Match[str], base: int) -> tuple[int, int, int, int, int, int, int]:
+    """Where an `_ISO_RE` match's minute, second, fraction and zone are, offset by `base`."""
+    frac_start, frac_end = m.span(3)
+    zone_start, zone_end = m.span(4)
+    return (
+        base + m.start(1),
+        base + m.end(1),
+        base + m.start(2),
+        base + frac_start if frac_start >= 0 else -1,
+        base + frac_end,
+        base + zone_start if zone_start >= 0 else -1,
+        base + zone_end,
+    )
 
 
 class LineParser:
@@ -463,12 +495,19 @@ class LineParser:
     shape only have their time read, and reuse the first line's level and message (the
     *representative*, which masks to the same template). Such results are marked inexact;
     `exact` re-parses a line when its own message and fields are needed (error lines).
+
+    Computing a shape key is a regex pass; most lines instead hit a *plan* found by their
+    digit-blind key (`_ZERO_DIGITS`): the shape key and where the time sits, so a repeated
+    line costs a byte translation, two dict lookups and reading its time from fixed slices.
+    Anything the plan cannot vouch for (an impossible date) takes the full path.
     """
 
     def __init__(self, default_year: int = 1970) -> None:
         self.default_year = default_year
         self._minutes = _MinuteCache()
         self._shapes: dict[str, ParsedLine] = {}
+        self._plans: dict[bytes, _Plan | str] = {}
+        self._own: dict[str, tuple[str, dict[str, str]]] = {}
 
     def parse(self, raw: str, with_time: bool = True) -> tuple[ParsedLine, bool, str]:
         """The parsed line, whether it is exact (False: a cached representative), its shape.
@@ -476,35 +515,142 @@ class LineParser:
         With `with_time=False` the time of cached shapes is not read (`ts` is None); use one
         parser per mode, as the two modes key shapes differently.
         """
-        if not with_time:
-            key = _KEY_RE.sub("0", raw)
+        ts, parsed, exact, key = self.parse_parts(raw, with_time)
+        if exact or not with_time:
+            return parsed, exact, key
+        return ParsedLine(ts, parsed.level, parsed.message, parsed.fields, _NO_STACK), False, key
+
+    def parse_parts(
+        self, raw: str, with_time: bool = True
+    ) -> tuple[float | None, ParsedLine, bool, str]:
+        """`parse` without building a new `ParsedLine` per cached line (the hot path).
+
+        Returns:
+            The line's time, the parsed line (for a cached shape: the shape's representative,
+            whose time and stack are not this line's), whether it is exact, and its shape.
+        """
+        blind = raw.encode("utf-8", "surrogatepass").translate(_ZERO_DIGITS)
+        plan = self._plans.get(blind)
+        if plan is None:
+            plan = _KEY_RE.sub("0", raw) if not with_time else self._plan(raw)
+            if len(self._plans) < _PLAN_LIMIT:
+                self._plans[blind] = plan
+        if isinstance(plan, str):  # `with_time=False`: the plan is the shape key
+            shape = self._shapes.get(plan)
+            if shape is None:
+                return self._first_of_shape(raw, plan)
+            return None, shape, False, plan
+        key = plan[1]
+        if plan[0] == _GENERIC:
             shape = self._shapes.get(key)
-            if shape is not None:
-                return shape, False, key
-            parsed = self.exact(raw)
-            if not parsed.stack and len(self._shapes) < _SHAPE_LIMIT:
-                self._shapes[key] = parsed
-            return parsed, True, key
+            if shape is None:
+                return self._first_of_shape(raw, key)
+            return self._fast_ts(raw), shape, False, key
+        ts = self._plan_ts(raw, plan)
+        if ts is _INVALID:
+            # The full path keys an untimed line by all of it: not this plan's key.
+            return self._parse_slow(raw)
+        shape = self._shapes.get(key)
+        if shape is None:
+            return self._first_of_shape(raw, key)
+        return ts, shape, False, key  # type: ignore[return-value]  # not _INVALID here
+
+    def _plan_ts(self, raw: str, plan: _Plan) -> float | None | object:
+        """The time at a plan's slices, None, or `_INVALID` (a leading time that is not one).
+
+        `_iso_from_match` inlined on the slices, with the same arithmetic in the same order.
+        """
+        kind, _, m0, m1, s0, f0, f1, z0, z1, _ = plan
+        sec = raw[s0 : s0 + 2]
+        base = self._minutes.epoch(raw[m0:m1], raw[z0:z1] if z0 >= 0 else "")
+        if base is None or sec > "60":
+            return _INVALID if kind == _AT_START else None
+        ts = base + int(sec) + (float("0." + raw[f0:f1]) if f0 >= 0 else 0.0)
+        if kind == _IN_FIELD and not ts:
+            return None  # `parse_iso(..) or ..`: epoch 0 reads as no time there
+        return ts
+
+    def own_text(self, raw: str) -> tuple[str, dict[str, str]]:
+        """`exact(raw)`'s message and fields, for a line that took a cached shape.
+
+        After a valid leading time, both depend only on the rest of the line (the time's
+        value plays no part), so they are remembered by that rest: error lines repeat it.
+        """
+        plan = self._plans.get(raw.encode("utf-8", "surrogatepass").translate(_ZERO_DIGITS))
+        if isinstance(plan, tuple) and plan[0] == _AT_START:
+            if self._plan_ts(raw, plan) is not _INVALID:
+                rest = raw[plan[9] :]
+                got = self._own.get(rest)
+                if got is None:
+                    parsed = self.exact(raw)
+                    got = (parsed.message, parsed.fields)
+                    if len(self._own) < _OWN_LIMIT:
+                        self._own[rest] = got
+                return got
+        parsed = self.exact(raw)
+        return parsed.message, parsed.fields
+
+    def _first_of_shape(self, raw: str, key: str) -> tuple[float | None, ParsedLine, bool, str]:
+        parsed = self.exact(raw)
+        if not parsed.stack and len(self._shapes) < _SHAPE_LIMIT:
+            self._shapes[key] = parsed
+        return parsed.ts, parsed, True, key
+
+    def _plan(self, raw: str) -> _Plan:
+        """Shape key and time position for every line of `raw`'s digit-blind key.
+
+        Follows the branches of `_parse_slow` and `_fast_ts`; each test taken is one that
+        lines differing only in digits pass or fail together.
+        """
+        first = raw[:1]
+        m = _ISO_RE.match(raw) if first.isdigit() or first == "[" else None
+        if m is not None:
+            return (_AT_START, _KEY_RE.sub("0", raw[m.end() :]), *_iso_spans(m, 0), m.end())
+        key = _KEY_RE.sub("0", raw)
+        value = self._ts_field(raw)
+        if value is not None:
+            start, text = value
+            lead = len(text) - len(text.lstrip())
+            im = _ISO_RE.match(text.strip())
+            if im is not None:
+                return (_IN_FIELD, key, *_iso_spans(im, start + lead), 0)
+        return (_GENERIC, key, 0, 0, 0, -1, 0, -1, 0, 0)
+
+    def _ts_field(self, raw: str) -> tuple[int, str] | None:
+        """Start and text of the field `_fast_ts` reads a JSON/logfmt time from, if it
+        would reach one whatever the line's digits; None otherwise."""
+        if raw[:1] == "{":
+            m = _JSON_TS_RE.search(raw)
+        elif raw[:3] in _MONTHS or raw[:3] in _WEEKDAYS or raw[1:4] in _WEEKDAYS:
+            return None
+        elif "/" in raw[:_HEAD] and _CLF_RE.search(raw, 0, _HEAD) is not None:
+            return None  # whether the CLF time is valid depends on its digits
+        elif "=" in raw:
+            m = _LOGFMT_TS_RE.search(raw)
+        else:
+            return None
+        if m is None:
+            return None
+        text = m.group(1)
+        if text.strip().replace(".", "", 1).isdigit():
+            return None  # epoch numbers: their unit depends on their size
+        return m.start(1), text
+
+    def _parse_slow(self, raw: str) -> tuple[float | None, ParsedLine, bool, str]:
+        """The full path (with time): what every plan reproduces for its lines."""
         first = raw[:1]
         m = _ISO_RE.match(raw) if first.isdigit() or first == "[" else None
         ts = None
         if m is not None:
-            # `_iso_from_match`, inlined: this runs once per line.
-            minute, sec, frac, zone = m.groups()
-            base = self._minutes.epoch(minute, zone or "")
-            if base is not None and sec <= "60":
-                ts = base + int(sec) + (float("0." + frac) if frac else 0.0)
+            ts = _iso_from_match(m, self._minutes)
         body = raw if ts is None or m is None else raw[m.end() :]
         key = _KEY_RE.sub("0", body)
         shape = self._shapes.get(key)
         if shape is None:
-            parsed = self.exact(raw)
-            if not parsed.stack and len(self._shapes) < _SHAPE_LIMIT:
-                self._shapes[key] = parsed
-            return parsed, True, key
+            return self._first_of_shape(raw, key)
         if ts is None:
             ts = self._fast_ts(raw)
-        return ParsedLine(ts, shape.level, shape.message, shape.fields, _NO_STACK), False, key
+        return ts, shape, False, key
 
     def exact(self, raw: str) -> ParsedLine:
         """Parse `raw` fully (no shape cache)."""
@@ -562,11 +708,11 @@ def iter_records(
         if current is not None and raw[0] not in _RECORD_STARTS and _continues(raw, current):
             _append(current, raw)
             continue
-        parsed, exact, shape = parser.parse(raw)
+        ts, parsed, exact, shape = parser.parse_parts(raw)
         if current is not None:
             yield current
         current = LogRecord(
-            parsed.ts,
+            ts,
             parsed.level,
             parsed.message,
             raw,

@@ -358,13 +358,22 @@ def _add_excerpts(
     omitted = 0
     note_reserve = _Sections.cost(f"({len(pending):,} more evidence excerpts not shown)")
     for index, (sid, text) in enumerate(pending):
-        if text in seen:  # two signals of one commit share its patch
+        # Two signals of one commit share its patch; a template and its host share an
+        # example line: show the raw text once (the counts are in the signal lines).
+        key = _without_count(text)
+        if key in seen:
             continue
-        seen.add(text)
+        seen.add(key)
         piece = f"EVIDENCE for {sid}\n" + fence(text, boundary, f"evidence {sid}")
         if not sections.add(piece, sections.budget - note_reserve):
-            omitted = len({t for _, t in pending[index:]} - seen) + 1
+            omitted = len({_without_count(t) for _, t in pending[index:]} - seen) + 1
             break
     if omitted:
         sections.add(f"({omitted:,} more evidence excerpts not shown)")
     return omitted
+
+
+def _without_count(text: str) -> str:
+    """An excerpt without its trailing "(N more ...)" line, to spot repeated examples."""
+    head, sep, tail = text.rpartition("\n(")
+    return head if sep and tail.endswith(")") and "\n" not in tail else text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
@@ -10,10 +11,11 @@ import pytest
 from alpha.llm.settings import LLMSettings
 from alpha.schemas import ExecutionResult, IncidentInput
 from sre.engine import AGENT_NAMES, build_runtime, investigate
+from sre.llm.mode import LLMSessions
 from sre.llm.refine import LLMMode
 from sre.llm.settings import ReasoningSettings
 from tests.fakes.llm_server import FakeLLMServer, RecordedRequest, Reply
-from tests.sre.llm_payloads import INJECTIONS, SHA_CONFIG, canary_incident, leaked
+from tests.sre.llm_payloads import SHA_CONFIG, canary_incident, leaked
 
 
 async def _no_wait(seconds: float) -> None:
@@ -158,3 +160,22 @@ async def test_llm_deadline_fits_inside_the_agent_timeout() -> None:
 def test_fixture_payload_is_valid() -> None:
     """The canary payload validates as an IncidentInput."""
     assert isinstance(canary_incident(injections=False), IncidentInput)
+
+
+async def test_a_reused_runtime_gives_each_investigation_its_own_cap() -> None:
+    """Concurrent investigations on one runtime each get their own token cap."""
+    async with FakeLLMServer(default=good_model) as server:
+        mode = _mode(server, token_cap=4 * (2 * (8_000 + 1_500) + 1_200))
+        runtime = build_runtime(llm=mode)
+        first, second = await asyncio.gather(
+            runtime.execute(canary_incident()), runtime.execute(canary_incident())
+        )
+    for result in (first, second):
+        assert all(o.fallback_reason is None for o in result.agent_outcomes)
+    assert server.request_count == 2 * len(AGENT_NAMES)
+    sessions = LLMSessions(mode)
+    one, other = canary_incident(), canary_incident()
+    assert sessions.for_incident(one) is sessions.for_incident(one)
+    assert sessions.for_incident(one) is not sessions.for_incident(other)
+    del one
+    assert len(sessions) == 1  # a finished investigation's session is dropped with it

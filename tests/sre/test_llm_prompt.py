@@ -282,3 +282,21 @@ def test_bound_raw_never_splits_a_secret(prefix: str, cut: int) -> None:
     text = prefix + " " + secret + " tail\nmore " * 3
     out = Redactor().redact(bound_raw(text, cut))
     assert "IOSFODNN7" not in out
+
+
+def test_a_shared_example_line_is_shown_once() -> None:
+    """A template and its host's errors with the same example line show it once."""
+    example = "ERROR posting to ledger.svc:8080 failed: deadline exceeded"
+    signals = [
+        _signal(1, "template", value={"example": example, "count_after": 34}),
+        Signal(
+            id="sig_002",
+            type="dependency_errors",
+            description="host",
+            value={"example": example, "count_after": 34, "host": "ledger.svc:8080"},
+            source="logs",
+        ),
+    ]
+    prompt = _prompt("LogAgent", signals, _empty_incident())
+    assert prompt.user.count(example) == 1
+    assert "(33 more lines of this template)" in prompt.user

@@ -7,6 +7,8 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from alpha.agents.base import AgentContext
 from alpha.errors import LLMProviderError, LLMRateLimitError, LLMTimeoutError
@@ -128,6 +130,7 @@ async def test_unknown_signal_citation_falls_back_with_the_ids() -> None:
         ([LLMProviderError("HTTP 401", status=401)], "LLM key refused (HTTP 401)", 1),
         ([LLMProviderError("HTTP 500", status=500)], "provider error (HTTP 500)", 1),
         ([_answer({"label": "x", "confidence": 7})] * 2, "unusable after 1 repair", 2),
+        ([_answer(_hyp(["sig_001"], extra_key=1))] * 2, "Extra inputs are not permitted", 2),
     ],
 )
 async def test_each_failure_falls_back_with_its_reason(
@@ -228,3 +231,19 @@ def test_signals_fixture_is_rich_enough() -> None:
     kinds = {s.type for s in SIGNALS}
     assert {"config_change", "metric_anomaly"} <= kinds
     assert all(isinstance(s, Signal) for s in SIGNALS)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(max_size=400), st.text(max_size=400))
+def test_any_answer_text_gives_a_result_never_an_exception(first: str, second: str) -> None:
+    """Whatever text the model returns (twice), refine returns a result or a fallback."""
+    agent = LogAgent()
+    candidates = agent.candidates(SIGNALS, INCIDENT)
+    result = asyncio.run(
+        refine(agent, _context(), candidates, _mode(Factory([first, second])).session())
+    )
+    if result.fallback_reason is None:
+        known = {s.id for s in SIGNALS}
+        assert all(set(h.supporting_signals) <= known for h in result.hypotheses)
+    else:
+        assert result.hypotheses == candidates

@@ -1,0 +1,191 @@
+"""The LLM mode's state: process-level configuration and per-investigation sessions.
+
+    mode = LLMMode.from_settings(llm_settings, reasoning_settings)   # once per process
+    sessions = LLMSessions(mode, deadline=29.0)                     # once per runtime
+    session = sessions.for_incident(incident)                       # one per investigation
+
+`LLMMode` holds what lives as long as the process: the client factory, the per-agent
+models, the limits and the circuit breakers (one per provider). An `LLMSession` holds what
+belongs to one investigation: the token cap and the redactor (placeholders stay stable
+across that investigation's agents). `LLMSessions` gives each investigation its own session
+even when one runtime serves many, concurrently or not: sessions are keyed by the incident
+object the agents receive, and dropped when that object is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from alpha.llm.base import LLMClient
+from alpha.schemas import IncidentInput
+from sre.llm.breaker import BreakerBoard, CircuitBreaker
+from sre.llm.budget import TokenCap
+from sre.llm.prompt import DEFAULT_PROMPT_BUDGET, Prompt
+from sre.redaction import Redactor
+
+if TYPE_CHECKING:
+    from alpha.agents.base import BaseAgent
+    from alpha.llm.settings import LLMSettings
+    from sre.llm.settings import ReasoningSettings
+
+ClientFactory = Callable[[str], LLMClient]
+"""Builds a fresh client for a model id (one per call, so usage is attributed per agent)."""
+
+REPAIR_ATTEMPTS = 1
+DEFAULT_DEADLINE = 45.0
+DEFAULT_COMPLETION_TOKENS = 1_500
+# Extra prompt tokens of a repair call: the previous answer (<= 2,000 chars) and the error.
+_REPAIR_OVERHEAD = 1_200
+# Statuses that mean the account, not the moment, is the problem: retrying will not help.
+# Seconds kept between the LLM deadline and the agent's timeout for the fallback itself.
+DEADLINE_MARGIN = 1.0
+
+
+@dataclass
+class LLMMode:
+    """Process-level LLM configuration: client factory, per-agent models, breakers.
+
+    Args:
+        client_factory: Builds a client for a model id.
+        provider: The provider's base URL (names the circuit breaker).
+        models: Per-agent model overrides (agent name -> model id).
+        default_model: The model for every agent without an override (`ALPHA_LLM_MODEL`);
+            None lets each agent's own `model` attribute decide.
+        prompt_budget: Estimated tokens a prompt may take.
+        token_cap: Tokens one investigation may spend.
+        completion_tokens: The completion limit sent with each call (counted in the cap).
+        deadline: Seconds one agent's LLM work may take, repair call included.
+        breakers: The process's breakers, one per provider.
+    """
+
+    client_factory: ClientFactory
+    provider: str = "llm"
+    models: dict[str, str] = field(default_factory=dict)
+    default_model: str | None = None
+    prompt_budget: int = DEFAULT_PROMPT_BUDGET
+    token_cap: int = 100_000
+    completion_tokens: int = DEFAULT_COMPLETION_TOKENS
+    deadline: float = DEFAULT_DEADLINE
+    breakers: BreakerBoard = field(default_factory=BreakerBoard)
+
+    @classmethod
+    def from_settings(
+        cls,
+        llm: LLMSettings,
+        reasoning: ReasoningSettings,
+        *,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> LLMMode:
+        """The mode for the configured endpoint (OpenRouter or any OpenAI-compatible one).
+
+        Args:
+            llm: Endpoint, key, per-attempt timeout and retries.
+            reasoning: Per-agent models, budget, cap, deadline, breaker policy.
+            sleep: How the client waits between attempts (tests record instead of waiting).
+        """
+        from alpha.llm.openrouter import OpenRouterClient
+
+        def factory(model: str) -> LLMClient:
+            return OpenRouterClient(
+                model,
+                sleep=sleep,
+                api_key=llm.api_key(),
+                base_url=llm.base_url,
+                timeout=llm.timeout,
+                retries=llm.retries,
+                max_retry_after=llm.max_retry_after,
+                max_tokens=reasoning.max_completion_tokens,
+                app_url=llm.app_url,
+                app_title=llm.app_title,
+            )
+
+        names = ("LogAgent", "MetricsAgent", "CommitAgent", "ConfigAgent")
+        models = {n: m for n in names if (m := reasoning.model_override(n)) is not None}
+        return cls(
+            client_factory=factory,
+            provider=llm.effective_base_url,
+            models=models,
+            default_model=(llm.model or "").strip() or None,
+            prompt_budget=reasoning.prompt_budget,
+            token_cap=reasoning.token_cap,
+            completion_tokens=reasoning.max_completion_tokens,
+            deadline=reasoning.deadline,
+            breakers=BreakerBoard(reasoning.breaker_failures, reasoning.breaker_cooldown),
+        )
+
+    def model_for(self, agent: BaseAgent) -> str:
+        """The model this agent uses: its override, the global model, else its own."""
+        chosen = self.models.get(agent.name) or self.default_model or agent.model
+        if not chosen:
+            return "default"
+        return chosen
+
+    def session(self, *, deadline: float | None = None) -> LLMSession:
+        """Per-investigation state: a fresh redactor and token cap, this process's breaker.
+
+        Args:
+            deadline: Seconds for one agent's LLM work in this run (default: the mode's).
+        """
+        return LLMSession(
+            mode=self,
+            redactor=Redactor(),
+            cap=TokenCap(self.token_cap),
+            breaker=self.breakers.for_provider(self.provider),
+            deadline=self.deadline if deadline is None else deadline,
+        )
+
+
+@dataclass
+class LLMSession:
+    """The LLM state of one investigation, shared by its agents."""
+
+    mode: LLMMode
+    redactor: Redactor
+    cap: TokenCap
+    breaker: CircuitBreaker
+    deadline: float
+    prompts: list[tuple[str, Prompt]] = field(default_factory=list)
+
+    def for_incident(self, incident: IncidentInput) -> LLMSession:
+        """This session, whatever the incident (a fixed session serves one investigation)."""
+        return self
+
+    def reservation(self, prompt: Prompt) -> int:
+        """Worst-case tokens of one agent's calls: the first answer and one repair."""
+        per_call = prompt.estimated_tokens + self.mode.completion_tokens
+        return per_call + REPAIR_ATTEMPTS * (per_call + _REPAIR_OVERHEAD)
+
+
+class LLMSessions:
+    """One `LLMSession` per investigation for the agents of one runtime.
+
+    Args:
+        mode: The process's LLM mode.
+        deadline: Seconds for one agent's LLM work (default: the mode's).
+    """
+
+    def __init__(self, mode: LLMMode, *, deadline: float | None = None) -> None:
+        self.mode = mode
+        self.deadline = deadline
+        self._sessions: dict[int, tuple[weakref.ref[IncidentInput], LLMSession]] = {}
+
+    def for_incident(self, incident: IncidentInput) -> LLMSession:
+        """The session of the investigation of this incident object (created on first use)."""
+        key = id(incident)
+        entry = self._sessions.get(key)
+        if entry is not None and entry[0]() is incident:
+            return entry[1]
+        session = self.mode.session(deadline=self.deadline)
+
+        def forget(_ref: object, key: int = key) -> None:
+            self._sessions.pop(key, None)
+
+        self._sessions[key] = (weakref.ref(incident, forget), session)
+        return session
+
+    def __len__(self) -> int:
+        return len(self._sessions)
