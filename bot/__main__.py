@@ -6,6 +6,7 @@ import asyncio
 import logging
 import signal
 import sys
+from typing import Any
 
 from aiohttp import web
 from pydantic import ValidationError
@@ -53,11 +54,11 @@ def _stop_on_signals() -> asyncio.Event:
     return stop
 
 
-async def _main(settings: BotSettings) -> None:
+async def _main(settings: BotSettings, llm: Any) -> None:
     from bot.services import default_services
     from sre.integrations.settings import IntegrationSettings
 
-    services = default_services(settings, IntegrationSettings())
+    services = default_services(settings, IntegrationSettings(), llm=llm)
     bot = create_bot(settings, services)
     stop = _stop_on_signals()
     if settings.mode == "socket":
@@ -67,18 +68,31 @@ async def _main(settings: BotSettings) -> None:
     log.info("stopped")
 
 
+def _llm_mode() -> Any:
+    """The process's LLM mode when a key or endpoint is configured, else None."""
+    from sre.llm.mode import LLMMode
+    from sre.llm.settings import load_settings
+
+    llm_settings, reasoning = load_settings()
+    if not llm_settings.configured:
+        return None
+    return LLMMode.from_settings(llm_settings, reasoning)
+
+
 def main() -> int:
     """Entry point; returns the process exit code."""
     try:
         settings = BotSettings()
         settings.check()
+        llm = _llm_mode()
     except (ValidationError, ConfigurationError) as error:
         print(f"alpha bot: configuration error: {error}", file=sys.stderr)
         return 2
     from bot.observability import configure
 
     configure(settings)
-    asyncio.run(_main(settings))
+    log.info("analysis: %s", "LLM-refined" if llm is not None else "deterministic (no LLM)")
+    asyncio.run(_main(settings, llm))
     return 0
 
 

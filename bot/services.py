@@ -14,18 +14,23 @@ from bot.runner import AssemblyLike, EventSubscriber, Services
 from bot.settings import BotSettings
 
 
-def default_services(settings: BotSettings, integration_settings: Any) -> Services:
+def default_services(
+    settings: BotSettings, integration_settings: Any, *, llm: Any = None
+) -> Services:
     """Services backed by `sre.integrations.assembler` and `sre.engine.build_runtime`.
 
     Args:
         settings: the bot's settings (agent timeout, update interval).
         integration_settings: an `sre.integrations.settings.IntegrationSettings`, read once
             at the entry point.
+        llm: an `sre.llm.mode.LLMMode` when an LLM is configured, else None (deterministic
+            analysis). One runtime serves concurrent investigations: each gets its own
+            token cap and redactor, and the process shares the circuit breakers.
     """
     from sre.engine import AGENT_NAMES, build_runtime
     from sre.integrations.assembler import assemble, assemble_from_sentry_issue
 
-    runtime = build_runtime(agent_timeout=settings.agent_timeout_s)
+    runtime = build_runtime(agent_timeout=settings.agent_timeout_s, llm=llm)
 
     async def assemble_deployment(deployment_id: str) -> AssemblyLike:
         return cast(AssemblyLike, await assemble(deployment_id, integration_settings))

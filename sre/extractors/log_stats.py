@@ -101,40 +101,22 @@ class LogAccumulator:
     )
     _status_shapes: set[str] = field(default_factory=set)
     _shapes: dict[str, _ShapeFacts] = field(default_factory=dict)
+    _errorish_cache: dict[str, bool] = field(default_factory=dict)
 
     def add(self, record: LogRecord, ts: float | None, after: bool) -> None:
         """Count one record at time `ts` in the window `after` (True) or the baseline."""
+        # This runs once per record: the per-template counting is inlined and attribute
+        # reads are bound once, as function calls are a large share of the cost per line.
         if ts is not None:
             if self.min_ts is None or ts < self.min_ts:
                 self.min_ts = ts
             if self.max_ts is None or ts > self.max_ts:
                 self.max_ts = ts
-        cluster = self.miner.add(record.message)
-        stats = self.templates.get(cluster.id)
+        message = record.message
+        cid = self.miner.add(message).id
+        stats = self.templates.get(cid)
         if stats is None:
-            stats = self.templates[cluster.id] = TemplateStats(cluster.id)
-        codes = self._count_template(stats, record, ts, after)
-        is_error = record.level in ERROR_LEVELS or (
-            record.level is None
-            and (
-                _ERRORISH_RE.search(record.message) is not None
-                or any(code >= 500 for code in codes)  # access logs carry no level
-            )
-        )
-        if after:
-            self.records_after += 1
-            self.errors_after += is_error
-        else:
-            self.records_before += 1
-            self.errors_before += is_error
-        if record.fields:
-            self._note_field_host(record)
-        if is_error or record.level == "WARN" or record.continuation:
-            self._error_details(stats, record, after)
-
-    def _count_template(
-        self, stats: TemplateStats, record: LogRecord, ts: float | None, after: bool
-    ) -> tuple[int, ...]:
+            stats = self.templates[cid] = TemplateStats(cid)
         if after:
             stats.count_after += 1
             if stats.first_seen is None and ts is not None:
@@ -144,10 +126,26 @@ class LogAccumulator:
         if not stats.example or (after and not stats.example_after):
             stats.example, stats.example_after = record.raw, after
         level = record.level
-        if level is not None and (
-            stats.level is None or LEVEL_RANK[level] > LEVEL_RANK[stats.level]
-        ):
-            stats.level = level
+        if level is not None and level != stats.level:
+            if stats.level is None or LEVEL_RANK[level] > LEVEL_RANK[stats.level]:
+                stats.level = level
+        codes = self._status_codes(stats, record)
+        if level is None:
+            is_error = self._errorish(message) or any(code >= 500 for code in codes)
+        else:  # access logs carry no level: their 5xx statuses count as errors above
+            is_error = level in ERROR_LEVELS
+        if after:
+            self.records_after += 1
+            self.errors_after += is_error
+        else:
+            self.records_before += 1
+            self.errors_before += is_error
+        if record.fields:
+            self._note_field_host(record)
+        if is_error or level == "WARN" or record.continuation:
+            self._error_details(stats, record, after)
+
+    def _status_codes(self, stats: TemplateStats, record: LogRecord) -> tuple[int, ...]:
         # Statuses are digits, so lines of one shape differ in them: read them per line, but
         # only for shapes whose first line had one (most shapes have none).
         codes: tuple[int, ...] = ()
@@ -161,6 +159,15 @@ class LogAccumulator:
             if code not in stats.status_codes and len(stats.status_codes) < _LIST_CAP:
                 stats.status_codes.append(code)
         return codes
+
+    def _errorish(self, message: str) -> bool:
+        # Unlevelled lines of one shape share their representative message: remember it.
+        got = self._errorish_cache.get(message)
+        if got is None:
+            got = _ERRORISH_RE.search(message) is not None
+            if len(self._errorish_cache) < _CACHE_LIMIT:
+                self._errorish_cache[message] = got
+        return got
 
     def _note_field_host(self, record: LogRecord) -> None:
         # Structured logs often name their *own* host in a `host` field on every line;
@@ -205,8 +212,8 @@ class LogAccumulator:
     def _exact(self, record: LogRecord) -> None:
         if not record.exact:
             # The record carries its shape's representative text; details need its own.
-            parsed = self.parser.exact(record.raw)
-            record.message, record.fields, record.exact = parsed.message, parsed.fields, True
+            record.message, record.fields = self.parser.own_text(record.raw)
+            record.exact = True
 
     def _count_exceptions(
         self, record: LogRecord, types: tuple[str, ...], trace: Trace, after: bool
