@@ -2,8 +2,8 @@
 
 Everything is local: the bot's real aiohttp app on a loopback port, a fake Slack Web API
 (`tests/fakes/slack_server.py`) that timestamps every `chat.update` on arrival, and the SRE
-engine with an extra agent standing in for an LLM-backed agent whose model answers after
-`--llm-delay` seconds (default 1 s).
+engine in LLM mode, every agent calling a fake OpenAI-compatible endpoint
+(`tests/fakes/llm_server.py`) that answers after `--llm-delay` seconds (default 1 s).
 
 Prints: ack latency p50/p99 (target p99 < 300 ms), `chat.update` calls per investigation,
 the peak per-second rate of updates to one message (target <= 1), and the total time.
@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import statistics
 import sys
 import time
@@ -31,29 +32,16 @@ from slack_sdk.signature import SignatureVerifier
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from alpha.agents.base import AgentContext, BaseAgent  # noqa: E402
-from alpha.schemas import AgentResult, IncidentInput  # noqa: E402
+from alpha.llm.settings import LLMSettings  # noqa: E402
+from alpha.schemas import IncidentInput  # noqa: E402
 from bot.app import create_bot, create_web_app  # noqa: E402
 from bot.runner import Services  # noqa: E402
 from bot.settings import BotSettings  # noqa: E402
+from sre.engine import AGENT_NAMES  # noqa: E402
+from tests.fakes.llm_server import FakeLLMServer, RecordedRequest, Reply  # noqa: E402
 from tests.fakes.slack_server import FakeSlack  # noqa: E402
 
 SECRET = "bench-signing-secret"
-
-
-class SlowModelAgent(BaseAgent):
-    """An agent whose (simulated) model call takes `delay` seconds."""
-
-    name = "LLMAgent"
-
-    def __init__(self, delay: float) -> None:
-        self.delay = delay
-
-    async def run(self, context: AgentContext) -> AgentResult:
-        context.progress("asking the model")
-        await asyncio.sleep(self.delay)
-        context.progress("model answered")
-        return AgentResult(agent_name=self.name)
 
 
 @dataclass(frozen=True)
@@ -63,24 +51,43 @@ class _Assembly:
     error: str | None
 
 
-def _engine_and_names(llm_delay: float) -> tuple[object, list[str], str]:
-    """The SRE engine (or the bare runtime if it is not there yet) plus the slow agent."""
-    try:
-        from sre.engine import AGENT_NAMES, build_runtime
+async def _no_wait(seconds: float) -> None:
+    """The LLM client's wait between retries (never reached: the fake always answers)."""
 
-        runtime = build_runtime()
-        names, label = [*AGENT_NAMES, SlowModelAgent.name], "sre.engine + 1 slow agent"
-    except ImportError:
-        from alpha.runtime import AlphaRuntime
 
-        runtime = AlphaRuntime()
-        names, label = [SlowModelAgent.name], "alpha runtime + 1 slow agent (sre.engine missing)"
-    runtime.register(SlowModelAgent(llm_delay))
+def _echo_candidates(request: RecordedRequest) -> Reply:
+    """A model that confirms the first candidate it was shown, citing its first signal."""
+    shown = re.findall(r"^(sig_\d{3}) \[", request.user, re.MULTILINE)
+    hypothesis = {
+        "label": "Model-confirmed hypothesis",
+        "description": "Confirmed from the evidence shown.",
+        "category": "unknown",
+        "suspects": [],
+        "confidence": 0.5,
+        "severity": "medium",
+        "supporting_signals": shown[:1] or ["sig_001"],
+    }
+    return Reply.json({"hypotheses": [hypothesis]})
+
+
+def _slow(request: RecordedRequest, delay: float) -> Reply:
+    return Reply.slow(delay, _echo_candidates(request))
+
+
+def _engine(llm_url: str) -> object:
+    """The SRE engine in LLM mode, every agent's model behind the fake endpoint."""
+    from sre.engine import build_runtime
+    from sre.llm.mode import LLMMode
+    from sre.llm.settings import ReasoningSettings
+
+    llm = LLMSettings(_env_file=None, base_url=llm_url, timeout=10.0, retries=0)  # type: ignore[call-arg]
+    reasoning = ReasoningSettings(_env_file=None)  # type: ignore[call-arg]
+    runtime = build_runtime(llm=LLMMode.from_settings(llm, reasoning, sleep=_no_wait))
 
     async def engine(incident, *, subscribers, gaps):  # type: ignore[no-untyped-def]
         return await runtime.execute(incident, subscribers=subscribers, gaps=gaps)
 
-    return engine, names, label
+    return engine
 
 
 def _incident() -> IncidentInput:
@@ -105,13 +112,14 @@ def _peak_per_second(times: list[float]) -> int:
 
 
 async def _run(n: int, llm_delay: float, max_concurrent: int) -> None:
-    engine, names, label = _engine_and_names(llm_delay)
     incident = _incident()
+    names = list(AGENT_NAMES)
 
     async def assemble(deployment_id: str) -> _Assembly:
         return _Assembly(incident.model_copy(update={"deployment_id": deployment_id}), [], None)
 
-    async with FakeSlack() as slack:
+    async with FakeSlack() as slack, FakeLLMServer(default=lambda r: _slow(r, llm_delay)) as llm:
+        engine = _engine(llm.base_url)
         settings = BotSettings(  # type: ignore[call-arg]
             _env_file=None,
             slack_bot_token="xoxb-bench",
@@ -176,7 +184,8 @@ async def _run(n: int, llm_delay: float, max_concurrent: int) -> None:
     p50, p99 = _pct(acks, 0.5), _pct(acks, 0.99)
 
     print(
-        f"engine: {label}; {n} commands; model delay {llm_delay:.1f} s; "
+        f"engine: sre.engine in LLM mode ({llm.request_count} model calls); {n} commands; "
+        f"model delay {llm_delay:.1f} s; "
         f"ALPHA_MAX_CONCURRENT={max_concurrent}; update interval {settings.update_interval_s} s"
     )
     print(f"{'figure':<42}{'measured':>12}{'target':>10}{'ratio':>8}")
