@@ -322,14 +322,14 @@ def check_snapshot(path: Path, sizes: list[int]) -> bool:
     """Compare the current output with a saved snapshot; print and return whether equal."""
     saved: dict[str, str] = json.loads(path.read_text())
     now = snapshot(sizes)
-    bad = [name for name in saved if name not in now or now[name] != saved[name]]
-    missing = [name for name in now if name not in saved]
-    print(f"snapshot check: {len(saved) - len(bad)}/{len(saved)} inputs identical")
+    common = [name for name in saved if name in now]
+    bad = [name for name in common if now[name] != saved[name]]
+    print(f"snapshot check: {len(common) - len(bad)}/{len(common)} inputs identical")
     for name in bad:
         print(f"  DIFFERENT: {name}")
-    for name in missing:
-        print(f"  not in snapshot: {name}")
-    return not bad
+    for name in sorted(set(saved) ^ set(now)):
+        print(f"  not compared (pass the snapshot's --sizes): {name}")
+    return not bad and set(saved) == set(now)
 
 
 def _bench_incident(lines: list[str]) -> IncidentInput:

@@ -18,12 +18,13 @@ from alpha.agents.base import AgentContext, BaseAgent
 from alpha.schemas import AgentResult, Hypothesis, IncidentInput, Severity, Signal
 from sre.agents.patterns import DATA_ACCESS_WORDS, is_program_error, tokens
 from sre.agents.reading import (
+    app_files,
     as_list,
     commit_files,
     commit_kind_files,
     exception_types,
-    is_docs_only,
     is_error_level,
+    is_innocuous,
     is_trouble,
     module_tokens,
     parse_iso,
@@ -167,6 +168,11 @@ class Evidence:
             start, deployed = start.replace(tzinfo=None), deployed.replace(tzinfo=None)
         return (start - deployed).total_seconds() / 3600.0
 
+    def is_very_stale(self) -> bool:
+        """Whether the trouble began more than VERY_STALE_HOURS after the deploy."""
+        hours = self.hours_since_deploy()
+        return hours is not None and hours > VERY_STALE_HOURS
+
     def is_stale(self) -> bool:
         """Whether the trouble began more than STALE_HOURS after the deploy."""
         hours = self.hours_since_deploy()
@@ -284,7 +290,7 @@ class Evidence:
         found = [
             c
             for c in self.commits()
-            if not is_docs_only(c)
+            if not is_innocuous(c)
             and any(
                 path_tokens(f) & DATA_ACCESS_WORDS
                 for f in commit_kind_files(c, "code", "migration")
@@ -292,6 +298,26 @@ class Evidence:
         ]
         framed = [c for c in found if self.frame_hits(c)]
         return framed or found
+
+    def raise_site(self, signal: Signal) -> str | None:
+        """The application file an error was raised in (its top application frame), or None
+        when the signal carries no frames."""
+        names = [
+            str(f["file"])
+            for f in as_list(signal.value.get("frames"))
+            if isinstance(f, dict) and f.get("file")
+        ] or [str(f) for f in as_list(signal.value.get("files"))]
+        own = app_files(names)
+        return own[0] if own else None
+
+    def raised_elsewhere(self, signals: Sequence[Signal], files: Sequence[str]) -> bool:
+        """Whether every one of these errors with known frames was raised outside `files`.
+
+        A commit that changed only a caller deeper in the stack (the route that calls the
+        failing module) is weaker evidence than one that changed the raising file.
+        """
+        sites = [site for s in signals if (site := self.raise_site(s)) is not None]
+        return bool(sites) and not any(paths_match(site, f) for site in sites for f in files)
 
     def signals_with_frames(self, files: Sequence[str]) -> list[Signal]:
         """Troubling log signals with a stack frame in one of the given files."""

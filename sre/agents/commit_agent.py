@@ -31,6 +31,7 @@ from sre.agents.reading import (
     exception_types,
     is_dependency_only,
     is_docs_only,
+    is_observability_only,
     path_tokens,
     short_sha,
 )
@@ -114,6 +115,8 @@ def _code_blame(commit: Signal, evidence: Evidence, *, sole: bool) -> Hypothesis
     focus = ""
 
     frame_hits = evidence.frame_hits(commit)
+    if is_observability_only(commit):
+        return _observability_blame(commit, evidence, frame_hits)
     if frame_hits:
         hit_signals = evidence.signals_with_frames(frame_hits)
         cited.extend(hit_signals[:4])
@@ -122,8 +125,11 @@ def _code_blame(commit: Signal, evidence: Evidence, *, sole: bool) -> Hypothesis
         error_ids = {s.id for s in evidence.code_errors()}
         # A program error raised in the changed file is the commit's; a timeout or a lock
         # wait merely passing through it is weaker evidence.
-        if any(s.id in error_ids for s in hit_signals):
-            weights.extend([STRONG, MEDIUM])
+        errors = [s for s in hit_signals if s.id in error_ids]
+        if errors:
+            # Raised in a file it changed, or only passing through a caller it changed.
+            raised_here = not evidence.raised_elsewhere(errors, frame_hits)
+            weights.extend([STRONG, MEDIUM] if raised_here else [STRONG])
         else:
             weights.extend([MEDIUM, WEAK])
 
@@ -171,8 +177,39 @@ def _code_blame(commit: Signal, evidence: Evidence, *, sole: bool) -> Hypothesis
     )
 
 
+def _observability_blame(
+    commit: Signal, evidence: Evidence, frame_hits: list[str]
+) -> Hypothesis | None:
+    """A commit that only changed logging lines is blamed only for program errors raised in
+    the files it changed (a bad log argument), never for lock waits, timeouts or load
+    merely passing through them."""
+    error_ids = {s.id for s in evidence.code_errors()}
+    errors = [s for s in evidence.signals_with_frames(frame_hits) if s.id in error_ids]
+    if not errors:
+        return None
+    sha = str(commit.value.get("sha"))
+    cited = [commit, *errors[:4]]
+    return hypothesis(
+        label=_code_label(sha, frame_hits[0], cited, evidence),
+        description=(
+            f"Commit {short_sha(sha)} ({_subject(commit)}) only changed logging lines, in "
+            f"{', '.join(frame_hits[:3])}, where new program errors are raised."
+        ),
+        category="code_regression",
+        suspects=[sha],
+        weights=[MEDIUM, *evidence.staleness()],
+        signals=[s.id for s in cited],
+    )
+
+
 def _data_access_load(commit: Signal, evidence: Evidence) -> list[Signal]:
-    """Database-load evidence, when the commit changed data-access code on the failing path."""
+    """Database-load evidence, when the commit changed data-access code on the failing path.
+
+    None when the trouble began more than VERY_STALE_HOURS after the deploy: a query
+    regression loads the database with the first real traffic, not a day later.
+    """
+    if evidence.is_very_stale():
+        return []
     if all(c.id != commit.id for c in evidence.data_access_commits()):
         return []
     load = [

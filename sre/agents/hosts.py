@@ -163,6 +163,7 @@ def dependency_groups(signals: list[Signal]) -> list[list[Signal]]:
 # Symptoms by which an error line blames the host it was talking to.
 _HOST_FAULTS = frozenset(
     {"timeout", "refused", "http_5xx", "network", "tls", "auth", "dns", "credential_expired"}
+    | {"rate_limited", "circuit_open"}
 )
 
 
@@ -235,12 +236,24 @@ def _owner(troubles: list[HostTrouble], host: str) -> HostTrouble | None:
     """The trouble already recorded for this host (by name, or quoted in its errors)."""
     bare = _bare(host)
     for trouble in troubles:
-        if any(_bare(h) == bare for h in trouble.hosts):
+        if any(_same_service(_bare(h), bare) for h in trouble.hosts):
             return trouble
         quoted = (s for s in trouble.signals if s.type == "dependency_errors")
         if any(bare in signal_text(s) for s in quoted):
             return trouble
     return None
+
+
+def _same_service(a: str, b: str) -> bool:
+    """Whether two names are one service: equal, or a bare name and its qualified DNS name
+    (`tax-svc` in a circuit-breaker line and `tax-svc.internal` in the request errors)."""
+    if a == b:
+        return True
+    if ("." in a) == ("." in b):
+        return False
+    short, full = (a, b) if "." not in a else (b, a)
+    # Very short names (`api`) are too common a first label to identify a service.
+    return len(short) >= 4 and full.split(".", 1)[0] == short
 
 
 def unique_hosts(names: list[str]) -> list[str]:

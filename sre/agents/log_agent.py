@@ -41,6 +41,8 @@ from sre.agents.reading import (
     exception_types,
     is_dependency_only,
     is_docs_only,
+    is_innocuous,
+    is_observability_only,
     path_tokens,
     short_sha,
     signal_text,
@@ -51,6 +53,7 @@ from sre.agents.relations import (
     config_keys_about,
     config_label,
     key_support,
+    surging_traffic,
 )
 
 _RESOURCE = {
@@ -68,7 +71,7 @@ _DATABASE = (
     "conn_pool",
 )
 _INFRA = ("dns", "node", "network")
-_DEPENDENCY_KINDS = frozenset({"timeout", "refused", "http_5xx", "network"})
+_DEPENDENCY_KINDS = frozenset({"timeout", "refused", "http_5xx", "network", "circuit_open"})
 # Distinct failing hosts beyond which the network, not each dependency, is the suspect.
 _MANY_HOSTS = 3
 
@@ -105,9 +108,21 @@ def _code_regressions(evidence: Evidence) -> list[Hypothesis]:
             continue
         signals = evidence.signals_with_frames(hits)
         new_errors = [s for s in signals if s.id in error_ids]
-        # A program error raised in the changed file is the commit's; a timeout or a lock
-        # wait merely passing through it is weaker evidence.
-        weights = [STRONG, MEDIUM] if new_errors else [MEDIUM, WEAK]
+        if is_observability_only(commit):
+            # A change to logging lines can only break the failing path by raising in the
+            # log call itself: program errors in its file, at reduced weight.
+            if not new_errors:
+                continue
+            weights = [MEDIUM]
+        else:
+            # A program error raised in the changed file is the commit's; one raised further
+            # up the stack, or a timeout or lock wait merely passing through it, is weaker.
+            if not new_errors:
+                weights = [MEDIUM, WEAK]
+            elif evidence.raised_elsewhere(new_errors, hits):
+                weights = [STRONG]
+            else:
+                weights = [STRONG, MEDIUM]
         if sum(count_after(s) for s in signals) >= 10:
             weights.append(WEAK)
         weights.extend(evidence.staleness())
@@ -117,7 +132,7 @@ def _code_regressions(evidence: Evidence) -> list[Hypothesis]:
     code = [
         c
         for c in evidence.commits()
-        if commit_kind_files(c, "code") and not is_docs_only(c) and not is_dependency_only(c)
+        if commit_kind_files(c, "code") and not is_innocuous(c) and not is_dependency_only(c)
     ]
     errors = evidence.code_errors()
     # Errors whose own frames miss every changed file argue against the changes.
@@ -189,7 +204,7 @@ def _explained_by_change(evidence: Evidence, symptom: str, signals: list[Signal]
     if evidence.is_stale():
         return False
     files = evidence.frame_files(signals)
-    return any(not is_docs_only(c) for c, _ in evidence.commits_touching_frames(files))
+    return any(not is_innocuous(c) for c, _ in evidence.commits_touching_frames(files))
 
 
 # --------------------------------------------------------------------------- no change to blame
@@ -345,15 +360,22 @@ def _database(evidence: Evidence) -> list[Hypothesis]:
 def _dependencies(evidence: Evidence) -> list[Hypothesis]:
     troubles = failing_hosts(evidence)
     many = len([t for t in troubles if not _db_trouble(t)]) >= _MANY_HOSTS
+    # With our own request rate flat, a dependency answering 429 is throttling us below the
+    # load it used to take (its quota or capacity changed); with our rate surging, the
+    # surge is the cause and the traffic rule owns it.
+    throttled_counts = not surging_traffic(evidence)
     found = []
     for trouble in troubles:
         symptoms = trouble.symptoms()
         kinds = symptoms & _DEPENDENCY_KINDS
+        if not kinds and "rate_limited" in symptoms and throttled_counts:
+            kinds = {"rate_limited"}
         # DNS failures are the resolver's, TLS/auth the credential's: other rules own them.
         if _db_trouble(trouble) or not kinds or "dns" in symptoms:
             continue
         hosts = trouble.hosts
-        weights = [STRONG]
+        # Throttling alone is a softer failure than timeouts or 5xx.
+        weights = [STRONG if kinds != {"rate_limited"} else MEDIUM]
         if trouble.count() >= 20 or len(trouble.signals) >= 2:
             weights.append(WEAK)
         metrics = _metrics_naming(evidence, hosts)
@@ -391,10 +413,19 @@ def _db_trouble(trouble: HostTrouble) -> bool:
 
 
 def _data_access_changed(evidence: Evidence) -> bool:
-    """A recent commit changed code whose path says it talks to the database."""
+    """A recent commit changed code whose path says it talks to the database.
+
+    Logging-only changes do not count, and neither does any change when the trouble began
+    more than VERY_STALE_HOURS after the deploy: a query regression bites with the first
+    real traffic, not days later, and the change-based hypotheses carry their own
+    staleness penalty.
+    """
+    if evidence.is_very_stale():
+        return False
     return any(
         path_tokens(name) & DATA_ACCESS_WORDS
         for c in evidence.commits()
+        if not is_innocuous(c)
         for name in commit_kind_files(c, "code", "migration")
     )
 

@@ -27,20 +27,22 @@ from sre.agents.patterns import DATA_ACCESS_WORDS, metric_families, tokens
 from sre.agents.reading import (
     commit_kind_files,
     fmt_value,
+    is_innocuous,
     number,
     path_tokens,
     short_sha,
 )
 from sre.agents.relations import (
+    SURGE_RATIO,
     change_touching_host,
     changed_keys_explaining,
     config_label,
+    growth_ratio,
     key_support,
     shifted_after_deploy,
+    surging_traffic,
 )
 
-# A request rate at least this many times its baseline is a surge; twice that is a big one.
-SURGE_RATIO = 2.0
 # Families whose rise after a surge shows the service saturating under the load.
 _SATURATION = frozenset({"cpu", "latency", "connections", "queue", "errors", "threads", "memory"})
 _RESOURCE = {
@@ -54,7 +56,7 @@ _RESOURCE_SYMPTOM = {"memory": "oom", "disk": "disk", "fd": "fd", "threads": "th
 _DB_STRONG_WORDS = ("lag", "replication", "lock", "deadlock", "slow", "transaction", "wait")
 _FULL = 0.9
 _INFRA_FAMILIES = frozenset({"dns", "node", "network"})
-_DEPENDENCY_FAULTS = frozenset({"timeout", "refused", "http_5xx", "network"})
+_DEPENDENCY_FAULTS = frozenset({"timeout", "refused", "http_5xx", "network", "circuit_open"})
 
 
 class MetricsAgent(SpecialistAgent):
@@ -83,12 +85,7 @@ def _metric(signal: Signal) -> str:
     return str(signal.value.get("metric", ""))
 
 
-def _ratio(signal: Signal) -> float:
-    """current/baseline of an anomaly, last/first of a growth (0 when unknown)."""
-    if signal.type == "metric_growth":
-        first, last = number(signal.value.get("first")), number(signal.value.get("last"))
-        return last / first if first > 0 else 0.0
-    return number(signal.value.get("ratio"))
+_ratio = growth_ratio
 
 
 def _rising(evidence: Evidence, families: frozenset[str]) -> list[Signal]:
@@ -128,13 +125,7 @@ def _changed_key_explains(evidence: Evidence, metric_family: str) -> bool:
 
 
 def _traffic_surge(evidence: Evidence) -> list[Hypothesis]:
-    surges = [
-        s
-        for s in evidence.of("metric_anomaly", "metric_growth")
-        if "traffic" in metric_families(_metric(s))
-        and s.value.get("direction", "up") == "up"
-        and _ratio(s) >= SURGE_RATIO
-    ]
+    surges = surging_traffic(evidence)
     if not surges:
         return []
     top = max(surges, key=_ratio)
@@ -261,7 +252,8 @@ def _query_amplification(evidence: Evidence) -> list[Hypothesis]:
     """Database load up after data-access code changed, with request rate flat: a query
     regression (N+1, missing index, longer transactions) shipped in that commit."""
     load = _db_load(evidence)
-    if not load:
+    # A query regression loads the database with the first real traffic, not a day later.
+    if not load or evidence.is_very_stale():
         return []
     found = []
     for commit in evidence.data_access_commits():
@@ -299,9 +291,12 @@ def _database(evidence: Evidence) -> list[Hypothesis]:
     changed = _changed_key_explains(evidence, "db") or _changed_key_explains(
         evidence, "connections"
     )
-    data_code = any(
+    # Same rule as the LogAgent's: logging-only changes, or any change long before the
+    # trouble began, do not explain the database degrading.
+    data_code = not evidence.is_very_stale() and any(
         path_tokens(f) & DATA_ACCESS_WORDS
         for c in evidence.commits()
+        if not is_innocuous(c)
         for f in commit_kind_files(c, "code", "migration")
     )
     if changed or data_code:

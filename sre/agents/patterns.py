@@ -48,12 +48,15 @@ SYMPTOM_PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     "lock": re.compile(
         r"deadlock|lock wait|lock timeout|could not obtain lock|lock_timeout|"
-        r"waiting for (?:a )?(?:row |table )?lock|lock not available",
+        r"waiting for (?:a )?(?:row |table )?lock|lock not available|"
+        # Postgres: `still waiting for ShareLock`, `Process holding the lock`, and the
+        # session state that typically holds row locks open.
+        r"waiting for \w*lock\b|holding the lock|idle in transaction",
         re.I,
     ),
     "slow_query": re.compile(
         r"slow query|statement timeout|canceling statement|query (?:timeout|timed out)|"
-        r"querytimeout|long[- ]running (?:query|transaction)|query took",
+        r"querytimeout|long[- ]running (?:query|transaction)|long transaction|query took",
         re.I,
     ),
     "replication": re.compile(
@@ -113,6 +116,10 @@ SYMPTOM_PATTERNS: dict[str, re.Pattern[str]] = {
         r"load ?shed|shedding|overloaded|server (?:is )?busy|queue (?:is )?full|"
         r"backpressure|max(?:imum)? concurrent|capacity exceeded",
         re.I,
+    ),
+    # A client-side circuit breaker opened: the dependency behind it kept failing.
+    "circuit_open": re.compile(
+        r"circuit[ -]?breaker[^\n]{0,40}\bopen|brokencircuit|circuit (?:is )?open", re.I
     ),
     "timeout": re.compile(
         r"timed? ?out|timeout|deadline exceeded|read timeout|context deadline", re.I

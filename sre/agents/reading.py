@@ -174,6 +174,28 @@ _HOST_PATTERNS = (
         r"""[a-z][a-z0-9+.-]*://(?:[^/@\s"']+@)?([a-z0-9][a-z0-9.-]*[a-z0-9])""",
         re.I,
     ),
+    # `tax.internal responded 503`, `api.x.com returned status 502`: a named peer answering
+    re.compile(
+        r"\b([a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.[a-z][a-z0-9-]*)\s+"
+        r"(?:responded|returned|replied|answered)"
+        r"(?:\s+with)?(?:\s+(?:status|http|code))?\s+\d{3}\b",
+        re.I,
+    ),
+    # a bare DNS name being called: `503 from ledger.internal`, `calling geo.svc.cluster.local`
+    # (only names ending in a common public or in-cluster suffix: `from settings.yaml` or
+    # `to order.status` are not hosts)
+    re.compile(
+        r"""\b(?:from|to|calling|connecting to|connect to)\s+["']?"""
+        r"""([a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\."""
+        r"""(?:internal|local|svc|cluster|corp|intra|lan|com|net|org|io|cloud|dev|app)"""
+        r"""(?::\d{2,5})?)\b(?![\w-])(?!\.[\w-])""",
+        re.I,
+    ),
+    # a client's circuit breaker names the dependency it guards
+    re.compile(
+        r"""\bcircuit[ -]?breaker (?:for|on|to|of) ["']?([a-z0-9][a-z0-9.-]*[a-z0-9])""",
+        re.I,
+    ),
     # name.with.dots:port or an IPv4 address with a port
     re.compile(r"\b([a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+:\d{2,5})\b", re.I),
 )
@@ -287,6 +309,17 @@ def is_docs_only(commit: Signal) -> bool:
     """A commit that only touches docs and tests cannot break production behaviour."""
     files = commit_files(commit)
     return bool(files) and len(commit_kind_files(commit, "docs_tests")) == len(files)
+
+
+def is_observability_only(commit: Signal) -> bool:
+    """A commit whose code changes only touch logging, tracing or metrics lines."""
+    return commit.value.get("observability_only") is True
+
+
+def is_innocuous(commit: Signal) -> bool:
+    """A commit that cannot change how the service behaves towards its dependencies or its
+    database: docs and tests only, or logging/metrics lines only."""
+    return is_docs_only(commit) or is_observability_only(commit)
 
 
 def is_dependency_only(commit: Signal) -> bool:

@@ -18,13 +18,16 @@ from sre.agents.reading import (
     commit_files,
     flatten_keys,
     fmt_value,
-    is_docs_only,
+    is_innocuous,
+    number,
     path_tokens,
     signal_text,
 )
 
 # A metric shift this long before the deploy predates the change and cannot be its effect.
 _EARLY = timedelta(minutes=2)
+# A request rate at least this many times its baseline is a surge; twice that is a big one.
+SURGE_RATIO = 2.0
 
 
 @dataclass
@@ -352,7 +355,7 @@ def change_touching_host(
         return []
     touching: list[str] = []
     for commit in evidence.commits():
-        if is_docs_only(commit):
+        if is_innocuous(commit):
             continue
         files = commit_files(commit)
         if any(own & path_tokens(f) for f in files):
@@ -377,3 +380,22 @@ def config_keys_about(evidence: Evidence, family: str, words: set[str]) -> list[
     keys = [k for k in flatten_keys(evidence.incident.config_snapshot) if family in key_families(k)]
     related = [k for k in keys if key_tokens(k) & words]
     return related or keys
+
+
+def growth_ratio(signal: Signal) -> float:
+    """current/baseline of an anomaly, last/first of a growth (0 when unknown)."""
+    if signal.type == "metric_growth":
+        first, last = number(signal.value.get("first")), number(signal.value.get("last"))
+        return last / first if first > 0 else 0.0
+    return number(signal.value.get("ratio"))
+
+
+def surging_traffic(evidence: Evidence) -> list[Signal]:
+    """Request-rate metrics at least SURGE_RATIO times their baseline."""
+    return [
+        s
+        for s in evidence.of("metric_anomaly", "metric_growth")
+        if "traffic" in metric_families(str(s.value.get("metric", "")))
+        and s.value.get("direction", "up") == "up"
+        and growth_ratio(s) >= SURGE_RATIO
+    ]

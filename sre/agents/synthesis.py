@@ -133,6 +133,16 @@ def _for(
     if category == "config_change":
         return _config_actions(names, shas, cited, deploy)
     if category == "dependency_failure":
+        throttled = [host for host in targets[:2] if _throttled(host, cited)]
+        if throttled:
+            # Being throttled is a quota problem: more retries make it worse.
+            host = throttled[0]
+            return [
+                f"Ask {host} to raise our rate limit or quota (429 since {_first(host, cited)})"
+                if _first(host, cited)
+                else f"Ask {host} to raise our rate limit or quota (429s)",
+                f"Slow our calls to {host}: honour Retry-After and back off instead of retrying",
+            ]
         return [f"Check the status of {host}{_since(host, cited)}" for host in targets[:2]] + [
             f"Page the owners of {targets[0]}; enable its fallback or circuit breaker"
             if targets
@@ -217,6 +227,27 @@ def _since(host: str, cited: list[Signal]) -> str:
     what = ", ".join(dict.fromkeys(kinds)) or "errors"
     when = _clock(first)
     return f" ({what} since {when})" if when else f" ({what})"
+
+
+def _throttled(host: str, cited: list[Signal]) -> bool:
+    """Whether this host's cited errors are all HTTP 429 (throttling) rather than faults."""
+    codes: set[int] = set()
+    kinds: set[str] = set()
+    for signal in cited:
+        if signal.type == "dependency_errors" and signal.value.get("host") == host:
+            codes |= {c for c in as_list(signal.value.get("status_codes")) if isinstance(c, int)}
+            kinds |= {str(k) for k in as_list(signal.value.get("error_kinds"))}
+    return codes == {429} and not kinds
+
+
+def _first(host: str, cited: list[Signal]) -> str | None:
+    """When the log templates naming this host first appeared (HH:MM), if known."""
+    times = [
+        str(s.value["first_seen"])
+        for s in cited
+        if host in as_list(s.value.get("hosts")) and s.value.get("first_seen")
+    ]
+    return _clock(min(times)) if times else None
 
 
 def _clock(text: str | None) -> str | None:

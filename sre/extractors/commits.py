@@ -3,7 +3,8 @@
 Per commit: the kinds of files touched (`sre.extractors.files`), its size, its time
 relative to the deploy and to the incident, the files that appear in error stack frames,
 the config keys of the config diff that it changes, and risky changes visible in its
-patches (`sre.extractors.patterns`). Severity: high when a file is in the stack frames, it
+patches (`sre.extractors.patterns`), and whether its code changes only touch logging, tracing
+or metrics lines (`observability_only`). Severity: high when a file is in the stack frames, it
 changes a config key of the diff, or a strong risky pattern shows; medium when it touches
 code, config, migrations or dependencies; low otherwise (docs, tests, assets only).
 """
@@ -18,7 +19,12 @@ from alpha.schemas import Commit, IncidentInput, Severity
 from sre.extractors.files import FILE_KINDS, changed_lines, classify_file, frame_matches
 from sre.extractors.finding import Finding
 from sre.extractors.fmt import fmt_num
-from sre.extractors.patterns import STRONG_KINDS, RiskyChange, risky_changes
+from sre.extractors.patterns import (
+    STRONG_KINDS,
+    RiskyChange,
+    is_observability_patch,
+    risky_changes,
+)
 from sre.extractors.timeutil import iso, minutes_between
 
 _MAX_RISKY = 20
@@ -54,6 +60,20 @@ def _size(commit: Commit) -> tuple[int, int]:
         additions += file.additions if file.additions is not None else len(added)
         deletions += file.deletions if file.deletions is not None else len(removed)
     return additions, deletions
+
+
+def _observability_only(commit: Commit, file_kinds: Mapping[str, list[str]]) -> bool:
+    """Whether every code file's patch only changes logging, tracing or metrics lines.
+
+    Any file that is not code, docs or tests (config, migration, dependency, other), or a
+    code file without a patch, leaves the question open: False.
+    """
+    if not file_kinds["code"] or any(
+        file_kinds[k] for k in ("config", "migration", "dependency", "other")
+    ):
+        return False
+    code = [f for f in commit.file_objects() if classify_file(f.filename) == "code"]
+    return all(is_observability_patch(f.patch) for f in code)
 
 
 def _duration(minutes: float) -> str:
@@ -159,6 +179,7 @@ def commit_finding(
         "files_in_stack_frames": in_frames,
         "config_keys": config_keys,
         "risky_changes": [c.as_dict() for c in risky],
+        "observability_only": _observability_only(commit, file_kinds),
     }
     timing = _timing(before_incident, before_deploy)
     return Finding(

@@ -9,7 +9,9 @@ compared as whole values). A change is attributed to a recent commit (`commit_sh
    shorter than 6 characters (`size`, `url`) must also have its parent's name or the new
    value somewhere in that patch; or
 2. the file has no patch, is a config file, and is named like the key's top-level
-   section (`config/database.yml` for `database.pool_size`).
+   section (`config/database.yml` for `database.pool_size`), or has a name that holds
+   every section (`config/production.yaml`, `settings.py`, `values.yaml`, `appsettings.json`,
+   or the incident's environment or service name).
 
 `config_risk` signals apply generic rules (see `risk_reasons`). When the previous snapshot
 is known only added and modified keys are judged (an old value did not start today's
@@ -38,6 +40,12 @@ TINY_POOL = 5
 HIGH_RETRIES = 10
 _SHORT_LEAF = 6
 _PRODUCTION = frozenset({"prod", "production", "live", "prd"})
+# Stems of config files that hold the whole configuration rather than one section.
+_WHOLE_CONFIG_STEMS = frozenset(
+    {"config", "configuration", "settings", "application", "app", "values", "default"}
+    | {"defaults", "appsettings", "env", "environment", "base", "common", "main", "service"}
+    | {"prod", "production", "staging", "live", "prd"}
+)
 
 
 @dataclass(frozen=True)
@@ -160,11 +168,24 @@ def _file_views(commits: list[Commit]) -> list[_FileView]:
     return views
 
 
-def _touches(change: ConfigChange, view: _FileView) -> bool:
+def _whole_config(stem: str, own_names: frozenset[str]) -> bool:
+    """Whether a config file's stem (`application-prod`, `values.production`) names the
+    whole configuration: every `-`/`_`/`.` part is a generic or environment/service name."""
+    if stem in own_names:
+        return True
+    parts = [p for p in re.split(r"[-_.]", stem) if p]
+    return bool(parts) and all(p in _WHOLE_CONFIG_STEMS or p in own_names for p in parts)
+
+
+def _touches(
+    change: ConfigChange, view: _FileView, own_names: frozenset[str] = frozenset()
+) -> bool:
     parts = change.key.split(".")
     leaf = parts[-1]
     if view.patch_lower is None:
-        return view.kind == "config" and view.stem == parts[0].lower()
+        return view.kind == "config" and (
+            view.stem == parts[0].lower() or _whole_config(view.stem, own_names)
+        )
     if not _normal(leaf) or _normal(leaf) not in view.names:
         return False
     if len(leaf) >= _SHORT_LEAF:
@@ -176,17 +197,34 @@ def _touches(change: ConfigChange, view: _FileView) -> bool:
     )
 
 
-def commits_touching(change: ConfigChange, commits: list[Commit]) -> list[str]:
-    """SHAs of the commits whose files change this key (rules in the module docstring)."""
-    return _attribute([change], _file_views(commits))[change.key]
+def commits_touching(
+    change: ConfigChange, commits: list[Commit], own_names: frozenset[str] = frozenset()
+) -> list[str]:
+    """SHAs of the commits whose files change this key (rules in the module docstring).
+
+    Args:
+        change: one difference of the config diff.
+        commits: the recent commits.
+        own_names: lower-case environment and service names (`production`, `billing-api`),
+            which also name whole-config files.
+    """
+    return _attribute([change], _file_views(commits), own_names)[change.key]
 
 
-def _attribute(changes: list[ConfigChange], views: list[_FileView]) -> dict[str, list[str]]:
+def _own_names(incident: IncidentInput) -> frozenset[str]:
+    """The incident's environment and service names, as config files are named after them."""
+    names = {incident.environment or "", incident.service or ""}
+    return frozenset(n.lower() for n in names if n)
+
+
+def _attribute(
+    changes: list[ConfigChange], views: list[_FileView], own_names: frozenset[str] = frozenset()
+) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for change in changes:
         shas: list[str] = []
         for view in views:
-            if view.sha not in shas and _touches(change, view):
+            if view.sha not in shas and _touches(change, view, own_names):
                 shas.append(view.sha)
         found[change.key] = shas
     return found
@@ -410,7 +448,7 @@ def extract_config(incident: IncidentInput) -> ConfigExtraction:
     previous = incident.previous_config_snapshot
     changes = diff_config(previous, incident.config_snapshot) if previous is not None else []
     by_key = {change.key: change for change in changes}
-    shas = _attribute(changes, _file_views(incident.recent_commits))
+    shas = _attribute(changes, _file_views(incident.recent_commits), _own_names(incident))
 
     judged = sorted(k for k in by_key if k in current) if previous is not None else sorted(current)
     risks: dict[str, list[str]] = {}

@@ -55,13 +55,17 @@ _KIND_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
 # `tls`/`ssl` need word boundaries (`classloader` contains `ssl`).
 _TLS_WORD_RE = re.compile(r"\b(?:tls|ssl)\b")
 
+# The leading lookahead lists every first character a match can have (`s`tatus, `h`ttp,
+# `c`ode, `r`esponse, `g`ot/`g`et, `p`ost, `d`elete, `o`ptions, a status digit): it changes
+# no match, but lets most positions fail at once (the pattern runs on every error line).
 _STATUS_RE = re.compile(
+    r"(?=[schrgpdo1-5])(?:"
     r"(?:status(?:[_ ]?code)?|http[_ ]?status|code|response|returned|responded(?: with)?|"
     r"got|received)[\"']?\s*[=:]?\s*[\"']?([1-5]\d\d)\b"
     r"|http/\d(?:\.\d)?\"?\s+([1-5]\d\d)\b"
     r"|\b(?:get|post|put|delete|patch|head|options) /\S* ([1-5]\d\d)\b"
     r"|\b([1-5]\d\d) (?:internal server error|bad gateway|service unavailable|gateway timeout|"
-    r"unauthorized|forbidden|not found|too many requests|bad request)"
+    r"unauthorized|forbidden|not found|too many requests|bad request))"
 )
 _THREE_DIGITS_RE = re.compile(r"\d\d\d")
 _URL_HOST_RE = re.compile(

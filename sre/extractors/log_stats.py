@@ -126,9 +126,12 @@ class LogAccumulator:
         if not stats.example or (after and not stats.example_after):
             stats.example, stats.example_after = record.raw, after
         level = record.level
-        if level is not None and level != stats.level:
-            if stats.level is None or LEVEL_RANK[level] > LEVEL_RANK[stats.level]:
-                stats.level = level
+        if (
+            level is not None
+            and level != stats.level
+            and (stats.level is None or LEVEL_RANK[level] > LEVEL_RANK[stats.level])
+        ):
+            stats.level = level
         codes = self._status_codes(stats, record)
         if level is None:
             is_error = self._errorish(message) or any(code >= 500 for code in codes)
@@ -196,7 +199,8 @@ class LogAccumulator:
                 hosts, kinds, statuses = self._deps(record)
         for exc_type in trace.exception_types:
             _push(stats.exception_types, exc_type)
-        self._count_exceptions(record, trace.exception_types, trace, after)
+        if trace.exception_types:
+            self._count_exceptions(record, trace.exception_types, trace, after)
         for frame in trace.frames:
             if frame.in_app:
                 _push(stats.files, frame.file)

@@ -9,14 +9,22 @@ A *record* is one log event: its first line plus the continuation lines that fol
 (stack-trace frames, `Caused by:`, Go goroutine dumps, ...). `iter_records` groups lines
 into records in a single streaming pass so that a million lines never become a million
 objects held at once.
+
+Throughput: `LineParser` parses each line *shape* once. Lines are first looked up by a
+digit-blind key (every ASCII digit read as `0`); since all the regexes here treat digits
+alike, lines with one blind key take the same branches, so a stored *plan* says where
+their time is and which shape they have. The full path (`LineParser._parse_slow`) stays
+the reference; `tests/sre/test_logparse.py` checks the plans against it, and
+`bench/extract_throughput.py --check-snapshot` checks whole extractions.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import sys
 from calendar import timegm
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -144,26 +152,28 @@ class LogRecord:
 class _MinuteCache:
     """Epoch of each (minute, zone) text; logs repeat the same minute many times."""
 
-    __slots__ = ("_cache",)
+    __slots__ = ("known",)
 
     def __init__(self) -> None:
-        self._cache: dict[str, float | None] = {}
+        # Keyed by minute + zone text; read directly by `LineParser`'s hot path.
+        self.known: dict[str, float | None] = {}
 
     def epoch(self, minute: str, zone: str) -> float | None:
         key = minute + zone
-        got = self._cache.get(key, -1.0)
+        got = self.known.get(key, -1.0)
         if got != -1.0:
             return got
         value = _minute_epoch(minute, zone)
-        if len(self._cache) < 100_000:
-            self._cache[key] = value
+        if len(self.known) < 100_000:
+            self.known[key] = value
         return value
 
 
 def _minute_epoch(minute: str, zone: str) -> float | None:
     year, month, day = int(minute[0:4]), int(minute[5:7]), int(minute[8:10])
     hour, mins = int(minute[11:13]), int(minute[14:16])
-    if not (1 <= month <= 12 and 1 <= day <= 31 and hour <= 23 and mins <= 59):
+    # Year 0 is valid ISO text but not a date `timegm` accepts: no time rather than a crash.
+    if not (year >= 1 and 1 <= month <= 12 and 1 <= day <= 31 and hour <= 23 and mins <= 59):
         return None
     offset = 0
     if zone and zone not in ("Z", "z", "UTC"):
@@ -233,7 +243,7 @@ def _ctime_ts(text: str) -> tuple[float, int] | None:
     if m is None:
         return None
     mon, day, h, mi, sec, frac, year = m.groups()
-    if int(day) > 31 or int(h) > 23 or int(mi) > 59 or int(sec) > 60:
+    if int(day) > 31 or int(h) > 23 or int(mi) > 59 or int(sec) > 60 or int(year) == 0:
         return None
     base = timegm((int(year), _MONTHS[mon], int(day), int(h), int(mi), int(sec), 0, 0, 0))
     return base + (float("0." + frac) if frac else 0.0), m.end()
@@ -245,7 +255,8 @@ def _clf_ts(text: str) -> tuple[float, int, int] | None:
     if m is None:
         return None
     day, mon, year, h, mi, sec, zone = m.groups()
-    if int(day) > 31 or int(h) > 23 or int(mi) > 59 or int(sec) > 60:
+    # Year 0 matches the pattern but is no date `timegm` accepts: no time, not a crash.
+    if int(day) > 31 or int(h) > 23 or int(mi) > 59 or int(sec) > 60 or int(year) == 0:
         return None
     base = timegm((int(year), _MONTHS[mon], int(day), int(h), int(mi), int(sec), 0, 0, 0))
     offset = 0
@@ -339,7 +350,8 @@ def _parse_json(line: str, default_year: int) -> ParsedLine | None:
     return ParsedLine(ts, level, message, fields, stack)
 
 
-def _parse_logfmt(text: str, ts: float | None, default_year: int) -> ParsedLine | None:
+def _logfmt_fields(text: str) -> dict[str, str] | None:
+    """The key/value pairs of a logfmt line (unquoted), or None if it is not logfmt."""
     pairs = _LOGFMT_PAIR_RE.findall(text)
     if len(pairs) < 2:
         return None
@@ -349,6 +361,13 @@ def _parse_logfmt(text: str, ts: float | None, default_year: int) -> ParsedLine 
             raw = raw[1:-1].replace('\\"', '"')
         fields[key] = raw
     if not any(k in fields for k in ("msg", "message", "level", "lvl", "severity")):
+        return None
+    return fields
+
+
+def _parse_logfmt(text: str, ts: float | None, default_year: int) -> ParsedLine | None:
+    fields = _logfmt_fields(text)
+    if fields is None:
         return None
     level = message = None
     for key in _TS_KEYS:
@@ -463,6 +482,12 @@ _INVALID = object()  # a plan's leading time that is not a valid time
 # the shape key, the place of the time and the branch `_fast_ts` takes are the same.
 _ZERO_DIGITS = bytes.maketrans(b"123456789", b"000000000")
 _PLAN_LIMIT = 100_000
+# Plans kept per shape key at most (see `LineParser._keep_plan`).
+_PLANS_PER_SHAPE = 256
+# Plans stored before the share of lines that reuse one is checked.
+_PLAN_TRIAL = 5_000
+# Continuation rules remembered at most (only lines not starting with a time ask).
+_CONT_LIMIT = 20_000
 # Plan kinds: where a shape's time is read from (see `LineParser._plan`).
 _AT_START = 0  # an ISO time at the start of the line; the shape key is of the rest
 _IN_FIELD = 1  # an ISO time inside a JSON/logfmt field; the shape key is of the whole line
@@ -471,6 +496,45 @@ _GENERIC = 2  # `_fast_ts` reads the time; the shape key is of the whole line
 #  fraction end, zone start or -1, zone end, end of a leading time or 0)
 _Plan = tuple[int, str, int, int, int, int, int, int, int, int]
 _OWN_LIMIT = 50_000
+_STR_ZERO_DIGITS = str.maketrans("123456789", "000000000")
+
+
+def _field_time_is_inert(raw: str) -> bool:
+    """Whether the JSON/logfmt time `_fast_ts` reads is one the full parse drops entirely.
+
+    True only when provably so: JSON without escapes whose time is the string value of the
+    only `"<time key>"` (so a top-level key, which `_parse_json` leaves out of message and
+    fields); or logfmt whose time value occurs once in the line, belongs to the pair that
+    `_parse_logfmt` deletes as the time, and the line takes the logfmt path at all.
+    Lines that differ from `raw` only in that value's digits then parse to the same
+    message and fields.
+    """
+    if raw != raw.strip():
+        return False
+    if raw[:1] == "{":
+        m = _JSON_TS_RE.search(raw)
+        if m is None or "\\" in raw or not raw.endswith("}"):
+            return False
+        key = raw[m.start() + 1 : raw.index('"', m.start() + 1)]
+        try:
+            obj = json.loads(raw)
+        except ValueError:
+            return False
+        return isinstance(obj, dict) and key in obj and raw.count(f'"{key}"') == 1
+    m = _LOGFMT_TS_RE.search(raw)
+    if (
+        m is None
+        or _ISO_RE.match(raw) is not None
+        or "=" not in raw[:_HEAD]
+        or _LOGFMT_START_RE.match(raw) is None
+    ):
+        return False
+    fields = _logfmt_fields(raw)
+    if fields is None:
+        return False
+    key = m.group(0).lstrip().split("=", 1)[0]
+    first = next((k for k in _TS_KEYS if k in fields), None)
+    return first == key and fields[key] == m.group(1) and raw.count(m.group(1)) == 1
 
 
 def _iso_spans(m: re.Match[str], base: int) -> tuple[int, int, int, int, int, int, int]:
@@ -507,7 +571,11 @@ class LineParser:
         self._minutes = _MinuteCache()
         self._shapes: dict[str, ParsedLine] = {}
         self._plans: dict[bytes, _Plan | str] = {}
-        self._own: dict[str, tuple[str, dict[str, str]]] = {}
+        self._own_rest: dict[str, tuple[str, dict[str, str]]] = {}
+        self._own_cut: dict[str, tuple[str, dict[str, str]]] = {}
+        self._cont: dict[bytes, int] = {}
+        self._plans_per_shape: dict[str, int] = {}
+        self._lines = self._misses = 0
 
     def parse(self, raw: str, with_time: bool = True) -> tuple[ParsedLine, bool, str]:
         """The parsed line, whether it is exact (False: a cached representative), its shape.
@@ -521,20 +589,30 @@ class LineParser:
         return ParsedLine(ts, parsed.level, parsed.message, parsed.fields, _NO_STACK), False, key
 
     def parse_parts(
-        self, raw: str, with_time: bool = True
+        self, raw: str, with_time: bool = True, blind: bytes | None = None
     ) -> tuple[float | None, ParsedLine, bool, str]:
         """`parse` without building a new `ParsedLine` per cached line (the hot path).
+
+        Args:
+            raw: The line.
+            with_time: As for `parse`.
+            blind: The line's digit-blind key, when the caller has computed it already.
 
         Returns:
             The line's time, the parsed line (for a cached shape: the shape's representative,
             whose time and stack are not this line's), whether it is exact, and its shape.
         """
-        blind = raw.encode("utf-8", "surrogatepass").translate(_ZERO_DIGITS)
+        self._lines += 1
+        if blind is None:
+            blind = raw.encode("utf-8", "surrogatepass").translate(_ZERO_DIGITS)
         plan = self._plans.get(blind)
         if plan is None:
-            plan = _KEY_RE.sub("0", raw) if not with_time else self._plan(raw)
-            if len(self._plans) < _PLAN_LIMIT:
-                self._plans[blind] = plan
+            self._misses += 1
+            if with_time and self._misses > _PLAN_TRIAL and self._misses * 2 > self._lines:
+                # Few lines repeat a blind key: building plans would cost more than they save.
+                return self._parse_slow(raw)
+            plan = sys.intern(_KEY_RE.sub("0", raw)) if not with_time else self._plan(raw)
+            self._keep_plan(blind, plan)
         if isinstance(plan, str):  # `with_time=False`: the plan is the shape key
             shape = self._shapes.get(plan)
             if shape is None:
@@ -546,14 +624,40 @@ class LineParser:
             if shape is None:
                 return self._first_of_shape(raw, key)
             return self._fast_ts(raw), shape, False, key
-        ts = self._plan_ts(raw, plan)
-        if ts is _INVALID:
+        # `_plan_ts`, inlined: this runs once per line.
+        kind, _, m0, m1, s0, f0, f1, z0, z1, _ = plan
+        sec = raw[s0 : s0 + 2]
+        minute, zone = raw[m0:m1], raw[z0:z1] if z0 >= 0 else ""
+        # `_MinuteCache.epoch`'s lookup, inlined (-1.0 is never a minute's epoch).
+        base = self._minutes.known.get(minute + zone, -1.0)
+        if base == -1.0:
+            base = self._minutes.epoch(minute, zone)
+        ts: float | None = None
+        if base is not None and sec <= "60":
+            ts = base + int(sec) + (float("0." + raw[f0:f1]) if f0 >= 0 else 0.0)
+            if not ts and kind == _IN_FIELD:
+                ts = None  # `parse_iso(..) or ..`: epoch 0 reads as no time there
+        elif kind == _AT_START:
             # The full path keys an untimed line by all of it: not this plan's key.
             return self._parse_slow(raw)
         shape = self._shapes.get(key)
         if shape is None:
             return self._first_of_shape(raw, key)
-        return ts, shape, False, key  # type: ignore[return-value]  # not _INVALID here
+        return ts, shape, False, key
+
+    def _keep_plan(self, blind: bytes, plan: _Plan | str) -> None:
+        # A shape whose lines keep bringing new blind keys differs in letters too (hex ids,
+        # names): its plans would not be met again, so stop storing them for that shape.
+        # Likewise for a log whose lines rarely repeat a blind key at all: after a few
+        # thousand plans, keep storing only while at least half the lines reuse one.
+        if self._misses > _PLAN_TRIAL and self._misses * 2 > self._lines:
+            return
+        key = plan if isinstance(plan, str) else plan[1]
+        seen = self._plans_per_shape.get(key, 0)
+        if seen < _PLANS_PER_SHAPE and len(self._plans) < _PLAN_LIMIT:
+            self._plans[blind] = plan
+            if len(self._plans_per_shape) < _PLAN_LIMIT:
+                self._plans_per_shape[key] = seen + 1
 
     def _plan_ts(self, raw: str, plan: _Plan) -> float | None | object:
         """The time at a plan's slices, None, or `_INVALID` (a leading time that is not one).
@@ -573,22 +677,56 @@ class LineParser:
     def own_text(self, raw: str) -> tuple[str, dict[str, str]]:
         """`exact(raw)`'s message and fields, for a line that took a cached shape.
 
-        After a valid leading time, both depend only on the rest of the line (the time's
-        value plays no part), so they are remembered by that rest: error lines repeat it.
+        Error lines repeat their text with only the time changed, so the result is
+        remembered by the line without its time: after a valid leading time the message
+        depends only on the rest; a time inside a JSON/logfmt field is cut out when
+        `_field_time_is_inert` proves the parse ignores it.
         """
         plan = self._plans.get(raw.encode("utf-8", "surrogatepass").translate(_ZERO_DIGITS))
-        if isinstance(plan, tuple) and plan[0] == _AT_START:
-            if self._plan_ts(raw, plan) is not _INVALID:
-                rest = raw[plan[9] :]
-                got = self._own.get(rest)
-                if got is None:
-                    parsed = self.exact(raw)
-                    got = (parsed.message, parsed.fields)
-                    if len(self._own) < _OWN_LIMIT:
-                        self._own[rest] = got
-                return got
+        if isinstance(plan, tuple):
+            if plan[0] == _AT_START and self._plan_ts(raw, plan) is not _INVALID:
+                return self._remembered(self._own_rest, raw[plan[9] :], raw, None)
+            if plan[0] == _IN_FIELD:
+                # Lines equal outside the time, and with the same structure inside it (the
+                # digits blinded), differ only in the time's digits.
+                m0, end = plan[2], plan[9]
+                cut = raw[:m0] + raw[m0:end].translate(_STR_ZERO_DIGITS) + raw[end:]
+                return self._remembered(self._own_cut, cut, raw, _field_time_is_inert)
         parsed = self.exact(raw)
         return parsed.message, parsed.fields
+
+    def _remembered(
+        self,
+        memo: dict[str, tuple[str, dict[str, str]]],
+        key: str,
+        raw: str,
+        check: Callable[[str], bool] | None,
+    ) -> tuple[str, dict[str, str]]:
+        got = memo.get(key)
+        if got is None:
+            parsed = self.exact(raw)
+            got = (parsed.message, parsed.fields)
+            if len(memo) < _OWN_LIMIT and (check is None or check(raw)):
+                memo[key] = got
+        return got
+
+    def continues(self, raw: str, blind: bytes, current: LogRecord) -> bool:
+        """Whether `raw` (blind key `blind`) continues `current`: `is_continuation` with the
+        part that depends on the line alone remembered per blind key (its regexes treat all
+        digits alike)."""
+        rule = self._cont.get(blind)
+        if rule is None:
+            rule = _continuation_rule(raw)
+            if len(self._cont) < _CONT_LIMIT:
+                self._cont[blind] = rule
+        if rule == _NEVER:
+            return False
+        if rule == _ALWAYS:
+            return True
+        in_trace = bool(current.continuation)
+        if rule == _IF_TRACE_OR_ERROR:
+            return in_trace or current.level in ERROR_LEVELS
+        return in_trace
 
     def _first_of_shape(self, raw: str, key: str) -> tuple[float | None, ParsedLine, bool, str]:
         parsed = self.exact(raw)
@@ -605,15 +743,17 @@ class LineParser:
         first = raw[:1]
         m = _ISO_RE.match(raw) if first.isdigit() or first == "[" else None
         if m is not None:
-            return (_AT_START, _KEY_RE.sub("0", raw[m.end() :]), *_iso_spans(m, 0), m.end())
-        key = _KEY_RE.sub("0", raw)
+            key = sys.intern(_KEY_RE.sub("0", raw[m.end() :]))  # plans share few shape keys
+            return (_AT_START, key, *_iso_spans(m, 0), m.end())
+        key = sys.intern(_KEY_RE.sub("0", raw))
         value = self._ts_field(raw)
         if value is not None:
             start, text = value
             lead = len(text) - len(text.lstrip())
             im = _ISO_RE.match(text.strip())
             if im is not None:
-                return (_IN_FIELD, key, *_iso_spans(im, start + lead), 0)
+                at = start + lead
+                return (_IN_FIELD, key, *_iso_spans(im, at), at + im.end())
         return (_GENERIC, key, 0, 0, 0, -1, 0, -1, 0, 0)
 
     def _ts_field(self, raw: str) -> tuple[int, str] | None:
@@ -704,13 +844,19 @@ def iter_records(
             parts = [p for p in raw.splitlines() if p.strip()]
             yield from iter_records(parts, parser.default_year, parser)
             continue
+        blind = raw.encode("utf-8", "surrogatepass").translate(_ZERO_DIGITS)
         # Most lines start with a digit (a time) or `{` (JSON): skip the continuation checks.
-        if current is not None and raw[0] not in _RECORD_STARTS and _continues(raw, current):
+        if (
+            current is not None
+            and raw[0] not in _RECORD_STARTS
+            and parser.continues(raw, blind, current)
+        ):
             _append(current, raw)
             continue
-        ts, parsed, exact, shape = parser.parse_parts(raw)
+        ts, parsed, exact, shape = parser.parse_parts(raw, True, blind)
         if current is not None:
             yield current
+        # Positional arguments: keyword passing costs measurably at one record per line.
         current = LogRecord(
             ts,
             parsed.level,
@@ -718,18 +864,27 @@ def iter_records(
             raw,
             parsed.fields,
             parsed.stack or [],  # a fresh list: `_append` mutates it
-            exact=exact,
-            shape=shape,
+            exact,
+            shape,
         )
     if current is not None:
         yield current
 
 
-def _continues(raw: str, current: LogRecord | None) -> bool:
+# What a line's own text says about continuing the record before it (see `is_continuation`).
+_NEVER, _ALWAYS, _IF_TRACE_OR_ERROR, _IF_TRACE = range(4)
+
+
+def _continuation_rule(raw: str) -> int:
+    """`is_continuation` for a line without a time, split into what the line alone decides."""
     first = raw[:1]
-    if current is None or first in ("{", "[") or (first.isdigit() and first not in " \t"):
-        return False
-    return _ISO_RE.match(raw) is None and is_continuation(raw, current)
+    if first in ("{", "[") or first.isdigit() or _ISO_RE.match(raw) is not None:
+        return _NEVER
+    if first in (" ", "\t") or _CONT_START_RE.match(raw):
+        return _ALWAYS
+    if EXC_HEADER_RE.match(raw):
+        return _IF_TRACE_OR_ERROR
+    return _IF_TRACE if _GO_FRAME_FUNC_RE.match(raw) else _NEVER
 
 
 def _append(record: LogRecord, line: str) -> None:

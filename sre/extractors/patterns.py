@@ -237,3 +237,34 @@ def _capped(found: list[RiskyChange]) -> list[RiskyChange]:
             per_kind[change.kind] = per_kind.get(change.kind, 0) + 1
             kept.append(change)
     return kept
+
+
+# A call on a logger, tracer or metrics client (`s.log.Error(`, `logger.warning(`,
+# `console.log(`, `span.set_attribute(`, `statsd.incr(`), or a structured-field helper of a
+# logging library (`zap.String(`, `slog.Int(`): lines that only change what is reported.
+_OBSERVABILITY_CALL = re.compile(
+    r"^\s*(?:await\s+)?(?:[\w$]+\.)*(?:"
+    r"(?:log|logger|logging|_log|_logger|slog|zap|zerolog|logrus|console|tracer|span|"
+    r"metrics|statsd|meter|sentry)\s*\.\s*\w+\s*\(|"
+    r"(?:log|logger)\w*\s*\(|fmt\.(?:Print|Fprint)\w*\s*\(|print(?:ln|f)?\s*\()",
+    re.IGNORECASE,
+)
+# A second statement on the same line (`logger.info(x); db.query(y)`) is not logging.
+_SECOND_STATEMENT = re.compile(r";\s*[^\s})\]]")
+_COMMENT_OR_SYNTAX = re.compile(r"^\s*(?:#|//|/\*|\*|--|[)\]}]+[;,]?\s*$|$)")
+
+
+def is_observability_patch(patch: str | None) -> bool:
+    """Whether a patch changes only logging, tracing or metrics lines (and comments).
+
+    Such a change alters what the service reports, not what it does, so it cannot explain
+    lock waits, timeouts or load. Unknown (no patch) is not observability-only.
+
+    Args:
+        patch: a unified diff, or None.
+    """
+    removed, added = changed_lines(patch)
+    lines = [line for line in removed + added if not _COMMENT_OR_SYNTAX.match(line)]
+    return bool(lines) and all(
+        _OBSERVABILITY_CALL.search(line) and not _SECOND_STATEMENT.search(line) for line in lines
+    )

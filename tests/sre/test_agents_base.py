@@ -185,6 +185,8 @@ class Signals:
         config_keys: list[str] | None = None,
         files_in_stack_frames: list[str] | None = None,
         risky: list[dict[str, str]] | None = None,
+        observability_only: bool = False,
+        timestamp: str = "2026-11-20T13:55:00Z",
     ) -> Signal:
         return self.add(
             "commit",
@@ -193,7 +195,7 @@ class Signals:
                 "sha": sha,
                 "message": message,
                 "author": "dana",
-                "timestamp": "2026-11-20T13:55:00Z",
+                "timestamp": timestamp,
                 "minutes_before_deploy": 7.0,
                 "minutes_before_incident": 8.0,
                 "file_kinds": {
@@ -209,6 +211,7 @@ class Signals:
                 "files_in_stack_frames": files_in_stack_frames or [],
                 "config_keys": config_keys or [],
                 "risky_changes": risky or [],
+                "observability_only": observability_only,
             },
         )
 
@@ -281,6 +284,32 @@ def test_text_files_and_hosts_are_found_in_stack_text() -> None:
     text = 'at render (/app/src/services/templateService.js:57:31) Post "https://api.x.io/v1"'
     assert "app/src/services/templateService.js" in text_files(text)
     assert text_hosts(text) == ["api.x.io"]
+
+
+def test_database_lock_holders_and_open_circuits_have_their_own_families() -> None:
+    """Postgres lock-wait wording and circuit-breaker lines map to lock and circuit_open."""
+    assert "lock" in symptoms_in("process 812 still waiting for ShareLock on transaction 77")
+    assert "lock" in symptoms_in("DETAIL: Process holding the lock: 4410. Wait queue: 812.")
+    assert "lock" in symptoms_in('{"state": "idle in transaction", "xact_age_s": 900}')
+    assert "lock" not in symptoms_in("acquired advisory lockfile for the cron run")
+    assert "circuit_open" in symptoms_in("Circuit breaker 'geo' is OPEN, rejecting calls")
+    assert "circuit_open" in symptoms_in("call rejected with BrokenCircuitException")
+    assert "circuit_open" not in symptoms_in("circuit breaker for 'geo' closed again")
+
+
+def test_hosts_named_before_a_status_verb_or_by_a_circuit_breaker_are_found() -> None:
+    """`<host> responded 503` and `circuit breaker for '<name>'` name the peer."""
+    assert text_hosts("geo.corp.example responded 503 Service Unavailable") == ["geo.corp.example"]
+    assert text_hosts("api.maps.io returned status 502 for tile 7") == ["api.maps.io"]
+    assert text_hosts("Circuit breaker for 'geo-lookup' is open") == ["geo-lookup"]
+    assert text_hosts("got 503 from ledger.internal.") == ["ledger.internal"]
+    assert text_hosts("timeout calling geo.svc.cluster.local:8080") == [
+        "geo.svc.cluster.local:8080"
+    ]
+    assert text_hosts("defaults loaded from settings.yaml; copied to order.status") == []
+    # A source file or a version followed by a number is not a host.
+    assert text_hosts("handler.py responded 500 to the client") == []
+    assert text_hosts("v1.2 returned 200 rows") == []
 
 
 def test_exception_types_fall_back_to_the_text() -> None:

@@ -153,3 +153,74 @@ def test_an_unattributed_key_falls_back_to_the_commit_that_touched_config() -> N
     s.commit(SHA_CONFIG, "Tighten partner limits", config=["config/gateway.yaml"])
     found = by_category(AGENT.candidates(s.items, incident()), "config_change")
     assert found and found[0].suspects[:2] == ["ratelimit.partner_rps", SHA_CONFIG]
+
+
+def test_a_logging_only_commit_is_not_blamed_for_lock_waits_through_its_file() -> None:
+    """Lock timeouts passing through a file whose commit only changed log calls blame nobody."""
+    s = Signals()
+    s.template(
+        "orders/repository.py:88 update failed: canceling statement due to lock timeout",
+        files=["orders/repository.py"],
+    )
+    s.anomaly("db_lock_waits", 1, 40)
+    s.commit(
+        SHA_BAD,
+        "Log the customer id on update failures",
+        code=["orders/repository.py"],
+        observability_only=True,
+    )
+    assert blamed_shas(AGENT.candidates(s.items, incident())) == set()
+
+
+def test_the_same_file_changed_for_real_is_still_blamed_for_the_lock_waits() -> None:
+    """Lock timeouts through a data-access file a behavioural commit changed blame it."""
+    s = Signals()
+    s.template(
+        "orders/repository.py:88 update failed: canceling statement due to lock timeout",
+        files=["orders/repository.py"],
+    )
+    s.anomaly("db_lock_waits", 1, 40)
+    s.commit(SHA_BAD, "Batch order updates", code=["orders/repository.py"])
+    assert blamed_shas(AGENT.candidates(s.items, incident())) == {SHA_BAD}
+
+
+def test_a_logging_only_commit_is_blamed_at_reduced_weight_for_errors_in_its_file() -> None:
+    """A new TypeError in the file of a logging-only change blames it, below a real change."""
+    logging_only = Signals()
+    logging_only.exception("TypeError", "TypeError: bad format", ["/srv/app/orders/repository.py"])
+    logging_only.commit(
+        SHA_BAD, "Log order totals", code=["orders/repository.py"], observability_only=True
+    )
+    real = Signals()
+    real.exception("TypeError", "TypeError: bad format", ["/srv/app/orders/repository.py"])
+    real.commit(SHA_BAD, "Compute order totals", code=["orders/repository.py"])
+    weak = by_category(AGENT.candidates(logging_only.items, incident()), "code_regression")
+    strong = by_category(AGENT.candidates(real.items, incident()), "code_regression")
+    assert weak and weak[0].suspects == [SHA_BAD]
+    assert weak[0].confidence < strong[0].confidence
+
+
+def test_a_data_access_change_is_not_blamed_for_database_load_a_day_later() -> None:
+    """DB load rising right after a repository change blames it; two days later it does not."""
+    s = Signals()
+    s.anomaly("db_queries_per_second", 200, 900)
+    s.commit(SHA_BAD, "Batch order updates", code=["orders/repository.py"])
+    fresh = AGENT.candidates(s.items, incident())
+    late = AGENT.candidates(s.items, incident(incident_started_at="2026-11-22T14:10:00Z"))
+    assert blamed_shas(fresh) == {SHA_BAD}
+    assert blamed_shas(late) == set()
+
+
+def test_a_commit_that_only_changed_a_caller_frame_weighs_less_than_the_raising_file() -> None:
+    """A TypeError raised in tiers.js blames the commit to tiers.js more than one to the caller."""
+    frames = ["/srv/app/src/quotes/tiers.js", "/srv/app/src/quotes/router.js"]
+    raising = Signals()
+    raising.exception("TypeError", "Cannot read properties of undefined", frames)
+    raising.commit(SHA_BAD, "Rework tier lookup", code=["src/quotes/tiers.js"])
+    caller = Signals()
+    caller.exception("TypeError", "Cannot read properties of undefined", frames)
+    caller.commit(SHA_BAD, "Tidy quote routing", code=["src/quotes/router.js"])
+    strong = by_category(AGENT.candidates(raising.items, incident()), "code_regression")
+    weak = by_category(AGENT.candidates(caller.items, incident()), "code_regression")
+    assert strong and weak and weak[0].suspects == [SHA_BAD]
+    assert weak[0].confidence < strong[0].confidence

@@ -243,3 +243,112 @@ def test_a_host_the_extractor_saw_steady_is_not_revived_by_a_shared_template() -
     s.dependency("10.12.4.19:9200", ["timeout"], count_before=4, count_after=10)
     s.template("upstream request failed", example="dial tcp 10.12.4.19:9200: i/o timeout")
     assert by_category(AGENT.candidates(s.items, incident()), "dependency_failure") == []
+
+
+# --------------------------------------------------------------------------- held-out gaps
+
+# Trouble two days after the deploy: changes shipped then are unlikely causes.
+_TWO_DAYS_LATER = "2026-11-22T14:10:00Z"
+
+
+def _lock_pileup(s: Signals) -> None:
+    """Lock waits raised through an application data-access file, plus the DB's own log."""
+    s.template(
+        "orders/repository.py:88 update failed: canceling statement due to lock timeout",
+        files=["orders/repository.py"],
+    )
+    s.template("process 4411 still waiting for ExclusiveLock on tuple after 1000 ms", level="LOG")
+    s.template("Process holding the lock: 2210. Wait queue: 4411.", level="LOG")
+
+
+def test_a_stale_logging_only_commit_in_the_lock_path_does_not_outrank_the_database() -> None:
+    """Lock waits through a file whose old commit only changed a log call blame the database."""
+    s = Signals()
+    _lock_pileup(s)
+    s.commit(
+        SHA_BAD,
+        "Log the customer id on update failures",
+        code=["orders/repository.py"],
+        observability_only=True,
+    )
+    found = AGENT.candidates(s.items, incident(incident_started_at=_TWO_DAYS_LATER))
+    assert found[0].category == "database"
+    assert found[0].confidence >= 0.5
+    assert SHA_BAD not in blamed_shas(found)
+
+
+def test_a_behavioural_change_in_the_lock_path_still_weakens_the_database() -> None:
+    """The same lock waits right after a real data-access change keep the change suspect."""
+    s = Signals()
+    _lock_pileup(s)
+    s.commit(SHA_BAD, "Batch order updates", code=["orders/repository.py"])
+    found = AGENT.candidates(s.items, incident())
+    database = by_category(found, "database")
+    assert database and database[0].confidence <= 0.3
+    assert SHA_BAD in blamed_shas(found)
+
+
+def test_a_logging_only_commit_is_still_blamed_for_program_errors_in_its_file() -> None:
+    """A new TypeError raised in the file a logging change touched keeps that commit suspect."""
+    s = Signals()
+    s.exception("TypeError", "TypeError: unsupported format", ["/srv/app/orders/repository.py"])
+    s.commit(SHA_BAD, "Log order totals", code=["orders/repository.py"], observability_only=True)
+    found = AGENT.candidates(s.items, incident())
+    assert by_category(found, "code_regression")[0].suspects == [SHA_BAD]
+
+
+def test_server_errors_to_a_host_named_before_its_verb_are_a_dependency_failure() -> None:
+    """`<host> responded 503` lines with no extractor host still add up to that dependency."""
+    s = Signals()
+    s.template(
+        "LedgerClient: ledger.corp.example responded <*> Service Unavailable for <*>",
+        example="LedgerClient: ledger.corp.example responded 503 Service Unavailable for t_1",
+        status_codes=[503],
+        count_after=6,
+    )
+    s.template(
+        "Circuit breaker for 'ledger' is open; call rejected",
+        level="WARN",
+        count_after=9,
+    )
+    s.commit(SHA_OTHER, "Reword the receipt footer", code=["app/receipts/footer.py"])
+    found = AGENT.candidates(s.items, incident())
+    assert found[0].category == "dependency_failure"
+    assert found[0].suspects[0] == "ledger.corp.example"
+    assert found[0].confidence >= 0.5
+
+
+def test_a_circuit_breaker_name_joins_the_qualified_host_it_guards() -> None:
+    """`circuit breaker for 'stock-api'` and `stock-api.internal` are one failing dependency."""
+    s = Signals()
+    s.dependency("stock-api.internal", ["http_5xx"], status_codes=[502])
+    s.template(
+        "circuit breaker for 'stock-api' is open",
+        example="circuit breaker for 'stock-api' is open",
+        exception_types=["BrokenCircuitException"],
+        count_after=7,
+    )
+    found = by_category(AGENT.candidates(s.items, incident()), "dependency_failure")
+    assert [h.suspects for h in found] == [["stock-api.internal"]]
+    assert "sig_002" in found[0].supporting_signals
+
+
+def test_third_party_throttling_at_a_flat_request_rate_is_a_dependency_failure() -> None:
+    """429s from one provider while our request rate is flat blame that provider."""
+    s = Signals()
+    s.dependency("api.mailvendor.io", [], status_codes=[429], count_after=30)
+    s.anomaly("http_requests_per_second", 120, 130)
+    found = AGENT.candidates(s.items, incident())
+    assert found[0].category == "dependency_failure"
+    assert found[0].suspects == ["api.mailvendor.io"]
+    assert 0.3 <= found[0].confidence <= 0.6
+    assert "rate limited" in found[0].label
+
+
+def test_throttling_during_our_own_request_surge_is_not_blamed_on_the_provider() -> None:
+    """429s while our request rate tripled are the surge's doing, not the provider's."""
+    s = Signals()
+    s.dependency("api.mailvendor.io", [], status_codes=[429], count_after=30)
+    s.anomaly("http_requests_per_second", 120, 480)
+    found = AGENT.candidates(s.items, incident())
+    assert by_category(found, "dependency_failure") == []

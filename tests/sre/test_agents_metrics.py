@@ -130,3 +130,27 @@ def test_error_series_of_requests_are_not_traffic() -> None:
     s = Signals()
     s.anomaly("http_requests_5xx_per_second", 1, 60)
     assert by_category(AGENT.candidates(s.items, incident()), "traffic_surge") == []
+
+
+def test_database_lock_growth_days_after_a_data_access_change_is_database() -> None:
+    """Lock waits rising two days after a data-access deploy are the database's fault."""
+    s = Signals()
+    s.growth("pg_lock_waits", 0, 40)
+    s.commit(SHA_BAD, "Batch order updates", code=["orders/repository.py"])
+    late = incident(incident_started_at="2026-11-22T14:10:00Z")
+    early = incident()
+    late_db = by_category(AGENT.candidates(s.items, late), "database")
+    early_db = by_category(AGENT.candidates(s.items, early), "database")
+    assert late_db and late_db[0].confidence >= 0.5
+    assert early_db and early_db[0].confidence < late_db[0].confidence
+
+
+def test_database_lock_growth_after_a_logging_only_change_is_database() -> None:
+    """A logging-only change to a repository file does not take the blame from the database."""
+    s = Signals()
+    s.growth("pg_lock_waits", 0, 40)
+    s.commit(SHA_BAD, "Log ids", code=["orders/repository.py"], observability_only=True)
+    found = AGENT.candidates(s.items, incident())
+    assert found[0].category == "database"
+    assert found[0].confidence >= 0.5
+    assert SHA_BAD not in blamed_shas(found)

@@ -259,3 +259,44 @@ def test_config_key_alone_makes_a_commit_high() -> None:
 def test_developer_tooling_files_are_not_production_code(filename: str) -> None:
     """Lint/build/test tooling written in code is 'other', so it never looks like a code change."""
     assert classify_file(filename) == "other"
+
+
+def _logging_commit(patch: str, filename: str = "billing/ledger.go") -> dict[str, Any]:
+    return {
+        "sha": "a1b2c3d4e5",
+        "message": "tweak",
+        "files": [{"filename": filename, "status": "modified", "patch": patch}],
+    }
+
+
+@pytest.mark.parametrize(
+    "patch",
+    [
+        '@@ -1 +1 @@\n-\tl.log.Warn("retry", zap.Int("n", n))\n'
+        '+\tl.log.Warn("retry", zap.Int("n", n), zap.String("acct", a.ID))',
+        '@@ -3,2 +3,3 @@\n-    logger.info("charged %s", order.id)\n'
+        '+    # keep the amount for audits\n+    logger.info("charged %s %s", order.id, total)',
+        "@@ -8 +8 @@\n-  console.log('sent', id);\n+  this.logger.debug({ id, ms }, 'sent');",
+    ],
+)
+def test_a_commit_that_only_changes_log_calls_is_observability_only(patch: str) -> None:
+    """Changed lines that are all logger calls (and comments) mark the commit observability_only."""
+    (finding,) = extract_commits(_incident([_logging_commit(patch)]), [], {})
+    assert finding.value["observability_only"] is True
+
+
+@pytest.mark.parametrize(
+    ("patch", "filename"),
+    [
+        ('@@ -1 +1 @@\n-\tlog.Info("x")\n+\tlog.Info("x")\n+\trows, err := db.Query(q)', "a.go"),
+        ('@@ -1 +1 @@\n+    logger.info("x"); cache.clear()', "billing/ledger.py"),
+        ("@@ -1 +1 @@\n-  timeout: 5\n+  timeout: 50", "config/production.yaml"),
+        ("", "billing/ledger.go"),
+    ],
+)
+def test_behaviour_changes_or_unknown_patches_are_not_observability_only(
+    patch: str, filename: str
+) -> None:
+    """A query, a second statement, a config file or a missing patch is not logging-only."""
+    (finding,) = extract_commits(_incident([_logging_commit(patch, filename)]), [], {})
+    assert finding.value["observability_only"] is False

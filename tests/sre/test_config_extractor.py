@@ -157,6 +157,44 @@ def test_patchless_config_file_named_like_the_section_is_attributed() -> None:
     assert extraction.commit_shas["database.timeout_ms"] == ["5555555"]
 
 
+def test_patchless_whole_config_files_are_attributed_for_any_section() -> None:
+    """Without a patch, `deploy/values-production.yaml` or `<service>.toml` may hold any key."""
+    generic = {"sha": "6666666", "message": "tune", "files": ["deploy/values-production.yaml"]}
+    named = {"sha": "7777777", "message": "tune", "files": ["conf/ledger-worker.toml"]}
+    for commit in (generic, named):
+        extraction = extract_config(
+            _incident(
+                {"queue": {"max_batch": 10}},
+                {"queue": {"max_batch": 500}},
+                commits=[commit],
+                service="ledger-worker",
+                environment="production",
+            )
+        )
+        assert extraction.commit_shas["queue.max_batch"] == [commit["sha"]]
+        change = _by_key(extraction.findings, "config_change")["queue.max_batch"]
+        assert change["commit_shas"] == [commit["sha"]]
+
+
+def test_patchless_config_files_of_other_sections_are_not_attributed() -> None:
+    """A patchless `config/locales.yml` or translations file does not claim `queue.*` keys."""
+    commit = {
+        "sha": "8888888",
+        "message": "copy",
+        "files": ["config/locales.yml", "src/main/resources/messages_nl.properties"],
+    }
+    extraction = extract_config(
+        _incident(
+            {"queue": {"max_batch": 10}},
+            {"queue": {"max_batch": 500}},
+            commits=[commit],
+            service="ledger-worker",
+            environment="production",
+        )
+    )
+    assert extraction.commit_shas["queue.max_batch"] == []
+
+
 def test_risky_values_of_changed_keys() -> None:
     """Each generic risk rule fires on a changed key, with a readable reason."""
     previous = {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import re
 from calendar import timegm
 
 import pytest
@@ -10,6 +12,8 @@ from hypothesis import strategies as st
 
 from sre.extractors.logparse import (
     LineParser,
+    LogRecord,
+    is_continuation,
     iter_records,
     normalize_level,
     parse_iso,
@@ -252,3 +256,129 @@ def test_lower_case_level_prefix_after_time() -> None:
     assert parse_line("2026-11-20T14:03:11Z error: PATCH /x failed").level == "ERROR"
     assert parse_line("2026-11-20T14:03:11Z info: GET /ping 200").message == "GET /ping 200"
     assert parse_line("error: no time here").level is None
+
+
+# Line forms whose `{}` slots take digits: the fast path of `LineParser` must treat every
+# digit variant of a form exactly as the full path does (impossible dates included).
+_FORMS = [
+    "{4}-{2}-{2}T{2}:{2}:{2}Z INFO request GET /api/orders/{3} took {2}ms status={3}",
+    "{4}-{2}-{2} {2}:{2}:{2},{3} [error] connect to db-{1}.internal:{4} timed out",
+    "[{4}-{2}-{2}T{2}:{2}:{2}.{6}+{2}:{2}] WARN retry {1} of {1}",
+    "{4}-{2}-{2}T{2}:{2}:{2}Z error: job {2} failed",
+    '{{"ts": "{4}-{2}-{2}T{2}:{2}:{2}.{3}Z", "level": "error", "msg": "dial 10.0.0.{1}:{4}"}}',
+    '{{"time": {10}, "level": "info", "msg": "tick {2}"}}',
+    '{{"msg": "nested", "ctx": {{"ts": "{4}-{2}-{2}T{2}:{2}:{2}Z"}}, "level": "warn"}}',
+    'time={4}-{2}-{2}T{2}:{2}:{2}Z level=error msg="upstream returned {3}" host=api-{1}:{4}',
+    'level=warn msg="saw time={4}-{2}-{2}T{2}:{2}:{2}Z in text" ts={4}-{2}-{2}T{2}:{2}:{2}Z',
+    "Nov {2} {2}:{2}:{2} web-{1} app[{3}]: ERROR disk {2}% full",
+    '10.0.0.{1} - - [{2}/Nov/{4}:{2}:{2}:{2} +0{1}00] "GET /x/{2} HTTP/1.1" {3} {4}',
+    "[Fri Nov {2} {2}:{2}:{2} {4}] [error] child {2} failed",
+    "{10} worker {2} started",
+    "plain words with number {3}",
+]
+
+
+def _render(form: str, digits: list[str]) -> str:
+    slots = iter(digits)
+
+    def fill(width: str) -> str:
+        return next(slots)[: int(width)].rjust(int(width), "0")
+
+    return (
+        re.sub(r"(?<!\{)\{(\d+)\}", lambda m: fill(m.group(1)), form)
+        .replace("{{", "{")
+        .replace("}}", "}")
+    )
+
+
+_line_lists = st.lists(
+    st.tuples(
+        st.sampled_from(_FORMS),
+        st.lists(st.text("0123456789", min_size=1, max_size=10), min_size=16, max_size=16),
+    ).map(lambda pair: _render(*pair)),
+    min_size=1,
+    max_size=40,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_line_lists)
+def test_fast_path_matches_full_path(lines: list[str]) -> None:
+    """Per-shape plans give the same time, level, message, fields and shape as the full path."""
+    fast, full = LineParser(2026), LineParser(2026)
+    for line in lines:
+        ts, parsed, exact, key = fast.parse_parts(line)
+        ref_ts, ref, ref_exact, ref_key = full._parse_slow(line)
+        assert (ts, exact, key) == (ref_ts, ref_exact, ref_key)
+        assert (parsed.level, parsed.message, parsed.fields) == (ref.level, ref.message, ref.fields)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_line_lists)
+def test_own_text_matches_exact_parse(lines: list[str]) -> None:
+    """A cached line's own message and fields (remembered without its time) equal a full parse."""
+    parser = LineParser(2026)
+    for line in lines:
+        parser.parse_parts(line)
+        parsed = parser.exact(line)
+        assert parser.own_text(line) == (parsed.message, parsed.fields)
+
+
+def test_time_inside_a_message_is_not_cut_out() -> None:
+    """A logfmt time that also sits inside the quoted message keeps each line's own message."""
+    parser = LineParser(2026)
+    form = 'level=warn msg="saw ts=2026-11-20T14:03:1{0}Z" ts=2026-11-20T14:03:1{0}Z'
+    for second in range(3):
+        line = form.format(second)
+        parser.parse_parts(line)
+        assert parser.own_text(line)[0] == f"saw ts=2026-11-20T14:03:1{second}Z"
+
+
+def test_cached_continuation_rules_match_is_continuation() -> None:
+    """Remembered continuation decisions equal `is_continuation` for the same neighbours."""
+    candidates = [
+        '  File "/app/x.py", line 3, in f',
+        "ValueError: bad 1",
+        "Caused by: java.io.IOException: x2",
+        "main.handler(0x4000)",
+        "goroutine 7 [running]:",
+        "time=2026-11-20T14:03:11Z level=info msg=ok",
+        "plain text 12",
+    ]
+    prevs = [
+        LogRecord(T0, "ERROR", "boom", "boom"),
+        LogRecord(T0, "INFO", "ok", "ok"),
+        LogRecord(T0, "INFO", "ok", "ok", continuation=["  at x"]),
+    ]
+    parser = LineParser(2026)
+    for _ in range(2):  # the second round answers from the cache
+        for line in candidates:
+            blind = line.encode().translate(bytes.maketrans(b"123456789", b"000000000"))
+            for prev in prevs:
+                assert parser.continues(line, blind, prev) == is_continuation(line, prev)
+
+
+def test_year_zero_is_no_time() -> None:
+    """An ISO time in year 0 parses to no time instead of raising."""
+    assert parse_line("0000-01-01T00:00:00Z INFO x").ts is None
+    assert parse_iso("0000-01-01T00:00:00Z") is None
+
+
+def test_fast_path_matches_full_path_when_plans_stop() -> None:
+    """Past the plan limits (lines that never repeat a blind key) results stay the full path's."""
+    rng = random.Random(3)
+    fast, full = LineParser(2026), LineParser(2026)
+    for i in range(12_000):
+        if i % 3:
+            line = f"2026-11-20T14:{i % 60:02d}:{i % 59:02d}Z WARN id {rng.getrandbits(48):x} gone"
+        else:
+            line = f'{{"ts": "2026-11-20T14:03:{i % 60:02d}Z", "level": "info", "msg": "ok {i}"}}'
+        ts, parsed, exact, key = fast.parse_parts(line)
+        ref_ts, ref, ref_exact, ref_key = full._parse_slow(line)
+        assert (ts, exact, key, parsed.message, parsed.level) == (
+            ref_ts,
+            ref_exact,
+            ref_key,
+            ref.message,
+            ref.level,
+        )

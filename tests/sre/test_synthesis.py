@@ -78,6 +78,23 @@ def test_dependency_failure_checks_the_host_with_kinds_and_time() -> None:
     assert actions[0] == "Check the status of payments.internal (timeout since 14:03)"
 
 
+def test_a_throttling_dependency_asks_for_quota_and_backoff_not_a_status_check() -> None:
+    """A host answering only 429 gets quota and back-off actions, not "check its status"."""
+    s = Signals()
+    dep = s.dependency("api.mailvendor.io", [], status_codes=[429])
+    line = s.template("send failed: 429", hosts=["api.mailvendor.io"])
+    top = ranked(
+        "api.mailvendor.io failing (rate limited)",
+        "dependency_failure",
+        ["api.mailvendor.io"],
+        0.6,
+        supporting_signals=[dep.id, line.id],
+    )
+    actions = synthesize(incident(), s.items, [top]).next_actions
+    assert actions[0] == "Ask api.mailvendor.io to raise our rate limit or quota (429 since 14:03)"
+    assert actions[1].startswith("Slow our calls to api.mailvendor.io")
+
+
 def test_each_category_has_concrete_actions() -> None:
     """Database, infra, surge, credentials and exhaustion causes each map to their playbook."""
     cases = {
