@@ -324,7 +324,8 @@ def _database(evidence: Evidence) -> list[Hypothesis]:
             if signal not in signals:
                 signals.append(signal)
                 kinds.append(symptom)
-    db_hosts = [t for t in failing_hosts(evidence) if _db_trouble(t)]
+    # A database name that does not resolve is the resolver's fault, not the database's.
+    db_hosts = [t for t in failing_hosts(evidence) if _db_trouble(t) and "dns" not in t.symptoms()]
     for trouble in db_hosts:
         kinds.extend(["unreachable"] * len(trouble.signals))
         signals.extend(s for s in trouble.signals if s not in signals)

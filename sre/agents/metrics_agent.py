@@ -10,6 +10,7 @@ degrading on its own.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from alpha.schemas import Hypothesis, IncidentInput, Signal
@@ -26,6 +27,7 @@ from sre.agents.hosts import failing_hosts, host_tokens, is_db_host
 from sre.agents.patterns import DATA_ACCESS_WORDS, metric_families, tokens
 from sre.agents.reading import (
     commit_kind_files,
+    flatten_items,
     fmt_value,
     is_innocuous,
     number,
@@ -76,6 +78,7 @@ class MetricsAgent(SpecialistAgent):
         found += _infrastructure(evidence)
         found += _dependencies(evidence)
         if not surge:
+            found += _unnamed_dependency(evidence)
             found += _query_amplification(evidence)
             found += _database(evidence)
         return merge_candidates(found)
@@ -387,3 +390,75 @@ def _dependencies(evidence: Evidence) -> list[Hypothesis]:
             )
         )
     return found
+
+
+# `<peer>_<marker>_...` metric names measure one downstream peer (`geo_client_p99_ms`,
+# `tax_service_call_latency`, `upstream_ledger_errors`): the marker says it is outbound.
+_PEER_MARKER = re.compile(
+    r"^(?:(?:upstream|downstream|outbound|dependency|dep|external)_)?(?P<peer>[a-z][a-z0-9]*"
+    r"(?:_[a-z][a-z0-9]*){0,2}?)_(?:client|call|calls|rpc|upstream)(?:_|$)",
+)
+# Prefixes that name a protocol or the service itself, not a peer (`http_client_errors`).
+_NOT_PEERS = frozenset({"http", "https", "grpc", "rpc", "api", "app", "service", "server", "total"})
+_PEER_SYMPTOMS = ("timeout", "http_5xx", "refused", "circuit_open")
+
+
+def _unnamed_dependency(evidence: Evidence) -> list[Hypothesis]:
+    """New timeouts or 5xx that name no host, while the latency or errors of calls to one
+    peer (by its metric's name) jumped: that peer is failing.
+
+    Fills the gap the log rules leave when error lines only say "request timed out"; it
+    stays out when the logs name a failing host (the log rules own that) or a recent change
+    touches the peer.
+    """
+    if failing_hosts(evidence):
+        return []
+    symptoms = [s for sym in _PEER_SYMPTOMS for s in evidence.symptom_signals(sym)]
+    if not symptoms:
+        return []
+    own = evidence.service_tokens()
+    found = []
+    for signal in evidence.of("metric_anomaly"):
+        name = _metric(signal).lower()
+        match = _PEER_MARKER.match(name)
+        families = metric_families(name)
+        if match is None or "db" in families or not families & {"latency", "errors"}:
+            continue
+        peer = match.group("peer").replace("_", "-")
+        if peer in _NOT_PEERS or tokens(peer.replace("-", "_")) <= own or _ratio(signal) < 3:
+            continue
+        if signal.value.get("direction") != "up" or change_touching_host(peer, evidence):
+            continue
+        found.append(
+            hypothesis(
+                label=f"{peer} failing ({_metric(signal)} {_ratio(signal):.1f}x)",
+                description=(
+                    f"Calls to {peer} degraded: {_metric(signal)} rose from "
+                    f"{fmt_value(signal.value.get('baseline'))} to "
+                    f"{fmt_value(signal.value.get('current'))} while new timeouts or server "
+                    "errors appeared; no recent change touches it."
+                ),
+                category="dependency_failure",
+                suspects=[*_configured_hosts(evidence, peer)[:1], peer, _metric(signal)],
+                weights=[MEDIUM, WEAK],
+                signals=[signal.id, *(s.id for s in symptoms[:3])],
+            )
+        )
+    return found[:2]
+
+
+_CONFIG_HOST = re.compile(r"^(?:[a-z][a-z0-9+.-]*://)?(?:[^@/\s]+@)?([a-z0-9][a-z0-9.-]*[a-z0-9])")
+
+
+def _configured_hosts(evidence: Evidence, peer: str) -> list[str]:
+    """Hosts in the service's config (URLs, addresses) whose name contains every token of
+    the peer (`fx-rates` -> `https://fx-rates.internal`): the name a responder pages."""
+    wanted = tokens(peer.replace("-", "_"))
+    found: dict[str, None] = {}
+    for _, value in flatten_items(evidence.incident.config_snapshot):
+        if not isinstance(value, str) or "." not in value:
+            continue
+        match = _CONFIG_HOST.match(value.strip().lower())
+        if match and "." in match.group(1) and wanted <= host_tokens(match.group(1)):
+            found.setdefault(match.group(1), None)
+    return list(found)

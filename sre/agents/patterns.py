@@ -110,7 +110,10 @@ SYMPTOM_PATTERNS: dict[str, re.Pattern[str]] = {
         re.I,
     ),
     "rate_limited": re.compile(
-        r"\b429\b|rate[- ]?limit|too many requests|throttl|quota exceeded", re.I
+        r"\b429\b|rate[- ]?limit|too many requests|throttl|quota exceeded|"
+        # gRPC's 429: `code = ResourceExhausted`
+        r"code\s*=\s*resource_?exhausted|(?-i:\bRESOURCE_EXHAUSTED\b)",
+        re.I,
     ),
     "load_shed": re.compile(
         r"load ?shed|shedding|overloaded|server (?:is )?busy|queue (?:is )?full|"
@@ -122,12 +125,14 @@ SYMPTOM_PATTERNS: dict[str, re.Pattern[str]] = {
         r"circuit[ -]?breaker[^\n]{0,40}\bopen|brokencircuit|circuit (?:is )?open", re.I
     ),
     "timeout": re.compile(
-        r"timed? ?out|timeout|deadline exceeded|read timeout|context deadline", re.I
+        r"timed? ?out|timeout|deadline[ _]?exceeded|read timeout|context deadline", re.I
     ),
     "refused": re.compile(r"connection refused|econnrefused|connect(?:ion)? failed", re.I),
     "http_5xx": re.compile(
         r"\b5\d\d\b (?:from|error)|bad gateway|service unavailable|gateway timeout|"
-        r"internal server error|upstream (?:error|failure)",
+        r"internal server error|upstream (?:error|failure)|"
+        # gRPC's 503: `rpc error: code = Unavailable`, `status: UNAVAILABLE`
+        r"code\s*=\s*unavailable|status:?\s*unavailable|(?-i:\bUNAVAILABLE\b)",
         re.I,
     ),
 }

@@ -15,7 +15,18 @@ ERROR_KINDS = ("timeout", "connection_refused", "http_5xx", "tls", "dns", "auth"
 # Substrings of the lower-cased line naming each kind: `in` checks are far cheaper than
 # a case-insensitive regex alternation on every error line.
 _KIND_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("timeout", ("timed out", "time out", "timeout", "deadline exceeded", "took too long")),
+    (
+        "timeout",
+        (
+            "timed out",
+            "time out",
+            "timeout",
+            "deadline exceeded",
+            "deadlineexceeded",  # gRPC `code = DeadlineExceeded`
+            "deadline_exceeded",
+            "took too long",
+        ),
+    ),
     ("connection_refused", ("connection refused", "econnrefused", "refused to connect")),
     ("reset", ("connection reset", "econnreset", "reset by peer", "broken pipe", "eof occurred")),
     ("tls", ("certificate", "x509", "handshake fail")),
@@ -79,6 +90,13 @@ _HOST_PORT_RE = re.compile(
 _CLIENT_BEFORE_RE = re.compile(
     r"(?:serving|client|remote|remote_addr|client_ip|client_addr|from client|accepted)"
     r"[\s=:\"']{1,3}\[?$"
+)
+# Words right before a URL that make it a link to read (`Background on this error at:
+# https://sqlalche.me/e/...`, `see https://docs...`), not a dependency being called.
+_DOC_BEFORE_RE = re.compile(
+    r"(?:\bsee|\bvisit|refer to|documentation|\bdocs?|more (?:info(?:rmation)?|details)|"
+    r"learn more|background on this error at|help|faq)[\s:(\"'<]{0,4}$",
+    re.I,
 )
 _PROSE_HOST_RE = re.compile(
     r"\b(?:to|upstream|calling|call|host|server|backend|peer|lookup|from|reach|reaching)"
@@ -291,6 +309,8 @@ def hosts_in(text: str, fields: dict[str, str] | None = None) -> tuple[str, ...]
     found: list[str] = []
     if "://" in text:
         for m in _URL_HOST_RE.finditer(text):
+            if _DOC_BEFORE_RE.search(text, max(0, m.start() - 40), m.start()):
+                continue  # a documentation link in the message, not a peer
             _add(found, m.group(1), m.group(2))
     for m in _HOST_PORT_RE.finditer(text) if ":" in text else ():
         start = m.start()
@@ -298,6 +318,8 @@ def hosts_in(text: str, fields: dict[str, str] | None = None) -> tuple[str, ...]
             continue  # already taken with its URL
         if _CLIENT_BEFORE_RE.search(text, max(0, start - 24), start):
             continue  # the peer that called us (`panic serving 10.2.8.2:35437`), not a dependency
+        if text.startswith("->", m.end()):
+            continue  # the local end of a socket (`read udp 10.1.2.3:40206->10.96.0.10:53`)
         _add(found, m.group(1), m.group(2))
     for m in _PROSE_HOST_RE.finditer(text):
         host = m.group(1)

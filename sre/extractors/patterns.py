@@ -258,13 +258,35 @@ def is_observability_patch(patch: str | None) -> bool:
     """Whether a patch changes only logging, tracing or metrics lines (and comments).
 
     Such a change alters what the service reports, not what it does, so it cannot explain
-    lock waits, timeouts or load. Unknown (no patch) is not observability-only.
+    lock waits, timeouts or load. A call spread over several lines counts as one: lines
+    inside the parentheses of an open logging call are its arguments. Unknown (no patch) is
+    not observability-only.
 
     Args:
         patch: a unified diff, or None.
     """
     removed, added = changed_lines(patch)
-    lines = [line for line in removed + added if not _COMMENT_OR_SYNTAX.match(line)]
-    return bool(lines) and all(
-        _OBSERVABILITY_CALL.search(line) and not _SECOND_STATEMENT.search(line) for line in lines
+    return bool(_code_lines(removed) or _code_lines(added)) and all(
+        _only_observability(side) for side in (removed, added)
     )
+
+
+def _code_lines(lines: list[str]) -> list[str]:
+    return [line for line in lines if not _COMMENT_OR_SYNTAX.match(line)]
+
+
+def _only_observability(lines: list[str]) -> bool:
+    """Whether each changed line of one side is a logging call or inside one."""
+    depth = 0
+    for line in lines:
+        opened = line.count("(") - line.count(")")
+        if depth > 0:
+            # An argument line of the call opened above.
+            depth = max(0, depth + opened)
+            continue
+        if _COMMENT_OR_SYNTAX.match(line):
+            continue
+        if not _OBSERVABILITY_CALL.search(line) or _SECOND_STATEMENT.search(line):
+            return False
+        depth = max(0, opened)
+    return True

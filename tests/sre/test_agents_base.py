@@ -297,6 +297,15 @@ def test_database_lock_holders_and_open_circuits_have_their_own_families() -> No
     assert "circuit_open" not in symptoms_in("circuit breaker for 'geo' closed again")
 
 
+def test_grpc_status_codes_map_to_their_http_families() -> None:
+    """gRPC DeadlineExceeded, Unavailable and ResourceExhausted read as timeout, 5xx and 429."""
+    assert "timeout" in symptoms_in("rpc error: code = DeadlineExceeded desc = ctx")
+    assert "timeout" in symptoms_in("grpc status DEADLINE_EXCEEDED")
+    assert "http_5xx" in symptoms_in("rpc error: code = Unavailable desc = closing")
+    assert "rate_limited" in symptoms_in("rpc error: code = ResourceExhausted desc = quota")
+    assert "http_5xx" not in symptoms_in("feature unavailable for this plan")
+
+
 def test_hosts_named_before_a_status_verb_or_by_a_circuit_breaker_are_found() -> None:
     """`<host> responded 503` and `circuit breaker for '<name>'` name the peer."""
     assert text_hosts("geo.corp.example responded 503 Service Unavailable") == ["geo.corp.example"]

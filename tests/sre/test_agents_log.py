@@ -352,3 +352,16 @@ def test_throttling_during_our_own_request_surge_is_not_blamed_on_the_provider()
     s.anomaly("http_requests_per_second", 120, 480)
     found = AGENT.candidates(s.items, incident())
     assert by_category(found, "dependency_failure") == []
+
+
+def test_a_database_name_that_fails_to_resolve_is_not_database_trouble() -> None:
+    """`lookup pg-main.db.svc on <resolver>:53: i/o timeout` blames DNS, not the database."""
+    s = Signals()
+    s.dependency(
+        "pg-main.db.svc.cluster.local",
+        ["timeout"],
+        example="dial tcp: lookup pg-main.db.svc.cluster.local on 10.0.0.2:53: i/o timeout",
+    )
+    found = AGENT.candidates(s.items, incident())
+    assert by_category(found, "database") == []
+    assert found[0].category == "infrastructure"

@@ -154,3 +154,40 @@ def test_database_lock_growth_after_a_logging_only_change_is_database() -> None:
     assert found[0].category == "database"
     assert found[0].confidence >= 0.5
     assert SHA_BAD not in blamed_shas(found)
+
+
+def test_timeouts_naming_no_host_blame_the_peer_whose_call_latency_jumped() -> None:
+    """`request timed out` lines plus geo_client_latency_p99_ms x40 blame the geo peer."""
+    s = Signals()
+    s.template("quote request timed out after 10 seconds", count_after=25)
+    s.anomaly("geo_client_latency_p99_ms", 50, 2000)
+    s.anomaly("checkout_latency_p99_ms", 120, 900)
+    found = by_category(AGENT.candidates(s.items, incident()), "dependency_failure")
+    assert [h.suspects for h in found] == [["geo", "geo_client_latency_p99_ms"]]
+    assert 0.4 <= found[0].confidence <= 0.5
+
+
+def test_the_peer_is_named_by_its_configured_host_when_the_config_has_one() -> None:
+    """A config URL whose host carries the peer's name leads the suspects."""
+    s = Signals()
+    s.template("quote request timed out after 10 seconds", count_after=25)
+    s.anomaly("geo_client_latency_p99_ms", 50, 2000)
+    config = {"clients": {"geo": {"url": "https://geo.maps.internal:8443/v2"}, "x": "a.b"}}
+    found = by_category(
+        AGENT.candidates(s.items, incident(config_snapshot=config)), "dependency_failure"
+    )
+    assert found[0].suspects[0] == "geo.maps.internal"
+
+
+def test_the_peer_rule_stays_out_when_logs_name_the_host_or_the_metric_is_our_own() -> None:
+    """A host named by the logs, or the service's own client metric, does not fire it."""
+    named = Signals()
+    named.template("quote request timed out", hosts=["geo.internal"], count_after=25)
+    named.anomaly("geo_client_latency_p99_ms", 50, 2000)
+    own = Signals()
+    own.template("quote request timed out after 10 seconds", count_after=25)
+    own.anomaly("checkout_client_latency_p99_ms", 50, 2000)
+    named_suspects = [h.suspects for h in AGENT.candidates(named.items, incident())]
+    assert ["geo", "geo_client_latency_p99_ms"] not in named_suspects
+    own_suspects = [h.suspects for h in AGENT.candidates(own.items, incident())]
+    assert all("checkout" not in suspects for suspects in own_suspects)

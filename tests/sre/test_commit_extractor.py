@@ -277,6 +277,8 @@ def _logging_commit(patch: str, filename: str = "billing/ledger.go") -> dict[str
         '@@ -3,2 +3,3 @@\n-    logger.info("charged %s", order.id)\n'
         '+    # keep the amount for audits\n+    logger.info("charged %s %s", order.id, total)',
         "@@ -8 +8 @@\n-  console.log('sent', id);\n+  this.logger.debug({ id, ms }, 'sent');",
+        '@@ -5 +5,3 @@\n-    log.info("paid %s", inv)\n+    log.info(\n'
+        '+        "paid %s in %d ms", inv, elapsed(start)\n+    )',
     ],
 )
 def test_a_commit_that_only_changes_log_calls_is_observability_only(patch: str) -> None:
@@ -290,6 +292,7 @@ def test_a_commit_that_only_changes_log_calls_is_observability_only(patch: str) 
     [
         ('@@ -1 +1 @@\n-\tlog.Info("x")\n+\tlog.Info("x")\n+\trows, err := db.Query(q)', "a.go"),
         ('@@ -1 +1 @@\n+    logger.info("x"); cache.clear()', "billing/ledger.py"),
+        ('@@ -1 +1 @@\n+    log.info(\n+        "x", y\n+    )\n+    cache.clear()', "b/ledger.py"),
         ("@@ -1 +1 @@\n-  timeout: 5\n+  timeout: 50", "config/production.yaml"),
         ("", "billing/ledger.go"),
     ],

@@ -71,6 +71,12 @@ def _templates(result: LogExtraction) -> dict[str, dict[str, Any]]:
         ("lookup ledger.svc.cluster.local: no such host", ("ledger.svc.cluster.local",)),
         ("failed at line:42 in Checkout.java:42 after retry:3", ()),
         ("redis:6379 unavailable", ("redis:6379",)),
+        # documentation links in an error message are not peers
+        ("OperationalError (Background on this error at: https://errs.example.org/e/7)", ()),
+        ("timeout; see https://docs.vendor.io/limits for details", ()),
+        ("POST https://api.vendor.io/v2/send failed: 503", ("api.vendor.io",)),
+        # the local end of a socket (`local->remote`) is not a dependency
+        ("read udp 10.4.0.9:40206->10.96.0.10:53: i/o timeout", ("10.96.0.10:53",)),
     ],
 )
 def test_hosts_in(text: str, hosts: tuple[str, ...]) -> None:
@@ -99,6 +105,8 @@ def test_hosts_from_fields() -> None:
         ("dial tcp: lookup db: no such host", ("dns",)),
         ("401 Unauthorized from auth", ("auth",)),
         ("read: connection reset by peer", ("reset",)),
+        ("rpc error: code = DeadlineExceeded desc = ctx", ("timeout",)),
+        ("grpc status DEADLINE_EXCEEDED", ("timeout",)),
     ],
 )
 def test_error_kinds(text: str, kinds: tuple[str, ...]) -> None:
