@@ -176,7 +176,9 @@ def _outcome(
         hypotheses_accepted=accepted,
         fallback_reason=result.fallback_reason if result is not None else None,
         usage=result.usage if result is not None else None,
-        model=(result.model if result is not None else None) or agent.model,
+        # The model the agent actually asked; None when it ran on its rules alone, so no
+        # display claims an LLM was involved when it was not.
+        model=result.model if result is not None else None,
     )
 
 
