@@ -12,7 +12,7 @@ from __future__ import annotations
 from abc import abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from alpha.agents.base import AgentContext, BaseAgent
 from alpha.schemas import AgentResult, Hypothesis, IncidentInput, Severity, Signal
@@ -81,6 +81,8 @@ class Evidence:
 
     incident: IncidentInput
     by_type: dict[str, list[Signal]] = field(default_factory=dict)
+    # Answers that many rules ask for, computed once per run (the signals never change).
+    memo: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(cls, signals: Sequence[Signal], incident: IncidentInput) -> Evidence:
@@ -103,14 +105,32 @@ class Evidence:
 
     def code_errors(self) -> list[Signal]:
         """New or rising program errors (exceptions that are defects, not transport faults)."""
+        faults = self.fault_types()
         found = []
         for signal in self.trouble():
             types = exception_types(signal)
             # A program-looking type whose message is a timeout or a lock wait is still a
-            # transport or database fault, not a defect.
-            if types and any(is_program_error(t) for t in types) and not signal_symptoms(signal):
+            # transport or database fault, not a defect; so is a log line that only carries
+            # such a type without its message.
+            program = [t for t in types if is_program_error(t) and t not in faults]
+            if program and not signal_symptoms(signal):
                 found.append(signal)
         return found
+
+    def fault_types(self) -> set[str]:
+        """Exception types whose own new or rising messages show a fault outside the code.
+
+        `MsalServiceException: ... client secret keys are expired` is a credential fault
+        whatever its name says; an error line that only names the type is the same fault.
+        """
+        if "fault_types" not in self.memo:
+            self.memo["fault_types"] = {
+                str(s.value.get("exception_type"))
+                for s in self.of("exception")
+                if s.value.get("exception_type") and is_trouble(s) and signal_symptoms(s)
+            }
+        faults: set[str] = self.memo["fault_types"]
+        return faults
 
     def symptom_signals(self, symptom: str) -> list[Signal]:
         """Log signals (templates, exceptions, dependency errors) showing a symptom family."""

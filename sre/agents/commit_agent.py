@@ -3,14 +3,14 @@
 A commit is blamed only on specific evidence linking it to the failure: stack frames in
 files it changed, its modules named by the new errors, data-access code changed while the
 database load rose, a migration while locks pile up, a bumped library that appears in the
-frames, or being the only code change when new program errors appear. Docs-only commits,
-dependency bumps the failing code does not use, and changes with no overlap with the
-symptoms are never blamed, however recent.
+frames or logs new lines of its own, or being the only code change when new program errors
+appear. Docs-only commits, dependency bumps the failing code does not use, and changes with
+no overlap with the symptoms are never blamed, however recent; logging-only and
+formatting-only commits only for program errors raised in the files they touched.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from alpha.schemas import Hypothesis, IncidentInput, Signal
@@ -23,27 +23,23 @@ from sre.agents.base import (
     hypothesis,
     merge_candidates,
 )
-from sre.agents.patterns import metric_families, tokens
+from sre.agents.bumps import bump_links
+from sre.agents.patterns import metric_families
 from sre.agents.reading import (
     app_files,
     as_list,
     commit_kind_files,
     exception_types,
+    is_cosmetic,
     is_dependency_only,
     is_docs_only,
-    is_observability_only,
-    path_tokens,
+    is_error_level,
+    is_style_only,
     short_sha,
 )
 from sre.agents.relations import config_label, key_support, ratio_weight, shifted_after_deploy
 
-_GENERIC_PACKAGE = frozenset({"golang", "github", "gitlab", "org", "com", "net", "x", "v2", "v3"})
 _DB_SYMPTOMS = ("slow_query", "lock", "conn_pool", "too_many_connections")
-_BUMP = re.compile(
-    r"\b(?:bump|bumps|upgrade|upgrades|update|updates)\s+(?:dependency\s+)?"
-    r"([@\w.\-/]+?)\s+(?:from|to|\d)",
-    re.I,
-)
 
 
 class CommitAgent(SpecialistAgent):
@@ -115,7 +111,7 @@ def _code_blame(commit: Signal, evidence: Evidence, *, sole: bool) -> Hypothesis
     focus = ""
 
     frame_hits = evidence.frame_hits(commit)
-    if is_observability_only(commit):
+    if is_cosmetic(commit):
         return _observability_blame(commit, evidence, frame_hits)
     if frame_hits:
         hit_signals = evidence.signals_with_frames(frame_hits)
@@ -135,7 +131,10 @@ def _code_blame(commit: Signal, evidence: Evidence, *, sole: bool) -> Hypothesis
 
     named = evidence.module_overlap(code)
     if named:
-        weights.append(MEDIUM if not frame_hits else WEAK)
+        # A module name shared with a timeout or a dependency's 5xx is a weaker link than
+        # with a program error: the fault came from outside whichever module reported it.
+        program = {s.id for s in evidence.code_errors()} & {s.id for s in named}
+        weights.append(MEDIUM if not frame_hits and program else WEAK)
         cited.extend(s for s in named[:3] if s not in cited)
         reasons.append("the new errors name modules it changed")
 
@@ -180,9 +179,9 @@ def _code_blame(commit: Signal, evidence: Evidence, *, sole: bool) -> Hypothesis
 def _observability_blame(
     commit: Signal, evidence: Evidence, frame_hits: list[str]
 ) -> Hypothesis | None:
-    """A commit that only changed logging lines is blamed only for program errors raised in
-    the files it changed (a bad log argument), never for lock waits, timeouts or load
-    merely passing through them."""
+    """A commit that only changed logging lines or formatting is blamed only for program
+    errors raised in the files it changed (a bad log argument, a formatter's slip), never
+    for lock waits, timeouts or load merely passing through them."""
     error_ids = {s.id for s in evidence.code_errors()}
     errors = [s for s in evidence.signals_with_frames(frame_hits) if s.id in error_ids]
     if not errors:
@@ -192,7 +191,8 @@ def _observability_blame(
     return hypothesis(
         label=_code_label(sha, frame_hits[0], cited, evidence),
         description=(
-            f"Commit {short_sha(sha)} ({_subject(commit)}) only changed logging lines, in "
+            f"Commit {short_sha(sha)} ({_subject(commit)}) only changed "
+            f"{'formatting' if is_style_only(commit) else 'logging lines'}, in "
             f"{', '.join(frame_hits[:3])}, where new program errors are raised."
         ),
         category="code_regression",
@@ -225,48 +225,38 @@ def _data_access_load(commit: Signal, evidence: Evidence) -> list[Signal]:
 
 
 def _dependency_blame(commit: Signal, evidence: Evidence) -> Hypothesis | None:
-    """Blame a dependency bump only when the bumped library is in the failing stack.
+    """Blame a dependency bump only when the bumped library is part of the new trouble.
 
-    The evidence must be structural (a frame inside the library's files, or an exception
-    type from its namespace), not a shared word in a log message.
+    The evidence must be structural (`sre.agents.bumps`): program errors in the library's
+    frames or namespace weigh most; new lines the library itself logs since the bump, with
+    errors rising beside them, less.
     """
-    message = str(commit.value.get("message", ""))
-    packages = [m.group(1).strip("./").lower() for m in _BUMP.finditer(message)]
-    skip = evidence.service_tokens()
-    wanted: set[str] = set()
-    for package in packages:
-        # `golang.org/x/image` and `@acme/queue` are known by their last segment.
-        last = re.split(r"[/:]", package.replace("@", ""))[-1]
-        wanted |= tokens(last.replace("-", "_").replace(".", "_")) - skip - _GENERIC_PACKAGE
-    if not wanted:
-        return None
-    hits = []
-    # Only program errors count: an HTTP library is in the stack of every timeout it raises,
-    # which says nothing about its new version.
-    for signal in evidence.code_errors():
-        words: set[str] = set()
-        for name in evidence.frame_files([signal]):
-            words |= path_tokens(name.replace("-", "_"))
-        for kind in exception_types(signal):
-            words |= tokens(kind.replace(".", "_"))
-        if wanted & words:
-            hits.append(signal)
-    if not hits:
+    link = next((b for b in bump_links(evidence) if b.commit.id == commit.id), None)
+    if link is None:
         return None
     sha = str(commit.value.get("sha"))
-    package = packages[0]
+    package = link.packages[0]
+    if link.errors:
+        weights = [STRONG, MEDIUM]
+        where = "which is in the failing stack"
+    else:
+        # A new warning from the library says it behaves differently; errors after the
+        # deploy say the difference hurts.
+        weights = [MEDIUM, WEAK] + ([WEAK] if _errors_rose(evidence) else [])
+        where = "whose own new log lines appeared after the deploy"
     return hypothesis(
         label=f"Dependency bump {short_sha(sha)} ({package}) broke the failing path",
-        description=f"Commit {short_sha(sha)} bumped {package}, which is in the failing stack.",
+        description=f"Commit {short_sha(sha)} bumped {package}, {where}.",
         category="code_regression",
         suspects=[sha],
-        weights=[
-            STRONG,
-            MEDIUM,
-            *evidence.staleness(),
-        ],
-        signals=[commit.id, *(s.id for s in hits[:4])],
+        weights=[*weights, *evidence.staleness()],
+        signals=[commit.id, *(s.id for s in (link.errors + link.lines)[:4])],
     )
+
+
+def _errors_rose(evidence: Evidence) -> bool:
+    """Whether new or rising error-level log trouble appeared after the deploy."""
+    return any(is_error_level(s) for s in evidence.trouble())
 
 
 def _subject(commit: Signal) -> str:

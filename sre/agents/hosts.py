@@ -134,6 +134,39 @@ def config_db_hosts(evidence: Evidence) -> list[str]:
     return list(found)
 
 
+_ENDPOINT_KEY = re.compile(r"(?:^|_)(?:url|uri|host|hostname|endpoint|address|addr)s?$", re.I)
+# Section names that say how a peer is reached, not which peer it is.
+_GENERIC_SECTIONS = frozenset(
+    {"http", "https", "grpc", "rpc", "api", "app", "service", "server", "client", "clients"}
+    | {"proxy", "net", "network", "upstream", "default", "settings", "config", "urls", "hosts"}
+)
+_URL_HOST = re.compile(r"^(?:[a-z][a-z0-9+.-]*://)?(?:[^@/\s]+@)?([a-z0-9][a-z0-9.-]*[a-z0-9])")
+
+
+def configured_peers(evidence: Evidence) -> dict[str, list[str]]:
+    """Dependencies the config gives an endpoint to: the section's name -> its hosts.
+
+    `s3.endpoint_url: https://s3.eu-west-1.amazonaws.com` and
+    `clients.geo.url: http://geo.internal` configure the peers `s3` and `geo`; the section
+    holding the endpoint key is the name the service's metrics and libraries use for it.
+    """
+    found: dict[str, dict[str, None]] = {}
+    for key, value in flatten_items(evidence.incident.config_snapshot):
+        parts = key.lower().split(".")
+        if len(parts) < 2 or not isinstance(value, str):
+            continue
+        if not _ENDPOINT_KEY.search(parts[-1].replace("-", "_")):
+            continue
+        match = _URL_HOST.match(value.strip().lower())
+        if match is None or ("." not in match.group(1) and "://" not in value):
+            continue
+        peer = parts[-2].replace("_", "-")
+        if peer in _GENERIC_SECTIONS:
+            continue
+        found.setdefault(peer, {}).setdefault(match.group(1), None)
+    return {peer: list(hosts) for peer, hosts in found.items()}
+
+
 def _has_db_word(key: str) -> bool:
     return bool(set(key.lower().replace("_", ".").split(".")) & DB_HOST_WORDS)
 

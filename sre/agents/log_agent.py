@@ -21,9 +21,11 @@ from sre.agents.base import (
     hypothesis,
     merge_candidates,
 )
+from sre.agents.bumps import bump_links
 from sre.agents.hosts import (
     HostTrouble,
     config_db_hosts,
+    configured_peers,
     dns_servers,
     failing_hosts,
     host_tokens,
@@ -39,12 +41,14 @@ from sre.agents.reading import (
     commit_kind_files,
     count_after,
     exception_types,
+    is_cosmetic,
     is_dependency_only,
     is_docs_only,
+    is_error_level,
     is_innocuous,
-    is_observability_only,
     path_tokens,
     short_sha,
+    signal_symptoms,
     signal_text,
 )
 from sre.agents.relations import (
@@ -87,12 +91,14 @@ class LogAgent(SpecialistAgent):
         evidence = Evidence.build(signals, incident)
         found: list[Hypothesis] = []
         found += _code_regressions(evidence)
+        found += _bumps(evidence)
         found += _config_links(evidence)
         found += _resources(evidence)
         found += _credentials(evidence)
         found += _infrastructure(evidence)
         found += _database(evidence)
         found += _dependencies(evidence)
+        found += _configured_peer_faults(evidence)
         return merge_candidates(found)
 
 
@@ -108,9 +114,9 @@ def _code_regressions(evidence: Evidence) -> list[Hypothesis]:
             continue
         signals = evidence.signals_with_frames(hits)
         new_errors = [s for s in signals if s.id in error_ids]
-        if is_observability_only(commit):
-            # A change to logging lines can only break the failing path by raising in the
-            # log call itself: program errors in its file, at reduced weight.
+        if is_cosmetic(commit):
+            # A change to logging lines or formatting can only break the failing path by
+            # raising in what it touched: program errors in its file, at reduced weight.
             if not new_errors:
                 continue
             weights = [MEDIUM]
@@ -146,6 +152,29 @@ def _code_regressions(evidence: Evidence) -> list[Hypothesis]:
         named = evidence.module_overlap(commit_kind_files(commit, "code"))
         if any(s.id in error_ids for s in named):
             found.append(_code_hypothesis(commit, "", errors, [MEDIUM, *evidence.staleness()]))
+    return found
+
+
+def _bumps(evidence: Evidence) -> list[Hypothesis]:
+    """Dependency bumps whose libraries raise the new errors or log new lines of their own."""
+    found = []
+    for link in bump_links(evidence):
+        sha = str(link.commit.value.get("sha"))
+        cited = link.errors or link.lines
+        what = "raises the new errors" if link.errors else "logs new lines since"
+        found.append(
+            hypothesis(
+                label=f"Dependency bump {short_sha(sha)} ({link.packages[0]}) changed behaviour",
+                description=(
+                    f"{link.packages[0]}, bumped in commit {short_sha(sha)}, {what} the deploy "
+                    f"({_quote(cited[0])})."
+                ),
+                category="code_regression",
+                suspects=[sha],
+                weights=[MEDIUM if link.errors else WEAK + WEAK, *evidence.staleness()],
+                signals=[link.commit.id, *(s.id for s in cited[:4])],
+            )
+        )
     return found
 
 
@@ -336,8 +365,10 @@ def _database(evidence: Evidence) -> list[Hypothesis]:
     weights = [STRONG if strong else MEDIUM]
     if len(signals) >= 2:
         weights.append(WEAK)
-    if any(_explained_by_change(evidence, k, signals) for k in kinds) or _data_access_changed(
-        evidence
+    if (
+        any(_explained_by_change(evidence, k, signals) for k in kinds)
+        or _data_access_changed(evidence)
+        or bump_links(evidence)
     ):
         weights = [WEAK]
     hosts = [h for t in db_hosts for h in t.hosts]
@@ -401,6 +432,55 @@ def _dependencies(evidence: Evidence) -> list[Hypothesis]:
                 signals=[s.id for s in trouble.signals[:4]]
                 + [s.id for s in _templates_naming(evidence, hosts[0])[:3]]
                 + [m.id for m in metrics[:2]],
+            )
+        )
+    return found
+
+
+def _configured_peer_faults(evidence: Evidence) -> list[Hypothesis]:
+    """Server errors, timeouts or throttling naming no host, raised inside the client library
+    of a dependency the config gives an endpoint to (`.../boto3/s3/...` with `s3.endpoint_url`
+    configured): that dependency is failing.
+
+    Stays out when the logs name a failing host (`_dependencies` owns that) and weakens when
+    a recent change touches the path to the peer.
+    """
+    if failing_hosts(evidence):
+        return []
+    configured = configured_peers(evidence)
+    if not configured:
+        return []
+    kinds = _DEPENDENCY_KINDS if surging_traffic(evidence) else _DEPENDENCY_KINDS | {"rate_limited"}
+    by_peer: dict[str, list[Signal]] = {}
+    for signal in evidence.trouble():
+        if not is_error_level(signal) or not signal_symptoms(signal) & kinds:
+            continue
+        segments = {
+            part.lower().replace("_", "-")
+            for name in evidence.frame_files([signal])
+            if name not in app_files([name])
+            for part in name.replace("\\", "/").split("/")[:-1]
+        }
+        for peer in sorted(segments & set(configured)):
+            by_peer.setdefault(peer, []).append(signal)
+    found = []
+    for peer, signals in by_peer.items():
+        hosts = configured[peer]
+        touched = any(change_touching_host(h, evidence) for h in [peer, *hosts])
+        what = ", ".join(
+            sorted({k.replace("_", " ") for s in signals for k in signal_symptoms(s) & kinds})
+        )
+        found.append(
+            hypothesis(
+                label=f"{peer} failing ({what})",
+                description=(
+                    f"{int(sum(count_after(s) for s in signals))} errors ({what}) raised in the "
+                    f"{peer} client library after the deploy; no recent change touches it."
+                ),
+                category="dependency_failure",
+                suspects=[*hosts[:2], peer],
+                weights=[WEAK] if touched else [MEDIUM],
+                signals=[s.id for s in signals[:4]],
             )
         )
     return found

@@ -23,7 +23,8 @@ from sre.agents.base import (
     hypothesis,
     merge_candidates,
 )
-from sre.agents.hosts import failing_hosts, host_tokens, is_db_host
+from sre.agents.bumps import bump_links
+from sre.agents.hosts import configured_peers, failing_hosts, host_tokens, is_db_host
 from sre.agents.patterns import DATA_ACCESS_WORDS, metric_families, tokens
 from sre.agents.reading import (
     commit_kind_files,
@@ -55,7 +56,12 @@ _RESOURCE = {
     "cpu": "CPU",
 }
 _RESOURCE_SYMPTOM = {"memory": "oom", "disk": "disk", "fd": "fd", "threads": "thread_pool"}
-_DB_STRONG_WORDS = ("lag", "replication", "lock", "deadlock", "slow", "transaction", "wait")
+# Lag, locks and long transactions; a node entering or leaving recovery, or a promotion, is a
+# failover: the database's own event.
+_DB_STRONG_WORDS = (
+    *("lag", "replication", "lock", "deadlock", "slow", "transaction", "wait"),
+    *("recovery", "failover", "promot"),
+)
 _FULL = 0.9
 _INFRA_FAMILIES = frozenset({"dns", "node", "network"})
 _DEPENDENCY_FAULTS = frozenset({"timeout", "refused", "http_5xx", "network", "circuit_open"})
@@ -302,7 +308,8 @@ def _database(evidence: Evidence) -> list[Hypothesis]:
         if not is_innocuous(c)
         for f in commit_kind_files(c, "code", "migration")
     )
-    if changed or data_code:
+    # A bumped library that the new trouble names is a recent change on the path too.
+    if changed or data_code or bump_links(evidence):
         weights = [WEAK]
     names = list(dict.fromkeys(_metric(s) for s in load[:3]))
     return [
@@ -404,47 +411,82 @@ _PEER_SYMPTOMS = ("timeout", "http_5xx", "refused", "circuit_open")
 
 
 def _unnamed_dependency(evidence: Evidence) -> list[Hypothesis]:
-    """New timeouts or 5xx that name no host, while the latency or errors of calls to one
-    peer (by its metric's name) jumped: that peer is failing.
+    """New timeouts, 5xx or throttling that name no host, while the latency or errors of
+    calls to one peer (by its metric's name) jumped: that peer is failing.
 
-    Fills the gap the log rules leave when error lines only say "request timed out"; it
-    stays out when the logs name a failing host (the log rules own that) or a recent change
-    touches the peer.
+    A metric names a peer by an outbound marker (`geo_client_p99_ms`) or by leading with the
+    name of a dependency the config gives an endpoint to (`s3_request_latency_p99_ms` with
+    `s3.endpoint_url` configured). Fills the gap the log rules leave when error lines only
+    say "request timed out"; it stays out when the logs name a failing host (the log rules
+    own that) or a recent change touches the peer.
     """
     if failing_hosts(evidence):
         return []
-    symptoms = [s for sym in _PEER_SYMPTOMS for s in evidence.symptom_signals(sym)]
+    kinds = _PEER_SYMPTOMS if surging_traffic(evidence) else (*_PEER_SYMPTOMS, "rate_limited")
+    symptoms = list({s.id: s for k in kinds for s in evidence.symptom_signals(k)}.values())
     if not symptoms:
         return []
     own = evidence.service_tokens()
-    found = []
+    configured = configured_peers(evidence)
+    by_peer: dict[str, list[Signal]] = {}
     for signal in evidence.of("metric_anomaly"):
         name = _metric(signal).lower()
-        match = _PEER_MARKER.match(name)
         families = metric_families(name)
-        if match is None or "db" in families or not families & {"latency", "errors"}:
+        if "db" in families or not families & {"latency", "errors"}:
             continue
-        peer = match.group("peer").replace("_", "-")
-        if peer in _NOT_PEERS or tokens(peer.replace("-", "_")) <= own or _ratio(signal) < 3:
+        peer = _peer_of(name, configured)
+        if peer is None or peer in _NOT_PEERS or set(peer.split("-")) <= own:
             continue
-        if signal.value.get("direction") != "up" or change_touching_host(peer, evidence):
-            continue
+        if _jumped(signal) and not change_touching_host(peer, evidence):
+            by_peer.setdefault(peer, []).append(signal)
+    found = []
+    for peer, moved in by_peer.items():
+        top = moved[0]
+        hosts = configured.get(peer) or _configured_hosts(evidence, peer)
         found.append(
             hypothesis(
-                label=f"{peer} failing ({_metric(signal)} {_ratio(signal):.1f}x)",
+                label=f"{peer} failing ({_metric(top)} {_jump_text(top)})",
                 description=(
-                    f"Calls to {peer} degraded: {_metric(signal)} rose from "
-                    f"{fmt_value(signal.value.get('baseline'))} to "
-                    f"{fmt_value(signal.value.get('current'))} while new timeouts or server "
-                    "errors appeared; no recent change touches it."
+                    f"Calls to {peer} degraded: "
+                    + ", ".join(
+                        f"{_metric(m)} {fmt_value(m.value.get('baseline'))} -> "
+                        f"{fmt_value(m.value.get('current'))}"
+                        for m in moved[:3]
+                    )
+                    + " while new timeouts, server errors or throttling appeared; no recent "
+                    "change touches it."
                 ),
                 category="dependency_failure",
-                suspects=[*_configured_hosts(evidence, peer)[:1], peer, _metric(signal)],
-                weights=[MEDIUM, WEAK],
-                signals=[signal.id, *(s.id for s in symptoms[:3])],
+                suspects=[*hosts[:1], peer, _metric(top)],
+                # Its latency and its errors both jumping is more than one series moving.
+                weights=[MEDIUM, WEAK, WEAK] if len(moved) >= 2 else [MEDIUM, WEAK],
+                signals=[*(m.id for m in moved[:3]), *(s.id for s in symptoms[:3])],
             )
         )
-    return found[:2]
+    return sorted(found, key=lambda h: -h.confidence)[:2]
+
+
+def _peer_of(name: str, configured: dict[str, list[str]]) -> str | None:
+    """The peer a metric measures calls to, or None when its name names none."""
+    match = _PEER_MARKER.match(name)
+    if match is not None:
+        return match.group("peer").replace("_", "-")
+    lead = name.split("_", 1)[0]
+    return lead if lead in configured else None
+
+
+def _jumped(signal: Signal) -> bool:
+    """Up at least 3x, or up from zero (an error series that had none)."""
+    if signal.value.get("direction") != "up":
+        return False
+    return _ratio(signal) >= 3 or (
+        number(signal.value.get("baseline")) == 0 and number(signal.value.get("current")) > 0
+    )
+
+
+def _jump_text(signal: Signal) -> str:
+    ratio = _ratio(signal)
+    return f"{ratio:.1f}x" if ratio else f"from {fmt_value(signal.value.get('baseline'))}"
 
 
 _CONFIG_HOST = re.compile(r"^(?:[a-z][a-z0-9+.-]*://)?(?:[^@/\s]+@)?([a-z0-9][a-z0-9.-]*[a-z0-9])")

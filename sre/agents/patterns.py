@@ -83,12 +83,19 @@ SYMPTOM_PATTERNS: dict[str, re.Pattern[str]] = {
         r"credentials|signature)|token (?:has )?expired|authentication (?:failed|error)|"
         r"access denied|expired (?:token|credentials|key|secret)|invalid_grant|"
         r"insufficient[_ ]scope|missing[_ ]scope|scope[_ ]missing|not authori[sz]ed|"
-        r"permission denied|access[_ ]denied|\bdeny\b|\bdenied\b",
+        r"permission denied|access[_ ]denied|\bdeny\b|\bdenied\b|"
+        # OAuth 2.0 token endpoint errors (RFC 6749 5.2): the client's own credentials failed.
+        r"\binvalid_client\b|\bunauthorized_client\b",
         re.I,
     ),
     "credential_expired": re.compile(
         r"(?:token|credential|session|key|secret|password|lease)s? (?:has |have |is )?expired|"
-        r"expired[_ ]?(?:token|credentials?|session|secret|key)|invalid_grant",
+        # `the client secret keys for app 'x' are expired`, `password for user y has expired`
+        r"\b(?:token|credential|secret|password|(?:api|access|signing|private)[_ ]key)s?\b"
+        r"[^.\n]{0,60}?\b(?:is|are|has|have|was|"
+        r"were)(?: been| now| already)? expired\b|"
+        r"expired[_ ](?:[a-z]+[_ ])?(?:token|credential|session|secret|key|password)s?\b|"
+        r"expired(?:token|credentials?|session|secret|key)|invalid_grant",
         re.I,
     ),
     "dns": re.compile(
@@ -112,7 +119,10 @@ SYMPTOM_PATTERNS: dict[str, re.Pattern[str]] = {
     "rate_limited": re.compile(
         r"\b429\b|rate[- ]?limit|too many requests|throttl|quota exceeded|"
         # gRPC's 429: `code = ResourceExhausted`
-        r"code\s*=\s*resource_?exhausted|(?-i:\bRESOURCE_EXHAUSTED\b)",
+        r"code\s*=\s*resource_?exhausted|(?-i:\bRESOURCE_EXHAUSTED\b)|"
+        # Cloud APIs' throttling replies (object stores, key-value stores, queues).
+        r"(?-i:\bSlow ?Down\b)|reduce your request rate|request ?limit ?exceeded|"
+        r"throughput ?exceeded|request rate (?:is )?too high",
         re.I,
     ),
     "load_shed": re.compile(
@@ -129,7 +139,7 @@ SYMPTOM_PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     "refused": re.compile(r"connection refused|econnrefused|connect(?:ion)? failed", re.I),
     "http_5xx": re.compile(
-        r"\b5\d\d\b (?:from|error)|bad gateway|service unavailable|gateway timeout|"
+        r"\b5\d\d\b (?:from|error)|bad ?gateway|service ?unavailable|gateway ?timeout|"
         r"internal server error|upstream (?:error|failure)|"
         # gRPC's 503: `rpc error: code = Unavailable`, `status: UNAVAILABLE`
         r"code\s*=\s*unavailable|status:?\s*unavailable|(?-i:\bUNAVAILABLE\b)",
@@ -253,7 +263,12 @@ _KEY_FAMILIES: dict[str, re.Pattern[str]] = {
         re.I,
     ),
     "endpoint": re.compile(r"url|host|endpoint|address|(?:^|_)port$|dns|base_uri|region", re.I),
-    "logging": re.compile(r"log_?level|debug|verbose|trace|sampl", re.I),
+    # Log verbosity and retention (`logging.level`, `log.rotate_mb`) govern disk and CPU use.
+    "logging": re.compile(
+        r"log_?level|debug|verbose|trace|sampl|"
+        r"(?:^|_)(?:log|logs|logging|logger)_(?:level|rotat|retention|keep|backup|max|size|file)",
+        re.I,
+    ),
     # Batch and fetch sizes govern how much work each round trip does.
     "batch": re.compile(r"batch|fetch|prefetch|bytes|chunk|page_size|max_poll", re.I),
 }

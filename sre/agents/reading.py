@@ -167,7 +167,12 @@ _HOST_PATTERNS = (
         r"""([a-z0-9][a-z0-9.-]*[a-z0-9](?::\d{2,5})?)""",
         re.I,
     ),
-    re.compile(r"""\bserver at ["']?([a-z0-9][a-z0-9.-]*[a-z0-9])""", re.I),
+    # libpq: `connection to server at "10.0.0.5", port 5432 failed` (the port says what
+    # the peer is)
+    re.compile(
+        r"""\bserver at ["']?([a-z0-9][a-z0-9.-]*[a-z0-9])["']?(?:,? port (\d{2,5})\b)?""",
+        re.I,
+    ),
     # a URL being called: `Post "https://api.x.com/v3"`, `401 from https://...`
     re.compile(
         r"""\b(?:get|post|put|patch|delete|head|from|to|calling|call|request(?:ing)?)\s+["']?"""
@@ -214,6 +219,8 @@ def text_hosts(text: str) -> list[str]:
     for pattern in _HOST_PATTERNS:
         for match in pattern.finditer(text):
             host = match.group(1).lower()
+            if match.lastindex and match.lastindex >= 2 and match.group(2):
+                host = f"{host}:{match.group(2)}"
             # `cart.py:88` is a source position and `1.2` a number, not hosts.
             if _SOURCE_POSITION.search(host):
                 continue
@@ -316,10 +323,21 @@ def is_observability_only(commit: Signal) -> bool:
     return commit.value.get("observability_only") is True
 
 
+def is_style_only(commit: Signal) -> bool:
+    """A commit that only re-formats code for a linter or formatter."""
+    return commit.value.get("style_only") is True
+
+
+def is_cosmetic(commit: Signal) -> bool:
+    """A code commit that changes what the code reports or how it is laid out, not what it
+    does: logging/metrics lines only, or formatting only."""
+    return is_observability_only(commit) or is_style_only(commit)
+
+
 def is_innocuous(commit: Signal) -> bool:
     """A commit that cannot change how the service behaves towards its dependencies or its
-    database: docs and tests only, or logging/metrics lines only."""
-    return is_docs_only(commit) or is_observability_only(commit)
+    database: docs and tests only, logging/metrics lines only, or formatting only."""
+    return is_docs_only(commit) or is_cosmetic(commit)
 
 
 def is_dependency_only(commit: Signal) -> bool:

@@ -68,5 +68,10 @@ Commits (`source="commits"`)
                        [filenames]}, additions, deletions, files_in_stack_frames
                        [filenames], config_keys [dotted keys from the config diff that its
                        patches touch], risky_changes [{file, kind, detail}] (kinds in
-                       `sre.extractors.patterns`)
+                       `sre.extractors.patterns`),
+                       observability_only (True when every code patch only changes logging,
+                       tracing or metrics lines; False when unknown),
+                       style_only (True when the message announces a formatter/linter change,
+                       its other files are only linter settings, docs or tests, and every
+                       code patch given re-lays out the same text)
 """

@@ -4,7 +4,8 @@ Per commit: the kinds of files touched (`sre.extractors.files`), its size, its t
 relative to the deploy and to the incident, the files that appear in error stack frames,
 the config keys of the config diff that it changes, and risky changes visible in its
 patches (`sre.extractors.patterns`), and whether its code changes only touch logging, tracing
-or metrics lines (`observability_only`). Severity: high when a file is in the stack frames, it
+or metrics lines (`observability_only`), and whether it only re-formats code for a linter
+or formatter (`style_only`). Severity: high when a file is in the stack frames, it
 changes a config key of the diff, or a strong risky pattern shows; medium when it touches
 code, config, migrations or dependencies; low otherwise (docs, tests, assets only).
 """
@@ -22,7 +23,10 @@ from sre.extractors.fmt import fmt_num
 from sre.extractors.patterns import (
     STRONG_KINDS,
     RiskyChange,
+    is_format_patch,
     is_observability_patch,
+    is_style_config,
+    is_style_subject,
     risky_changes,
 )
 from sre.extractors.timeutil import iso, minutes_between
@@ -74,6 +78,23 @@ def _observability_only(commit: Commit, file_kinds: Mapping[str, list[str]]) -> 
         return False
     code = [f for f in commit.file_objects() if classify_file(f.filename) == "code"]
     return all(is_observability_patch(f.patch) for f in code)
+
+
+def _style_only(commit: Commit, file_kinds: Mapping[str, list[str]]) -> bool:
+    """Whether the commit only re-formats code (a formatter run, a lint-style change).
+
+    Its message must say so, its other files may only be linter or formatter settings, docs
+    or tests, and every code patch that is given must re-lay out the same text; without
+    patches the message and the files decide.
+    """
+    if not file_kinds["code"] or any(file_kinds[k] for k in ("migration", "dependency")):
+        return False
+    if not all(is_style_config(f) for f in file_kinds["config"] + file_kinds["other"]):
+        return False
+    if not is_style_subject(commit.message):
+        return False
+    code = [f for f in commit.file_objects() if classify_file(f.filename) == "code"]
+    return all(is_format_patch(f.patch) for f in code if f.patch)
 
 
 def _duration(minutes: float) -> str:
@@ -180,6 +201,7 @@ def commit_finding(
         "config_keys": config_keys,
         "risky_changes": [c.as_dict() for c in risky],
         "observability_only": _observability_only(commit, file_kinds),
+        "style_only": _style_only(commit, file_kinds),
     }
     timing = _timing(before_incident, before_deploy)
     return Finding(

@@ -4,7 +4,7 @@ Rules are by file name and path shape only, so they hold for any repository:
 
 - dependency: manifests and lock files (`requirements*.txt`, anything under a
   `requirements/` folder, `pyproject.toml`, `package.json`, `go.mod`, `pom.xml`,
-  `Gemfile.lock`, `Cargo.toml`, ...);
+  `Gemfile.lock`, `Cargo.toml`, Gradle/Maven wrapper versions, ...);
 - migration: files under a `migrations`/`migrate`/`alembic`/`flyway`/`liquibase` folder,
   Flyway-style `V12__name.sql`, and `.sql` files;
 - docs_tests: documentation (`.md`, `.rst`, `docs/`, README, CHANGELOG) and tests
@@ -44,6 +44,10 @@ _DEPENDENCY_NAMES = frozenset(
         "build.gradle",
         "build.gradle.kts",
         "gradle.lockfile",
+        # The build tool's own pinned version: bumped like a library.
+        "gradle-wrapper.properties",
+        "maven-wrapper.properties",
+        "libs.versions.toml",
         "gemfile",
         "gemfile.lock",
         "cargo.toml",

@@ -290,3 +290,61 @@ def _only_observability(lines: list[str]) -> bool:
             return False
         depth = max(0, opened)
     return True
+
+
+# A subject announcing a formatting or lint-style change: a conventional `style:`/`fmt:`
+# prefix, a formatter or linter by name, or formatting words. `black` is a common word, so
+# it counts only when run or applied.
+_STYLE_SUBJECT = re.compile(
+    r"^\s*(?:style|format|fmt|lint)(?:\([\w./-]*\))?!?:|"
+    r"\b(?:rubocop|prettier|gofmt|goimports|eslint|isort|rustfmt|clang-format|ktlint|spotless|"
+    r"stylelint|standardrb|autopep8|yapf|swiftformat|swiftlint|scalafmt|ruff format)\b|"
+    r"\b(?:run|ran|apply|applied)\s+black\b|"
+    r"\b(?:reformat\w*|formatting|whitespace|code style|coding style|lint(?:er)? fix(?:es)?|"
+    r"fix(?:es)? lint\w*|trailing commas?|indentation)\b",
+    re.IGNORECASE,
+)
+# Words saying the commit also changes behaviour, whatever formatting it does besides.
+_BEHAVIOUR_WORDS = re.compile(
+    r"\b(?:bug|crash|regression|feat|feature|adds?|added|removes?|removed|refactor\w*|"
+    r"logic|behaviou?r|query|queries|timeout|retry|retries)\b",
+    re.IGNORECASE,
+)
+# Linter and formatter settings files (`.rubocop.yml`, `.prettierrc`, `.editorconfig`).
+_STYLE_CONFIG = re.compile(
+    r"(?:^|/)\.?(?:rubocop|standard|prettier|eslint|editorconfig|flake8|pylintrc|ruff|isort|"
+    r"stylelint|"
+    r"golangci|clang-format|rustfmt|ktlint|swiftlint|swiftformat|scalafmt|yamllint|"
+    r"markdownlint)[\w.-]*$",
+    re.IGNORECASE,
+)
+_QUOTES = str.maketrans({"'": '"', "`": '"'})
+
+
+def is_style_subject(message: str) -> bool:
+    """Whether a commit message announces a formatting or lint-style change only."""
+    subject = message.strip().splitlines()[0] if message.strip() else ""
+    return bool(_STYLE_SUBJECT.search(subject)) and not _BEHAVIOUR_WORDS.search(subject)
+
+
+def is_style_config(filename: str) -> bool:
+    """Whether a file holds linter or formatter settings (they change no behaviour)."""
+    return bool(_STYLE_CONFIG.search(filename.replace("\\", "/")))
+
+
+def is_format_patch(patch: str | None) -> bool:
+    """Whether a patch only re-lays out code: the same text on both sides once whitespace,
+    quote style, line wrapping and trailing commas or semicolons are ignored.
+
+    Unknown (no patch) is not format-only.
+    """
+    removed, added = changed_lines(patch)
+    if not removed and not added:
+        return False
+    return _layout_free(removed) == _layout_free(added)
+
+
+def _layout_free(lines: list[str]) -> str:
+    text = "".join(lines).translate(_QUOTES)
+    text = re.sub(r"\s+", "", text)
+    return re.sub(r"[,;]+(?=[)\]}]|$)", "", text)

@@ -186,6 +186,7 @@ class Signals:
         files_in_stack_frames: list[str] | None = None,
         risky: list[dict[str, str]] | None = None,
         observability_only: bool = False,
+        style_only: bool = False,
         timestamp: str = "2026-11-20T13:55:00Z",
     ) -> Signal:
         return self.add(
@@ -212,6 +213,7 @@ class Signals:
                 "config_keys": config_keys or [],
                 "risky_changes": risky or [],
                 "observability_only": observability_only,
+                "style_only": style_only,
             },
         )
 

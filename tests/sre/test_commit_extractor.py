@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from alpha.schemas import IncidentInput
 from sre.extractors.commits import extract_commits
 from sre.extractors.config import extract_config
 from sre.extractors.files import classify_file, frame_matches
-from sre.extractors.patterns import risky_changes
+from sre.extractors.patterns import is_format_patch, risky_changes
 
 
 def _incident(commits: list[dict[str, Any]], **extra: Any) -> IncidentInput:
@@ -303,3 +305,94 @@ def test_behaviour_changes_or_unknown_patches_are_not_observability_only(
     """A query, a second statement, a config file or a missing patch is not logging-only."""
     (finding,) = extract_commits(_incident([_logging_commit(patch, filename)]), [], {})
     assert finding.value["observability_only"] is False
+
+
+def _style_commit(message: str, files: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"sha": "c0ffee1234", "message": message, "files": files}
+
+
+@pytest.mark.parametrize(
+    ("message", "files"),
+    [
+        # A linter run without patches: the message and the files decide.
+        (
+            "standardrb: apply hash shorthand",
+            [{"filename": "lib/billing/invoice.rb"}, {"filename": ".standard.yml"}],
+        ),
+        (
+            "style: reformat with the project formatter",
+            [{"filename": "svc/ledger.py"}, {"filename": ".editorconfig"}],
+        ),
+        # With a patch: the same tokens, laid out differently.
+        (
+            "Apply prettier to the invoice module",
+            [
+                {
+                    "filename": "web/invoice.ts",
+                    "patch": "@@ -1,2 +1,4 @@\n-const total = sum(lines, 'amount');\n"
+                    "-export { total }\n+const total = sum(\n+  lines,\n"
+                    '+  "amount",\n+);\n+export { total };',
+                }
+            ],
+        ),
+    ],
+)
+def test_a_formatting_only_commit_is_style_only(message: str, files: list[dict[str, Any]]) -> None:
+    """A formatter/linter subject over code and linter settings only marks it style_only."""
+    (finding,) = extract_commits(_incident([_style_commit(message, files)]), [], {})
+    assert finding.value["style_only"] is True
+
+
+@pytest.mark.parametrize(
+    ("message", "files"),
+    [
+        # The patch changes behaviour, whatever the subject says.
+        (
+            "eslint: tidy invoice module",
+            [{"filename": "web/invoice.ts", "patch": "@@ -1 +1 @@\n-if (a == b) {\n+if (a) {"}],
+        ),
+        # A subject that also announces behaviour.
+        ("rubocop fixes and add retry on ledger timeout", [{"filename": "lib/ledger.rb"}]),
+        # Not a style subject at all.
+        ("Speed up invoice totals", [{"filename": "lib/invoice.rb"}]),
+        # A formatter subject with a production config file alongside.
+        (
+            "style: reformat",
+            [{"filename": "lib/invoice.rb"}, {"filename": "config/production.yaml"}],
+        ),
+        # `black` as an ordinary word is not the formatter.
+        ("Fix black screen on the invoice page", [{"filename": "web/invoice.ts"}]),
+    ],
+)
+def test_behaviour_or_unannounced_changes_are_not_style_only(
+    message: str, files: list[dict[str, Any]]
+) -> None:
+    """A semantic patch, behaviour words, production config or no style subject: not style."""
+    (finding,) = extract_commits(_incident([_style_commit(message, files)]), [], {})
+    assert finding.value["style_only"] is False
+
+
+@given(
+    st.lists(
+        st.text(alphabet="abcxyz019=+(){}[]:.'\" ", min_size=1, max_size=30),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_relaid_out_lines_are_format_only(lines: list[str]) -> None:
+    """Lines re-wrapped with other indentation and quote style are format-only; new text is not."""
+    removed = "".join(f"-{line}\n" for line in lines)
+    spaced = " ".join(lines).replace("'", '"')
+    added = "".join(f"+    {word}\n" for word in spaced.split(" ") if word)
+    patch = "@@ -1 +1 @@\n" + removed + added
+    assert is_format_patch(patch)
+    # One extra token on the added side is a change of text, not of layout.
+    assert not is_format_patch(patch + "+zz9\n")
+
+
+def test_build_tool_wrapper_versions_are_dependencies() -> None:
+    """The Gradle/Maven wrapper and version catalogue pin versions like a manifest."""
+    assert classify_file("gradle/wrapper/gradle-wrapper.properties") == "dependency"
+    assert classify_file(".mvn/wrapper/maven-wrapper.properties") == "dependency"
+    assert classify_file("gradle/libs.versions.toml") == "dependency"
+    assert classify_file("src/main/resources/application.properties") == "config"
