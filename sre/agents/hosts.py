@@ -153,17 +153,20 @@ def configured_peers(evidence: Evidence) -> dict[str, list[str]]:
     found: dict[str, dict[str, None]] = {}
     for key, value in flatten_items(evidence.incident.config_snapshot):
         parts = key.lower().split(".")
-        if len(parts) < 2 or not isinstance(value, str):
-            continue
-        if not _ENDPOINT_KEY.search(parts[-1].replace("-", "_")):
-            continue
-        match = _URL_HOST.match(value.strip().lower())
-        if match is None or ("." not in match.group(1) and "://" not in value):
+        # A cluster is configured as a list of endpoints (`hosts: [https://a:9200, ...]`).
+        values = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+        if len(parts) < 2 or not _ENDPOINT_KEY.search(parts[-1].replace("-", "_")):
             continue
         peer = parts[-2].replace("_", "-")
         if peer in _GENERIC_SECTIONS:
             continue
-        found.setdefault(peer, {}).setdefault(match.group(1), None)
+        for item in values:
+            if not isinstance(item, str):
+                continue
+            match = _URL_HOST.match(item.strip().lower())
+            if match is None or ("." not in match.group(1) and "://" not in item):
+                continue
+            found.setdefault(peer, {}).setdefault(match.group(1), None)
     return {peer: list(hosts) for peer, hosts in found.items()}
 
 

@@ -34,7 +34,7 @@ from sre.agents.hosts import (
     node_names,
     unique_hosts,
 )
-from sre.agents.patterns import DATA_ACCESS_WORDS, metric_families, tokens
+from sre.agents.patterns import DATA_ACCESS_WORDS, metric_families, metric_label_values, tokens
 from sre.agents.reading import (
     app_files,
     as_list,
@@ -326,7 +326,10 @@ def _infrastructure(evidence: Evidence) -> list[Hypothesis]:
     if not weights:
         return []
     hosts = hosts_of(signals)
-    metrics = _metrics_of(evidence, frozenset({"dns", "node", "network"}))
+    metrics = [m for m in _metrics_of(evidence, frozenset({"dns", "node", "network"})) if _rose(m)]
+    # The component whose own series moved (`nat_gateway="nat-1"`) is what a responder fixes;
+    # the hosts that could not be reached through it are only where the fault showed.
+    components = unique_hosts([v for m in metrics[:3] for v in metric_label_values(_metric(m))])
     what = " and ".join(dict.fromkeys(k.upper() if k == "dns" else k for k in kinds)) or "network"
     return [
         hypothesis(
@@ -336,7 +339,9 @@ def _infrastructure(evidence: Evidence) -> list[Hypothesis]:
                 "a network, DNS or node fault outside the application is the common cause."
             ),
             category="infrastructure",
-            suspects=unique_hosts([*dns_servers(signals), *node_names(signals), *hosts[:4]])
+            suspects=unique_hosts(
+                [*components[:2], *dns_servers(signals), *node_names(signals), *hosts[:4]]
+            )
             + [_metric(m) for m in metrics[:2]]
             or ["network"],
             weights=weights,
@@ -416,6 +421,10 @@ def _dependencies(evidence: Evidence) -> list[Hypothesis]:
         if any(change_touching_host(h, evidence, symptoms) for h in hosts):
             # A recent change touches the path to this host: it is the likelier culprit.
             weights = [WEAK]
+        elif "tls" in symptoms:
+            # A failed TLS handshake surfaces as `Unavailable`/5xx/timeouts too, but the
+            # peer answered: its certificate (or ours) is the fault, which `_credentials` owns.
+            weights = [WEAK]
         elif many:
             weights = [MEDIUM]
         what = ", ".join(sorted(k.replace("_", " ") for k in kinds))
@@ -455,14 +464,22 @@ def _configured_peer_faults(evidence: Evidence) -> list[Hypothesis]:
     for signal in evidence.trouble():
         if not is_error_level(signal) or not signal_symptoms(signal) & kinds:
             continue
+        # Every frame counts, not only those under a library marker: JVM frames map to
+        # `src/main/java/org/<peer>/client/...` like the app's own, and the app's own
+        # `clients/<peer>/` directory is just as much the path to that peer.
         segments = {
             part.lower().replace("_", "-")
             for name in evidence.frame_files([signal])
-            if name not in app_files([name])
             for part in name.replace("\\", "/").split("/")[:-1]
         }
         for peer in sorted(segments & set(configured)):
             by_peer.setdefault(peer, []).append(signal)
+    # With one peer failing through its client and our own traffic flat, throttling or
+    # rejections naming no host (any level: clients log back-off at WARN) are that peer
+    # pushing back.
+    pushback = (
+        [] if len(by_peer) != 1 or surging_traffic(evidence) else _unattributed_throttling(evidence)
+    )
     found = []
     for peer, signals in by_peer.items():
         hosts = configured[peer]
@@ -479,11 +496,23 @@ def _configured_peer_faults(evidence: Evidence) -> list[Hypothesis]:
                 ),
                 category="dependency_failure",
                 suspects=[*hosts[:2], peer],
-                weights=[WEAK] if touched else [MEDIUM],
-                signals=[s.id for s in signals[:4]],
+                # Repeated failures through its client are more than one bad call.
+                weights=[WEAK]
+                if touched
+                else [MEDIUM, *([WEAK] * (len(signals) >= 2)), *([WEAK] * bool(pushback))],
+                signals=[s.id for s in signals[:4]] + [s.id for s in pushback[:2]],
             )
         )
     return found
+
+
+def _unattributed_throttling(evidence: Evidence) -> list[Signal]:
+    """New throttling or rejection lines that name no host."""
+    return [
+        s
+        for s in evidence.trouble()
+        if "rate_limited" in signal_symptoms(s) and not as_list(s.value.get("hosts"))
+    ]
 
 
 def _db_trouble(trouble: HostTrouble) -> bool:

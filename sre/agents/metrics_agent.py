@@ -372,7 +372,9 @@ def _dependencies(evidence: Evidence) -> list[Hypothesis]:
         symptoms = trouble.symptoms()
         if any(is_db_host(h) or change_touching_host(h, evidence, symptoms) for h in trouble.hosts):
             continue
-        if not symptoms & _DEPENDENCY_FAULTS:
+        # A failed TLS handshake is the certificate's fault even when it surfaces as
+        # `Unavailable`: the peer's error metric rising does not make the peer the cause.
+        if not symptoms & _DEPENDENCY_FAULTS or "tls" in symptoms:
             continue
         words = host_tokens(host)
         named = [

@@ -230,8 +230,22 @@ _METRIC_FAMILIES: dict[str, re.Pattern[str]] = {
     "auth": re.compile(r"(?:^|_)40[13](?:_|$)|unauthori|forbidden|denied|auth_fail", re.I),
     "dns": re.compile(r"dns|resolv", re.I),
     "node": re.compile(r"node|kubelet|(?:^|_)pods?_(?:ready|not_ready|restarts)", re.I),
-    "network": re.compile(r"packet|retransmit|network|(?:^|_)tcp_", re.I),
+    # Network hops between the service and the world (NAT, conntrack, egress) count: their
+    # port or connection exhaustion is a network fault outside the application. (Load
+    # balancer series are left out: their 5xx mostly echo the backends.)
+    "network": re.compile(
+        r"packet|retransmit|network|(?:^|_)tcp_|nat_?gateway|(?:^|_)s?nat(?:_|$)|conntrack|"
+        r"(?:^|_)egress",
+        re.I,
+    ),
 }
+
+_LABEL_VALUE = re.compile(r'[{,]\s*[a-zA-Z_][a-zA-Z0-9_]*\s*=\s*"([^"]+)"')
+
+
+def metric_label_values(name: str) -> list[str]:
+    """The label values of a Prometheus-style series name (`x{gw="nat-1"}` -> [`nat-1`])."""
+    return _LABEL_VALUE.findall(name)
 
 
 def metric_families(name: str) -> set[str]:
@@ -271,6 +285,13 @@ _KEY_FAMILIES: dict[str, re.Pattern[str]] = {
     ),
     # Batch and fetch sizes govern how much work each round trip does.
     "batch": re.compile(r"batch|fetch|prefetch|bytes|chunk|page_size|max_poll", re.I),
+    # Which bucket, container, queue or table the service uses: a credential scoped to the
+    # old one is refused on the new one.
+    "resource": re.compile(
+        r"bucket|container_name|blob_container|queue_name|topic|table_name|index_name|"
+        r"namespace|key_prefix|(?:^|_)prefix$",
+        re.I,
+    ),
 }
 
 _F = frozenset
@@ -310,6 +331,7 @@ _EXPLAINS: dict[tuple[str, str], tuple[frozenset[str], frozenset[str]]] = {
     ("cache", "any"): (_F({"slow_query"}), _F({"db", "latency"})),
     ("flag", "any"): (_F({"code_error"}), _F({"errors", "latency"})),
     ("auth", "any"): (_F({"auth", "tls", "credential_expired"}), _F({"auth", "errors"})),
+    ("resource", "any"): (_F({"auth"}), _F({"auth"})),
     ("endpoint", "any"): (
         _F({"dns", "refused", "tls", "timeout", "http_5xx"}),
         _F({"errors"}),

@@ -19,7 +19,7 @@ from sre.agents import CommitAgent, ConfigAgent, LogAgent, MetricsAgent
 from sre.agents.base import Evidence
 from sre.agents.bumps import bump_links, bumped_packages
 from sre.agents.hosts import configured_peers, is_db_host
-from sre.agents.patterns import key_families, symptoms_in
+from sre.agents.patterns import key_families, metric_label_values, symptoms_in
 from sre.agents.reading import text_hosts
 from tests.sre.test_agents_base import (
     SHA_BAD,
@@ -328,3 +328,149 @@ def test_a_node_leaving_recovery_is_strong_database_evidence() -> None:
     s.anomaly("pg_in_recovery", 0, 1)
     found = by_category(MetricsAgent().candidates(s.items, incident()), "database")
     assert found and found[0].confidence >= 0.5
+
+
+# --------------------------------------------------------------------------- tls vs dependency
+
+
+def test_a_tls_handshake_failure_wrapped_as_unavailable_blames_the_certificate() -> None:
+    """Errors to a host that are x509 handshake failures (also `Unavailable`) rank the
+    certificate above the host being down, even when the peer's error metric jumps."""
+    s = Signals()
+    host = "ledger-rpc.svc:9443"
+    s.dependency(
+        host,
+        ["http_5xx", "tls"],
+        count_after=60,
+        example=f"rpc error: code = Unavailable desc = connection error: dial {host}: "
+        "tls: failed to verify certificate: x509: certificate has expired",
+    )
+    s.template("post ledger entry failed", hosts=[host], count_after=50)
+    s.anomaly('rpc_client_errors{peer="ledger-rpc"}', 0.0, 30.0)
+    top = ranked(s.items, incident())[0]
+    assert top.category == "certificate_or_credentials"
+    assert host in top.suspects
+
+
+def test_the_same_host_unavailable_without_tls_errors_is_a_dependency_failure() -> None:
+    """Without a certificate error, `Unavailable` from one host stays that host failing."""
+    s = Signals()
+    host = "ledger-rpc.svc:9443"
+    s.dependency(
+        host,
+        ["http_5xx"],
+        count_after=60,
+        example=f"rpc error: code = Unavailable desc = upstream connect error to {host}",
+    )
+    s.template("post ledger entry failed", hosts=[host], count_after=50)
+    top = ranked(s.items, incident())[0]
+    assert top.category == "dependency_failure"
+    assert top.suspects == [host]
+
+
+# --------------------------------------------------------------------------- infra component
+
+
+def test_an_infrastructure_fault_names_the_component_whose_series_moved() -> None:
+    """Unrelated hosts timing out while a NAT router's failure series rises name the router."""
+    s = Signals()
+    for host in ("api.mailer.example:443", "hooks.crm.example", "203.0.113.9:443"):
+        s.dependency(host, ["timeout"], example=f"dial tcp {host}: i/o timeout")
+    s.anomaly('cloud_nat_allocation_failures{router="edge-router-3"}', 0.0, 900.0)
+    infra = by_category(LogAgent().candidates(s.items, incident()), "infrastructure")
+    assert infra and infra[0].suspects[0] == "edge-router-3"
+
+
+@pytest.mark.parametrize(
+    ("name", "values"),
+    [
+        ('conntrack_used{node="ip-10-0-1-5", zone="b"}', ["ip-10-0-1-5", "b"]),
+        ("tcp_retransmits_total", []),
+    ],
+)
+def test_metric_label_values_are_read_from_series_names(name: str, values: list[str]) -> None:
+    """Label values of a `name{k="v"}` series are its components, in order."""
+    assert metric_label_values(name) == values
+
+
+# --------------------------------------------------------------------------- resource switch
+
+
+def _forbidden_after(key: str, old: Any, new: Any) -> tuple[Signals, IncidentInput]:
+    s = Signals()
+    s.exception(
+        "Cloud.StorageException",
+        "403 Forbidden: caller is not authorized to write objects",
+        [],
+        status_codes=[403],
+    )
+    s.config_change(key, old, new)
+    return s, incident()
+
+
+def test_switching_the_storage_bucket_before_new_403s_is_the_config_change() -> None:
+    """403s right after the bucket a service writes to changed blame that change."""
+    s, case = _forbidden_after("archive.bucket", "reports-eu", "reports-eu-2")
+    top = ranked(s.items, case)[0]
+    assert top.category == "config_change"
+    assert top.suspects[0] == "archive.bucket"
+
+
+def test_an_unrelated_key_change_does_not_take_the_403s() -> None:
+    """403s after a thumbnail-size change are not blamed on that change."""
+    s, case = _forbidden_after("thumbnails.width_px", 200, 240)
+    assert by_category(ConfigAgent().candidates(s.items, case), "config_change") == []
+
+
+@pytest.mark.parametrize(
+    ("key", "family"),
+    [
+        ("Storage.ContainerName", True),
+        ("s3.bucket", True),
+        ("events.topic", True),
+        ("cache.key_prefix", True),
+        ("ui.container_width", False),
+        ("orders.table_rows_limit", False),
+    ],
+)
+def test_keys_choosing_a_storage_resource_are_the_resource_family(key: str, family: bool) -> None:
+    """Bucket, container, topic and prefix keys choose a resource; look-alikes do not."""
+    assert ("resource" in key_families(key)) is family
+
+
+# --------------------------------------------------------------------------- cluster peers
+
+
+_CLUSTER_CONFIG = {"vectordb": {"hosts": ["https://vec-a.db.example:7700", "vec-b.db.example"]}}
+_JVM_LIB = "src/main/java/io/vectordb/client/HttpTransport.java"
+
+
+def _cluster_timeouts(throttled: bool) -> tuple[Signals, IncidentInput]:
+    s = Signals()
+    for name in ("java.net.SocketTimeoutException", "java.io.InterruptedIOException"):
+        s.exception(name, "read timed out", [_JVM_LIB, "src/main/java/com/acme/feed/Ranker.java"])
+    if throttled:
+        s.template("upsert rejected status=429 too many requests, backing off", level="WARN")
+    return s, incident(config_snapshot=_CLUSTER_CONFIG)
+
+
+def test_a_cluster_configured_as_a_list_of_hosts_is_a_peer() -> None:
+    """`section.hosts: [url, url]` names the section's peer with every listed host."""
+    evidence = Evidence.build([], incident(config_snapshot=_CLUSTER_CONFIG))
+    assert configured_peers(evidence) == {"vectordb": ["vec-a.db.example", "vec-b.db.example"]}
+
+
+def test_timeouts_raised_in_a_jvm_client_of_a_configured_peer_blame_that_peer() -> None:
+    """Host-less timeouts through `src/main/java/io/<peer>/client/...` frames blame the peer."""
+    s, case = _cluster_timeouts(throttled=False)
+    found = by_category(LogAgent().candidates(s.items, case), "dependency_failure")
+    assert found and "vectordb" in found[0].suspects
+
+
+def test_host_less_throttling_alongside_one_failing_peer_strengthens_it() -> None:
+    """New 429 back-off lines naming no host, with one peer failing, add to that peer's case."""
+    (calm, calm_case), (loud, loud_case) = _cluster_timeouts(False), _cluster_timeouts(True)
+    plain = by_category(LogAgent().candidates(calm.items, calm_case), "dependency_failure")
+    pushed = by_category(LogAgent().candidates(loud.items, loud_case), "dependency_failure")
+    assert pushed[0].confidence > plain[0].confidence
+    assert "sig_003" in pushed[0].supporting_signals
