@@ -55,8 +55,7 @@ from sre.agents.relations import (
     change_touching_host,
     changed_keys_explaining,
     config_keys_about,
-    config_label,
-    key_support,
+    config_links,
     surging_traffic,
 )
 
@@ -92,7 +91,7 @@ class LogAgent(SpecialistAgent):
         found: list[Hypothesis] = []
         found += _code_regressions(evidence)
         found += _bumps(evidence)
-        found += _config_links(evidence)
+        found += config_links(evidence, metrics=False)
         found += _resources(evidence)
         found += _credentials(evidence)
         found += _infrastructure(evidence)
@@ -201,27 +200,6 @@ def _code_hypothesis(
         weights=weights,
         signals=[commit.id, *(s.id for s in signals[:4])],
     )
-
-
-def _config_links(evidence: Evidence) -> list[Hypothesis]:
-    """Changed config keys that govern the symptoms in the logs."""
-    found = []
-    for change in evidence.config_changes():
-        key = str(change.value.get("key"))
-        support = key_support(key, evidence, metrics=False)
-        if not support:
-            continue
-        found.append(
-            hypothesis(
-                label=config_label(change),
-                description=f"{config_label(change)}; " + "; ".join(support.reasons) + ".",
-                category="config_change",
-                suspects=[key, *evidence.shas_for_key(key)],
-                weights=[WEAK, *support.weights, *evidence.staleness()],
-                signals=[change.id, *(s.id for s in support.signals)],
-            )
-        )
-    return found
 
 
 def _explained_by_change(evidence: Evidence, symptom: str, signals: list[Signal]) -> bool:

@@ -39,9 +39,8 @@ from sre.agents.relations import (
     SURGE_RATIO,
     change_touching_host,
     changed_keys_explaining,
-    config_label,
+    config_links,
     growth_ratio,
-    key_support,
     shifted_after_deploy,
     surging_traffic,
 )
@@ -78,7 +77,7 @@ class MetricsAgent(SpecialistAgent):
         evidence = Evidence.build(signals, incident)
         surge = _traffic_surge(evidence)
         found: list[Hypothesis] = []
-        found += _config_links(evidence)
+        found += config_links(evidence, logs=False)
         found += surge
         found += _resources(evidence, surge=bool(surge))
         found += _infrastructure(evidence)
@@ -106,27 +105,6 @@ def _rising(evidence: Evidence, families: frozenset[str]) -> list[Signal]:
         and s.value.get("direction", "up") == "up"
         and shifted_after_deploy(s, evidence)
     ]
-
-
-def _config_links(evidence: Evidence) -> list[Hypothesis]:
-    """Changed keys that the metrics implicate (pinned at the limit, or moved after it)."""
-    found = []
-    for change in evidence.config_changes():
-        key = str(change.value.get("key"))
-        support = key_support(key, evidence, logs=False)
-        if not support:
-            continue
-        found.append(
-            hypothesis(
-                label=config_label(change),
-                description=f"{config_label(change)}; " + "; ".join(support.reasons) + ".",
-                category="config_change",
-                suspects=[key, *evidence.shas_for_key(key)],
-                weights=[WEAK, *support.weights, *evidence.staleness()],
-                signals=[change.id, *(s.id for s in support.signals)],
-            )
-        )
-    return found
 
 
 def _changed_key_explains(evidence: Evidence, metric_family: str) -> bool:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from alpha.schemas import Signal
-from sre.agents.base import MEDIUM, STRONG, WEAK, Evidence
+from alpha.schemas import Hypothesis, Signal
+from sre.agents.base import MEDIUM, STRONG, WEAK, Evidence, hypothesis
 from sre.agents.hosts import host_tokens
 from sre.agents.patterns import explains, key_families, metric_families, tokens
 from sre.agents.reading import (
@@ -20,6 +20,7 @@ from sre.agents.reading import (
     fmt_value,
     is_innocuous,
     number,
+    parse_iso,
     path_tokens,
     signal_text,
 )
@@ -48,15 +49,6 @@ class Support:
         return bool(self.weights)
 
 
-def _parse_time(text: object) -> datetime | None:
-    if not isinstance(text, str) or not text:
-        return None
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
 def worsening(metric: Signal) -> bool:
     """Whether a metric moved the way trouble moves it: work done falls, the rest rises."""
     families = metric_families(str(metric.value.get("metric", "")))
@@ -73,7 +65,7 @@ def shifted_after_deploy(metric: Signal, evidence: Evidence) -> bool:
     by construction); a level shift clearly before the deploy does not.
     """
     deployed = evidence.incident.deployed_at
-    change_at = _parse_time(metric.value.get("change_at"))
+    change_at = parse_iso(metric.value.get("change_at"))
     if deployed is None or change_at is None:
         return True
     if change_at.tzinfo is None and deployed.tzinfo is not None:
@@ -270,6 +262,34 @@ def _metric_support(support: Support, evidence: Evidence, key: str, explains: se
         support.add(weight, moved[:4], "metrics this setting governs moved after it")
     elif moved and support:
         support.add(WEAK, moved[:4], "error and latency metrics moved after it")
+
+
+def config_links(
+    evidence: Evidence, *, logs: bool = True, metrics: bool = True
+) -> list[Hypothesis]:
+    """Changed config keys that the symptoms implicate, one config_change hypothesis each.
+
+    LogAgent asks with `metrics=False` (keys governing the log symptoms), MetricsAgent with
+    `logs=False` (keys whose metrics are pinned at the limit or moved after the change), so
+    that each agent argues from its own evidence and the aggregator merges them.
+    """
+    found = []
+    for change in evidence.config_changes():
+        key = str(change.value.get("key"))
+        support = key_support(key, evidence, logs=logs, metrics=metrics)
+        if not support:
+            continue
+        found.append(
+            hypothesis(
+                label=config_label(change),
+                description=f"{config_label(change)}; " + "; ".join(support.reasons) + ".",
+                category="config_change",
+                suspects=[key, *evidence.shas_for_key(key)],
+                weights=[WEAK, *support.weights, *evidence.staleness()],
+                signals=[change.id, *(s.id for s in support.signals)],
+            )
+        )
+    return found
 
 
 def config_label(change: Signal) -> str:
