@@ -122,6 +122,101 @@ def pick(rng: random.Random, options: Sequence[Any]) -> Any:
     return options[rng.randrange(len(options))]
 
 
+def zap(dt: datetime, level: str, caller: str, msg: str, **fields: Any) -> str:
+    """One line in zap's production JSON encoding (Go services)."""
+    return jline(level=level, ts=iso(dt), caller=caller, msg=msg, **fields)
+
+
+def go_std(dt: datetime, msg: str) -> str:
+    """One line from Go's standard `log` package: `2026/11/20 14:03:11 msg`."""
+    return f"{dt.strftime('%Y/%m/%d %H:%M:%S')} {msg}"
+
+
+def commit(
+    sha_hex: str, message: str, author: str, when: datetime, files: Sequence[Any]
+) -> dict[str, Any]:
+    """A commit record for `recent_commits`.
+
+    Callers write `commit(sha(rng), ..., pick(rng, ...), ...)`: arguments are evaluated left to
+    right, so the SHA is drawn before a drawn author, as in the dict literals this replaced.
+    """
+    return {
+        "sha": sha_hex,
+        "message": message,
+        "author": author,
+        "timestamp": iso(when, ms=False),
+        "files": files,
+    }
+
+
+def innocent_commits(
+    rng: random.Random,
+    deployed: datetime,
+    files_a: Sequence[Any],
+    files_b: Sequence[Any],
+    files_c: Sequence[Any],
+    messages: Sequence[str],
+) -> list[dict[str, Any]]:
+    """Three unrelated commits (a bot bump and two human changes) before `deployed`."""
+    # Per commit the SHA is drawn before the author, the order the scenario files were made in.
+    plan = [
+        (None, 2, files_a),
+        (["e.fischer", "o.adeyemi", "h.tanaka"], 4, files_b),
+        (["m.silva", "y.chen", "f.rossi"], 22, files_c),
+    ]
+    out = []
+    for message, (authors, hours, files) in zip(messages, plan, strict=True):
+        digest = sha(rng)
+        author = "dependabot[bot]" if authors is None else pick(rng, authors)
+        out.append(commit(digest, message, author, deployed - timedelta(hours=hours), files))
+    return out
+
+
+def scenario(
+    name: str,
+    description: str,
+    *,
+    deployment_id: str,
+    service: str,
+    deployed: datetime,
+    started: datetime | None = None,
+    logs: list[str],
+    metrics: dict[str, Any],
+    commits: list[dict[str, Any]],
+    config: dict[str, Any],
+    previous_config: dict[str, Any] | None = None,
+    category: str,
+    suspects: list[str],
+    environment: str = "production",
+) -> dict[str, Any]:
+    """A scenario file's content: incident payload plus the expected answer.
+
+    Optional parts (`started`, `previous_config`) are left out of the payload when None, so
+    a scenario without them keeps its exact bytes. Callers pass the arguments in the order
+    above: anything drawn from the scenario's RNG (metric noise) is drawn in that order.
+    """
+    incident: dict[str, Any] = {
+        "deployment_id": deployment_id,
+        "service": service,
+        "environment": environment,
+        "deployed_at": iso(deployed, ms=False),
+    }
+    if started is not None:
+        incident["incident_started_at"] = iso(started, ms=False)
+    incident["logs"] = logs
+    incident["metrics"] = metrics
+    incident["recent_commits"] = commits
+    incident["config_snapshot"] = config
+    if previous_config is not None:
+        incident["previous_config_snapshot"] = previous_config
+    return {
+        "name": name,
+        "description": description,
+        "incident": incident,
+        "expected": {"category": category, "suspects": suspects},
+    }
+
+
 def render(scenario: dict[str, Any]) -> tuple[str, str]:
     """The file name and exact text of a scenario file.
 

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from common import (
     Log,
+    commit,
     every,
     iso,
     java_ts,
@@ -18,6 +19,7 @@ from common import (
     pick,
     points,
     ramp,
+    scenario,
     sha,
     times,
     wobble,
@@ -131,12 +133,12 @@ def orders_n_plus_one() -> dict:
         )
     culprit = sha(rng)
     commits = [
-        {
-            "sha": culprit,
-            "message": "Show product thumbnails in order history (#2291)",
-            "author": "p.sato",
-            "timestamp": iso(deployed - timedelta(minutes=30), ms=False),
-            "files": [
+        commit(
+            culprit,
+            "Show product thumbnails in order history (#2291)",
+            "p.sato",
+            deployed - timedelta(minutes=30),
+            [
                 {
                     "filename": "orders/serializers.py",
                     "status": "modified",
@@ -159,13 +161,13 @@ def orders_n_plus_one() -> dict:
                     "deletions": 4,
                 },
             ],
-        },
-        {
-            "sha": sha(rng),
-            "message": "Bump boto3 to 1.35.30",
-            "author": "renovate[bot]",
-            "timestamp": iso(deployed - timedelta(hours=5), ms=False),
-            "files": [
+        ),
+        commit(
+            sha(rng),
+            "Bump boto3 to 1.35.30",
+            "renovate[bot]",
+            deployed - timedelta(hours=5),
+            [
                 {
                     "filename": "requirements/base.txt",
                     "status": "modified",
@@ -173,25 +175,25 @@ def orders_n_plus_one() -> dict:
                     "deletions": 2,
                 }
             ],
-        },
-        {
-            "sha": sha(rng),
-            "message": "Move refund email templates under templates/emails/",
-            "author": "a.nwosu",
-            "timestamp": iso(deployed - timedelta(hours=3), ms=False),
-            "files": [
+        ),
+        commit(
+            sha(rng),
+            "Move refund email templates under templates/emails/",
+            "a.nwosu",
+            deployed - timedelta(hours=3),
+            [
                 "templates/emails/refund_issued.html",
                 "templates/emails/refund_denied.html",
                 "orders/emails.py",
             ],
-        },
-        {
-            "sha": sha(rng),
-            "message": "docs: describe the returns state machine",
-            "author": "a.nwosu",
-            "timestamp": iso(deployed - timedelta(hours=26), ms=False),
-            "files": ["docs/returns.md"],
-        },
+        ),
+        commit(
+            sha(rng),
+            "docs: describe the returns state machine",
+            "a.nwosu",
+            deployed - timedelta(hours=26),
+            ["docs/returns.md"],
+        ),
     ]
     config = {
         "DATABASES": {
@@ -205,40 +207,38 @@ def orders_n_plus_one() -> dict:
         "PAGINATION": {"page_size": 50},
     }
     mstart = deployed - timedelta(minutes=24)
-    return {
-        "name": "orders-n-plus-one",
-        "description": "Order history serializer now loads each product separately; the database "
+    return scenario(
+        "orders-n-plus-one",
+        "Order history serializer now loads each product separately; the database "
         "CPU saturates and history requests hit the statement timeout.",
-        "incident": {
-            "deployment_id": "orders-web-v2024.10.03.2",
-            "service": "orders-service",
-            "environment": "production",
-            "deployed_at": iso(deployed, ms=False),
-            "logs": log.lines(),
-            "metrics": {
-                "db_cpu_percent": {
-                    "points": points(
-                        mstart, 180, wobble(rng, 34, 8, 0.15, 0) + ramp(rng, 70, 97, 6, 0.04, 0)
-                    ),
-                    "unit": "%",
-                },
-                "db_queries_per_second": {
-                    "baseline": wobble(rng, 1300, 8, 0.1, 0),
-                    "current": wobble(rng, 14500, 6, 0.1, 0),
-                },
-                "latency_p95_ms": {
-                    "baseline": [140, 150, 133, 161, 148],
-                    "current": [2900, 4100, 3650, 5020],
-                },
-                "http_requests_per_second": wobble(rng, 210, 14, 0.1, 0),
-                "http_5xx_per_minute": {"baseline": [0, 1, 0, 0, 2], "current": [4, 9, 12, 15]},
+        deployment_id="orders-web-v2024.10.03.2",
+        service="orders-service",
+        deployed=deployed,
+        logs=log.lines(),
+        metrics={
+            "db_cpu_percent": {
+                "points": points(
+                    mstart, 180, wobble(rng, 34, 8, 0.15, 0) + ramp(rng, 70, 97, 6, 0.04, 0)
+                ),
+                "unit": "%",
             },
-            "recent_commits": commits,
-            "config_snapshot": config,
-            "previous_config_snapshot": config,
+            "db_queries_per_second": {
+                "baseline": wobble(rng, 1300, 8, 0.1, 0),
+                "current": wobble(rng, 14500, 6, 0.1, 0),
+            },
+            "latency_p95_ms": {
+                "baseline": [140, 150, 133, 161, 148],
+                "current": [2900, 4100, 3650, 5020],
+            },
+            "http_requests_per_second": wobble(rng, 210, 14, 0.1, 0),
+            "http_5xx_per_minute": {"baseline": [0, 1, 0, 0, 2], "current": [4, 9, 12, 15]},
         },
-        "expected": {"category": "code_regression", "suspects": [culprit[:10]]},
-    }
+        commits=commits,
+        config=config,
+        previous_config=config,
+        category="code_regression",
+        suspects=[culprit[:10]],
+    )
 
 
 def inventory_npe() -> dict:
@@ -330,12 +330,12 @@ def inventory_npe() -> dict:
         )
     culprit = sha(rng)
     commits = [
-        {
-            "sha": culprit,
-            "message": "Reserve bundle SKUs component by component\n\nINV-812",
-            "author": "k.brandt",
-            "timestamp": iso(deployed - timedelta(minutes=50), ms=False),
-            "files": [
+        commit(
+            culprit,
+            "Reserve bundle SKUs component by component\n\nINV-812",
+            "k.brandt",
+            deployed - timedelta(minutes=50),
+            [
                 {
                     "filename": "src/main/java/com/acme/inventory/service/ReservationService.java",
                     "status": "modified",
@@ -356,30 +356,28 @@ def inventory_npe() -> dict:
                     "deletions": 0,
                 },
             ],
-        },
-        {
-            "sha": sha(rng),
-            "message": "Upgrade jackson-databind to 2.17.2",
-            "author": "dependabot[bot]",
-            "timestamp": iso(deployed - timedelta(hours=2), ms=False),
-            "files": [
-                {"filename": "pom.xml", "status": "modified", "additions": 1, "deletions": 1}
-            ],
-        },
-        {
-            "sha": sha(rng),
-            "message": "Rename warehouse metrics tag to wh_code",
-            "author": "l.moretti",
-            "timestamp": iso(deployed - timedelta(hours=4), ms=False),
-            "files": ["src/main/java/com/acme/inventory/client/WarehouseClient.java"],
-        },
-        {
-            "sha": sha(rng),
-            "message": "Fix typos in README",
-            "author": "l.moretti",
-            "timestamp": iso(deployed - timedelta(hours=28), ms=False),
-            "files": ["README.md"],
-        },
+        ),
+        commit(
+            sha(rng),
+            "Upgrade jackson-databind to 2.17.2",
+            "dependabot[bot]",
+            deployed - timedelta(hours=2),
+            [{"filename": "pom.xml", "status": "modified", "additions": 1, "deletions": 1}],
+        ),
+        commit(
+            sha(rng),
+            "Rename warehouse metrics tag to wh_code",
+            "l.moretti",
+            deployed - timedelta(hours=4),
+            ["src/main/java/com/acme/inventory/client/WarehouseClient.java"],
+        ),
+        commit(
+            sha(rng),
+            "Fix typos in README",
+            "l.moretti",
+            deployed - timedelta(hours=28),
+            ["README.md"],
+        ),
     ]
     config = {
         "spring": {
@@ -393,34 +391,33 @@ def inventory_npe() -> dict:
             "wms": {"base-url": "https://wms.acme.internal", "retry-attempts": 3},
         },
     }
-    return {
-        "name": "inventory-bundle-npe",
-        "description": "A new bundle reservation path dereferences a missing stock level; "
+    return scenario(
+        "inventory-bundle-npe",
+        "A new bundle reservation path dereferences a missing stock level; "
         "reservations for bundle SKUs fail with HTTP 500.",
-        "incident": {
-            "deployment_id": "inventory-service@3.41.0",
-            "service": "inventory-service",
-            "environment": "prod",
-            "deployed_at": iso(deployed, ms=False),
-            "logs": log.lines(),
-            "metrics": {
-                "http_server_requests_5xx_ratio": {
-                    "baseline": [0.1, 0.2, 0.1, 0.1],
-                    "current": [3.9, 4.6, 4.4, 5.1],
-                    "unit": "%",
-                },
-                "http_server_requests_p99_ms": {
-                    "baseline": wobble(rng, 85, 6, 0.1, 0),
-                    "current": wobble(rng, 92, 6, 0.1, 0),
-                },
-                "jvm_memory_used_mb": wobble(rng, 740, 16, 0.06, 0),
-                "hikaricp_connections_active": wobble(rng, 6, 12, 0.3, 0),
+        deployment_id="inventory-service@3.41.0",
+        service="inventory-service",
+        environment="prod",
+        deployed=deployed,
+        logs=log.lines(),
+        metrics={
+            "http_server_requests_5xx_ratio": {
+                "baseline": [0.1, 0.2, 0.1, 0.1],
+                "current": [3.9, 4.6, 4.4, 5.1],
+                "unit": "%",
             },
-            "recent_commits": commits,
-            "config_snapshot": config,
+            "http_server_requests_p99_ms": {
+                "baseline": wobble(rng, 85, 6, 0.1, 0),
+                "current": wobble(rng, 92, 6, 0.1, 0),
+            },
+            "jvm_memory_used_mb": wobble(rng, 740, 16, 0.06, 0),
+            "hikaricp_connections_active": wobble(rng, 6, 12, 0.3, 0),
         },
-        "expected": {"category": "code_regression", "suspects": [culprit[:8]]},
-    }
+        commits=commits,
+        config=config,
+        category="code_regression",
+        suspects=[culprit[:8]],
+    )
 
 
 def notifications_typeerror() -> dict:
@@ -504,12 +501,12 @@ def notifications_typeerror() -> dict:
         log.add(dt, pino(dt, 40, "message moved to retry queue", queue="push.retry", attempts=3))
     culprit = sha(rng)
     commits = [
-        {
-            "sha": culprit,
-            "message": "Move template rendering into TemplateService",
-            "author": "r.haddad",
-            "timestamp": iso(deployed - timedelta(minutes=25), ms=False),
-            "files": [
+        commit(
+            culprit,
+            "Move template rendering into TemplateService",
+            "r.haddad",
+            deployed - timedelta(minutes=25),
+            [
                 {
                     "filename": "src/services/templateService.js",
                     "status": "added",
@@ -532,56 +529,54 @@ def notifications_typeerror() -> dict:
                     "deletions": 27,
                 },
             ],
-        },
-        {
-            "sha": sha(rng),
-            "message": "chore(deps): bump pino from 9.3.2 to 9.4.0",
-            "author": "dependabot[bot]",
-            "timestamp": iso(deployed - timedelta(hours=6), ms=False),
-            "files": ["package.json", "package-lock.json"],
-        },
-        {
-            "sha": sha(rng),
-            "message": "Add lint rule for unused imports",
-            "author": "c.ivanova",
-            "timestamp": iso(deployed - timedelta(hours=9), ms=False),
-            "files": [".eslintrc.cjs"],
-        },
+        ),
+        commit(
+            sha(rng),
+            "chore(deps): bump pino from 9.3.2 to 9.4.0",
+            "dependabot[bot]",
+            deployed - timedelta(hours=6),
+            ["package.json", "package-lock.json"],
+        ),
+        commit(
+            sha(rng),
+            "Add lint rule for unused imports",
+            "c.ivanova",
+            deployed - timedelta(hours=9),
+            [".eslintrc.cjs"],
+        ),
     ]
     mstart = deployed - timedelta(minutes=18)
-    return {
-        "name": "notifications-push-typeerror",
-        "description": "A rendering refactor reads the locale from a field push recipients do not "
+    return scenario(
+        "notifications-push-typeerror",
+        "A rendering refactor reads the locale from a field push recipients do not "
         "have; every push notification fails and the retry queue grows.",
-        "incident": {
-            "deployment_id": "notification-gateway-2026.08.07-3",
-            "service": "notification-gateway",
-            "environment": "production",
-            "deployed_at": iso(deployed, ms=False),
-            "logs": log.lines(),
-            "metrics": {
-                "push_sent_per_minute": {
-                    "points": points(
-                        mstart, 120, wobble(rng, 950, 9, 0.1, 0) + wobble(rng, 4, 8, 0.9, 0)
-                    )
-                },
-                "queue_depth_push_retry": {
-                    "points": points(
-                        mstart, 120, wobble(rng, 12, 9, 0.5, 0) + ramp(rng, 300, 5200, 8, 0.05, 0)
-                    )
-                },
-                "email_sent_per_minute": wobble(rng, 410, 16, 0.12, 0),
-                "event_loop_lag_ms": wobble(rng, 9, 14, 0.4, 1),
+        deployment_id="notification-gateway-2026.08.07-3",
+        service="notification-gateway",
+        deployed=deployed,
+        logs=log.lines(),
+        metrics={
+            "push_sent_per_minute": {
+                "points": points(
+                    mstart, 120, wobble(rng, 950, 9, 0.1, 0) + wobble(rng, 4, 8, 0.9, 0)
+                )
             },
-            "recent_commits": commits,
-            "config_snapshot": {
-                "queue": {"url": "amqp://rabbitmq.notif:5672", "prefetch": 50},
-                "apns": {"topic": "com.acme.app", "production": True},
-                "retry": {"max_attempts": 3, "backoff_ms": 2000},
+            "queue_depth_push_retry": {
+                "points": points(
+                    mstart, 120, wobble(rng, 12, 9, 0.5, 0) + ramp(rng, 300, 5200, 8, 0.05, 0)
+                )
             },
+            "email_sent_per_minute": wobble(rng, 410, 16, 0.12, 0),
+            "event_loop_lag_ms": wobble(rng, 9, 14, 0.4, 1),
         },
-        "expected": {"category": "code_regression", "suspects": [culprit[:7]]},
-    }
+        commits=commits,
+        config={
+            "queue": {"url": "amqp://rabbitmq.notif:5672", "prefetch": 50},
+            "apns": {"topic": "com.acme.app", "production": True},
+            "retry": {"max_attempts": 3, "backoff_ms": 2000},
+        },
+        category="code_regression",
+        suspects=[culprit[:7]],
+    )
 
 
 SCENARIOS = [orders_n_plus_one, inventory_npe, notifications_typeerror]

@@ -5,7 +5,22 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
-from common import Log, every, iso, jline, logfmt, parse, pick, points, ramp, sha, times, wobble
+from common import (
+    Log,
+    commit,
+    every,
+    iso,
+    logfmt,
+    parse,
+    pick,
+    points,
+    ramp,
+    scenario,
+    sha,
+    times,
+    wobble,
+    zap,
+)
 
 
 def search_flag_rerank() -> dict:
@@ -79,27 +94,27 @@ def search_flag_rerank() -> dict:
             dt, lf(dt, "warn", "worker pool saturated", pool="rerank", queued=rng.randint(40, 300))
         )
     commits = [
-        {
-            "sha": sha(rng),
-            "message": "Add synonyms for footwear category",
-            "author": "ines",
-            "timestamp": iso(deployed - timedelta(hours=1), ms=False),
-            "files": ["data/synonyms/footwear.txt"],
-        },
-        {
-            "sha": sha(rng),
-            "message": "Refactor tokenizer benchmarks",
-            "author": "ines",
-            "timestamp": iso(deployed - timedelta(hours=3), ms=False),
-            "files": ["internal/tokenize/bench_test.go"],
-        },
-        {
-            "sha": sha(rng),
-            "message": "go: bump golang.org/x/net to v0.27.0",
-            "author": "renovate[bot]",
-            "timestamp": iso(deployed - timedelta(hours=30), ms=False),
-            "files": ["go.mod", "go.sum"],
-        },
+        commit(
+            sha(rng),
+            "Add synonyms for footwear category",
+            "ines",
+            deployed - timedelta(hours=1),
+            ["data/synonyms/footwear.txt"],
+        ),
+        commit(
+            sha(rng),
+            "Refactor tokenizer benchmarks",
+            "ines",
+            deployed - timedelta(hours=3),
+            ["internal/tokenize/bench_test.go"],
+        ),
+        commit(
+            sha(rng),
+            "go: bump golang.org/x/net to v0.27.0",
+            "renovate[bot]",
+            deployed - timedelta(hours=30),
+            ["go.mod", "go.sum"],
+        ),
     ]
     config = {
         "features": {"semantic_rerank": True, "spellcheck": True, "personalized_boost": False},
@@ -113,38 +128,36 @@ def search_flag_rerank() -> dict:
     }
     prev = {**config, "features": {**config["features"], "semantic_rerank": False}}
     mstart = flipped - timedelta(minutes=36)
-    return {
-        "name": "search-flag-rerank",
-        "description": "The semantic reranking flag is switched on at runtime (no deploy); every "
+    return scenario(
+        "search-flag-rerank",
+        "The semantic reranking flag is switched on at runtime (no deploy); every "
         "query now waits on the reranker and search latency jumps.",
-        "incident": {
-            "deployment_id": "search-api-v1.88.0",
-            "service": "search-api",
-            "environment": "production",
-            "deployed_at": iso(deployed, ms=False),
-            "incident_started_at": iso(flipped + timedelta(minutes=1), ms=False),
-            "logs": log.lines(),
-            "metrics": {
-                "search_latency_p99_ms": {
-                    "points": points(
-                        mstart,
-                        120,
-                        wobble(rng, 130, 18, 0.12, 0) + ramp(rng, 1700, 2100, 8, 0.08, 0),
-                    ),
-                    "unit": "ms",
-                },
-                "http_504_per_minute": {
-                    "points": points(mstart, 120, [0] * 18 + [14, 22, 31, 27, 30, 35, 29, 33])
-                },
-                "goroutines": wobble(rng, 1400, 16, 0.1, 0),
-                "qps": wobble(rng, 760, 16, 0.07, 0),
+        deployment_id="search-api-v1.88.0",
+        service="search-api",
+        deployed=deployed,
+        started=flipped + timedelta(minutes=1),
+        logs=log.lines(),
+        metrics={
+            "search_latency_p99_ms": {
+                "points": points(
+                    mstart,
+                    120,
+                    wobble(rng, 130, 18, 0.12, 0) + ramp(rng, 1700, 2100, 8, 0.08, 0),
+                ),
+                "unit": "ms",
             },
-            "recent_commits": commits,
-            "config_snapshot": config,
-            "previous_config_snapshot": prev,
+            "http_504_per_minute": {
+                "points": points(mstart, 120, [0] * 18 + [14, 22, 31, 27, 30, 35, 29, 33])
+            },
+            "goroutines": wobble(rng, 1400, 16, 0.1, 0),
+            "qps": wobble(rng, 760, 16, 0.07, 0),
         },
-        "expected": {"category": "config_change", "suspects": ["features.semantic_rerank"]},
-    }
+        commits=commits,
+        config=config,
+        previous_config=prev,
+        category="config_change",
+        suspects=["features.semantic_rerank"],
+    )
 
 
 def billing_timeout_lowered() -> dict:
@@ -153,9 +166,6 @@ def billing_timeout_lowered() -> dict:
     deployed = parse("2026-06-02T13:30:00Z")
     start, end = deployed - timedelta(minutes=25), deployed + timedelta(minutes=15)
     log = Log()
-
-    def zap(dt, level, caller, msg, **kw):
-        return jline(level=level, ts=iso(dt), caller=caller, msg=msg, **kw)
 
     for dt in every(start, end, 30, 600, rng):
         log.add(dt, zap(dt, "debug", "server/health.go:21", "health ok"))
@@ -224,12 +234,12 @@ def billing_timeout_lowered() -> dict:
         )
     culprit = sha(rng)
     commits = [
-        {
-            "sha": culprit,
-            "message": "Align HTTP client settings with platform defaults (PLAT-311)",
-            "author": "t.becker",
-            "timestamp": iso(deployed - timedelta(minutes=35), ms=False),
-            "files": [
+        commit(
+            culprit,
+            "Align HTTP client settings with platform defaults (PLAT-311)",
+            "t.becker",
+            deployed - timedelta(minutes=35),
+            [
                 {
                     "filename": "deploy/prod/billing-worker.toml",
                     "status": "modified",
@@ -242,21 +252,21 @@ def billing_timeout_lowered() -> dict:
                     " [clients.fx]\n-timeout_ms = 3000\n+timeout_ms = 1000",
                 }
             ],
-        },
-        {
-            "sha": sha(rng),
-            "message": "Document the invoice retry policy",
-            "author": "g.osei",
-            "timestamp": iso(deployed - timedelta(hours=2), ms=False),
-            "files": ["docs/retries.md"],
-        },
-        {
-            "sha": sha(rng),
-            "message": "Split fx rate cache into its own package",
-            "author": "g.osei",
-            "timestamp": iso(deployed - timedelta(hours=7), ms=False),
-            "files": ["fx/rates.go", "fx/cache.go", "fx/cache_test.go"],
-        },
+        ),
+        commit(
+            sha(rng),
+            "Document the invoice retry policy",
+            "g.osei",
+            deployed - timedelta(hours=2),
+            ["docs/retries.md"],
+        ),
+        commit(
+            sha(rng),
+            "Split fx rate cache into its own package",
+            "g.osei",
+            deployed - timedelta(hours=7),
+            ["fx/rates.go", "fx/cache.go", "fx/cache_test.go"],
+        ),
     ]
     config = {
         "clients": {
@@ -280,45 +290,40 @@ def billing_timeout_lowered() -> dict:
         },
         "queue": {"topic": "billing.invoices", "max_redeliveries": 5},
     }
-    return {
-        "name": "billing-timeout-lowered",
-        "description": "A settings clean-up cuts the ledger client timeout below the ledger's "
+    return scenario(
+        "billing-timeout-lowered",
+        "A settings clean-up cuts the ledger client timeout below the ledger's "
         "normal "
         "latency; posting fails with client timeouts while the ledger itself is healthy.",
-        "incident": {
-            "deployment_id": "billing-worker-1.12.4",
-            "service": "billing-worker",
-            "environment": "production",
-            "deployed_at": iso(deployed, ms=False),
-            "logs": log.lines(),
-            "metrics": {
-                "invoices_posted_per_minute": {
-                    "baseline": wobble(rng, 88, 6, 0.1, 0),
-                    "current": wobble(rng, 9, 6, 0.5, 0),
-                },
-                "ledger_server_latency_p50_ms": {
-                    "baseline": wobble(rng, 270, 6, 0.1, 0),
-                    "current": wobble(rng, 275, 6, 0.1, 0),
-                    "unit": "ms",
-                },
-                "queue_lag_messages": {
-                    "points": points(
-                        deployed - timedelta(minutes=20),
-                        150,
-                        wobble(rng, 40, 8, 0.4, 0) + ramp(rng, 200, 3900, 6, 0.05, 0),
-                    )
-                },
-                "cpu_utilization": wobble(rng, 22, 14, 0.25, 0),
+        deployment_id="billing-worker-1.12.4",
+        service="billing-worker",
+        deployed=deployed,
+        logs=log.lines(),
+        metrics={
+            "invoices_posted_per_minute": {
+                "baseline": wobble(rng, 88, 6, 0.1, 0),
+                "current": wobble(rng, 9, 6, 0.5, 0),
             },
-            "recent_commits": commits,
-            "config_snapshot": config,
-            "previous_config_snapshot": prev,
+            "ledger_server_latency_p50_ms": {
+                "baseline": wobble(rng, 270, 6, 0.1, 0),
+                "current": wobble(rng, 275, 6, 0.1, 0),
+                "unit": "ms",
+            },
+            "queue_lag_messages": {
+                "points": points(
+                    deployed - timedelta(minutes=20),
+                    150,
+                    wobble(rng, 40, 8, 0.4, 0) + ramp(rng, 200, 3900, 6, 0.05, 0),
+                )
+            },
+            "cpu_utilization": wobble(rng, 22, 14, 0.25, 0),
         },
-        "expected": {
-            "category": "config_change",
-            "suspects": ["clients.ledger.timeout_ms", culprit[:7]],
-        },
-    }
+        commits=commits,
+        config=config,
+        previous_config=prev,
+        category="config_change",
+        suspects=["clients.ledger.timeout_ms", culprit[:7]],
+    )
 
 
 def gateway_auth_scope() -> dict:
@@ -366,12 +371,12 @@ def gateway_auth_scope() -> dict:
         )
     culprit = sha(rng)
     commits = [
-        {
-            "sha": culprit,
-            "message": "Tighten write scopes on logistics routes (SEC-204)",
-            "author": "n.dubois",
-            "timestamp": iso(deployed - timedelta(minutes=22), ms=False),
-            "files": [
+        commit(
+            culprit,
+            "Tighten write scopes on logistics routes (SEC-204)",
+            "n.dubois",
+            deployed - timedelta(minutes=22),
+            [
                 {
                     "filename": "policies/routes.yaml",
                     "status": "modified",
@@ -382,21 +387,21 @@ def gateway_auth_scope() -> dict:
                     "+    scopes: [shipments.write]\n+    require_mfa: false",
                 }
             ],
-        },
-        {
-            "sha": sha(rng),
-            "message": "Upgrade lua-resty-http to 0.17.2",
-            "author": "renovate[bot]",
-            "timestamp": iso(deployed - timedelta(hours=5), ms=False),
-            "files": ["rockspec/gateway-1.0-1.rockspec"],
-        },
-        {
-            "sha": sha(rng),
-            "message": "Add dashboard JSON for gateway latency",
-            "author": "b.koh",
-            "timestamp": iso(deployed - timedelta(hours=27), ms=False),
-            "files": ["dashboards/gateway.json"],
-        },
+        ),
+        commit(
+            sha(rng),
+            "Upgrade lua-resty-http to 0.17.2",
+            "renovate[bot]",
+            deployed - timedelta(hours=5),
+            ["rockspec/gateway-1.0-1.rockspec"],
+        ),
+        commit(
+            sha(rng),
+            "Add dashboard JSON for gateway latency",
+            "b.koh",
+            deployed - timedelta(hours=27),
+            ["dashboards/gateway.json"],
+        ),
     ]
     config = {
         "routes": {
@@ -418,36 +423,31 @@ def gateway_auth_scope() -> dict:
         },
         "rate_limit": {"default_rps": 200},
     }
-    return {
-        "name": "gateway-auth-scope",
-        "description": "A route policy change drops a scope a logistics partner relies on; every "
+    return scenario(
+        "gateway-auth-scope",
+        "A route policy change drops a scope a logistics partner relies on; every "
         "shipment write from that partner is now refused with 403.",
-        "incident": {
-            "deployment_id": "gateway-policies-2026-05-11-1900",
-            "service": "api-gateway",
-            "environment": "production",
-            "deployed_at": iso(deployed, ms=False),
-            "logs": log.lines(),
-            "metrics": {
-                "http_403_per_minute": {
-                    "baseline": [1, 0, 2, 1, 0, 1],
-                    "current": [38, 41, 36, 44],
-                },
-                "http_requests_per_second": wobble(rng, 1300, 16, 0.06, 0),
-                "upstream_latency_p95_ms": {
-                    "baseline": wobble(rng, 120, 5, 0.1, 0),
-                    "current": wobble(rng, 118, 5, 0.1, 0),
-                },
+        deployment_id="gateway-policies-2026-05-11-1900",
+        service="api-gateway",
+        deployed=deployed,
+        logs=log.lines(),
+        metrics={
+            "http_403_per_minute": {
+                "baseline": [1, 0, 2, 1, 0, 1],
+                "current": [38, 41, 36, 44],
             },
-            "recent_commits": commits,
-            "config_snapshot": config,
-            "previous_config_snapshot": prev,
+            "http_requests_per_second": wobble(rng, 1300, 16, 0.06, 0),
+            "upstream_latency_p95_ms": {
+                "baseline": wobble(rng, 120, 5, 0.1, 0),
+                "current": wobble(rng, 118, 5, 0.1, 0),
+            },
         },
-        "expected": {
-            "category": "config_change",
-            "suspects": ["routes.shipments.write.scopes", culprit[:7]],
-        },
-    }
+        commits=commits,
+        config=config,
+        previous_config=prev,
+        category="config_change",
+        suspects=["routes.shipments.write.scopes", culprit[:7]],
+    )
 
 
 SCENARIOS = [search_flag_rerank, billing_timeout_lowered, gateway_auth_scope]

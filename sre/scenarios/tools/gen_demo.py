@@ -10,13 +10,14 @@ from datetime import timedelta
 
 from common import (
     Log,
+    commit,
     every,
-    iso,
     parse,
     pick,
     points,
     py_ts,
     ramp,
+    scenario,
     sha,
     times,
     wobble,
@@ -156,15 +157,15 @@ def incident_b() -> dict:
         )
     culprit, docs, refactor, bump = sha(rng), sha(rng), sha(rng), sha(rng)
     commits = [
-        {
-            "sha": culprit,
-            "message": "Persist orders in a single transaction with retries\n\n"
+        commit(
+            culprit,
+            "Persist orders in a single transaction with retries\n\n"
             "Order rows and line items were written in separate commits, which left "
             "orphans when the second write failed. Also trims the pool settings to "
             "what staging uses.",
-            "author": "m.okafor",
-            "timestamp": iso(deployed - timedelta(minutes=41), ms=False),
-            "files": [
+            "m.okafor",
+            deployed - timedelta(minutes=41),
+            [
                 {
                     "filename": "app/orders/repository.py",
                     "status": "modified",
@@ -204,13 +205,13 @@ def incident_b() -> dict:
                     "30",
                 },
             ],
-        },
-        {
-            "sha": docs,
-            "message": "Update checkout on-call runbook with new dashboard links",
-            "author": "j.ruiz",
-            "timestamp": iso(deployed - timedelta(minutes=95), ms=False),
-            "files": [
+        ),
+        commit(
+            docs,
+            "Update checkout on-call runbook with new dashboard links",
+            "j.ruiz",
+            deployed - timedelta(minutes=95),
+            [
                 {
                     "filename": "docs/runbooks/checkout.md",
                     "status": "modified",
@@ -218,13 +219,13 @@ def incident_b() -> dict:
                     "deletions": 3,
                 }
             ],
-        },
-        {
-            "sha": refactor,
-            "message": "Extract currency formatting into app/utils/money.py",
-            "author": "s.lindqvist",
-            "timestamp": iso(deployed - timedelta(minutes=130), ms=False),
-            "files": [
+        ),
+        commit(
+            refactor,
+            "Extract currency formatting into app/utils/money.py",
+            "s.lindqvist",
+            deployed - timedelta(minutes=130),
+            [
                 {
                     "filename": "app/utils/money.py",
                     "status": "added",
@@ -238,13 +239,13 @@ def incident_b() -> dict:
                     "deletions": 29,
                 },
             ],
-        },
-        {
-            "sha": bump,
-            "message": "Bump structlog from 24.1.0 to 24.4.0",
-            "author": "dependabot[bot]",
-            "timestamp": iso(deployed - timedelta(hours=20), ms=False),
-            "files": [
+        ),
+        commit(
+            bump,
+            "Bump structlog from 24.1.0 to 24.4.0",
+            "dependabot[bot]",
+            deployed - timedelta(hours=20),
+            [
                 {
                     "filename": "requirements.txt",
                     "status": "modified",
@@ -253,7 +254,7 @@ def incident_b() -> dict:
                     "patch": "@@ -21 +21 @@\n-structlog==24.1.0\n+structlog==24.4.0",
                 }
             ],
-        },
+        ),
     ]
     config = {
         "database": {
@@ -274,42 +275,37 @@ def incident_b() -> dict:
     lat = wobble(rng, 180, 10, 0.12, 0) + [210, 640] + ramp(rng, 1500, 2600, 8, 0.1, 0)
     err = wobble(rng, 0.25, 10, 0.4, 2) + [0.3, 1.9] + ramp(rng, 5.5, 9.0, 8, 0.15, 2)
     conns = wobble(rng, 21, 10, 0.2, 0) + [10.0] * 10
-    return {
-        "name": "incident_b",
-        "description": "checkout-api deploy rewrites order persistence (longer transactions that "
+    return scenario(
+        "incident_b",
+        "checkout-api deploy rewrites order persistence (longer transactions that "
         "call inventory inside) and shrinks the DB pool in the same commit; pool "
         "timeouts and 503s follow.",
-        "incident": {
-            "deployment_id": "deploy-2026-11-20-1402",
-            "service": "checkout-api",
-            "environment": "production",
-            "deployed_at": iso(deployed, ms=False),
-            "incident_started_at": iso(deployed + timedelta(minutes=3), ms=False),
-            "logs": log.lines(),
-            "metrics": {
-                "latency_p99_ms": {"points": points(mstart, 120, lat), "unit": "ms"},
-                "error_rate": {"points": points(mstart, 120, err), "unit": "%"},
-                "db_connections_in_use": {"points": points(mstart, 120, conns)},
-                "requests_per_second": {
-                    "baseline": wobble(rng, 420, 6, 0.08, 0),
-                    "current": wobble(rng, 410, 6, 0.1, 0),
-                },
-                "cpu_utilization": {
-                    "baseline": wobble(rng, 38, 6, 0.15, 0),
-                    "current": wobble(rng, 33, 6, 0.2, 0),
-                    "unit": "%",
-                },
-                "memory_rss_mb": wobble(rng, 612, 12, 0.03, 0),
+        deployment_id="deploy-2026-11-20-1402",
+        service="checkout-api",
+        deployed=deployed,
+        started=deployed + timedelta(minutes=3),
+        logs=log.lines(),
+        metrics={
+            "latency_p99_ms": {"points": points(mstart, 120, lat), "unit": "ms"},
+            "error_rate": {"points": points(mstart, 120, err), "unit": "%"},
+            "db_connections_in_use": {"points": points(mstart, 120, conns)},
+            "requests_per_second": {
+                "baseline": wobble(rng, 420, 6, 0.08, 0),
+                "current": wobble(rng, 410, 6, 0.1, 0),
             },
-            "recent_commits": commits,
-            "config_snapshot": config,
-            "previous_config_snapshot": prev,
+            "cpu_utilization": {
+                "baseline": wobble(rng, 38, 6, 0.15, 0),
+                "current": wobble(rng, 33, 6, 0.2, 0),
+                "unit": "%",
+            },
+            "memory_rss_mb": wobble(rng, 612, 12, 0.03, 0),
         },
-        "expected": {
-            "category": ["code_regression", "config_change"],
-            "suspects": [culprit[:7], "database.pool_size", "database.max_overflow"],
-        },
-    }
+        commits=commits,
+        config=config,
+        previous_config=prev,
+        category=["code_regression", "config_change"],
+        suspects=[culprit[:7], "database.pool_size", "database.max_overflow"],
+    )
 
 
 SCENARIOS = [incident_b]

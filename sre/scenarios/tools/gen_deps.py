@@ -11,6 +11,8 @@ from datetime import timedelta
 from common import (
     Log,
     every,
+    go_std,
+    innocent_commits,
     iso,
     java_ts,
     jline,
@@ -19,36 +21,10 @@ from common import (
     pick,
     points,
     ramp,
-    sha,
+    scenario,
     times,
     wobble,
 )
-
-
-def _innocent_commits(rng, deployed, files_a, files_b, files_c, messages):
-    return [
-        {
-            "sha": sha(rng),
-            "message": messages[0],
-            "author": "dependabot[bot]",
-            "timestamp": iso(deployed - timedelta(hours=2), ms=False),
-            "files": files_a,
-        },
-        {
-            "sha": sha(rng),
-            "message": messages[1],
-            "author": pick(rng, ["e.fischer", "o.adeyemi", "h.tanaka"]),
-            "timestamp": iso(deployed - timedelta(hours=4), ms=False),
-            "files": files_b,
-        },
-        {
-            "sha": sha(rng),
-            "message": messages[2],
-            "author": pick(rng, ["m.silva", "y.chen", "f.rossi"]),
-            "timestamp": iso(deployed - timedelta(hours=22), ms=False),
-            "files": files_c,
-        },
-    ]
 
 
 def payments_gateway_5xx() -> dict:
@@ -123,7 +99,7 @@ def payments_gateway_5xx() -> dict:
         log.add(
             dt, j(dt, "WARNING", "payments.breaker", "circuit half-open", target="api.paygate.io")
         )
-    commits = _innocent_commits(
+    commits = innocent_commits(
         rng,
         deployed,
         ["poetry.lock"],
@@ -135,46 +111,44 @@ def payments_gateway_5xx() -> dict:
             "ADR: idempotency keys for refunds",
         ],
     )
-    return {
-        "name": "payments-gateway-5xx",
-        "description": "The card processor slows down and answers 503 twenty minutes after an "
+    return scenario(
+        "payments-gateway-5xx",
+        "The card processor slows down and answers 503 twenty minutes after an "
         "unrelated deploy; captures fail.",
-        "incident": {
-            "deployment_id": "payment-service-8812",
-            "service": "payment-service",
-            "environment": "production",
-            "deployed_at": iso(deployed, ms=False),
-            "incident_started_at": iso(onset, ms=False),
-            "logs": log.lines(),
-            "metrics": {
-                "paygate_request_p99_ms": {
-                    "points": points(
-                        start,
-                        120,
-                        wobble(rng, 700, 17, 0.15, 0) + ramp(rng, 7800, 10000, 8, 0.03, 0),
-                    ),
-                    "unit": "ms",
-                },
-                "capture_error_rate": {
-                    "points": points(
-                        start, 120, wobble(rng, 0.6, 17, 0.4, 2) + ramp(rng, 22, 61, 8, 0.1, 1)
-                    ),
-                    "unit": "%",
-                },
-                "requests_per_second": wobble(rng, 95, 20, 0.1, 0),
-                "cpu_utilization": wobble(rng, 31, 20, 0.2, 0),
+        deployment_id="payment-service-8812",
+        service="payment-service",
+        deployed=deployed,
+        started=onset,
+        logs=log.lines(),
+        metrics={
+            "paygate_request_p99_ms": {
+                "points": points(
+                    start,
+                    120,
+                    wobble(rng, 700, 17, 0.15, 0) + ramp(rng, 7800, 10000, 8, 0.03, 0),
+                ),
+                "unit": "ms",
             },
-            "recent_commits": commits,
-            "config_snapshot": {
-                "processors": {
-                    "paygate": {"base_url": "https://api.paygate.io", "timeout_s": 10},
-                    "fallback": None,
-                },
-                "breaker": {"failure_threshold": 20, "reset_s": 60},
+            "capture_error_rate": {
+                "points": points(
+                    start, 120, wobble(rng, 0.6, 17, 0.4, 2) + ramp(rng, 22, 61, 8, 0.1, 1)
+                ),
+                "unit": "%",
             },
+            "requests_per_second": wobble(rng, 95, 20, 0.1, 0),
+            "cpu_utilization": wobble(rng, 31, 20, 0.2, 0),
         },
-        "expected": {"category": "dependency_failure", "suspects": ["api.paygate.io", "paygate"]},
-    }
+        commits=commits,
+        config={
+            "processors": {
+                "paygate": {"base_url": "https://api.paygate.io", "timeout_s": 10},
+                "fallback": None,
+            },
+            "breaker": {"failure_threshold": 20, "reset_s": 60},
+        },
+        category="dependency_failure",
+        suspects=["api.paygate.io", "paygate"],
+    )
 
 
 def cart_redis_refused() -> dict:
@@ -184,9 +158,6 @@ def cart_redis_refused() -> dict:
     onset = deployed + timedelta(hours=5, minutes=12)
     start, end = onset - timedelta(minutes=20), onset + timedelta(minutes=12)
     log = Log()
-
-    def std(dt, msg):
-        return f"{dt.strftime('%Y/%m/%d %H:%M:%S')} {msg}"
 
     for dt in every(start, end, 10, 300, rng):
         log.add(dt, logfmt(time=iso(dt), level="debug", msg="probe", path="/healthz", status=200))
@@ -204,7 +175,7 @@ def cart_redis_refused() -> dict:
             ),
         )
     for dt in times(rng, start, end, 5):
-        log.add(dt, std(dt, f"pricing: promo rules reloaded ({rng.randint(40, 60)} rules)"))
+        log.add(dt, go_std(dt, f"pricing: promo rules reloaded ({rng.randint(40, 60)} rules)"))
     for dt in times(rng, onset, end, 30):
         log.add(
             dt,
@@ -219,7 +190,7 @@ def cart_redis_refused() -> dict:
     for dt in times(rng, onset + timedelta(seconds=30), end, 6):
         log.add(
             dt,
-            std(
+            go_std(
                 dt,
                 "redis: 2026/03/09 pool.go:360: redis: connection pool: failed to dial after 5 "
                 "attempts: "
@@ -228,7 +199,7 @@ def cart_redis_refused() -> dict:
         )
     for dt in times(rng, onset + timedelta(minutes=2), end, 5):
         log.add(dt, logfmt(time=iso(dt), level="warn", msg="postgres pool busy", in_use=18, max=20))
-    commits = _innocent_commits(
+    commits = innocent_commits(
         rng,
         deployed,
         ["go.mod", "go.sum"],
@@ -240,41 +211,39 @@ def cart_redis_refused() -> dict:
             "Release notes for 4.7",
         ],
     )
-    return {
-        "name": "cart-redis-refused",
-        "description": "The Redis node behind the cart cache refuses connections hours after the "
+    return scenario(
+        "cart-redis-refused",
+        "The Redis node behind the cart cache refuses connections hours after the "
         "last deploy; carts fall back to Postgres and slow down.",
-        "incident": {
-            "deployment_id": "cart-service:4.7.0",
-            "service": "cart-service",
-            "environment": "production",
-            "deployed_at": iso(deployed, ms=False),
-            "incident_started_at": iso(onset, ms=False),
-            "logs": log.lines(),
-            "metrics": {
-                "cache_hit_ratio": {
-                    "baseline": [0.82, 0.85, 0.8, 0.84],
-                    "current": [0.0, 0.0, 0.0],
-                },
-                "cart_get_p99_ms": {
-                    "baseline": wobble(rng, 24, 6, 0.2, 0),
-                    "current": wobble(rng, 260, 6, 0.15, 0),
-                    "unit": "ms",
-                },
-                "pg_connections_in_use": {
-                    "baseline": wobble(rng, 6, 5, 0.3, 0),
-                    "current": [18, 19, 18, 20],
-                },
-                "requests_per_second": wobble(rng, 540, 16, 0.08, 0),
+        deployment_id="cart-service:4.7.0",
+        service="cart-service",
+        deployed=deployed,
+        started=onset,
+        logs=log.lines(),
+        metrics={
+            "cache_hit_ratio": {
+                "baseline": [0.82, 0.85, 0.8, 0.84],
+                "current": [0.0, 0.0, 0.0],
             },
-            "recent_commits": commits,
-            "config_snapshot": {
-                "redis": {"addr": "redis-cart-0.redis-cart.cache.svc:6379", "pool_size": 50},
-                "postgres": {"dsn_host": "pg-cart", "max_conns": 20},
+            "cart_get_p99_ms": {
+                "baseline": wobble(rng, 24, 6, 0.2, 0),
+                "current": wobble(rng, 260, 6, 0.15, 0),
+                "unit": "ms",
             },
+            "pg_connections_in_use": {
+                "baseline": wobble(rng, 6, 5, 0.3, 0),
+                "current": [18, 19, 18, 20],
+            },
+            "requests_per_second": wobble(rng, 540, 16, 0.08, 0),
         },
-        "expected": {"category": "dependency_failure", "suspects": ["redis-cart", "10.42.7.19"]},
-    }
+        commits=commits,
+        config={
+            "redis": {"addr": "redis-cart-0.redis-cart.cache.svc:6379", "pool_size": 50},
+            "postgres": {"dsn_host": "pg-cart", "max_conns": 20},
+        },
+        category="dependency_failure",
+        suspects=["redis-cart", "10.42.7.19"],
+    )
 
 
 def fulfillment_lock_waits() -> dict:
@@ -374,7 +343,7 @@ def fulfillment_lock_waits() -> dict:
             "carrier_zones z WHERE shipments.postcode = z.postcode",
         ),
     )
-    commits = _innocent_commits(
+    commits = innocent_commits(
         rng,
         deployed,
         ["build.gradle.kts"],
@@ -386,49 +355,44 @@ def fulfillment_lock_waits() -> dict:
             "On-call notes for peak season",
         ],
     )
-    return {
-        "name": "fulfillment-lock-waits",
-        "description": "A long bulk update on the shipments table holds row locks; packing updates "
+    return scenario(
+        "fulfillment-lock-waits",
+        "A long bulk update on the shipments table holds row locks; packing updates "
         "queue behind it, deadlock and hit the lock timeout. No recent deploy.",
-        "incident": {
-            "deployment_id": "fulfillment-2026.02.14",
-            "service": "fulfillment-service",
-            "environment": "production",
-            "deployed_at": iso(deployed, ms=False),
-            "incident_started_at": iso(onset, ms=False),
-            "logs": log.lines(),
-            "metrics": {
-                "pg_locks_waiting": {
-                    "points": points(
-                        start, 120, wobble(rng, 1, 12, 0.9, 0) + ramp(rng, 14, 40, 8, 0.1, 0)
-                    )
-                },
-                "pg_deadlocks_total": {"baseline": 0, "current": 5},
-                "shipment_update_p99_ms": {
-                    "baseline": [40, 52, 38, 61],
-                    "current": [6100, 7900, 8800],
-                },
-                "db_cpu_percent": wobble(rng, 41, 20, 0.15, 0),
+        deployment_id="fulfillment-2026.02.14",
+        service="fulfillment-service",
+        deployed=deployed,
+        started=onset,
+        logs=log.lines(),
+        metrics={
+            "pg_locks_waiting": {
+                "points": points(
+                    start, 120, wobble(rng, 1, 12, 0.9, 0) + ramp(rng, 14, 40, 8, 0.1, 0)
+                )
             },
-            "recent_commits": commits,
-            "config_snapshot": {
-                "datasource": {
-                    "host": "pg-fulfillment-primary",
-                    "pool": 24,
-                    "lock_timeout_ms": 8000,
-                }
+            "pg_deadlocks_total": {"baseline": 0, "current": 5},
+            "shipment_update_p99_ms": {
+                "baseline": [40, 52, 38, 61],
+                "current": [6100, 7900, 8800],
             },
+            "db_cpu_percent": wobble(rng, 41, 20, 0.15, 0),
         },
-        "expected": {
-            "category": "database",
-            "suspects": [
-                "shipments",
-                "pg-fulfillment-primary",
-                "pg_locks_waiting",
-                "pg_deadlocks_total",
-            ],
+        commits=commits,
+        config={
+            "datasource": {
+                "host": "pg-fulfillment-primary",
+                "pool": 24,
+                "lock_timeout_ms": 8000,
+            }
         },
-    }
+        category="database",
+        suspects=[
+            "shipments",
+            "pg-fulfillment-primary",
+            "pg_locks_waiting",
+            "pg_deadlocks_total",
+        ],
+    )
 
 
 def profile_replica_lag() -> dict:
@@ -476,7 +440,7 @@ def profile_replica_lag() -> dict:
             f"[MY-010584] "
             f"Replica SQL for channel '': worker 3 waited {rng.randint(50, 90)}s for commit order",
         )
-    commits = _innocent_commits(
+    commits = innocent_commits(
         rng,
         deployed,
         ["package.json", "package-lock.json"],
@@ -488,45 +452,40 @@ def profile_replica_lag() -> dict:
             "Document profile PATCH semantics",
         ],
     )
-    return {
-        "name": "profile-replica-lag",
-        "description": "A MySQL read replica falls minutes behind the primary; profile reads go "
+    return scenario(
+        "profile-replica-lag",
+        "A MySQL read replica falls minutes behind the primary; profile reads go "
         "stale and updates conflict. Recent commits are unrelated.",
-        "incident": {
-            "deployment_id": "profile-api-2026-01-20",
-            "service": "profile-api",
-            "environment": "production",
-            "deployed_at": iso(deployed, ms=False),
-            "incident_started_at": iso(onset, ms=False),
-            "logs": log.lines(),
-            "metrics": {
-                "mysql_replica_lag_seconds": {
-                    "points": points(
-                        start, 120, wobble(rng, 0.4, 10, 0.5, 2) + ramp(rng, 40, 340, 8, 0.05, 0)
-                    ),
-                    "unit": "s",
-                },
-                "http_409_per_minute": {"baseline": [0, 1, 0, 0], "current": [6, 9, 11, 8]},
-                "latency_p99_ms": {
-                    "baseline": wobble(rng, 38, 5, 0.15, 0),
-                    "current": wobble(rng, 61, 5, 0.15, 0),
-                },
-                "requests_per_second": wobble(rng, 300, 16, 0.08, 0),
+        deployment_id="profile-api-2026-01-20",
+        service="profile-api",
+        deployed=deployed,
+        started=onset,
+        logs=log.lines(),
+        metrics={
+            "mysql_replica_lag_seconds": {
+                "points": points(
+                    start, 120, wobble(rng, 0.4, 10, 0.5, 2) + ramp(rng, 40, 340, 8, 0.05, 0)
+                ),
+                "unit": "s",
             },
-            "recent_commits": commits,
-            "config_snapshot": {
-                "mysql": {
-                    "primary": "mysql-profile-primary",
-                    "replicas": ["mysql-profile-replica-1", "mysql-profile-replica-2"],
-                    "read_from_replicas": True,
-                }
+            "http_409_per_minute": {"baseline": [0, 1, 0, 0], "current": [6, 9, 11, 8]},
+            "latency_p99_ms": {
+                "baseline": wobble(rng, 38, 5, 0.15, 0),
+                "current": wobble(rng, 61, 5, 0.15, 0),
             },
+            "requests_per_second": wobble(rng, 300, 16, 0.08, 0),
         },
-        "expected": {
-            "category": "database",
-            "suspects": ["mysql-profile-replica-2", "mysql_replica_lag_seconds"],
+        commits=commits,
+        config={
+            "mysql": {
+                "primary": "mysql-profile-primary",
+                "replicas": ["mysql-profile-replica-1", "mysql-profile-replica-2"],
+                "read_from_replicas": True,
+            }
         },
-    }
+        category="database",
+        suspects=["mysql-profile-replica-2", "mysql_replica_lag_seconds"],
+    )
 
 
 SCENARIOS = [payments_gateway_5xx, cart_redis_refused, fulfillment_lock_waits, profile_replica_lag]

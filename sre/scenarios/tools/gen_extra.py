@@ -11,6 +11,7 @@ from datetime import timedelta
 from common import (
     Log,
     every,
+    innocent_commits,
     iso,
     java_ts,
     jline,
@@ -19,10 +20,10 @@ from common import (
     points,
     py_ts,
     ramp,
+    scenario,
     times,
     wobble,
 )
-from gen_deps import _innocent_commits
 
 
 def recs_zone_packet_loss() -> dict:
@@ -96,7 +97,7 @@ def recs_zone_packet_loss() -> dict:
                 "model version skew detected, using cached weights",
             ),
         )
-    commits = _innocent_commits(
+    commits = innocent_commits(
         rng,
         deployed,
         ["build.gradle.kts"],
@@ -108,44 +109,39 @@ def recs_zone_packet_loss() -> dict:
             "Explain ranking features",
         ],
     )
-    return {
-        "name": "recs-zone-packet-loss",
-        "description": "Packet loss inside one availability zone: pods there time out talking to "
+    return scenario(
+        "recs-zone-packet-loss",
+        "Packet loss inside one availability zone: pods there time out talking to "
         "several unrelated services while pods in other zones are fine.",
-        "incident": {
-            "deployment_id": "recommendations-2026.08.19",
-            "service": "recommendations",
-            "environment": "production",
-            "deployed_at": iso(deployed, ms=False),
-            "incident_started_at": iso(onset, ms=False),
-            "logs": log.lines(),
-            "metrics": {
-                "node_tcp_retransmits_per_second": {
-                    "baseline": wobble(rng, 12, 5, 0.3, 0),
-                    "current": wobble(rng, 640, 5, 0.2, 0),
-                },
-                "upstream_errors_per_minute": {
-                    "baseline": [1, 0, 2, 1],
-                    "current": [88, 97, 110, 92],
-                },
-                "jvm_threads_live": wobble(rng, 210, 20, 0.08, 0),
-                "requests_per_second": wobble(rng, 480, 20, 0.08, 0),
+        deployment_id="recommendations-2026.08.19",
+        service="recommendations",
+        deployed=deployed,
+        started=onset,
+        logs=log.lines(),
+        metrics={
+            "node_tcp_retransmits_per_second": {
+                "baseline": wobble(rng, 12, 5, 0.3, 0),
+                "current": wobble(rng, 640, 5, 0.2, 0),
             },
-            "recent_commits": commits,
-            "config_snapshot": {
-                "upstreams": {
-                    "feature_store": "feature-store.ml.svc:8500",
-                    "redis": "redis-recs.cache.svc:6379",
-                    "catalog": "catalog.internal.svc:8080",
-                },
-                "http": {"connect_timeout_ms": 1000},
+            "upstream_errors_per_minute": {
+                "baseline": [1, 0, 2, 1],
+                "current": [88, 97, 110, 92],
             },
+            "jvm_threads_live": wobble(rng, 210, 20, 0.08, 0),
+            "requests_per_second": wobble(rng, 480, 20, 0.08, 0),
         },
-        "expected": {
-            "category": "infrastructure",
-            "suspects": ["eu-central-1b", "ip-10-1-34-5", "node_tcp_retransmits_per_second"],
+        commits=commits,
+        config={
+            "upstreams": {
+                "feature_store": "feature-store.ml.svc:8500",
+                "redis": "redis-recs.cache.svc:6379",
+                "catalog": "catalog.internal.svc:8080",
+            },
+            "http": {"connect_timeout_ms": 1000},
         },
-    }
+        category="infrastructure",
+        suspects=["eu-central-1b", "ip-10-1-34-5", "node_tcp_retransmits_per_second"],
+    )
 
 
 def subscriptions_db_failover() -> dict:
@@ -209,7 +205,7 @@ def subscriptions_db_failover() -> dict:
             "    result = await self._protocol.query(query, timeout)",
             "asyncpg.exceptions.ReadOnlySQLTransactionError: cannot execute UPDATE in a read-only transaction",
         )
-    commits = _innocent_commits(
+    commits = innocent_commits(
         rng,
         deployed,
         ["poetry.lock", "pyproject.toml"],
@@ -221,47 +217,42 @@ def subscriptions_db_failover() -> dict:
             "Plans: document annual discounts",
         ],
     )
-    return {
-        "name": "subscriptions-db-failover",
-        "description": "The database cluster fails over; pooled connections keep pointing at the old "
+    return scenario(
+        "subscriptions-db-failover",
+        "The database cluster fails over; pooled connections keep pointing at the old "
         "primary, now a read-only replica, and every write fails.",
-        "incident": {
-            "deployment_id": "subscriptions-api-7.3.1",
-            "service": "subscriptions-api",
-            "environment": "production",
-            "deployed_at": iso(deployed, ms=False),
-            "incident_started_at": iso(onset, ms=False),
-            "logs": log.lines(),
-            "metrics": {
-                "db_write_errors_per_minute": {
-                    "points": points(start, 60, [0] * 20 + ramp(rng, 30, 45, 12, 0.1, 0))
-                },
-                "db_pool_connections_in_use": {
-                    "baseline": wobble(rng, 9, 5, 0.2, 0),
-                    "current": wobble(rng, 10, 5, 0.2, 0),
-                },
-                "requests_per_second": wobble(rng, 140, 20, 0.1, 0),
-                "latency_p99_ms": {
-                    "baseline": wobble(rng, 70, 5, 0.1, 0),
-                    "current": wobble(rng, 95, 5, 0.2, 0),
-                },
+        deployment_id="subscriptions-api-7.3.1",
+        service="subscriptions-api",
+        deployed=deployed,
+        started=onset,
+        logs=log.lines(),
+        metrics={
+            "db_write_errors_per_minute": {
+                "points": points(start, 60, [0] * 20 + ramp(rng, 30, 45, 12, 0.1, 0))
             },
-            "recent_commits": commits,
-            "config_snapshot": {
-                "database": {
-                    "host": dbhost,
-                    "port": 5432,
-                    "pool_min": 5,
-                    "pool_max": 20,
-                    "target_session_attrs": "any",
-                }
+            "db_pool_connections_in_use": {
+                "baseline": wobble(rng, 9, 5, 0.2, 0),
+                "current": wobble(rng, 10, 5, 0.2, 0),
+            },
+            "requests_per_second": wobble(rng, 140, 20, 0.1, 0),
+            "latency_p99_ms": {
+                "baseline": wobble(rng, 70, 5, 0.1, 0),
+                "current": wobble(rng, 95, 5, 0.2, 0),
             },
         },
-        "expected": {
-            "category": "database",
-            "suspects": ["pg-subscriptions", "ReadOnlySQLTransactionError"],
+        commits=commits,
+        config={
+            "database": {
+                "host": dbhost,
+                "port": 5432,
+                "pool_min": 5,
+                "pool_max": 20,
+                "target_session_attrs": "any",
+            }
         },
-    }
+        category="database",
+        suspects=["pg-subscriptions", "ReadOnlySQLTransactionError"],
+    )
 
 
 def auth_retry_storm() -> dict:
@@ -316,7 +307,7 @@ def auth_retry_storm() -> dict:
                 limit=2000,
             ),
         )
-    commits = _innocent_commits(
+    commits = innocent_commits(
         rng,
         deployed,
         ["go.mod", "go.sum"],
@@ -329,49 +320,44 @@ def auth_retry_storm() -> dict:
         ],
     )
     mstart = onset - timedelta(minutes=14)
-    return {
-        "name": "auth-retry-storm",
-        "description": "After a one-minute slowdown the mobile backend retries token requests with no "
+    return scenario(
+        "auth-retry-storm",
+        "After a one-minute slowdown the mobile backend retries token requests with no "
         "backoff; request rate triples and the service sheds load long after the blip.",
-        "incident": {
-            "deployment_id": "auth-service-12.0.3",
-            "service": "auth-service",
-            "environment": "production",
-            "deployed_at": iso(deployed, ms=False),
-            "incident_started_at": iso(onset, ms=False),
-            "logs": log.lines(),
-            "metrics": {
-                "token_requests_per_second": {
-                    "points": points(
-                        mstart,
-                        60,
-                        wobble(rng, 1900, 14, 0.07, 0) + ramp(rng, 5200, 6100, 12, 0.05, 0),
-                    )
-                },
-                "inflight_requests": {
-                    "baseline": wobble(rng, 340, 5, 0.15, 0),
-                    "current": [1990, 2000, 2000, 2000],
-                },
-                "cpu_utilization": {
-                    "baseline": wobble(rng, 35, 5, 0.1, 0),
-                    "current": wobble(rng, 93, 5, 0.03, 0),
-                },
-                "key_lookup_p99_ms": {
-                    "baseline": wobble(rng, 4, 5, 0.3, 1),
-                    "current": wobble(rng, 5, 5, 0.3, 1),
-                },
+        deployment_id="auth-service-12.0.3",
+        service="auth-service",
+        deployed=deployed,
+        started=onset,
+        logs=log.lines(),
+        metrics={
+            "token_requests_per_second": {
+                "points": points(
+                    mstart,
+                    60,
+                    wobble(rng, 1900, 14, 0.07, 0) + ramp(rng, 5200, 6100, 12, 0.05, 0),
+                )
             },
-            "recent_commits": commits,
-            "config_snapshot": {
-                "limits": {"max_inflight": 2000},
-                "clients": {"mobile-bff": {"rps_quota": None}},
+            "inflight_requests": {
+                "baseline": wobble(rng, 340, 5, 0.15, 0),
+                "current": [1990, 2000, 2000, 2000],
+            },
+            "cpu_utilization": {
+                "baseline": wobble(rng, 35, 5, 0.1, 0),
+                "current": wobble(rng, 93, 5, 0.03, 0),
+            },
+            "key_lookup_p99_ms": {
+                "baseline": wobble(rng, 4, 5, 0.3, 1),
+                "current": wobble(rng, 5, 5, 0.3, 1),
             },
         },
-        "expected": {
-            "category": "traffic_surge",
-            "suspects": ["mobile-bff", "token_requests_per_second"],
+        commits=commits,
+        config={
+            "limits": {"max_inflight": 2000},
+            "clients": {"mobile-bff": {"rps_quota": None}},
         },
-    }
+        category="traffic_surge",
+        suspects=["mobile-bff", "token_requests_per_second"],
+    )
 
 
 SCENARIOS = [recs_zone_packet_loss, subscriptions_db_failover, auth_retry_storm]

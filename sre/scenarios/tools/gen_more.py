@@ -11,7 +11,10 @@ from datetime import timedelta
 
 from common import (
     Log,
+    commit,
     every,
+    go_std,
+    innocent_commits,
     iso,
     jline,
     logfmt,
@@ -19,11 +22,11 @@ from common import (
     pick,
     points,
     ramp,
+    scenario,
     sha,
     times,
     wobble,
 )
-from gen_deps import _innocent_commits
 
 
 def geo_nil_map_panic() -> dict:
@@ -33,23 +36,22 @@ def geo_nil_map_panic() -> dict:
     start, end = deployed - timedelta(minutes=20), deployed + timedelta(minutes=12)
     log = Log()
 
-    def std(dt, msg):
-        return f"{dt.strftime('%Y/%m/%d %H:%M:%S')} {msg}"
-
     for dt in every(start, end, 20, 500, rng):
-        log.add(dt, std(dt, "GET /healthz 200 112µs"))
+        log.add(dt, go_std(dt, "GET /healthz 200 112µs"))
     for dt in times(rng, start, end, 60):
         path = pick(rng, ["/v1/geocode", "/v1/reverse", "/v1/timezone"])
         if dt > deployed and path == "/v1/timezone" and rng.random() < 0.7:
             continue
-        log.add(dt, std(dt, f"GET {path} 200 {rng.randint(3, 45)}.{rng.randint(100, 999)}ms"))
+        log.add(dt, go_std(dt, f"GET {path} 200 {rng.randint(3, 45)}.{rng.randint(100, 999)}ms"))
     for dt in times(rng, start, end, 5):
-        log.add(dt, std(dt, f"geocode: provider cache warm, {rng.randint(90000, 99000)} entries"))
+        log.add(
+            dt, go_std(dt, f"geocode: provider cache warm, {rng.randint(90000, 99000)} entries")
+        )
     for dt in times(rng, deployed + timedelta(seconds=40), end, 12):
         gid = rng.randint(1000, 9000)
         log.add(
             dt,
-            std(
+            go_std(
                 dt,
                 f"http: panic serving 10.2.{rng.randint(0, 9)}.{rng.randint(2, 250)}:{rng.randint(30000, 60000)}: assignment to entry in nil map",
             ),
@@ -67,12 +69,12 @@ def geo_nil_map_panic() -> dict:
         )
     culprit = sha(rng)
     commits = [
-        {
-            "sha": culprit,
-            "message": "tz: cache resolved zones per region\n\nCuts p50 of /v1/timezone by ~40% in the benchmark.",
-            "author": "a.kowalski",
-            "timestamp": iso(deployed - timedelta(minutes=33), ms=False),
-            "files": [
+        commit(
+            culprit,
+            "tz: cache resolved zones per region\n\nCuts p50 of /v1/timezone by ~40% in the benchmark.",
+            "a.kowalski",
+            deployed - timedelta(minutes=33),
+            [
                 {
                     "filename": "internal/tz/cache.go",
                     "status": "added",
@@ -93,58 +95,56 @@ def geo_nil_map_panic() -> dict:
                     "deletions": 0,
                 },
             ],
-        },
-        {
-            "sha": sha(rng),
-            "message": "geocode: rename provider option structs",
-            "author": "s.ngata",
-            "timestamp": iso(deployed - timedelta(hours=3), ms=False),
-            "files": ["internal/geocode/options.go", "internal/geocode/provider.go"],
-        },
-        {
-            "sha": sha(rng),
-            "message": "build(deps): bump golang.org/x/text from 0.16.0 to 0.17.0",
-            "author": "dependabot[bot]",
-            "timestamp": iso(deployed - timedelta(hours=18), ms=False),
-            "files": ["go.mod", "go.sum"],
-        },
-        {
-            "sha": sha(rng),
-            "message": "docs: timezone endpoint examples",
-            "author": "s.ngata",
-            "timestamp": iso(deployed - timedelta(hours=20), ms=False),
-            "files": ["docs/timezone.md"],
-        },
+        ),
+        commit(
+            sha(rng),
+            "geocode: rename provider option structs",
+            "s.ngata",
+            deployed - timedelta(hours=3),
+            ["internal/geocode/options.go", "internal/geocode/provider.go"],
+        ),
+        commit(
+            sha(rng),
+            "build(deps): bump golang.org/x/text from 0.16.0 to 0.17.0",
+            "dependabot[bot]",
+            deployed - timedelta(hours=18),
+            ["go.mod", "go.sum"],
+        ),
+        commit(
+            sha(rng),
+            "docs: timezone endpoint examples",
+            "s.ngata",
+            deployed - timedelta(hours=20),
+            ["docs/timezone.md"],
+        ),
     ]
-    return {
-        "name": "geo-nil-map-panic",
-        "description": "A new timezone cache is never initialised; every cache write panics and "
+    return scenario(
+        "geo-nil-map-panic",
+        "A new timezone cache is never initialised; every cache write panics and "
         "the timezone endpoint fails while the others keep working.",
-        "incident": {
-            "deployment_id": "geo-service-v0.44.0",
-            "service": "geo-service",
-            "environment": "production",
-            "deployed_at": iso(deployed, ms=False),
-            "logs": log.lines(),
-            "metrics": {
-                "http_responses_5xx_per_second": {
-                    "baseline": [0, 0, 0.1, 0],
-                    "current": [4.2, 5.1, 4.8, 5.5],
-                },
-                "http_request_duration_p50_ms": {
-                    "baseline": wobble(rng, 11, 6, 0.2, 1),
-                    "current": wobble(rng, 10, 6, 0.2, 1),
-                },
-                "go_goroutines": wobble(rng, 220, 16, 0.15, 0),
+        deployment_id="geo-service-v0.44.0",
+        service="geo-service",
+        deployed=deployed,
+        logs=log.lines(),
+        metrics={
+            "http_responses_5xx_per_second": {
+                "baseline": [0, 0, 0.1, 0],
+                "current": [4.2, 5.1, 4.8, 5.5],
             },
-            "recent_commits": commits,
-            "config_snapshot": {
-                "listen": ":8080",
-                "geocode": {"provider": "nominatim", "cache_size": 100000},
+            "http_request_duration_p50_ms": {
+                "baseline": wobble(rng, 11, 6, 0.2, 1),
+                "current": wobble(rng, 10, 6, 0.2, 1),
             },
+            "go_goroutines": wobble(rng, 220, 16, 0.15, 0),
         },
-        "expected": {"category": "code_regression", "suspects": [culprit[:9]]},
-    }
+        commits=commits,
+        config={
+            "listen": ":8080",
+            "geocode": {"provider": "nominatim", "cache_size": 100000},
+        },
+        category="code_regression",
+        suspects=[culprit[:9]],
+    )
 
 
 def image_proxy_fd_leak() -> dict:
@@ -206,7 +206,7 @@ def image_proxy_fd_leak() -> dict:
                 origin="cdn-origin.media.internal",
             ),
         )
-    commits = _innocent_commits(
+    commits = innocent_commits(
         rng,
         deployed,
         ["go.mod", "go.sum"],
@@ -219,37 +219,32 @@ def image_proxy_fd_leak() -> dict:
         ],
     )
     fds = [round(min(1024, 180 + 1.75 * i + rng.uniform(-6, 6))) for i in range(480)]
-    return {
-        "name": "image-proxy-fd-leak",
-        "description": "Origin connections are not always closed; open descriptors on one proxy "
+    return scenario(
+        "image-proxy-fd-leak",
+        "Origin connections are not always closed; open descriptors on one proxy "
         "creep up for days until accept() fails with EMFILE.",
-        "incident": {
-            "deployment_id": "image-proxy-3.2.0",
-            "service": "image-proxy",
-            "environment": "production",
-            "deployed_at": iso(deployed, ms=False),
-            "incident_started_at": iso(onset, ms=False),
-            "logs": log.lines(),
-            "metrics": {
-                "process_open_fds": {"points": points(onset - timedelta(hours=8), 60, fds)},
-                "process_max_fds": 1024,
-                "served_per_second": {
-                    "baseline": wobble(rng, 310, 5, 0.1, 0),
-                    "current": wobble(rng, 120, 5, 0.2, 0),
-                },
-                "memory_rss_mb": wobble(rng, 240, 20, 0.05, 0),
+        deployment_id="image-proxy-3.2.0",
+        service="image-proxy",
+        deployed=deployed,
+        started=onset,
+        logs=log.lines(),
+        metrics={
+            "process_open_fds": {"points": points(onset - timedelta(hours=8), 60, fds)},
+            "process_max_fds": 1024,
+            "served_per_second": {
+                "baseline": wobble(rng, 310, 5, 0.1, 0),
+                "current": wobble(rng, 120, 5, 0.2, 0),
             },
-            "recent_commits": commits,
-            "config_snapshot": {
-                "origin": {"host": "cdn-origin.media.internal", "idle_conns": 64},
-                "limits": {"nofile": 1024},
-            },
+            "memory_rss_mb": wobble(rng, 240, 20, 0.05, 0),
         },
-        "expected": {
-            "category": "resource_exhaustion",
-            "suspects": ["process_open_fds", "image-proxy-2", "limits.nofile"],
+        commits=commits,
+        config={
+            "origin": {"host": "cdn-origin.media.internal", "idle_conns": 64},
+            "limits": {"nofile": 1024},
         },
-    }
+        category="resource_exhaustion",
+        suspects=["process_open_fds", "image-proxy-2", "limits.nofile"],
+    )
 
 
 def stock_sync_expired_token() -> dict:
@@ -315,7 +310,7 @@ def stock_sync_expired_token() -> dict:
                 "PutObject operation: The provided token has expired.",
             ),
         )
-    commits = _innocent_commits(
+    commits = innocent_commits(
         rng,
         deployed,
         ["requirements.txt"],
@@ -327,44 +322,39 @@ def stock_sync_expired_token() -> dict:
             "runbook: snapshot retention",
         ],
     )
-    return {
-        "name": "stock-sync-expired-token",
-        "description": "The Vault agent can no longer renew the AWS credentials it hands the service; "
+    return scenario(
+        "stock-sync-expired-token",
+        "The Vault agent can no longer renew the AWS credentials it hands the service; "
         "once the last session token expires every S3 upload is refused.",
-        "incident": {
-            "deployment_id": "stock-sync-2026.02.02",
-            "service": "stock-sync",
-            "environment": "production",
-            "deployed_at": iso(deployed, ms=False),
-            "incident_started_at": iso(onset, ms=False),
-            "logs": log.lines(),
-            "metrics": {
-                "snapshot_upload_errors_per_minute": {
-                    "points": points(start, 60, [0] * 30 + ramp(rng, 8, 14, 15, 0.2, 0))
-                },
-                "wms_fetch_latency_p95_ms": wobble(rng, 820, 20, 0.12, 0),
-                "cpu_utilization": wobble(rng, 18, 20, 0.3, 0),
+        deployment_id="stock-sync-2026.02.02",
+        service="stock-sync",
+        deployed=deployed,
+        started=onset,
+        logs=log.lines(),
+        metrics={
+            "snapshot_upload_errors_per_minute": {
+                "points": points(start, 60, [0] * 30 + ramp(rng, 8, 14, 15, 0.2, 0))
             },
-            "recent_commits": commits,
-            "config_snapshot": {
-                "aws": {
-                    "region": "eu-west-1",
-                    "credentials_source": "vault-agent",
-                    "role": "stock-sync-writer",
-                },
-                "s3": {"bucket": "acme-stock-snapshots"},
+            "wms_fetch_latency_p95_ms": wobble(rng, 820, 20, 0.12, 0),
+            "cpu_utilization": wobble(rng, 18, 20, 0.3, 0),
+        },
+        commits=commits,
+        config={
+            "aws": {
+                "region": "eu-west-1",
+                "credentials_source": "vault-agent",
+                "role": "stock-sync-writer",
             },
+            "s3": {"bucket": "acme-stock-snapshots"},
         },
-        "expected": {
-            "category": "certificate_or_credentials",
-            "suspects": [
-                "ExpiredToken",
-                "vault-agent",
-                "aws.credentials_source",
-                "stock-sync-writer",
-            ],
-        },
-    }
+        category="certificate_or_credentials",
+        suspects=[
+            "ExpiredToken",
+            "vault-agent",
+            "aws.credentials_source",
+            "stock-sync-writer",
+        ],
+    )
 
 
 SCENARIOS = [geo_nil_map_panic, image_proxy_fd_leak, stock_sync_expired_token]

@@ -11,6 +11,7 @@ from datetime import timedelta
 from common import (
     Log,
     every,
+    innocent_commits,
     iso,
     java_ts,
     jline,
@@ -20,10 +21,11 @@ from common import (
     points,
     py_ts,
     ramp,
+    scenario,
     times,
     wobble,
+    zap,
 )
-from gen_deps import _innocent_commits
 
 
 def indexer_heap_leak() -> dict:
@@ -84,7 +86,7 @@ def indexer_heap_leak() -> dict:
         f"{iso(onset + timedelta(minutes=4))} kubelet: Container search-indexer "
         "in pod search-indexer-1 OOMKilled (exit code 137), restarting (restart count 7)",
     )
-    commits = _innocent_commits(
+    commits = innocent_commits(
         rng,
         deployed,
         ["pom.xml"],
@@ -98,49 +100,44 @@ def indexer_heap_leak() -> dict:
     )
     heap = [round(1200 + 21.5 * i + rng.uniform(-40, 40)) for i in range(120)]
     heap[-6:] = [3990, 4010, 4050, 4071, 4090, 1350]
-    return {
-        "name": "indexer-heap-leak",
-        "description": "Heap of the indexer grows steadily for days since its last deploy until GC "
+    return scenario(
+        "indexer-heap-leak",
+        "Heap of the indexer grows steadily for days since its last deploy until GC "
         "thrashes and pods are OOMKilled; recent commits are unrelated.",
-        "incident": {
-            "deployment_id": "search-indexer-2.19.0",
-            "service": "search-indexer",
-            "environment": "production",
-            "deployed_at": iso(deployed, ms=False),
-            "incident_started_at": iso(onset, ms=False),
-            "logs": log.lines(),
-            "metrics": {
-                "jvm_heap_used_mb": {
-                    "points": points(onset - timedelta(hours=19, minutes=50), 600, heap),
-                    "unit": "MB",
-                },
-                "gc_pause_seconds_per_minute": {
-                    "baseline": [0.4, 0.5, 0.3],
-                    "current": [18.2, 24.9, 31.0],
-                },
-                "index_throughput_docs_per_s": {
-                    "baseline": wobble(rng, 1800, 5, 0.1, 0),
-                    "current": wobble(rng, 420, 5, 0.3, 0),
-                },
-                "container_restarts": 7,
+        deployment_id="search-indexer-2.19.0",
+        service="search-indexer",
+        deployed=deployed,
+        started=onset,
+        logs=log.lines(),
+        metrics={
+            "jvm_heap_used_mb": {
+                "points": points(onset - timedelta(hours=19, minutes=50), 600, heap),
+                "unit": "MB",
             },
-            "recent_commits": commits,
-            "config_snapshot": {
-                "jvm": {"xmx_mb": 4096, "gc": "G1"},
-                "cache": {"term_stats": {"enabled": True}},
-                "kafka": {"topic": "catalog.changes", "max_poll_records": 500},
+            "gc_pause_seconds_per_minute": {
+                "baseline": [0.4, 0.5, 0.3],
+                "current": [18.2, 24.9, 31.0],
             },
+            "index_throughput_docs_per_s": {
+                "baseline": wobble(rng, 1800, 5, 0.1, 0),
+                "current": wobble(rng, 420, 5, 0.3, 0),
+            },
+            "container_restarts": 7,
         },
-        "expected": {
-            "category": "resource_exhaustion",
-            "suspects": [
-                "jvm_heap_used_mb",
-                "OutOfMemoryError",
-                "TermStatsCache",
-                "search-indexer-1",
-            ],
+        commits=commits,
+        config={
+            "jvm": {"xmx_mb": 4096, "gc": "G1"},
+            "cache": {"term_stats": {"enabled": True}},
+            "kafka": {"topic": "catalog.changes", "max_poll_records": 500},
         },
-    }
+        category="resource_exhaustion",
+        suspects=[
+            "jvm_heap_used_mb",
+            "OutOfMemoryError",
+            "TermStatsCache",
+            "search-indexer-1",
+        ],
+    )
 
 
 def exporter_disk_full() -> dict:
@@ -195,7 +192,7 @@ def exporter_disk_full() -> dict:
             f"OSError: [Errno 28] No space left on device: "
             f"'/var/lib/exporter/tmp/export-{jid}.parquet'",
         )
-    commits = _innocent_commits(
+    commits = innocent_commits(
         rng,
         deployed,
         ["requirements.txt"],
@@ -208,41 +205,36 @@ def exporter_disk_full() -> dict:
         ],
     )
     disk = [round(min(100.0, 62 + 0.9 * i + rng.uniform(-0.4, 0.4)), 1) for i in range(42)]
-    return {
-        "name": "exporter-disk-full",
-        "description": "Temporary export files are never removed; the scratch volume on one host "
+    return scenario(
+        "exporter-disk-full",
+        "Temporary export files are never removed; the scratch volume on one host "
         "fills up and every export fails with ENOSPC.",
-        "incident": {
-            "deployment_id": "report-exporter-0.31.2",
-            "service": "report-exporter",
-            "environment": "production",
-            "deployed_at": iso(deployed, ms=False),
-            "incident_started_at": iso(onset, ms=False),
-            "logs": log.lines(),
-            "metrics": {
-                "disk_used_percent": {
-                    "points": points(onset - timedelta(minutes=41), 60, disk),
-                    "unit": "%",
-                },
-                "exports_completed_per_minute": {
-                    "baseline": wobble(rng, 6, 5, 0.3, 0),
-                    "current": [0, 0, 0],
-                },
-                "cpu_utilization": wobble(rng, 45, 20, 0.3, 0),
-                "memory_rss_mb": wobble(rng, 880, 20, 0.05, 0),
+        deployment_id="report-exporter-0.31.2",
+        service="report-exporter",
+        deployed=deployed,
+        started=onset,
+        logs=log.lines(),
+        metrics={
+            "disk_used_percent": {
+                "points": points(onset - timedelta(minutes=41), 60, disk),
+                "unit": "%",
             },
-            "recent_commits": commits,
-            "config_snapshot": {
-                "scratch_dir": "/var/lib/exporter/tmp",
-                "workers": 4,
-                "s3": {"bucket": "acme-exports", "multipart_mb": 64},
+            "exports_completed_per_minute": {
+                "baseline": wobble(rng, 6, 5, 0.3, 0),
+                "current": [0, 0, 0],
             },
+            "cpu_utilization": wobble(rng, 45, 20, 0.3, 0),
+            "memory_rss_mb": wobble(rng, 880, 20, 0.05, 0),
         },
-        "expected": {
-            "category": "resource_exhaustion",
-            "suspects": ["disk_used_percent", "ip-10-20-3-44", "/var/lib/exporter"],
+        commits=commits,
+        config={
+            "scratch_dir": "/var/lib/exporter/tmp",
+            "workers": 4,
+            "s3": {"bucket": "acme-exports", "multipart_mb": 64},
         },
-    }
+        category="resource_exhaustion",
+        suspects=["disk_used_percent", "ip-10-20-3-44", "/var/lib/exporter"],
+    )
 
 
 def public_api_surge() -> dict:
@@ -314,7 +306,7 @@ def public_api_surge() -> dict:
                 path="/v2/search",
             ),
         )
-    commits = _innocent_commits(
+    commits = innocent_commits(
         rng,
         deployed,
         ["package-lock.json"],
@@ -327,50 +319,45 @@ def public_api_surge() -> dict:
         ],
     )
     mstart = onset - timedelta(minutes=38)
-    return {
-        "name": "public-api-surge",
-        "description": "One integration client hammers /v2/search from a small address range; "
+    return scenario(
+        "public-api-surge",
+        "One integration client hammers /v2/search from a small address range; "
         "request "
         "rate goes up sixfold, event loop lag and load shedding follow.",
-        "incident": {
-            "deployment_id": "public-api-2026-12-01-b",
-            "service": "public-api",
-            "environment": "production",
-            "deployed_at": iso(deployed, ms=False),
-            "incident_started_at": iso(onset, ms=False),
-            "logs": log.lines(),
-            "metrics": {
-                "requests_per_second": {
-                    "points": points(
-                        mstart,
-                        60,
-                        wobble(rng, 820, 38, 0.08, 0) + ramp(rng, 4200, 5400, 10, 0.06, 0),
-                    )
-                },
-                "http_429_per_second": {
-                    "points": points(mstart, 60, [0] * 38 + ramp(rng, 900, 2100, 10, 0.1, 0))
-                },
-                "cpu_utilization": {
-                    "baseline": wobble(rng, 40, 5, 0.15, 0),
-                    "current": wobble(rng, 96, 5, 0.02, 0),
-                    "unit": "%",
-                },
-                "latency_p99_ms": {
-                    "baseline": wobble(rng, 160, 5, 0.1, 0),
-                    "current": wobble(rng, 2300, 5, 0.2, 0),
-                },
+        deployment_id="public-api-2026-12-01-b",
+        service="public-api",
+        deployed=deployed,
+        started=onset,
+        logs=log.lines(),
+        metrics={
+            "requests_per_second": {
+                "points": points(
+                    mstart,
+                    60,
+                    wobble(rng, 820, 38, 0.08, 0) + ramp(rng, 4200, 5400, 10, 0.06, 0),
+                )
             },
-            "recent_commits": commits,
-            "config_snapshot": {
-                "rate_limit": {"per_ip_rps": 20, "burst": 40},
-                "shedding": {"max_inflight": 800},
+            "http_429_per_second": {
+                "points": points(mstart, 60, [0] * 38 + ramp(rng, 900, 2100, 10, 0.1, 0))
+            },
+            "cpu_utilization": {
+                "baseline": wobble(rng, 40, 5, 0.15, 0),
+                "current": wobble(rng, 96, 5, 0.02, 0),
+                "unit": "%",
+            },
+            "latency_p99_ms": {
+                "baseline": wobble(rng, 160, 5, 0.1, 0),
+                "current": wobble(rng, 2300, 5, 0.2, 0),
             },
         },
-        "expected": {
-            "category": "traffic_surge",
-            "suspects": ["requests_per_second", "/v2/search", "203.0.113"],
+        commits=commits,
+        config={
+            "rate_limit": {"per_ip_rps": 20, "burst": 40},
+            "shedding": {"max_inflight": 800},
         },
-    }
+        category="traffic_surge",
+        suspects=["requests_per_second", "/v2/search", "203.0.113"],
+    )
 
 
 def shipping_cert_expired() -> dict:
@@ -380,9 +367,6 @@ def shipping_cert_expired() -> dict:
     expiry = parse("2026-11-05T00:00:00Z")
     start, end = expiry - timedelta(minutes=20), expiry + timedelta(minutes=15)
     log = Log()
-
-    def zap(dt, level, caller, msg, **kw):
-        return jline(level=level, ts=iso(dt), caller=caller, msg=msg, **kw)
 
     for dt in every(start, end, 20, 600, rng):
         log.add(dt, zap(dt, "debug", "http/server.go:44", "GET /health 200"))
@@ -438,7 +422,7 @@ def shipping_cert_expired() -> dict:
                 missing=["carrierlink"],
             ),
         )
-    commits = _innocent_commits(
+    commits = innocent_commits(
         rng,
         deployed,
         ["go.sum", "go.mod"],
@@ -450,47 +434,42 @@ def shipping_cert_expired() -> dict:
             "docs: carrier onboarding checklist",
         ],
     )
-    return {
-        "name": "shipping-cert-expired",
-        "description": "The client certificate used for mutual TLS with one carrier expires at "
+    return scenario(
+        "shipping-cert-expired",
+        "The client certificate used for mutual TLS with one carrier expires at "
         "midnight; that carrier refuses every handshake while the others keep quoting.",
-        "incident": {
-            "deployment_id": "shipping-quotes-5.2.1",
-            "service": "shipping-quotes",
-            "environment": "production",
-            "deployed_at": iso(deployed, ms=False),
-            "incident_started_at": iso(expiry, ms=False),
-            "logs": log.lines(),
-            "metrics": {
-                "carrier_quote_errors_per_minute": {
-                    "points": points(
-                        start, 60, wobble(rng, 1, 20, 0.9, 0) + wobble(rng, 55, 15, 0.15, 0)
-                    )
-                },
-                "quotes_per_minute": wobble(rng, 400, 20, 0.08, 0),
-                "quote_latency_p95_ms": {
-                    "baseline": wobble(rng, 650, 5, 0.1, 0),
-                    "current": wobble(rng, 610, 5, 0.1, 0),
-                },
+        deployment_id="shipping-quotes-5.2.1",
+        service="shipping-quotes",
+        deployed=deployed,
+        started=expiry,
+        logs=log.lines(),
+        metrics={
+            "carrier_quote_errors_per_minute": {
+                "points": points(
+                    start, 60, wobble(rng, 1, 20, 0.9, 0) + wobble(rng, 55, 15, 0.15, 0)
+                )
             },
-            "recent_commits": commits,
-            "config_snapshot": {
-                "carriers": {
-                    "carrierlink": {
-                        "base_url": "https://api.carrierlink.com/v3",
-                        "client_cert": "/etc/certs/carrierlink/client.pem",
-                        "client_key": "/etc/certs/carrierlink/client.key",
-                    },
-                    "parcelnow": {"base_url": "https://api.parcelnow.eu"},
-                    "swiftpost": {"base_url": "https://rates.swiftpost.co.uk"},
-                }
+            "quotes_per_minute": wobble(rng, 400, 20, 0.08, 0),
+            "quote_latency_p95_ms": {
+                "baseline": wobble(rng, 650, 5, 0.1, 0),
+                "current": wobble(rng, 610, 5, 0.1, 0),
             },
         },
-        "expected": {
-            "category": "certificate_or_credentials",
-            "suspects": ["api.carrierlink.com", "carriers.carrierlink.client_cert", "carrierlink"],
+        commits=commits,
+        config={
+            "carriers": {
+                "carrierlink": {
+                    "base_url": "https://api.carrierlink.com/v3",
+                    "client_cert": "/etc/certs/carrierlink/client.pem",
+                    "client_key": "/etc/certs/carrierlink/client.key",
+                },
+                "parcelnow": {"base_url": "https://api.parcelnow.eu"},
+                "swiftpost": {"base_url": "https://rates.swiftpost.co.uk"},
+            }
         },
-    }
+        category="certificate_or_credentials",
+        suspects=["api.carrierlink.com", "carriers.carrierlink.client_cert", "carrierlink"],
+    )
 
 
 def router_dns_failures() -> dict:
@@ -559,7 +538,7 @@ def router_dns_failures() -> dict:
                 lag=rng.randint(100, 400),
             ),
         )
-    commits = _innocent_commits(
+    commits = innocent_commits(
         rng,
         deployed,
         ["go.mod", "go.sum"],
@@ -571,37 +550,35 @@ def router_dns_failures() -> dict:
             "docs: routing weights",
         ],
     )
-    return {
-        "name": "router-dns-failures",
-        "description": "Cluster DNS stops answering in time: lookups of several unrelated internal "
+    return scenario(
+        "router-dns-failures",
+        "Cluster DNS stops answering in time: lookups of several unrelated internal "
         "services and of Kafka fail from order-router; the code did not change.",
-        "incident": {
-            "deployment_id": "order-router-9.4.0",
-            "service": "order-router",
-            "environment": "production",
-            "deployed_at": iso(deployed, ms=False),
-            "incident_started_at": iso(onset, ms=False),
-            "logs": log.lines(),
-            "metrics": {
-                "coredns_request_duration_p99_ms": {
-                    "baseline": wobble(rng, 3, 5, 0.3, 1),
-                    "current": wobble(rng, 2000, 5, 0.05, 0),
-                },
-                "coredns_pods_ready": {"baseline": 2, "current": 0},
-                "orders_routed_per_minute": {
-                    "baseline": wobble(rng, 640, 5, 0.08, 0),
-                    "current": wobble(rng, 290, 5, 0.2, 0),
-                },
-                "cpu_utilization": wobble(rng, 28, 20, 0.2, 0),
+        deployment_id="order-router-9.4.0",
+        service="order-router",
+        deployed=deployed,
+        started=onset,
+        logs=log.lines(),
+        metrics={
+            "coredns_request_duration_p99_ms": {
+                "baseline": wobble(rng, 3, 5, 0.3, 1),
+                "current": wobble(rng, 2000, 5, 0.05, 0),
             },
-            "recent_commits": commits,
-            "config_snapshot": {
-                "upstreams": {t.split(".")[0]: {"host": t} for t in targets},
-                "dns": {"ndots": 5},
+            "coredns_pods_ready": {"baseline": 2, "current": 0},
+            "orders_routed_per_minute": {
+                "baseline": wobble(rng, 640, 5, 0.08, 0),
+                "current": wobble(rng, 290, 5, 0.2, 0),
             },
+            "cpu_utilization": wobble(rng, 28, 20, 0.2, 0),
         },
-        "expected": {"category": "infrastructure", "suspects": ["coredns", "10.96.0.10", "dns"]},
-    }
+        commits=commits,
+        config={
+            "upstreams": {t.split(".")[0]: {"host": t} for t in targets},
+            "dns": {"ndots": 5},
+        },
+        category="infrastructure",
+        suspects=["coredns", "10.96.0.10", "dns"],
+    )
 
 
 SCENARIOS = [
