@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from sre.extractors.lineshape import LineParser
 from sre.extractors.log_deps import dep_facts, error_kinds, status_codes
 from sre.extractors.log_trace import Frame, Trace, parse_trace, primary_type
-from sre.extractors.logparse import ERROR_LEVELS, LEVEL_RANK, LineParser, LogRecord
+from sre.extractors.logparse import ERROR_LEVELS, LEVEL_RANK, LogRecord
 from sre.extractors.templates import TemplateMiner
 
 _ERRORISH_RE = re.compile(

@@ -1,8 +1,8 @@
 """The log extractor: significant templates, exceptions, failing dependencies, volume.
 
 `extract_logs(incident)` reads the incident's raw lines once (streaming, bounded memory),
-groups them into records (`logparse`), mines templates (`templates`), and reports as
-`Finding`s, most significant first:
+groups them into records (`lineshape`, built on the `logparse` primitives), mines templates
+(`templates`), and reports as `Finding`s, most significant first:
 
 - `log_template`: templates new after the deploy or whose rate jumped (or dropped), judged
   with a Poisson rule (`log_significance`); without a baseline, frequent errors/warnings.
@@ -34,9 +34,10 @@ from datetime import UTC, datetime
 
 from alpha.schemas import IncidentInput, Severity
 from sre.extractors.finding import Finding
+from sre.extractors.lineshape import LineParser, iter_records
 from sre.extractors.log_significance import Verdict, Windows, judge
 from sre.extractors.log_stats import ExceptionStats, HostStats, LogAccumulator, TemplateStats
-from sre.extractors.logparse import ERROR_LEVELS, LineParser, LogRecord, iter_records
+from sre.extractors.logparse import ERROR_LEVELS, LogRecord
 from sre.extractors.templates import TemplateMiner, normalise_spaces
 
 MAX_TEMPLATE_FINDINGS = 15

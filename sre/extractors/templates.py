@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from sre.extractors.logparse import SEPARATORS
+from sre.extractors.lineshape import SEPARATORS
 
 WILDCARD = "<*>"
 

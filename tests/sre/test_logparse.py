@@ -10,11 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sre.extractors.lineshape import LineParser, iter_records
 from sre.extractors.logparse import (
-    LineParser,
     LogRecord,
     is_continuation,
-    iter_records,
     normalize_level,
     parse_iso,
     parse_line,

@@ -1,0 +1,480 @@
+"""Line shapes: `LineParser`, its per-shape plans, and `iter_records`.
+
+Throughput: `LineParser` parses each line *shape* once. Lines are first looked up by a
+digit-blind key (every ASCII digit read as `0`); since all the regexes here treat digits
+alike, lines with one blind key take the same branches, so a stored *plan* says where
+their time is and which shape they have. The full path (`LineParser._parse_slow`) stays
+the reference; `tests/sre/test_logparse.py` checks the plans against it, and
+`bench/extract_throughput.py --check-snapshot` checks whole extractions.
+
+A *record* is one log event: its first line plus the continuation lines that follow it
+(stack-trace frames, `Caused by:`, Go goroutine dumps, ...). `iter_records` groups lines
+into records in a single streaming pass so that a million lines never become a million
+objects held at once. The line-format primitives it builds on live in `logparse`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Callable, Iterable, Iterator
+
+from sre.extractors.logparse import (
+    CLF_RE,
+    CONT_START_RE,
+    ERROR_LEVELS,
+    EXC_HEADER_RE,
+    GO_FRAME_FUNC_RE,
+    HEAD,
+    ISO_RE,
+    LOGFMT_START_RE,
+    MAX_CONTINUATION,
+    MONTHS,
+    PANIC_WORD_RE,
+    TS_KEYS,
+    WEEKDAYS,
+    LogRecord,
+    MinuteCache,
+    ParsedLine,
+    clf_ts,
+    ctime_ts,
+    iso_from_match,
+    logfmt_fields,
+    parse_line,
+    syslog_ts,
+    ts_from_value,
+)
+
+# Shape key: the line with every separator-delimited run containing a digit replaced.
+# Two lines with the same key differ only in such runs, so they have the same level and
+# the same template; only their time and variable values differ.
+# Separators: keep in step with `templates._PASS2_RE`, so that equal keys mean equal masks.
+SEPARATORS = r"\s=:,;/()\[\]{}<>\"'"
+_SEP = SEPARATORS
+_KEY_RE = re.compile(rf"(?<![^{_SEP}])[^{_SEP}]*\d[^{_SEP}]*")
+_JSON_TS_RE = re.compile(
+    r'"(?:ts|time|timestamp|@timestamp|t|date|datetime|asctime)"\s*:\s*"?([^",}]+)'
+)
+_LOGFMT_TS_RE = re.compile(r'(?:^|\s)(?:ts|time|timestamp|t)="?([^"\s]+)')
+_SHAPE_LIMIT = 100_000
+_RECORD_STARTS = frozenset("0123456789{")
+_NO_STACK: list[str] = []  # shared, never mutated: cached shapes carry no stack
+_INVALID = object()  # a plan's leading time that is not a valid time
+
+
+# Digit-blind line key: every ASCII digit byte becomes `0` (UTF-8 never uses those bytes
+# inside a multi-byte character). Two lines with equal keys differ only in which digits they
+# hold, so every regex here (they treat all digits alike) matches both at the same spans:
+# the shape key, the place of the time and the branch `_fast_ts` takes are the same.
+_ZERO_DIGITS = bytes.maketrans(b"123456789", b"000000000")
+_PLAN_LIMIT = 100_000
+# Plans kept per shape key at most (see `LineParser._keep_plan`).
+_PLANS_PER_SHAPE = 256
+# Plans stored before the share of lines that reuse one is checked.
+_PLAN_TRIAL = 5_000
+# Continuation rules remembered at most (only lines not starting with a time ask).
+_CONT_LIMIT = 20_000
+# Plan kinds: where a shape's time is read from (see `LineParser._plan`).
+_AT_START = 0  # an ISO time at the start of the line; the shape key is of the rest
+_IN_FIELD = 1  # an ISO time inside a JSON/logfmt field; the shape key is of the whole line
+_GENERIC = 2  # `_fast_ts` reads the time; the shape key is of the whole line
+# (kind, shape key, minute start, minute end, second start, fraction start or -1,
+#  fraction end, zone start or -1, zone end, end of a leading time or 0)
+_Plan = tuple[int, str, int, int, int, int, int, int, int, int]
+_OWN_LIMIT = 50_000
+_STR_ZERO_DIGITS = str.maketrans("123456789", "000000000")
+
+
+def _field_time_is_inert(raw: str) -> bool:
+    """Whether the JSON/logfmt time `_fast_ts` reads is one the full parse drops entirely.
+
+    True only when provably so: JSON without escapes whose time is the string value of the
+    only `"<time key>"` (so a top-level key, which `_parse_json` leaves out of message and
+    fields); or logfmt whose time value occurs once in the line, belongs to the pair that
+    `_parse_logfmt` deletes as the time, and the line takes the logfmt path at all.
+    Lines that differ from `raw` only in that value's digits then parse to the same
+    message and fields.
+    """
+    if raw != raw.strip():
+        return False
+    if raw[:1] == "{":
+        m = _JSON_TS_RE.search(raw)
+        if m is None or "\\" in raw or not raw.endswith("}"):
+            return False
+        key = raw[m.start() + 1 : raw.index('"', m.start() + 1)]
+        try:
+            obj = json.loads(raw)
+        except ValueError:
+            return False
+        return isinstance(obj, dict) and key in obj and raw.count(f'"{key}"') == 1
+    m = _LOGFMT_TS_RE.search(raw)
+    if (
+        m is None
+        or ISO_RE.match(raw) is not None
+        or "=" not in raw[:HEAD]
+        or LOGFMT_START_RE.match(raw) is None
+    ):
+        return False
+    fields = logfmt_fields(raw)
+    if fields is None:
+        return False
+    key = m.group(0).lstrip().split("=", 1)[0]
+    first = next((k for k in TS_KEYS if k in fields), None)
+    return first == key and fields[key] == m.group(1) and raw.count(m.group(1)) == 1
+
+
+def _iso_spans(m: re.Match[str], base: int) -> tuple[int, int, int, int, int, int, int]:
+    """Where an `ISO_RE` match's minute, second, fraction and zone are, offset by `base`."""
+    frac_start, frac_end = m.span(3)
+    zone_start, zone_end = m.span(4)
+    return (
+        base + m.start(1),
+        base + m.end(1),
+        base + m.start(2),
+        base + frac_start if frac_start >= 0 else -1,
+        base + frac_end,
+        base + zone_start if zone_start >= 0 else -1,
+        base + zone_end,
+    )
+
+
+class LineParser:
+    """`parse_line` with a cache of line shapes, for throughput on large inputs.
+
+    The first line of each shape (see `_KEY_RE`) is parsed fully; later lines of the same
+    shape only have their time read, and reuse the first line's level and message (the
+    *representative*, which masks to the same template). Such results are marked inexact;
+    `exact` re-parses a line when its own message and fields are needed (error lines).
+
+    Computing a shape key is a regex pass; most lines instead hit a *plan* found by their
+    digit-blind key (`_ZERO_DIGITS`): the shape key and where the time sits, so a repeated
+    line costs a byte translation, two dict lookups and reading its time from fixed slices.
+    Anything the plan cannot vouch for (an impossible date) takes the full path.
+    """
+
+    def __init__(self, default_year: int = 1970) -> None:
+        self.default_year = default_year
+        self._minutes = MinuteCache()
+        self._shapes: dict[str, ParsedLine] = {}
+        self._plans: dict[bytes, _Plan | str] = {}
+        self._own_rest: dict[str, tuple[str, dict[str, str]]] = {}
+        self._own_cut: dict[str, tuple[str, dict[str, str]]] = {}
+        self._cont: dict[bytes, int] = {}
+        self._plans_per_shape: dict[str, int] = {}
+        self._lines = self._misses = 0
+
+    def parse(self, raw: str, with_time: bool = True) -> tuple[ParsedLine, bool, str]:
+        """The parsed line, whether it is exact (False: a cached representative), its shape.
+
+        With `with_time=False` the time of cached shapes is not read (`ts` is None); use one
+        parser per mode, as the two modes key shapes differently.
+        """
+        ts, parsed, exact, key = self.parse_parts(raw, with_time)
+        if exact or not with_time:
+            return parsed, exact, key
+        return ParsedLine(ts, parsed.level, parsed.message, parsed.fields, _NO_STACK), False, key
+
+    def parse_parts(
+        self, raw: str, with_time: bool = True, blind: bytes | None = None
+    ) -> tuple[float | None, ParsedLine, bool, str]:
+        """`parse` without building a new `ParsedLine` per cached line (the hot path).
+
+        Args:
+            raw: The line.
+            with_time: As for `parse`.
+            blind: The line's digit-blind key, when the caller has computed it already.
+
+        Returns:
+            The line's time, the parsed line (for a cached shape: the shape's representative,
+            whose time and stack are not this line's), whether it is exact, and its shape.
+        """
+        self._lines += 1
+        if blind is None:
+            blind = raw.encode("utf-8", "surrogatepass").translate(_ZERO_DIGITS)
+        plan = self._plans.get(blind)
+        if plan is None:
+            self._misses += 1
+            if with_time and self._misses > _PLAN_TRIAL and self._misses * 2 > self._lines:
+                # Few lines repeat a blind key: building plans would cost more than they save.
+                return self._parse_slow(raw)
+            plan = sys.intern(_KEY_RE.sub("0", raw)) if not with_time else self._plan(raw)
+            self._keep_plan(blind, plan)
+        if isinstance(plan, str):  # `with_time=False`: the plan is the shape key
+            shape = self._shapes.get(plan)
+            if shape is None:
+                return self._first_of_shape(raw, plan)
+            return None, shape, False, plan
+        key = plan[1]
+        if plan[0] == _GENERIC:
+            shape = self._shapes.get(key)
+            if shape is None:
+                return self._first_of_shape(raw, key)
+            return self._fast_ts(raw), shape, False, key
+        # `_plan_ts`, inlined: this runs once per line.
+        kind, _, m0, m1, s0, f0, f1, z0, z1, _ = plan
+        sec = raw[s0 : s0 + 2]
+        minute, zone = raw[m0:m1], raw[z0:z1] if z0 >= 0 else ""
+        # `MinuteCache.epoch`'s lookup, inlined (-1.0 is never a minute's epoch).
+        base = self._minutes.known.get(minute + zone, -1.0)
+        if base == -1.0:
+            base = self._minutes.epoch(minute, zone)
+        ts: float | None = None
+        if base is not None and sec <= "60":
+            ts = base + int(sec) + (float("0." + raw[f0:f1]) if f0 >= 0 else 0.0)
+            if not ts and kind == _IN_FIELD:
+                ts = None  # `parse_iso(..) or ..`: epoch 0 reads as no time there
+        elif kind == _AT_START:
+            # The full path keys an untimed line by all of it: not this plan's key.
+            return self._parse_slow(raw)
+        shape = self._shapes.get(key)
+        if shape is None:
+            return self._first_of_shape(raw, key)
+        return ts, shape, False, key
+
+    def _keep_plan(self, blind: bytes, plan: _Plan | str) -> None:
+        # A shape whose lines keep bringing new blind keys differs in letters too (hex ids,
+        # names): its plans would not be met again, so stop storing them for that shape.
+        # Likewise for a log whose lines rarely repeat a blind key at all: after a few
+        # thousand plans, keep storing only while at least half the lines reuse one.
+        if self._misses > _PLAN_TRIAL and self._misses * 2 > self._lines:
+            return
+        key = plan if isinstance(plan, str) else plan[1]
+        seen = self._plans_per_shape.get(key, 0)
+        if seen < _PLANS_PER_SHAPE and len(self._plans) < _PLAN_LIMIT:
+            self._plans[blind] = plan
+            if len(self._plans_per_shape) < _PLAN_LIMIT:
+                self._plans_per_shape[key] = seen + 1
+
+    def _plan_ts(self, raw: str, plan: _Plan) -> float | None | object:
+        """The time at a plan's slices, None, or `_INVALID` (a leading time that is not one).
+
+        `iso_from_match` inlined on the slices, with the same arithmetic in the same order.
+        """
+        kind, _, m0, m1, s0, f0, f1, z0, z1, _ = plan
+        sec = raw[s0 : s0 + 2]
+        base = self._minutes.epoch(raw[m0:m1], raw[z0:z1] if z0 >= 0 else "")
+        if base is None or sec > "60":
+            return _INVALID if kind == _AT_START else None
+        ts = base + int(sec) + (float("0." + raw[f0:f1]) if f0 >= 0 else 0.0)
+        if kind == _IN_FIELD and not ts:
+            return None  # `parse_iso(..) or ..`: epoch 0 reads as no time there
+        return ts
+
+    def own_text(self, raw: str) -> tuple[str, dict[str, str]]:
+        """`exact(raw)`'s message and fields, for a line that took a cached shape.
+
+        Error lines repeat their text with only the time changed, so the result is
+        remembered by the line without its time: after a valid leading time the message
+        depends only on the rest; a time inside a JSON/logfmt field is cut out when
+        `_field_time_is_inert` proves the parse ignores it.
+        """
+        plan = self._plans.get(raw.encode("utf-8", "surrogatepass").translate(_ZERO_DIGITS))
+        if isinstance(plan, tuple):
+            if plan[0] == _AT_START and self._plan_ts(raw, plan) is not _INVALID:
+                return self._remembered(self._own_rest, raw[plan[9] :], raw, None)
+            if plan[0] == _IN_FIELD:
+                # Lines equal outside the time, and with the same structure inside it (the
+                # digits blinded), differ only in the time's digits.
+                m0, end = plan[2], plan[9]
+                cut = raw[:m0] + raw[m0:end].translate(_STR_ZERO_DIGITS) + raw[end:]
+                return self._remembered(self._own_cut, cut, raw, _field_time_is_inert)
+        parsed = self.exact(raw)
+        return parsed.message, parsed.fields
+
+    def _remembered(
+        self,
+        memo: dict[str, tuple[str, dict[str, str]]],
+        key: str,
+        raw: str,
+        check: Callable[[str], bool] | None,
+    ) -> tuple[str, dict[str, str]]:
+        got = memo.get(key)
+        if got is None:
+            parsed = self.exact(raw)
+            got = (parsed.message, parsed.fields)
+            if len(memo) < _OWN_LIMIT and (check is None or check(raw)):
+                memo[key] = got
+        return got
+
+    def continues(self, raw: str, blind: bytes, current: LogRecord) -> bool:
+        """Whether `raw` (blind key `blind`) continues `current`: `is_continuation` with the
+        part that depends on the line alone remembered per blind key (its regexes treat all
+        digits alike)."""
+        rule = self._cont.get(blind)
+        if rule is None:
+            rule = _continuation_rule(raw)
+            if len(self._cont) < _CONT_LIMIT:
+                self._cont[blind] = rule
+        if rule == _NEVER:
+            return False
+        if rule == _ALWAYS:
+            return True
+        in_trace = bool(current.continuation)
+        if rule == _IF_TRACE_OR_ERROR:
+            return in_trace or current.level in ERROR_LEVELS
+        return in_trace
+
+    def _first_of_shape(self, raw: str, key: str) -> tuple[float | None, ParsedLine, bool, str]:
+        parsed = self.exact(raw)
+        if not parsed.stack and len(self._shapes) < _SHAPE_LIMIT:
+            self._shapes[key] = parsed
+        return parsed.ts, parsed, True, key
+
+    def _plan(self, raw: str) -> _Plan:
+        """Shape key and time position for every line of `raw`'s digit-blind key.
+
+        Follows the branches of `_parse_slow` and `_fast_ts`; each test taken is one that
+        lines differing only in digits pass or fail together.
+        """
+        first = raw[:1]
+        m = ISO_RE.match(raw) if first.isdigit() or first == "[" else None
+        if m is not None:
+            key = sys.intern(_KEY_RE.sub("0", raw[m.end() :]))  # plans share few shape keys
+            return (_AT_START, key, *_iso_spans(m, 0), m.end())
+        key = sys.intern(_KEY_RE.sub("0", raw))
+        value = self._ts_field(raw)
+        if value is not None:
+            start, text = value
+            lead = len(text) - len(text.lstrip())
+            im = ISO_RE.match(text.strip())
+            if im is not None:
+                at = start + lead
+                return (_IN_FIELD, key, *_iso_spans(im, at), at + im.end())
+        return (_GENERIC, key, 0, 0, 0, -1, 0, -1, 0, 0)
+
+    def _ts_field(self, raw: str) -> tuple[int, str] | None:
+        """Start and text of the field `_fast_ts` reads a JSON/logfmt time from, if it
+        would reach one whatever the line's digits; None otherwise."""
+        if raw[:1] == "{":
+            m = _JSON_TS_RE.search(raw)
+        elif raw[:3] in MONTHS or raw[:3] in WEEKDAYS or raw[1:4] in WEEKDAYS:
+            return None
+        elif "/" in raw[:HEAD] and CLF_RE.search(raw, 0, HEAD) is not None:
+            return None  # whether the CLF time is valid depends on its digits
+        elif "=" in raw:
+            m = _LOGFMT_TS_RE.search(raw)
+        else:
+            return None
+        if m is None:
+            return None
+        text = m.group(1)
+        if text.strip().replace(".", "", 1).isdigit():
+            return None  # epoch numbers: their unit depends on their size
+        return m.start(1), text
+
+    def _parse_slow(self, raw: str) -> tuple[float | None, ParsedLine, bool, str]:
+        """The full path (with time): what every plan reproduces for its lines."""
+        first = raw[:1]
+        m = ISO_RE.match(raw) if first.isdigit() or first == "[" else None
+        ts = None
+        if m is not None:
+            ts = iso_from_match(m, self._minutes)
+        body = raw if ts is None or m is None else raw[m.end() :]
+        key = _KEY_RE.sub("0", body)
+        shape = self._shapes.get(key)
+        if shape is None:
+            return self._first_of_shape(raw, key)
+        if ts is None:
+            ts = self._fast_ts(raw)
+        return ts, shape, False, key
+
+    def exact(self, raw: str) -> ParsedLine:
+        """Parse `raw` fully (no shape cache)."""
+        parsed = parse_line(raw, self.default_year, self._minutes)
+        if parsed.level is None and (
+            EXC_HEADER_RE.match(parsed.message) or PANIC_WORD_RE.search(parsed.message)
+        ):
+            parsed.level = "ERROR"
+        return parsed
+
+    def _fast_ts(self, raw: str) -> float | None:
+        first = raw[:1]
+        if first == "{":
+            m = _JSON_TS_RE.search(raw)
+            return ts_from_value(m.group(1).strip(), self.default_year) if m else None
+        if raw[:3] in MONTHS:
+            return syslog_ts(raw, self.default_year)
+        if raw[:3] in WEEKDAYS or raw[1:4] in WEEKDAYS:
+            got = ctime_ts(raw)
+            return got[0] if got else None
+        if "/" in raw[:HEAD]:
+            clf = clf_ts(raw)
+            if clf is not None:
+                return clf[0]
+        if "=" in raw:
+            m = _LOGFMT_TS_RE.search(raw)
+            return ts_from_value(m.group(1), self.default_year) if m else None
+        return None
+
+
+def iter_records(
+    lines: Iterable[str], default_year: int = 1970, parser: LineParser | None = None
+) -> Iterator[LogRecord]:
+    """Group lines into records (first line + continuation lines), streaming.
+
+    Lines with a timestamp always start a record. A line without one continues the
+    previous record when it is indented, starts a known stack-trace form, or is an
+    exception header following an error (see `is_continuation`). Blank lines are skipped.
+    Records built from a cached shape have `exact=False` (see `LineParser`).
+    """
+    parser = parser or LineParser(default_year)
+    current: LogRecord | None = None
+    for raw in lines:
+        if not raw or raw.isspace():
+            continue
+        if "\n" in raw:
+            # A payload line holding a whole trace: treat its parts as separate lines.
+            if current is not None:
+                yield current
+                current = None
+            parts = [p for p in raw.splitlines() if p.strip()]
+            yield from iter_records(parts, parser.default_year, parser)
+            continue
+        blind = raw.encode("utf-8", "surrogatepass").translate(_ZERO_DIGITS)
+        # Most lines start with a digit (a time) or `{` (JSON): skip the continuation checks.
+        if (
+            current is not None
+            and raw[0] not in _RECORD_STARTS
+            and parser.continues(raw, blind, current)
+        ):
+            _append(current, raw)
+            continue
+        ts, parsed, exact, shape = parser.parse_parts(raw, True, blind)
+        if current is not None:
+            yield current
+        # Positional arguments: keyword passing costs measurably at one record per line.
+        current = LogRecord(
+            ts,
+            parsed.level,
+            parsed.message,
+            raw,
+            parsed.fields,
+            parsed.stack or [],  # a fresh list: `_append` mutates it
+            exact,
+            shape,
+        )
+    if current is not None:
+        yield current
+
+
+# What a line's own text says about continuing the record before it (see `is_continuation`).
+_NEVER, _ALWAYS, _IF_TRACE_OR_ERROR, _IF_TRACE = range(4)
+
+
+def _continuation_rule(raw: str) -> int:
+    """`is_continuation` for a line without a time, split into what the line alone decides."""
+    first = raw[:1]
+    if first in ("{", "[") or first.isdigit() or ISO_RE.match(raw) is not None:
+        return _NEVER
+    if first in (" ", "\t") or CONT_START_RE.match(raw):
+        return _ALWAYS
+    if EXC_HEADER_RE.match(raw):
+        return _IF_TRACE_OR_ERROR
+    return _IF_TRACE if GO_FRAME_FUNC_RE.match(raw) else _NEVER
+
+
+def _append(record: LogRecord, line: str) -> None:
+    record.line_count += 1
+    if len(record.continuation) < MAX_CONTINUATION:
+        record.continuation.append(line)
