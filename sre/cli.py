@@ -193,7 +193,9 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         sys.stderr.write(f"alpha: {' '.join(problem.message.split())}\n")
     if args.json:
         sys.stdout.write(json.dumps(evaluation.report_json(report), indent=2) + "\n")
-    else:
+    elif report.cases or not problems:
+        # Nothing ran because every path was bad: the errors above say it all, an empty
+        # table would only be noise.
         render_eval(report, _stdout())
     return EXIT_INPUT if problems else EXIT_OK
 

@@ -202,9 +202,10 @@ def test_eval_reports_invalid_files_by_name(
 
 def test_eval_missing_path(capsys: pytest.CaptureFixture[str]) -> None:
     """A path that does not exist is reported and fails the run."""
-    code, _, err = _run(capsys, "eval", "nowhere")
+    code, out, err = _run(capsys, "eval", "nowhere")
     assert code != 0
     assert "alpha: nowhere: no such file or folder" in err
+    assert out == ""  # no empty table under the error
 
 
 # --------------------------------------------------------------------------- with the engine
