@@ -126,6 +126,8 @@ def parse_json(data: bytes, name: str) -> dict[str, Any]:
     Raises:
         InputError: the bytes are not UTF-8 JSON, or the top level is not an object.
     """
+    if not data.strip():
+        raise InputError(f"{name}: empty: expected a JSON payload or scenario")
     try:
         document = json.loads(data)
     except UnicodeDecodeError as exc:

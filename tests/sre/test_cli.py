@@ -79,6 +79,7 @@ def _assert_one_line_error(err: str, starts: str) -> None:
         ),
         (json.dumps(_payload(logs={"a": 1})), "alpha: payload.json: logs: Input should be"),
         ("[]", "alpha: payload.json: expected a JSON object at the top level"),
+        (" \n", "alpha: payload.json: empty: expected a JSON payload or scenario"),
     ],
 )
 def test_bad_payload_is_one_line_naming_file_and_field(
