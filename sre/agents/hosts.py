@@ -134,7 +134,11 @@ def config_db_hosts(evidence: Evidence) -> list[str]:
     return list(found)
 
 
-_ENDPOINT_KEY = re.compile(r"(?:^|_)(?:url|uri|host|hostname|endpoint|address|addr)s?$", re.I)
+# Clusters list their members under other names: Elasticsearch `nodes`, Kafka
+# `bootstrap_servers`/`brokers`, Cassandra `seeds`, memcached `servers`.
+_ENDPOINT_KEY = re.compile(
+    r"(?:^|_)(?:url|uri|host|hostname|endpoint|address|addr|node|server|broker|seed)s?$", re.I
+)
 # Section names that say how a peer is reached, not which peer it is.
 _GENERIC_SECTIONS = frozenset(
     {"http", "https", "grpc", "rpc", "api", "app", "service", "server", "client", "clients"}

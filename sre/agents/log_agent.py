@@ -450,6 +450,14 @@ def _configured_peer_faults(evidence: Evidence) -> list[Hypothesis]:
             for name in evidence.frame_files([signal])
             for part in name.replace("\\", "/").split("/")[:-1]
         }
+        # An exception class lives in its library's namespace
+        # (`Elasticsearch.Net.ElasticsearchClientException`, `redis.exceptions.TimeoutError`):
+        # frames without file names (.NET, minified Node) still say whose client raised it.
+        segments |= {
+            part.lower().replace("_", "-")
+            for name in exception_types(signal)
+            for part in name.split(".")[:-1]
+        }
         for peer in sorted(segments & set(configured)):
             by_peer.setdefault(peer, []).append(signal)
     # With one peer failing through its client and our own traffic flat, throttling or

@@ -54,7 +54,7 @@ SEPARATORS = r"\s=:,;/()\[\]{}<>\"'"
 _SEP = SEPARATORS
 _KEY_RE = re.compile(rf"(?<![^{_SEP}])[^{_SEP}]*\d[^{_SEP}]*")
 _JSON_TS_RE = re.compile(
-    r'"(?:ts|time|timestamp|@timestamp|t|date|datetime|asctime)"\s*:\s*"?([^",}]+)'
+    r'"(?:ts|time|timestamp|@timestamp|t|@t|date|datetime|asctime)"\s*:\s*"?([^",}]+)'
 )
 _LOGFMT_TS_RE = re.compile(r'(?:^|\s)(?:ts|time|timestamp|t)="?([^"\s]+)')
 _SHAPE_LIMIT = 100_000

@@ -41,6 +41,7 @@ _LEVEL_ALIASES = {
     "critical": "FATAL",
     "crit": "FATAL",
     "fatal": "FATAL",
+    "verbose": "TRACE",
     "panic": "FATAL",
     "emerg": "FATAL",
     "alert": "FATAL",
@@ -86,10 +87,20 @@ _LOWER_LEVEL_RE = re.compile(r"(trace|debug|info|warn|warning|error|fatal|critic
 _LOGFMT_PAIR_RE = re.compile(r'([A-Za-z_@][\w.@-]*)=("(?:[^"\\]|\\.)*"|\S*)')
 LOGFMT_START_RE = re.compile(r'[A-Za-z_@][\w.@-]*=(?:"|\S)')
 
-TS_KEYS = ("ts", "time", "timestamp", "@timestamp", "t", "date", "datetime", "asctime")
-_LEVEL_KEYS = ("level", "severity", "lvl", "loglevel", "log.level", "levelname", "log_level")
-_MSG_KEYS = ("msg", "message", "error", "err", "event", "log", "text")
-_STACK_KEYS = ("stack", "stack_trace", "stacktrace", "traceback", "exc_info", "exception")
+# `@t`, `@l`, `@m`/`@mt` and `@x` are Serilog's compact JSON (CLEF, also read by Seq).
+TS_KEYS = ("ts", "time", "timestamp", "@timestamp", "t", "@t", "date", "datetime", "asctime")
+_LEVEL_KEYS = (
+    "level",
+    "severity",
+    "lvl",
+    "loglevel",
+    "log.level",
+    "levelname",
+    "log_level",
+    "@l",
+)
+_MSG_KEYS = ("msg", "message", "@m", "@mt", "error", "err", "event", "log", "text")
+_STACK_KEYS = ("stack", "stack_trace", "stacktrace", "traceback", "exc_info", "exception", "@x")
 
 # Lines that continue the previous record even when they are not indented.
 CONT_START_RE = re.compile(
@@ -315,6 +326,8 @@ def _parse_json(line: str, default_year: int) -> ParsedLine | None:
         if isinstance(raw_level, int | float) and not isinstance(raw_level, bool):
             level = _numeric_level(raw_level)
             break
+    if level is None and "@t" in obj and ("@mt" in obj or "@m" in obj):
+        level = "INFO"  # CLEF leaves `@l` out for Information events
     msg_key = None
     for key in _MSG_KEYS:
         if key in obj and obj[key] is not None:

@@ -474,3 +474,47 @@ def test_host_less_throttling_alongside_one_failing_peer_strengthens_it() -> Non
     pushed = by_category(LogAgent().candidates(loud.items, loud_case), "dependency_failure")
     assert pushed[0].confidence > plain[0].confidence
     assert "sig_003" in pushed[0].supporting_signals
+
+
+# --------------------------------------------------------------------------- client namespaces
+
+
+_SEARCH_CONFIG = {
+    "Search": {"Nodes": ["https://search-a.idx.internal:9200", "search-b.idx.internal"]}
+}
+
+
+def _search_503(exception_type: str) -> tuple[Signals, IncidentInput]:
+    s = Signals()
+    # .NET frames often carry no file: only the exception's namespace says whose client it is.
+    s.exception(exception_type, "Status code 503 from: POST /products/_search", [])
+    s.anomaly("search_request_duration_p99_ms", 90, 5000)
+    return s, incident(config_snapshot=_SEARCH_CONFIG)
+
+
+def test_cluster_members_listed_as_nodes_name_a_peer() -> None:
+    """`section.nodes: [...]` (also servers, brokers, seeds) configures the section's peer."""
+    evidence = Evidence.build([], incident(config_snapshot=_SEARCH_CONFIG))
+    assert configured_peers(evidence) == {
+        "search": ["search-a.idx.internal", "search-b.idx.internal"]
+    }
+    kafka = {"kafka": {"bootstrap_servers": "broker-1.mq.internal:9092"}}
+    evidence = Evidence.build([], incident(config_snapshot=kafka))
+    assert configured_peers(evidence) == {"kafka": ["broker-1.mq.internal"]}
+
+
+def test_server_errors_from_a_configured_peers_client_namespace_blame_that_peer() -> None:
+    """A host-less 503 whose exception class lives in the peer's namespace blames the peer,
+    and the log and metric rules agree on it."""
+    s, case = _search_503("Search.Net.SearchClientException")
+    found = by_category(LogAgent().candidates(s.items, case), "dependency_failure")
+    assert found and {"search", "search-a.idx.internal"} <= set(found[0].suspects)
+    top = ranked(s.items, case)
+    assert top[0].category == "dependency_failure"
+    assert {"LogAgent", "MetricsAgent"} <= set(top[0].contributing_agents)
+
+
+def test_an_exception_in_our_own_namespace_does_not_name_a_peer() -> None:
+    """The same 503 raised from the app's own namespace is not the client library's."""
+    s, case = _search_503("Acme.Catalog.CatalogException")
+    assert not by_category(LogAgent().candidates(s.items, case), "dependency_failure")

@@ -97,6 +97,24 @@ def test_json_extra_fields_and_embedded_stack() -> None:
     assert parsed.stack[-1] == "ValueError: bad"
 
 
+def test_serilog_compact_json() -> None:
+    """Serilog's CLEF (`@t`, `@mt`, `@l`, `@x`): time, level, template and exception read;
+    an event without `@l` is Information, as the format defines."""
+    line = (
+        '{"@t": "2026-11-20T14:03:11.0000000Z", "@mt": "Search failed against {Cluster}",'
+        ' "@l": "Error", "Cluster": "es-main", "@x": "Elastic.ClientException: 503 from'
+        ' POST /p/_search\\n   at Elastic.Transport.Send() in /src/T.cs:line 9"}'
+    )
+    parsed = parse_line(line)
+    assert parsed.ts == pytest.approx(T0)
+    assert (parsed.level, parsed.message) == ("ERROR", "Search failed against {Cluster}")
+    assert parsed.fields["Cluster"] == "es-main"
+    assert parsed.stack[0].startswith("Elastic.ClientException: 503")
+    info = parse_line('{"@t": "2026-11-20T14:03:11Z", "@mt": "Started {Port}", "Port": 80}')
+    assert (info.ts, info.level) == (pytest.approx(T0), "INFO")
+    assert parse_line('{"@t": "2026-11-20T14:03:11Z", "note": "x"}').level is None
+
+
 def test_logfmt_line() -> None:
     """logfmt keys give time, level, message and remaining fields (quotes removed)."""
     parsed = parse_line('time=2026-11-20T14:03:11Z level=error msg="dial failed" host=db:5432')
@@ -267,6 +285,7 @@ _FORMS = [
     '{{"ts": "{4}-{2}-{2}T{2}:{2}:{2}.{3}Z", "level": "error", "msg": "dial 10.0.0.{1}:{4}"}}',
     '{{"time": {10}, "level": "info", "msg": "tick {2}"}}',
     '{{"msg": "nested", "ctx": {{"ts": "{4}-{2}-{2}T{2}:{2}:{2}Z"}}, "level": "warn"}}',
+    '{{"@t": "{4}-{2}-{2}T{2}:{2}:{2}.{7}Z", "@mt": "GET {{Path}} took {{Ms}}", "Ms": {3}}}',
     'time={4}-{2}-{2}T{2}:{2}:{2}Z level=error msg="upstream returned {3}" host=api-{1}:{4}',
     'level=warn msg="saw time={4}-{2}-{2}T{2}:{2}:{2}Z in text" ts={4}-{2}-{2}T{2}:{2}:{2}Z',
     "Nov {2} {2}:{2}:{2} web-{1} app[{3}]: ERROR disk {2}% full",
