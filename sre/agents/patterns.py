@@ -324,7 +324,7 @@ _EXPLAINS: dict[tuple[str, str], tuple[frozenset[str], frozenset[str]]] = {
     ("threads", "up"): (_F({"too_many_connections", "oom"}), _F({"cpu", "memory", "db"})),
     ("memory", "any"): (_F({"oom"}), _F({"memory"})),
     ("retries", "up"): (
-        _F({"rate_limited", "timeout", "load_shed"}),
+        _F({"rate_limited", "load_shed"}),
         _F({"traffic", "retries", "queue"}),
     ),
     ("retries", "down"): (_F(), _F({"errors"})),

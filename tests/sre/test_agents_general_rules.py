@@ -518,3 +518,29 @@ def test_an_exception_in_our_own_namespace_does_not_name_a_peer() -> None:
     """The same 503 raised from the app's own namespace is not the client library's."""
     s, case = _search_503("Acme.Catalog.CatalogException")
     assert not by_category(LogAgent().candidates(s.items, case), "dependency_failure")
+
+
+# --------------------------------------------------------------------------- retries
+
+
+def _retries_raised(amplified: bool) -> tuple[Signals, IncidentInput]:
+    s = Signals()
+    s.config_change("providers.email.retries", 0, 2)
+    s.dependency("10.4.0.2:53", ["timeout", "dns"])
+    if amplified:
+        s.template("email send rejected status=429 too many requests", level="WARN")
+    return s, incident()
+
+
+def test_more_retries_alone_do_not_explain_timeouts() -> None:
+    """Raising retries multiplies calls; it does not make calls time out. With only
+    timeouts to an unrelated host, the log rules do not blame the change."""
+    s, case = _retries_raised(amplified=False)
+    assert not by_category(LogAgent().candidates(s.items, case), "config_change")
+
+
+def test_more_retries_explain_the_peer_pushing_back() -> None:
+    """Throttling after retries were raised is the amplification the change causes."""
+    s, case = _retries_raised(amplified=True)
+    found = by_category(LogAgent().candidates(s.items, case), "config_change")
+    assert found and found[0].suspects[0] == "providers.email.retries"
