@@ -14,7 +14,7 @@ from sre.extractors.lineshape import LineParser
 from sre.extractors.log_deps import dep_facts, error_kinds, status_codes
 from sre.extractors.log_trace import Frame, Trace, parse_trace, primary_type
 from sre.extractors.logparse import ERROR_LEVELS, LEVEL_RANK, LogRecord
-from sre.extractors.templates import TemplateMiner
+from sre.extractors.templates import Cluster, TemplateMiner
 
 _ERRORISH_RE = re.compile(
     r"\b(?:error|exception|fail(?:ed|ure)?|timed? ?out|refused|unreachable|panic|fatal)\b",
@@ -37,6 +37,21 @@ class _ShapeFacts:
     trace: Trace
     text_kinds: tuple[str, ...]
     needs_line: bool
+
+
+@dataclass(slots=True)
+class _ShapeCount:
+    """What `LogAccumulator.add` decides alike for every inexact record of one shape.
+
+    Such records carry their shape's representative message and level, so their template,
+    level and (for unlevelled lines) the error words are the same; only statuses, being
+    digits, are read per line, and only when the shape's first line had one.
+    """
+
+    stats: TemplateStats
+    cluster: Cluster
+    errorish: bool | None  # None: levelled, so the level decides
+    has_status: bool
 
 
 @dataclass(slots=True)
@@ -103,6 +118,7 @@ class LogAccumulator:
     _status_shapes: set[str] = field(default_factory=set)
     _shapes: dict[str, _ShapeFacts] = field(default_factory=dict)
     _errorish_cache: dict[str, bool] = field(default_factory=dict)
+    _counts: dict[str, _ShapeCount] = field(default_factory=dict)
 
     def add(self, record: LogRecord, ts: float | None, after: bool) -> None:
         """Count one record at time `ts` in the window `after` (True) or the baseline."""
@@ -113,6 +129,11 @@ class LogAccumulator:
                 self.min_ts = ts
             if self.max_ts is None or ts > self.max_ts:
                 self.max_ts = ts
+        if not record.exact:
+            known = self._counts.get(record.shape)
+            if known is not None:
+                self._add_known(known, record, ts, after)
+                return
         message = record.message
         cid = self.miner.add(message).id
         stats = self.templates.get(cid)
@@ -138,6 +159,53 @@ class LogAccumulator:
             is_error = self._errorish(message) or any(code >= 500 for code in codes)
         else:  # access logs carry no level: their 5xx statuses count as errors above
             is_error = level in ERROR_LEVELS
+        if after:
+            self.records_after += 1
+            self.errors_after += is_error
+        else:
+            self.records_before += 1
+            self.errors_before += is_error
+        if record.fields:
+            self._note_field_host(record)
+        if is_error or level == "WARN" or record.continuation:
+            self._error_details(stats, record, after)
+        if not record.exact and len(self._counts) < _CACHE_LIMIT:
+            self._remember_shape(record, stats)
+
+    def _remember_shape(self, record: LogRecord, stats: TemplateStats) -> None:
+        # Only when the miner will keep mapping this message to the same cluster (see
+        # `TemplateMiner.settled`): then the cached cluster is what `miner.add` would return.
+        cluster = self.miner.settled(record.message)
+        if cluster is None:
+            return
+        errorish = self._errorish(record.message) if record.level is None else None
+        has_status = record.shape in self._status_shapes
+        self._counts[record.shape] = _ShapeCount(stats, cluster, errorish, has_status)
+
+    def _add_known(
+        self, known: _ShapeCount, record: LogRecord, ts: float | None, after: bool
+    ) -> None:
+        """`add` for an inexact record of a shape already counted (see `_ShapeCount`).
+
+        The level needs no update: the shape's level was merged into its template's when
+        the shape was first counted, and a template's level only ever rises.
+        """
+        known.cluster.size += 1  # `TemplateMiner.add`'s count
+        stats = known.stats
+        if after:
+            stats.count_after += 1
+            if stats.first_seen is None and ts is not None:
+                stats.first_seen = ts
+        else:
+            stats.count_before += 1
+        if not stats.example or (after and not stats.example_after):
+            stats.example, stats.example_after = record.raw, after
+        codes = self._status_codes(stats, record) if known.has_status else ()
+        level = record.level
+        if known.errorish is None:
+            is_error = level in ERROR_LEVELS
+        else:
+            is_error = known.errorish or any(code >= 500 for code in codes)
         if after:
             self.records_after += 1
             self.errors_after += is_error

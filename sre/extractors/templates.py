@@ -102,6 +102,14 @@ class TemplateMiner:
         cluster.size += 1
         return cluster
 
+    def settled(self, message: str) -> Cluster | None:
+        """The cluster `add(message)` returns from now on, if that can no longer change.
+
+        A remembered message always maps to its cluster; any other is placed afresh, and
+        placement depends on the clusters seen so far.
+        """
+        return self._by_message.get(message)
+
     def _place(self, masked: str) -> Cluster:
         tokens = masked.split()
         if not tokens:
