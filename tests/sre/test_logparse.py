@@ -274,6 +274,13 @@ _FORMS = [
     "[Fri Nov {2} {2}:{2}:{2} {4}] [error] child {2} failed",
     "{10} worker {2} started",
     "plain words with number {3}",
+    # Own text that is not one slice of the line, or not at the same offsets for every digit
+    # variant: a JSON number (`1.50` reads as `1.5`), a level inside the message, a logfmt
+    # message joined from its fields, and a repeated key.
+    '{{"ts": "{4}-{2}-{2}T{2}:{2}:{2}Z", "level": "error", "msg": "took {2}", "n": {1}.{2}}}',
+    "{4}-{2}-{2}T{2}:{2}:{2}Z [worker-{1}] ERROR job {2} failed",
+    "time={4}-{2}-{2}T{2}:{2}:{2}Z level=error a={2} b={3}",
+    "time={4}-{2}-{2}T{2}:{2}:{2}Z level=error msg={1} msg={1} host=db-{1}",
 ]
 
 
