@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from sre.extractors.lineshape import LineParser
-from sre.extractors.log_deps import dep_facts, error_kinds, status_codes
+from sre.extractors.log_deps import StatusReader, dep_facts, error_kinds
 from sre.extractors.log_trace import Frame, Trace, parse_trace, primary_type
 from sre.extractors.logparse import ERROR_LEVELS, LEVEL_RANK, LogRecord
 from sre.extractors.templates import Cluster, TemplateMiner
@@ -116,6 +116,7 @@ class LogAccumulator:
         default_factory=dict
     )
     _status_shapes: set[str] = field(default_factory=set)
+    _statuses: StatusReader = field(default_factory=StatusReader)
     _shapes: dict[str, _ShapeFacts] = field(default_factory=dict)
     _errorish_cache: dict[str, bool] = field(default_factory=dict)
     _counts: dict[str, _ShapeCount] = field(default_factory=dict)
@@ -222,11 +223,11 @@ class LogAccumulator:
         # only for shapes whose first line had one (most shapes have none).
         codes: tuple[int, ...] = ()
         if record.exact:
-            codes = status_codes(record.raw)
+            codes = self._statuses.read(record.raw)
             if codes and len(self._status_shapes) < _CACHE_LIMIT:
                 self._status_shapes.add(record.shape)
         elif record.shape in self._status_shapes:
-            codes = status_codes(record.raw)
+            codes = self._statuses.read(record.raw)
         for code in codes:
             if code not in stats.status_codes and len(stats.status_codes) < _LIST_CAP:
                 stats.status_codes.append(code)

@@ -9,7 +9,13 @@ from typing import Any
 import pytest
 
 from alpha.schemas import IncidentInput
-from sre.extractors.log_deps import dep_facts, error_kinds, hosts_in, status_codes
+from sre.extractors.log_deps import (
+    StatusReader,
+    dep_facts,
+    error_kinds,
+    hosts_in,
+    status_codes,
+)
 from sre.extractors.log_significance import Windows, judge, poisson_llr
 from sre.extractors.log_stats import HostStats
 from sre.extractors.log_trace import java_path, normalise_path
@@ -127,6 +133,33 @@ def test_error_kinds(text: str, kinds: tuple[str, ...]) -> None:
 def test_status_codes(text: str, codes: tuple[int, ...]) -> None:
     """HTTP statuses need a status context; a bare number is not one."""
     assert status_codes(text) == codes
+
+
+# Status contexts whose digits vary: each alternative of the status pattern, a 1-5 test,
+# runs of other lengths, several runs per line, and a non-ASCII line.
+_STATUS_FORMS = [
+    "status={d3} took {d2}ms",
+    '10.0.0.{d1} "GET /x/{d4} HTTP/1.{d1}" {d3} {d3}',
+    "upstream returned {d3} after {d3}ms, code {d3}",
+    "{d3} bad gateway from {d3}.{d3}.{d1}.{d2}:{d4}",
+    "got {d3} then {d3} then {d4}",
+    "réponse {d3} statut code={d3}",
+]
+
+
+def test_status_reader_matches_status_codes() -> None:
+    """`StatusReader` reads the same statuses as `status_codes`, over many digit variants."""
+    rng = random.Random(5)
+    reader = StatusReader()
+    for _ in range(3000):
+        form = rng.choice(_STATUS_FORMS)
+        line = form.format(
+            d1=rng.randint(0, 9),
+            d2=f"{rng.randint(0, 99):02d}",
+            d3=f"{rng.randint(0, 999):03d}",
+            d4=f"{rng.randint(0, 9999):04d}",
+        )
+        assert reader.read(line) == status_codes(line), line
 
 
 def test_dep_facts_reads_status_field() -> None:
