@@ -420,6 +420,30 @@ ERROR_TEXT_KEYS = (
 )
 
 
+# A digit run that starts a word and runs into letters (`1500ms`, `3rd`): see `dep_key`.
+_WORD_DIGITS_RE = re.compile(r"(?<!\S)[0-9]+(?=[A-Za-z])")
+
+
+def _zeros(m: re.Match[str]) -> str:
+    return "0" * (m.end() - m.start())
+
+
+def dep_key(text: str) -> str:
+    """`text` with the digits that cannot change `dep_facts(text)` read as `0`.
+
+    Those are the ASCII digits of a run that starts a whitespace-separated word and is
+    followed by a letter (`timed out after 1500ms`). No status is read there (every status
+    alternative wants a space or a word boundary right after its three digits); no host or
+    port holds them (a host starts with a letter or is a dotted IP, a port follows a
+    colon); no error-kind word has a digit after a space; and the other tests only see
+    that they are digits. Read as zeros (same length: some rules look a fixed distance
+    back), such texts get the same facts, so a cache keyed this way holds across values.
+    """
+    if _WORD_DIGITS_RE.search(text) is None:
+        return text
+    return _WORD_DIGITS_RE.sub(_zeros, text)
+
+
 def dep_facts(text: str, fields: dict[str, str] | None = None) -> DepFacts:
     """Hosts, error kinds and status codes of one error line (message and fields)."""
     if fields:

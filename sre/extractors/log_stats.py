@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from sre.extractors.lineshape import LineParser
-from sre.extractors.log_deps import StatusReader, dep_facts, error_kinds
+from sre.extractors.log_deps import StatusReader, dep_facts, dep_key, error_kinds
 from sre.extractors.log_trace import Frame, Trace, parse_trace, primary_type
 from sre.extractors.logparse import ERROR_LEVELS, LEVEL_RANK, LogRecord
 from sre.extractors.templates import Cluster, TemplateMiner
@@ -315,12 +315,14 @@ class LogAccumulator:
         if record.fields:
             facts = dep_facts(record.message, record.fields)
             return facts.hosts, facts.kinds, facts.statuses
-        got = self._dep_cache.get(record.message)
+        # Keyed by `dep_key`: error messages often differ only in a duration.
+        key = dep_key(record.message)
+        got = self._dep_cache.get(key)
         if got is None:
             facts = dep_facts(record.message)
             got = (facts.hosts, facts.kinds, facts.statuses)
             if len(self._dep_cache) < _CACHE_LIMIT:
-                self._dep_cache[record.message] = got
+                self._dep_cache[key] = got
         return got
 
     def _count_host(

@@ -12,6 +12,7 @@ from alpha.schemas import IncidentInput
 from sre.extractors.log_deps import (
     StatusReader,
     dep_facts,
+    dep_key,
     error_kinds,
     hosts_in,
     status_codes,
@@ -160,6 +161,32 @@ def test_status_reader_matches_status_codes() -> None:
             d4=f"{rng.randint(0, 9999):04d}",
         )
         assert reader.read(line) == status_codes(line), line
+
+
+# Dependency errors whose digits vary, with digit runs running into letters next to
+# statuses, hosts, ports, URLs and error-kind words.
+_DEP_FORMS = [
+    "connect to payments.internal:{d3} timed out after {d4}ms",
+    "status {d3}ms got {d3}s returned {d3} bad gateway {d2}x",
+    "upstream http://svc-{d1}:{d4}/items/{d3} returned {d3} in {d3}ms",
+    "dial tcp 10.0.{d1}.{d2}:{d4}: connect: connection refused after {d1}rd try",
+    "call to db{d1}.internal {d2}ms x509: certificate expired {d3}h ago",
+    "GET /api/{d2} {d3}ms from client {d1}.{d1}.{d1}.{d1}:{d4} {d3} service unavailable",
+    "lookup redis-{d1}.cache {d4}us: no such host, peer {d2}a.b:{d2}",
+]
+
+
+def test_dep_key_groups_texts_with_the_same_facts() -> None:
+    """Texts with one `dep_key` have the same dependency facts, over many digit variants."""
+    rng = random.Random(9)
+    for _ in range(2000):
+        text = rng.choice(_DEP_FORMS).format(
+            d1=rng.randint(0, 9),
+            d2=f"{rng.randint(0, 99):02d}",
+            d3=f"{rng.randint(0, 999):03d}",
+            d4=f"{rng.randint(0, 9999):04d}",
+        )
+        assert dep_facts(text) == dep_facts(dep_key(text)), text
 
 
 def test_dep_facts_reads_status_field() -> None:
