@@ -50,8 +50,10 @@ class _ShapeCount:
 
     stats: TemplateStats
     cluster: Cluster
-    errorish: bool | None  # None: levelled, so the level decides
     has_status: bool
+    error: bool  # an error whatever its statuses (by level, or by words when unlevelled)
+    error_if_5xx: bool  # unlevelled without error words: a 5xx status makes it an error
+    warn: bool
 
 
 @dataclass(slots=True)
@@ -123,18 +125,49 @@ class LogAccumulator:
 
     def add(self, record: LogRecord, ts: float | None, after: bool) -> None:
         """Count one record at time `ts` in the window `after` (True) or the baseline."""
-        # This runs once per record: the per-template counting is inlined and attribute
-        # reads are bound once, as function calls are a large share of the cost per line.
+        # This runs once per record: the counting for a shape already seen is inlined, as
+        # function calls are a large share of the cost per line.
         if ts is not None:
             if self.min_ts is None or ts < self.min_ts:
                 self.min_ts = ts
             if self.max_ts is None or ts > self.max_ts:
                 self.max_ts = ts
-        if not record.exact:
-            known = self._counts.get(record.shape)
-            if known is not None:
-                self._add_known(known, record, ts, after)
-                return
+        known = None if record.exact else self._counts.get(record.shape)
+        if known is None:
+            self._add_first(record, ts, after)
+            return
+        # As `_add_first`, with what `_ShapeCount` holds. The level needs no update: the
+        # shape's level was merged into its template's when the shape was first counted, and
+        # a template's level only ever rises.
+        known.cluster.size += 1  # `TemplateMiner.add`'s count
+        stats = known.stats
+        if after:
+            stats.count_after += 1
+            if stats.first_seen is None and ts is not None:
+                stats.first_seen = ts
+        else:
+            stats.count_before += 1
+        if not stats.example or (after and not stats.example_after):
+            stats.example, stats.example_after = record.raw, after
+        is_error = known.error
+        if known.has_status:
+            codes = self._statuses.read(record.raw)
+            self._note_statuses(stats, codes)
+            if known.error_if_5xx:
+                is_error = any(code >= 500 for code in codes)
+        if after:
+            self.records_after += 1
+            self.errors_after += is_error
+        else:
+            self.records_before += 1
+            self.errors_before += is_error
+        if record.fields:
+            self._note_field_host(record)
+        if is_error or known.warn or record.continuation:
+            self._error_details(stats, record, after)
+
+    def _add_first(self, record: LogRecord, ts: float | None, after: bool) -> None:
+        """`add` for an exact record, or the first inexact one of its shape."""
         message = record.message
         cid = self.miner.add(message).id
         stats = self.templates.get(cid)
@@ -179,44 +212,13 @@ class LogAccumulator:
         cluster = self.miner.settled(record.message)
         if cluster is None:
             return
-        errorish = self._errorish(record.message) if record.level is None else None
-        has_status = record.shape in self._status_shapes
-        self._counts[record.shape] = _ShapeCount(stats, cluster, errorish, has_status)
-
-    def _add_known(
-        self, known: _ShapeCount, record: LogRecord, ts: float | None, after: bool
-    ) -> None:
-        """`add` for an inexact record of a shape already counted (see `_ShapeCount`).
-
-        The level needs no update: the shape's level was merged into its template's when
-        the shape was first counted, and a template's level only ever rises.
-        """
-        known.cluster.size += 1  # `TemplateMiner.add`'s count
-        stats = known.stats
-        if after:
-            stats.count_after += 1
-            if stats.first_seen is None and ts is not None:
-                stats.first_seen = ts
-        else:
-            stats.count_before += 1
-        if not stats.example or (after and not stats.example_after):
-            stats.example, stats.example_after = record.raw, after
-        codes = self._status_codes(stats, record) if known.has_status else ()
         level = record.level
-        if known.errorish is None:
-            is_error = level in ERROR_LEVELS
-        else:
-            is_error = known.errorish or any(code >= 500 for code in codes)
-        if after:
-            self.records_after += 1
-            self.errors_after += is_error
-        else:
-            self.records_before += 1
-            self.errors_before += is_error
-        if record.fields:
-            self._note_field_host(record)
-        if is_error or level == "WARN" or record.continuation:
-            self._error_details(stats, record, after)
+        words = level is None and self._errorish(record.message)
+        error = level in ERROR_LEVELS if level is not None else words
+        has_status = record.shape in self._status_shapes
+        self._counts[record.shape] = _ShapeCount(
+            stats, cluster, has_status, error, level is None and not words, level == "WARN"
+        )
 
     def _status_codes(self, stats: TemplateStats, record: LogRecord) -> tuple[int, ...]:
         # Statuses are digits, so lines of one shape differ in them: read them per line, but
@@ -228,10 +230,14 @@ class LogAccumulator:
                 self._status_shapes.add(record.shape)
         elif record.shape in self._status_shapes:
             codes = self._statuses.read(record.raw)
+        self._note_statuses(stats, codes)
+        return codes
+
+    @staticmethod
+    def _note_statuses(stats: TemplateStats, codes: tuple[int, ...]) -> None:
         for code in codes:
             if code not in stats.status_codes and len(stats.status_codes) < _LIST_CAP:
                 stats.status_codes.append(code)
-        return codes
 
     def _errorish(self, message: str) -> bool:
         # Unlevelled lines of one shape share their representative message: remember it.
