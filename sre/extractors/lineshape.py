@@ -64,6 +64,8 @@ _INVALID = object()  # a plan's leading time that is not a valid time
 # the shape key, the place of the time and the branch `_fast_ts` takes are the same.
 _ZERO_DIGITS = bytes.maketrans(b"123456789", b"000000000")
 _PLAN_LIMIT = 100_000
+# Seconds (time text up to the second, with zone) whose epoch is remembered at most.
+_SECOND_LIMIT = 100_000
 # Plans kept per shape key at most (see `LineParser._keep_plan`).
 _PLANS_PER_SHAPE = 256
 # Plans stored before the share of lines that reuse one is checked.
@@ -111,6 +113,7 @@ class LineParser:
     def __init__(self, default_year: int = 1970) -> None:
         self.default_year = default_year
         self._minutes = MinuteCache()
+        self._seconds: dict[str, float | None] = {}
         self._shapes: dict[str, ParsedLine] = {}
         self._plans: dict[bytes, _Plan | str] = {}
         self._own = OwnText(self.exact)
@@ -165,17 +168,16 @@ class LineParser:
             if shape is None:
                 return self._first_of_shape(raw, key)
             return self._fast_ts(raw), shape, False, key
-        # `_plan_ts`, inlined: this runs once per line.
-        kind, _, m0, m1, s0, f0, f1, z0, z1, _ = plan
-        sec = raw[s0 : s0 + 2]
-        minute, zone = raw[m0:m1], raw[z0:z1] if z0 >= 0 else ""
-        # `MinuteCache.epoch`'s lookup, inlined (-1.0 is never a minute's epoch).
-        base = self._minutes.known.get(minute + zone, -1.0)
-        if base == -1.0:
-            base = self._minutes.epoch(minute, zone)
+        # `_plan_ts`, inlined: this runs once per line. Logs repeat each second many times,
+        # so the time up to its second (with its zone) is looked up whole.
+        kind, _, m0, _, s0, f0, f1, z0, z1, _ = plan
+        second = raw[m0 : s0 + 2] + raw[z0:z1] if z0 >= 0 else raw[m0 : s0 + 2]
+        base = self._seconds.get(second, -1.0)
+        if base == -1.0:  # not known (or that very epoch, which is then recomputed)
+            base = self._second_epoch(raw, plan, second)
         ts: float | None = None
-        if base is not None and sec <= "60":
-            ts = base + int(sec) + (float("0." + raw[f0:f1]) if f0 >= 0 else 0.0)
+        if base is not None:
+            ts = base + (float("0." + raw[f0:f1]) if f0 >= 0 else 0.0)
             if not ts and kind == _IN_FIELD:
                 ts = None  # `parse_iso(..) or ..`: epoch 0 reads as no time there
         elif kind == _AT_START:
@@ -185,6 +187,17 @@ class LineParser:
         if shape is None:
             return self._first_of_shape(raw, key)
         return ts, shape, False, key
+
+    def _second_epoch(self, raw: str, plan: _Plan, second: str) -> float | None:
+        """Epoch of the time at `plan`'s slices without its fraction (None: no valid time),
+        remembered by `second`, that text up to the second with its zone."""
+        _, _, m0, m1, s0, _, _, z0, z1, _ = plan
+        sec = raw[s0 : s0 + 2]
+        base = self._minutes.epoch(raw[m0:m1], raw[z0:z1] if z0 >= 0 else "")
+        value = None if base is None or sec > "60" else base + int(sec)
+        if len(self._seconds) < _SECOND_LIMIT:
+            self._seconds[second] = value
+        return value
 
     def _keep_plan(self, blind: bytes, plan: _Plan | str) -> None:
         # A shape whose lines keep bringing new blind keys differs in letters too (hex ids,
