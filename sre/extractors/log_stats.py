@@ -168,6 +168,9 @@ class LogAccumulator:
 
     def _add_first(self, record: LogRecord, ts: float | None, after: bool) -> None:
         """`add` for an exact record, or the first inexact one of its shape."""
+        # `_error_details` may replace an inexact record's text with its own: note first
+        # whether it carried its shape's representative text.
+        representative = not record.exact
         message = record.message
         cid = self.miner.add(message).id
         stats = self.templates.get(cid)
@@ -203,20 +206,21 @@ class LogAccumulator:
             self._note_field_host(record)
         if is_error or level == "WARN" or record.continuation:
             self._error_details(stats, record, after)
-        if not record.exact and len(self._counts) < _CACHE_LIMIT:
-            self._remember_shape(record, stats)
+        if representative and len(self._counts) < _CACHE_LIMIT:
+            self._remember_shape(record.shape, message, level, stats)
 
-    def _remember_shape(self, record: LogRecord, stats: TemplateStats) -> None:
+    def _remember_shape(
+        self, shape: str, message: str, level: str | None, stats: TemplateStats
+    ) -> None:
         # Only when the miner will keep mapping this message to the same cluster (see
         # `TemplateMiner.settled`): then the cached cluster is what `miner.add` would return.
-        cluster = self.miner.settled(record.message)
+        cluster = self.miner.settled(message)
         if cluster is None:
             return
-        level = record.level
-        words = level is None and self._errorish(record.message)
+        words = level is None and self._errorish(message)
         error = level in ERROR_LEVELS if level is not None else words
-        has_status = record.shape in self._status_shapes
-        self._counts[record.shape] = _ShapeCount(
+        has_status = shape in self._status_shapes
+        self._counts[shape] = _ShapeCount(
             stats, cluster, has_status, error, level is None and not words, level == "WARN"
         )
 
