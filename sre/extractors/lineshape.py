@@ -51,7 +51,9 @@ from sre.extractors.owntext import OwnText
 # Separators: keep in step with `templates._PASS2_RE`, so that equal keys mean equal masks.
 SEPARATORS = r"\s=:,;/()\[\]{}<>\"'"
 _SEP = SEPARATORS
-_KEY_RE = re.compile(rf"(?<![^{_SEP}])[^{_SEP}]*\d[^{_SEP}]*")
+# Possessive (`*+`): a word's letters up to its first digit, then the rest of the word; the
+# same matches as `[^sep]*\d[^sep]*`, without backtracking through words that hold no digit.
+_KEY_RE = re.compile(rf"(?<![^{_SEP}])[^{_SEP}\d]*+\d[^{_SEP}]*+")
 _SHAPE_LIMIT = 100_000
 _RECORD_STARTS = frozenset("0123456789{")
 _NO_STACK: list[str] = []  # shared, never mutated: cached shapes carry no stack

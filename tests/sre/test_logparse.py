@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sre.extractors.lineshape import LineParser, iter_records
+from sre.extractors.lineshape import _KEY_RE, SEPARATORS, LineParser, iter_records
 from sre.extractors.logparse import (
     LogRecord,
     is_continuation,
@@ -388,3 +388,11 @@ def test_fast_path_matches_full_path_when_plans_stop() -> None:
             ref.message,
             ref.level,
         )
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=" =:,;/()[]{}<>\"'\tab.-_x019٣", max_size=40))
+def test_possessive_shape_key_matches_backtracking_form(text: str) -> None:
+    """The possessive shape-key pattern replaces exactly what the plain form does."""
+    plain = re.compile(rf"(?<![^{SEPARATORS}])[^{SEPARATORS}]*\d[^{SEPARATORS}]*")
+    assert _KEY_RE.sub("0", text) == plain.sub("0", text)
