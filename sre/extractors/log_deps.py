@@ -439,8 +439,6 @@ def dep_key(text: str) -> str:
     that they are digits. Read as zeros (same length: some rules look a fixed distance
     back), such texts get the same facts, so a cache keyed this way holds across values.
     """
-    if _WORD_DIGITS_RE.search(text) is None:
-        return text
     return _WORD_DIGITS_RE.sub(_zeros, text)
 
 
