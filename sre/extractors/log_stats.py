@@ -54,6 +54,7 @@ class _ShapeCount:
     error: bool  # an error whatever its statuses (by level, or by words when unlevelled)
     error_if_5xx: bool  # unlevelled without error words: a 5xx status makes it an error
     warn: bool
+    quiet: bool  # its error details add nothing per line (see `LogAccumulator._is_quiet`)
 
 
 @dataclass(slots=True)
@@ -163,7 +164,7 @@ class LogAccumulator:
             self.errors_before += is_error
         if record.fields:
             self._note_field_host(record)
-        if is_error or known.warn or record.continuation:
+        if record.continuation or ((is_error or known.warn) and not known.quiet):
             self._error_details(stats, record, after)
 
     def _add_first(self, record: LogRecord, ts: float | None, after: bool) -> None:
@@ -221,7 +222,21 @@ class LogAccumulator:
         error = level in ERROR_LEVELS if level is not None else words
         has_status = shape in self._status_shapes
         self._counts[shape] = _ShapeCount(
-            stats, cluster, has_status, error, level is None and not words, level == "WARN"
+            stats,
+            cluster,
+            has_status,
+            error,
+            level is None and not words,
+            level == "WARN",
+            self._is_quiet(shape),
+        )
+
+    def _is_quiet(self, shape: str) -> bool:
+        # Whether `_error_details` does nothing for a line of this shape without continuation
+        # lines: known facts name no exception, no frame, and nothing is read per line.
+        facts = self._shapes.get(shape)
+        return facts is not None and not (
+            facts.needs_line or facts.trace.exception_types or facts.trace.frames
         )
 
     def _status_codes(self, stats: TemplateStats, record: LogRecord) -> tuple[int, ...]:
