@@ -69,14 +69,18 @@ _TLS_WORD_RE = re.compile(r"\b(?:tls|ssl)\b")
 # The leading lookahead lists every first character a match can have (`s`tatus, `h`ttp,
 # `c`ode, `r`esponse, `g`ot/`g`et, `p`ost, `d`elete, `o`ptions, a status digit): it changes
 # no match, but lets most positions fail at once (the pattern runs on every error line).
+# Reason phrases that make a bare three-digit number a status (`503 bad gateway`).
+_STATUS_PHRASES = (
+    r"internal server error|bad gateway|service unavailable|gateway timeout|"
+    r"unauthorized|forbidden|not found|too many requests|bad request"
+)
 _STATUS_RE = re.compile(
     r"(?=[schrgpdo1-5])(?:"
     r"(?:status(?:[_ ]?code)?|http[_ ]?status|code|response|returned|responded(?: with)?|"
     r"got|received)[\"']?\s*[=:]?\s*[\"']?([1-5]\d\d)\b"
     r"|http/\d(?:\.\d)?\"?\s+([1-5]\d\d)\b"
     r"|\b(?:get|post|put|delete|patch|head|options) /\S* ([1-5]\d\d)\b"
-    r"|\b([1-5]\d\d) (?:internal server error|bad gateway|service unavailable|gateway timeout|"
-    r"unauthorized|forbidden|not found|too many requests|bad request))"
+    rf"|\b([1-5]\d\d) (?:{_STATUS_PHRASES}))"
 )
 _THREE_DIGITS_RE = re.compile(r"\d\d\d")
 _URL_HOST_RE = re.compile(
@@ -420,8 +424,14 @@ ERROR_TEXT_KEYS = (
 )
 
 
-# A digit run that starts a word and runs into letters (`1500ms`, `3rd`): see `dep_key`.
-_WORD_DIGITS_RE = re.compile(r"(?<!\S)[0-9]+(?=[A-Za-z])")
+# Digit runs whose value `dep_facts` never reads (see `dep_key`): one that starts a word and
+# runs into letters (`1500ms`); in ASCII text also one right after a single `/` (a URL path
+# segment), unless it is three digits followed by a status phrase (`/503 bad gateway`).
+_WORD_DIGITS = r"(?<!\S)[0-9]+(?=[A-Za-z])"
+_WORD_DIGITS_RE = re.compile(_WORD_DIGITS)
+_INERT_DIGITS_RE = re.compile(
+    rf"{_WORD_DIGITS}|(?<=[^/]/)(?![0-9]{{3}} (?i:{_STATUS_PHRASES}))[0-9]+"
+)
 
 
 def _zeros(m: re.Match[str]) -> str:
@@ -432,14 +442,20 @@ def dep_key(text: str) -> str:
     """`text` with the digits that cannot change `dep_facts(text)` read as `0`.
 
     Those are the ASCII digits of a run that starts a whitespace-separated word and is
-    followed by a letter (`timed out after 1500ms`). No status is read there (every status
-    alternative wants a space or a word boundary right after its three digits); no host or
-    port holds them (a host starts with a letter or is a dotted IP, a port follows a
-    colon); no error-kind word has a digit after a space; and the other tests only see
-    that they are digits. Read as zeros (same length: some rules look a fixed distance
-    back), such texts get the same facts, so a cache keyed this way holds across values.
+    followed by a letter (`timed out after 1500ms`), and in ASCII text those of a run right
+    after a `/` that does not end `://` (`/items/123`), unless the run is three digits
+    followed by a status phrase. No status is read from either (the status alternatives
+    want a space or a word boundary right after three digits, and a status keyword, a space
+    or a word boundary right before, which only the phrase form gets after a `/`); no host
+    or port holds them (a host starts with a letter or is a dotted IP, right after a
+    non-word character other than `/`, or right after `://`; a port follows a colon); no
+    error-kind word has a digit after a space or a `/`; and the other tests only see that
+    they are digits. Read as zeros (same length: some rules look a fixed distance back),
+    such texts get the same facts, so a cache keyed this way holds across values. (Only
+    ASCII text for the `/` rule: there lower-casing, which the status pattern reads,
+    matches the case-blind phrase test.)
     """
-    return _WORD_DIGITS_RE.sub(_zeros, text)
+    return (_INERT_DIGITS_RE if text.isascii() else _WORD_DIGITS_RE).sub(_zeros, text)
 
 
 def dep_facts(text: str, fields: dict[str, str] | None = None) -> DepFacts:

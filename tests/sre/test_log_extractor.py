@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -136,6 +137,13 @@ def test_status_codes(text: str, codes: tuple[int, ...]) -> None:
     assert status_codes(text) == codes
 
 
+def _fill_digits(form: str, rng: random.Random) -> str:
+    """`form` with each `{dN}` replaced by its own random run of N digits."""
+    return re.sub(
+        r"\{d(\d)\}", lambda m: "".join(rng.choice("0123456789") for _ in range(int(m[1]))), form
+    )
+
+
 # Status contexts whose digits vary: each alternative of the status pattern, a 1-5 test,
 # runs of other lengths, several runs per line, and a non-ASCII line.
 _STATUS_FORMS = [
@@ -153,13 +161,7 @@ def test_status_reader_matches_status_codes() -> None:
     rng = random.Random(5)
     reader = StatusReader()
     for _ in range(3000):
-        form = rng.choice(_STATUS_FORMS)
-        line = form.format(
-            d1=rng.randint(0, 9),
-            d2=f"{rng.randint(0, 99):02d}",
-            d3=f"{rng.randint(0, 999):03d}",
-            d4=f"{rng.randint(0, 9999):04d}",
-        )
+        line = _fill_digits(rng.choice(_STATUS_FORMS), rng)
         assert reader.read(line) == status_codes(line), line
 
 
@@ -173,6 +175,10 @@ _DEP_FORMS = [
     "call to db{d1}.internal {d2}ms x509: certificate expired {d3}h ago",
     "GET /api/{d2} {d3}ms from client {d1}.{d1}.{d1}.{d1}:{d4} {d3} service unavailable",
     "lookup redis-{d1}.cache {d4}us: no such host, peer {d2}a.b:{d2}",
+    "upstream http://{d1}.{d2}.{d3}.{d1}:{d4}/v{d1}/items/{d3} returned {d3}",
+    "GET /api/{d3} {d3} Bad Gateway at /x/{d3} internal server error /{d3}/{d4}",
+    "proxy //{d3}/{d2} -> https:///{d3}/{d1}.{d1}.{d1}.{d1}:{d4} NOT FOUND",
+    "réponse /{d3} bad gateway /{d2}/{d3} forbidden",
 ]
 
 
@@ -180,12 +186,7 @@ def test_dep_key_groups_texts_with_the_same_facts() -> None:
     """Texts with one `dep_key` have the same dependency facts, over many digit variants."""
     rng = random.Random(9)
     for _ in range(2000):
-        text = rng.choice(_DEP_FORMS).format(
-            d1=rng.randint(0, 9),
-            d2=f"{rng.randint(0, 99):02d}",
-            d3=f"{rng.randint(0, 999):03d}",
-            d4=f"{rng.randint(0, 9999):04d}",
-        )
+        text = _fill_digits(rng.choice(_DEP_FORMS), rng)
         assert dep_facts(text) == dep_facts(dep_key(text)), text
 
 
