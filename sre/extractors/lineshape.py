@@ -57,7 +57,6 @@ _KEY_RE = re.compile(rf"(?<![^{_SEP}])[^{_SEP}\d]*+\d[^{_SEP}]*+")
 _SHAPE_LIMIT = 100_000
 _RECORD_STARTS = frozenset("0123456789{")
 _NO_STACK: list[str] = []  # shared, never mutated: cached shapes carry no stack
-_INVALID = object()  # a plan's leading time that is not a valid time
 
 
 # Digit-blind line key: every ASCII digit byte becomes `0` (UTF-8 never uses those bytes
@@ -170,8 +169,8 @@ class LineParser:
             if shape is None:
                 return self._first_of_shape(raw, key)
             return self._fast_ts(raw), shape, False, key
-        # `_plan_ts`, inlined: this runs once per line. Logs repeat each second many times,
-        # so the time up to its second (with its zone) is looked up whole.
+        # `_second_base`, inlined: this runs once per line. Logs repeat each second many
+        # times, so the time up to its second (with its zone) is looked up whole.
         kind, _, m0, _, s0, f0, f1, z0, z1, _ = plan
         second = raw[m0 : s0 + 2] + raw[z0:z1] if z0 >= 0 else raw[m0 : s0 + 2]
         base = self._seconds.get(second, -1.0)
@@ -215,20 +214,12 @@ class LineParser:
             if len(self._plans_per_shape) < _PLAN_LIMIT:
                 self._plans_per_shape[key] = seen + 1
 
-    def _plan_ts(self, raw: str, plan: _Plan) -> float | None | object:
-        """The time at a plan's slices, None, or `_INVALID` (a leading time that is not one).
-
-        `iso_from_match` inlined on the slices, with the same arithmetic in the same order.
-        """
-        kind, _, m0, m1, s0, f0, f1, z0, z1, _ = plan
-        sec = raw[s0 : s0 + 2]
-        base = self._minutes.epoch(raw[m0:m1], raw[z0:z1] if z0 >= 0 else "")
-        if base is None or sec > "60":
-            return _INVALID if kind == _AT_START else None
-        ts = base + int(sec) + (float("0." + raw[f0:f1]) if f0 >= 0 else 0.0)
-        if kind == _IN_FIELD and not ts:
-            return None  # `parse_iso(..) or ..`: epoch 0 reads as no time there
-        return ts
+    def _second_base(self, raw: str, plan: _Plan) -> float | None:
+        """Epoch of the time at `plan`'s slices without its fraction (None: not a valid time)."""
+        _, _, m0, _, s0, _, _, z0, z1, _ = plan
+        second = raw[m0 : s0 + 2] + raw[z0:z1] if z0 >= 0 else raw[m0 : s0 + 2]
+        base = self._seconds.get(second, -1.0)
+        return self._second_epoch(raw, plan, second) if base == -1.0 else base
 
     def own_text(self, raw: str) -> tuple[str, dict[str, str]]:
         """`exact(raw)`'s message and fields, for a line that took a cached shape.
@@ -239,7 +230,7 @@ class LineParser:
         blind = raw.encode("utf-8", "surrogatepass").translate(_ZERO_DIGITS)
         plan = self._plans.get(blind)
         if isinstance(plan, tuple):
-            if plan[0] == _AT_START and self._plan_ts(raw, plan) is not _INVALID:
+            if plan[0] == _AT_START and self._second_base(raw, plan) is not None:
                 return self._own.after_time(raw, blind, plan[9])
             if plan[0] == _IN_FIELD:
                 return self._own.around_field_time(raw, blind, plan[2], plan[9])
