@@ -15,10 +15,9 @@ objects held at once. The line-format primitives it builds on live in `logparse`
 
 from __future__ import annotations
 
-import json
 import re
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from sre.extractors.logparse import (
     CLF_RE,
@@ -28,11 +27,11 @@ from sre.extractors.logparse import (
     GO_FRAME_FUNC_RE,
     HEAD,
     ISO_RE,
-    LOGFMT_START_RE,
+    JSON_TS_RE,
+    LOGFMT_TS_RE,
     MAX_CONTINUATION,
     MONTHS,
     PANIC_WORD_RE,
-    TS_KEYS,
     WEEKDAYS,
     LogRecord,
     MinuteCache,
@@ -40,11 +39,11 @@ from sre.extractors.logparse import (
     clf_ts,
     ctime_ts,
     iso_from_match,
-    logfmt_fields,
     parse_line,
     syslog_ts,
     ts_from_value,
 )
+from sre.extractors.owntext import OwnText
 
 # Shape key: the line with every separator-delimited run containing a digit replaced.
 # Two lines with the same key differ only in such runs, so they have the same level and
@@ -52,15 +51,12 @@ from sre.extractors.logparse import (
 # Separators: keep in step with `templates._PASS2_RE`, so that equal keys mean equal masks.
 SEPARATORS = r"\s=:,;/()\[\]{}<>\"'"
 _SEP = SEPARATORS
-_KEY_RE = re.compile(rf"(?<![^{_SEP}])[^{_SEP}]*\d[^{_SEP}]*")
-_JSON_TS_RE = re.compile(
-    r'"(?:ts|time|timestamp|@timestamp|t|@t|date|datetime|asctime)"\s*:\s*"?([^",}]+)'
-)
-_LOGFMT_TS_RE = re.compile(r'(?:^|\s)(?:ts|time|timestamp|t)="?([^"\s]+)')
+# Possessive (`*+`): a word's letters up to its first digit, then the rest of the word; the
+# same matches as `[^sep]*\d[^sep]*`, without backtracking through words that hold no digit.
+_KEY_RE = re.compile(rf"(?<![^{_SEP}])[^{_SEP}\d]*+\d[^{_SEP}]*+")
 _SHAPE_LIMIT = 100_000
 _RECORD_STARTS = frozenset("0123456789{")
 _NO_STACK: list[str] = []  # shared, never mutated: cached shapes carry no stack
-_INVALID = object()  # a plan's leading time that is not a valid time
 
 
 # Digit-blind line key: every ASCII digit byte becomes `0` (UTF-8 never uses those bytes
@@ -69,6 +65,8 @@ _INVALID = object()  # a plan's leading time that is not a valid time
 # the shape key, the place of the time and the branch `_fast_ts` takes are the same.
 _ZERO_DIGITS = bytes.maketrans(b"123456789", b"000000000")
 _PLAN_LIMIT = 100_000
+# Seconds (time text up to the second, with zone) whose epoch is remembered at most.
+_SECOND_LIMIT = 100_000
 # Plans kept per shape key at most (see `LineParser._keep_plan`).
 _PLANS_PER_SHAPE = 256
 # Plans stored before the share of lines that reuse one is checked.
@@ -82,46 +80,6 @@ _GENERIC = 2  # `_fast_ts` reads the time; the shape key is of the whole line
 # (kind, shape key, minute start, minute end, second start, fraction start or -1,
 #  fraction end, zone start or -1, zone end, end of a leading time or 0)
 _Plan = tuple[int, str, int, int, int, int, int, int, int, int]
-_OWN_LIMIT = 50_000
-_STR_ZERO_DIGITS = str.maketrans("123456789", "000000000")
-
-
-def _field_time_is_inert(raw: str) -> bool:
-    """Whether the JSON/logfmt time `_fast_ts` reads is one the full parse drops entirely.
-
-    True only when provably so: JSON without escapes whose time is the string value of the
-    only `"<time key>"` (so a top-level key, which `_parse_json` leaves out of message and
-    fields); or logfmt whose time value occurs once in the line, belongs to the pair that
-    `_parse_logfmt` deletes as the time, and the line takes the logfmt path at all.
-    Lines that differ from `raw` only in that value's digits then parse to the same
-    message and fields.
-    """
-    if raw != raw.strip():
-        return False
-    if raw[:1] == "{":
-        m = _JSON_TS_RE.search(raw)
-        if m is None or "\\" in raw or not raw.endswith("}"):
-            return False
-        key = raw[m.start() + 1 : raw.index('"', m.start() + 1)]
-        try:
-            obj = json.loads(raw)
-        except ValueError:
-            return False
-        return isinstance(obj, dict) and key in obj and raw.count(f'"{key}"') == 1
-    m = _LOGFMT_TS_RE.search(raw)
-    if (
-        m is None
-        or ISO_RE.match(raw) is not None
-        or "=" not in raw[:HEAD]
-        or LOGFMT_START_RE.match(raw) is None
-    ):
-        return False
-    fields = logfmt_fields(raw)
-    if fields is None:
-        return False
-    key = m.group(0).lstrip().split("=", 1)[0]
-    first = next((k for k in TS_KEYS if k in fields), None)
-    return first == key and fields[key] == m.group(1) and raw.count(m.group(1)) == 1
 
 
 def _iso_spans(m: re.Match[str], base: int) -> tuple[int, int, int, int, int, int, int]:
@@ -156,10 +114,10 @@ class LineParser:
     def __init__(self, default_year: int = 1970) -> None:
         self.default_year = default_year
         self._minutes = MinuteCache()
+        self._seconds: dict[str, float | None] = {}
         self._shapes: dict[str, ParsedLine] = {}
         self._plans: dict[bytes, _Plan | str] = {}
-        self._own_rest: dict[str, tuple[str, dict[str, str]]] = {}
-        self._own_cut: dict[str, tuple[str, dict[str, str]]] = {}
+        self._own = OwnText(self.exact)
         self._cont: dict[bytes, int] = {}
         self._plans_per_shape: dict[str, int] = {}
         self._lines = self._misses = 0
@@ -211,17 +169,16 @@ class LineParser:
             if shape is None:
                 return self._first_of_shape(raw, key)
             return self._fast_ts(raw), shape, False, key
-        # `_plan_ts`, inlined: this runs once per line.
-        kind, _, m0, m1, s0, f0, f1, z0, z1, _ = plan
-        sec = raw[s0 : s0 + 2]
-        minute, zone = raw[m0:m1], raw[z0:z1] if z0 >= 0 else ""
-        # `MinuteCache.epoch`'s lookup, inlined (-1.0 is never a minute's epoch).
-        base = self._minutes.known.get(minute + zone, -1.0)
-        if base == -1.0:
-            base = self._minutes.epoch(minute, zone)
+        # `_second_base`, inlined: this runs once per line. Logs repeat each second many
+        # times, so the time up to its second (with its zone) is looked up whole.
+        kind, _, m0, _, s0, f0, f1, z0, z1, _ = plan
+        second = raw[m0 : s0 + 2] + raw[z0:z1] if z0 >= 0 else raw[m0 : s0 + 2]
+        base = self._seconds.get(second, -1.0)
+        if base == -1.0:  # not known (or that very epoch, which is then recomputed)
+            base = self._second_epoch(raw, plan, second)
         ts: float | None = None
-        if base is not None and sec <= "60":
-            ts = base + int(sec) + (float("0." + raw[f0:f1]) if f0 >= 0 else 0.0)
+        if base is not None:
+            ts = base + (float("0." + raw[f0:f1]) if f0 >= 0 else 0.0)
             if not ts and kind == _IN_FIELD:
                 ts = None  # `parse_iso(..) or ..`: epoch 0 reads as no time there
         elif kind == _AT_START:
@@ -231,6 +188,17 @@ class LineParser:
         if shape is None:
             return self._first_of_shape(raw, key)
         return ts, shape, False, key
+
+    def _second_epoch(self, raw: str, plan: _Plan, second: str) -> float | None:
+        """Epoch of the time at `plan`'s slices without its fraction (None: no valid time),
+        remembered by `second`, that text up to the second with its zone."""
+        _, _, m0, m1, s0, _, _, z0, z1, _ = plan
+        sec = raw[s0 : s0 + 2]
+        base = self._minutes.epoch(raw[m0:m1], raw[z0:z1] if z0 >= 0 else "")
+        value = None if base is None or sec > "60" else base + int(sec)
+        if len(self._seconds) < _SECOND_LIMIT:
+            self._seconds[second] = value
+        return value
 
     def _keep_plan(self, blind: bytes, plan: _Plan | str) -> None:
         # A shape whose lines keep bringing new blind keys differs in letters too (hex ids,
@@ -246,56 +214,28 @@ class LineParser:
             if len(self._plans_per_shape) < _PLAN_LIMIT:
                 self._plans_per_shape[key] = seen + 1
 
-    def _plan_ts(self, raw: str, plan: _Plan) -> float | None | object:
-        """The time at a plan's slices, None, or `_INVALID` (a leading time that is not one).
-
-        `iso_from_match` inlined on the slices, with the same arithmetic in the same order.
-        """
-        kind, _, m0, m1, s0, f0, f1, z0, z1, _ = plan
-        sec = raw[s0 : s0 + 2]
-        base = self._minutes.epoch(raw[m0:m1], raw[z0:z1] if z0 >= 0 else "")
-        if base is None or sec > "60":
-            return _INVALID if kind == _AT_START else None
-        ts = base + int(sec) + (float("0." + raw[f0:f1]) if f0 >= 0 else 0.0)
-        if kind == _IN_FIELD and not ts:
-            return None  # `parse_iso(..) or ..`: epoch 0 reads as no time there
-        return ts
+    def _second_base(self, raw: str, plan: _Plan) -> float | None:
+        """Epoch of the time at `plan`'s slices without its fraction (None: not a valid time)."""
+        _, _, m0, _, s0, _, _, z0, z1, _ = plan
+        second = raw[m0 : s0 + 2] + raw[z0:z1] if z0 >= 0 else raw[m0 : s0 + 2]
+        base = self._seconds.get(second, -1.0)
+        return self._second_epoch(raw, plan, second) if base == -1.0 else base
 
     def own_text(self, raw: str) -> tuple[str, dict[str, str]]:
         """`exact(raw)`'s message and fields, for a line that took a cached shape.
 
-        Error lines repeat their text with only the time changed, so the result is
-        remembered by the line without its time: after a valid leading time the message
-        depends only on the rest; a time inside a JSON/logfmt field is cut out when
-        `_field_time_is_inert` proves the parse ignores it.
+        Lines whose time the plan locates are sliced or remembered (see `OwnText`); others
+        are parsed again.
         """
-        plan = self._plans.get(raw.encode("utf-8", "surrogatepass").translate(_ZERO_DIGITS))
+        blind = raw.encode("utf-8", "surrogatepass").translate(_ZERO_DIGITS)
+        plan = self._plans.get(blind)
         if isinstance(plan, tuple):
-            if plan[0] == _AT_START and self._plan_ts(raw, plan) is not _INVALID:
-                return self._remembered(self._own_rest, raw[plan[9] :], raw, None)
+            if plan[0] == _AT_START and self._second_base(raw, plan) is not None:
+                return self._own.after_time(raw, blind, plan[9])
             if plan[0] == _IN_FIELD:
-                # Lines equal outside the time, and with the same structure inside it (the
-                # digits blinded), differ only in the time's digits.
-                m0, end = plan[2], plan[9]
-                cut = raw[:m0] + raw[m0:end].translate(_STR_ZERO_DIGITS) + raw[end:]
-                return self._remembered(self._own_cut, cut, raw, _field_time_is_inert)
+                return self._own.around_field_time(raw, blind, plan[2], plan[9])
         parsed = self.exact(raw)
         return parsed.message, parsed.fields
-
-    def _remembered(
-        self,
-        memo: dict[str, tuple[str, dict[str, str]]],
-        key: str,
-        raw: str,
-        check: Callable[[str], bool] | None,
-    ) -> tuple[str, dict[str, str]]:
-        got = memo.get(key)
-        if got is None:
-            parsed = self.exact(raw)
-            got = (parsed.message, parsed.fields)
-            if len(memo) < _OWN_LIMIT and (check is None or check(raw)):
-                memo[key] = got
-        return got
 
     def continues(self, raw: str, blind: bytes, current: LogRecord) -> bool:
         """Whether `raw` (blind key `blind`) continues `current`: `is_continuation` with the
@@ -347,13 +287,13 @@ class LineParser:
         """Start and text of the field `_fast_ts` reads a JSON/logfmt time from, if it
         would reach one whatever the line's digits; None otherwise."""
         if raw[:1] == "{":
-            m = _JSON_TS_RE.search(raw)
+            m = JSON_TS_RE.search(raw)
         elif raw[:3] in MONTHS or raw[:3] in WEEKDAYS or raw[1:4] in WEEKDAYS:
             return None
         elif "/" in raw[:HEAD] and CLF_RE.search(raw, 0, HEAD) is not None:
             return None  # whether the CLF time is valid depends on its digits
         elif "=" in raw:
-            m = _LOGFMT_TS_RE.search(raw)
+            m = LOGFMT_TS_RE.search(raw)
         else:
             return None
         if m is None:
@@ -391,7 +331,7 @@ class LineParser:
     def _fast_ts(self, raw: str) -> float | None:
         first = raw[:1]
         if first == "{":
-            m = _JSON_TS_RE.search(raw)
+            m = JSON_TS_RE.search(raw)
             return ts_from_value(m.group(1).strip(), self.default_year) if m else None
         if raw[:3] in MONTHS:
             return syslog_ts(raw, self.default_year)
@@ -403,7 +343,7 @@ class LineParser:
             if clf is not None:
                 return clf[0]
         if "=" in raw:
-            m = _LOGFMT_TS_RE.search(raw)
+            m = LOGFMT_TS_RE.search(raw)
             return ts_from_value(m.group(1), self.default_year) if m else None
         return None
 

@@ -69,14 +69,18 @@ _TLS_WORD_RE = re.compile(r"\b(?:tls|ssl)\b")
 # The leading lookahead lists every first character a match can have (`s`tatus, `h`ttp,
 # `c`ode, `r`esponse, `g`ot/`g`et, `p`ost, `d`elete, `o`ptions, a status digit): it changes
 # no match, but lets most positions fail at once (the pattern runs on every error line).
+# Reason phrases that make a bare three-digit number a status (`503 bad gateway`).
+_STATUS_PHRASES = (
+    r"internal server error|bad gateway|service unavailable|gateway timeout|"
+    r"unauthorized|forbidden|not found|too many requests|bad request"
+)
 _STATUS_RE = re.compile(
     r"(?=[schrgpdo1-5])(?:"
     r"(?:status(?:[_ ]?code)?|http[_ ]?status|code|response|returned|responded(?: with)?|"
     r"got|received)[\"']?\s*[=:]?\s*[\"']?([1-5]\d\d)\b"
     r"|http/\d(?:\.\d)?\"?\s+([1-5]\d\d)\b"
     r"|\b(?:get|post|put|delete|patch|head|options) /\S* ([1-5]\d\d)\b"
-    r"|\b([1-5]\d\d) (?:internal server error|bad gateway|service unavailable|gateway timeout|"
-    r"unauthorized|forbidden|not found|too many requests|bad request))"
+    rf"|\b([1-5]\d\d) (?:{_STATUS_PHRASES}))"
 )
 _THREE_DIGITS_RE = re.compile(r"\d\d\d")
 _URL_HOST_RE = re.compile(
@@ -270,6 +274,73 @@ def status_codes(text: str) -> tuple[int, ...]:
     return tuple(found)
 
 
+# Runs of exactly three ASCII digits: in an ASCII line, the only places `_STATUS_RE` can
+# take a status from (see `StatusReader`).
+_THREE_RUN_RE = re.compile(r"(?<![0-9])[0-9]{3}(?![0-9])")
+_ZERO_DIGITS = bytes.maketrans(b"123456789", b"000000000")
+_READER_LIMIT = 50_000
+# Remembered 1-5 patterns per line structure at most (a line may hold many runs).
+_PATTERNS_PER_KEY = 64
+
+
+class StatusReader:
+    """`status_codes` for many lines, remembered per line structure (same results).
+
+    In an ASCII line every `_STATUS_RE` alternative takes its status from a run of exactly
+    three digits (no digit may come right before it, and a word boundary or a space must
+    come right after), and the only digit whose value it tests is such a run's first
+    (`[1-5]`); every other test sees only *whether* a character is a digit. So lines with
+    the same digit-blind key (every ASCII digit read as `0`) whose runs start with a 1-5 at
+    the same runs have their statuses in the same runs: which runs is remembered, and each
+    line reads only its own digits there.
+    """
+
+    def __init__(self) -> None:
+        self._keys: dict[bytes, tuple[tuple[int, ...], dict[int, tuple[int, ...]]]] = {}
+
+    def read(self, raw: str) -> tuple[int, ...]:
+        """`status_codes(raw)`."""
+        if not raw.isascii():
+            return status_codes(raw)
+        blind = raw.encode().translate(_ZERO_DIGITS)
+        known = self._keys.get(blind)
+        if known is None:
+            if b"000" not in blind:
+                return ()  # no three digits in a row: no status
+            known = (tuple(m.start() for m in _THREE_RUN_RE.finditer(raw)), {})
+            if len(self._keys) < _READER_LIMIT:
+                self._keys[blind] = known
+        runs, by_pattern = known
+        pattern = 0
+        for i, start in enumerate(runs):
+            if "1" <= raw[start] <= "5":
+                pattern |= 1 << i
+        taken = by_pattern.get(pattern)
+        if taken is None:
+            taken = _status_runs(raw, runs)
+            if taken is None:
+                return status_codes(raw)
+            if len(by_pattern) < _PATTERNS_PER_KEY:
+                by_pattern[pattern] = taken
+        found: list[int] = []
+        for start in taken:
+            code = int(raw[start : start + 3])
+            if code not in found:
+                found.append(code)
+        return tuple(found)
+
+
+def _status_runs(raw: str, runs: tuple[int, ...]) -> tuple[int, ...] | None:
+    """Starts of the runs `status_codes` reads, in its order (None: not all in `runs`)."""
+    taken: list[int] = []
+    for m in _STATUS_RE.finditer(raw.lower()):
+        start = m.start(next(i for i, g in enumerate(m.groups(), 1) if g))
+        if start not in runs:
+            return None
+        taken.append(start)
+    return tuple(taken)
+
+
 def error_kinds(text: str, statuses: tuple[int, ...] = ()) -> tuple[str, ...]:
     """Error kinds named in a line, in `ERROR_KINDS` order."""
     low = text.lower()
@@ -351,6 +422,40 @@ ERROR_TEXT_KEYS = (
     "error.message",
     "error_message",
 )
+
+
+# Digit runs whose value `dep_facts` never reads (see `dep_key`): one that starts a word and
+# runs into letters (`1500ms`); in ASCII text also one right after a single `/` (a URL path
+# segment), unless it is three digits followed by a status phrase (`/503 bad gateway`).
+_WORD_DIGITS = r"(?<!\S)[0-9]+(?=[A-Za-z])"
+_WORD_DIGITS_RE = re.compile(_WORD_DIGITS)
+_INERT_DIGITS_RE = re.compile(
+    rf"{_WORD_DIGITS}|(?<=[^/]/)(?![0-9]{{3}} (?i:{_STATUS_PHRASES}))[0-9]+"
+)
+
+
+def _zeros(m: re.Match[str]) -> str:
+    return "0" * (m.end() - m.start())
+
+
+def dep_key(text: str) -> str:
+    """`text` with the digits that cannot change `dep_facts(text)` read as `0`.
+
+    Those are the ASCII digits of a run that starts a whitespace-separated word and is
+    followed by a letter (`timed out after 1500ms`), and in ASCII text those of a run right
+    after a `/` that does not end `://` (`/items/123`), unless the run is three digits
+    followed by a status phrase. No status is read from either (the status alternatives
+    want a space or a word boundary right after three digits, and a status keyword, a space
+    or a word boundary right before, which only the phrase form gets after a `/`); no host
+    or port holds them (a host starts with a letter or is a dotted IP, right after a
+    non-word character other than `/`, or right after `://`; a port follows a colon); no
+    error-kind word has a digit after a space or a `/`; and the other tests only see that
+    they are digits. Read as zeros (same length: some rules look a fixed distance back),
+    such texts get the same facts, so a cache keyed this way holds across values. (Only
+    ASCII text for the `/` rule: there lower-casing, which the status pattern reads,
+    matches the case-blind phrase test.)
+    """
+    return (_INERT_DIGITS_RE if text.isascii() else _WORD_DIGITS_RE).sub(_zeros, text)
 
 
 def dep_facts(text: str, fields: dict[str, str] | None = None) -> DepFacts:

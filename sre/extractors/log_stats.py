@@ -11,10 +11,10 @@ import re
 from dataclasses import dataclass, field
 
 from sre.extractors.lineshape import LineParser
-from sre.extractors.log_deps import dep_facts, error_kinds, status_codes
+from sre.extractors.log_deps import StatusReader, dep_facts, dep_key, error_kinds
 from sre.extractors.log_trace import Frame, Trace, parse_trace, primary_type
 from sre.extractors.logparse import ERROR_LEVELS, LEVEL_RANK, LogRecord
-from sre.extractors.templates import TemplateMiner
+from sre.extractors.templates import Cluster, TemplateMiner
 
 _ERRORISH_RE = re.compile(
     r"\b(?:error|exception|fail(?:ed|ure)?|timed? ?out|refused|unreachable|panic|fatal)\b",
@@ -37,6 +37,24 @@ class _ShapeFacts:
     trace: Trace
     text_kinds: tuple[str, ...]
     needs_line: bool
+
+
+@dataclass(slots=True)
+class _ShapeCount:
+    """What `LogAccumulator.add` decides alike for every inexact record of one shape.
+
+    Such records carry their shape's representative message and level, so their template,
+    level and (for unlevelled lines) the error words are the same; only statuses, being
+    digits, are read per line, and only when the shape's first line had one.
+    """
+
+    stats: TemplateStats
+    cluster: Cluster
+    has_status: bool
+    error: bool  # an error whatever its statuses (by level, or by words when unlevelled)
+    error_if_5xx: bool  # unlevelled without error words: a 5xx status makes it an error
+    warn: bool
+    quiet: bool  # its error details add nothing per line (see `LogAccumulator._is_quiet`)
 
 
 @dataclass(slots=True)
@@ -101,18 +119,59 @@ class LogAccumulator:
         default_factory=dict
     )
     _status_shapes: set[str] = field(default_factory=set)
+    _statuses: StatusReader = field(default_factory=StatusReader)
     _shapes: dict[str, _ShapeFacts] = field(default_factory=dict)
     _errorish_cache: dict[str, bool] = field(default_factory=dict)
+    _counts: dict[str, _ShapeCount] = field(default_factory=dict)
 
     def add(self, record: LogRecord, ts: float | None, after: bool) -> None:
         """Count one record at time `ts` in the window `after` (True) or the baseline."""
-        # This runs once per record: the per-template counting is inlined and attribute
-        # reads are bound once, as function calls are a large share of the cost per line.
+        # This runs once per record: the counting for a shape already seen is inlined, as
+        # function calls are a large share of the cost per line.
         if ts is not None:
             if self.min_ts is None or ts < self.min_ts:
                 self.min_ts = ts
             if self.max_ts is None or ts > self.max_ts:
                 self.max_ts = ts
+        known = None if record.exact else self._counts.get(record.shape)
+        if known is None:
+            self._add_first(record, ts, after)
+            return
+        # As `_add_first`, with what `_ShapeCount` holds. The level needs no update: the
+        # shape's level was merged into its template's when the shape was first counted, and
+        # a template's level only ever rises.
+        known.cluster.size += 1  # `TemplateMiner.add`'s count
+        stats = known.stats
+        if after:
+            stats.count_after += 1
+            if stats.first_seen is None and ts is not None:
+                stats.first_seen = ts
+        else:
+            stats.count_before += 1
+        if not stats.example or (after and not stats.example_after):
+            stats.example, stats.example_after = record.raw, after
+        is_error = known.error
+        if known.has_status:
+            codes = self._statuses.read(record.raw)
+            self._note_statuses(stats, codes)
+            if known.error_if_5xx:
+                is_error = any(code >= 500 for code in codes)
+        if after:
+            self.records_after += 1
+            self.errors_after += is_error
+        else:
+            self.records_before += 1
+            self.errors_before += is_error
+        if record.fields:
+            self._note_field_host(record)
+        if record.continuation or ((is_error or known.warn) and not known.quiet):
+            self._error_details(stats, record, after)
+
+    def _add_first(self, record: LogRecord, ts: float | None, after: bool) -> None:
+        """`add` for an exact record, or the first inexact one of its shape."""
+        # `_error_details` may replace an inexact record's text with its own: note first
+        # whether it carried its shape's representative text.
+        representative = not record.exact
         message = record.message
         cid = self.miner.add(message).id
         stats = self.templates.get(cid)
@@ -148,21 +207,56 @@ class LogAccumulator:
             self._note_field_host(record)
         if is_error or level == "WARN" or record.continuation:
             self._error_details(stats, record, after)
+        if representative and len(self._counts) < _CACHE_LIMIT:
+            self._remember_shape(record.shape, message, level, stats)
+
+    def _remember_shape(
+        self, shape: str, message: str, level: str | None, stats: TemplateStats
+    ) -> None:
+        # Only when the miner will keep mapping this message to the same cluster (see
+        # `TemplateMiner.settled`): then the cached cluster is what `miner.add` would return.
+        cluster = self.miner.settled(message)
+        if cluster is None:
+            return
+        words = level is None and self._errorish(message)
+        error = level in ERROR_LEVELS if level is not None else words
+        has_status = shape in self._status_shapes
+        self._counts[shape] = _ShapeCount(
+            stats,
+            cluster,
+            has_status,
+            error,
+            level is None and not words,
+            level == "WARN",
+            self._is_quiet(shape),
+        )
+
+    def _is_quiet(self, shape: str) -> bool:
+        # Whether `_error_details` does nothing for a line of this shape without continuation
+        # lines: known facts name no exception, no frame, and nothing is read per line.
+        facts = self._shapes.get(shape)
+        return facts is not None and not (
+            facts.needs_line or facts.trace.exception_types or facts.trace.frames
+        )
 
     def _status_codes(self, stats: TemplateStats, record: LogRecord) -> tuple[int, ...]:
         # Statuses are digits, so lines of one shape differ in them: read them per line, but
         # only for shapes whose first line had one (most shapes have none).
         codes: tuple[int, ...] = ()
         if record.exact:
-            codes = status_codes(record.raw)
+            codes = self._statuses.read(record.raw)
             if codes and len(self._status_shapes) < _CACHE_LIMIT:
                 self._status_shapes.add(record.shape)
         elif record.shape in self._status_shapes:
-            codes = status_codes(record.raw)
+            codes = self._statuses.read(record.raw)
+        self._note_statuses(stats, codes)
+        return codes
+
+    @staticmethod
+    def _note_statuses(stats: TemplateStats, codes: tuple[int, ...]) -> None:
         for code in codes:
             if code not in stats.status_codes and len(stats.status_codes) < _LIST_CAP:
                 stats.status_codes.append(code)
-        return codes
 
     def _errorish(self, message: str) -> bool:
         # Unlevelled lines of one shape share their representative message: remember it.
@@ -246,12 +340,14 @@ class LogAccumulator:
         if record.fields:
             facts = dep_facts(record.message, record.fields)
             return facts.hosts, facts.kinds, facts.statuses
-        got = self._dep_cache.get(record.message)
+        # Keyed by `dep_key`: error messages often differ only in a duration.
+        key = dep_key(record.message)
+        got = self._dep_cache.get(key)
         if got is None:
             facts = dep_facts(record.message)
             got = (facts.hosts, facts.kinds, facts.statuses)
             if len(self._dep_cache) < _CACHE_LIMIT:
-                self._dep_cache[record.message] = got
+                self._dep_cache[key] = got
         return got
 
     def _count_host(

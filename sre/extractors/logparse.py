@@ -87,6 +87,11 @@ _LOWER_LEVEL_RE = re.compile(r"(trace|debug|info|warn|warning|error|fatal|critic
 _LOGFMT_PAIR_RE = re.compile(r'([A-Za-z_@][\w.@-]*)=("(?:[^"\\]|\\.)*"|\S*)')
 LOGFMT_START_RE = re.compile(r'[A-Za-z_@][\w.@-]*=(?:"|\S)')
 
+# Where `LineParser` reads a JSON or logfmt time field's value from.
+JSON_TS_RE = re.compile(
+    r'"(?:ts|time|timestamp|@timestamp|t|@t|date|datetime|asctime)"\s*:\s*"?([^",}]+)'
+)
+LOGFMT_TS_RE = re.compile(r'(?:^|\s)(?:ts|time|timestamp|t)="?([^"\s]+)')
 # `@t`, `@l`, `@m`/`@mt` and `@x` are Serilog's compact JSON (CLEF, also read by Seq).
 TS_KEYS = ("ts", "time", "timestamp", "@timestamp", "t", "@t", "date", "datetime", "asctime")
 _LEVEL_KEYS = (

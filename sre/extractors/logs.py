@@ -99,30 +99,6 @@ def _iso(ts: float | None) -> str | None:
     return datetime.fromtimestamp(ts, tz=UTC).isoformat().replace("+00:00", "Z")
 
 
-def _timed(lines: list[str], parser: LineParser) -> Iterator[tuple[LogRecord, float | None]]:
-    """Records with their effective time (own, inherited, or the first one back-filled)."""
-    pending: list[LogRecord] = []
-    last: float | None = None
-    for record in iter_records(lines, parser.default_year, parser):
-        if record.ts is not None:
-            last = record.ts
-            if pending:
-                for early in pending:
-                    yield early, last
-                pending = []
-        elif last is None and len(pending) < MAX_PENDING:
-            # Until the first time is seen we cannot place a record: hold it, but only so
-            # many (a log with no time at all must not be held whole).
-            pending.append(record)
-            continue
-        elif pending:
-            yield from ((early, None) for early in pending)
-            pending = []
-        yield record, last
-    for early in pending:
-        yield early, None
-
-
 def extract_logs(incident: IncidentInput) -> LogExtraction:
     """Extract log findings from an incident (pure: no clock, no I/O).
 
@@ -137,16 +113,8 @@ def extract_logs(incident: IncidentInput) -> LogExtraction:
     moment = incident.deployed_at or incident.incident_started_at
     parser = LineParser(moment.year if moment else 1970)
     acc = LogAccumulator(parser=parser, miner=TemplateMiner(max_clusters=MAX_TEMPLATES))
-    split: float | None = None
-    split_by = "deployed_at"
-    decided = False
-    for record, ts in _timed(incident.logs, parser):
-        if not decided and ts is not None:
-            split, split_by = _choose_split(ts, deploy, start)
-            decided = True
-        acc.add(record, ts, split is None or ts is None or ts >= split)
-    if not decided:
-        split = deploy
+    records = iter_records(incident.logs, parser.default_year, parser)
+    split, split_by = _accumulate(acc, records, deploy, start)
     windows = _windows(acc, split, split_by)
     emitters = acc.emitter_hosts()
     host_stats = merge_hosts([h for h in acc.hosts.values() if _bare(h.host) not in emitters])
@@ -160,6 +128,48 @@ def extract_logs(incident: IncidentInput) -> LogExtraction:
     frames = sorted(acc.frame_counts.items(), key=lambda kv: -kv[1])  # stable: first seen
     hosts = [h.host for h in sorted(host_stats, key=_host_key) if h.count_after > 0]
     return LogExtraction(findings, [f for f, _ in frames[:MAX_FRAME_FILES]], hosts)
+
+
+def _accumulate(
+    acc: LogAccumulator, records: Iterator[LogRecord], deploy: float | None, start: float | None
+) -> tuple[float | None, str]:
+    """Count every record at its effective time; return the split and what it is.
+
+    A record's effective time is its own, else the last one seen; records before the first
+    timestamped one are held and get that first time (see the module docstring). The split
+    is chosen at the first time seen (`deploy` when there is none). One loop for all of it:
+    it runs once per record, where a generator between the stages costs measurably.
+    """
+    add = acc.add
+    pending: list[LogRecord] = []
+    last: float | None = None
+    split, split_by, decided = deploy, "deployed_at", False
+    for record in records:
+        ts = record.ts
+        if ts is not None:
+            last = ts
+            if not decided:
+                split, split_by = _choose_split(ts, deploy, start)
+                decided = True
+            if pending:
+                for early in pending:
+                    add(early, ts, split is None or ts >= split)
+                pending = []
+        elif last is not None:
+            ts = last
+        elif len(pending) < MAX_PENDING:
+            # Until the first time is seen we cannot place a record: hold it, but only so
+            # many (a log with no time at all must not be held whole).
+            pending.append(record)
+            continue
+        else:
+            for early in pending:
+                add(early, None, True)
+            pending = []
+        add(record, ts, split is None or ts is None or ts >= split)
+    for early in pending:
+        add(early, None, True)
+    return split, split_by
 
 
 def _choose_split(

@@ -36,7 +36,8 @@ _PASS1_RE = re.compile(
     r"|\b[a-f]{6,}\b(?=[^\s]*\d)"  # a letters-only hex chunk glued to digits later
 )
 # Pass 2: any separator-delimited run of characters containing a digit.
-_PASS2_RE = re.compile(rf"(?<![^{SEPARATORS}])[^{SEPARATORS}]*\d[^{SEPARATORS}]*")
+# Possessive, as `lineshape._KEY_RE` (same matches, no backtracking).
+_PASS2_RE = re.compile(rf"(?<![^{SEPARATORS}])[^{SEPARATORS}\d]*+\d[^{SEPARATORS}]*+")
 _SPACES_RE = re.compile(r"\s+")
 
 # Exact-match cache entries kept at most (bounds memory on adversarial, all-unique input).
@@ -101,6 +102,14 @@ class TemplateMiner:
                 self._by_message[message] = cluster
         cluster.size += 1
         return cluster
+
+    def settled(self, message: str) -> Cluster | None:
+        """The cluster `add(message)` returns from now on, if that can no longer change.
+
+        A remembered message always maps to its cluster; any other is placed afresh, and
+        placement depends on the clusters seen so far.
+        """
+        return self._by_message.get(message)
 
     def _place(self, masked: str) -> Cluster:
         tokens = masked.split()

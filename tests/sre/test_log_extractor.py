@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import random
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from alpha.schemas import IncidentInput
-from sre.extractors.log_deps import dep_facts, error_kinds, hosts_in, status_codes
+from sre.extractors.log_deps import (
+    StatusReader,
+    dep_facts,
+    dep_key,
+    error_kinds,
+    hosts_in,
+    status_codes,
+)
 from sre.extractors.log_significance import Windows, judge, poisson_llr
 from sre.extractors.log_stats import HostStats
 from sre.extractors.log_trace import java_path, normalise_path
@@ -127,6 +135,59 @@ def test_error_kinds(text: str, kinds: tuple[str, ...]) -> None:
 def test_status_codes(text: str, codes: tuple[int, ...]) -> None:
     """HTTP statuses need a status context; a bare number is not one."""
     assert status_codes(text) == codes
+
+
+def _fill_digits(form: str, rng: random.Random) -> str:
+    """`form` with each `{dN}` replaced by its own random run of N digits."""
+    return re.sub(
+        r"\{d(\d)\}", lambda m: "".join(rng.choice("0123456789") for _ in range(int(m[1]))), form
+    )
+
+
+# Status contexts whose digits vary: each alternative of the status pattern, a 1-5 test,
+# runs of other lengths, several runs per line, and a non-ASCII line.
+_STATUS_FORMS = [
+    "status={d3} took {d2}ms",
+    '10.0.0.{d1} "GET /x/{d4} HTTP/1.{d1}" {d3} {d3}',
+    "upstream returned {d3} after {d3}ms, code {d3}",
+    "{d3} bad gateway from {d3}.{d3}.{d1}.{d2}:{d4}",
+    "got {d3} then {d3} then {d4}",
+    "réponse {d3} statut code={d3}",
+]
+
+
+def test_status_reader_matches_status_codes() -> None:
+    """`StatusReader` reads the same statuses as `status_codes`, over many digit variants."""
+    rng = random.Random(5)
+    reader = StatusReader()
+    for _ in range(3000):
+        line = _fill_digits(rng.choice(_STATUS_FORMS), rng)
+        assert reader.read(line) == status_codes(line), line
+
+
+# Dependency errors whose digits vary, with digit runs running into letters next to
+# statuses, hosts, ports, URLs and error-kind words.
+_DEP_FORMS = [
+    "connect to payments.internal:{d3} timed out after {d4}ms",
+    "status {d3}ms got {d3}s returned {d3} bad gateway {d2}x",
+    "upstream http://svc-{d1}:{d4}/items/{d3} returned {d3} in {d3}ms",
+    "dial tcp 10.0.{d1}.{d2}:{d4}: connect: connection refused after {d1}rd try",
+    "call to db{d1}.internal {d2}ms x509: certificate expired {d3}h ago",
+    "GET /api/{d2} {d3}ms from client {d1}.{d1}.{d1}.{d1}:{d4} {d3} service unavailable",
+    "lookup redis-{d1}.cache {d4}us: no such host, peer {d2}a.b:{d2}",
+    "upstream http://{d1}.{d2}.{d3}.{d1}:{d4}/v{d1}/items/{d3} returned {d3}",
+    "GET /api/{d3} {d3} Bad Gateway at /x/{d3} internal server error /{d3}/{d4}",
+    "proxy //{d3}/{d2} -> https:///{d3}/{d1}.{d1}.{d1}.{d1}:{d4} NOT FOUND",
+    "réponse /{d3} bad gateway /{d2}/{d3} forbidden",
+]
+
+
+def test_dep_key_groups_texts_with_the_same_facts() -> None:
+    """Texts with one `dep_key` have the same dependency facts, over many digit variants."""
+    rng = random.Random(9)
+    for _ in range(2000):
+        text = _fill_digits(rng.choice(_DEP_FORMS), rng)
+        assert dep_facts(text) == dep_facts(dep_key(text)), text
 
 
 def test_dep_facts_reads_status_field() -> None:

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sre.extractors.lineshape import LineParser, iter_records
+from sre.extractors.lineshape import _KEY_RE, SEPARATORS, LineParser, iter_records
 from sre.extractors.logparse import (
     LogRecord,
     is_continuation,
@@ -293,6 +293,13 @@ _FORMS = [
     "[Fri Nov {2} {2}:{2}:{2} {4}] [error] child {2} failed",
     "{10} worker {2} started",
     "plain words with number {3}",
+    # Own text that is not one slice of the line, or not at the same offsets for every digit
+    # variant: a JSON number (`1.50` reads as `1.5`), a level inside the message, a logfmt
+    # message joined from its fields, and a repeated key.
+    '{{"ts": "{4}-{2}-{2}T{2}:{2}:{2}Z", "level": "error", "msg": "took {2}", "n": {1}.{2}}}',
+    "{4}-{2}-{2}T{2}:{2}:{2}Z [worker-{1}] ERROR job {2} failed",
+    "time={4}-{2}-{2}T{2}:{2}:{2}Z level=error a={2} b={3}",
+    "time={4}-{2}-{2}T{2}:{2}:{2}Z level=error msg={1} msg={1} host=db-{1}",
 ]
 
 
@@ -400,3 +407,11 @@ def test_fast_path_matches_full_path_when_plans_stop() -> None:
             ref.message,
             ref.level,
         )
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=" =:,;/()[]{}<>\"'\tab.-_x019٣", max_size=40))
+def test_possessive_shape_key_matches_backtracking_form(text: str) -> None:
+    """The possessive shape-key pattern replaces exactly what the plain form does."""
+    plain = re.compile(rf"(?<![^{SEPARATORS}])[^{SEPARATORS}]*\d[^{SEPARATORS}]*")
+    assert _KEY_RE.sub("0", text) == plain.sub("0", text)
