@@ -32,14 +32,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from alpha.schemas import AgentResult, Hypothesis, RankedHypothesis
+from alpha.schemas import SEVERITIES, AgentResult, Hypothesis, RankedHypothesis
 from alpha.taxonomy import UNKNOWN_CATEGORY, suspects_match
 
 __all__ = ["DEFAULT_AGREEMENT_BONUS", "DEFAULT_TOP_N", "Aggregator"]
 
 DEFAULT_TOP_N = 5
 DEFAULT_AGREEMENT_BONUS = 0.1
-_SEVERITY_ORDER = {"low": 0, "medium": 1, "high": 2}
+_SEVERITY_ORDER: dict[str, int] = {severity: rank for rank, severity in enumerate(SEVERITIES)}
 # Agreement bonuses are rounded so that 0.8 + 0.1 equals 0.9 (not 0.9000000000000001) and
 # ties with a lone 0.9 are broken by the documented rule, not by float noise.
 _SCORE_DIGITS = 9

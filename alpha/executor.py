@@ -29,6 +29,12 @@ DEFAULT_AGENT_TIMEOUT = 30.0
 # Exception messages can be huge (a whole HTTP body); outcomes stay readable.
 _MAX_REASON_CHARS = 500
 
+_TERMINAL_EVENT = {
+    AgentStatus.OK: EventKind.AGENT_COMPLETED,
+    AgentStatus.FAILED: EventKind.AGENT_FAILED,
+    AgentStatus.TIMED_OUT: EventKind.AGENT_TIMED_OUT,
+}
+
 ResultReview = Callable[[str, AgentResult], JudgedResult]
 """Judges the result of the named agent (the runtime binds the judge and the memory)."""
 
@@ -98,32 +104,32 @@ class ParallelExecutor:
         Returns:
             One `AgentRun` per agent, in the order of `agents`.
         """
-        for agent in agents:
-            self.timeout_for(agent)  # refuse a bad per-agent timeout before starting anything
+        # Every timeout is checked before any agent starts: a bad one refuses the whole run.
+        timeouts = [self.timeout_for(agent) for agent in agents]
         origin = self._clock()
         async with asyncio.TaskGroup() as group:
             tasks = [
                 group.create_task(
-                    self._run_one(agent, context_for(agent), origin, events, review),
+                    self._run_one(agent, timeout, context_for(agent), origin, events, review),
                     name=f"agent:{agent.name}",
                 )
-                for agent in agents
+                for agent, timeout in zip(agents, timeouts, strict=True)
             ]
         return [task.result() for task in tasks]
 
     async def _run_one(
         self,
         agent: BaseAgent,
+        seconds: float,
         context: AgentContext,
         origin: float,
         events: EventEmitter | None,
         review: ResultReview | None,
     ) -> AgentRun:
-        timeout = self.timeout_for(agent)
         if events is not None:
             events.emit(EventKind.AGENT_STARTED, agent_name=agent.name)
         started = self._clock()
-        deadline = asyncio.timeout(timeout)
+        deadline = asyncio.timeout(seconds)
         returned: object = None
         status, reason = AgentStatus.OK, None
         try:
@@ -133,7 +139,7 @@ class ParallelExecutor:
             # An agent may raise TimeoutError itself (an HTTP client's); only our deadline
             # counts as timing out.
             if deadline.expired():
-                status, reason = AgentStatus.TIMED_OUT, f"no result within {timeout:g} s"
+                status, reason = AgentStatus.TIMED_OUT, f"no result within {seconds:g} s"
             else:
                 status, reason = AgentStatus.FAILED, _describe(exc)
         except Exception as exc:  # an agent's bug is recorded; CancelledError propagates
@@ -193,12 +199,12 @@ def _announce(
     if accepted is not None:
         for hypothesis in accepted.hypotheses:
             events.emit(EventKind.HYPOTHESIS_PRODUCED, agent_name=agent_name, hypothesis=hypothesis)
-    kind = {
-        AgentStatus.OK: EventKind.AGENT_COMPLETED,
-        AgentStatus.FAILED: EventKind.AGENT_FAILED,
-        AgentStatus.TIMED_OUT: EventKind.AGENT_TIMED_OUT,
-    }[outcome.status]
-    events.emit(kind, agent_name=agent_name, outcome=outcome, message=outcome.reason)
+    events.emit(
+        _TERMINAL_EVENT[outcome.status],
+        agent_name=agent_name,
+        outcome=outcome,
+        message=outcome.reason,
+    )
 
 
 def _describe(exc: BaseException) -> str:

@@ -24,12 +24,12 @@ import math
 from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
 
-from alpha.schemas import AgentResult, Hypothesis, Rejection
+from alpha.schemas import SEVERITIES, AgentResult, Hypothesis, Rejection
 from alpha.taxonomy import VALID_CATEGORIES
 
 __all__ = ["VALID_SEVERITIES", "JudgeLayer", "JudgedResult"]
 
-VALID_SEVERITIES: frozenset[str] = frozenset({"low", "medium", "high"})
+VALID_SEVERITIES: frozenset[str] = frozenset(SEVERITIES)
 
 # How many unknown signal ids a rejection reason quotes before summarising the rest.
 _MAX_QUOTED_IDS = 5

@@ -215,16 +215,14 @@ class AlphaRuntime:
         try:
             async with deadline:
                 synthesis = await self._post_aggregation(incident, signals, ranked)
-        except TimeoutError as exc:
-            if deadline.expired():
+        except Exception as exc:  # its failure is a gap, never the end of the run
+            # Only our deadline counts as timing out, not a TimeoutError the step raised.
+            if isinstance(exc, TimeoutError) and deadline.expired():
                 gaps.append(
                     f"post-aggregation step: no result within {self._executor.default_timeout:g} s"
                 )
             else:
                 gaps.append(f"post-aggregation step failed: {type(exc).__name__}: {exc}")
-            return None
-        except Exception as exc:  # its failure is a gap, never the end of the run
-            gaps.append(f"post-aggregation step failed: {type(exc).__name__}: {exc}")
             return None
         if not isinstance(synthesis, Synthesis):
             gaps.append(f"post-aggregation step returned {type(synthesis).__name__}, not Synthesis")

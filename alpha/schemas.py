@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from alpha.taxonomy import UNKNOWN_CATEGORY
 
 Severity = Literal["low", "medium", "high"]
+# The severities from the lowest to the highest.
+SEVERITIES: tuple[Severity, ...] = get_args(Severity)
 
 JsonScalar = str | int | float | bool | None
 

@@ -35,6 +35,7 @@ from pathlib import Path
 from alpha.schemas import IncidentInput
 from sre.extractors.logparse import parse_line
 from sre.extractors.logs import extract_logs, mine_templates
+from sre.payload import load_scenario
 
 DEPLOY = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
 _USERS = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy"]
@@ -110,7 +111,6 @@ def generate(n: int, seed: int = 7) -> tuple[list[str], list[int]]:
     step = timedelta(minutes=60) / max(n, 1)
     lines: list[str] = []
     truth: list[int] = []
-    i = 0
     while len(lines) < n:
         ts = start + step * len(lines)
         after = ts >= DEPLOY
@@ -128,7 +128,6 @@ def generate(n: int, seed: int = 7) -> tuple[list[str], list[int]]:
             level = "WARN" if k in (2, 8) else "INFO"
             lines.append(_format(r, ts, level, _TEMPLATES[k](r)))
             truth.append(k)
-        i += 1
     return lines[:n], truth[:n]
 
 
@@ -301,7 +300,7 @@ def snapshot_corpus(sizes: list[int]) -> dict[str, IncidentInput]:
     corpus["bench-hard"] = _bench_incident(generate_hard(20_000)[0])
     for folder in _SCENARIO_DIRS:
         for i, path in enumerate(sorted(folder.glob("*.json"))):
-            incident = IncidentInput.model_validate(json.loads(path.read_text())["incident"])
+            incident = load_scenario(path).incident
             corpus[f"{folder.name}/{path.name}"] = incident
             noisy = incident.model_copy(update={"logs": _perturbed(incident.logs, i)})
             corpus[f"{folder.name}/{path.name}+perturbed"] = noisy

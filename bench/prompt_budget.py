@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import re
 import statistics
 import sys
 import time
@@ -138,8 +139,6 @@ def print_budget_table(cases: list[tuple[str, IncidentInput]]) -> None:
 
 
 def _answer(request: RecordedRequest) -> Reply:
-    import re
-
     ids = re.findall(r"^(sig_\d{3}) \[", request.user, re.MULTILINE)
     hypothesis = {
         "label": "Model hypothesis",

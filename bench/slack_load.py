@@ -15,40 +15,32 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import re
 import statistics
 import sys
 import time
 from collections import defaultdict
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
 import aiohttp
-from aiohttp import web
 from slack_sdk.signature import SignatureVerifier
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from alpha.llm.settings import LLMSettings  # noqa: E402
-from alpha.schemas import IncidentInput  # noqa: E402
 from bot.app import create_bot, create_web_app  # noqa: E402
 from bot.runner import Services  # noqa: E402
 from bot.settings import BotSettings  # noqa: E402
 from sre.engine import AGENT_NAMES  # noqa: E402
+from sre.integrations.assembler import Assembly  # noqa: E402
+from sre.scenarios import load_bundled  # noqa: E402
 from tests.fakes.llm_server import FakeLLMServer, RecordedRequest, Reply  # noqa: E402
+from tests.fakes.loopback import serve  # noqa: E402
 from tests.fakes.slack_server import FakeSlack  # noqa: E402
 
 SECRET = "bench-signing-secret"
-
-
-@dataclass(frozen=True)
-class _Assembly:
-    incident: IncidentInput | None
-    gaps: list[str]
-    error: str | None
 
 
 async def _no_wait(seconds: float) -> None:
@@ -90,11 +82,6 @@ def _engine(llm_url: str) -> object:
     return engine
 
 
-def _incident() -> IncidentInput:
-    scenario = json.loads((ROOT / "sre" / "scenarios" / "orders-n-plus-one.json").read_text())
-    return IncidentInput.model_validate(scenario["incident"])
-
-
 def _pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -112,11 +99,11 @@ def _peak_per_second(times: list[float]) -> int:
 
 
 async def _run(n: int, llm_delay: float, max_concurrent: int) -> None:
-    incident = _incident()
+    incident = load_bundled("orders-n-plus-one").incident
     names = list(AGENT_NAMES)
 
-    async def assemble(deployment_id: str) -> _Assembly:
-        return _Assembly(incident.model_copy(update={"deployment_id": deployment_id}), [], None)
+    async def assemble(deployment_id: str) -> Assembly:
+        return Assembly(incident.model_copy(update={"deployment_id": deployment_id}), [], None)
 
     async with FakeSlack() as slack, FakeLLMServer(default=lambda r: _slow(r, llm_delay)) as llm:
         engine = _engine(llm.base_url)
@@ -136,12 +123,8 @@ async def _run(n: int, llm_delay: float, max_concurrent: int) -> None:
             update_interval=settings.update_interval_s,
         )
         bot = create_bot(settings, services)
-        runner = web.AppRunner(create_web_app(bot))
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        url = f"http://127.0.0.1:{port}/slack/events"
+        runner, root_url = await serve(create_web_app(bot))
+        url = f"{root_url}/slack/events"
         verifier = SignatureVerifier(SECRET)
 
         async def command(session: aiohttp.ClientSession, i: int) -> float:

@@ -31,10 +31,11 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from alpha.display.result import plain_result_lines, result_view, strip_control
+from alpha.display.result import one_line, plain_result_lines, result_view, strip_control
 from alpha.schemas import (
     AgentEvent,
     AgentOutcome,
+    AgentStatus,
     EventKind,
     ExecutionResult,
     Hypothesis,
@@ -56,6 +57,7 @@ _OUTCOME_STATUS = {
     EventKind.AGENT_FAILED: FAILED,
     EventKind.AGENT_TIMED_OUT: TIMED_OUT,
 }
+_AGENT_STATUS = {AgentStatus.OK: DONE, AgentStatus.FAILED: FAILED, AgentStatus.TIMED_OUT: TIMED_OUT}
 # In the compact table the agents a reader needs first come first.
 _PRIORITY = {FAILED: 0, TIMED_OUT: 0, RUNNING: 1, DONE: 2, WAITING: 3}
 _LABELS_SHOWN = 3
@@ -233,7 +235,7 @@ class LiveDisplay:
         self._execution_id = result.execution_id
         for outcome in result.agent_outcomes:
             view = self._agent(outcome.agent_name)
-            view.status = _OUTCOME_STATUS_BY_NAME.get(outcome.status.value, view.status)
+            view.status = _AGENT_STATUS[outcome.status]
             _apply_outcome(view, outcome)
 
     def _plain_line(self, event: AgentEvent) -> str | None:
@@ -333,9 +335,6 @@ class LiveDisplay:
         return lines
 
 
-_OUTCOME_STATUS_BY_NAME = {"ok": DONE, "failed": FAILED, "timed_out": TIMED_OUT}
-
-
 def _apply_outcome(view: AgentView, outcome: AgentOutcome) -> None:
     view.elapsed_ms = outcome.elapsed_ms
     view.reason = outcome.reason or None
@@ -362,10 +361,7 @@ def _plural(count: int, singular: str, plural: str | None = None) -> str:
 
 
 def _clip(text: str, limit: int = _TEXT_LIMIT) -> str:
-    # One line (a multi-line log message would break a panel), without control characters
-    # (an ESC from a log line would reach the terminal as an escape sequence).
-    text = strip_control(" ".join(text.split()))
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return one_line(text, limit)
 
 
 def usage_text(usage: TokenUsage) -> str:
@@ -374,6 +370,14 @@ def usage_text(usage: TokenUsage) -> str:
     if usage.cost_usd is not None:
         text += f" · ${usage.cost_usd:.4f}"
     return text
+
+
+def _agent_usage(view: AgentView) -> str | None:
+    """The agent's token line, or None when it reported neither tokens nor cost."""
+    usage = view.usage
+    if usage is None or not (usage.total_tokens or usage.cost_usd is not None):
+        return None
+    return usage_text(usage)
 
 
 def agent_panel(view: AgentView, now_ms: float) -> Panel:
@@ -404,8 +408,8 @@ def agent_panel(view: AgentView, now_ms: float) -> Panel:
         body.append(f"\nreason: {_clip(view.reason)}", style="red")
     if view.fallback:
         body.append(f"\nfallback: {_clip(view.fallback)}", style="yellow")
-    if view.usage is not None and (view.usage.total_tokens or view.usage.cost_usd is not None):
-        body.append(f"\n{usage_text(view.usage)}", style="dim")
+    if (usage := _agent_usage(view)) is not None:
+        body.append(f"\n{usage}", style="dim")
     title = Text(_clip(view.name, _NAME_WIDTH * 2), style="bold")
     return Panel(body, title=title, title_align="left", border_style=style)
 
@@ -418,8 +422,8 @@ def _plain_agent_line(view: AgentView) -> str:
         line += f"; reason: {_clip(view.reason)}"
     if view.fallback:
         line += f"; fallback: {_clip(view.fallback)}"
-    if view.usage is not None and (view.usage.total_tokens or view.usage.cost_usd is not None):
-        line += f"; {usage_text(view.usage)}"
+    if (usage := _agent_usage(view)) is not None:
+        line += f"; {usage}"
     return line
 
 

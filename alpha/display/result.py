@@ -51,7 +51,12 @@ def _cited_signals(result: ExecutionResult) -> list[Signal]:
     return list(seen.values())
 
 
-def _one_line(text: str, limit: int = _EVIDENCE_LIMIT) -> str:
+def one_line(text: str, limit: int = _EVIDENCE_LIMIT) -> str:
+    """`text` on one line, without control characters, clipped to `limit` characters.
+
+    A multi-line log message would break a panel or a table cell, and an ESC byte from a log
+    line would reach the terminal as an escape sequence.
+    """
     text = strip_control(" ".join(text.split()))
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -62,7 +67,7 @@ def _agents_line(result: ExecutionResult) -> str:
     line = f"{len(outcomes)} agents: {ok} ok"
     problems = [o for o in outcomes if o.status != AgentStatus.OK]
     for outcome in problems[:_PROBLEMS_SHOWN]:
-        reason = _one_line(outcome.reason or "no reason given")
+        reason = one_line(outcome.reason or "no reason given")
         line += f", {outcome.agent_name} {outcome.status.value.replace('_', ' ')} ({reason})"
     if len(problems) > _PROBLEMS_SHOWN:
         line += f", {len(problems) - _PROBLEMS_SHOWN} more not ok"
@@ -142,7 +147,7 @@ def result_view(result: ExecutionResult) -> RenderableType:
         evidence = Text("Cited evidence", style="bold")
         for signal in cited[:_CITED_SHOWN]:
             evidence.append(f"\n{strip_control(signal.id)}", style="cyan")
-            evidence.append(f"  {_one_line(signal.description)}")
+            evidence.append(f"  {one_line(signal.description)}")
         if len(cited) > _CITED_SHOWN:
             evidence.append(f"\n+{len(cited) - _CITED_SHOWN} more signals", style="dim")
         parts.append(evidence)
@@ -179,7 +184,7 @@ def plain_result_lines(result: ExecutionResult) -> list[str]:
     cited = _cited_signals(result)
     if cited:
         lines.append("Cited evidence:")
-        lines.extend(f"  {s.id}  {_one_line(s.description)}" for s in cited[:_CITED_SHOWN])
+        lines.extend(f"  {s.id}  {one_line(s.description)}" for s in cited[:_CITED_SHOWN])
         if len(cited) > _CITED_SHOWN:
             lines.append(f"  +{len(cited) - _CITED_SHOWN} more signals")
     if result.summary:

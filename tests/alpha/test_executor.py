@@ -9,11 +9,13 @@ from alpha.agents.base import AgentContext, BaseAgent
 from alpha.executor import ParallelExecutor
 from alpha.judge import JudgeLayer
 from alpha.schemas import AgentResult, AgentStatus, EventKind, Hypothesis, IncidentInput, Signal
+from tests.alpha.stubs import Hanger, Raiser
 
 INCIDENT = IncidentInput(
     deployment_id="d-1", logs=[], metrics={}, recent_commits=[], config_snapshot={}
 )
 SIGNALS = [Signal(id="sig_001", type="t", description="d", source="test")]
+RAISED = RuntimeError("boom: upstream said no")
 
 
 def _context(agent: BaseAgent) -> AgentContext:
@@ -39,21 +41,6 @@ class Sleeper(BaseAgent):
                 Hypothesis(label=self.name, confidence=0.5, supporting_signals=["sig_001"])
             ],
         )
-
-
-class Raiser(BaseAgent):
-    name = "raiser"
-
-    async def run(self, context: AgentContext) -> AgentResult:
-        raise RuntimeError("boom: upstream said no")
-
-
-class Hanger(BaseAgent):
-    name = "hanger"
-
-    async def run(self, context: AgentContext) -> AgentResult:
-        await asyncio.Event().wait()
-        raise AssertionError("unreachable")
 
 
 class OwnTimeout(BaseAgent):
@@ -92,7 +79,7 @@ async def test_agents_run_concurrently():
 async def test_raising_and_hanging_agents_do_not_sink_the_run():
     """A raising and a hanging agent are recorded; the good agent's result is kept."""
     runs = await ParallelExecutor(default_timeout=0.1).run(
-        [Sleeper("good", 0.01), Raiser(), Hanger()], _context
+        [Sleeper("good", 0.01), Raiser(RAISED), Hanger()], _context
     )
     good, raiser, hanger = runs
     assert good.outcome.status is AgentStatus.OK and good.result is not None
@@ -159,7 +146,7 @@ async def test_events_per_agent_in_order():
     recorder = Recorder()
     judge = JudgeLayer()
     await ParallelExecutor(default_timeout=0.05).run(
-        [Sleeper("ok", 0.0), Raiser(), Hanger()],
+        [Sleeper("ok", 0.0), Raiser(RAISED), Hanger()],
         _context,
         events=recorder,
         review=lambda name, result: judge.validate(result, {"sig_001"}, agent_name=name),

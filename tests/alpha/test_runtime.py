@@ -23,6 +23,7 @@ from alpha.schemas import (
     TokenUsage,
 )
 from alpha.signals import basic_signals
+from tests.alpha.stubs import Hanger, Raiser
 
 PAYLOAD = {
     "deployment_id": "deploy-42",
@@ -36,6 +37,7 @@ PAYLOAD = {
     "config_snapshot": {"database": {"pool_size": 5}},
     "previous_config_snapshot": {"database": {"pool_size": 50}},
 }
+RAISED = ValueError("model returned garbage")
 
 
 class Scripted(BaseAgent):
@@ -61,21 +63,6 @@ class Scripted(BaseAgent):
         return AgentResult(
             agent_name=self.claim or self.name, hypotheses=self.hypotheses, usage=self.usage
         )
-
-
-class Raiser(BaseAgent):
-    name = "raiser"
-
-    async def run(self, context: AgentContext) -> AgentResult:
-        raise ValueError("model returned garbage")
-
-
-class Hanger(BaseAgent):
-    name = "hanger"
-
-    async def run(self, context: AgentContext) -> AgentResult:
-        await asyncio.Event().wait()
-        raise AssertionError("unreachable")
 
 
 def _hyp(label: str, confidence: float, *signals: str, **extra: object) -> Hypothesis:
@@ -106,7 +93,7 @@ async def test_results_sorted_by_score_with_agreement():
 async def test_failing_and_hanging_agents_do_not_sink_the_run():
     """A raising and a hanging agent are reported; the good agent's answer is still ranked."""
     runtime = AlphaRuntime(agent_timeout=0.1)
-    for agent in (Scripted("good", _hyp("Cause", 0.9)), Raiser(), Hanger()):
+    for agent in (Scripted("good", _hyp("Cause", 0.9)), Raiser(RAISED), Hanger()):
         runtime.register(agent)
     result = await runtime.execute(PAYLOAD)
     assert [h.label for h in result.hypotheses] == ["Cause"]
@@ -139,7 +126,7 @@ async def test_events_order_and_kinds():
     seen: list[AgentEvent] = []
     runtime = AlphaRuntime(agent_timeout=0.05)
     runtime.register(Scripted("a", _hyp("X", 0.7)))
-    runtime.register(Raiser())
+    runtime.register(Raiser(RAISED))
     runtime.register(Hanger())
     result = await runtime.execute(PAYLOAD, subscribers=[seen.append], execution_id="run-7")
     kinds = [e.kind for e in seen]
