@@ -121,7 +121,8 @@ def _limit_block(block: Block) -> Block:
         text = dict(block["text"], text=truncate(block["text"]["text"], MAX_SECTION_CHARS))
         return dict(block, text=text)
     if kind == "header":
-        return dict(block, text=dict(block["text"], text=truncate(block["text"]["text"], 150)))
+        text = dict(block["text"], text=truncate(block["text"]["text"], MAX_HEADER_CHARS))
+        return dict(block, text=text)
     if kind == "context":
         elements = block["elements"][:MAX_CONTEXT_ELEMENTS]
         limited = [
@@ -157,7 +158,9 @@ def enforce_limits(blocks: Sequence[Block]) -> list[Block]:
 
 def text_only(text: str) -> Message:
     """A message reduced to its (already escaped) text in one section: the last resort."""
-    return Message(text=truncate(text, MAX_TEXT_FALLBACK), blocks=[_section(truncate(text, 3000))])
+    return Message(
+        text=truncate(text, MAX_TEXT_FALLBACK), blocks=[_section(truncate(text, MAX_SECTION_CHARS))]
+    )
 
 
 def _message(text: str, blocks: list[Block]) -> Message:
@@ -243,10 +246,15 @@ def feedback_value(execution_id: str, hypothesis: RankedHypothesis, verdict: str
     return json.dumps({"x": execution_id[:64], "r": hypothesis.rank, "v": verdict})
 
 
+def _feedback_block_id(rank: int) -> str:
+    """The block id of hypothesis `rank`'s feedback buttons (and of the note replacing them)."""
+    return f"alpha_feedback_{rank}"
+
+
 def hypothesis_heading(blocks: Sequence[Block], rank: int) -> str | None:
     """The first line of hypothesis `rank`'s section in a rendered final message."""
     for index, block in enumerate(blocks):
-        if block.get("block_id") == f"alpha_feedback_{rank}" and index > 0:
+        if block.get("block_id") == _feedback_block_id(rank) and index > 0:
             text = blocks[index - 1].get("text")
             body = text.get("text") if isinstance(text, dict) else None
             if isinstance(body, str):
@@ -258,7 +266,7 @@ def _feedback_actions(execution_id: str, hypothesis: RankedHypothesis) -> Block:
     rank = hypothesis.rank
     return {
         "type": "actions",
-        "block_id": f"alpha_feedback_{rank}",
+        "block_id": _feedback_block_id(rank),
         "elements": [
             _button(
                 "Correct",
@@ -382,8 +390,8 @@ def acknowledge_feedback(
     """Replace hypothesis `rank`'s buttons by a note of who judged it and how."""
     icon = ":white_check_mark:" if verdict == "correct" else ":no_entry_sign:"
     note = _context(f"{icon} marked *{escape(verdict)}* by <@{escape(user_id)}>")
-    note["block_id"] = f"alpha_feedback_{rank}"
-    return [note if b.get("block_id") == f"alpha_feedback_{rank}" else b for b in blocks]
+    block_id = note["block_id"] = _feedback_block_id(rank)
+    return [note if b.get("block_id") == block_id else b for b in blocks]
 
 
 USAGE = (

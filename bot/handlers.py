@@ -23,8 +23,8 @@ from bot.blocks import (
     code,
     hypothesis_heading,
 )
-from bot.investigations import InvestigationManager, Slot
-from bot.runner import InvestigationRunner, Target
+from bot.investigations import InvestigationManager, Job, Slot
+from bot.runner import InvestigationRunner, PostFailure, Target
 from bot.sentry_alerts import parse_alert
 from bot.settings import BotSettings
 
@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 # Slack redelivers an event for up to about an hour; remember its id at least that long.
 EVENT_DEDUP_WINDOW_S = 3600.0
 MAX_DEPLOYMENT_ID = 200
-_DEPLOYMENT_ID = re.compile(r"^[\w.:/@+#=-]{1,200}$")
+_DEPLOYMENT_ID = re.compile(rf"^[\w.:/@+#=-]{{1,{MAX_DEPLOYMENT_ID}}}$")
 _FEEDBACK = re.compile(rf"^{FEEDBACK_ACTION_PREFIX}(correct|wrong)_(\d+)$")
 
 REFUSAL = (
@@ -99,6 +99,22 @@ class Handlers:
     def _allowed(self, user_id: str | None, channel_id: str | None) -> bool:
         return self.settings.user_allowed(user_id) and self.settings.channel_allowed(channel_id)
 
+    def _job(
+        self,
+        target: Target,
+        channel: str,
+        thread_ts: str | None = None,
+        on_post_failure: PostFailure | None = None,
+    ) -> Job:
+        """The manager job that runs `target` into `channel` (a thread of it when given)."""
+
+        async def job(slot: Slot) -> None:
+            await self.runner.run(
+                slot, target, channel=channel, thread_ts=thread_ts, on_post_failure=on_post_failure
+            )
+
+        return job
+
     async def on_command(
         self, ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond
     ) -> None:
@@ -130,9 +146,7 @@ class Handlers:
                 response_type="ephemeral",
             )
 
-        async def job(slot: Slot) -> None:
-            await self.runner.run(slot, target, channel=channel, on_post_failure=tell_requester)
-
+        job = self._job(target, channel, on_post_failure=tell_requester)
         self.manager.submit(job, name=f"investigate {target.id}")
 
     async def on_message(self, body: dict[str, Any], event: dict[str, Any]) -> None:
@@ -163,11 +177,7 @@ class Handlers:
         if not self.manager.first_time(f"sentry:{issue_id}", window):
             log.info("Sentry issue %s already triaged within %.0f s", issue_id, window)
             return False
-        target = Target("sentry_issue", issue_id)
-
-        async def job(slot: Slot) -> None:
-            await self.runner.run(slot, target, channel=channel, thread_ts=thread_ts)
-
+        job = self._job(Target("sentry_issue", issue_id), channel, thread_ts)
         return self.manager.submit(job, name=f"triage sentry {issue_id}")
 
     async def on_rerun(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
@@ -184,11 +194,7 @@ class Handlers:
         if not self._allowed(user, channel):
             await respond(text=REFUSAL, response_type="ephemeral", replace_original=False)
             return
-        thread_ts = message.get("thread_ts")
-
-        async def job(slot: Slot) -> None:
-            await self.runner.run(slot, target, channel=channel, thread_ts=thread_ts)
-
+        job = self._job(target, channel, message.get("thread_ts"))
         key = f"rerun:{channel}:{message['ts']}"
         if not self.manager.submit(job, key=key, name=f"rerun {target.id}"):
             log.info("ignored a repeated Rerun click on %s", key)

@@ -18,8 +18,10 @@ from typing import Literal, Protocol
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from alpha.errors import AlphaError
+from alpha.events import EventSubscriber
 from alpha.schemas import AgentEvent, ExecutionResult, IncidentInput
 from bot.blocks import Message, code, render_error, render_final, render_progress, render_signals
 from bot.investigations import Slot
@@ -28,8 +30,6 @@ from bot.publisher import Clock, PublisherStats, Sleep, ThrottledPublisher
 from sre.redaction import redact
 
 log = logging.getLogger(__name__)
-
-EventSubscriber = Callable[[AgentEvent], Awaitable[None] | None]
 
 
 class AssemblyLike(Protocol):
@@ -58,24 +58,26 @@ class Engine(Protocol):
     ) -> Awaitable[ExecutionResult]: ...
 
 
+TargetKind = Literal["deployment", "sentry_issue"]
+_KIND_NAMES: dict[TargetKind, str] = {"deployment": "deployment", "sentry_issue": "Sentry issue"}
+
+
 @dataclass(frozen=True)
 class Target:
     """What to investigate: a deployment id or a Sentry issue id."""
 
-    kind: Literal["deployment", "sentry_issue"]
+    kind: TargetKind
     id: str
 
     @property
     def title(self) -> str:
         """How the message names it (escaped, ready for mrkdwn)."""
-        what = "deployment" if self.kind == "deployment" else "Sentry issue"
-        return f"{what} {code(self.id)}"
+        return f"{_KIND_NAMES[self.kind]} {code(self.id)}"
 
     @property
     def plain_title(self) -> str:
         """The same for plain-text headers, where backticks would show literally."""
-        what = "deployment" if self.kind == "deployment" else "Sentry issue"
-        return f"{what} {self.id}"
+        return f"{_KIND_NAMES[self.kind]} {self.id}"
 
     def to_value(self) -> str:
         """The Rerun button's value."""
@@ -167,14 +169,7 @@ class InvestigationRunner:
         view.phase = "queued" if slot.would_wait else "gathering"
         first = render_progress(view)
         try:
-            posted = await self.client.chat_postMessage(
-                channel=channel,
-                thread_ts=thread_ts,
-                text=first.text,
-                blocks=first.blocks,
-                unfurl_links=False,
-                unfurl_media=False,
-            )
+            posted = await self._post(channel, thread_ts, first)
         except (SlackApiError, aiohttp.ClientError, TimeoutError) as error:
             code_ = _slack_error_code(error)
             log.warning("could not post in %s: %s", channel, code_)
@@ -259,18 +254,23 @@ class InvestigationRunner:
                 "could not mark %s/%s as cancelled: %s", channel, ts, _slack_error_code(error)
             )
 
+    async def _post(
+        self, channel: str, thread_ts: str | None, message: Message
+    ) -> AsyncSlackResponse:
+        """`chat.postMessage` of a rendered message, links never unfurled."""
+        return await self.client.chat_postMessage(
+            channel=channel,
+            thread_ts=thread_ts,
+            text=message.text,
+            blocks=message.blocks,
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+
     async def _post_signals(self, channel: str, thread_ts: str, result: ExecutionResult) -> None:
-        messages: list[Message] = render_signals(result.signals)
-        for message in messages:
+        for message in render_signals(result.signals):
             try:
-                await self.client.chat_postMessage(
-                    channel=channel,
-                    thread_ts=thread_ts,
-                    text=message.text,
-                    blocks=message.blocks,
-                    unfurl_links=False,
-                    unfurl_media=False,
-                )
+                await self._post(channel, thread_ts, message)
             except (SlackApiError, aiohttp.ClientError, TimeoutError) as error:
                 log.warning("signal list not posted: %s", _slack_error_code(error))
                 return

@@ -58,6 +58,14 @@ def is_sentry_message(event: Mapping[str, Any], app_ids: Sequence[str] = ()) -> 
     return str(profile.get("name") or "").strip().lower() == "sentry"
 
 
+def issue_id_text(issue: object) -> str | None:
+    """An untrusted issue id (a JSON int or string) as 1-20 digits, or None."""
+    if isinstance(issue, bool) or not isinstance(issue, int | str):
+        return None
+    text = str(issue)
+    return text if text.isdigit() and len(text) <= 20 else None
+
+
 def _issue_from_block_id(block_id: object) -> str | None:
     if not isinstance(block_id, str) or not block_id.startswith("{"):
         return None
@@ -65,11 +73,7 @@ def _issue_from_block_id(block_id: object) -> str | None:
         data = json.loads(block_id)
     except ValueError:
         return None
-    issue = data.get("issue") if isinstance(data, dict) else None
-    if isinstance(issue, bool) or not isinstance(issue, int | str):
-        return None
-    text = str(issue)
-    return text if text.isdigit() and 0 < len(text) <= 20 else None
+    return issue_id_text(data.get("issue") if isinstance(data, dict) else None)
 
 
 def _strings(value: object, budget: list[int]) -> Iterator[str]:

@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from bot.investigations import InvestigationManager
+from bot.sentry_alerts import issue_id_text
 
 log = logging.getLogger(__name__)
 
@@ -42,11 +43,7 @@ def issue_id_from_alert(payload: object) -> str | None:
         return None
     data = payload.get("data")
     event = data.get("event") if isinstance(data, dict) else None
-    issue = event.get("issue_id") if isinstance(event, dict) else None
-    if isinstance(issue, bool) or not isinstance(issue, int | str):
-        return None
-    text = str(issue)
-    return text if text.isdigit() and len(text) <= 20 else None
+    return issue_id_text(event.get("issue_id") if isinstance(event, dict) else None)
 
 
 def webhook_handler(

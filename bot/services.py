@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, cast
 
+from alpha.events import EventSubscriber
 from alpha.schemas import ExecutionResult, IncidentInput
-from bot.runner import AssemblyLike, EventSubscriber, Services
+from bot.runner import AssemblyLike, Services
 from bot.settings import BotSettings
 
 

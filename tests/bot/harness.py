@@ -19,6 +19,7 @@ import aiohttp
 from aiohttp import web
 from slack_sdk.signature import SignatureVerifier
 
+from alpha.events import EventSubscriber
 from alpha.schemas import (
     AgentEvent,
     AgentOutcome,
@@ -31,10 +32,11 @@ from alpha.schemas import (
     RankedHypothesis,
     Signal,
 )
-from bot.app import Bot, create_bot, create_web_app
+from bot.app import EVENTS_PATH, Bot, create_bot, create_web_app
 from bot.investigations import InvestigationManager
-from bot.runner import EventSubscriber, Services
+from bot.runner import Services
 from bot.settings import BotSettings
+from tests.fakes.loopback import serve
 from tests.fakes.slack_server import FakeSlack
 
 SECRET = "test-signing-secret-0123456789"
@@ -102,7 +104,8 @@ class ScriptedEngine:
     """Emits the runtime's event sequence and returns a prepared result.
 
     `gate`, when set, holds every run until it is set (slow investigations); `delay` adds
-    a sleep before completing; `events_per_agent` sends that many progress events.
+    a sleep before completing; `events_per_agent` sends that many progress events; `error`,
+    when set, is raised at once instead (a failing engine).
     """
 
     hypotheses: Sequence[RankedHypothesis] = ()
@@ -116,6 +119,7 @@ class ScriptedEngine:
     events_per_agent: int = 1
     runs: int = 0
     fail_agent: str | None = None
+    error: Exception | None = None
 
     async def __call__(
         self,
@@ -124,6 +128,8 @@ class ScriptedEngine:
         subscribers: Sequence[EventSubscriber],
         gaps: Sequence[str],
     ) -> ExecutionResult:
+        if self.error is not None:
+            raise self.error
         self.runs += 1
         execution_id = f"exec-{self.runs}"
 
@@ -197,21 +203,18 @@ class BotServer:
     def __init__(self, bot: Bot, *, clock: Any = time.time) -> None:
         self.bot = bot
         self._web_app = create_web_app(bot, clock=clock)
-        self._runner = web.AppRunner(self._web_app)
+        self._runner: web.AppRunner | None = None
         self.url = ""
         self.session: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> BotServer:
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.url = f"http://127.0.0.1:{port}/slack/events"
+        self._runner, root_url = await serve(self._web_app)
+        self.url = root_url + EVENTS_PATH
         self.session = aiohttp.ClientSession()
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        assert self.session is not None
+        assert self.session is not None and self._runner is not None
         await self.session.close()
         await self._runner.cleanup()
 
@@ -290,14 +293,15 @@ def make_bot(
     **setting_overrides: Any,
 ) -> Bot:
     """A bot wired to the fake Slack and the injected services."""
+    bot_settings = settings(slack, **setting_overrides)
     services = Services(
         assemble_deployment=sources.deployment,
         assemble_sentry_issue=sources.sentry_issue,
         engine=engine,
         agent_names=AGENTS,
-        update_interval=setting_overrides.get("update_interval_s", 0.05),
+        update_interval=bot_settings.update_interval_s,
     )
-    return create_bot(settings(slack, **setting_overrides), services, manager=manager)
+    return create_bot(bot_settings, services, manager=manager)
 
 
 async def wait_for(predicate: Any, timeout: float = 5.0) -> None:
@@ -305,3 +309,52 @@ async def wait_for(predicate: Any, timeout: float = 5.0) -> None:
     async with asyncio.timeout(timeout):
         while not predicate():
             await asyncio.sleep(0.01)
+
+
+async def wait_finished(bot: Bot, runs: int = 1, timeout: float = 5.0) -> None:
+    """Wait until exactly `runs` investigations were started and none is still active."""
+    manager = bot.manager
+    await wait_for(lambda: manager.started == runs and manager.active == 0, timeout)
+
+
+def sentry_alert(
+    issue: int,
+    *,
+    ts: str,
+    channel: str = "CALERT",
+    text: str = "[checkout-api] DatabaseError: pool exhausted",
+    subtype: str | None = None,
+    thread_ts: str | None = None,
+) -> dict[str, Any]:
+    """A `message` event as the Sentry app posts an alert for `issue` (id in the block_id)."""
+    event: dict[str, Any] = {
+        "type": "message",
+        "channel": channel,
+        "ts": ts,
+        "bot_id": "B0SENTRY",
+        "bot_profile": {"id": "B0SENTRY", "app_id": "A0SENTRY", "name": "Sentry"},
+        "text": text,
+        "blocks": [{"type": "section", "block_id": json.dumps({"issue": issue, "rule": 12})}],
+    }
+    if subtype is not None:
+        event["subtype"] = subtype
+    if thread_ts is not None:
+        event["thread_ts"] = thread_ts
+    return event
+
+
+def hypothesis_sections(blocks: list[dict[str, Any]]) -> list[str]:
+    """The ranked hypothesis sections of a final message (each followed by its feedback buttons)."""
+    return [
+        b["text"]["text"]
+        for i, b in enumerate(blocks)
+        if b["type"] == "section"
+        and i + 1 < len(blocks)
+        and str(blocks[i + 1].get("block_id", "")).startswith("alpha_feedback_")
+    ]
+
+
+def suspects_of(section: str) -> list[str]:
+    """The suspects listed on a hypothesis section's `Suspects: ` line."""
+    line = next(x for x in section.split("\n") if x.startswith("Suspects: "))
+    return [s.strip("`") for s in line.removeprefix("Suspects: ").split(", ")]

@@ -17,6 +17,8 @@ from tests.bot.harness import (
     ScriptedEngine,
     make_bot,
     ranked,
+    sentry_alert,
+    wait_finished,
     wait_for,
 )
 from tests.fakes.slack_server import FakeSlack
@@ -26,10 +28,11 @@ def _texts(call_body: dict[str, Any]) -> str:
     return json.dumps(call_body.get("blocks", [])) + call_body.get("text", "")
 
 
-async def _investigate(server: BotServer, engine: ScriptedEngine, slack: FakeSlack) -> None:
-    status, _ = await server.command("investigate deploy-42", response_url=slack.response_url())
+async def _investigate(server: BotServer, text: str = "investigate deploy-42") -> None:
+    """Run one `/alpha` command to its end."""
+    status, _ = await server.command(text)
     assert status == 200
-    await wait_for(lambda: server.bot.manager.started == 1 and server.bot.manager.active == 0)
+    await wait_finished(server.bot)
 
 
 async def test_command_posts_one_message_edits_it_and_shows_the_ranking() -> None:
@@ -41,7 +44,7 @@ async def test_command_posts_one_message_edits_it_and_shows_the_ranking() -> Non
         ]
     )
     async with FakeSlack() as slack, BotServer(make_bot(slack, engine, FakeSources())) as server:
-        await _investigate(server, engine, slack)
+        await _investigate(server)
         posts = slack.of("chat.postMessage")
         top_level = [p for p in posts if not p.body.get("thread_ts")]
         assert len(top_level) == 1
@@ -105,8 +108,7 @@ async def test_unknown_deployment_gets_a_clear_message() -> None:
     """An unknown deployment ends the message with the assembler's error, no engine run."""
     sources, engine = FakeSources(unknown={"nope-1"}), ScriptedEngine()
     async with FakeSlack() as slack, BotServer(make_bot(slack, engine, sources)) as server:
-        await server.command("investigate nope-1")
-        await wait_for(lambda: server.bot.manager.started == 1 and server.bot.manager.active == 0)
+        await _investigate(server, "investigate nope-1")
         final = slack.of("chat.update")[-1].body
         assert "deployment 'nope-1' not found in o/r" in _texts(final)
         assert engine.runs == 0
@@ -123,30 +125,6 @@ async def test_not_in_channel_is_answered_through_the_response_url() -> None:
         assert engine.runs == 0
 
 
-def _sentry_alert(
-    issue: int, *, ts: str, subtype: str | None = None, channel: str = "CALERT"
-) -> dict[str, Any]:
-    event: dict[str, Any] = {
-        "type": "message",
-        "channel": channel,
-        "ts": ts,
-        "bot_id": "B0SENTRY",
-        "bot_profile": {"id": "B0SENTRY", "app_id": "A0SENTRY", "name": "Sentry"},
-        "text": "[checkout-api] DatabaseError: pool exhausted",
-        "blocks": [
-            {
-                "type": "section",
-                "block_id": json.dumps({"issue": issue, "rule": 12}),
-                "text": {"type": "mrkdwn", "text": "pool exhausted"},
-            }
-        ],
-    }
-    if subtype:
-        event["subtype"] = subtype
-        event["thread_ts"] = "1700000100.000100"
-    return event
-
-
 async def test_sentry_alert_starts_one_triage_in_the_alert_thread() -> None:
     """A Sentry alert in an alert channel is investigated once, answered in its thread."""
     sources, engine = FakeSources(), ScriptedEngine(hypotheses=[ranked("Pool lowered", 1)])
@@ -154,18 +132,23 @@ async def test_sentry_alert_starts_one_triage_in_the_alert_thread() -> None:
         bot = make_bot(slack, engine, sources, alert_channels="CALERT")
         async with BotServer(bot) as server:
             status, _ = await server.event(
-                _sentry_alert(4512345678, ts="1700000100.000100"), event_id="Ev1"
+                sentry_alert(4512345678, ts="1700000100.000100"), event_id="Ev1"
             )
             assert status == 200
             # Repeats of the same issue: threaded broadcasts and fresh alerts, new event ids.
             await server.event(
-                _sentry_alert(4512345678, ts="1700000200.000200", subtype="thread_broadcast"),
+                sentry_alert(
+                    4512345678,
+                    ts="1700000200.000200",
+                    subtype="thread_broadcast",
+                    thread_ts="1700000100.000100",
+                ),
                 event_id="Ev2",
             )
-            await server.event(_sentry_alert(4512345678, ts="1700000300.000300"), event_id="Ev3")
+            await server.event(sentry_alert(4512345678, ts="1700000300.000300"), event_id="Ev3")
             # Not alerts: another channel, another bot, a human.
-            await server.event(_sentry_alert(99, ts="1.1", channel="COTHER"), event_id="Ev4")
-            other_bot = _sentry_alert(98, ts="1.2")
+            await server.event(sentry_alert(99, ts="1.1", channel="COTHER"), event_id="Ev4")
+            other_bot = sentry_alert(98, ts="1.2")
             other_bot["bot_profile"]["name"] = "Datadog"
             await server.event(other_bot, event_id="Ev5")
             await server.event(
@@ -178,7 +161,7 @@ async def test_sentry_alert_starts_one_triage_in_the_alert_thread() -> None:
                 },
                 event_id="Ev6",
             )
-            await wait_for(lambda: bot.manager.started == 1 and bot.manager.active == 0)
+            await wait_finished(bot)
             await asyncio.sleep(0.1)
             assert sources.calls == [("sentry_issue", "4512345678")]
             posts = slack.of("chat.postMessage")
@@ -192,7 +175,7 @@ async def test_redelivered_event_starts_one_investigation() -> None:
         # A zero-second issue window isolates the event_id deduplication.
         bot = make_bot(slack, engine, sources, alert_channels="CALERT", alert_dedup_window_s=0)
         async with BotServer(bot) as server:
-            alert = _sentry_alert(7, ts="1700000100.000100")
+            alert = sentry_alert(7, ts="1700000100.000100")
             for retry in (None, 1, 2, 3):
                 status, _ = await server.event(alert, event_id="EvSame", retry_num=retry)
                 assert status == 200
@@ -318,41 +301,30 @@ async def test_shutdown_cancels_running_investigations() -> None:
         assert "cancelled: the bot was stopped" in _texts(last)
 
 
+async def _failed_run(error: Exception) -> tuple[str, str]:
+    """The final message of a run whose engine raises `error`, and every body Slack got."""
+    engine = ScriptedEngine(error=error)
+    async with FakeSlack() as slack, BotServer(make_bot(slack, engine, FakeSources())) as server:
+        await _investigate(server)
+        return _texts(slack.of("chat.update")[-1].body), slack.bodies()
+
+
 async def test_a_payload_error_is_shown_plainly_and_redacted() -> None:
     """An InputError from the engine is shown with its message, secrets redacted."""
     from alpha.errors import InputError
 
-    class Refusing(ScriptedEngine):
-        async def __call__(self, incident: Any, **kw: Any) -> Any:
-            raise InputError("metrics.latency: input should be a number (token=hunter2-secret)")
-
-    async with (
-        FakeSlack() as slack,
-        BotServer(make_bot(slack, Refusing(), FakeSources())) as server,
-    ):
-        await server.command("investigate deploy-42")
-        await wait_for(lambda: server.bot.manager.started == 1 and server.bot.manager.active == 0)
-        final = _texts(slack.of("chat.update")[-1].body)
-        assert "metrics.latency: input should be a number" in final
-        assert "hunter2-secret" not in slack.bodies()
+    final, bodies = await _failed_run(
+        InputError("metrics.latency: input should be a number (token=hunter2-secret)")
+    )
+    assert "metrics.latency: input should be a number" in final
+    assert "hunter2-secret" not in bodies
 
 
 async def test_engine_crash_shows_a_plain_error_and_no_traceback() -> None:
     """An unexpected engine exception ends the message with a plain error, logged, no traceback."""
-
-    class Crashing(ScriptedEngine):
-        async def __call__(self, incident: Any, **kw: Any) -> Any:
-            raise RuntimeError("secret internals xoxb-1234567890-leak")
-
-    async with (
-        FakeSlack() as slack,
-        BotServer(make_bot(slack, Crashing(), FakeSources())) as server,
-    ):
-        await server.command("investigate deploy-42")
-        await wait_for(lambda: server.bot.manager.started == 1 and server.bot.manager.active == 0)
-        final = slack.of("chat.update")[-1].body
-        assert "internal error" in _texts(final)
-        assert "Traceback" not in slack.bodies() and "leak" not in slack.bodies()
+    final, bodies = await _failed_run(RuntimeError("secret internals xoxb-1234567890-leak"))
+    assert "internal error" in final
+    assert "Traceback" not in bodies and "leak" not in bodies
 
 
 async def test_degradations_and_failed_agents_are_shown() -> None:
@@ -360,8 +332,7 @@ async def test_degradations_and_failed_agents_are_shown() -> None:
     sources = FakeSources(gaps=["Sentry unreachable: HTTP 503 after 3 tries"])
     engine = ScriptedEngine(hypotheses=[ranked("Pool lowered", 1)], fail_agent="MetricsAgent")
     async with FakeSlack() as slack, BotServer(make_bot(slack, engine, sources)) as server:
-        await server.command("investigate deploy-42")
-        await wait_for(lambda: server.bot.manager.started == 1 and server.bot.manager.active == 0)
+        await _investigate(server)
         final = _texts(slack.of("chat.update")[-1].body)
         assert "Sentry unreachable: HTTP 503 after 3 tries" in final
         assert "MetricsAgent failed: boom" in final
@@ -372,8 +343,7 @@ async def test_rate_limited_post_is_retried_after_retry_after() -> None:
     engine = ScriptedEngine(hypotheses=[ranked("Pool lowered", 1)])
     async with FakeSlack() as slack, BotServer(make_bot(slack, engine, FakeSources())) as server:
         slack.rate_limit("chat.postMessage", retry_after=0)
-        await server.command("investigate deploy-42")
-        await wait_for(lambda: server.bot.manager.started == 1 and server.bot.manager.active == 0)
+        await _investigate(server)
         top_level = [p for p in slack.of("chat.postMessage") if not p.body.get("thread_ts")]
         assert len(top_level) == 2  # the refused post, then its retry
         assert engine.runs == 1
@@ -391,8 +361,7 @@ async def test_adversarial_model_text_reaches_slack_escaped() -> None:
     )
     sources = FakeSources(gaps=[evil])
     async with FakeSlack() as slack, BotServer(make_bot(slack, engine, sources)) as server:
-        await server.command("investigate deploy-42")
-        await wait_for(lambda: server.bot.manager.started == 1 and server.bot.manager.active == 0)
+        await _investigate(server)
         bodies = slack.bodies()
         assert "&lt;!channel&gt;" in bodies
         for needle in ("<!channel>", "<!here>", "<@U0ADMIN>", "<https://evil"):

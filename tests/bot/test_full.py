@@ -11,21 +11,33 @@ from alpha.taxonomy import suspects_match
 from bot.app import create_bot
 from bot.runner import Services
 from sre.engine import AGENT_NAMES, build_runtime
-from tests.bot.harness import BotServer, FakeAssembly, settings, wait_for
+from tests.bot.harness import (
+    BotServer,
+    FakeAssembly,
+    hypothesis_sections,
+    settings,
+    suspects_of,
+    wait_finished,
+)
 from tests.fakes.slack_server import FakeSlack
 
 SCENARIO = Path(__file__).resolve().parents[2] / "sre" / "scenarios" / "orders-n-plus-one.json"
 
 
-def _hypothesis_sections(blocks: list[dict[str, Any]]) -> list[str]:
-    """The ranked hypothesis sections of a final message, in order."""
-    return [
-        b["text"]["text"]
-        for i, b in enumerate(blocks)
-        if b["type"] == "section"
-        and i + 1 < len(blocks)
-        and str(blocks[i + 1].get("block_id", "")).startswith("alpha_feedback_")
-    ]
+def _services(assemble: Any) -> Services:
+    """The real SRE engine (one shared runtime) behind an injected payload source."""
+    runtime = build_runtime(agent_timeout=10)
+
+    async def engine(incident: IncidentInput, *, subscribers: Any, gaps: Any) -> Any:
+        return await runtime.execute(incident, subscribers=subscribers, gaps=gaps)
+
+    return Services(
+        assemble_deployment=assemble,
+        assemble_sentry_issue=assemble,
+        engine=engine,
+        agent_names=AGENT_NAMES,
+        update_interval=0.05,
+    )
 
 
 async def test_full_investigation_with_the_sre_engine_shows_the_culprit_first() -> None:
@@ -39,33 +51,20 @@ async def test_full_investigation_with_the_sre_engine_shows_the_culprit_first() 
         requested.append(deployment_id)
         return FakeAssembly(incident, [], None)
 
-    runtime = build_runtime(agent_timeout=10)
-
-    async def engine(incident: IncidentInput, *, subscribers: Any, gaps: Any) -> Any:
-        return await runtime.execute(incident, subscribers=subscribers, gaps=gaps)
-
-    services = Services(
-        assemble_deployment=assemble,
-        assemble_sentry_issue=assemble,
-        engine=engine,
-        agent_names=AGENT_NAMES,
-        update_interval=0.05,
-    )
     async with FakeSlack() as slack:
-        bot = create_bot(settings(slack), services)
+        bot = create_bot(settings(slack), _services(assemble))
         async with BotServer(bot) as server:
             status, _ = await server.command(f"investigate {incident.deployment_id}")
             assert status == 200
-            await wait_for(lambda: bot.manager.started == 1 and bot.manager.active == 0, 20)
+            await wait_finished(bot, timeout=20)
     assert requested == [incident.deployment_id]
     final = slack.of("chat.update")[-1].body
-    sections = _hypothesis_sections(final["blocks"])
+    sections = hypothesis_sections(final["blocks"])
     assert sections, "the final message lists hypotheses"
     first = sections[0]
     assert first.startswith("*1. ")
     assert f"`{expected['category']}`" in first.split("\n")[0]
-    suspects_line = next(line for line in first.split("\n") if line.startswith("Suspects: "))
-    suspects = [s.strip("`") for s in suspects_line.removeprefix("Suspects: ").split(", ")]
+    suspects = suspects_of(first)
     assert any(suspects_match(s, e) for s in suspects for e in expected["suspects"])
     # The signal list went to the thread.
     thread = [p for p in slack.of("chat.postMessage") if p.body.get("thread_ts")]
@@ -88,18 +87,12 @@ async def test_concurrent_investigations_keep_their_own_messages_and_results() -
     async def assemble(deployment_id: str) -> FakeAssembly:
         return FakeAssembly(by_id[deployment_id], [], None)
 
-    runtime = build_runtime(agent_timeout=10)
-
-    async def engine(incident: IncidentInput, *, subscribers: Any, gaps: Any) -> Any:
-        return await runtime.execute(incident, subscribers=subscribers, gaps=gaps)
-
-    services = Services(assemble, assemble, engine, AGENT_NAMES, update_interval=0.05)
     async with FakeSlack() as slack:
-        bot = create_bot(settings(slack), services)
+        bot = create_bot(settings(slack), _services(assemble))
         async with BotServer(bot) as server:
             for deployment_id in by_id:
                 await server.command(f"investigate {deployment_id}")
-            await wait_for(lambda: bot.manager.started == 3 and bot.manager.active == 0, 30)
+            await wait_finished(bot, runs=3, timeout=30)
     top_level = {
         p.body["text"]: None for p in slack.of("chat.postMessage") if not p.body.get("thread_ts")
     }
@@ -111,8 +104,6 @@ async def test_concurrent_investigations_keep_their_own_messages_and_results() -
     for scenario in scenarios.values():
         deployment_id = scenario["incident"]["deployment_id"]
         final = next(f for f in finals.values() if deployment_id in f["blocks"][0]["text"]["text"])
-        first = _hypothesis_sections(final["blocks"])[0]
-        suspects_line = next(x for x in first.split("\n") if x.startswith("Suspects: "))
-        suspects = [s.strip("`") for s in suspects_line.removeprefix("Suspects: ").split(", ")]
+        suspects = suspects_of(hypothesis_sections(final["blocks"])[0])
         expected = scenario["expected"]["suspects"]
         assert any(suspects_match(s, e) for s in suspects for e in expected), deployment_id

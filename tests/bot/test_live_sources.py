@@ -14,7 +14,14 @@ import pytest
 from alpha.taxonomy import suspects_match
 from bot.app import Bot, create_bot
 from bot.services import default_services
-from tests.bot.harness import BotServer, settings, wait_for
+from tests.bot.harness import (
+    BotServer,
+    hypothesis_sections,
+    sentry_alert,
+    settings,
+    suspects_of,
+    wait_finished,
+)
 from tests.fakes.github_server import SHA_CULPRIT, FakeGitHub, checkout_repo, integration_settings
 from tests.fakes.sentry_server import FakeSentry, Fault, checkout_sentry
 from tests.fakes.slack_server import FakeSlack
@@ -34,9 +41,7 @@ class Live:
         return self.server.bot
 
     async def finished(self, runs: int = 1) -> None:
-        await wait_for(
-            lambda: self.bot.manager.started == runs and self.bot.manager.active == 0, 20
-        )
+        await wait_finished(self.bot, runs, timeout=20)
 
     def final_blocks(self) -> list[dict[str, Any]]:
         return self.slack.of("chat.update")[-1].body["blocks"]
@@ -50,7 +55,6 @@ async def _live(**overrides: Any) -> AsyncIterator[Live]:
     ):
         bot_settings = settings(slack, **overrides)
         services = default_services(bot_settings, integration_settings(github, sentry))
-        services.update_interval = 0.05
         async with BotServer(create_bot(bot_settings, services)) as server:
             yield Live(slack, github, sentry, server)
 
@@ -62,15 +66,9 @@ async def live() -> AsyncIterator[Live]:
 
 
 def _first_hypothesis(blocks: list[dict[str, Any]]) -> str:
-    for index, block in enumerate(blocks):
-        if block.get("block_id") == "alpha_feedback_1":
-            return str(blocks[index - 1]["text"]["text"])
-    raise AssertionError("no ranked hypothesis in the final message")
-
-
-def _suspects(section: str) -> list[str]:
-    line = next(x for x in section.split("\n") if x.startswith("Suspects: "))
-    return [s.strip("`") for s in line.removeprefix("Suspects: ").split(", ")]
+    sections = hypothesis_sections(blocks)
+    assert sections, "no ranked hypothesis in the final message"
+    return sections[0]
 
 
 async def test_investigate_a_deployment_end_to_end_puts_the_culprit_first(live: Live) -> None:
@@ -81,7 +79,7 @@ async def test_investigate_a_deployment_end_to_end_puts_the_culprit_first(live: 
     assert live.github.requests and live.sentry.requests
     first = _first_hypothesis(live.final_blocks())
     assert "`code_regression`" in first.split("\n")[0]
-    assert any(suspects_match(s, SHA_CULPRIT) for s in _suspects(first))
+    assert any(suspects_match(s, SHA_CULPRIT) for s in suspects_of(first))
     top_level = [p for p in live.slack.of("chat.postMessage") if not p.body.get("thread_ts")]
     thread = [p for p in live.slack.of("chat.postMessage") if p.body.get("thread_ts")]
     assert len(top_level) == 1 and thread
@@ -90,15 +88,7 @@ async def test_investigate_a_deployment_end_to_end_puts_the_culprit_first(live: 
 
 async def test_sentry_alert_is_triaged_through_the_sentry_issue(live: Live) -> None:
     """An alert from the Sentry app for issue 4512345678 is investigated in its thread."""
-    alert = {
-        "type": "message",
-        "channel": "CALERT",
-        "ts": "1700000500.000500",
-        "bot_id": "B0SENTRY",
-        "bot_profile": {"id": "B0SENTRY", "app_id": "A0SENTRY", "name": "Sentry"},
-        "text": "[checkout-api] KeyError: 'sku'",
-        "blocks": [{"type": "section", "block_id": json.dumps({"issue": 4512345678, "rule": 3})}],
-    }
+    alert = sentry_alert(4512345678, ts="1700000500.000500", text="[checkout-api] KeyError: 'sku'")
     status, _ = await live.server.event(alert, event_id="EvAlert1")
     assert status == 200
     await live.finished()
@@ -106,7 +96,7 @@ async def test_sentry_alert_is_triaged_through_the_sentry_issue(live: Live) -> N
     posts = live.slack.of("chat.postMessage")
     assert posts and all(p.body["thread_ts"] == "1700000500.000500" for p in posts)
     first = _first_hypothesis(live.final_blocks())
-    assert any(suspects_match(s, SHA_CULPRIT) for s in _suspects(first))
+    assert any(suspects_match(s, SHA_CULPRIT) for s in suspects_of(first))
 
 
 async def test_refused_users_cause_no_request_to_sentry_or_github() -> None:

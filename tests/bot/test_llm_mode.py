@@ -15,7 +15,7 @@ from bot.app import create_bot
 from bot.services import default_services
 from sre.llm.mode import LLMMode
 from sre.llm.settings import ReasoningSettings
-from tests.bot.harness import BotServer, settings, wait_for
+from tests.bot.harness import BotServer, settings, wait_finished
 from tests.fakes.github_server import SHA_CULPRIT, FakeGitHub, checkout_repo, integration_settings
 from tests.fakes.llm_server import FakeLLMServer, RecordedRequest, Reply
 from tests.fakes.sentry_server import FakeSentry, checkout_sentry
@@ -86,7 +86,6 @@ async def _bot(**llm_server: Any) -> AsyncIterator[tuple[FakeSlack, FakeLLMServe
         services = default_services(
             bot_settings, integration_settings(github, sentry), llm=_mode(llm)
         )
-        services.update_interval = 0.05
         async with BotServer(create_bot(bot_settings, services)) as server:
             yield slack, llm, server
 
@@ -94,8 +93,7 @@ async def _bot(**llm_server: Any) -> AsyncIterator[tuple[FakeSlack, FakeLLMServe
 async def _final_message(slack: FakeSlack, server: BotServer) -> str:
     status, _ = await server.command("investigate 102")
     assert status == 200
-    bot = server.bot
-    await wait_for(lambda: bot.manager.started == 1 and bot.manager.active == 0, 20)
+    await wait_finished(server.bot, timeout=20)
     return json.dumps(slack.of("chat.update")[-1].body["blocks"])
 
 

@@ -10,7 +10,14 @@ from typing import Any
 
 import aiohttp
 
-from tests.bot.harness import BotServer, FakeSources, ScriptedEngine, make_bot, ranked, wait_for
+from tests.bot.harness import (
+    BotServer,
+    FakeSources,
+    ScriptedEngine,
+    make_bot,
+    ranked,
+    wait_finished,
+)
 from tests.fakes.slack_server import FakeSlack
 
 CLIENT_SECRET = "sentry-client-secret-abc"
@@ -83,7 +90,7 @@ async def test_signed_alert_triages_once_and_duplicates_are_ignored() -> None:
         assert status == 200 and answer["started"] is True
         status, answer = await _post(server, _alert(), request_id="req-1")
         assert status == 200 and answer.get("duplicate") is True
-        await wait_for(lambda: server.bot.manager.started == 1 and server.bot.manager.active == 0)
+        await wait_finished(server.bot)
         assert sources.calls == [("sentry_issue", "4512345678")]
         posts = slack.of("chat.postMessage")
         assert posts and all(p.body["channel"] == "CTRIAGE" for p in posts)

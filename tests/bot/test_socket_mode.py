@@ -6,20 +6,20 @@ import asyncio
 import json
 
 from bot.__main__ import serve_socket
-from tests.bot.harness import FakeSources, ScriptedEngine, make_bot, ranked, wait_for
+from tests.bot.harness import (
+    FakeSources,
+    ScriptedEngine,
+    make_bot,
+    ranked,
+    sentry_alert,
+    wait_finished,
+    wait_for,
+)
 from tests.fakes.slack_server import FakeSlack
 
 
 def _alert_envelope(envelope_id: str, event_id: str) -> dict[str, object]:
-    event = {
-        "type": "message",
-        "channel": "CALERT",
-        "ts": "1700000100.000100",
-        "bot_id": "B0SENTRY",
-        "bot_profile": {"id": "B0SENTRY", "app_id": "A0SENTRY", "name": "Sentry"},
-        "text": "[checkout-api] KeyError",
-        "blocks": [{"type": "section", "block_id": json.dumps({"issue": 42, "rule": 1})}],
-    }
+    event = sentry_alert(42, ts="1700000100.000100", text="[checkout-api] KeyError")
     return {
         "envelope_id": envelope_id,
         "type": "events_api",
@@ -71,7 +71,7 @@ async def test_socket_mode_handles_a_command_and_deduplicates_events() -> None:
             for envelope_id in ("env-ev1", "env-ev2"):
                 await slack.socket_outbox.put(_alert_envelope(envelope_id, "EvSocket1"))
             await wait_for(lambda: {"env-cmd", "env-ev1", "env-ev2"} <= _acked(slack))
-            await wait_for(lambda: bot.manager.started == 2 and bot.manager.active == 0)
+            await wait_finished(bot, runs=2)
             stop.set()
         ack = next(m for m in slack.socket_received if m.get("envelope_id") == "env-cmd")
         assert "deploy-7" in ack["payload"]["text"]

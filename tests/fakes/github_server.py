@@ -16,7 +16,8 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fakes.sentry_server import DEPLOYED_AT, FaultPlan, apply_fault, iso
+from tests.fakes.loopback import serve
+from tests.fakes.sentry_server import DEPLOYED_AT, FaultPlan, iso
 
 
 @dataclass
@@ -73,12 +74,7 @@ class FakeGitHub:
         app.router.add_get(f"{prefix}/tags", self._tags)
         app.router.add_get(f"{prefix}/releases", self._releases)
         app.router.add_get(f"{prefix}/contents/{{path:.+}}", self._contents)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.url = f"http://127.0.0.1:{port}"
+        self._runner, self.url = await serve(app)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -90,11 +86,9 @@ class FakeGitHub:
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
         self.requests.append((request.path, dict(request.query)))
-        fault = self.faults.take(request.path)
-        if fault is not None:
-            response = await apply_fault(fault)
-            if response is not None:
-                return response
+        faulted = await self.faults.answer(request.path)
+        if faulted is not None:
+            return faulted
         if request.headers.get("Authorization") not in (
             f"token {self.token}",
             f"Bearer {self.token}",

@@ -44,6 +44,8 @@ import pytest_asyncio
 from aiohttp import web
 from multidict import CIMultiDict, CIMultiDictProxy
 
+from tests.fakes.loopback import serve
+
 DEFAULT_USAGE: dict[str, Any] = {"prompt_tokens": 12, "completion_tokens": 5, "total_tokens": 17}
 
 
@@ -219,12 +221,7 @@ class FakeLLMServer:
         app = web.Application()
         app.router.add_post("/chat/completions", self._handle)
         app.router.add_post("/v1/chat/completions", self._handle)
-        self._runner = web.AppRunner(app, shutdown_timeout=1.0)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.root_url = f"http://127.0.0.1:{port}"
+        self._runner, self.root_url = await serve(app, shutdown_timeout=1.0)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

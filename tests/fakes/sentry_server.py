@@ -16,6 +16,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.loopback import serve
+
 
 @dataclass
 class Fault:
@@ -39,7 +41,7 @@ class FaultPlan:
         """Queue a fault."""
         self._faults.append(fault)
 
-    def take(self, path: str) -> Fault | None:
+    def _take(self, path: str) -> Fault | None:
         """The fault for this request, if any (decrementing its remaining count)."""
         for fault in self._faults:
             if re.search(fault.pattern, path) and (fault.times is None or fault.times > 0):
@@ -48,18 +50,23 @@ class FaultPlan:
                 return fault
         return None
 
+    async def answer(self, path: str) -> web.Response | None:
+        """Play this request's fault: sleep for a delay, then the error response, if any.
 
-async def apply_fault(fault: Fault) -> web.Response | None:
-    """Sleep for a delay fault, or build the error response (None when only delayed)."""
-    if fault.delay_s:
-        await asyncio.sleep(fault.delay_s)
-    if fault.status == 200:
-        return None
-    return web.json_response(
-        fault.body if fault.body is not None else {"detail": "scripted failure"},
-        status=fault.status,
-        headers=fault.headers,
-    )
+        None when no fault matches or the fault only delays (status 200): serve normally.
+        """
+        fault = self._take(path)
+        if fault is None:
+            return None
+        if fault.delay_s:
+            await asyncio.sleep(fault.delay_s)
+        if fault.status == 200:
+            return None
+        return web.json_response(
+            fault.body if fault.body is not None else {"detail": "scripted failure"},
+            status=fault.status,
+            headers=fault.headers,
+        )
 
 
 def iso(value: datetime) -> str:
@@ -123,12 +130,7 @@ class FakeSentry:
         app.router.add_get("/api/0/organizations/{org}/issues/{id}/", self._issue)
         app.router.add_get("/api/0/organizations/{org}/issues/{id}/events/latest/", self._latest)
         app.router.add_get("/api/0/organizations/{org}/releases/{version}/deploys/", self._deploys)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.url = f"http://127.0.0.1:{port}"
+        self._runner, self.url = await serve(app)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -139,11 +141,9 @@ class FakeSentry:
     async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
         self.requests.append((request.path, dict(request.query)))
         self.auth_headers.append(request.headers.get("Authorization", ""))
-        fault = self.faults.take(request.path)
-        if fault is not None:
-            response = await apply_fault(fault)
-            if response is not None:
-                return response
+        faulted = await self.faults.answer(request.path)
+        if faulted is not None:
+            return faulted
         if request.headers.get("Authorization") != f"Bearer {self.token}":
             return web.json_response({"detail": "Invalid token"}, status=401)
         if request.match_info.get("org") not in (None, self.data.org):
