@@ -16,13 +16,14 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from alpha.schemas import Commit, IncidentInput, Severity
+from alpha.schemas import Commit, CommitFile, IncidentInput, Severity
 from sre.extractors.files import FILE_KINDS, changed_lines, classify_file, frame_matches
 from sre.extractors.finding import Finding
-from sre.extractors.fmt import fmt_num
+from sre.extractors.fmt import clip, fmt_num
 from sre.extractors.patterns import (
     STRONG_KINDS,
     RiskyChange,
+    commit_subject,
     is_format_patch,
     is_observability_patch,
     is_style_config,
@@ -56,44 +57,40 @@ _RISK_WORDS = {
 }
 
 
-def _size(commit: Commit) -> tuple[int, int]:
+def _size(files: list[CommitFile]) -> tuple[int, int]:
     """Additions and deletions: the payload's counts, else counted from the patches."""
     additions = deletions = 0
-    for file in commit.file_objects():
+    for file in files:
         removed, added = changed_lines(file.patch)
         additions += file.additions if file.additions is not None else len(added)
         deletions += file.deletions if file.deletions is not None else len(removed)
     return additions, deletions
 
 
-def _observability_only(commit: Commit, file_kinds: Mapping[str, list[str]]) -> bool:
+def _observability_only(code: list[CommitFile], file_kinds: Mapping[str, list[str]]) -> bool:
     """Whether every code file's patch only changes logging, tracing or metrics lines.
 
     Any file that is not code, docs or tests (config, migration, dependency, other), or a
     code file without a patch, leaves the question open: False.
     """
-    if not file_kinds["code"] or any(
-        file_kinds[k] for k in ("config", "migration", "dependency", "other")
-    ):
+    if not code or any(file_kinds[k] for k in ("config", "migration", "dependency", "other")):
         return False
-    code = [f for f in commit.file_objects() if classify_file(f.filename) == "code"]
     return all(is_observability_patch(f.patch) for f in code)
 
 
-def _style_only(commit: Commit, file_kinds: Mapping[str, list[str]]) -> bool:
+def _style_only(message: str, code: list[CommitFile], file_kinds: Mapping[str, list[str]]) -> bool:
     """Whether the commit only re-formats code (a formatter run, a lint-style change).
 
     Its message must say so, its other files may only be linter or formatter settings, docs
     or tests, and every code patch that is given must re-lay out the same text; without
     patches the message and the files decide.
     """
-    if not file_kinds["code"] or any(file_kinds[k] for k in ("migration", "dependency")):
+    if not code or any(file_kinds[k] for k in ("migration", "dependency")):
         return False
     if not all(is_style_config(f) for f in file_kinds["config"] + file_kinds["other"]):
         return False
-    if not is_style_subject(commit.message):
+    if not is_style_subject(message):
         return False
-    code = [f for f in commit.file_objects() if classify_file(f.filename) == "code"]
     return all(is_format_patch(f.patch) for f in code if f.patch)
 
 
@@ -105,12 +102,10 @@ def _duration(minutes: float) -> str:
 
 
 def _timing(before_incident: float | None, before_deploy: float | None) -> str | None:
-    if before_incident is not None:
-        side = "before" if before_incident >= 0 else "after"
-        return f"{_duration(before_incident)} {side} the incident"
-    if before_deploy is not None:
-        side = "before" if before_deploy >= 0 else "after"
-        return f"{_duration(before_deploy)} {side} the deploy"
+    for minutes, event in ((before_incident, "incident"), (before_deploy, "deploy")):
+        if minutes is not None:
+            side = "before" if minutes >= 0 else "after"
+            return f"{_duration(minutes)} {side} the {event}"
     return None
 
 
@@ -131,9 +126,7 @@ def _describe(
     keys: list[str],
     risky: list[RiskyChange],
 ) -> str:
-    message = commit.message.strip().splitlines()[0] if commit.message.strip() else ""
-    if len(message) > _MESSAGE_CHARS:
-        message = message[: _MESSAGE_CHARS - 3] + "..."
+    message = clip(commit_subject(commit.message), _MESSAGE_CHARS)
     head = ", ".join(p for p in (_kinds_text(file_kinds), timing) if p)
     text = f"commit {commit.sha[:7]} '{message}' ({head})"
     clauses: list[str] = []
@@ -174,17 +167,21 @@ def commit_finding(
     config_keys: list[str],
 ) -> Finding:
     """The `commit` finding of one commit (value keys in `sre.extractors`' docstring)."""
+    files = commit.file_objects()
     file_kinds: dict[str, list[str]] = {kind: [] for kind in FILE_KINDS}
+    code: list[CommitFile] = []
     risky: list[RiskyChange] = []
     in_frames: list[str] = []
-    for file in commit.file_objects():
+    for file in files:
         kind = classify_file(file.filename)
         file_kinds[kind].append(file.filename)
+        if kind == "code":
+            code.append(file)
         risky.extend(risky_changes(file.filename, kind, file.patch))
         if any(frame_matches(frame, file.filename) for frame in frame_files):
             in_frames.append(file.filename)
     risky = risky[:_MAX_RISKY]
-    additions, deletions = _size(commit)
+    additions, deletions = _size(files)
     before_deploy = minutes_between(commit.timestamp, deployed_at)
     before_incident = minutes_between(commit.timestamp, incident_started_at)
     value: dict[str, Any] = {
@@ -200,8 +197,8 @@ def commit_finding(
         "files_in_stack_frames": in_frames,
         "config_keys": config_keys,
         "risky_changes": [c.as_dict() for c in risky],
-        "observability_only": _observability_only(commit, file_kinds),
-        "style_only": _style_only(commit, file_kinds),
+        "observability_only": _observability_only(code, file_kinds),
+        "style_only": _style_only(commit.message, code, file_kinds),
     }
     timing = _timing(before_incident, before_deploy)
     return Finding(

@@ -177,16 +177,15 @@ def _whole_config(stem: str, own_names: frozenset[str]) -> bool:
     return bool(parts) and all(p in _WHOLE_CONFIG_STEMS or p in own_names for p in parts)
 
 
-def _touches(
-    change: ConfigChange, view: _FileView, own_names: frozenset[str] = frozenset()
-) -> bool:
+def _touches(change: ConfigChange, view: _FileView, own_names: frozenset[str]) -> bool:
     parts = change.key.split(".")
     leaf = parts[-1]
     if view.patch_lower is None:
         return view.kind == "config" and (
             view.stem == parts[0].lower() or _whole_config(view.stem, own_names)
         )
-    if not _normal(leaf) or _normal(leaf) not in view.names:
+    normal = _normal(leaf)
+    if not normal or normal not in view.names:
         return False
     if len(leaf) >= _SHORT_LEAF:
         return True
@@ -197,20 +196,6 @@ def _touches(
     )
 
 
-def commits_touching(
-    change: ConfigChange, commits: list[Commit], own_names: frozenset[str] = frozenset()
-) -> list[str]:
-    """SHAs of the commits whose files change this key (rules in the module docstring).
-
-    Args:
-        change: one difference of the config diff.
-        commits: the recent commits.
-        own_names: lower-case environment and service names (`production`, `billing-api`),
-            which also name whole-config files.
-    """
-    return _attribute([change], _file_views(commits), own_names)[change.key]
-
-
 def _own_names(incident: IncidentInput) -> frozenset[str]:
     """The incident's environment and service names, as config files are named after them."""
     names = {incident.environment or "", incident.service or ""}
@@ -218,8 +203,16 @@ def _own_names(incident: IncidentInput) -> frozenset[str]:
 
 
 def _attribute(
-    changes: list[ConfigChange], views: list[_FileView], own_names: frozenset[str] = frozenset()
+    changes: list[ConfigChange], views: list[_FileView], own_names: frozenset[str]
 ) -> dict[str, list[str]]:
+    """Each changed key's commits, whose files change it (rules in the module docstring).
+
+    Args:
+        changes: the config diff.
+        views: the recent commits' changed files (`_file_views`).
+        own_names: lower-case environment and service names (`production`, `billing-api`),
+            which also name whole-config files.
+    """
     found: dict[str, list[str]] = {}
     for change in changes:
         shas: list[str] = []
@@ -233,6 +226,12 @@ def _attribute(
 # --------------------------------------------------------------------------- risk rules
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|secs|seconds|m|min)?\s*$", re.I)
+_SECOND_TOKENS = frozenset({"s", "sec", "secs", "seconds"})
+
+
+def _leaf_tokens(key: str) -> list[str]:
+    """The tokens of a dotted key's last part (`db.max_pool_size`: max, pool, size)."""
+    return tokens(key.split(".")[-1])
 
 
 def _seconds(key_tokens: list[str], value: Any) -> float | None:
@@ -248,7 +247,7 @@ def _seconds(key_tokens: list[str], value: Any) -> float | None:
     if unit is None:
         if {"ms", "millis", "milliseconds"} & set(key_tokens):
             unit = "ms"
-        elif {"s", "sec", "secs", "seconds"} & set(key_tokens):
+        elif _SECOND_TOKENS & set(key_tokens):
             unit = "s"
     if unit == "ms":
         return amount / 1000.0
@@ -267,7 +266,7 @@ def is_capacity_key(key: str) -> set[str]:
     `db.max_connections`, `hikari.maximum-pool-size`, `http.workers`) and is no duration
     (`pool_timeout_s`, `conn_max_age`) or lower bound (`min_idle`).
     """
-    leaf_tokens = tokens(key.split(".")[-1])
+    leaf_tokens = _leaf_tokens(key)
     if not leaf_tokens or set(leaf_tokens) & (TIME_TOKENS | {"min", "minimum", "idle"}):
         return set()
     resource = concepts(key) & {"conn", "worker", "fd"}
@@ -284,7 +283,7 @@ def _tiny_pool(key: str, value: Any) -> str | None:
 
 
 def _tiny_timeout(key: str, value: Any) -> str | None:
-    leaf = tokens(key.split(".")[-1])
+    leaf = _leaf_tokens(key)
     if not {"timeout", "deadline"} & set(leaf):
         return None
     if is_number(value) and value == 0:
@@ -292,14 +291,14 @@ def _tiny_timeout(key: str, value: Any) -> str | None:
     seconds = _seconds(leaf, value)
     if seconds is None or seconds <= 0:
         return None
-    says_seconds = bool({"s", "sec", "secs", "seconds"} & set(leaf))
+    says_seconds = bool(_SECOND_TOKENS & set(leaf))
     if (seconds <= 1.0) if says_seconds else (seconds < 0.1):
         return f"tiny timeout ({show_value(value)})"
     return None
 
 
 def _high_retries(key: str, value: Any) -> str | None:
-    leaf = set(tokens(key.split(".")[-1]))
+    leaf = set(_leaf_tokens(key))
     if leaf & {"retry", "retries", "attempts"} and is_number(value) and value >= HIGH_RETRIES:
         return f"retries set very high ({show_value(value)})"
     return None
@@ -309,7 +308,7 @@ def _debug_logging(key: str, value: Any, environment: str | None) -> str | None:
     if environment and not set(tokens(environment)) & _PRODUCTION:
         return None
     key_tokens = set(tokens(key))
-    leaf = set(tokens(key.split(".")[-1]))
+    leaf = set(_leaf_tokens(key))
     levelish = isinstance(value, str) and value.strip().lower() in {"debug", "trace", "all"}
     if levelish and key_tokens & {"log", "logs", "logging", "logger", "level", "loglevel"}:
         return f"debug logging on ({show_value(value)})"
@@ -342,7 +341,7 @@ def _limit_slashed(key: str, change: ConfigChange | None) -> str | None:
 
 
 def _tls_off(key: str, value: Any) -> str | None:
-    leaf = set(tokens(key.split(".")[-1]))
+    leaf = set(_leaf_tokens(key))
     off = value is False or (isinstance(value, str) and value.lower() in {"none", "false", "0"})
     if leaf & {"verify", "verification", "hostname"} and off:
         return "TLS verification off"

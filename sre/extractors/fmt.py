@@ -27,15 +27,18 @@ def fmt_ratio(ratio: float) -> str:
     return f"x{ratio:.2g}"
 
 
+def clip(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters, ending in `...` when cut."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def show_value(value: Any) -> str:
     """A config value in JSON notation (`true`, `5`, `"debug"`), cut to a readable length."""
     try:
         text = json.dumps(value, sort_keys=True, default=str)
     except ValueError:  # circular structures cannot come from JSON, but stay total
         text = repr(value)
-    if len(text) > _MAX_SHOWN:
-        return text[: _MAX_SHOWN - 3] + "..."
-    return text
+    return clip(text, _MAX_SHOWN)
 
 
 def is_number(value: Any) -> bool:

@@ -47,13 +47,12 @@ from sre.extractors.owntext import OwnText
 
 # Shape key: the line with every separator-delimited run containing a digit replaced.
 # Two lines with the same key differ only in such runs, so they have the same level and
-# the same template; only their time and variable values differ.
-# Separators: keep in step with `templates._PASS2_RE`, so that equal keys mean equal masks.
+# the same template; only their time and variable values differ. `templates.mask` replaces
+# the same runs (its second pass is this pattern), so equal keys mean equal masks.
 SEPARATORS = r"\s=:,;/()\[\]{}<>\"'"
-_SEP = SEPARATORS
 # Possessive (`*+`): a word's letters up to its first digit, then the rest of the word; the
 # same matches as `[^sep]*\d[^sep]*`, without backtracking through words that hold no digit.
-_KEY_RE = re.compile(rf"(?<![^{_SEP}])[^{_SEP}\d]*+\d[^{_SEP}]*+")
+KEY_RE = re.compile(rf"(?<![^{SEPARATORS}])[^{SEPARATORS}\d]*+\d[^{SEPARATORS}]*+")
 _SHAPE_LIMIT = 100_000
 _RECORD_STARTS = frozenset("0123456789{")
 _NO_STACK: list[str] = []  # shared, never mutated: cached shapes carry no stack
@@ -63,7 +62,7 @@ _NO_STACK: list[str] = []  # shared, never mutated: cached shapes carry no stack
 # inside a multi-byte character). Two lines with equal keys differ only in which digits they
 # hold, so every regex here (they treat all digits alike) matches both at the same spans:
 # the shape key, the place of the time and the branch `_fast_ts` takes are the same.
-_ZERO_DIGITS = bytes.maketrans(b"123456789", b"000000000")
+ZERO_DIGITS = bytes.maketrans(b"123456789", b"000000000")
 _PLAN_LIMIT = 100_000
 # Seconds (time text up to the second, with zone) whose epoch is remembered at most.
 _SECOND_LIMIT = 100_000
@@ -100,13 +99,13 @@ def _iso_spans(m: re.Match[str], base: int) -> tuple[int, int, int, int, int, in
 class LineParser:
     """`parse_line` with a cache of line shapes, for throughput on large inputs.
 
-    The first line of each shape (see `_KEY_RE`) is parsed fully; later lines of the same
+    The first line of each shape (see `KEY_RE`) is parsed fully; later lines of the same
     shape only have their time read, and reuse the first line's level and message (the
     *representative*, which masks to the same template). Such results are marked inexact;
     `exact` re-parses a line when its own message and fields are needed (error lines).
 
     Computing a shape key is a regex pass; most lines instead hit a *plan* found by their
-    digit-blind key (`_ZERO_DIGITS`): the shape key and where the time sits, so a repeated
+    digit-blind key (`ZERO_DIGITS`): the shape key and where the time sits, so a repeated
     line costs a byte translation, two dict lookups and reading its time from fixed slices.
     Anything the plan cannot vouch for (an impossible date) takes the full path.
     """
@@ -149,14 +148,14 @@ class LineParser:
         """
         self._lines += 1
         if blind is None:
-            blind = raw.encode("utf-8", "surrogatepass").translate(_ZERO_DIGITS)
+            blind = raw.encode("utf-8", "surrogatepass").translate(ZERO_DIGITS)
         plan = self._plans.get(blind)
         if plan is None:
             self._misses += 1
             if with_time and self._misses > _PLAN_TRIAL and self._misses * 2 > self._lines:
                 # Few lines repeat a blind key: building plans would cost more than they save.
                 return self._parse_slow(raw)
-            plan = sys.intern(_KEY_RE.sub("0", raw)) if not with_time else self._plan(raw)
+            plan = sys.intern(KEY_RE.sub("0", raw)) if not with_time else self._plan(raw)
             self._keep_plan(blind, plan)
         if isinstance(plan, str):  # `with_time=False`: the plan is the shape key
             shape = self._shapes.get(plan)
@@ -227,7 +226,7 @@ class LineParser:
         Lines whose time the plan locates are sliced or remembered (see `OwnText`); others
         are parsed again.
         """
-        blind = raw.encode("utf-8", "surrogatepass").translate(_ZERO_DIGITS)
+        blind = raw.encode("utf-8", "surrogatepass").translate(ZERO_DIGITS)
         plan = self._plans.get(blind)
         if isinstance(plan, tuple):
             if plan[0] == _AT_START and self._second_base(raw, plan) is not None:
@@ -270,9 +269,9 @@ class LineParser:
         first = raw[:1]
         m = ISO_RE.match(raw) if first.isdigit() or first == "[" else None
         if m is not None:
-            key = sys.intern(_KEY_RE.sub("0", raw[m.end() :]))  # plans share few shape keys
+            key = sys.intern(KEY_RE.sub("0", raw[m.end() :]))  # plans share few shape keys
             return (_AT_START, key, *_iso_spans(m, 0), m.end())
-        key = sys.intern(_KEY_RE.sub("0", raw))
+        key = sys.intern(KEY_RE.sub("0", raw))
         value = self._ts_field(raw)
         if value is not None:
             start, text = value
@@ -311,7 +310,7 @@ class LineParser:
         if m is not None:
             ts = iso_from_match(m, self._minutes)
         body = raw if ts is None or m is None else raw[m.end() :]
-        key = _KEY_RE.sub("0", body)
+        key = KEY_RE.sub("0", body)
         shape = self._shapes.get(key)
         if shape is None:
             return self._first_of_shape(raw, key)
@@ -371,7 +370,7 @@ def iter_records(
             parts = [p for p in raw.splitlines() if p.strip()]
             yield from iter_records(parts, parser.default_year, parser)
             continue
-        blind = raw.encode("utf-8", "surrogatepass").translate(_ZERO_DIGITS)
+        blind = raw.encode("utf-8", "surrogatepass").translate(ZERO_DIGITS)
         # Most lines start with a digit (a time) or `{` (JSON): skip the continuation checks.
         if (
             current is not None

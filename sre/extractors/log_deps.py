@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from sre.extractors.lineshape import ZERO_DIGITS
+
 ERROR_KINDS = ("timeout", "connection_refused", "http_5xx", "tls", "dns", "auth", "reset")
 
 # Substrings of the lower-cased line naming each kind: `in` checks are far cheaper than
@@ -277,7 +279,6 @@ def status_codes(text: str) -> tuple[int, ...]:
 # Runs of exactly three ASCII digits: in an ASCII line, the only places `_STATUS_RE` can
 # take a status from (see `StatusReader`).
 _THREE_RUN_RE = re.compile(r"(?<![0-9])[0-9]{3}(?![0-9])")
-_ZERO_DIGITS = bytes.maketrans(b"123456789", b"000000000")
 _READER_LIMIT = 50_000
 # Remembered 1-5 patterns per line structure at most (a line may hold many runs).
 _PATTERNS_PER_KEY = 64
@@ -302,7 +303,7 @@ class StatusReader:
         """`status_codes(raw)`."""
         if not raw.isascii():
             return status_codes(raw)
-        blind = raw.encode().translate(_ZERO_DIGITS)
+        blind = raw.encode().translate(ZERO_DIGITS)
         known = self._keys.get(blind)
         if known is None:
             if b"000" not in blind:

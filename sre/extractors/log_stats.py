@@ -8,7 +8,9 @@ to the number of templates, not lines.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from sre.extractors.lineshape import LineParser
 from sre.extractors.log_deps import StatusReader, dep_facts, dep_key, error_kinds
@@ -23,11 +25,18 @@ _ERRORISH_RE = re.compile(
 _LIST_CAP = 10
 _CACHE_LIMIT = 50_000
 _MAX_FRAMES = 10
+_T = TypeVar("_T")
 
 
-def _push(items: list[str], value: str, cap: int = _LIST_CAP) -> None:
-    if value not in items and len(items) < cap:
+def _push(items: list[_T], value: _T) -> None:
+    if value not in items and len(items) < _LIST_CAP:
         items.append(value)
+
+
+def _extend(items: list[_T], values: Iterable[_T]) -> None:
+    for value in values:
+        if value not in items and len(items) < _LIST_CAP:
+            items.append(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,65 +135,60 @@ class LogAccumulator:
 
     def add(self, record: LogRecord, ts: float | None, after: bool) -> None:
         """Count one record at time `ts` in the window `after` (True) or the baseline."""
-        # This runs once per record: the counting for a shape already seen is inlined, as
-        # function calls are a large share of the cost per line.
+        # This runs once per record: for a shape already seen, what `_classify` decides is
+        # inlined from `_ShapeCount`, as function calls are a large share of the cost per line.
         if ts is not None:
             if self.min_ts is None or ts < self.min_ts:
                 self.min_ts = ts
             if self.max_ts is None or ts > self.max_ts:
                 self.max_ts = ts
-        known = None if record.exact else self._counts.get(record.shape)
+        exact = record.exact
+        known = None if exact else self._counts.get(record.shape)
         if known is None:
-            self._add_first(record, ts, after)
-            return
-        # As `_add_first`, with what `_ShapeCount` holds. The level needs no update: the
-        # shape's level was merged into its template's when the shape was first counted, and
-        # a template's level only ever rises.
-        known.cluster.size += 1  # `TemplateMiner.add`'s count
-        stats = known.stats
+            # `_error_details` may replace an inexact record's text with its own: keep the
+            # shape's representative text for `_remember_shape`.
+            message = record.message
+            stats, is_error = self._classify(record)
+            details = is_error or record.level == "WARN"
+        else:
+            # The level needs no update: the shape's level was merged into its template's
+            # when the shape was first counted, and a template's level only ever rises.
+            known.cluster.size += 1  # `TemplateMiner.add`'s count
+            stats = known.stats
+            is_error = known.error
+            if known.has_status:
+                codes = self._statuses.read(record.raw)
+                _extend(stats.status_codes, codes)
+                if known.error_if_5xx:
+                    is_error = any(code >= 500 for code in codes)
+            details = (is_error or known.warn) and not known.quiet
         if after:
             stats.count_after += 1
             if stats.first_seen is None and ts is not None:
                 stats.first_seen = ts
-        else:
-            stats.count_before += 1
-        if not stats.example or (after and not stats.example_after):
-            stats.example, stats.example_after = record.raw, after
-        is_error = known.error
-        if known.has_status:
-            codes = self._statuses.read(record.raw)
-            self._note_statuses(stats, codes)
-            if known.error_if_5xx:
-                is_error = any(code >= 500 for code in codes)
-        if after:
             self.records_after += 1
             self.errors_after += is_error
         else:
+            stats.count_before += 1
             self.records_before += 1
             self.errors_before += is_error
+        if not stats.example or (after and not stats.example_after):
+            stats.example, stats.example_after = record.raw, after
         if record.fields:
             self._note_field_host(record)
-        if record.continuation or ((is_error or known.warn) and not known.quiet):
+        if details or record.continuation:
             self._error_details(stats, record, after)
+        if known is None and not exact and len(self._counts) < _CACHE_LIMIT:
+            self._remember_shape(record.shape, message, record.level, stats)
 
-    def _add_first(self, record: LogRecord, ts: float | None, after: bool) -> None:
-        """`add` for an exact record, or the first inexact one of its shape."""
-        # `_error_details` may replace an inexact record's text with its own: note first
-        # whether it carried its shape's representative text.
-        representative = not record.exact
+    def _classify(self, record: LogRecord) -> tuple[TemplateStats, bool]:
+        """The template stats and error verdict of an exact record, or of the first inexact
+        one of its shape (`add` counts it); merges its level and statuses into the stats."""
         message = record.message
         cid = self.miner.add(message).id
         stats = self.templates.get(cid)
         if stats is None:
             stats = self.templates[cid] = TemplateStats(cid)
-        if after:
-            stats.count_after += 1
-            if stats.first_seen is None and ts is not None:
-                stats.first_seen = ts
-        else:
-            stats.count_before += 1
-        if not stats.example or (after and not stats.example_after):
-            stats.example, stats.example_after = record.raw, after
         level = record.level
         if (
             level is not None
@@ -194,21 +198,9 @@ class LogAccumulator:
             stats.level = level
         codes = self._status_codes(stats, record)
         if level is None:
-            is_error = self._errorish(message) or any(code >= 500 for code in codes)
-        else:  # access logs carry no level: their 5xx statuses count as errors above
-            is_error = level in ERROR_LEVELS
-        if after:
-            self.records_after += 1
-            self.errors_after += is_error
-        else:
-            self.records_before += 1
-            self.errors_before += is_error
-        if record.fields:
-            self._note_field_host(record)
-        if is_error or level == "WARN" or record.continuation:
-            self._error_details(stats, record, after)
-        if representative and len(self._counts) < _CACHE_LIMIT:
-            self._remember_shape(record.shape, message, level, stats)
+            return stats, self._errorish(message) or any(code >= 500 for code in codes)
+        # Access logs carry no level: their 5xx statuses count as errors above.
+        return stats, level in ERROR_LEVELS
 
     def _remember_shape(
         self, shape: str, message: str, level: str | None, stats: TemplateStats
@@ -249,14 +241,8 @@ class LogAccumulator:
                 self._status_shapes.add(record.shape)
         elif record.shape in self._status_shapes:
             codes = self._statuses.read(record.raw)
-        self._note_statuses(stats, codes)
+        _extend(stats.status_codes, codes)
         return codes
-
-    @staticmethod
-    def _note_statuses(stats: TemplateStats, codes: tuple[int, ...]) -> None:
-        for code in codes:
-            if code not in stats.status_codes and len(stats.status_codes) < _LIST_CAP:
-                stats.status_codes.append(code)
 
     def _errorish(self, message: str) -> bool:
         # Unlevelled lines of one shape share their representative message: remember it.
@@ -292,8 +278,7 @@ class LogAccumulator:
             if shape.needs_line:
                 self._exact(record)
                 hosts, kinds, statuses = self._deps(record)
-        for exc_type in trace.exception_types:
-            _push(stats.exception_types, exc_type)
+        _extend(stats.exception_types, trace.exception_types)
         if trace.exception_types:
             self._count_exceptions(record, trace.exception_types, trace, after)
         for frame in trace.frames:
@@ -301,9 +286,7 @@ class LogAccumulator:
                 _push(stats.files, frame.file)
                 if after:
                     self.frame_counts[frame.file] = self.frame_counts.get(frame.file, 0) + 1
-        for code in statuses:
-            if code not in stats.status_codes and len(stats.status_codes) < _LIST_CAP:
-                stats.status_codes.append(code)
+        _extend(stats.status_codes, statuses)
         for host in hosts:
             _push(stats.hosts, host)
             self._count_host(host, kinds, statuses, record.raw, after)
@@ -366,9 +349,7 @@ class LogAccumulator:
         else:
             stats.count_before += 1
         stats.kinds.update(kinds)
-        for code in statuses:
-            if code not in stats.statuses and len(stats.statuses) < _LIST_CAP:
-                stats.statuses.append(code)
+        _extend(stats.statuses, statuses)
 
     def emitter_hosts(self) -> set[str]:
         """`host` field values present on at least half of all records (the log's source)."""

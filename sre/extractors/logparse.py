@@ -183,12 +183,25 @@ def _minute_epoch(minute: str, zone: str) -> float | None:
     # Year 0 is valid ISO text but not a date `timegm` accepts: no time rather than a crash.
     if not (year >= 1 and 1 <= month <= 12 and 1 <= day <= 31 and hour <= 23 and mins <= 59):
         return None
-    offset = 0
-    if zone and zone not in ("Z", "z", "UTC"):
-        sign = -1 if zone[0] == "-" else 1
-        digits = zone[1:].replace(":", "")
-        offset = sign * (int(digits[:2]) * 3600 + int(digits[2:4]) * 60)
-    return float(timegm((year, month, day, hour, mins, 0, 0, 0, 0)) - offset)
+    return float(timegm((year, month, day, hour, mins, 0, 0, 0, 0)) - _zone_offset(zone))
+
+
+def _zone_offset(zone: str) -> int:
+    """Seconds east of UTC of a zone text (`Z`, `UTC`, `+02:00`, `-0500`; empty: UTC)."""
+    if not zone or zone in ("Z", "z", "UTC"):
+        return 0
+    sign = -1 if zone[0] == "-" else 1
+    digits = zone[1:].replace(":", "")
+    return sign * (int(digits[:2]) * 3600 + int(digits[2:4]) * 60)
+
+
+def _clock_epoch(year: int, month: int, day: str, hour: str, mins: str, sec: str) -> int | None:
+    """Epoch (UTC) of a date and a time of day read from text, or None when a field is out
+    of range. Year 0 matches the patterns but is no date `timegm` accepts: no time, not a
+    crash."""
+    if int(day) > 31 or int(hour) > 23 or int(mins) > 59 or int(sec) > 60 or year == 0:
+        return None
+    return timegm((year, month, int(day), int(hour), int(mins), int(sec), 0, 0, 0))
 
 
 _DEFAULT_CACHE = MinuteCache()
@@ -239,9 +252,9 @@ def syslog_ts(text: str, default_year: int) -> float | None:
     if m is None:
         return None
     mon, day, h, mi, s, frac = m.groups()
-    if int(day) > 31 or int(h) > 23 or int(mi) > 59 or int(s) > 60:
+    base = _clock_epoch(default_year, MONTHS[mon], day, h, mi, s)
+    if base is None:
         return None
-    base = timegm((default_year, MONTHS[mon], int(day), int(h), int(mi), int(s), 0, 0, 0))
     return base + (float("0." + frac) if frac else 0.0)
 
 
@@ -251,9 +264,9 @@ def ctime_ts(text: str) -> tuple[float, int] | None:
     if m is None:
         return None
     mon, day, h, mi, sec, frac, year = m.groups()
-    if int(day) > 31 or int(h) > 23 or int(mi) > 59 or int(sec) > 60 or int(year) == 0:
+    base = _clock_epoch(int(year), MONTHS[mon], day, h, mi, sec)
+    if base is None:
         return None
-    base = timegm((int(year), MONTHS[mon], int(day), int(h), int(mi), int(sec), 0, 0, 0))
     return base + (float("0." + frac) if frac else 0.0), m.end()
 
 
@@ -263,14 +276,10 @@ def clf_ts(text: str) -> tuple[float, int, int] | None:
     if m is None:
         return None
     day, mon, year, h, mi, sec, zone = m.groups()
-    # Year 0 matches the pattern but is no date `timegm` accepts: no time, not a crash.
-    if int(day) > 31 or int(h) > 23 or int(mi) > 59 or int(sec) > 60 or int(year) == 0:
+    base = _clock_epoch(int(year), MONTHS[mon], day, h, mi, sec)
+    if base is None:
         return None
-    base = timegm((int(year), MONTHS[mon], int(day), int(h), int(mi), int(sec), 0, 0, 0))
-    offset = 0
-    if zone:
-        offset = (-1 if zone[0] == "-" else 1) * (int(zone[1:3]) * 3600 + int(zone[3:5]) * 60)
-    return float(base - offset), m.start(), m.end()
+    return float(base - _zone_offset(zone or "")), m.start(), m.end()
 
 
 def normalize_level(value: str) -> str | None:

@@ -34,11 +34,13 @@ from datetime import UTC, datetime
 
 from alpha.schemas import IncidentInput, Severity
 from sre.extractors.finding import Finding
+from sre.extractors.fmt import clip
 from sre.extractors.lineshape import LineParser, iter_records
 from sre.extractors.log_significance import Verdict, Windows, judge
 from sre.extractors.log_stats import ExceptionStats, HostStats, LogAccumulator, TemplateStats
 from sre.extractors.logparse import ERROR_LEVELS, LogRecord
 from sre.extractors.templates import TemplateMiner, normalise_spaces
+from sre.extractors.timeutil import as_utc, iso
 
 MAX_TEMPLATE_FINDINGS = 15
 MAX_EXCEPTION_FINDINGS = 10
@@ -86,17 +88,11 @@ def mine_templates(lines: list[str]) -> list[str]:
 
 
 def _epoch(moment: datetime | None) -> float | None:
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()
+    return None if moment is None else as_utc(moment).timestamp()
 
 
 def _iso(ts: float | None) -> str | None:
-    if ts is None:
-        return None
-    return datetime.fromtimestamp(ts, tz=UTC).isoformat().replace("+00:00", "Z")
+    return None if ts is None else iso(datetime.fromtimestamp(ts, tz=UTC))
 
 
 def extract_logs(incident: IncidentInput) -> LogExtraction:
@@ -282,7 +278,7 @@ def _template_finding(
 ) -> Finding:
     level = stats.level or "UNKNOWN"
     kind = _kind(stats)
-    short = template if len(template) <= 120 else template[:117] + "..."
+    short = clip(template, 120)
     counts = f"{stats.count_after} after {label}, {stats.count_before} before"
     text = {
         "new": f"New log template after {label} ({level}): '{short}' ({counts})",

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 
 from sre.extractors.files import changed_lines
+from sre.extractors.fmt import clip
 from sre.extractors.keywords import LIMIT_TOKENS, concepts, tokens
 
 STRONG_KINDS = frozenset(
@@ -92,8 +93,7 @@ class RiskyChange:
 
 
 def _detail(line: str) -> str:
-    text = " ".join(line.split())
-    return text if len(text) <= _DETAIL_CHARS else text[: _DETAIL_CHARS - 3] + "..."
+    return clip(" ".join(line.split()), _DETAIL_CHARS)
 
 
 def _count(pattern: re.Pattern[str], lines: list[str]) -> tuple[int, str | None]:
@@ -321,9 +321,15 @@ _STYLE_CONFIG = re.compile(
 _QUOTES = str.maketrans({"'": '"', "`": '"'})
 
 
+def commit_subject(message: str) -> str:
+    """A commit message's first line (its subject), or "" for an empty message."""
+    text = message.strip()
+    return text.splitlines()[0] if text else ""
+
+
 def is_style_subject(message: str) -> bool:
     """Whether a commit message announces a formatting or lint-style change only."""
-    subject = message.strip().splitlines()[0] if message.strip() else ""
+    subject = commit_subject(message)
     return bool(_STYLE_SUBJECT.search(subject)) and not _BEHAVIOUR_WORDS.search(subject)
 
 

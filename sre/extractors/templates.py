@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from sre.extractors.lineshape import SEPARATORS
+from sre.extractors.lineshape import KEY_RE
 
 WILDCARD = "<*>"
 
@@ -35,9 +35,6 @@ _PASS1_RE = re.compile(
     r"|\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"
     r"|\b[a-f]{6,}\b(?=[^\s]*\d)"  # a letters-only hex chunk glued to digits later
 )
-# Pass 2: any separator-delimited run of characters containing a digit.
-# Possessive, as `lineshape._KEY_RE` (same matches, no backtracking).
-_PASS2_RE = re.compile(rf"(?<![^{SEPARATORS}])[^{SEPARATORS}\d]*+\d[^{SEPARATORS}]*+")
 _SPACES_RE = re.compile(r"\s+")
 
 # Exact-match cache entries kept at most (bounds memory on adversarial, all-unique input).
@@ -50,7 +47,9 @@ def mask(message: str) -> str:
     """Replace variable parts of a message with `<*>` (see module docstring). Pure."""
     if '"' in message or "@" in message or "'" in message or "?" in message:
         message = _PASS1_RE.sub(WILDCARD, message)
-    return _PASS2_RE.sub(WILDCARD, message)
+    # Pass 2: every separator-delimited run holding a digit, the runs a line's shape key
+    # replaces (`lineshape.KEY_RE`), so lines of one shape get one mask.
+    return KEY_RE.sub(WILDCARD, message)
 
 
 @dataclass(slots=True)

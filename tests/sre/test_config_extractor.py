@@ -24,6 +24,11 @@ def _incident(
     )
 
 
+def _commit(sha: str, message: str, filename: str, patch: str) -> dict[str, Any]:
+    """A commit payload that changes one file with `patch`."""
+    return {"sha": sha, "message": message, "files": [{"filename": filename, "patch": patch}]}
+
+
 def _by_key(extraction_findings: list[Any], kind: str) -> dict[str, dict[str, Any]]:
     return {f.value["key"]: f.value for f in extraction_findings if f.type == kind}
 
@@ -75,26 +80,16 @@ def test_change_description_reads_like_a_human_wrote_it() -> None:
 
 def test_commit_attributed_by_leaf_key_on_a_changed_patch_line() -> None:
     """A commit whose patch changes `pool_size:` is attributed; one only mentioning it is not."""
-    touching = {
-        "sha": "4be1f0c1",
-        "message": "Lower DB pool",
-        "files": [
-            {
-                "filename": "config/production.yaml",
-                "patch": "@@ -1,3 +1,3 @@\n database:\n-  pool_size: 50\n+  pool_size: 5",
-            }
-        ],
-    }
-    context_only = {
-        "sha": "aaaaaaa1",
-        "message": "Unrelated",
-        "files": [{"filename": "config/production.yaml", "patch": " pool_size: 50\n+debug: false"}],
-    }
-    docs = {
-        "sha": "bbbbbbb1",
-        "message": "Docs",
-        "files": [{"filename": "docs/db.md", "patch": "+pool_size: tune it"}],
-    }
+    touching = _commit(
+        "4be1f0c1",
+        "Lower DB pool",
+        "config/production.yaml",
+        "@@ -1,3 +1,3 @@\n database:\n-  pool_size: 50\n+  pool_size: 5",
+    )
+    context_only = _commit(
+        "aaaaaaa1", "Unrelated", "config/production.yaml", " pool_size: 50\n+debug: false"
+    )
+    docs = _commit("bbbbbbb1", "Docs", "docs/db.md", "+pool_size: tune it")
     extraction = extract_config(
         _incident(
             {"database": {"pool_size": 5}},
@@ -109,18 +104,8 @@ def test_commit_attributed_by_leaf_key_on_a_changed_patch_line() -> None:
 def test_env_style_and_kebab_spellings_of_the_leaf_count() -> None:
     """`DB_MAX_POOL_SIZE=5` and `max-pool-size: 5` both touch `max_pool_size`."""
     commits = [
-        {
-            "sha": "1111111",
-            "message": "env",
-            "files": [
-                {"filename": ".env.prod", "patch": "-DB_MAX_POOL_SIZE=50\n+DB_MAX_POOL_SIZE=5"}
-            ],
-        },
-        {
-            "sha": "2222222",
-            "message": "yaml",
-            "files": [{"filename": "app.yaml", "patch": "+  max-pool-size: 5"}],
-        },
+        _commit("1111111", "env", ".env.prod", "-DB_MAX_POOL_SIZE=50\n+DB_MAX_POOL_SIZE=5"),
+        _commit("2222222", "yaml", "app.yaml", "+  max-pool-size: 5"),
     ]
     extraction = extract_config(
         _incident({"db": {"max_pool_size": 5}}, {"db": {"max_pool_size": 50}}, commits=commits)
@@ -130,16 +115,8 @@ def test_env_style_and_kebab_spellings_of_the_leaf_count() -> None:
 
 def test_short_leaf_needs_its_parent_or_value_in_the_patch() -> None:
     """A short leaf (`size`) alone on a changed line does not attribute the commit."""
-    unrelated = {
-        "sha": "3333333",
-        "message": "x",
-        "files": [{"filename": "ui.yaml", "patch": "+size: 12"}],
-    }
-    related = {
-        "sha": "4444444",
-        "message": "y",
-        "files": [{"filename": "cache.yaml", "patch": " cache:\n+  size: 64"}],
-    }
+    unrelated = _commit("3333333", "x", "ui.yaml", "+size: 12")
+    related = _commit("4444444", "y", "cache.yaml", " cache:\n+  size: 64")
     extraction = extract_config(
         _incident({"cache": {"size": 64}}, {"cache": {"size": 128}}, commits=[unrelated, related])
     )
@@ -267,11 +244,7 @@ def test_durations_in_strings_and_zero_timeouts() -> None:
 
 def test_leaf_inside_a_longer_word_is_not_a_touch() -> None:
     """`mypoolsize` does not spell `pool_size`; whole `_`-separated parts are required."""
-    commit = {
-        "sha": "6666666",
-        "message": "x",
-        "files": [{"filename": "app.yaml", "patch": "-mypoolsize: 1\n+mypoolsize: 2"}],
-    }
+    commit = _commit("6666666", "x", "app.yaml", "-mypoolsize: 1\n+mypoolsize: 2")
     extraction = extract_config(
         _incident({"db": {"pool_size": 5}}, {"db": {"pool_size": 50}}, commits=[commit])
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -144,6 +145,13 @@ def _fill_digits(form: str, rng: random.Random) -> str:
     )
 
 
+def _digit_variants(forms: list[str], seed: int, count: int) -> Iterator[str]:
+    """`count` lines, each a random one of `forms` with its own random digits."""
+    rng = random.Random(seed)
+    for _ in range(count):
+        yield _fill_digits(rng.choice(forms), rng)
+
+
 # Status contexts whose digits vary: each alternative of the status pattern, a 1-5 test,
 # runs of other lengths, several runs per line, and a non-ASCII line.
 _STATUS_FORMS = [
@@ -158,10 +166,8 @@ _STATUS_FORMS = [
 
 def test_status_reader_matches_status_codes() -> None:
     """`StatusReader` reads the same statuses as `status_codes`, over many digit variants."""
-    rng = random.Random(5)
     reader = StatusReader()
-    for _ in range(3000):
-        line = _fill_digits(rng.choice(_STATUS_FORMS), rng)
+    for line in _digit_variants(_STATUS_FORMS, seed=5, count=3000):
         assert reader.read(line) == status_codes(line), line
 
 
@@ -184,9 +190,7 @@ _DEP_FORMS = [
 
 def test_dep_key_groups_texts_with_the_same_facts() -> None:
     """Texts with one `dep_key` have the same dependency facts, over many digit variants."""
-    rng = random.Random(9)
-    for _ in range(2000):
-        text = _fill_digits(rng.choice(_DEP_FORMS), rng)
+    for text in _digit_variants(_DEP_FORMS, seed=9, count=2000):
         assert dep_facts(text) == dep_facts(dep_key(text)), text
 
 
