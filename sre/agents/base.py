@@ -101,21 +101,26 @@ class Evidence:
 
     def trouble(self) -> list[Signal]:
         """Log templates and exceptions that are new or rising since the deploy."""
-        return [s for s in self.of("log_template", "exception") if is_trouble(s)]
+        if "trouble" not in self.memo:
+            logs = self.of("log_template", "exception")
+            self.memo["trouble"] = [s for s in logs if is_trouble(s)]
+        return list(self.memo["trouble"])
 
     def code_errors(self) -> list[Signal]:
         """New or rising program errors (exceptions that are defects, not transport faults)."""
-        faults = self.fault_types()
-        found = []
-        for signal in self.trouble():
-            types = exception_types(signal)
-            # A program-looking type whose message is a timeout or a lock wait is still a
-            # transport or database fault, not a defect; so is a log line that only carries
-            # such a type without its message.
-            program = [t for t in types if is_program_error(t) and t not in faults]
-            if program and not signal_symptoms(signal):
-                found.append(signal)
-        return found
+        if "code_errors" not in self.memo:
+            faults = self.fault_types()
+            found = []
+            for signal in self.trouble():
+                types = exception_types(signal)
+                # A program-looking type whose message is a timeout or a lock wait is still a
+                # transport or database fault, not a defect; so is a log line that only carries
+                # such a type without its message.
+                program = [t for t in types if is_program_error(t) and t not in faults]
+                if program and not signal_symptoms(signal):
+                    found.append(signal)
+            self.memo["code_errors"] = found
+        return list(self.memo["code_errors"])
 
     def fault_types(self) -> set[str]:
         """Exception types whose own new or rising messages show a fault outside the code.
@@ -307,7 +312,23 @@ class Evidence:
         When some of them appear in the frames of the new errors, only those: the others
         changed data access too, but not on the failing path.
         """
-        found = [
+        found = self._data_access_changes()
+        framed = [c for c in found if self.frame_hits(c)]
+        return framed or found
+
+    def data_access_changed(self) -> bool:
+        """Whether a recent commit changed data-access code in time to explain database trouble.
+
+        Logging-only changes do not count, and neither does any change when the trouble began
+        more than VERY_STALE_HOURS after the deploy: a query regression bites with the first
+        real traffic, not days later, and the change-based hypotheses carry their own
+        staleness penalty.
+        """
+        return not self.is_very_stale() and bool(self._data_access_changes())
+
+    def _data_access_changes(self) -> list[Signal]:
+        """Behavioural commits whose code or migration paths say they talk to the database."""
+        return [
             c
             for c in self.commits()
             if not is_innocuous(c)
@@ -316,8 +337,6 @@ class Evidence:
                 for f in commit_kind_files(c, "code", "migration")
             )
         ]
-        framed = [c for c in found if self.frame_hits(c)]
-        return framed or found
 
     def raise_site(self, signal: Signal) -> str | None:
         """The application file an error was raised in (its top application frame), or None
@@ -360,14 +379,12 @@ def merge_candidates(hypotheses: list[Hypothesis]) -> list[Hypothesis]:
         kept = best.get(key)
         if kept is None:
             best[key] = hyp
-        elif hyp.confidence > kept.confidence:
-            signals = list(dict.fromkeys(hyp.supporting_signals + kept.supporting_signals))
-            best[key] = hyp.model_copy(update={"supporting_signals": signals})
-        else:
-            signals = list(dict.fromkeys(kept.supporting_signals + hyp.supporting_signals))
-            best[key] = kept.model_copy(update={"supporting_signals": signals})
-    ordered = sorted(best.values(), key=lambda h: (-h.confidence, h.label))
-    return ordered
+            continue
+        # The stronger one is kept, citing the other's signals after its own.
+        winner, other = (hyp, kept) if hyp.confidence > kept.confidence else (kept, hyp)
+        signals = list(dict.fromkeys(winner.supporting_signals + other.supporting_signals))
+        best[key] = winner.model_copy(update={"supporting_signals": signals})
+    return sorted(best.values(), key=lambda h: (-h.confidence, h.label))
 
 
 def hypothesis(

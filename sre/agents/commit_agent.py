@@ -24,7 +24,6 @@ from sre.agents.base import (
     merge_candidates,
 )
 from sre.agents.bumps import bump_links
-from sre.agents.patterns import metric_families
 from sre.agents.reading import (
     app_files,
     as_list,
@@ -37,9 +36,10 @@ from sre.agents.reading import (
     is_style_only,
     short_sha,
 )
-from sre.agents.relations import config_label, key_support, ratio_weight, shifted_after_deploy
+from sre.agents.relations import change_weights, config_label, key_support, rising_metrics
 
 _DB_SYMPTOMS = ("slow_query", "lock", "conn_pool", "too_many_connections")
+_DB_METRICS = frozenset({"db"})
 
 
 class CommitAgent(SpecialistAgent):
@@ -91,7 +91,7 @@ def _config_blame(commit: Signal, evidence: Evidence) -> list[Hypothesis]:
                 ),
                 category="config_change",
                 suspects=[key, *evidence.shas_for_key(key), sha],
-                weights=[WEAK, *support.weights, ratio_weight(change), *evidence.staleness()],
+                weights=change_weights(change, support, evidence),
                 signals=[change.id, commit.id, *(s.id for s in support.signals)],
             )
         )
@@ -212,13 +212,7 @@ def _data_access_load(commit: Signal, evidence: Evidence) -> list[Signal]:
         return []
     if all(c.id != commit.id for c in evidence.data_access_commits()):
         return []
-    load = [
-        s
-        for s in evidence.of("metric_anomaly", "metric_saturation")
-        if "db" in metric_families(str(s.value.get("metric", "")))
-        and s.value.get("direction", "up") == "up"
-        and shifted_after_deploy(s, evidence)
-    ]
+    load = rising_metrics(evidence, _DB_METRICS, types=("metric_anomaly", "metric_saturation"))
     for symptom in _DB_SYMPTOMS:
         load.extend(s for s in evidence.symptom_signals(symptom) if s not in load)
     return load

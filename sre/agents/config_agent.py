@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from alpha.schemas import Hypothesis, IncidentInput, Signal
-from sre.agents.base import MEDIUM, WEAK, Evidence, SpecialistAgent, hypothesis, merge_candidates
-from sre.agents.reading import fmt_value
-from sre.agents.relations import config_label, key_support, ratio_weight, risks_for
+from sre.agents.base import MEDIUM, Evidence, SpecialistAgent, hypothesis, merge_candidates
+from sre.agents.reading import fmt_value, short_sha
+from sre.agents.relations import change_weights, config_label, key_support, risks_for
 
 
 class ConfigAgent(SpecialistAgent):
@@ -38,18 +38,17 @@ def _weigh_change(change: Signal, evidence: Evidence) -> Hypothesis | None:
         return None
     risks = risks_for(key, evidence)
     shas = evidence.shas_for_key(key)
-    weights = [WEAK, *support.weights, ratio_weight(change), *evidence.staleness()]
-    if risks:
-        weights.append(MEDIUM)
+    weights = change_weights(change, support, evidence)
     reasons = list(support.reasons)
     if risks:
+        weights.append(MEDIUM)
         reasons.append(str(risks[0].value.get("reason") or "risky value"))
     commits = [evidence.commit_for_sha(sha) for sha in shas]
     return hypothesis(
         label=config_label(change),
         description=(
             f"{config_label(change)}"
-            + (f" in commit {shas[0][:7]}" if shas else "")
+            + (f" in commit {short_sha(shas[0])}" if shas else "")
             + ": "
             + "; ".join(reasons)
             + "."

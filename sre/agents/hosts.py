@@ -167,11 +167,18 @@ def configured_peers(evidence: Evidence) -> dict[str, list[str]]:
         for item in values:
             if not isinstance(item, str):
                 continue
-            match = _URL_HOST.match(item.strip().lower())
-            if match is None or ("." not in match.group(1) and "://" not in item):
+            host = url_host(item)
+            if host is None or ("." not in host and "://" not in item):
                 continue
-            found.setdefault(peer, {}).setdefault(match.group(1), None)
+            found.setdefault(peer, {}).setdefault(host, None)
     return {peer: list(hosts) for peer, hosts in found.items()}
+
+
+def url_host(value: str) -> str | None:
+    """The host of a URL or address (`https://u@geo.internal:8443/v2` -> `geo.internal`),
+    lower-cased; None when the value does not start like one."""
+    match = _URL_HOST.match(value.strip().lower())
+    return match.group(1) if match else None
 
 
 def _has_db_word(key: str) -> bool:

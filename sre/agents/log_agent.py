@@ -34,7 +34,7 @@ from sre.agents.hosts import (
     node_names,
     unique_hosts,
 )
-from sre.agents.patterns import DATA_ACCESS_WORDS, metric_families, metric_label_values, tokens
+from sre.agents.patterns import DEPENDENCY_FAULTS, metric_families, metric_label_values, tokens
 from sre.agents.reading import (
     app_files,
     as_list,
@@ -46,7 +46,7 @@ from sre.agents.reading import (
     is_docs_only,
     is_error_level,
     is_innocuous,
-    path_tokens,
+    metric_name,
     short_sha,
     signal_symptoms,
     signal_text,
@@ -74,7 +74,6 @@ _DATABASE = (
     "conn_pool",
 )
 _INFRA = ("dns", "node", "network")
-_DEPENDENCY_KINDS = frozenset({"timeout", "refused", "http_5xx", "network", "circuit_open"})
 # Distinct failing hosts beyond which the network, not each dependency, is the suspect.
 _MANY_HOSTS = 3
 
@@ -240,7 +239,7 @@ def _resources(evidence: Evidence) -> list[Hypothesis]:
                 label=f"{title}{where}",
                 description=f"Logs show {noun} running out ({_quote(signals[0])}).",
                 category="resource_exhaustion",
-                suspects=[*hosts[:3], *(m.value["metric"] for m in metrics[:2])] or [noun],
+                suspects=[*hosts[:3], *(metric_name(m) for m in metrics[:2])] or [noun],
                 weights=weights,
                 signals=[s.id for s in signals[:4]] + [m.id for m in metrics[:2]],
             )
@@ -254,8 +253,7 @@ def _credentials(evidence: Evidence) -> list[Hypothesis]:
         (("tls",), "TLS certificate failure", STRONG),
         (("credential_expired", "auth"), "Credentials rejected", MEDIUM),
     ):
-        signals = [s for sym in symptoms for s in evidence.symptom_signals(sym)]
-        signals = list({s.id: s for s in signals}.values())
+        signals, _ = _showing(evidence, symptoms)
         if not signals:
             continue
         expired = bool(evidence.symptom_signals("credential_expired")) or symptoms == ("tls",)
@@ -286,13 +284,7 @@ def _credentials(evidence: Evidence) -> list[Hypothesis]:
 
 
 def _infrastructure(evidence: Evidence) -> list[Hypothesis]:
-    signals: list[Signal] = []
-    kinds: list[str] = []
-    for symptom in _INFRA:
-        for signal in evidence.symptom_signals(symptom):
-            if signal not in signals:
-                signals.append(signal)
-                kinds.append(symptom)
+    signals, kinds = _showing(evidence, _INFRA)
     groups = [t.signals for t in failing_hosts(evidence) if not _db_trouble(t)]
     weights: list[float] = []
     if signals:
@@ -307,7 +299,7 @@ def _infrastructure(evidence: Evidence) -> list[Hypothesis]:
     metrics = [m for m in _metrics_of(evidence, frozenset({"dns", "node", "network"})) if _rose(m)]
     # The component whose own series moved (`nat_gateway="nat-1"`) is what a responder fixes;
     # the hosts that could not be reached through it are only where the fault showed.
-    components = unique_hosts([v for m in metrics[:3] for v in metric_label_values(_metric(m))])
+    components = unique_hosts([v for m in metrics[:3] for v in metric_label_values(metric_name(m))])
     what = " and ".join(dict.fromkeys(k.upper() if k == "dns" else k for k in kinds)) or "network"
     return [
         hypothesis(
@@ -320,7 +312,7 @@ def _infrastructure(evidence: Evidence) -> list[Hypothesis]:
             suspects=unique_hosts(
                 [*components[:2], *dns_servers(signals), *node_names(signals), *hosts[:4]]
             )
-            + [_metric(m) for m in metrics[:2]]
+            + [metric_name(m) for m in metrics[:2]]
             or ["network"],
             weights=weights,
             signals=[s.id for s in signals[:6]] + [m.id for m in metrics[:2]],
@@ -329,13 +321,7 @@ def _infrastructure(evidence: Evidence) -> list[Hypothesis]:
 
 
 def _database(evidence: Evidence) -> list[Hypothesis]:
-    signals: list[Signal] = []
-    kinds: list[str] = []
-    for symptom in _DATABASE:
-        for signal in evidence.symptom_signals(symptom):
-            if signal not in signals:
-                signals.append(signal)
-                kinds.append(symptom)
+    signals, kinds = _showing(evidence, _DATABASE)
     # A database name that does not resolve is the resolver's fault, not the database's.
     db_hosts = [t for t in failing_hosts(evidence) if _db_trouble(t) and "dns" not in t.symptoms()]
     for trouble in db_hosts:
@@ -350,7 +336,7 @@ def _database(evidence: Evidence) -> list[Hypothesis]:
         weights.append(WEAK)
     if (
         any(_explained_by_change(evidence, k, signals) for k in kinds)
-        or _data_access_changed(evidence)
+        or evidence.data_access_changed()
         or bump_links(evidence)
     ):
         weights = [WEAK]
@@ -365,7 +351,7 @@ def _database(evidence: Evidence) -> list[Hypothesis]:
             label=f"Database trouble: {what}",
             description=f"Logs show database {what} ({_quote(signals[0])}).",
             category="database",
-            suspects=[*hosts[:3], *(_metric(m) for m in metrics[:2])] or ["database"],
+            suspects=[*hosts[:3], *(metric_name(m) for m in metrics[:2])] or ["database"],
             weights=weights,
             signals=[s.id for s in signals[:5]] + [m.id for m in metrics[:2]],
         )
@@ -382,7 +368,7 @@ def _dependencies(evidence: Evidence) -> list[Hypothesis]:
     found = []
     for trouble in troubles:
         symptoms = trouble.symptoms()
-        kinds = symptoms & _DEPENDENCY_KINDS
+        kinds = symptoms & DEPENDENCY_FAULTS
         if not kinds and "rate_limited" in symptoms and throttled_counts:
             kinds = {"rate_limited"}
         # DNS failures are the resolver's, TLS/auth the credential's: other rules own them.
@@ -437,7 +423,7 @@ def _configured_peer_faults(evidence: Evidence) -> list[Hypothesis]:
     configured = configured_peers(evidence)
     if not configured:
         return []
-    kinds = _DEPENDENCY_KINDS if surging_traffic(evidence) else _DEPENDENCY_KINDS | {"rate_limited"}
+    kinds = DEPENDENCY_FAULTS if surging_traffic(evidence) else DEPENDENCY_FAULTS | {"rate_limited"}
     by_peer: dict[str, list[Signal]] = {}
     for signal in evidence.trouble():
         if not is_error_level(signal) or not signal_symptoms(signal) & kinds:
@@ -508,34 +494,25 @@ def _db_trouble(trouble: HostTrouble) -> bool:
 # --------------------------------------------------------------------------- helpers
 
 
-def _data_access_changed(evidence: Evidence) -> bool:
-    """A recent commit changed code whose path says it talks to the database.
-
-    Logging-only changes do not count, and neither does any change when the trouble began
-    more than VERY_STALE_HOURS after the deploy: a query regression bites with the first
-    real traffic, not days later, and the change-based hypotheses carry their own
-    staleness penalty.
-    """
-    if evidence.is_very_stale():
-        return False
-    return any(
-        path_tokens(name) & DATA_ACCESS_WORDS
-        for c in evidence.commits()
-        if not is_innocuous(c)
-        for name in commit_kind_files(c, "code", "migration")
-    )
+def _showing(evidence: Evidence, symptoms: Sequence[str]) -> tuple[list[Signal], list[str]]:
+    """Log signals showing any of these symptoms, each once, and the symptom each was found
+    under (the first of `symptoms` it shows)."""
+    signals: list[Signal] = []
+    kinds: list[str] = []
+    for symptom in symptoms:
+        for signal in evidence.symptom_signals(symptom):
+            if signal not in signals:
+                signals.append(signal)
+                kinds.append(symptom)
+    return signals, kinds
 
 
 def _metrics_of(evidence: Evidence, families: frozenset[str]) -> list[Signal]:
     return [
         s
         for s in evidence.of("metric_anomaly", "metric_saturation", "metric_growth", "metric_value")
-        if metric_families(str(s.value.get("metric", ""))) & families
+        if metric_families(metric_name(s)) & families
     ]
-
-
-def _metric(signal: Signal) -> str:
-    return str(signal.value.get("metric", ""))
 
 
 def _rose(signal: Signal) -> bool:
@@ -548,7 +525,7 @@ def _metrics_naming(evidence: Evidence, hosts: list[str]) -> list[Signal]:
     for host in hosts:
         words |= host_tokens(host)
     return [
-        s for s in evidence.of("metric_anomaly") if words & tokens(_metric(s).replace(".", "_"))
+        s for s in evidence.of("metric_anomaly") if words & tokens(metric_name(s).replace(".", "_"))
     ]
 
 

@@ -24,24 +24,16 @@ from sre.agents.base import (
     merge_candidates,
 )
 from sre.agents.bumps import bump_links
-from sre.agents.hosts import configured_peers, failing_hosts, host_tokens, is_db_host
-from sre.agents.patterns import DATA_ACCESS_WORDS, metric_families, tokens
-from sre.agents.reading import (
-    commit_kind_files,
-    flatten_items,
-    fmt_value,
-    is_innocuous,
-    number,
-    path_tokens,
-    short_sha,
-)
+from sre.agents.hosts import configured_peers, failing_hosts, host_tokens, is_db_host, url_host
+from sre.agents.patterns import DEPENDENCY_FAULTS, metric_families, tokens
+from sre.agents.reading import flatten_items, fmt_value, metric_name, number, short_sha
 from sre.agents.relations import (
     SURGE_RATIO,
     change_touching_host,
     changed_keys_explaining,
     config_links,
     growth_ratio,
-    shifted_after_deploy,
+    rising_metrics,
     surging_traffic,
 )
 
@@ -63,7 +55,6 @@ _DB_STRONG_WORDS = (
 )
 _FULL = 0.9
 _INFRA_FAMILIES = frozenset({"dns", "node", "network"})
-_DEPENDENCY_FAULTS = frozenset({"timeout", "refused", "http_5xx", "network", "circuit_open"})
 
 
 class MetricsAgent(SpecialistAgent):
@@ -89,24 +80,6 @@ class MetricsAgent(SpecialistAgent):
         return merge_candidates(found)
 
 
-def _metric(signal: Signal) -> str:
-    return str(signal.value.get("metric", ""))
-
-
-_ratio = growth_ratio
-
-
-def _rising(evidence: Evidence, families: frozenset[str]) -> list[Signal]:
-    """Anomalies that rose after the deploy in any of the given metric families."""
-    return [
-        s
-        for s in evidence.of("metric_anomaly", "metric_saturation", "metric_growth")
-        if metric_families(_metric(s)) & families
-        and s.value.get("direction", "up") == "up"
-        and shifted_after_deploy(s, evidence)
-    ]
-
-
 def _changed_key_explains(evidence: Evidence, metric_family: str) -> bool:
     return bool(changed_keys_explaining(evidence, metric_family=metric_family))
 
@@ -115,9 +88,9 @@ def _traffic_surge(evidence: Evidence) -> list[Hypothesis]:
     surges = surging_traffic(evidence)
     if not surges:
         return []
-    top = max(surges, key=_ratio)
-    saturated = [s for s in _rising(evidence, _SATURATION) if s.id != top.id]
-    weights = [STRONG if _ratio(top) >= 2 * SURGE_RATIO else MEDIUM]
+    top = max(surges, key=growth_ratio)
+    saturated = [s for s in rising_metrics(evidence, _SATURATION) if s.id != top.id]
+    weights = [STRONG if growth_ratio(top) >= 2 * SURGE_RATIO else MEDIUM]
     if saturated:
         weights.append(MEDIUM if len(saturated) == 1 else MEDIUM + WEAK)
     shed = evidence.symptom_signals("load_shed") + evidence.symptom_signals("rate_limited")
@@ -127,20 +100,20 @@ def _traffic_surge(evidence: Evidence) -> list[Hypothesis]:
         weights = [WEAK]
     return [
         hypothesis(
-            label=f"Request surge: {_metric(top)} {_ratio(top):.1f}x baseline",
+            label=f"Request surge: {metric_name(top)} {growth_ratio(top):.1f}x baseline",
             description=(
-                f"{_metric(top)} rose from "
+                f"{metric_name(top)} rose from "
                 f"{fmt_value(top.value.get('baseline', top.value.get('first')))} to "
                 f"{fmt_value(top.value.get('current', top.value.get('last')))}"
                 + (
-                    f"; {', '.join(_metric(s) for s in saturated[:3])} followed"
+                    f"; {', '.join(metric_name(s) for s in saturated[:3])} followed"
                     if saturated
                     else ""
                 )
                 + "."
             ),
             category="traffic_surge",
-            suspects=[_metric(top)],
+            suspects=[metric_name(top)],
             weights=weights,
             signals=[top.id, *(s.id for s in saturated[:3]), *(s.id for s in shed[:2])],
         )
@@ -162,7 +135,7 @@ def _resources(evidence: Evidence, *, surge: bool) -> list[Hypothesis]:
                 "metric_growth", "metric_saturation", "metric_value", "metric_anomaly"
             )
             # A database's own resources belong to the database rule.
-            if family in metric_families(_metric(s)) and "db" not in metric_families(_metric(s))
+            if family in (families := metric_families(metric_name(s))) and "db" not in families
         ]
         growth = [
             s
@@ -175,7 +148,7 @@ def _resources(evidence: Evidence, *, surge: bool) -> list[Hypothesis]:
             for s in mine
             if s.type == "metric_anomaly"
             and s.value.get("direction") == "up"
-            and _ratio(s) >= 2
+            and growth_ratio(s) >= 2
             and s not in full
         ]
         if not growth and not full and not jumped:
@@ -200,14 +173,14 @@ def _resources(evidence: Evidence, *, surge: bool) -> list[Hypothesis]:
         state = "grows steadily" if growth else "is at its limit" if full else "jumped"
         found.append(
             hypothesis(
-                label=f"{title} running out ({_metric(signals[0])})",
+                label=f"{title} running out ({metric_name(signals[0])})",
                 description=(
-                    f"{_metric(signals[0])} {state}"
+                    f"{metric_name(signals[0])} {state}"
                     + (" and the logs confirm it" if logs else "")
                     + "."
                 ),
                 category="resource_exhaustion",
-                suspects=list(dict.fromkeys(_metric(s) for s in signals))[:3],
+                suspects=list(dict.fromkeys(metric_name(s) for s in signals))[:3],
                 weights=weights,
                 signals=[s.id for s in signals[:4]] + [s.id for s in logs[:2]],
             )
@@ -222,8 +195,7 @@ def _utilization(signal: Signal) -> float:
     # An anomaly or a bare value is "full" only when it is a percentage or a ratio.
     current = signal.value.get("current")
     unit = str(signal.value.get("unit") or "")
-    name = _metric(signal).lower()
-    # A bare value counts as "full" only when it is a percentage.
+    name = metric_name(signal).lower()
     if isinstance(current, int | float) and ("%" in unit or "percent" in name or "pct" in name):
         return float(current) / 100.0
     if isinstance(current, int | float) and ("ratio" in name or "utilization" in name):
@@ -232,7 +204,7 @@ def _utilization(signal: Signal) -> float:
 
 
 def _db_load(evidence: Evidence) -> list[Signal]:
-    return _rising(evidence, frozenset({"db"}))
+    return rising_metrics(evidence, frozenset({"db"}))
 
 
 def _query_amplification(evidence: Evidence) -> list[Hypothesis]:
@@ -245,13 +217,13 @@ def _query_amplification(evidence: Evidence) -> list[Hypothesis]:
     found = []
     for commit in evidence.data_access_commits():
         sha = str(commit.value.get("sha"))
-        weights = [MEDIUM, WEAK] if max(_ratio(s) for s in load) >= 3 else [MEDIUM]
+        weights = [MEDIUM, WEAK] if max(growth_ratio(s) for s in load) >= 3 else [MEDIUM]
         weights.extend(evidence.staleness())
         found.append(
             hypothesis(
                 label=f"Commit {short_sha(sha)} raised database load",
                 description=(
-                    f"{', '.join(_metric(s) for s in load[:3])} rose after the deploy while "
+                    f"{', '.join(metric_name(s) for s in load[:3])} rose after the deploy while "
                     f"request rate stayed flat; commit {short_sha(sha)} changed data-access code."
                 ),
                 category="code_regression",
@@ -265,13 +237,10 @@ def _query_amplification(evidence: Evidence) -> list[Hypothesis]:
 
 def _database(evidence: Evidence) -> list[Hypothesis]:
     # The most telling series first: locks, lag and long transactions, then the biggest moves.
-    load = sorted(
-        _db_load(evidence),
-        key=lambda s: (not any(w in _metric(s).lower() for w in _DB_STRONG_WORDS), -_ratio(s)),
-    )
+    load = sorted(_db_load(evidence), key=lambda s: (not _db_strong(s), -growth_ratio(s)))
     if not load:
         return []
-    strong = [s for s in load if any(w in _metric(s).lower() for w in _DB_STRONG_WORDS)]
+    strong = [s for s in load if _db_strong(s)]
     weights = [STRONG if strong else MEDIUM]
     if len(load) >= 2:
         weights.append(WEAK)
@@ -279,24 +248,18 @@ def _database(evidence: Evidence) -> list[Hypothesis]:
         evidence, "connections"
     )
     # Same rule as the LogAgent's: logging-only changes, or any change long before the
-    # trouble began, do not explain the database degrading.
-    data_code = not evidence.is_very_stale() and any(
-        path_tokens(f) & DATA_ACCESS_WORDS
-        for c in evidence.commits()
-        if not is_innocuous(c)
-        for f in commit_kind_files(c, "code", "migration")
-    )
-    # A bumped library that the new trouble names is a recent change on the path too.
-    if changed or data_code or bump_links(evidence):
+    # trouble began, do not explain the database degrading; a bumped library that the new
+    # trouble names is a recent change on the path too.
+    if changed or evidence.data_access_changed() or bump_links(evidence):
         weights = [WEAK]
-    names = list(dict.fromkeys(_metric(s) for s in load[:3]))
+    names = list(dict.fromkeys(metric_name(s) for s in load[:3]))
     return [
         hypothesis(
             label=f"Database degraded ({', '.join(names)} up)",
             description=(
                 "Database metrics rose with request rate flat: "
                 + ", ".join(
-                    f"{_metric(s)} {fmt_value(s.value.get('baseline'))} -> "
+                    f"{metric_name(s)} {fmt_value(s.value.get('baseline'))} -> "
                     f"{fmt_value(s.value.get('current'))}"
                     for s in load[:3]
                 )
@@ -310,32 +273,39 @@ def _database(evidence: Evidence) -> list[Hypothesis]:
     ]
 
 
+def _db_strong(signal: Signal) -> bool:
+    """Whether a database series is one of the most telling (locks, lag, failover, ...)."""
+    return any(w in metric_name(signal).lower() for w in _DB_STRONG_WORDS)
+
+
 def _infrastructure(evidence: Evidence) -> list[Hypothesis]:
     """DNS, node or network metrics degrading: a fault below the application."""
     moved = [
         s
         for s in evidence.of("metric_anomaly", "metric_growth")
-        if metric_families(_metric(s)) & _INFRA_FAMILIES
+        if metric_families(metric_name(s)) & _INFRA_FAMILIES
     ]
     if not moved:
         return []
-    weights = [STRONG if any(_ratio(s) >= 3 or _ratio(s) <= 0.5 for s in moved) else MEDIUM]
+    drastic = any(growth_ratio(s) >= 3 or growth_ratio(s) <= 0.5 for s in moved)
+    weights = [STRONG if drastic else MEDIUM]
     if len(moved) >= 2:
         weights.append(WEAK)
     return [
         hypothesis(
-            label=f"Infrastructure degraded ({', '.join(_metric(s) for s in moved[:2])})",
+            label=f"Infrastructure degraded ({', '.join(metric_name(s) for s in moved[:2])})",
             description=(
                 "Infrastructure metrics moved: "
                 + ", ".join(
-                    f"{_metric(s)} {fmt_value(s.value.get('baseline', s.value.get('first')))} -> "
+                    f"{metric_name(s)} "
+                    f"{fmt_value(s.value.get('baseline', s.value.get('first')))} -> "
                     f"{fmt_value(s.value.get('current', s.value.get('last')))}"
                     for s in moved[:3]
                 )
                 + "."
             ),
             category="infrastructure",
-            suspects=[_metric(s) for s in moved[:3]],
+            suspects=[metric_name(s) for s in moved[:3]],
             weights=weights,
             signals=[s.id for s in moved[:4]],
         )
@@ -352,27 +322,28 @@ def _dependencies(evidence: Evidence) -> list[Hypothesis]:
             continue
         # A failed TLS handshake is the certificate's fault even when it surfaces as
         # `Unavailable`: the peer's error metric rising does not make the peer the cause.
-        if not symptoms & _DEPENDENCY_FAULTS or "tls" in symptoms:
+        if not symptoms & DEPENDENCY_FAULTS or "tls" in symptoms:
             continue
         words = host_tokens(host)
         named = [
             s
             for s in evidence.of("metric_anomaly")
-            if words & tokens(_metric(s).replace(".", "_")) and s.value.get("direction") == "up"
+            if words & tokens(metric_name(s).replace(".", "_")) and s.value.get("direction") == "up"
         ]
         if not named:
             continue
         found.append(
             hypothesis(
-                label=f"{host} degraded ({_metric(named[0])} {_ratio(named[0]):.1f}x)",
+                label=f"{host} degraded ({metric_name(named[0])} {growth_ratio(named[0]):.1f}x)",
                 description=(
-                    f"{_metric(named[0])} rose from {fmt_value(named[0].value.get('baseline'))} "
+                    f"{metric_name(named[0])} rose from "
+                    f"{fmt_value(named[0].value.get('baseline'))} "
                     f"to {fmt_value(named[0].value.get('current'))}, and the logs show errors "
                     f"to {host}."
                 ),
                 category="dependency_failure",
                 suspects=[host],
-                weights=[MEDIUM, WEAK] if _ratio(named[0]) >= 3 else [MEDIUM],
+                weights=[MEDIUM, WEAK] if growth_ratio(named[0]) >= 3 else [MEDIUM],
                 signals=[*(s.id for s in named[:2]), trouble.signals[0].id],
             )
         )
@@ -410,7 +381,7 @@ def _unnamed_dependency(evidence: Evidence) -> list[Hypothesis]:
     configured = configured_peers(evidence)
     by_peer: dict[str, list[Signal]] = {}
     for signal in evidence.of("metric_anomaly"):
-        name = _metric(signal).lower()
+        name = metric_name(signal).lower()
         families = metric_families(name)
         if "db" in families or not families & {"latency", "errors"}:
             continue
@@ -425,11 +396,11 @@ def _unnamed_dependency(evidence: Evidence) -> list[Hypothesis]:
         hosts = configured.get(peer) or _configured_hosts(evidence, peer)
         found.append(
             hypothesis(
-                label=f"{peer} failing ({_metric(top)} {_jump_text(top)})",
+                label=f"{peer} failing ({metric_name(top)} {_jump_text(top)})",
                 description=(
                     f"Calls to {peer} degraded: "
                     + ", ".join(
-                        f"{_metric(m)} {fmt_value(m.value.get('baseline'))} -> "
+                        f"{metric_name(m)} {fmt_value(m.value.get('baseline'))} -> "
                         f"{fmt_value(m.value.get('current'))}"
                         for m in moved[:3]
                     )
@@ -437,7 +408,7 @@ def _unnamed_dependency(evidence: Evidence) -> list[Hypothesis]:
                     "change touches it."
                 ),
                 category="dependency_failure",
-                suspects=[*hosts[:1], peer, _metric(top)],
+                suspects=[*hosts[:1], peer, metric_name(top)],
                 # Its latency and its errors both jumping is more than one series moving.
                 weights=[MEDIUM, WEAK, WEAK] if len(moved) >= 2 else [MEDIUM, WEAK],
                 signals=[*(m.id for m in moved[:3]), *(s.id for s in symptoms[:3])],
@@ -459,17 +430,14 @@ def _jumped(signal: Signal) -> bool:
     """Up at least 3x, or up from zero (an error series that had none)."""
     if signal.value.get("direction") != "up":
         return False
-    return _ratio(signal) >= 3 or (
+    return growth_ratio(signal) >= 3 or (
         number(signal.value.get("baseline")) == 0 and number(signal.value.get("current")) > 0
     )
 
 
 def _jump_text(signal: Signal) -> str:
-    ratio = _ratio(signal)
+    ratio = growth_ratio(signal)
     return f"{ratio:.1f}x" if ratio else f"from {fmt_value(signal.value.get('baseline'))}"
-
-
-_CONFIG_HOST = re.compile(r"^(?:[a-z][a-z0-9+.-]*://)?(?:[^@/\s]+@)?([a-z0-9][a-z0-9.-]*[a-z0-9])")
 
 
 def _configured_hosts(evidence: Evidence, peer: str) -> list[str]:
@@ -480,7 +448,7 @@ def _configured_hosts(evidence: Evidence, peer: str) -> list[str]:
     for _, value in flatten_items(evidence.incident.config_snapshot):
         if not isinstance(value, str) or "." not in value:
             continue
-        match = _CONFIG_HOST.match(value.strip().lower())
-        if match and "." in match.group(1) and wanted <= host_tokens(match.group(1)):
-            found.setdefault(match.group(1), None)
+        host = url_host(value)
+        if host and "." in host and wanted <= host_tokens(host):
+            found.setdefault(host, None)
     return list(found)

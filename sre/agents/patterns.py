@@ -147,8 +147,9 @@ SYMPTOM_PATTERNS: dict[str, re.Pattern[str]] = {
     ),
 }
 
-# Symptoms that say "something outside the code is unwell" rather than "the code is wrong".
-INFRA_SYMPTOMS = frozenset(SYMPTOM_PATTERNS)
+# Symptoms by which a dependency is failing (rather than throttling us or refusing our
+# credentials).
+DEPENDENCY_FAULTS = frozenset({"timeout", "refused", "http_5xx", "network", "circuit_open"})
 
 # Exception type names that are transport or resource failures, not program defects.
 _INFRA_EXCEPTION = re.compile(

@@ -43,8 +43,6 @@ def fmt_value(value: Any) -> str:
         return f"{value:g}"
     if value is None:
         return "unset"
-    if isinstance(value, str):
-        return value if len(value) <= 40 else value[:37] + "..."
     text = str(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
@@ -114,17 +112,6 @@ def flatten_items(config: Any, prefix: str = "") -> list[tuple[str, Any]]:
     for name, value in config.items():
         items.extend(flatten_items(value, f"{prefix}.{name}" if prefix else str(name)))
     return items
-
-
-def flatten_keys(config: Any, prefix: str = "") -> list[str]:
-    """Dotted keys of the leaves of a nested config mapping, in document order."""
-    if not isinstance(config, dict):
-        return [prefix] if prefix else []
-    keys: list[str] = []
-    for name, value in config.items():
-        path = f"{prefix}.{name}" if prefix else str(name)
-        keys.extend(flatten_keys(value, path))
-    return keys
 
 
 def is_trouble(signal: Signal) -> bool:
@@ -285,6 +272,11 @@ def number(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return 0.0
     return float(value)
+
+
+def metric_name(signal: Signal) -> str:
+    """The metric a metric signal is about ("" when absent)."""
+    return str(signal.value.get("metric", ""))
 
 
 def count_after(signal: Signal) -> float:

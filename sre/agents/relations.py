@@ -16,9 +16,10 @@ from sre.agents.hosts import host_tokens
 from sre.agents.patterns import explains, key_families, metric_families, tokens
 from sre.agents.reading import (
     commit_files,
-    flatten_keys,
+    flatten_items,
     fmt_value,
     is_innocuous,
+    metric_name,
     number,
     parse_iso,
     path_tokens,
@@ -51,7 +52,7 @@ class Support:
 
 def worsening(metric: Signal) -> bool:
     """Whether a metric moved the way trouble moves it: work done falls, the rest rises."""
-    families = metric_families(str(metric.value.get("metric", "")))
+    families = metric_families(metric_name(metric))
     direction = str(metric.value.get("direction", "up"))  # growth signals carry no direction
     if "throughput" in families:
         return direction == "down"
@@ -220,8 +221,9 @@ def _log_support(
     if not own:
         return
     named: list[Signal] = []
+    trouble = evidence.trouble()
     for signal in evidence.of("log_template", "exception", "dependency_errors"):
-        if signal.type != "dependency_errors" and signal not in evidence.trouble():
+        if signal.type != "dependency_errors" and signal not in trouble:
             continue
         words = tokens(signal_text(signal).replace(".", "_"))
         words |= host_tokens(str(signal.value.get("host") or ""))
@@ -249,14 +251,12 @@ def _metric_support(support: Support, evidence: Evidence, key: str, explains: se
     moved = [
         s
         for s in evidence.of("metric_anomaly", "metric_growth")
-        if metric_families(str(s.value.get("metric", ""))) & explains
+        if metric_families(metric_name(s)) & explains
         and worsening(s)
         and shifted_after_deploy(s, evidence)
     ]
     # Error rates and latency rise in every incident: on their own they implicate nothing.
-    specific = [
-        s for s in moved if metric_families(str(s.value.get("metric", ""))) - _GENERIC_METRICS
-    ]
+    specific = [s for s in moved if metric_families(metric_name(s)) - _GENERIC_METRICS]
     if specific:
         weight = MEDIUM if len(specific) >= 2 else WEAK
         support.add(weight, moved[:4], "metrics this setting governs moved after it")
@@ -344,16 +344,18 @@ def quantity(value: object) -> float | None:
     return float(match.group(1)) * _UNITS[match.group(2).lower()]
 
 
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
 def ratio_weight(change: Signal) -> float:
     """Extra weight for a drastic numeric change (a factor of 4 or more either way)."""
     ratio = change.value.get("ratio")
     if not isinstance(ratio, int | float) or ratio <= 0:
         return 0.0
     return WEAK if ratio <= 0.25 or ratio >= 4 else 0.0
+
+
+def change_weights(change: Signal, support: Support, evidence: Evidence) -> list[float]:
+    """Weights of a changed key that the symptoms implicate, as ConfigAgent and CommitAgent
+    both weigh it: a base, its support, a drastic ratio, and the staleness penalty."""
+    return [WEAK, *support.weights, ratio_weight(change), *evidence.staleness()]
 
 
 def risks_for(key: str, evidence: Evidence) -> list[Signal]:
@@ -397,7 +399,9 @@ def config_keys_about(evidence: Evidence, family: str, words: set[str]) -> list[
     Names which credential or certificate is involved (`carriers.x.client_cert`) when the
     errors do not.
     """
-    keys = [k for k in flatten_keys(evidence.incident.config_snapshot) if family in key_families(k)]
+    keys = [
+        k for k, _ in flatten_items(evidence.incident.config_snapshot) if family in key_families(k)
+    ]
     related = [k for k in keys if key_tokens(k) & words]
     return related or keys
 
@@ -410,12 +414,28 @@ def growth_ratio(signal: Signal) -> float:
     return number(signal.value.get("ratio"))
 
 
+def rising_metrics(
+    evidence: Evidence,
+    families: frozenset[str],
+    *,
+    types: tuple[str, ...] = ("metric_anomaly", "metric_saturation", "metric_growth"),
+) -> list[Signal]:
+    """Metric signals of these types in any of the given families that rose after the deploy."""
+    return [
+        s
+        for s in evidence.of(*types)
+        if metric_families(metric_name(s)) & families
+        and s.value.get("direction", "up") == "up"
+        and shifted_after_deploy(s, evidence)
+    ]
+
+
 def surging_traffic(evidence: Evidence) -> list[Signal]:
     """Request-rate metrics at least SURGE_RATIO times their baseline."""
     return [
         s
         for s in evidence.of("metric_anomaly", "metric_growth")
-        if "traffic" in metric_families(str(s.value.get("metric", "")))
+        if "traffic" in metric_families(metric_name(s))
         and s.value.get("direction", "up") == "up"
         and growth_ratio(s) >= SURGE_RATIO
     ]

@@ -9,12 +9,11 @@ concrete steps a responder takes for that kind of cause, filled in with the susp
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 
 from alpha.schemas import IncidentInput, RankedHypothesis, Signal, Synthesis
 from sre.agents.hosts import unique_hosts
 from sre.agents.patterns import is_program_error
-from sre.agents.reading import as_list, fmt_value, is_sha, short_sha
+from sre.agents.reading import as_list, fmt_value, is_sha, parse_iso, short_sha
 
 MAX_ACTIONS = 5
 # Two causes closer than this are both worth acting on.
@@ -137,10 +136,10 @@ def _for(
         if throttled:
             # Being throttled is a quota problem: more retries make it worse.
             host = throttled[0]
+            since = _first(host, cited)
             return [
-                f"Ask {host} to raise our rate limit or quota (429 since {_first(host, cited)})"
-                if _first(host, cited)
-                else f"Ask {host} to raise our rate limit or quota (429s)",
+                f"Ask {host} to raise our rate limit or quota "
+                + (f"(429 since {since})" if since else "(429s)"),
                 f"Slow our calls to {host}: honour Retry-After and back off instead of retrying",
             ]
         return [f"Check the status of {host}{_since(host, cited)}" for host in targets[:2]] + [
@@ -183,13 +182,13 @@ def _config_actions(
     names: list[str], shas: list[str], cited: list[Signal], deploy: str
 ) -> list[str]:
     """Restore the lead key; revert the commit for the rest of what it changed."""
-    keys = [key for key in names if _change_of(key, cited)]
-    if not keys:
+    changes = [change for key in names if (change := _change_of(key, cited))]
+    if not changes:
         reverts = [f"Revert commit {short_sha(sha)}" for sha in shas]
         return reverts or [f"Revert the configuration change in {deploy}"]
-    actions = [_restore(keys[0], cited)]
-    if len(keys) > 1:
-        rest = ", ".join(keys[1:3])
+    actions = [_restore(changes[0])]
+    if len(changes) > 1:
+        rest = ", ".join(str(c.value["key"]) for c in changes[1:3])
         actions.append(
             f"Revert commit {short_sha(shas[0])} (it also changed {rest})"
             if shas
@@ -205,9 +204,8 @@ def _change_of(key: str, cited: list[Signal]) -> Signal | None:
     return None
 
 
-def _restore(key: str, cited: list[Signal]) -> str:
-    change = _change_of(key, cited)
-    assert change is not None  # guarded by the caller
+def _restore(change: Signal) -> str:
+    key = change.value["key"]
     old, new = change.value.get("old"), change.value.get("new")
     if change.value.get("change") == "added":
         return f"Remove {key} (added as {fmt_value(new)})"
@@ -217,15 +215,14 @@ def _restore(key: str, cited: list[Signal]) -> str:
 
 
 def _since(host: str, cited: list[Signal]) -> str:
-    kinds: list[str] = []
-    first: str | None = None
-    for signal in cited:
-        if signal.type == "dependency_errors" and signal.value.get("host") == host:
-            kinds += [str(k).replace("_", " ") for k in as_list(signal.value.get("error_kinds"))]
-        if host in as_list(signal.value.get("hosts")) and signal.value.get("first_seen"):
-            first = min(first or str(signal.value["first_seen"]), str(signal.value["first_seen"]))
+    kinds = [
+        str(k).replace("_", " ")
+        for signal in cited
+        if signal.type == "dependency_errors" and signal.value.get("host") == host
+        for k in as_list(signal.value.get("error_kinds"))
+    ]
     what = ", ".join(dict.fromkeys(kinds)) or "errors"
-    when = _clock(first)
+    when = _first(host, cited)
     return f" ({what} since {when})" if when else f" ({what})"
 
 
@@ -250,13 +247,9 @@ def _first(host: str, cited: list[Signal]) -> str | None:
     return _clock(min(times)) if times else None
 
 
-def _clock(text: str | None) -> str | None:
-    if not text:
-        return None
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).strftime("%H:%M")
-    except ValueError:
-        return None
+def _clock(text: str) -> str | None:
+    when = parse_iso(text)
+    return when.strftime("%H:%M") if when else None
 
 
 def _fix_hint(cited: list[Signal]) -> str | None:
@@ -265,5 +258,5 @@ def _fix_hint(cited: list[Signal]) -> str | None:
         if signal.type == "exception" and signal.value.get("is_new") and is_program_error(kind):
             files = [str(f) for f in as_list(signal.value.get("files"))]
             where = f" in {files[0]}" if files else ""
-            return f"Fix {signal.value.get('exception_type')}{where} before redeploying"
+            return f"Fix {kind}{where} before redeploying"
     return None

@@ -44,8 +44,7 @@ def test_lowered_timeout_with_timeouts_to_the_host_it_configures_wins() -> None:
     s.config_change("clients.fx.timeout_ms", 3000, 1000, [SHA_CONFIG])
     found = AGENT.candidates(s.items, incident())
     assert found[0].suspects[0] == "clients.ledger.timeout_ms"
-    others = [h for h in found[1:]]
-    assert all(h.confidence < found[0].confidence for h in others)
+    assert all(h.confidence < found[0].confidence for h in found[1:])
 
 
 def test_flag_turned_on_with_errors_naming_its_feature_is_blamed() -> None:

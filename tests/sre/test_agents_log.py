@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from alpha.agents.base import AgentContext
+from alpha.schemas import Hypothesis
 from sre.agents import LogAgent
 from tests.sre.test_agents_base import (
     SHA_BAD,
@@ -73,15 +74,19 @@ def test_a_change_touching_the_host_path_weakens_the_dependency_hypothesis() -> 
     assert weak.confidence <= 0.3
 
 
+def _top_for_line(template: str, example: str) -> Hypothesis:
+    """The LogAgent's top hypothesis when one new error line is all the evidence."""
+    s = Signals()
+    s.template(template, example=example)
+    return AGENT.candidates(s.items, incident())[0]
+
+
 def test_tls_errors_blame_the_certificate_of_that_host() -> None:
     """x509 errors to a host are certificate_or_credentials naming the host."""
-    s = Signals()
-    s.template(
+    top = _top_for_line(
         "quote request failed",
-        example='Post "https://api.carrier.com/v3/rates": remote error: tls: expired certificate',
+        'Post "https://api.carrier.com/v3/rates": remote error: tls: expired certificate',
     )
-    found = AGENT.candidates(s.items, incident())
-    top = found[0]
     assert top.category == "certificate_or_credentials"
     assert "api.carrier.com" in top.suspects
     assert top.confidence >= 0.5
@@ -89,13 +94,10 @@ def test_tls_errors_blame_the_certificate_of_that_host() -> None:
 
 def test_dns_failures_are_infrastructure_with_the_resolver_as_suspect() -> None:
     """Lookups failing on the cluster resolver point at DNS, not at each dependency."""
-    s = Signals()
-    s.template(
+    top = _top_for_line(
         "upstream call failed",
-        example="dial tcp: lookup pricing.svc on 10.96.0.10:53: server misbehaving",
+        "dial tcp: lookup pricing.svc on 10.96.0.10:53: server misbehaving",
     )
-    found = AGENT.candidates(s.items, incident())
-    top = found[0]
     assert top.category == "infrastructure"
     assert "10.96.0.10" in top.suspects
 
@@ -125,6 +127,15 @@ def test_oom_without_a_change_to_blame_is_resource_exhaustion() -> None:
     assert top.category == "resource_exhaustion"
     assert "indexer-1" in top.suspects and "jvm_heap_used_mb" in top.suspects
     assert top.confidence >= 0.5
+
+
+def test_a_metric_name_that_is_not_text_does_not_crash_the_resource_rule() -> None:
+    """A malformed metric name (a list) is read as text when it names a suspect."""
+    s = Signals()
+    s.template("worker killed: out of memory", hosts=["worker-1"])
+    s.add("metric_growth", "metrics", {"metric": ["jvm_heap_used_mb"], "first": 9, "last": 39})
+    found = by_category(AGENT.candidates(s.items, incident()), "resource_exhaustion")
+    assert found and found[0].suspects == ["worker-1", "['jvm_heap_used_mb']"]
 
 
 def test_oom_after_a_memory_limit_was_lowered_is_not_asserted_as_exhaustion() -> None:

@@ -62,35 +62,39 @@ def test_config_change_restores_the_old_value() -> None:
     assert actions == ["Restore database.pool_size 5 -> 50 (changed in 4be1f0c)"]
 
 
+def _dependency_actions(
+    label: str, score: float, host: str, kinds: list[str], line: str, **errors: Any
+) -> list[str]:
+    """The actions for a failing host, cited by its dependency errors and a log line naming it."""
+    s = Signals()
+    dep = s.dependency(host, kinds, **errors)
+    text = s.template(line, hosts=[host])
+    top = ranked(label, "dependency_failure", [host], score, supporting_signals=[dep.id, text.id])
+    return synthesize(incident(), s.items, [top]).next_actions
+
+
 def test_dependency_failure_checks_the_host_with_kinds_and_time() -> None:
     """A failing host gives a status check naming the error kinds and when they began."""
-    s = Signals()
-    dep = s.dependency("payments.internal", ["timeout"])
-    line = s.template("payment call timed out", hosts=["payments.internal"])
-    top = ranked(
+    actions = _dependency_actions(
         "payments.internal failing (timeout)",
-        "dependency_failure",
-        ["payments.internal"],
         0.7,
-        supporting_signals=[dep.id, line.id],
+        "payments.internal",
+        ["timeout"],
+        "payment call timed out",
     )
-    actions = synthesize(incident(), s.items, [top]).next_actions
     assert actions[0] == "Check the status of payments.internal (timeout since 14:03)"
 
 
 def test_a_throttling_dependency_asks_for_quota_and_backoff_not_a_status_check() -> None:
     """A host answering only 429 gets quota and back-off actions, not "check its status"."""
-    s = Signals()
-    dep = s.dependency("api.mailvendor.io", [], status_codes=[429])
-    line = s.template("send failed: 429", hosts=["api.mailvendor.io"])
-    top = ranked(
+    actions = _dependency_actions(
         "api.mailvendor.io failing (rate limited)",
-        "dependency_failure",
-        ["api.mailvendor.io"],
         0.6,
-        supporting_signals=[dep.id, line.id],
+        "api.mailvendor.io",
+        [],
+        "send failed: 429",
+        status_codes=[429],
     )
-    actions = synthesize(incident(), s.items, [top]).next_actions
     assert actions[0] == "Ask api.mailvendor.io to raise our rate limit or quota (429 since 14:03)"
     assert actions[1].startswith("Slow our calls to api.mailvendor.io")
 
