@@ -187,9 +187,7 @@ def load_payload(
     Raises:
         InputError: with a one-line message naming the file and field.
     """
-    data, name = read_bytes(path, stdin=stdin, max_bytes=max_bytes)
-    document = parse_json(data, name)
-    del data  # the decoded document is all we need; drop the raw bytes early
+    document, name = _read_document(path, stdin=stdin, max_bytes=max_bytes)
     loaded = incident_from_document(document, name)
     if is_scenario_document(document):
         scenario = _try_scenario(document, loaded.incident)
@@ -212,10 +210,16 @@ def load_scenario(path: str | Path) -> Scenario:
     Raises:
         InputError: with a one-line message naming the file and field.
     """
-    data, name = read_bytes(path)
-    document = parse_json(data, name)
-    del data
+    document, name = _read_document(path)
     return scenario_from_document(document, name)
+
+
+def _read_document(
+    path: str | Path, *, stdin: BinaryIO | None = None, max_bytes: int = MAX_PAYLOAD_BYTES
+) -> tuple[dict[str, Any], str]:
+    """Read and decode a JSON file; the raw bytes are dropped on return, only the document stays."""
+    data, name = read_bytes(path, stdin=stdin, max_bytes=max_bytes)
+    return parse_json(data, name), name
 
 
 def _validate(

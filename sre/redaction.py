@@ -165,8 +165,6 @@ class Redactor:
                 continue
             if "-----BEGIN" in line and "PRIVATE KEY" in line and "-----END" not in line:
                 inside_key = True
-                out.append(self.redact(line))
-                continue
             out.append(self.redact(line))
         return out
 

@@ -162,8 +162,6 @@ async def _assemble(
     if not_found is not None:
         gaps.append(f"GitHub: {not_found}; commits and config not fetched")
 
-    github_evidence: gh.GitHubEvidence | None = None
-    sentry_evidence: se.SentryEvidence | None = None
     async with asyncio.TaskGroup() as tg:
         gh_task = (
             tg.create_task(
@@ -185,12 +183,14 @@ async def _assemble(
             if sentry is not None
             else None
         )
-    if gh_task is not None:
-        github_evidence = gh_task.result()
-    if se_task is not None:
-        sentry_evidence = se_task.result()
     return _build(
-        deployment_id, settings, deployed_at, environment, github_evidence, sentry_evidence, gaps
+        deployment_id,
+        settings,
+        deployed_at,
+        environment,
+        gh_task.result() if gh_task is not None else None,
+        se_task.result() if se_task is not None else None,
+        gaps,
     )
 
 

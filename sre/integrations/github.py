@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 
 import requests
 from github import Auth, Github, GithubException, GithubRetry
+from github.Deployment import Deployment
 from github.GithubException import RateLimitExceededException
 from github.Repository import Repository
 
@@ -195,6 +196,18 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value else None
 
 
+def _from_deployment(deployment_id: str, dep: Deployment) -> ResolvedDeployment:
+    """What a GitHub deployment object says about the deployment the user named."""
+    return ResolvedDeployment(
+        deployment_id=deployment_id,
+        sha=dep.sha,
+        ref=dep.ref,
+        environment=dep.environment,
+        created_at=_utc(dep.created_at),
+        github_deployment_id=dep.id,
+    )
+
+
 class GitHubSource:
     """Reads deployments, comparisons and config files of one repository.
 
@@ -248,15 +261,7 @@ class GitHubSource:
         repo = self._repo()
         if deployment_id.isdigit():
             try:
-                dep = repo.get_deployment(int(deployment_id))
-                return ResolvedDeployment(
-                    deployment_id=deployment_id,
-                    sha=dep.sha,
-                    ref=dep.ref,
-                    environment=dep.environment,
-                    created_at=_utc(dep.created_at),
-                    github_deployment_id=dep.id,
-                )
+                return _from_deployment(deployment_id, repo.get_deployment(int(deployment_id)))
             except GithubException as exc:
                 if exc.status != 404:
                     raise
@@ -271,14 +276,7 @@ class GitHubSource:
         if dep is None and len(ref) >= 7 and all(c in "0123456789abcdefABCDEF" for c in ref):
             dep = _first(repo.get_deployments(sha=ref, **kwargs), lambda _: True, 1)
         if dep is not None:
-            return ResolvedDeployment(
-                deployment_id=ref,
-                sha=dep.sha,
-                ref=dep.ref,
-                environment=dep.environment,
-                created_at=_utc(dep.created_at),
-                github_deployment_id=dep.id,
-            )
+            return _from_deployment(ref, dep)
         target = ref
         released_at: datetime | None = None
         release = _first(

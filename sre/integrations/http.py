@@ -258,28 +258,22 @@ async def _attempt(
             None,
         )
     message = f"{label}: HTTP {status}: {text!r}"
+
+    def failure(kind: FailureKind, cls: type[UpstreamError] = UpstreamError) -> UpstreamError:
+        return cls(message, kind=kind, status=status, attempts=attempts, request=label)
+
     if status == 404:
-        raise UpstreamNotFound(
-            message, kind="not_found", status=status, attempts=attempts, request=label
-        )
+        raise failure("not_found", UpstreamNotFound)
+    if status in (403, 429):
+        # A 403 that carries a rate-limit wait is a rate limit, not a refusal.
+        wait = rate_limit_wait(headers, clock())
+        if status == 429 or wait is not None:
+            return _Retryable(failure("rate_limited"), wait)
     if status in (401, 403):
-        if status == 403 and rate_limit_wait(headers, clock()) is not None:
-            error = UpstreamError(
-                message, kind="rate_limited", status=status, attempts=attempts, request=label
-            )
-            return _Retryable(error, rate_limit_wait(headers, clock()))
-        raise UpstreamError(message, kind="auth", status=status, attempts=attempts, request=label)
-    if status == 429:
-        error = UpstreamError(
-            message, kind="rate_limited", status=status, attempts=attempts, request=label
-        )
-        return _Retryable(error, rate_limit_wait(headers, clock()))
+        raise failure("auth")
     if status >= 500:
-        error = UpstreamError(
-            message, kind="server", status=status, attempts=attempts, request=label
-        )
-        return _Retryable(error, None)
-    raise UpstreamError(message, kind="client", status=status, attempts=attempts, request=label)
+        return _Retryable(failure("server"), None)
+    raise failure("client")
 
 
 def unwrap_upstream(group: BaseExceptionGroup[BaseException]) -> UpstreamError | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -200,6 +200,12 @@ def issue_series(issue: Mapping[str, Any]) -> list[tuple[int, float]]:
     return out
 
 
+def _event_metric(series: Iterable[tuple[int, float]]) -> dict[str, Any]:
+    """A timestamped metric of event counts from `(epoch, count)` buckets."""
+    points = [[iso_z(datetime.fromtimestamp(t, tz=UTC)), c] for t, c in series]
+    return {"points": points, "unit": "events"}
+
+
 def error_series(issues: Sequence[Mapping[str, Any]], per_issue: int) -> dict[str, Any]:
     """Metrics in the payload's timestamped form: the total and the top issues' series."""
     total: dict[int, float] = {}
@@ -210,20 +216,9 @@ def error_series(issues: Sequence[Mapping[str, Any]], per_issue: int) -> dict[st
             total[ts] = total.get(ts, 0.0) + count
         if index < per_issue and series:
             name = f"{TOTAL_SERIES}[{issue.get('shortId') or issue.get('id')}]"
-            metrics[name] = {
-                "points": [[iso_z(datetime.fromtimestamp(t, tz=UTC)), c] for t, c in series],
-                "unit": "events",
-            }
+            metrics[name] = _event_metric(series)
     if total:
-        metrics = {
-            TOTAL_SERIES: {
-                "points": [
-                    [iso_z(datetime.fromtimestamp(t, tz=UTC)), total[t]] for t in sorted(total)
-                ],
-                "unit": "events",
-            },
-            **metrics,
-        }
+        metrics = {TOTAL_SERIES: _event_metric(sorted(total.items())), **metrics}
     return metrics
 
 
@@ -280,15 +275,20 @@ class SentryClient:
         )
         self._project_id: str | None = None
 
-    async def _get(self, path: str, params: Mapping[str, str | list[str]] | None = None) -> Any:
-        body, _ = await request_json(
+    async def _fetch(
+        self, url: str, params: Mapping[str, str | list[str]] | None
+    ) -> tuple[Any, Mapping[str, str]]:
+        return await request_json(
             self._session,
-            self._base + path,
+            url,
             params=params,
             policy=self._policy,
             sleep=self._sleep,
             clock=self._clock,
         )
+
+    async def _get(self, path: str, params: Mapping[str, str | list[str]] | None = None) -> Any:
+        body, _ = await self._fetch(self._base + path, params)
         return body
 
     async def _list(
@@ -307,14 +307,7 @@ class SentryClient:
             if pages >= self._caps.max_pages:
                 notes.append(f"Sentry: stopped after {pages} pages (cap)")
                 break
-            body, headers = await request_json(
-                self._session,
-                url,
-                params=query,
-                policy=self._policy,
-                sleep=self._sleep,
-                clock=self._clock,
-            )
+            body, headers = await self._fetch(url, query)
             pages += 1
             if not isinstance(body, list):
                 raise UpstreamError(

@@ -15,8 +15,9 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 _CommaList = Annotated[tuple[str, ...], NoDecode]
 
 
-def _alias(*names: str) -> AliasChoices:
-    return AliasChoices(*names)
+def _unset(settings: dict[str, str]) -> list[str]:
+    """The names whose value is blank, in order."""
+    return [name for name, value in settings.items() if not value.strip()]
 
 
 class IntegrationSettings(BaseSettings):
@@ -29,48 +30,49 @@ class IntegrationSettings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
 
     sentry_url: str = Field(
-        default="https://sentry.io", validation_alias=_alias("SENTRY_URL", "sentry_url")
+        default="https://sentry.io", validation_alias=AliasChoices("SENTRY_URL", "sentry_url")
     )
     sentry_auth_token: SecretStr = Field(
-        default=SecretStr(""), validation_alias=_alias("SENTRY_AUTH_TOKEN", "sentry_auth_token")
+        default=SecretStr(""),
+        validation_alias=AliasChoices("SENTRY_AUTH_TOKEN", "sentry_auth_token"),
     )
-    sentry_org: str = Field(default="", validation_alias=_alias("SENTRY_ORG", "sentry_org"))
+    sentry_org: str = Field(default="", validation_alias=AliasChoices("SENTRY_ORG", "sentry_org"))
     sentry_project: str = Field(
-        default="", validation_alias=_alias("SENTRY_PROJECT", "sentry_project")
+        default="", validation_alias=AliasChoices("SENTRY_PROJECT", "sentry_project")
     )
     github_api_url: str = Field(
         default="https://api.github.com",
-        validation_alias=_alias("GITHUB_API_URL", "github_api_url"),
+        validation_alias=AliasChoices("GITHUB_API_URL", "github_api_url"),
     )
     github_token: SecretStr = Field(
-        default=SecretStr(""), validation_alias=_alias("GITHUB_TOKEN", "github_token")
+        default=SecretStr(""), validation_alias=AliasChoices("GITHUB_TOKEN", "github_token")
     )
     github_repository: str = Field(
-        default="", validation_alias=_alias("GITHUB_REPOSITORY", "github_repository")
+        default="", validation_alias=AliasChoices("GITHUB_REPOSITORY", "github_repository")
     )
     config_paths: _CommaList = Field(
-        default=(), validation_alias=_alias("ALPHA_CONFIG_PATHS", "config_paths")
+        default=(), validation_alias=AliasChoices("ALPHA_CONFIG_PATHS", "config_paths")
     )
 
     # Tuning knobs (production defaults).
     http_timeout: float = Field(
-        default=15.0, gt=0, validation_alias=_alias("ALPHA_HTTP_TIMEOUT", "http_timeout")
+        default=15.0, gt=0, validation_alias=AliasChoices("ALPHA_HTTP_TIMEOUT", "http_timeout")
     )
     http_retries: int = Field(
-        default=2, ge=0, le=10, validation_alias=_alias("ALPHA_HTTP_RETRIES", "http_retries")
+        default=2, ge=0, le=10, validation_alias=AliasChoices("ALPHA_HTTP_RETRIES", "http_retries")
     )
     retry_backoff: float = Field(
-        default=0.5, ge=0, validation_alias=_alias("ALPHA_HTTP_BACKOFF", "retry_backoff")
+        default=0.5, ge=0, validation_alias=AliasChoices("ALPHA_HTTP_BACKOFF", "retry_backoff")
     )
     max_retry_wait: float = Field(
-        default=30.0, ge=0, validation_alias=_alias("ALPHA_HTTP_MAX_WAIT", "max_retry_wait")
+        default=30.0, ge=0, validation_alias=AliasChoices("ALPHA_HTTP_MAX_WAIT", "max_retry_wait")
     )
     github_seconds_between_requests: float | None = Field(
         default=0.25,
-        validation_alias=_alias("ALPHA_GITHUB_THROTTLE", "github_seconds_between_requests"),
+        validation_alias=AliasChoices("ALPHA_GITHUB_THROTTLE", "github_seconds_between_requests"),
     )
     source_timeout: float = Field(
-        default=120.0, gt=0, validation_alias=_alias("ALPHA_SOURCE_TIMEOUT", "source_timeout")
+        default=120.0, gt=0, validation_alias=AliasChoices("ALPHA_SOURCE_TIMEOUT", "source_timeout")
     )
 
     @field_validator("config_paths", mode="before")
@@ -100,26 +102,22 @@ class IntegrationSettings(BaseSettings):
 
     def missing_sentry(self) -> list[str]:
         """Names of the Sentry settings that are not set (empty when Sentry is usable)."""
-        return [
-            name
-            for name, value in (
-                ("SENTRY_AUTH_TOKEN", self.sentry_auth_token.get_secret_value()),
-                ("SENTRY_ORG", self.sentry_org),
-                ("SENTRY_PROJECT", self.sentry_project),
-            )
-            if not value.strip()
-        ]
+        return _unset(
+            {
+                "SENTRY_AUTH_TOKEN": self.sentry_auth_token.get_secret_value(),
+                "SENTRY_ORG": self.sentry_org,
+                "SENTRY_PROJECT": self.sentry_project,
+            }
+        )
 
     def missing_github(self) -> list[str]:
         """Names of the GitHub settings that are not set (empty when GitHub is usable)."""
-        return [
-            name
-            for name, value in (
-                ("GITHUB_TOKEN", self.github_token.get_secret_value()),
-                ("GITHUB_REPOSITORY", self.github_repository),
-            )
-            if not value.strip()
-        ]
+        return _unset(
+            {
+                "GITHUB_TOKEN": self.github_token.get_secret_value(),
+                "GITHUB_REPOSITORY": self.github_repository,
+            }
+        )
 
     @property
     def service_name(self) -> str | None:

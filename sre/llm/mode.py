@@ -38,9 +38,9 @@ ClientFactory = Callable[[str], LLMClient]
 REPAIR_ATTEMPTS = 1
 DEFAULT_DEADLINE = 45.0
 DEFAULT_COMPLETION_TOKENS = 1_500
+DEFAULT_TOKEN_CAP = 100_000
 # Extra prompt tokens of a repair call: the previous answer (<= 2,000 chars) and the error.
 _REPAIR_OVERHEAD = 1_200
-# Statuses that mean the account, not the moment, is the problem: retrying will not help.
 # Seconds kept between the LLM deadline and the agent's timeout for the fallback itself.
 DEADLINE_MARGIN = 1.0
 
@@ -67,7 +67,7 @@ class LLMMode:
     models: dict[str, str] = field(default_factory=dict)
     default_model: str | None = None
     prompt_budget: int = DEFAULT_PROMPT_BUDGET
-    token_cap: int = 100_000
+    token_cap: int = DEFAULT_TOKEN_CAP
     completion_tokens: int = DEFAULT_COMPLETION_TOKENS
     deadline: float = DEFAULT_DEADLINE
     breakers: BreakerBoard = field(default_factory=BreakerBoard)
@@ -90,18 +90,9 @@ class LLMMode:
         from alpha.llm.openrouter import OpenRouterClient
 
         def factory(model: str) -> LLMClient:
-            return OpenRouterClient(
-                model,
-                sleep=sleep,
-                api_key=llm.api_key(),
-                base_url=llm.base_url,
-                timeout=llm.timeout,
-                retries=llm.retries,
-                max_retry_after=llm.max_retry_after,
-                max_tokens=reasoning.max_completion_tokens,
-                app_url=llm.app_url,
-                app_title=llm.app_title,
-            )
+            client = OpenRouterClient.from_settings(llm, model=model, sleep=sleep)
+            client.max_tokens = reasoning.max_completion_tokens
+            return client
 
         names = ("LogAgent", "MetricsAgent", "CommitAgent", "ConfigAgent")
         models = {n: m for n in names if (m := reasoning.model_override(n)) is not None}
@@ -154,9 +145,13 @@ class LLMSession:
         """This session, whatever the incident (a fixed session serves one investigation)."""
         return self
 
+    def call_tokens(self, prompt: Prompt) -> int:
+        """Estimated tokens of one call: the prompt and a full-length answer."""
+        return prompt.estimated_tokens + self.mode.completion_tokens
+
     def reservation(self, prompt: Prompt) -> int:
         """Worst-case tokens of one agent's calls: the first answer and one repair."""
-        per_call = prompt.estimated_tokens + self.mode.completion_tokens
+        per_call = self.call_tokens(prompt)
         return per_call + REPAIR_ATTEMPTS * (per_call + _REPAIR_OVERHEAD)
 
 

@@ -185,7 +185,7 @@ def _spent(usage: TokenUsage, prompt: Prompt, session: LLMSession) -> int:
     """Tokens to charge: the provider's count, else our estimate for each call made."""
     if usage.total_tokens > 0:
         return usage.total_tokens
-    return usage.calls * (prompt.estimated_tokens + session.mode.completion_tokens)
+    return usage.calls * session.call_tokens(prompt)
 
 
 def _record(breaker: CircuitBreaker, exc: LLMError) -> None:

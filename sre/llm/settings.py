@@ -27,15 +27,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from alpha.errors import ConfigurationError
 from alpha.llm.settings import LLMSettings
+from sre.llm.mode import DEFAULT_COMPLETION_TOKENS, DEFAULT_DEADLINE, DEFAULT_TOKEN_CAP
+from sre.llm.prompt import DEFAULT_PROMPT_BUDGET
 
-DEFAULT_PROMPT_BUDGET = 8_000
-DEFAULT_TOKEN_CAP = 100_000
 # Below this the fixed part of a prompt (rules, taxonomy, schema) leaves no room for evidence.
 MIN_PROMPT_BUDGET = 2_000
-
-
-def _env(name: str, field_name: str) -> AliasChoices:
-    return AliasChoices(name, field_name)
 
 
 class ReasoningSettings(BaseSettings):
@@ -44,47 +40,51 @@ class ReasoningSettings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
 
     model_logagent: str | None = Field(
-        default=None, validation_alias=_env("ALPHA_MODEL_LOGAGENT", "model_logagent")
+        default=None, validation_alias=AliasChoices("ALPHA_MODEL_LOGAGENT", "model_logagent")
     )
     model_metricsagent: str | None = Field(
-        default=None, validation_alias=_env("ALPHA_MODEL_METRICSAGENT", "model_metricsagent")
+        default=None,
+        validation_alias=AliasChoices("ALPHA_MODEL_METRICSAGENT", "model_metricsagent"),
     )
     model_commitagent: str | None = Field(
-        default=None, validation_alias=_env("ALPHA_MODEL_COMMITAGENT", "model_commitagent")
+        default=None, validation_alias=AliasChoices("ALPHA_MODEL_COMMITAGENT", "model_commitagent")
     )
     model_configagent: str | None = Field(
-        default=None, validation_alias=_env("ALPHA_MODEL_CONFIGAGENT", "model_configagent")
+        default=None, validation_alias=AliasChoices("ALPHA_MODEL_CONFIGAGENT", "model_configagent")
     )
     prompt_budget: int = Field(
         default=DEFAULT_PROMPT_BUDGET,
         ge=MIN_PROMPT_BUDGET,
         le=1_000_000,
-        validation_alias=_env("ALPHA_PROMPT_BUDGET", "prompt_budget"),
+        validation_alias=AliasChoices("ALPHA_PROMPT_BUDGET", "prompt_budget"),
     )
     token_cap: int = Field(
         default=DEFAULT_TOKEN_CAP,
         ge=0,
-        validation_alias=_env("ALPHA_TOKEN_CAP", "token_cap"),
+        validation_alias=AliasChoices("ALPHA_TOKEN_CAP", "token_cap"),
     )
     max_completion_tokens: int = Field(
-        default=1_500,
+        default=DEFAULT_COMPLETION_TOKENS,
         ge=100,
         le=100_000,
-        validation_alias=_env("ALPHA_LLM_MAX_TOKENS", "max_completion_tokens"),
+        validation_alias=AliasChoices("ALPHA_LLM_MAX_TOKENS", "max_completion_tokens"),
     )
     deadline: float = Field(
-        default=45.0, gt=0, le=3_600, validation_alias=_env("ALPHA_LLM_DEADLINE", "deadline")
+        default=DEFAULT_DEADLINE,
+        gt=0,
+        le=3_600,
+        validation_alias=AliasChoices("ALPHA_LLM_DEADLINE", "deadline"),
     )
     breaker_failures: int = Field(
         default=3,
         ge=1,
         le=1_000,
-        validation_alias=_env("ALPHA_LLM_BREAKER_FAILURES", "breaker_failures"),
+        validation_alias=AliasChoices("ALPHA_LLM_BREAKER_FAILURES", "breaker_failures"),
     )
     breaker_cooldown: float = Field(
         default=60.0,
         ge=0,
-        validation_alias=_env("ALPHA_LLM_BREAKER_COOLDOWN", "breaker_cooldown"),
+        validation_alias=AliasChoices("ALPHA_LLM_BREAKER_COOLDOWN", "breaker_cooldown"),
     )
 
     def model_override(self, agent_name: str) -> str | None:
