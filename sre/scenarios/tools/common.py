@@ -40,6 +40,11 @@ def java_ts(dt: datetime) -> str:
     return dt.strftime("%Y-%m-%d %H:%M:%S") + f".{dt.microsecond // 1000:03d}"
 
 
+def clf_ts(dt: datetime) -> str:
+    """Common Log Format's time (nginx, Apache access logs): `20/Nov/2026:14:03:11 +0000`."""
+    return dt.strftime("%d/%b/%Y:%H:%M:%S +0000")
+
+
 def sha(rng: random.Random) -> str:
     """A random 40-character commit SHA."""
     return "".join(rng.choice("0123456789abcdef") for _ in range(40))
@@ -117,11 +122,6 @@ def logfmt(**fields: Any) -> str:
     return " ".join(parts)
 
 
-def pick(rng: random.Random, options: Sequence[Any]) -> Any:
-    """One of `options`, drawn from `rng`."""
-    return options[rng.randrange(len(options))]
-
-
 def zap(dt: datetime, level: str, caller: str, msg: str, **fields: Any) -> str:
     """One line in zap's production JSON encoding (Go services)."""
     return jline(level=level, ts=iso(dt), caller=caller, msg=msg, **fields)
@@ -137,7 +137,7 @@ def commit(
 ) -> dict[str, Any]:
     """A commit record for `recent_commits`.
 
-    Callers write `commit(sha(rng), ..., pick(rng, ...), ...)`: arguments are evaluated left to
+    Callers write `commit(sha(rng), ..., rng.choice(...), ...)`: arguments are evaluated left to
     right, so the SHA is drawn before a drawn author, as in the dict literals this replaced.
     """
     return {
@@ -167,7 +167,7 @@ def innocent_commits(
     out = []
     for message, (authors, hours, files) in zip(messages, plan, strict=True):
         digest = sha(rng)
-        author = "dependabot[bot]" if authors is None else pick(rng, authors)
+        author = "dependabot[bot]" if authors is None else rng.choice(authors)
         out.append(commit(digest, message, author, deployed - timedelta(hours=hours), files))
     return out
 

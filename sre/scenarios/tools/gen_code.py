@@ -16,7 +16,6 @@ from common import (
     java_ts,
     jline,
     parse,
-    pick,
     points,
     ramp,
     scenario,
@@ -36,15 +35,15 @@ def orders_n_plus_one() -> dict:
 
     def j(dt, level, logger, event, **kw):
         return jline(
-            timestamp=iso(dt), level=level, logger=logger, event=event, pod=pick(rng, pods), **kw
+            timestamp=iso(dt), level=level, logger=logger, event=event, pod=rng.choice(pods), **kw
         )
 
     for dt in every(start, end, 20, 2000, rng):
         log.add(dt, j(dt, "debug", "django.server", "GET /health/ 200", duration_ms=1))
     for dt in times(rng, start, end, 60):
         after = dt > deployed + timedelta(minutes=2)
-        path = pick(
-            rng, ["/api/orders/", "/api/orders/history/", "/api/orders/{id}/", "/api/returns/"]
+        path = rng.choice(
+            ["/api/orders/", "/api/orders/history/", "/api/orders/{id}/", "/api/returns/"]
         )
         dur = (
             rng.randint(35, 160)
@@ -250,7 +249,7 @@ def inventory_npe() -> dict:
     threads = [f"http-nio-8080-exec-{i}" for i in range(1, 11)]
 
     def lb(dt, level, logger, msg):
-        return f"{java_ts(dt)} {level:>5} 1 --- [{pick(rng, threads)}] {logger:<40} : {msg}"
+        return f"{java_ts(dt)} {level:>5} 1 --- [{rng.choice(threads)}] {logger:<40} : {msg}"
 
     for dt in every(start, end, 15, 500, rng):
         log.add(
@@ -271,7 +270,7 @@ def inventory_npe() -> dict:
                 "INFO",
                 "c.a.inventory.web.ReservationController",
                 f"reserve sku={sku} qty={rng.randint(1, 4)} "
-                f"warehouse=WH-{pick(rng, ['AMS1', 'FRA2', 'DUB1'])} ok",
+                f"warehouse=WH-{rng.choice(['AMS1', 'FRA2', 'DUB1'])} ok",
             ),
         )
     for dt in times(rng, start, end, 9):
@@ -433,7 +432,7 @@ def notifications_typeerror() -> dict:
             level=level,
             time=iso(dt),
             pid=rng.choice([18, 19]),
-            hostname=pick(rng, hosts),
+            hostname=rng.choice(hosts),
             msg=msg,
             **kw,
         )
@@ -451,7 +450,7 @@ def notifications_typeerror() -> dict:
             ),
         )
     for dt in times(rng, start, end, 50):
-        ch = pick(rng, ["push", "email", "sms"])
+        ch = rng.choice(["push", "email", "sms"])
         if dt > deployed and ch == "push":
             continue
         log.add(
@@ -461,7 +460,7 @@ def notifications_typeerror() -> dict:
                 30,
                 "notification sent",
                 channel=ch,
-                templateId=pick(rng, ["order_shipped", "otp", "promo_weekly"]),
+                templateId=rng.choice(["order_shipped", "otp", "promo_weekly"]),
                 latencyMs=rng.randint(30, 300),
             ),
         )

@@ -7,12 +7,12 @@ from datetime import timedelta
 
 from common import (
     Log,
+    clf_ts,
     commit,
     every,
     iso,
     logfmt,
     parse,
-    pick,
     points,
     ramp,
     scenario,
@@ -33,7 +33,7 @@ def search_flag_rerank() -> dict:
     insts = ["search-api-1", "search-api-2", "search-api-3"]
 
     def lf(dt, level, msg, **kw):
-        return logfmt(ts=iso(dt), level=level, inst=pick(rng, insts), msg=msg, **kw)
+        return logfmt(ts=iso(dt), level=level, inst=rng.choice(insts), msg=msg, **kw)
 
     for dt in every(start, end, 20, 400, rng):
         log.add(
@@ -86,7 +86,7 @@ def search_flag_rerank() -> dict:
                 "error",
                 "rerank failed, serving unranked results",
                 err='Post "http://rerank.ml.svc:9000/v2/rerank": context deadline exceeded',
-                candidates=pick(rng, [200, 400, 1000]),
+                candidates=rng.choice([200, 400, 1000]),
             ),
         )
     for dt in times(rng, flipped + timedelta(minutes=2), end, 6):
@@ -203,7 +203,7 @@ def billing_timeout_lowered() -> dict:
                 "warn",
                 "fx/rates.go:40",
                 "fx rate cache stale, using last known",
-                currency=pick(rng, ["CHF", "SEK", "PLN"]),
+                currency=rng.choice(["CHF", "SEK", "PLN"]),
             ),
         )
     for dt in times(rng, deployed + timedelta(seconds=30), end, 34):
@@ -336,9 +336,8 @@ def gateway_auth_scope() -> dict:
 
     def access(dt, client, method, path, status, rt):
         ip = f"172.20.{rng.randint(0, 30)}.{rng.randint(2, 250)}"
-        stamp = dt.strftime("%d/%b/%Y:%H:%M:%S +0000")
         return (
-            f'{ip} - {client} [{stamp}] "{method} {path} HTTP/1.1" {status} '
+            f'{ip} - {client} [{clf_ts(dt)}] "{method} {path} HTTP/1.1" {status} '
             f"{rng.randint(120, 9000)} "
             f'"-" "{client}/2.1" rt={rt:.3f}'
         )
@@ -346,13 +345,13 @@ def gateway_auth_scope() -> dict:
     for dt in every(start, end, 15, 300, rng):
         log.add(dt, access(dt, "lb-probe", "GET", "/__health", 200, 0.0))
     for dt in times(rng, start, end, 90):
-        client = pick(rng, clients)
+        client = rng.choice(clients)
         if client == "partner-logistix":
-            path, method = pick(rng, [("/v2/shipments", "POST"), ("/v2/shipments/labels", "POST")])
+            path, method = rng.choice([("/v2/shipments", "POST"), ("/v2/shipments/labels", "POST")])
             status = 403 if dt > deployed + timedelta(seconds=30) else 201
         else:
-            path, method = pick(
-                rng, [("/v2/orders", "GET"), ("/v2/profile", "GET"), ("/v2/cart", "PUT")]
+            path, method = rng.choice(
+                [("/v2/orders", "GET"), ("/v2/profile", "GET"), ("/v2/cart", "PUT")]
             )
             status = 200
         log.add(dt, access(dt, client, method, path, status, rng.uniform(0.01, 0.3)))

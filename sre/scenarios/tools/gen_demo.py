@@ -13,7 +13,6 @@ from common import (
     commit,
     every,
     parse,
-    pick,
     points,
     py_ts,
     ramp,
@@ -33,7 +32,7 @@ def incident_b() -> dict:
     log = Log()
 
     def line(dt, level, logger, msg, host=None):
-        host = host or pick(rng, hosts)
+        host = host or rng.choice(hosts)
         return f"{py_ts(dt)} {level:<7} [{logger}] host={host} {msg}"
 
     for dt in every(start, end, 30, 900, rng):
@@ -41,7 +40,7 @@ def incident_b() -> dict:
             dt, line(dt, "INFO", "gunicorn.access", '10.8.0.4 "GET /healthz HTTP/1.1" 200 2 0.001')
         )
     for dt in times(rng, start, end, 70):
-        path = pick(rng, ["/v1/cart", "/v1/checkout", "/v1/orders/recent", "/v1/cart/items"])
+        path = rng.choice(["/v1/cart", "/v1/checkout", "/v1/orders/recent", "/v1/cart/items"])
         method = "POST" if path in ("/v1/checkout", "/v1/cart/items") else "GET"
         ms = rng.randint(40, 190) if dt < deployed else rng.randint(60, 400)
         status = 200 if method == "GET" else 201

@@ -16,7 +16,6 @@ from common import (
     java_ts,
     jline,
     parse,
-    pick,
     points,
     py_ts,
     ramp,
@@ -45,10 +44,10 @@ def recs_zone_packet_loss() -> dict:
         return f"{java_ts(dt)} {level:<5} [{pod}] {logger} - {msg}"
 
     for dt in every(start, end, 20, 700, rng):
-        pod = pick(rng, names)
+        pod = rng.choice(names)
         log.add(dt, lb(dt, pod, "DEBUG", "c.a.r.Health", "liveness ok"))
     for dt in times(rng, start, end, 70):
-        pod = pick(rng, names)
+        pod = rng.choice(names)
         bad = dt > onset and pods[pod] == "eu-central-1b"
         if bad and rng.random() < 0.7:
             continue
@@ -69,8 +68,8 @@ def recs_zone_packet_loss() -> dict:
         ("catalog.internal.svc", 8080),
     ]
     for dt in times(rng, onset, end, 30):
-        pod = pick(rng, ["recs-5f7d-def34", "recs-5f7d-ghi56"])
-        host, port = pick(rng, deps)
+        pod = rng.choice(["recs-5f7d-def34", "recs-5f7d-ghi56"])
+        host, port = rng.choice(deps)
         log.add(
             dt,
             lb(
@@ -91,7 +90,7 @@ def recs_zone_packet_loss() -> dict:
             dt,
             lb(
                 dt,
-                pick(rng, names),
+                rng.choice(names),
                 "WARN",
                 "c.a.r.Ranker",
                 "model version skew detected, using cached weights",
@@ -167,8 +166,8 @@ def subscriptions_db_failover() -> dict:
                 dt,
                 "INFO",
                 "subs.api",
-                f"{pick(rng, ['GET', 'POST', 'PATCH'])} /v1/subscriptions/{rng.randint(10**5, 10**6)} "
-                f"{pick(rng, [200, 200, 201])} {rng.randint(8, 60)}ms",
+                f"{rng.choice(['GET', 'POST', 'PATCH'])} /v1/subscriptions/{rng.randint(10**5, 10**6)} "
+                f"{rng.choice([200, 200, 201])} {rng.randint(8, 60)}ms",
             ),
         )
     for dt in times(rng, start, end, 5):
@@ -275,15 +274,15 @@ def auth_retry_storm() -> dict:
                 dt,
                 "info",
                 "token issued",
-                client=pick(rng, ["web", "partner-api", "mobile-bff"]),
-                grant=pick(rng, ["refresh_token", "authorization_code"]),
+                client=rng.choice(["web", "partner-api", "mobile-bff"]),
+                grant=rng.choice(["refresh_token", "authorization_code"]),
                 ms=rng.randint(8, 40),
             ),
         )
     for dt in times(rng, onset - timedelta(seconds=50), onset, 4):
         log.add(dt, zap(dt, "warn", "slow key lookup", ms=rng.randint(700, 1300)))
     for dt in times(rng, onset, end, 80):
-        status = pick(rng, [200, 429, 429, 503])
+        status = rng.choice([200, 429, 429, 503])
         log.add(
             dt,
             zap(

@@ -19,7 +19,6 @@ from common import (
     jline,
     logfmt,
     parse,
-    pick,
     points,
     ramp,
     scenario,
@@ -39,7 +38,7 @@ def geo_nil_map_panic() -> dict:
     for dt in every(start, end, 20, 500, rng):
         log.add(dt, go_std(dt, "GET /healthz 200 112µs"))
     for dt in times(rng, start, end, 60):
-        path = pick(rng, ["/v1/geocode", "/v1/reverse", "/v1/timezone"])
+        path = rng.choice(["/v1/geocode", "/v1/reverse", "/v1/timezone"])
         if dt > deployed and path == "/v1/timezone" and rng.random() < 0.7:
             continue
         log.add(dt, go_std(dt, f"GET {path} 200 {rng.randint(3, 45)}.{rng.randint(100, 999)}ms"))
@@ -172,8 +171,8 @@ def image_proxy_fd_leak() -> dict:
                 host=host,
                 msg="served",
                 path=f"/img/{rng.randint(10**5, 10**6)}.webp",
-                w=pick(rng, [320, 640, 1280]),
-                cache=pick(rng, ["hit", "hit", "miss"]),
+                w=rng.choice([320, 640, 1280]),
+                cache=rng.choice(["hit", "hit", "miss"]),
                 ms=rng.randint(2, 90),
             ),
         )
@@ -192,7 +191,10 @@ def image_proxy_fd_leak() -> dict:
     for dt in times(rng, onset - timedelta(minutes=6), end, 26):
         log.add(
             dt,
-            f"{dt.strftime('%Y/%m/%d %H:%M:%S')} http: Accept error: accept tcp [::]:8080: accept4: too many open files; retrying in 1s",
+            go_std(
+                dt,
+                "http: Accept error: accept tcp [::]:8080: accept4: too many open files; retrying in 1s",
+            ),
         )
     for dt in times(rng, onset - timedelta(minutes=4), end, 10):
         log.add(
@@ -271,7 +273,7 @@ def stock_sync_expired_token() -> dict:
                 "stock_sync.snapshot",
                 "snapshot uploaded",
                 bucket="acme-stock-snapshots",
-                key=f"wh/{pick(rng, ['ams1', 'fra2', 'dub1'])}/{rng.randint(10**6, 10**7)}.json.gz",
+                key=f"wh/{rng.choice(['ams1', 'fra2', 'dub1'])}/{rng.randint(10**6, 10**7)}.json.gz",
                 bytes=rng.randint(10**5, 10**6),
             ),
         )
@@ -283,7 +285,7 @@ def stock_sync_expired_token() -> dict:
                 "INFO",
                 "stock_sync.wms",
                 "stock levels fetched",
-                warehouse=pick(rng, ["AMS1", "FRA2", "DUB1"]),
+                warehouse=rng.choice(["AMS1", "FRA2", "DUB1"]),
                 skus=rng.randint(3000, 9000),
             ),
         )

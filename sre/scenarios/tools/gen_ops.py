@@ -10,14 +10,15 @@ from datetime import timedelta
 
 from common import (
     Log,
+    clf_ts,
     every,
+    go_std,
     innocent_commits,
     iso,
     java_ts,
     jline,
     logfmt,
     parse,
-    pick,
     points,
     py_ts,
     ramp,
@@ -38,7 +39,7 @@ def indexer_heap_leak() -> dict:
     pods = ["search-indexer-0", "search-indexer-1"]
 
     def lb(dt, level, logger, msg):
-        pod = pick(rng, pods)
+        pod = rng.choice(pods)
         worker = f"indexer-worker-{rng.randint(1, 6)}"
         return f"{java_ts(dt)} {level:>5} [{pod}] [{worker}] {logger} - {msg}"
 
@@ -246,9 +247,8 @@ def public_api_surge() -> dict:
     log = Log()
 
     def ng(dt, ip, path, status, rt, ua):
-        stamp = dt.strftime("%d/%b/%Y:%H:%M:%S +0000")
         size = rng.randint(200, 6000)
-        return f'{ip} - - [{stamp}] "GET {path} HTTP/1.1" {status} {size} "-" "{ua}" {rt:.3f}'
+        return f'{ip} - - [{clf_ts(dt)}] "GET {path} HTTP/1.1" {status} {size} "-" "{ua}" {rt:.3f}'
 
     for dt in every(start, end, 30, 500, rng):
         log.add(dt, ng(dt, "10.0.0.2", "/healthz", 200, 0.001, "kube-probe/1.30"))
@@ -258,20 +258,20 @@ def public_api_surge() -> dict:
             ng(
                 dt,
                 f"{rng.randint(30, 220)}.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}",
-                pick(rng, ["/v2/products/123", "/v2/search?q=lamp", "/v2/categories"]),
+                rng.choice(["/v2/products/123", "/v2/search?q=lamp", "/v2/categories"]),
                 200,
                 rng.uniform(0.02, 0.2),
                 "Mozilla/5.0",
             ),
         )
     for dt in times(rng, onset, end, 110):
-        status = pick(rng, [200, 200, 429, 429, 429, 503])
+        status = rng.choice([200, 200, 429, 429, 429, 503])
         log.add(
             dt,
             ng(
                 dt,
                 f"203.0.113.{rng.randint(10, 40)}",
-                f"/v2/search?q={pick(rng, ['sofa', 'desk', 'lamp', 'rug'])}"
+                f"/v2/search?q={rng.choice(['sofa', 'desk', 'lamp', 'rug'])}"
                 f"&page={rng.randint(1, 50)}",
                 status,
                 rng.uniform(0.3, 2.5),
@@ -371,7 +371,7 @@ def shipping_cert_expired() -> dict:
     for dt in every(start, end, 20, 600, rng):
         log.add(dt, zap(dt, "debug", "http/server.go:44", "GET /health 200"))
     for dt in times(rng, start, end, 60):
-        carrier = pick(rng, ["carrierlink", "parcelnow", "carrierlink", "swiftpost"])
+        carrier = rng.choice(["carrierlink", "parcelnow", "carrierlink", "swiftpost"])
         if carrier == "carrierlink" and dt >= expiry:
             continue
         log.add(
@@ -383,7 +383,7 @@ def shipping_cert_expired() -> dict:
                 "quote ok",
                 carrier=carrier,
                 ms=rng.randint(90, 600),
-                zone=pick(rng, ["EU1", "EU2", "UK"]),
+                zone=rng.choice(["EU1", "EU2", "UK"]),
             ),
         )
     for dt in times(rng, start, end, 4):
@@ -498,13 +498,13 @@ def router_dns_failures() -> dict:
                 level="info",
                 msg="order routed",
                 order=f"o-{rng.randint(10**6, 10**7)}",
-                dc=pick(rng, ["eu-west-1a", "eu-west-1b"]),
+                dc=rng.choice(["eu-west-1a", "eu-west-1b"]),
                 ms=rng.randint(20, 140),
             ),
         )
     for dt in times(rng, onset, end, 34):
-        host = pick(rng, targets)
-        kind = pick(rng, ["i/o timeout", "i/o timeout", "server misbehaving"])
+        host = rng.choice(targets)
+        kind = rng.choice(["i/o timeout", "i/o timeout", "server misbehaving"])
         log.add(
             dt,
             logfmt(
@@ -522,10 +522,12 @@ def router_dns_failures() -> dict:
     for dt in times(rng, onset + timedelta(minutes=1), end, 5):
         log.add(
             dt,
-            f"{dt.strftime('%Y/%m/%d %H:%M:%S')} kafka: client/metadata fetching metadata for all "
-            f"topics "
-            "from broker kafka-0.kafka.svc.cluster.local:9092: dial tcp: lookup "
-            "kafka-0.kafka.svc.cluster.local: i/o timeout",
+            go_std(
+                dt,
+                "kafka: client/metadata fetching metadata for all topics from broker "
+                "kafka-0.kafka.svc.cluster.local:9092: dial tcp: lookup "
+                "kafka-0.kafka.svc.cluster.local: i/o timeout",
+            ),
         )
     for dt in times(rng, start, end, 4):
         log.add(
