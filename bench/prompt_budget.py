@@ -12,7 +12,7 @@
 Token counts are estimates (`sre.llm.budget.estimate_tokens`, one token per 3 bytes: an
 overestimate for English and code), the same estimate that enforces the budget.
 
-Run: ``python bench/prompt_budget.py`` (about a minute on two cores; ``--quick`` skips the
+Run: ``python bench/prompt_budget.py`` (about 15 s on two cores; ``--quick`` skips the
 1,000,000-line payload).
 """
 

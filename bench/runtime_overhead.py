@@ -13,7 +13,7 @@ is the median over RUNS runs of wall / L:
 The three modes are interleaved run by run so machine noise hits them alike.
 Targets: <= 1.05 at N = 4, <= 1.10 at N = 64, <= 1.5 at N = 512; the display adds < 5 %.
 
-Run: ``python bench/runtime_overhead.py`` (about a minute on two cores).
+Run: ``python bench/runtime_overhead.py`` (about 10 s on two cores).
 """
 
 from __future__ import annotations

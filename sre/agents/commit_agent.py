@@ -37,6 +37,8 @@ from sre.agents.reading import (
     short_sha,
 )
 from sre.agents.relations import change_weights, config_label, key_support, rising_metrics
+from sre.extractors.fmt import clip
+from sre.extractors.patterns import commit_subject
 
 _DB_SYMPTOMS = ("slow_query", "lock", "conn_pool", "too_many_connections")
 _DB_METRICS = frozenset({"db"})
@@ -254,9 +256,7 @@ def _errors_rose(evidence: Evidence) -> bool:
 
 
 def _subject(commit: Signal) -> str:
-    line = str(commit.value.get("message", "")).strip().splitlines()
-    subject = line[0] if line else ""
-    return subject if len(subject) <= 60 else subject[:57] + "..."
+    return clip(commit_subject(str(commit.value.get("message", ""))), 60)
 
 
 def _code_label(sha: str, focus: str, cited: list[Signal], evidence: Evidence) -> str:

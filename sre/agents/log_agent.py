@@ -58,6 +58,7 @@ from sre.agents.relations import (
     config_links,
     surging_traffic,
 )
+from sre.extractors.fmt import clip
 
 _RESOURCE = {
     "oom": ("memory", "Memory exhausted", frozenset({"memory"})),
@@ -535,4 +536,4 @@ def _templates_naming(evidence: Evidence, host: str) -> list[Signal]:
 
 def _quote(signal: Signal) -> str:
     text = str(signal.value.get("template") or signal.value.get("example") or signal.description)
-    return text if len(text) <= 120 else text[:117] + "..."
+    return clip(text, 120)

@@ -13,6 +13,7 @@ from typing import Any
 
 from alpha.schemas import Signal
 from sre.agents.patterns import ERROR_KIND_SYMPTOMS, symptoms_in, symptoms_of_status, tokens
+from sre.extractors.fmt import clip
 
 # A new template or exception, or one whose rate rose at least this much, is "new trouble".
 RISE_RATIO = 3.0
@@ -44,7 +45,7 @@ def fmt_value(value: Any) -> str:
     if value is None:
         return "unset"
     text = str(value)
-    return text if len(text) <= 40 else text[:37] + "..."
+    return clip(text, 40)
 
 
 def parse_iso(text: object) -> datetime | None:

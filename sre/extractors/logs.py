@@ -32,7 +32,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from alpha.schemas import IncidentInput, Severity
+from alpha.schemas import SEVERITIES, IncidentInput, Severity
 from sre.extractors.finding import Finding
 from sre.extractors.fmt import clip
 from sre.extractors.lineshape import LineParser, iter_records
@@ -48,7 +48,10 @@ MAX_HOST_FINDINGS = 10
 MAX_FRAME_FILES = 50
 MAX_PENDING = 10_000
 MAX_TEMPLATES = 20_000
-_SEVERITY_ORDER: dict[Severity, int] = {"high": 0, "medium": 1, "low": 2}
+# Highest severity first.
+_SEVERITY_ORDER: dict[Severity, int] = {
+    s: i for i, s in enumerate(reversed(SEVERITIES))
+}  # high first
 _TYPE_ORDER = {"log_template": 0, "exception": 1, "dependency_errors": 2, "log_volume": 3}
 
 
