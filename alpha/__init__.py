@@ -1,5 +1,10 @@
 """Alpha: a small runtime for parallel, evidence-checked investigator agents.
 
+This module is a facade: every name below is defined once, in the module of the original
+design's layout (`alpha.core.runtime`, `alpha.core.executor`, `alpha.core.registry`,
+`alpha.core.memory`, `alpha.agents.base`, `alpha.llm.base`, `alpha.judge.judge`,
+`alpha.aggregation.aggregator`, `alpha.schemas.*`), and only re-exported here.
+
 Typical use::
 
     runtime = AlphaRuntime(agent_timeout=20.0)
@@ -8,14 +13,16 @@ Typical use::
 """
 
 from alpha.agents.base import AgentContext, BaseAgent
-from alpha.aggregator import Aggregator
-from alpha.errors import AlphaError, InputError
-from alpha.events import EventDispatcher, EventSubscriber
-from alpha.executor import AgentRun, ParallelExecutor
-from alpha.judge import JudgedResult, JudgeLayer
-from alpha.memory import StructuredMemory
-from alpha.registry import AgentRegistry
-from alpha.runtime import AlphaRuntime, PostAggregationStep, SignalExtractor, parse_incident
+from alpha.aggregation.aggregator import Aggregator
+from alpha.core.errors import AlphaError, InputError
+from alpha.core.events import EventDispatcher, EventSubscriber
+from alpha.core.executor import AgentRun, ParallelExecutor
+from alpha.core.memory import StructuredMemory
+from alpha.core.registry import AgentRegistry
+from alpha.core.runtime import AlphaRuntime, PostAggregationStep, SignalExtractor, parse_incident
+from alpha.core.signals import basic_signals
+from alpha.judge.judge import JudgedResult, JudgeLayer
+from alpha.llm.base import LLMClient
 from alpha.schemas import (
     AgentEvent,
     AgentOutcome,
@@ -31,7 +38,6 @@ from alpha.schemas import (
     Synthesis,
     TokenUsage,
 )
-from alpha.signals import basic_signals
 
 __all__ = [
     "AgentContext",
@@ -54,6 +60,7 @@ __all__ = [
     "InputError",
     "JudgeLayer",
     "JudgedResult",
+    "LLMClient",
     "ParallelExecutor",
     "PostAggregationStep",
     "RankedHypothesis",

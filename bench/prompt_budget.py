@@ -32,9 +32,9 @@ sys.path.insert(0, str(ROOT))
 from alpha.llm.settings import LLMSettings  # noqa: E402
 from alpha.schemas import IncidentInput  # noqa: E402
 from sre.agents import CommitAgent, ConfigAgent, LogAgent, MetricsAgent  # noqa: E402
-from sre.extractors.pipeline import extract_signals  # noqa: E402
+from sre.extractors.signal_extractor import extract_signals  # noqa: E402
 from sre.llm.budget import estimate_tokens  # noqa: E402
-from sre.llm.prompt import brief_for, build_prompt, system_prompt  # noqa: E402
+from sre.llm.prompt import build_prompt, system_prompt  # noqa: E402
 from sre.llm.refine import LLMMode  # noqa: E402
 from sre.llm.settings import ReasoningSettings  # noqa: E402
 from sre.redaction import Redactor  # noqa: E402
@@ -51,7 +51,7 @@ TARGET = 1.1
 def naive_tokens(incident: IncidentInput) -> int:
     """Estimated tokens of one naive prompt: the instructions plus all the evidence, unselected
     (the whole payload as JSON), as if an agent were sent everything."""
-    system = system_prompt("LogAgent", brief_for("LogAgent").role, "DATA-" + "0" * 24)
+    system = system_prompt("LogAgent", LogAgent.brief.role, "DATA-" + "0" * 24)
     return estimate_tokens(system) + estimate_tokens(incident.model_dump_json(exclude_none=True))
 
 
@@ -61,7 +61,7 @@ def prompt_tokens(incident: IncidentInput) -> dict[str, int]:
     redactor = Redactor()
     sizes: dict[str, int] = {}
     for agent in AGENTS:
-        brief = brief_for(agent.name)
+        brief = agent.brief
         prompt = build_prompt(
             agent_name=agent.name,
             role=brief.role,
@@ -165,7 +165,7 @@ async def latency_runs(incident: IncidentInput) -> list[tuple[float, float, int]
             started = time.perf_counter()
             result = await investigate(incident, llm=mode)
             wall = time.perf_counter() - started
-            slowest = max(o.elapsed_ms for o in result.agent_outcomes) / 1000.0
+            slowest = max(o.execution_time_ms for o in result.agent_outcomes) / 1000.0
             fallbacks = [o.fallback_reason for o in result.agent_outcomes if o.fallback_reason]
             assert not fallbacks, fallbacks
             results.append((wall, slowest, server.request_count - before))

@@ -112,7 +112,7 @@ async def _one_run(n: int, latency: float, mode: str, make_display: Any) -> floa
         with make_display([a.name for a in agents]) as display:
             result = await runtime.execute(PAYLOAD, subscribers=[display])
     wall = time.perf_counter() - start
-    if not result.hypotheses or any(o.status != "ok" for o in result.agent_outcomes):
+    if not result.ranked_hypotheses or any(o.status != "ok" for o in result.agent_outcomes):
         raise SystemExit(f"benchmark run went wrong at N={n} ({mode})")
     return wall / latency
 

@@ -11,7 +11,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import ValidationError
 
-from alpha.errors import ConfigurationError
+from alpha.core.errors import ConfigurationError
 from bot.app import EVENTS_PATH, Bot, create_bot, create_web_app
 from bot.settings import BotSettings
 
@@ -70,13 +70,9 @@ async def _main(settings: BotSettings, llm: Any) -> None:
 
 def _llm_mode() -> Any:
     """The process's LLM mode when a key or endpoint is configured, else None."""
-    from sre.llm.mode import LLMMode
-    from sre.llm.settings import load_settings
+    from sre.llm.mode import configured_mode
 
-    llm_settings, reasoning = load_settings()
-    if not llm_settings.configured:
-        return None
-    return LLMMode.from_settings(llm_settings, reasoning)
+    return configured_mode(required=False)
 
 
 def main() -> int:

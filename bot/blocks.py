@@ -310,16 +310,16 @@ def degradations(result: ExecutionResult) -> list[str]:
 
 def render_final(result: ExecutionResult, *, title: str, rerun_value: str) -> Message:
     """The final message: ranked hypotheses, summary, next actions, degradations, footer."""
-    signals = {s.id: s for s in result.signals}
+    signals = {s.id: s for s in result.signals_used}
     blocks: list[Block] = [_header(f"Alpha: {title}")]
     if result.requires_human_review:
         reasons = "; ".join(escape(r) for r in result.review_reasons) or "evidence is thin"
         blocks.append(_section(f":rotating_light: *Needs human review*: {reasons}"))
     if result.summary:
         blocks.append(_section(f"*Summary*\n{escape(result.summary)}"))
-    if not result.hypotheses:
+    if not result.ranked_hypotheses:
         blocks.append(_section("No hypothesis survived validation."))
-    for hypothesis in result.hypotheses:
+    for hypothesis in result.ranked_hypotheses:
         blocks.append(_hypothesis_section(hypothesis, signals))
         blocks.append(_feedback_actions(result.execution_id, hypothesis))
     if result.next_actions:
@@ -335,19 +335,19 @@ def render_final(result: ExecutionResult, *, title: str, rerun_value: str) -> Me
             "elements": [_button("Rerun", RERUN_ACTION, rerun_value)],
         }
     )
-    footer = [f"execution {code(result.execution_id)}", _duration(result.elapsed_ms)]
+    footer = [f"execution {code(result.execution_id)}", _duration(result.execution_time_ms)]
     usage = _usage_text(result.usage)
     if usage:
         footer.append(usage)
-    footer.append(f"{len(result.signals)} signal(s), full list in the thread")
+    footer.append(f"{len(result.signals_used)} signal(s), full list in the thread")
     blocks.append(_context(" · ".join(footer)))
     return _message(_final_text(result, title), blocks)
 
 
 def _final_text(result: ExecutionResult, title: str) -> str:
-    if not result.hypotheses:
+    if not result.ranked_hypotheses:
         return f"Alpha: {escape(title)}: no hypothesis survived validation"
-    top = result.hypotheses[0]
+    top = result.ranked_hypotheses[0]
     review = " (needs human review)" if result.requires_human_review else ""
     return (
         f"Alpha: {escape(title)}: most likely {escape(top.label)} [{escape(top.category)}]{review}"

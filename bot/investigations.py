@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from types import TracebackType
 
-from alpha.errors import ConfigurationError
+from alpha.core.errors import ConfigurationError
 
 log = logging.getLogger(__name__)
 

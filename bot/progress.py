@@ -98,7 +98,7 @@ class RunView:
         ):
             outcome = event.outcome
             view.state = _OUTCOME_STATE.get(outcome.status, "failed")
-            view.elapsed_ms = outcome.elapsed_ms
+            view.elapsed_ms = outcome.execution_time_ms
             view.reason = outcome.reason
             view.fallback_reason = outcome.fallback_reason
             view.hypotheses = max(view.hypotheses, outcome.hypotheses_produced)

@@ -20,8 +20,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from alpha.errors import AlphaError
-from alpha.events import EventSubscriber
+from alpha.core.errors import AlphaError
+from alpha.core.events import EventSubscriber
 from alpha.schemas import AgentEvent, ExecutionResult, IncidentInput
 from bot.blocks import Message, code, render_error, render_final, render_progress, render_signals
 from bot.investigations import Slot
@@ -268,7 +268,7 @@ class InvestigationRunner:
         )
 
     async def _post_signals(self, channel: str, thread_ts: str, result: ExecutionResult) -> None:
-        for message in render_signals(result.signals):
+        for message in render_signals(result.signals_used):
             try:
                 await self._post(channel, thread_ts, message)
             except (SlackApiError, aiohttp.ClientError, TimeoutError) as error:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, cast
 
-from alpha.events import EventSubscriber
+from alpha.core.events import EventSubscriber
 from alpha.schemas import ExecutionResult, IncidentInput
 from bot.runner import AssemblyLike, Services
 from bot.settings import BotSettings
@@ -28,7 +28,8 @@ def default_services(
             analysis). One runtime serves concurrent investigations: each gets its own
             token cap and redactor, and the process shares the circuit breakers.
     """
-    from sre.engine import AGENT_NAMES, build_runtime
+    from sre.agents.roster import AGENT_NAMES
+    from sre.engine import build_runtime
     from sre.integrations.assembler import assemble, assemble_from_sentry_issue
 
     runtime = build_runtime(agent_timeout=settings.agent_timeout_s, llm=llm)

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from alpha.errors import ConfigurationError
+from alpha.core.errors import ConfigurationError
 
 SlackMode = Literal["http", "socket"]
 

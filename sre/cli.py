@@ -33,7 +33,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from alpha.errors import AlphaError, ConfigurationError
+from alpha.core.errors import AlphaError, ConfigurationError
 from alpha.schemas import ExecutionResult, IncidentInput
 from sre import evaluation
 from sre.payload import load_payload
@@ -226,15 +226,9 @@ def _llm_mode(args: argparse.Namespace) -> LLMMode | None:
     """
     if not getattr(args, "llm", False):
         return None
-    from sre.llm.refine import LLMMode
-    from sre.llm.settings import load_settings
+    from sre.llm.mode import configured_mode
 
-    llm, reasoning = load_settings()
-    if not llm.configured:
-        raise ConfigurationError(
-            "--llm needs OPENROUTER_API_KEY or ALPHA_LLM_BASE_URL (see .env.example)"
-        )
-    return LLMMode.from_settings(llm, reasoning)
+    return configured_mode(required=True)
 
 
 async def _investigate(
@@ -254,7 +248,7 @@ def _investigate_live(
 ) -> None:
     """Run with the live agent panels, then print the full report."""
     from alpha.display.live import LiveDisplay
-    from sre.engine import AGENT_NAMES
+    from sre.agents.roster import AGENT_NAMES
 
     # The report below shows the ranking with its evidence, so the display's own is not needed.
     with LiveDisplay(console, agent_names=AGENT_NAMES, show_result=False) as display:
@@ -294,11 +288,11 @@ def render_result(result: ExecutionResult, console: Console) -> None:
     Every string that came from the payload is escaped: a log line like ``[gc] ...`` must
     print as itself, not as Rich markup.
     """
-    signals = {signal.id: signal for signal in result.signals}
+    signals = {signal.id: signal for signal in result.signals_used}
     console.rule(f"Investigation of {escape(result.deployment_id)}")
-    if not result.hypotheses:
+    if not result.ranked_hypotheses:
         console.print("[yellow]No hypothesis survived the evidence check.[/]")
-    for hypothesis in result.hypotheses:
+    for hypothesis in result.ranked_hypotheses:
         suspects = ", ".join(map(_short, hypothesis.suspects)) or "-"
         console.print(
             f"\n[bold]#{hypothesis.rank} {escape(hypothesis.label)}[/]  "
@@ -346,7 +340,9 @@ def _render_footer(result: ExecutionResult, console: Console) -> None:
         from alpha.display.live import usage_text
 
         tokens = f", {result.usage.calls} LLM calls, {usage_text(result.usage)}"
-    console.print(f"\n[dim]{len(result.signals)} signals, {result.elapsed_ms:.0f} ms{tokens}[/]")
+    console.print(
+        f"\n[dim]{len(result.signals_used)} signals, {result.execution_time_ms:.0f} ms{tokens}[/]"
+    )
 
 
 def render_eval(report: evaluation.EvalReport, console: Console) -> None:

@@ -1,8 +1,9 @@
 """The SRE investigation engine: the runtime wired with the SRE extractor and agents.
 
 `build_runtime()` gives an `AlphaRuntime` whose signal extractor is the SRE pipeline, with
-the four specialists registered and the SynthesisAgent as post-aggregation step;
-`investigate()` runs one incident through it.
+the specialists of the roster (`sre.agents.roster`) registered, the SynthesisAgent as
+post-aggregation step, and the SRE taxonomy injected into the judge (valid categories) and
+the aggregator (how suspects match); `investigate()` runs one incident through it.
 
 LLM mode (`llm=`): the agents of one investigation share one `LLMSession` (token cap,
 redactor); a runtime reused for many investigations, even concurrently, gives each its own
@@ -17,26 +18,37 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from alpha.runtime import AlphaRuntime, EventSubscriber
+from alpha.aggregation.aggregator import Aggregator
+from alpha.core.runtime import AlphaRuntime, EventSubscriber
+from alpha.judge.judge import JudgeLayer
 from alpha.schemas import ExecutionResult, IncidentInput
-from sre.agents import CommitAgent, ConfigAgent, LogAgent, MetricsAgent, SynthesisAgent
+from sre.agents.roster import SPECIALISTS
+from sre.agents.synthesis_agent import SynthesisAgent
+from sre.taxonomy import VALID_CATEGORIES, suspects_match
 
 if TYPE_CHECKING:
     from sre.llm.mode import LLMMode
 
-# Display panel order, and the order agents are registered in.
-AGENT_NAMES: list[str] = ["LogAgent", "MetricsAgent", "CommitAgent", "ConfigAgent"]
+
+def sre_judge() -> JudgeLayer:
+    """The judge with the SRE taxonomy's categories."""
+    return JudgeLayer(valid_categories=VALID_CATEGORIES)
+
+
+def sre_aggregator() -> Aggregator:
+    """The aggregator with the taxonomy's suspect matching (SHA prefixes, contained names)."""
+    return Aggregator(suspects_match=suspects_match)
 
 
 def build_runtime(*, agent_timeout: float = 30.0, llm: LLMMode | None = None) -> AlphaRuntime:
-    """A runtime with the SRE extractor, the four specialists and the SynthesisAgent.
+    """A runtime with the SRE extractor, the roster's specialists and the SynthesisAgent.
 
     Args:
         agent_timeout: Default seconds each agent (and the synthesis step) may take.
         llm: The LLM mode; None keeps every agent deterministic and offline.
     """
     # Imported here so that importing the engine stays cheap for the CLI's --help.
-    from sre.extractors.pipeline import extract_signals
+    from sre.extractors.signal_extractor import extract_signals
 
     sessions = None
     if llm is not None:
@@ -49,14 +61,11 @@ def build_runtime(*, agent_timeout: float = 30.0, llm: LLMMode | None = None) ->
         agent_timeout=agent_timeout,
         signal_extractor=extract_signals,
         post_aggregation=SynthesisAgent(),
+        judge=sre_judge(),
+        aggregator=sre_aggregator(),
     )
-    for agent in (
-        LogAgent(llm=sessions),
-        MetricsAgent(llm=sessions),
-        CommitAgent(llm=sessions),
-        ConfigAgent(llm=sessions),
-    ):
-        runtime.register(agent)
+    for specialist in SPECIALISTS:
+        runtime.register(specialist(session=sessions))
     return runtime
 
 

@@ -3,7 +3,7 @@
 A case's rank is the 1-based rank of the first ranked hypothesis that matches the
 scenario's expected answer by the taxonomy's rule: its category is one of the expected
 categories, and, where suspects are expected, one of its suspects matches one of them
-(`alpha.taxonomy.suspects_match`). Matching and scoring are pure; only `evaluate` runs
+(`sre.taxonomy.suspects_match`). Matching and scoring are pure; only `evaluate` runs
 investigations.
 """
 
@@ -17,10 +17,10 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from alpha.errors import InputError
+from alpha.core.errors import InputError
 from alpha.schemas import ExecutionResult, IncidentInput, RankedHypothesis
-from alpha.taxonomy import suspects_match
 from sre.payload import Expected, Scenario, load_scenario
+from sre.taxonomy import suspects_match
 
 Investigator = Callable[[IncidentInput], Awaitable[ExecutionResult]]
 
@@ -96,11 +96,11 @@ def score_case(scenario: Scenario, result: ExecutionResult, elapsed_ms: float) -
     """Turn one investigation into a case of the report."""
     return CaseResult(
         name=scenario.name,
-        rank=match_rank(result.hypotheses, scenario.expected),
+        rank=match_rank(result.ranked_hypotheses, scenario.expected),
         expected=scenario.expected,
         predicted=[
             Prediction(label=h.label, category=h.category, suspects=h.suspects, score=h.score)
-            for h in result.hypotheses
+            for h in result.ranked_hypotheses
         ],
         elapsed_ms=round(elapsed_ms, 1),
     )

@@ -1,6 +1,6 @@
 """Loading incident payloads and scenario files with one-line errors.
 
-Every failure raises `alpha.errors.InputError` whose message names the file and, where
+Every failure raises `alpha.core.errors.InputError` whose message names the file and, where
 there is one, the field: ``payload.json: recent_commits.0.sha: String should match
 pattern ...``, ``payload.json: unknown key 'deploy_id'``, ``payload.json: invalid JSON at
 line 3 column 5``. The command line prints that message after ``alpha:`` and exits 2.
@@ -21,9 +21,9 @@ from typing import Any, BinaryIO, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from alpha.errors import InputError
+from alpha.core.errors import InputError
 from alpha.schemas import IncidentInput
-from alpha.taxonomy import CATEGORIES
+from sre.taxonomy import CATEGORIES
 
 # Far above any real incident (the contract's 1,000,000 log lines are ~100 MB of JSON), low
 # enough that a wrong file (a disk image, a core dump) is refused before it is parsed.

@@ -1,7 +1,6 @@
 """Dependencies point one way: bot -> sre -> alpha (alpha imports neither, sre never bot)."""
 
 import ast
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -59,15 +58,14 @@ def test_checker_allows_downward_imports(tmp_path):
     for name in FORBIDDEN:
         (tmp_path / name).mkdir()
     (tmp_path / "bot" / "ok.py").write_text("import sre\nfrom alpha import schemas\n")
-    (tmp_path / "sre" / "ok.py").write_text("from alpha.runtime import AlphaRuntime\n")
+    (tmp_path / "sre" / "ok.py").write_text("from alpha.core.runtime import AlphaRuntime\n")
     assert layer_violations(tmp_path) == []
 
 
-@pytest.mark.skipif(shutil.which("lint-imports") is None, reason="import-linter not installed")
-def test_import_linter_contract_is_kept():
+def test_import_linter_contract_is_kept(lint_imports_script):
     """import-linter's layers contract from pyproject.toml is kept."""
     done = subprocess.run(
-        [shutil.which("lint-imports") or "lint-imports", "--no-cache"],
+        [lint_imports_script, "--no-cache"],
         cwd=ROOT,
         capture_output=True,
         text=True,

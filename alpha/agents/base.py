@@ -1,4 +1,4 @@
-"""The agent extension point."""
+"""The agent extension point: `BaseAgent` and the `AgentContext` it receives."""
 
 from __future__ import annotations
 
@@ -6,7 +6,10 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from alpha.llm.base import LLMClient
 from alpha.schemas import AgentResult, IncidentInput, Signal
+
+__all__ = ["AgentContext", "BaseAgent"]
 
 
 def _ignore_progress(message: str) -> None:
@@ -36,13 +39,20 @@ class AgentContext:
 class BaseAgent(ABC):
     """A specialist that turns signals into hypotheses.
 
-    Subclasses set `name` (unique within a runtime) and may set `timeout` (seconds) to
-    override the runtime's default, and `model` for the LLM they would use.
+    Subclasses set `name` (unique within a runtime) and implement `run`; they may set
+    `timeout` (seconds) to override the runtime's default, and `model` for the LLM they would
+    use by default.
+
+    Args:
+        llm: The LLM client the agent may reason with; None keeps it deterministic.
     """
 
     name: str = ""
     timeout: float | None = None
     model: str | None = None
+
+    def __init__(self, llm: LLMClient | None = None) -> None:
+        self.llm = llm
 
     @abstractmethod
     async def run(self, context: AgentContext) -> AgentResult:

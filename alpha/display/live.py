@@ -244,7 +244,9 @@ class LiveDisplay:
         if kind == EventKind.RUN_STARTED:
             return f"run {event.execution_id} started"
         if kind == EventKind.RUN_COMPLETED:
-            took = "" if event.result is None else f" in {event.result.elapsed_ms / 1000:.2f}s"
+            took = (
+                "" if event.result is None else f" in {event.result.execution_time_ms / 1000:.2f}s"
+            )
             return f"run completed{took}"
         view = self._agents.get(event.agent_name or "?")
         if view is None:
@@ -286,7 +288,7 @@ class LiveDisplay:
 
     def _now_ms(self) -> float:
         if self.result is not None:
-            return self.result.elapsed_ms  # the run is over: its clock has stopped
+            return self.result.execution_time_ms  # the run is over: its clock has stopped
         if self._anchor is None:
             return 0.0
         return (self._clock() - self._anchor) * 1000.0
@@ -336,7 +338,7 @@ class LiveDisplay:
 
 
 def _apply_outcome(view: AgentView, outcome: AgentOutcome) -> None:
-    view.elapsed_ms = outcome.elapsed_ms
+    view.elapsed_ms = outcome.execution_time_ms
     view.reason = outcome.reason or None
     view.fallback = outcome.fallback_reason or None
     view.usage = outcome.usage

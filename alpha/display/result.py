@@ -42,9 +42,9 @@ def _names(names: list[str], limit: int = _NAMES_SHOWN) -> str:
 
 def _cited_signals(result: ExecutionResult) -> list[Signal]:
     """Signals cited by the ranked hypotheses, in order of first citation."""
-    by_id = {signal.id: signal for signal in result.signals}
+    by_id = {signal.id: signal for signal in result.signals_used}
     seen: dict[str, Signal] = {}
-    for hypothesis in result.hypotheses:
+    for hypothesis in result.ranked_hypotheses:
         for signal_id in hypothesis.supporting_signals:
             if signal_id in by_id and signal_id not in seen:
                 seen[signal_id] = by_id[signal_id]
@@ -94,7 +94,7 @@ def _footer_lines(result: ExecutionResult) -> list[str]:
             f"LLM: {calls}, {usage.prompt_tokens:,} in / "
             f"{usage.completion_tokens:,} out tokens{cost}"
         )
-    lines.append(f"{len(result.signals)} signals, {result.elapsed_ms / 1000:.2f}s")
+    lines.append(f"{len(result.signals_used)} signals, {result.execution_time_ms / 1000:.2f}s")
     return lines
 
 
@@ -117,7 +117,7 @@ def hypotheses_table(result: ExecutionResult) -> Table:
     table.add_column("Suspects", ratio=3, overflow="fold")
     table.add_column("Evidence", ratio=2, overflow="fold")
     table.add_column("Agents", ratio=3, overflow="fold")
-    for hypothesis in result.hypotheses:
+    for hypothesis in result.ranked_hypotheses:
         table.add_row(
             Text(str(hypothesis.rank)),
             _hypothesis_cell(hypothesis),
@@ -138,7 +138,7 @@ def result_view(result: ExecutionResult) -> RenderableType:
         for reason in result.review_reasons:
             banner.append(f"\n• {strip_control(reason)}", style="red")
         parts.append(Panel(banner, border_style="red"))
-    if result.hypotheses:
+    if result.ranked_hypotheses:
         parts.append(hypotheses_table(result))
     else:
         parts.append(Text("No hypothesis survived the judge.", style="bold yellow"))
@@ -172,9 +172,9 @@ def plain_result_lines(result: ExecutionResult) -> list[str]:
     if result.requires_human_review:
         lines.append("HUMAN REVIEW REQUIRED")
         lines.extend(f"  - {reason}" for reason in result.review_reasons)
-    if not result.hypotheses:
+    if not result.ranked_hypotheses:
         lines.append("No hypothesis survived the judge.")
-    for h in result.hypotheses:
+    for h in result.ranked_hypotheses:
         lines.append(
             f"{h.rank}. {h.label} [{h.category}] score {h.score:.2f}, confidence {h.confidence:.2f}"
         )

@@ -12,7 +12,7 @@ class LLMClient(ABC):
 
     Implementations record token usage in `usage` (the running total) and `last_usage` (the
     latest call) when the provider reports it, and raise subclasses of
-    `alpha.errors.LLMError` on failure. A client shared by concurrent callers mixes their
+    `alpha.core.errors.LLMError` on failure. A client shared by concurrent callers mixes their
     usage: give each agent its own client when usage must be attributed.
     """
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from email.utils import parsedate_to_datetime
@@ -34,8 +35,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import openai
+from dotenv import dotenv_values
 
-from alpha.errors import (
+from alpha.core.errors import (
     ConfigurationError,
     LLMError,
     LLMOutputError,
@@ -55,6 +57,27 @@ _RETRYABLE_STATUS = frozenset({408})
 _ERROR_TEXT_LIMIT = 500
 
 
+class _FromEnvironment:
+    """The default of `OpenRouterClient(api_key=)`: read the key from the environment."""
+
+    def __repr__(self) -> str:
+        return "FROM_ENVIRONMENT"
+
+
+FROM_ENVIRONMENT = _FromEnvironment()
+
+
+def environment_api_key() -> str | None:
+    """`OPENROUTER_API_KEY` from the environment, else from `./.env`; None when unset/blank.
+
+    Read when a client is built (never at import time), as the original design asks.
+    """
+    key = os.environ.get("OPENROUTER_API_KEY")
+    if key is None:
+        key = dotenv_values(".env").get("OPENROUTER_API_KEY")
+    return (key or "").strip() or None
+
+
 class _Retryable(Exception):
     """One failed attempt that the retry loop may repeat."""
 
@@ -69,7 +92,9 @@ class OpenRouterClient(LLMClient):
 
     Args:
         model: the model id, e.g. `"anthropic/claude-sonnet-4-6"`.
-        api_key: the key; may be None only when `base_url` names a non-OpenRouter endpoint.
+        api_key: the key; when omitted, `OPENROUTER_API_KEY` from the environment (or from a
+            `.env` file in the working directory). May be None only when `base_url` names a
+            non-OpenRouter endpoint.
         base_url: an OpenAI-compatible base URL; OpenRouter's when None.
         timeout: seconds allowed for one attempt.
         retries: extra attempts after a 5xx, 408, timeout or connection error.
@@ -89,7 +114,7 @@ class OpenRouterClient(LLMClient):
         self,
         model: str,
         *,
-        api_key: str | None,
+        api_key: str | None | _FromEnvironment = FROM_ENVIRONMENT,
         base_url: str | None = None,
         timeout: float = 30.0,
         retries: int = 2,
@@ -112,6 +137,8 @@ class OpenRouterClient(LLMClient):
             raise ConfigurationError(
                 f"LLM retries must be >= 0, got {retries!r} and {rate_limit_retries!r}"
             )
+        if isinstance(api_key, _FromEnvironment):
+            api_key = environment_api_key()
         self.model = model
         self.base_url = (base_url or OPENROUTER_BASE_URL).rstrip("/")
         if openrouter is None:

@@ -14,7 +14,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel, RootModel, ValidationError
 
-from alpha.errors import LLMOutputError
+from alpha.core.errors import LLMOutputError
 from alpha.llm.base import LLMClient
 
 T = TypeVar("T", bound=BaseModel)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from alpha.agents.base import AgentContext, BaseAgent
+from alpha.llm.base import LLMClient
 from alpha.schemas import AgentResult, Hypothesis, IncidentInput, Severity, Signal
 from sre.agents.patterns import DATA_ACCESS_WORDS, is_program_error, tokens
 from sre.agents.reading import (
@@ -409,23 +410,52 @@ def hypothesis(
     )
 
 
+@dataclass(frozen=True)
+class AgentBrief:
+    """What an agent specialises in, for its system prompt and the evidence order.
+
+    Attributes:
+        role: A few words ("application logs and stack traces").
+        sources: Signal sources it reads first ("logs", "metrics", "commits", "config").
+    """
+
+    role: str
+    sources: tuple[str, ...]
+
+
 class SpecialistAgent(BaseAgent):
     """A rule-based specialist: `run()` returns the pure `candidates()`, or, in LLM mode,
     asks its model to refine them (`sre.llm.refine`) and falls back to them on failure.
 
     Args:
-        llm: Where the agent finds the LLM session of each investigation (`LLMSessions`,
-            or one fixed `LLMSession`); None (the default) keeps the agent deterministic
-            and offline.
+        llm: An LLM client to refine with (the original design's form,
+            `LogAgent(llm=OpenRouterClient("anthropic/claude-sonnet-4-6"))`); the agent then
+            gets an LLM session of its own with the default limits.
+        session: Where the agent finds the LLM session of each investigation
+            (`LLMSessions`, or one fixed `LLMSession`), as the engine passes it so that the
+            agents of one investigation share a token cap and a redactor. Wins over `llm`.
+        With neither (the default), the agent is deterministic and offline.
 
     Attributes:
         model: The model id this agent uses in LLM mode unless configuration overrides it.
+        brief: Its speciality, for its prompt.
     """
 
     max_hypotheses: int = 4
+    brief: AgentBrief = AgentBrief("production incidents", ())
 
-    def __init__(self, *, llm: LLMSessions | LLMSession | None = None) -> None:
-        self.llm = llm
+    def __init__(
+        self,
+        llm: LLMClient | None = None,
+        *,
+        session: LLMSessions | LLMSession | None = None,
+    ) -> None:
+        super().__init__(llm)
+        if session is None and llm is not None:
+            from sre.llm.mode import LLMMode, LLMSessions
+
+            session = LLMSessions(LLMMode.for_client(llm))
+        self.session = session
 
     @abstractmethod
     def candidates(self, signals: Sequence[Signal], incident: IncidentInput) -> list[Hypothesis]:
@@ -435,9 +465,9 @@ class SpecialistAgent(BaseAgent):
         """Apply the rules to the context's signals; refine them with the LLM when given."""
         found = self.candidates(context.signals, context.incident)[: self.max_hypotheses]
         context.progress(f"{len(found)} hypothesis(es) from rules")
-        if self.llm is not None:
+        if self.session is not None:
             from sre.llm.refine import refine
 
-            return await refine(self, context, found, self.llm.for_incident(context.incident))
+            return await refine(self, context, found, self.session.for_incident(context.incident))
         used = list(dict.fromkeys(s for h in found for s in h.supporting_signals))
         return AgentResult(agent_name=self.name, hypotheses=found, signals_used=used)

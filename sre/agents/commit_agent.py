@@ -18,6 +18,7 @@ from sre.agents.base import (
     MEDIUM,
     STRONG,
     WEAK,
+    AgentBrief,
     Evidence,
     SpecialistAgent,
     hypothesis,
@@ -49,6 +50,7 @@ class CommitAgent(SpecialistAgent):
 
     name = "CommitAgent"
     model = "anthropic/claude-sonnet-4-6"
+    brief = AgentBrief("recent commits, their diffs and deploy timing", ("commits",))
 
     def candidates(self, signals: Sequence[Signal], incident: IncidentInput) -> list[Hypothesis]:
         """Code-regression and config-change hypotheses naming the commits behind them."""

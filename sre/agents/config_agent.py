@@ -12,7 +12,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from alpha.schemas import Hypothesis, IncidentInput, Signal
-from sre.agents.base import MEDIUM, Evidence, SpecialistAgent, hypothesis, merge_candidates
+from sre.agents.base import (
+    MEDIUM,
+    AgentBrief,
+    Evidence,
+    SpecialistAgent,
+    hypothesis,
+    merge_candidates,
+)
 from sre.agents.reading import fmt_value, short_sha
 from sre.agents.relations import change_weights, config_label, key_support, risks_for
 
@@ -22,6 +29,7 @@ class ConfigAgent(SpecialistAgent):
 
     name = "ConfigAgent"
     model = "google/gemini-2.0-flash"
+    brief = AgentBrief("configuration and feature-flag changes", ("config", "commits"))
 
     def candidates(self, signals: Sequence[Signal], incident: IncidentInput) -> list[Hypothesis]:
         """config_change hypotheses naming the key and the commit that changed it."""

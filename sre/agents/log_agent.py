@@ -16,6 +16,7 @@ from sre.agents.base import (
     MEDIUM,
     STRONG,
     WEAK,
+    AgentBrief,
     Evidence,
     SpecialistAgent,
     hypothesis,
@@ -84,6 +85,7 @@ class LogAgent(SpecialistAgent):
 
     name = "LogAgent"
     model = "anthropic/claude-sonnet-4-6"
+    brief = AgentBrief("application logs, exceptions and stack traces", ("logs",))
 
     def candidates(self, signals: Sequence[Signal], incident: IncidentInput) -> list[Hypothesis]:
         """Hypotheses from the log evidence, cross-referenced with commits and config."""

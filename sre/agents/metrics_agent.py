@@ -18,6 +18,7 @@ from sre.agents.base import (
     MEDIUM,
     STRONG,
     WEAK,
+    AgentBrief,
     Evidence,
     SpecialistAgent,
     hypothesis,
@@ -62,6 +63,7 @@ class MetricsAgent(SpecialistAgent):
 
     name = "MetricsAgent"
     model = "google/gemini-2.0-flash"
+    brief = AgentBrief("metrics: latency, errors, saturation and growth", ("metrics",))
 
     def candidates(self, signals: Sequence[Signal], incident: IncidentInput) -> list[Hypothesis]:
         """Hypotheses from the metric evidence, cross-referenced with config and commits."""

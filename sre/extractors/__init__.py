@@ -1,6 +1,6 @@
 """Signal extraction: deterministic facts from logs, metrics, commits and config.
 
-`extract_signals(incident)` (in `sre.extractors.pipeline`) runs every extractor and numbers
+`extract_signals(incident)` (in `sre.extractors.signal_extractor`) runs every extractor and numbers
 the signals `sig_001`, `sig_002`, ... in a stable order (logs, metrics, config, commits).
 Each extractor returns `Finding`s (a signal without its id). The `value` of each signal
 type is a JSON-serialisable dict with the keys below; agents' rules read these keys, so

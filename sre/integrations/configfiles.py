@@ -18,7 +18,7 @@ from typing import Any, Literal
 import yaml
 from dotenv import dotenv_values
 
-from alpha.errors import InputError
+from alpha.core.errors import InputError
 
 ConfigFormat = Literal["yaml", "json", "toml", "dotenv"]
 

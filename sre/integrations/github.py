@@ -29,7 +29,7 @@ from github.Deployment import Deployment
 from github.GithubException import RateLimitExceededException
 from github.Repository import Repository
 
-from alpha.errors import InputError
+from alpha.core.errors import InputError
 from sre.integrations.configfiles import merge_snapshots, parse_config
 from sre.integrations.http import UpstreamError, UpstreamNotFound, unwrap_upstream
 from sre.integrations.settings import IntegrationSettings

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 import aiohttp
 
-from alpha.errors import IntegrationError, NotFoundError
+from alpha.core.errors import IntegrationError, NotFoundError
 
 Sleep = Callable[[float], Awaitable[None]]
 Clock = Callable[[], float]

@@ -9,7 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from alpha.schemas import Hypothesis
-from alpha.taxonomy import VALID_CATEGORIES
+from sre.taxonomy import VALID_CATEGORIES
 
 Category = Literal[
     "code_regression",
@@ -24,7 +24,7 @@ Category = Literal[
 ]
 # The literal repeats the taxonomy so the JSON schema lists the ids; keep them in step.
 if set(Category.__args__) != VALID_CATEGORIES:  # type: ignore[attr-defined]
-    raise RuntimeError("sre.llm.answer.Category is out of step with alpha.taxonomy")
+    raise RuntimeError("sre.llm.answer.Category is out of step with sre.taxonomy")
 
 # More than the agents' own candidates (4) so the model can add, not only re-rank.
 MAX_ANSWER_HYPOTHESES = 6

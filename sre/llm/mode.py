@@ -1,6 +1,6 @@
 """The LLM mode's state: process-level configuration and per-investigation sessions.
 
-    mode = LLMMode.from_settings(llm_settings, reasoning_settings)   # once per process
+    mode = configured_mode(required=False)                           # once per process
     sessions = LLMSessions(mode, deadline=29.0)                     # once per runtime
     session = sessions.for_incident(incident)                       # one per investigation
 
@@ -20,25 +20,31 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from alpha.core.errors import ConfigurationError
 from alpha.llm.base import LLMClient
-from alpha.schemas import IncidentInput
+from alpha.schemas import IncidentInput, TokenUsage
+from sre.agents.roster import AGENT_NAMES
 from sre.llm.breaker import BreakerBoard, CircuitBreaker
 from sre.llm.budget import TokenCap
-from sre.llm.prompt import DEFAULT_PROMPT_BUDGET, Prompt
+from sre.llm.prompt import Prompt
+from sre.llm.settings import (
+    DEFAULT_COMPLETION_TOKENS,
+    DEFAULT_DEADLINE,
+    DEFAULT_PROMPT_BUDGET,
+    DEFAULT_TOKEN_CAP,
+    ReasoningSettings,
+    load_settings,
+)
 from sre.redaction import Redactor
 
 if TYPE_CHECKING:
     from alpha.agents.base import BaseAgent
     from alpha.llm.settings import LLMSettings
-    from sre.llm.settings import ReasoningSettings
 
 ClientFactory = Callable[[str], LLMClient]
 """Builds a fresh client for a model id (one per call, so usage is attributed per agent)."""
 
 REPAIR_ATTEMPTS = 1
-DEFAULT_DEADLINE = 45.0
-DEFAULT_COMPLETION_TOKENS = 1_500
-DEFAULT_TOKEN_CAP = 100_000
 # Extra prompt tokens of a repair call: the previous answer (<= 2,000 chars) and the error.
 _REPAIR_OVERHEAD = 1_200
 # Seconds kept between the LLM deadline and the agent's timeout for the fallback itself.
@@ -94,8 +100,7 @@ class LLMMode:
             client.max_tokens = reasoning.max_completion_tokens
             return client
 
-        names = ("LogAgent", "MetricsAgent", "CommitAgent", "ConfigAgent")
-        models = {n: m for n in names if (m := reasoning.model_override(n)) is not None}
+        models = {n: m for n in AGENT_NAMES if (m := reasoning.model_override(n)) is not None}
         return cls(
             client_factory=factory,
             provider=llm.effective_base_url,
@@ -106,6 +111,19 @@ class LLMMode:
             completion_tokens=reasoning.max_completion_tokens,
             deadline=reasoning.deadline,
             breakers=BreakerBoard(reasoning.breaker_failures, reasoning.breaker_cooldown),
+        )
+
+    @classmethod
+    def for_client(cls, client: LLMClient) -> LLMMode:
+        """A mode that asks one given client (the design's `LogAgent(llm=client)` form).
+
+        Every call goes to `client`; each call's usage is attributed to the agent that made
+        it (read from the client's `last_usage`), and the client is never closed by us.
+        """
+        return cls(
+            client_factory=lambda _model: _SharedClient(client),
+            provider=getattr(client, "base_url", None) or type(client).__name__,
+            default_model=client.model or None,
         )
 
     def model_for(self, agent: BaseAgent) -> str:
@@ -128,6 +146,61 @@ class LLMMode:
             breaker=self.breakers.for_provider(self.provider),
             deadline=self.deadline if deadline is None else deadline,
         )
+
+
+class _SharedClient(LLMClient):
+    """A per-call view of a shared client: its own usage, no `aclose` (the owner closes)."""
+
+    def __init__(self, client: LLMClient) -> None:
+        super().__init__()
+        self._client = client
+        self.model = client.model
+
+    async def complete(self, system: str, user: str) -> str:
+        before = self._client.usage
+        try:
+            return await self._client.complete(system, user)
+        finally:
+            self._count(before)
+
+    async def complete_json(self, system: str, user: str, schema: dict[str, object]) -> str:
+        before = self._client.usage
+        try:
+            return await self._client.complete_json(system, user, schema)
+        finally:
+            self._count(before)
+
+    def _count(self, before: TokenUsage) -> None:
+        """Add what the shared client spent on this call (its total grew by exactly that)."""
+        after = self._client.usage
+        spent = TokenUsage(
+            prompt_tokens=after.prompt_tokens - before.prompt_tokens,
+            completion_tokens=after.completion_tokens - before.completion_tokens,
+            cost_usd=None if after.cost_usd is None else after.cost_usd - (before.cost_usd or 0.0),
+            calls=after.calls - before.calls,
+        )
+        self.usage = self.usage.add(spent)
+        self.last_usage = spent
+
+
+def configured_mode(*, required: bool) -> LLMMode | None:
+    """The process's LLM mode from the environment and `.env` (call once, at an entry point).
+
+    Args:
+        required: Whether a missing endpoint is an error (`alpha --llm`) or means "no LLM"
+            (the bot, which uses an LLM only when one is configured).
+
+    Raises:
+        ConfigurationError: a malformed setting, or no endpoint while `required`.
+    """
+    llm, reasoning = load_settings()
+    if not llm.configured:
+        if required:
+            raise ConfigurationError(
+                "--llm needs OPENROUTER_API_KEY or ALPHA_LLM_BASE_URL (see .env.example)"
+            )
+        return None
+    return LLMMode.from_settings(llm, reasoning)
 
 
 @dataclass

@@ -26,7 +26,7 @@ import asyncio
 from collections.abc import Sequence
 
 from alpha.agents.base import AgentContext, BaseAgent
-from alpha.errors import (
+from alpha.core.errors import (
     LLMError,
     LLMOutputError,
     LLMProviderError,
@@ -36,7 +36,7 @@ from alpha.errors import (
 from alpha.llm.base import LLMClient
 from alpha.llm.structured import complete_structured
 from alpha.schemas import AgentResult, Hypothesis, TokenUsage
-from alpha.taxonomy import suspects_match
+from sre.agents.base import AgentBrief
 from sre.llm.answer import LLMAnswer
 from sre.llm.breaker import CircuitBreaker
 from sre.llm.mode import (
@@ -47,7 +47,11 @@ from sre.llm.mode import (
     LLMSession,
     LLMSessions,
 )
-from sre.llm.prompt import Prompt, brief_for, build_prompt
+from sre.llm.prompt import Prompt, build_prompt
+from sre.taxonomy import suspects_match
+
+# The brief of an agent that declares none (any BaseAgent can be refined).
+GENERIC_BRIEF = AgentBrief("production incidents", ())
 
 __all__ = [
     "DEADLINE_MARGIN",
@@ -118,7 +122,7 @@ async def _ask(
     model: str,
 ) -> tuple[LLMAnswer, TokenUsage]:
     """One agent's LLM exchange; raises `_Fallback` with the reason on expected failures."""
-    brief = brief_for(agent.name)
+    brief = getattr(agent, "brief", GENERIC_BRIEF)
     prompt = build_prompt(
         agent_name=agent.name,
         role=brief.role,

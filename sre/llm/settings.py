@@ -5,10 +5,7 @@ this module adds what the SRE agents need on top of it:
 
 | variable                      | field                   | default                          |
 | ----------------------------- | ----------------------- | -------------------------------- |
-| `ALPHA_MODEL_LOGAGENT`        | `model_logagent`        | the agent's own (claude-sonnet)  |
-| `ALPHA_MODEL_METRICSAGENT`    | `model_metricsagent`    | the agent's own (gemini-flash)   |
-| `ALPHA_MODEL_COMMITAGENT`     | `model_commitagent`     | the agent's own (claude-sonnet)  |
-| `ALPHA_MODEL_CONFIGAGENT`     | `model_configagent`     | the agent's own (gemini-flash)   |
+| `ALPHA_MODEL_<AGENTNAME>`     | `model_<agentname>`     | the agent's own `model`          |
 | `ALPHA_PROMPT_BUDGET`         | `prompt_budget`         | 8,000 estimated tokens a prompt  |
 | `ALPHA_TOKEN_CAP`             | `token_cap`             | 100,000 tokens per investigation |
 | `ALPHA_LLM_MAX_TOKENS`        | `max_completion_tokens` | 1,500 tokens per answer          |
@@ -16,42 +13,36 @@ this module adds what the SRE agents need on top of it:
 | `ALPHA_LLM_BREAKER_FAILURES`  | `breaker_failures`      | 3 consecutive failures           |
 | `ALPHA_LLM_BREAKER_COOLDOWN`  | `breaker_cooldown`      | 60 s before one trial call       |
 
-A model is chosen per agent: `ALPHA_MODEL_<AGENTNAME>` first, then `ALPHA_LLM_MODEL` (one
-model for every agent, e.g. a local vLLM), then the agent's built-in default.
+There is one `ALPHA_MODEL_<AGENTNAME>` per agent of the roster (`sre.agents.roster`):
+`ALPHA_MODEL_LOGAGENT`, `ALPHA_MODEL_METRICSAGENT`, ... A model is chosen per agent:
+`ALPHA_MODEL_<AGENTNAME>` first, then `ALPHA_LLM_MODEL` (one model for every agent, e.g. a
+local vLLM), then the agent's built-in default.
 """
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field, ValidationError
+from typing import Any
+
+from pydantic import AliasChoices, Field, ValidationError, create_model
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from alpha.errors import ConfigurationError
+from alpha.core.errors import ConfigurationError
 from alpha.llm.settings import LLMSettings
-from sre.llm.mode import DEFAULT_COMPLETION_TOKENS, DEFAULT_DEADLINE, DEFAULT_TOKEN_CAP
-from sre.llm.prompt import DEFAULT_PROMPT_BUDGET
+from sre.agents.roster import AGENT_NAMES
 
+DEFAULT_PROMPT_BUDGET = 8_000
+DEFAULT_DEADLINE = 45.0
+DEFAULT_COMPLETION_TOKENS = 1_500
+DEFAULT_TOKEN_CAP = 100_000
 # Below this the fixed part of a prompt (rules, taxonomy, schema) leaves no room for evidence.
 MIN_PROMPT_BUDGET = 2_000
 
 
-class ReasoningSettings(BaseSettings):
+class _Reasoning(BaseSettings):
     """Per-agent models, prompt budget, token cap and failure handling of the LLM mode."""
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
 
-    model_logagent: str | None = Field(
-        default=None, validation_alias=AliasChoices("ALPHA_MODEL_LOGAGENT", "model_logagent")
-    )
-    model_metricsagent: str | None = Field(
-        default=None,
-        validation_alias=AliasChoices("ALPHA_MODEL_METRICSAGENT", "model_metricsagent"),
-    )
-    model_commitagent: str | None = Field(
-        default=None, validation_alias=AliasChoices("ALPHA_MODEL_COMMITAGENT", "model_commitagent")
-    )
-    model_configagent: str | None = Field(
-        default=None, validation_alias=AliasChoices("ALPHA_MODEL_CONFIGAGENT", "model_configagent")
-    )
     prompt_budget: int = Field(
         default=DEFAULT_PROMPT_BUDGET,
         ge=MIN_PROMPT_BUDGET,
@@ -89,10 +80,32 @@ class ReasoningSettings(BaseSettings):
 
     def model_override(self, agent_name: str) -> str | None:
         """The `ALPHA_MODEL_<AGENTNAME>` value for this agent, or None when unset or blank."""
-        value = getattr(self, f"model_{agent_name.lower()}", None)
+        value = getattr(self, _model_field(agent_name), None)
         if isinstance(value, str) and value.strip():
             return value.strip()
         return None
+
+
+def _model_field(agent_name: str) -> str:
+    return f"model_{agent_name.lower()}"
+
+
+def _model_fields() -> dict[str, Any]:
+    return {
+        _model_field(name): (
+            str | None,
+            Field(
+                default=None,
+                validation_alias=AliasChoices(f"ALPHA_MODEL_{name.upper()}", _model_field(name)),
+            ),
+        )
+        for name in AGENT_NAMES
+    }
+
+
+# One `model_<agentname>` field per agent of the roster, so a new agent needs no edit here.
+ReasoningSettings = create_model("ReasoningSettings", __base__=_Reasoning, **_model_fields())
+ReasoningSettings.__doc__ = _Reasoning.__doc__
 
 
 def load_settings() -> tuple[LLMSettings, ReasoningSettings]:

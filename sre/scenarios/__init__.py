@@ -10,7 +10,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from alpha.errors import InputError
+from alpha.core.errors import InputError
 from sre.payload import Scenario, load_scenario
 
 DEMO_SCENARIO = "incident_b"

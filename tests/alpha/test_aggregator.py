@@ -4,7 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from alpha.aggregator import Aggregator
+from alpha.aggregation.aggregator import Aggregator
+from alpha.judge.judge import JudgedResult
 from alpha.schemas import AgentResult, Hypothesis
 
 
@@ -18,8 +19,16 @@ def _hyp(label: str, confidence: float = 0.5, **changes: object) -> Hypothesis:
     return Hypothesis.model_validate(fields)
 
 
-def _res(agent: str, *hypotheses: Hypothesis) -> AgentResult:
-    return AgentResult(agent_name=agent, hypotheses=list(hypotheses))
+def _res(agent: str, *hypotheses: Hypothesis) -> JudgedResult:
+    """An agent's result as the judge passes it on (every hypothesis accepted)."""
+    return JudgedResult(
+        valid=True, result=AgentResult(agent_name=agent, hypotheses=list(hypotheses))
+    )
+
+
+def _prefix_or_contained(a: str, b: str) -> bool:
+    """A vertical's matching rule, as one would inject it (here: either contains the other)."""
+    return min(len(a), len(b)) >= 3 and (a in b or b in a)
 
 
 def test_label_containment_groups_case_insensitively():
@@ -37,8 +46,9 @@ def test_label_containment_groups_case_insensitively():
 
 
 def test_same_category_and_matching_suspects_group():
-    """Different labels with one known category and a matching SHA prefix merge."""
-    ranked = Aggregator().aggregate(
+    """Different labels with one known category and suspects matching by the injected rule
+    merge."""
+    ranked = Aggregator(suspects_match=_prefix_or_contained).aggregate(
         [
             _res("a", _hyp("N+1 query", 0.6, category="code_regression", suspects=["9f3c2ab71d"])),
             _res("b", _hyp("Bad deploy", 0.5, category="code_regression", suspects=["9F3C2AB"])),
@@ -46,6 +56,40 @@ def test_same_category_and_matching_suspects_group():
     )
     assert len(ranked) == 1
     assert ranked[0].suspects == ["9f3c2ab71d", "9F3C2AB"]
+
+
+def test_default_suspect_rule_is_equality_ignoring_case():
+    """Without an injected rule, only equal suspects (ignoring case) match: no taxonomy in alpha."""
+    pair = [
+        _res("a", _hyp("N+1 query", 0.6, category="code_regression", suspects=["9f3c2ab71d"])),
+        _res("b", _hyp("Bad deploy", 0.5, category="code_regression", suspects=["9F3C2AB"])),
+    ]
+    assert len(Aggregator().aggregate(pair)) == 2
+    same = [
+        _res("a", _hyp("N+1 query", 0.6, category="code_regression", suspects=["9F3C2AB"])),
+        _res("b", _hyp("Bad deploy", 0.5, category="code_regression", suspects=["9f3c2ab"])),
+    ]
+    assert len(Aggregator().aggregate(same)) == 1
+
+
+def test_contributing_agent_is_the_representatives():
+    """The ranked hypothesis names its most confident member's agent, and every agent."""
+    ranked = Aggregator().aggregate(
+        [_res("a", _hyp("pool exhausted", 0.5)), _res("b", _hyp("pool exhausted", 0.9))]
+    )
+    assert ranked[0].contributing_agent == "b"
+    assert ranked[0].contributing_agents == ["b", "a"]
+
+
+def test_hypotheses_refused_by_the_judge_are_not_aggregated():
+    """Only the hypotheses left in a verdict's result count: a refused result adds nothing."""
+    refused = JudgedResult(
+        valid=False,
+        result=AgentResult(agent_name="b", hypotheses=[]),
+        rejection_reason="agent name is missing",
+    )
+    ranked = Aggregator().aggregate([_res("a", _hyp("pool exhausted", 0.5)), refused])
+    assert [h.contributing_agents for h in ranked] == [["a"]]
 
 
 def test_unknown_category_with_same_suspects_does_not_group():
@@ -72,7 +116,7 @@ def test_different_categories_with_same_suspects_do_not_group():
 
 def test_grouping_is_transitive():
     """A~B by label and B~C by suspects puts A, B and C in one group."""
-    ranked = Aggregator().aggregate(
+    ranked = Aggregator(suspects_match=_prefix_or_contained).aggregate(
         [
             _res("a", _hyp("pool too small", 0.4)),
             _res(

@@ -97,11 +97,13 @@ SIGNALS = [
 ]
 
 OUTCOMES = [
-    AgentOutcome(agent_name="logs", status=AgentStatus.OK, elapsed_ms=812.0, hypotheses_produced=2),
+    AgentOutcome(
+        agent_name="logs", status=AgentStatus.OK, execution_time_ms=812.0, hypotheses_produced=2
+    ),
     AgentOutcome(
         agent_name="config",
         status=AgentStatus.OK,
-        elapsed_ms=1530.0,
+        execution_time_ms=1530.0,
         hypotheses_produced=1,
         fallback_reason="LLM unreachable: HTTP 402 out of credit",
         usage=TokenUsage(prompt_tokens=1234, completion_tokens=210, cost_usd=0.0012, calls=1),
@@ -110,11 +112,14 @@ OUTCOMES = [
     AgentOutcome(
         agent_name="commits",
         status=AgentStatus.FAILED,
-        elapsed_ms=40.0,
+        execution_time_ms=40.0,
         reason="ValueError: bad [red]patch[/red]",
     ),
     AgentOutcome(
-        agent_name="metrics", status=AgentStatus.TIMED_OUT, elapsed_ms=3000.0, reason="timed out"
+        agent_name="metrics",
+        status=AgentStatus.TIMED_OUT,
+        execution_time_ms=3000.0,
+        reason="timed out",
     ),
 ]
 
@@ -158,7 +163,7 @@ def make_result(*, review: bool = True) -> ExecutionResult:
     return ExecutionResult(
         execution_id=EXEC,
         deployment_id="deploy-7",
-        hypotheses=[
+        ranked_hypotheses=[
             RankedHypothesis(
                 label="Pool size cut to 5",
                 confidence=0.75,
@@ -179,7 +184,7 @@ def make_result(*, review: bool = True) -> ExecutionResult:
                 contributing_agents=["logs"],
             ),
         ],
-        signals=SIGNALS,
+        signals_used=SIGNALS,
         agent_outcomes=OUTCOMES,
         rejections=[Rejection(agent_name="logs", label="x", reason="cites sig_999")],
         requires_human_review=review,
@@ -188,7 +193,7 @@ def make_result(*, review: bool = True) -> ExecutionResult:
         next_actions=["Restore database.pool_size to 50", "Watch p99 latency for 15 min"],
         gaps=["GitHub unreachable: HTTP 503 after 3 tries"],
         usage=TokenUsage(prompt_tokens=1234, completion_tokens=210, cost_usd=0.0012, calls=1),
-        elapsed_ms=3010.0,
+        execution_time_ms=3010.0,
     )
 
 
@@ -209,7 +214,7 @@ def test_plain_mode_golden() -> None:
 
 def test_plain_result_lines_without_hypotheses() -> None:
     """A run where nothing survived says so, and shows no review banner when none is due."""
-    result = ExecutionResult(execution_id="e", deployment_id="d", elapsed_ms=5.0)
+    result = ExecutionResult(execution_id="e", deployment_id="d", execution_time_ms=5.0)
     lines = plain_result_lines(result)
     assert "No hypothesis survived the judge." in lines
     assert not any("REVIEW" in line for line in lines)
@@ -279,11 +284,11 @@ def test_many_agents_compact_view() -> None:
         display(ev(EventKind.AGENT_STARTED, 1, name))
         if i % 10 == 9:
             outcome = AgentOutcome(
-                agent_name=name, status=AgentStatus.FAILED, elapsed_ms=5, reason=f"boom {i}"
+                agent_name=name, status=AgentStatus.FAILED, execution_time_ms=5, reason=f"boom {i}"
             )
             display(ev(EventKind.AGENT_FAILED, 6, name, outcome=outcome))
         elif i < 20:
-            outcome = AgentOutcome(agent_name=name, status=AgentStatus.OK, elapsed_ms=5)
+            outcome = AgentOutcome(agent_name=name, status=AgentStatus.OK, execution_time_ms=5)
             display(ev(EventKind.AGENT_COMPLETED, 6, name, outcome=outcome))
     text = render(display.renderable())
     rows = [line for line in text.splitlines() if line.startswith("agent-")]
@@ -322,7 +327,7 @@ def test_no_result_printed_when_the_block_raises() -> None:
 def test_large_agent_lists_are_capped_in_the_result() -> None:
     """A hypothesis backed by hundreds of agents lists four and counts the rest."""
     result = make_result(review=False)
-    result.hypotheses[0].contributing_agents = [f"agent-{i:03d}" for i in range(300)]
+    result.ranked_hypotheses[0].contributing_agents = [f"agent-{i:03d}" for i in range(300)]
     text = "\n".join(plain_result_lines(result))
     assert "agents: agent-000, agent-001, agent-002, agent-003 +296 more" in text
     assert "agent-004" not in text
@@ -333,7 +338,7 @@ def test_control_characters_never_reach_the_terminal(terminal: bool) -> None:
     """ESC and other control bytes from data are dropped from panels, lines and the result."""
     hostile = "pool\x1b[2J\x1b]0;pwned\x07 exhausted\x9b"
     result = make_result()
-    result.hypotheses[0].label = hostile
+    result.ranked_hypotheses[0].label = hostile
     result.summary = hostile
     con = console(terminal=terminal)
     display = LiveDisplay(con, clock=FakeClock())
@@ -407,11 +412,11 @@ async def test_live_run_end_to_end(terminal: bool) -> None:
         assert display.live_mode is terminal
         result = await runtime.execute(PAYLOAD, subscribers=[display])
     text = ANSI.sub("", output(con))
-    assert result.hypotheses
+    assert result.ranked_hypotheses
     assert "alpha-one [bold]suspects[/bold] the pool" in text
     assert "exploded [/]" in text
     assert ("Ranked hypotheses" in text) is terminal
-    assert (f"1. {result.hypotheses[0].label}" in text) is not terminal
+    assert (f"1. {result.ranked_hypotheses[0].label}" in text) is not terminal
     if terminal:
         assert "✗ failed" in text and "✓ done" in text
     else:

@@ -5,7 +5,7 @@ import logging
 
 import pytest
 
-from alpha.events import EventDispatcher
+from alpha.core.events import EventDispatcher
 from alpha.schemas import AgentEvent, EventKind
 
 
@@ -59,7 +59,7 @@ async def test_raising_subscriber_is_isolated_and_logged(caplog):
         calls.append(event.kind)
         raise RuntimeError("display exploded")
 
-    with caplog.at_level(logging.WARNING, logger="alpha.events"):
+    with caplog.at_level(logging.WARNING, logger="alpha.core.events"):
         async with EventDispatcher("r", [broken, good.append]) as events:
             events.emit(EventKind.RUN_STARTED)
             events.emit(EventKind.RUN_COMPLETED)

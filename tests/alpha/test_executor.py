@@ -6,8 +6,8 @@ import time
 import pytest
 
 from alpha.agents.base import AgentContext, BaseAgent
-from alpha.executor import ParallelExecutor
-from alpha.judge import JudgeLayer
+from alpha.core.executor import ParallelExecutor
+from alpha.judge.judge import JudgeLayer
 from alpha.schemas import AgentResult, AgentStatus, EventKind, Hypothesis, IncidentInput, Signal
 from tests.alpha.stubs import Hanger, Raiser
 
@@ -88,7 +88,7 @@ async def test_raising_and_hanging_agents_do_not_sink_the_run():
     assert raiser.result is None
     assert hanger.outcome.status is AgentStatus.TIMED_OUT
     assert hanger.outcome.reason == "no result within 0.1 s"
-    assert hanger.outcome.elapsed_ms >= 90
+    assert hanger.outcome.execution_time_ms >= 90
 
 
 async def test_agent_timeout_overrides_default():
@@ -116,7 +116,7 @@ async def test_wrong_return_type_is_a_failure():
 async def test_elapsed_time_is_measured_per_agent():
     """Each outcome carries its own agent's elapsed time."""
     runs = await ParallelExecutor().run([Sleeper("fast", 0.0), Sleeper("slow", 0.08)], _context)
-    fast, slow = (run.outcome.elapsed_ms for run in runs)
+    fast, slow = (run.outcome.execution_time_ms for run in runs)
     assert slow >= 75 and fast < slow
 
 

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from alpha.judge import JudgeLayer
-from alpha.memory import StructuredMemory
+from alpha.core.memory import StructuredMemory
+from alpha.judge.judge import JudgeLayer
 from alpha.schemas import AgentResult, Hypothesis, Signal
 
 
@@ -28,6 +28,8 @@ def _hyp(label: str = "h", **changes: object) -> Hypothesis:
 
 
 MEMORY = _memory("sig_001", "sig_002")
+# A vertical's taxonomy, as one would inject it (the runtime itself knows none).
+CATEGORIES = ("config_change", "database", "unknown")
 
 
 def test_good_result_passes_untouched():
@@ -72,7 +74,7 @@ def test_agent_name_must_equal_the_agent_that_ran():
 def test_each_check_rejects_what_it_should(changes, expected):
     """Each hypothesis-level check rejects its bad case with a reason naming the problem."""
     result = AgentResult(agent_name="a", hypotheses=[_hyp("bad", **changes)])
-    judged = JudgeLayer().validate(result, MEMORY, agent_name="a")
+    judged = JudgeLayer(valid_categories=CATEGORIES).validate(result, MEMORY, agent_name="a")
     assert judged.result.hypotheses == []
     assert not judged.valid and judged.rejection_reason == "all 1 hypotheses were rejected"
     assert len(judged.rejections) == 1
@@ -109,13 +111,30 @@ def test_all_failed_checks_are_named():
     """A hypothesis failing several checks lists every one of them."""
     bad = _hyp("bad", confidence=2.0, severity="huge", category="nope", supporting_signals=["x"])
     reason = (
-        JudgeLayer()
+        JudgeLayer(valid_categories=CATEGORIES)
         .validate(AgentResult(agent_name="a", hypotheses=[bad]), MEMORY)
         .rejections[0]
         .reason
     )
     for part in ("unknown signal", "confidence", "severity", "category"):
         assert part in reason
+
+
+def test_without_a_taxonomy_any_category_passes():
+    """The generic judge accepts any category until a vertical declares its own."""
+    result = AgentResult(agent_name="a", hypotheses=[_hyp("x", category="cosmic_rays")])
+    assert JudgeLayer().validate(result, MEMORY, agent_name="a").result.hypotheses != []
+
+
+def test_a_hypothesis_claiming_another_agent_is_refused():
+    """A set `contributing_agent` must name the agent that ran; empty is filled in later."""
+    result = AgentResult(
+        agent_name="a",
+        hypotheses=[_hyp("mine", contributing_agent="a"), _hyp("forged", contributing_agent="b")],
+    )
+    judged = JudgeLayer().validate(result, MEMORY, agent_name="a")
+    assert [h.label for h in judged.result.hypotheses] == ["mine"]
+    assert "contributing_agent 'b' is not the agent that ran" in judged.rejections[0].reason
 
 
 def test_empty_result_is_valid():

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from alpha.errors import (
+from alpha.core.errors import (
     ConfigurationError,
     LLMOutputError,
     LLMProviderError,

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
-from alpha.errors import LLMOutputError, LLMTimeoutError
+from alpha.core.errors import LLMOutputError, LLMTimeoutError
 from alpha.llm import ScriptedLLMClient, ScriptExhaustedError, complete_structured, extract_json
 from alpha.llm.openrouter import OpenRouterClient
 from alpha.llm.structured import parse_structured

@@ -8,8 +8,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from alpha.agents.base import AgentContext, BaseAgent
-from alpha.errors import InputError
-from alpha.runtime import AlphaRuntime, review_reasons
+from alpha.core.errors import InputError
+from alpha.core.runtime import AlphaRuntime, review_reasons
+from alpha.core.signals import basic_signals
 from alpha.schemas import (
     AgentEvent,
     AgentResult,
@@ -22,7 +23,6 @@ from alpha.schemas import (
     Synthesis,
     TokenUsage,
 )
-from alpha.signals import basic_signals
 from tests.alpha.stubs import Hanger, Raiser
 
 PAYLOAD = {
@@ -83,10 +83,14 @@ async def test_results_sorted_by_score_with_agreement():
     runtime.register(Scripted("config", _hyp("pool too small", 0.5)))
     runtime.register(Scripted("metrics", _hyp("Traffic spike", 0.3)))
     result = await runtime.execute(PAYLOAD)
-    assert [h.label for h in result.hypotheses] == ["Pool too small", "Slow disk", "Traffic spike"]
-    assert [h.score for h in result.hypotheses] == pytest.approx([0.7, 0.65, 0.3])
-    assert [h.rank for h in result.hypotheses] == [1, 2, 3]
-    assert result.hypotheses[0].contributing_agents == ["logs", "config"]
+    assert [h.label for h in result.ranked_hypotheses] == [
+        "Pool too small",
+        "Slow disk",
+        "Traffic spike",
+    ]
+    assert [h.score for h in result.ranked_hypotheses] == pytest.approx([0.7, 0.65, 0.3])
+    assert [h.rank for h in result.ranked_hypotheses] == [1, 2, 3]
+    assert result.ranked_hypotheses[0].contributing_agents == ["logs", "config"]
     assert not result.requires_human_review
 
 
@@ -96,7 +100,7 @@ async def test_failing_and_hanging_agents_do_not_sink_the_run():
     for agent in (Scripted("good", _hyp("Cause", 0.9)), Raiser(RAISED), Hanger()):
         runtime.register(agent)
     result = await runtime.execute(PAYLOAD)
-    assert [h.label for h in result.hypotheses] == ["Cause"]
+    assert [h.label for h in result.ranked_hypotheses] == ["Cause"]
     outcomes = {o.agent_name: o for o in result.agent_outcomes}
     assert outcomes["good"].status is AgentStatus.OK
     assert outcomes["raiser"].status is AgentStatus.FAILED
@@ -113,7 +117,7 @@ async def test_judge_drops_unsupported_hypotheses_and_records_why():
     runtime.register(Scripted("a", _hyp("Real", 0.8), _hyp("Invented", 0.9, "sig_999")))
     runtime.register(Scripted("b", _hyp("Spoof", 0.9), claim="a"))
     result = await runtime.execute(PAYLOAD)
-    assert [h.label for h in result.hypotheses] == ["Real"]
+    assert [h.label for h in result.ranked_hypotheses] == ["Real"]
     reasons = {(r.agent_name, r.label): r.reason for r in result.rejections}
     assert "unknown signal(s) 'sig_999'" in reasons[("a", "Invented")]
     assert "does not match the agent that ran" in reasons[("b", None)]
@@ -130,11 +134,11 @@ async def test_events_order_and_kinds():
     runtime.register(Hanger())
     result = await runtime.execute(PAYLOAD, subscribers=[seen.append], execution_id="run-7")
     kinds = [e.kind for e in seen]
-    n_signals = len(result.signals)
+    n_signals = len(result.signals_used)
     assert n_signals > 0
     assert kinds[0] is EventKind.RUN_STARTED
     assert kinds[1 : 1 + n_signals] == [EventKind.SIGNAL_DETECTED] * n_signals
-    assert [e.signal.id for e in seen[1 : 1 + n_signals]] == [s.id for s in result.signals]
+    assert [e.signal.id for e in seen[1 : 1 + n_signals]] == [s.id for s in result.signals_used]
     assert kinds[-1] is EventKind.RUN_COMPLETED and kinds.count(EventKind.RUN_COMPLETED) == 1
     assert seen[-1].result == result
     by_agent = {
@@ -198,7 +202,7 @@ async def test_raising_subscriber_does_not_sink_the_run():
     runtime.subscribe(broken)
     runtime.register(Scripted("a", _hyp("X", 0.7)))
     result = await runtime.execute(PAYLOAD, subscribers=[seen.append])
-    assert result.hypotheses[0].label == "X"
+    assert result.ranked_hypotheses[0].label == "X"
     assert seen[-1].kind is EventKind.RUN_COMPLETED
 
 
@@ -217,7 +221,7 @@ async def test_runtime_and_run_subscribers_both_receive():
 async def test_runs_without_agents_or_subscribers_need_review():
     """With nothing registered the run still completes, flagged for review."""
     result = await AlphaRuntime().execute(PAYLOAD)
-    assert result.hypotheses == []
+    assert result.ranked_hypotheses == []
     assert result.review_reasons == ["no hypothesis passed the evidence checks"]
 
 
@@ -283,7 +287,7 @@ async def test_post_aggregation_failure_is_a_gap():
         runtime.register(Scripted("a", _hyp("X", 0.7)))
         result = await runtime.execute(PAYLOAD, gaps=["given"])
         assert result.gaps == ["given", expected]
-        assert result.hypotheses[0].label == "X" and result.summary == ""
+        assert result.ranked_hypotheses[0].label == "X" and result.summary == ""
 
 
 async def test_bad_payload_raises_input_error_before_agents_run():
@@ -316,9 +320,9 @@ async def test_result_records_times_and_signals():
     runtime.register(Scripted("a", _hyp("X", 0.7), delay=0.02))
     result = await runtime.execute(IncidentInput.model_validate(PAYLOAD))
     assert result.started_at == moment
-    assert result.elapsed_ms >= 20 and result.execution_time == result.elapsed_ms / 1000
+    assert result.execution_time_ms >= 20
     assert result.deployment_id == "deploy-42"
-    assert [s.id for s in result.signals] == [f"sig_{i:03d}" for i in range(1, 5)]
+    assert [s.id for s in result.signals_used] == [f"sig_{i:03d}" for i in range(1, 5)]
 
 
 def test_basic_signals_cover_logs_metrics_config_commits():
@@ -395,7 +399,7 @@ async def test_extraction_runs_off_the_event_loop():
     async with asyncio.TaskGroup() as group:
         group.create_task(release())
         result = await runtime.execute(PAYLOAD)
-    assert len(result.signals) == 4
+    assert len(result.signals_used) == 4
 
 
 async def test_custom_extractor_with_duplicate_ids_is_refused():

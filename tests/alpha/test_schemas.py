@@ -12,8 +12,8 @@ from pydantic import BaseModel, ValidationError
 import alpha
 from alpha import schemas
 from alpha.agents.base import AgentContext, BaseAgent
-from alpha.errors import InputError
-from alpha.runtime import AlphaRuntime, parse_incident
+from alpha.core.errors import InputError
+from alpha.core.runtime import AlphaRuntime, parse_incident
 from alpha.schemas import AgentResult, IncidentInput, MetricPoints, MetricWindows
 
 MINIMAL = {
@@ -28,7 +28,12 @@ MINIMAL = {
 def test_every_alpha_module_imports():
     """Every module under alpha/ imports without error."""
     names = [m.name for m in pkgutil.walk_packages(alpha.__path__, "alpha.")]
-    assert {"alpha.runtime", "alpha.executor", "alpha.judge", "alpha.aggregator"} <= set(names)
+    assert {
+        "alpha.core.runtime",
+        "alpha.core.executor",
+        "alpha.judge.judge",
+        "alpha.aggregation.aggregator",
+    } <= set(names)
     for name in names:
         importlib.import_module(name)
 

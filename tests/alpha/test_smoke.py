@@ -34,4 +34,4 @@ async def test_smoke():
             config_snapshot={},
         )
     )
-    assert result.hypotheses and result.hypotheses[0].label == "Stub hypothesis"
+    assert result.ranked_hypotheses and result.ranked_hypotheses[0].label == "Stub hypothesis"

@@ -19,7 +19,7 @@ import aiohttp
 from aiohttp import web
 from slack_sdk.signature import SignatureVerifier
 
-from alpha.events import EventSubscriber
+from alpha.core.events import EventSubscriber
 from alpha.schemas import (
     AgentEvent,
     AgentOutcome,
@@ -155,7 +155,7 @@ class ScriptedEngine:
         for name in AGENTS:
             if name == self.fail_agent:
                 outcome = AgentOutcome(
-                    agent_name=name, status=AgentStatus.FAILED, elapsed_ms=5, reason="boom"
+                    agent_name=name, status=AgentStatus.FAILED, execution_time_ms=5, reason="boom"
                 )
                 await emit(EventKind.AGENT_FAILED, agent_name=name, outcome=outcome)
             else:
@@ -165,20 +165,20 @@ class ScriptedEngine:
                             **h.model_dump(exclude={"score", "rank", "contributing_agents"})
                         )
                         await emit(EventKind.HYPOTHESIS_PRODUCED, agent_name=name, hypothesis=hyp)
-                outcome = AgentOutcome(agent_name=name, status=AgentStatus.OK, elapsed_ms=12)
+                outcome = AgentOutcome(agent_name=name, status=AgentStatus.OK, execution_time_ms=12)
                 await emit(EventKind.AGENT_COMPLETED, agent_name=name, outcome=outcome)
             outcomes.append(outcome)
         result = ExecutionResult(
             execution_id=execution_id,
             deployment_id=incident.deployment_id,
-            hypotheses=list(self.hypotheses),
-            signals=list(self.signals),
+            ranked_hypotheses=list(self.hypotheses),
+            signals_used=list(self.signals),
             agent_results=[AgentResult(agent_name=n) for n in AGENTS],
             agent_outcomes=outcomes,
             summary="Pool size was lowered.",
             next_actions=["Roll back the pool size change"],
             gaps=list(gaps),
-            elapsed_ms=42.0,
+            execution_time_ms=42.0,
         )
         await emit(EventKind.RUN_COMPLETED, result=result)
         return result

@@ -35,7 +35,7 @@ def _result(**overrides: object) -> ExecutionResult:
     values: dict[str, object] = {
         "execution_id": "exec-golden",
         "deployment_id": "deploy-42",
-        "hypotheses": [
+        "ranked_hypotheses": [
             ranked(
                 "Pool size lowered in 9f3c2ab",
                 1,
@@ -44,7 +44,7 @@ def _result(**overrides: object) -> ExecutionResult:
             ),
             ranked("Database overloaded", 2, category="database", contributing_agents=["LogAgent"]),
         ],
-        "signals": [
+        "signals_used": [
             Signal(
                 id="sig_001",
                 type="config_change",
@@ -54,17 +54,17 @@ def _result(**overrides: object) -> ExecutionResult:
             ),
         ],
         "agent_outcomes": [
-            AgentOutcome(agent_name="LogAgent", status=AgentStatus.OK, elapsed_ms=10),
+            AgentOutcome(agent_name="LogAgent", status=AgentStatus.OK, execution_time_ms=10),
             AgentOutcome(
                 agent_name="MetricsAgent",
                 status=AgentStatus.TIMED_OUT,
-                elapsed_ms=30000,
+                execution_time_ms=30000,
                 reason="no answer within 30 s",
             ),
             AgentOutcome(
                 agent_name="CommitAgent",
                 status=AgentStatus.OK,
-                elapsed_ms=12,
+                execution_time_ms=12,
                 fallback_reason="LLM unreachable: HTTP 503",
             ),
         ],
@@ -74,7 +74,7 @@ def _result(**overrides: object) -> ExecutionResult:
         "review_reasons": ["an agent timed out"],
         "gaps": ["Sentry unreachable: HTTP 503 after 3 tries"],
         "usage": TokenUsage(prompt_tokens=1200, completion_tokens=300, cost_usd=0.0042, calls=3),
-        "elapsed_ms": 2345.0,
+        "execution_time_ms": 2345.0,
     }
     values.update(overrides)
     return ExecutionResult(**values)  # type: ignore[arg-type]
@@ -114,7 +114,7 @@ def test_footer_omits_usage_when_no_llm_was_used() -> None:
 def test_adversarial_text_is_escaped_everywhere() -> None:
     """Mentions, broadcasts and spoofed links from payloads or models arrive as inert text."""
     result = _result(
-        hypotheses=[
+        ranked_hypotheses=[
             ranked(
                 ADVERSARIAL,
                 1,
@@ -124,7 +124,7 @@ def test_adversarial_text_is_escaped_everywhere() -> None:
                 contributing_agents=[ADVERSARIAL],
             )
         ],
-        signals=[
+        signals_used=[
             Signal(id="sig_001", type=ADVERSARIAL, description=ADVERSARIAL, source=ADVERSARIAL)
         ],
         summary=ADVERSARIAL,
@@ -138,7 +138,7 @@ def test_adversarial_text_is_escaped_everywhere() -> None:
     view.agent(ADVERSARIAL).state = "running"
     messages = [
         render_final(result, title=ADVERSARIAL, rerun_value="{}"),
-        *render_signals(result.signals),
+        *render_signals(result.signals_used),
         render_error(ADVERSARIAL, ADVERSARIAL, [ADVERSARIAL]),
         render_progress(view),
     ]
@@ -152,7 +152,7 @@ def test_adversarial_text_is_escaped_everywhere() -> None:
 
 def test_many_hypotheses_stay_within_50_blocks_with_a_marker() -> None:
     """60 hypotheses (120 blocks) are cut to at most 50 blocks, the last saying so."""
-    result = _result(hypotheses=[ranked(f"h{i}", i) for i in range(1, 61)])
+    result = _result(ranked_hypotheses=[ranked(f"h{i}", i) for i in range(1, 61)])
     blocks = render_final(result, title="t", rerun_value="{}").blocks
     assert len(blocks) <= MAX_BLOCKS
     assert "truncated" in _all_text(blocks[-1:])

@@ -311,7 +311,7 @@ async def _failed_run(error: Exception) -> tuple[str, str]:
 
 async def test_a_payload_error_is_shown_plainly_and_redacted() -> None:
     """An InputError from the engine is shown with its message, secrets redacted."""
-    from alpha.errors import InputError
+    from alpha.core.errors import InputError
 
     final, bodies = await _failed_run(
         InputError("metrics.latency: input should be a number (token=hunter2-secret)")

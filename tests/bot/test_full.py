@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import Any
 
 from alpha.schemas import IncidentInput
-from alpha.taxonomy import suspects_match
 from bot.app import create_bot
 from bot.runner import Services
-from sre.engine import AGENT_NAMES, build_runtime
+from sre.agents.roster import AGENT_NAMES
+from sre.engine import build_runtime
+from sre.taxonomy import suspects_match
 from tests.bot.harness import (
     BotServer,
     FakeAssembly,

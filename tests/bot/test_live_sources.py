@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from alpha.taxonomy import suspects_match
 from bot.app import Bot, create_bot
 from bot.services import default_services
+from sre.taxonomy import suspects_match
 from tests.bot.harness import (
     BotServer,
     hypothesis_sections,

@@ -10,11 +10,11 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from alpha.llm.settings import LLMSettings
-from alpha.taxonomy import suspects_match
 from bot.app import create_bot
 from bot.services import default_services
 from sre.llm.mode import LLMMode
 from sre.llm.settings import ReasoningSettings
+from sre.taxonomy import suspects_match
 from tests.bot.harness import BotServer, settings, wait_finished
 from tests.fakes.github_server import SHA_CULPRIT, FakeGitHub, checkout_repo, integration_settings
 from tests.fakes.llm_server import FakeLLMServer, RecordedRequest, Reply

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from alpha.errors import ConfigurationError
+from alpha.core.errors import ConfigurationError
 from bot.settings import BotSettings
 from tests.bot.harness import (
     SECRET,

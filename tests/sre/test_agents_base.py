@@ -481,8 +481,8 @@ def _signal_lists(draw: st.DrawFn) -> list[Signal]:
 @given(_signal_lists())
 def test_agents_never_crash_and_cite_only_given_signals(signals: list[Signal]) -> None:
     """Malformed signal values never crash an agent; hypotheses stay within the contract."""
-    from alpha.taxonomy import VALID_CATEGORIES
     from sre.agents import CommitAgent, ConfigAgent, LogAgent, MetricsAgent
+    from sre.taxonomy import VALID_CATEGORIES
 
     ids = {s.id for s in signals}
     for agent in (LogAgent(), MetricsAgent(), CommitAgent(), ConfigAgent()):

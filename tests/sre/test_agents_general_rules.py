@@ -13,7 +13,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from alpha.aggregator import Aggregator
 from alpha.schemas import AgentResult, IncidentInput, RankedHypothesis, Signal
 from sre.agents import CommitAgent, ConfigAgent, LogAgent, MetricsAgent
 from sre.agents.base import Evidence
@@ -21,6 +20,7 @@ from sre.agents.bumps import bump_links, bumped_packages
 from sre.agents.hosts import configured_peers, is_db_host
 from sre.agents.patterns import key_families, metric_label_values, symptoms_in
 from sre.agents.reading import text_hosts
+from sre.engine import sre_aggregator, sre_judge
 from tests.sre.test_agents_base import (
     SHA_BAD,
     SHA_CONFIG,
@@ -37,10 +37,13 @@ AGENTS = (LogAgent(), MetricsAgent(), CommitAgent(), ConfigAgent())
 
 def ranked(signals: Sequence[Signal], case: IncidentInput) -> list[RankedHypothesis]:
     """What the four agents' rules rank together (the runtime's aggregation, offline)."""
-    results = [
-        AgentResult(agent_name=a.name, hypotheses=a.candidates(signals, case)) for a in AGENTS
+    ids = {s.id for s in signals}
+    judge = sre_judge()
+    verdicts = [
+        judge.validate(AgentResult(agent_name=a.name, hypotheses=a.candidates(signals, case)), ids)
+        for a in AGENTS
     ]
-    return Aggregator().aggregate(results)
+    return sre_aggregator().aggregate(verdicts)
 
 
 # --------------------------------------------------------------------------- logging -> disk

@@ -243,7 +243,7 @@ def test_investigate_scenario_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0
     result = ExecutionResult.model_validate_json(out)
     assert result.deployment_id == "deploy-2026-11-20-1402"
-    assert result.hypotheses
+    assert result.ranked_hypotheses
 
 
 def test_investigate_payload_file_and_stdin(
@@ -272,10 +272,11 @@ def test_demo_prints_ranked_hypotheses_with_evidence(capsys: pytest.CaptureFixtu
 # --------------------------------------------------------------------------- installed script
 
 
-def test_installed_script_reports_bad_payload_without_traceback(tmp_path: Path) -> None:
+def test_installed_script_reports_bad_payload_without_traceback(
+    tmp_path: Path, alpha_script: Path
+) -> None:
     """The installed `alpha` script exits 2 with one line for a bad payload."""
-    script = shutil.which("alpha")
-    assert script is not None, "the alpha console script is not installed"
+    script = alpha_script
     (tmp_path / "payload.json").write_text(json.dumps(_payload(deploy_id="x")))
     done = subprocess.run(
         [script, "investigate", "--payload", "payload.json"],

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from alpha.runtime import AlphaRuntime
+from alpha.core.runtime import AlphaRuntime
 from alpha.schemas import AgentEvent, AgentStatus, EventKind, IncidentInput, Signal
 from sre.agents import CommitAgent, LogAgent, SynthesisAgent
-from sre.engine import AGENT_NAMES, build_runtime, investigate
+from sre.agents.roster import AGENT_NAMES
+from sre.engine import build_runtime, investigate
 from tests.sre.test_agents_base import SHA_BAD, SHA_DOCS, Signals, incident
 
 
@@ -50,8 +51,8 @@ def small_payload() -> dict[str, Any]:
 def test_agent_names_and_runtime_wiring() -> None:
     """The runtime registers the four specialists in display order."""
     runtime = build_runtime(agent_timeout=5.0)
-    assert [a.name for a in runtime.agents] == AGENT_NAMES
-    assert AGENT_NAMES == ["LogAgent", "MetricsAgent", "CommitAgent", "ConfigAgent"]
+    assert tuple(a.name for a in runtime.agents) == AGENT_NAMES
+    assert AGENT_NAMES == ("LogAgent", "MetricsAgent", "CommitAgent", "ConfigAgent")
 
 
 async def test_investigate_small_payload_end_to_end() -> None:
@@ -59,12 +60,12 @@ async def test_investigate_small_payload_end_to_end() -> None:
     events: list[AgentEvent] = []
     payload = IncidentInput.model_validate(small_payload())
     result = await investigate(payload, subscribers=[events.append], gaps=["GitHub not configured"])
-    top = result.hypotheses[0]
+    top = result.ranked_hypotheses[0]
     assert top.category == "code_regression"
     assert top.suspects[0] == SHA_BAD
     assert {"LogAgent", "CommitAgent"} <= set(top.contributing_agents)
     assert all(o.status == AgentStatus.OK for o in result.agent_outcomes)
-    assert all(SHA_DOCS not in h.suspects for h in result.hypotheses)
+    assert all(SHA_DOCS not in h.suspects for h in result.ranked_hypotheses)
     assert "Roll back 9f3c2ab (deploy-xyz)" in result.next_actions
     assert result.summary and result.gaps == ["GitHub not configured"]
     assert events[-1].kind == EventKind.RUN_COMPLETED
@@ -88,9 +89,9 @@ async def test_two_agents_blaming_one_commit_merge_with_the_agreement_bonus() ->
     confidences = [
         h.confidence for r in result.agent_results for h in r.hypotheses if SHA_BAD in h.suspects
     ]
-    top = result.hypotheses[0]
+    top = result.ranked_hypotheses[0]
     assert len(confidences) == 2
     assert sorted(top.contributing_agents) == ["CommitAgent", "LogAgent"]
     assert top.score == round(min(1.0, max(confidences) + 0.1), 6)
-    assert len([h for h in result.hypotheses if SHA_BAD in h.suspects]) == 1
+    assert len([h for h in result.ranked_hypotheses if SHA_BAD in h.suspects]) == 1
     assert result.rejections == []

@@ -11,7 +11,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from alpha.schemas import ExecutionResult, IncidentInput, RankedHypothesis
-from alpha.taxonomy import CATEGORIES
 from sre import evaluation
 from sre.evaluation import (
     CaseResult,
@@ -23,6 +22,7 @@ from sre.evaluation import (
 )
 from sre.payload import Expected
 from sre.scenarios import scenario_dir
+from sre.taxonomy import CATEGORIES
 
 SHA = "4be1f0c9a7d3e2b1"
 
@@ -63,7 +63,7 @@ class ScriptedInvestigator:
         for rank, hypothesis in enumerate(hypotheses, start=1):
             hypothesis.rank = rank
         return ExecutionResult(
-            execution_id="x", deployment_id=incident.deployment_id, hypotheses=hypotheses
+            execution_id="x", deployment_id=incident.deployment_id, ranked_hypotheses=hypotheses
         )
 
 

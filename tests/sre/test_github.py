@@ -9,7 +9,7 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from alpha.errors import InputError
+from alpha.core.errors import InputError
 from sre.integrations.configfiles import merge_snapshots, parse_config
 from sre.integrations.github import GitHubCaps, GitHubSource, truncate_patch
 from sre.integrations.http import UpstreamError, UpstreamNotFound

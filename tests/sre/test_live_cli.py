@@ -75,8 +75,8 @@ async def test_investigate_deployment_ranks_the_culprit_commit_first(tmp_path: P
     result = json.loads(out)
     assert result["deployment_id"] == "102"
     assert result["gaps"] == []
-    top = result["hypotheses"][0]
-    assert _mentions_culprit(top), json.dumps(result["hypotheses"][:3], indent=1)
+    top = result["ranked_hypotheses"][0]
+    assert _mentions_culprit(top), json.dumps(result["ranked_hypotheses"][:3], indent=1)
 
 
 async def test_fetch_prints_the_assembled_payload(tmp_path: Path) -> None:

@@ -10,7 +10,8 @@ import pytest
 
 from alpha.llm.settings import LLMSettings
 from alpha.schemas import ExecutionResult, IncidentInput
-from sre.engine import AGENT_NAMES, build_runtime, investigate
+from sre.agents.roster import AGENT_NAMES
+from sre.engine import build_runtime, investigate
 from sre.llm.mode import LLMSessions
 from sre.llm.refine import LLMMode
 from sre.llm.settings import ReasoningSettings
@@ -53,7 +54,7 @@ def good_model(request: RecordedRequest) -> Reply:
 
 
 def _top(result: ExecutionResult) -> list[tuple[str, str, tuple[str, ...]]]:
-    return [(h.label, h.category, tuple(h.suspects)) for h in result.hypotheses]
+    return [(h.label, h.category, tuple(h.suspects)) for h in result.ranked_hypotheses]
 
 
 async def test_without_llm_nothing_changes() -> None:
@@ -78,7 +79,7 @@ async def test_llm_investigation_records_usage_per_agent_and_in_total() -> None:
         assert outcome.usage is not None and outcome.usage.prompt_tokens == 1_500
     assert result.usage.prompt_tokens == 1_500 * len(AGENT_NAMES)
     assert result.usage.cost_usd is not None and abs(result.usage.cost_usd - 0.012) < 1e-9
-    assert result.hypotheses[0].category == "config_change"
+    assert result.ranked_hypotheses[0].category == "config_change"
     for request in server.requests:
         assert leaked(request.raw) == []
 
@@ -143,7 +144,7 @@ async def test_injected_text_cannot_change_what_the_judge_accepts(model: Any) ->
         result = await investigate(incident, llm=_mode(server))
     assert server.request_count == len(AGENT_NAMES)
     assert any(b"IGNORE PREVIOUS INSTRUCTIONS" in r.raw for r in server.requests)
-    assert all("the intern" not in h.label for h in result.hypotheses)
+    assert all("the intern" not in h.label for h in result.ranked_hypotheses)
     assert _top(result) == _top(baseline)
 
 

@@ -11,7 +11,7 @@ import pytest
 from alpha.agents.base import AgentContext
 from alpha.llm.settings import LLMSettings
 from sre.agents import CommitAgent, ConfigAgent, LogAgent, MetricsAgent
-from sre.extractors.pipeline import extract_signals
+from sre.extractors.signal_extractor import extract_signals
 from sre.llm.refine import LLMMode, refine
 from sre.llm.settings import ReasoningSettings
 from tests.fakes.llm_server import FakeLLMServer, RecordedRequest, Reply

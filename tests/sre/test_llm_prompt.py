@@ -9,12 +9,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from alpha.errors import ConfigurationError
+from alpha.core.errors import ConfigurationError
 from alpha.schemas import Hypothesis, IncidentInput, Signal
 from sre.agents import CommitAgent, ConfigAgent, LogAgent, MetricsAgent
-from sre.extractors.pipeline import extract_signals
+from sre.agents.roster import SPECIALISTS
+from sre.extractors.signal_extractor import extract_signals
 from sre.llm.budget import estimate_tokens
-from sre.llm.prompt import Prompt, bound_raw, brief_for, build_prompt
+from sre.llm.prompt import Prompt, bound_raw, build_prompt
 from sre.redaction import Redactor
 from tests.sre.llm_payloads import INJECTIONS, canary_incident, leaked
 
@@ -30,7 +31,7 @@ def _prompt(
     budget: int = 8_000,
     redactor: Redactor | None = None,
 ) -> Prompt:
-    brief = brief_for(agent_name)
+    brief = next(a.brief for a in SPECIALISTS if a.name == agent_name)
     return build_prompt(
         agent_name=agent_name,
         role=brief.role,

@@ -11,12 +11,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from alpha.agents.base import AgentContext
-from alpha.errors import LLMProviderError, LLMRateLimitError, LLMTimeoutError
+from alpha.core.errors import LLMProviderError, LLMRateLimitError, LLMTimeoutError
 from alpha.llm import LLMClient, ScriptedLLMClient
 from alpha.llm.fake import ScriptItem
 from alpha.schemas import Hypothesis, Signal, TokenUsage
 from sre.agents import CommitAgent, ConfigAgent, LogAgent
-from sre.extractors.pipeline import extract_signals
+from sre.extractors.signal_extractor import extract_signals
 from sre.llm.answer import LLMAnswer
 from sre.llm.breaker import BreakerBoard
 from sre.llm.refine import LLMMode, merge_answer, refine

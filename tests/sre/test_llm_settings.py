@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from alpha.errors import ConfigurationError
+from alpha.core.errors import ConfigurationError
 from alpha.llm.settings import LLMSettings
 from sre.agents import CommitAgent, LogAgent, MetricsAgent
 from sre.llm.refine import LLMMode

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from alpha.errors import InputError
+from alpha.core.errors import InputError
 from sre.payload import (
     incident_from_document,
     load_payload,

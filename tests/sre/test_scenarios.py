@@ -14,9 +14,8 @@ from typing import Any
 
 import pytest
 
-from alpha.errors import InputError
+from alpha.core.errors import InputError
 from alpha.schemas import ExecutionResult
-from alpha.taxonomy import CATEGORIES
 from sre.payload import Scenario, load_scenario
 from sre.scenarios import (
     DEMO_SCENARIO,
@@ -26,6 +25,7 @@ from sre.scenarios import (
     scenario_names,
     scenario_paths,
 )
+from sre.taxonomy import CATEGORIES
 
 PATHS = scenario_paths()
 IDS = [path.stem for path in PATHS]
@@ -188,10 +188,12 @@ def _investigate(name: str) -> ExecutionResult:
 def test_investigation_runs_and_cites_existing_signals(name: str) -> None:
     """The engine ranks hypotheses for every scenario, each citing extracted signals."""
     result = _investigate(name)
-    assert result.hypotheses, "no hypothesis"
-    signal_ids = {signal.id for signal in result.signals}
-    assert [h.rank for h in result.hypotheses] == list(range(1, len(result.hypotheses) + 1))
-    for hypothesis in result.hypotheses:
+    assert result.ranked_hypotheses, "no hypothesis"
+    signal_ids = {signal.id for signal in result.signals_used}
+    assert [h.rank for h in result.ranked_hypotheses] == list(
+        range(1, len(result.ranked_hypotheses) + 1)
+    )
+    for hypothesis in result.ranked_hypotheses:
         assert hypothesis.supporting_signals, hypothesis.label
         assert set(hypothesis.supporting_signals) <= signal_ids, hypothesis.label
         assert hypothesis.category in CATEGORIES or hypothesis.category == "unknown"

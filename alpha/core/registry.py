@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from alpha.agents.base import BaseAgent
 
+__all__ = ["AgentRegistry"]
+
 
 class AgentRegistry:
     """Agents by unique name, in registration order."""
@@ -12,18 +14,18 @@ class AgentRegistry:
         self._agents: dict[str, BaseAgent] = {}
 
     def register(self, agent: BaseAgent) -> None:
-        """Add an agent; a second agent with the same name raises `ValueError`."""
+        """Add an agent; an empty name or one already registered raises `ValueError`."""
         if not agent.name:
             raise ValueError(f"agent {type(agent).__name__} has no name")
         if agent.name in self._agents:
             raise ValueError(f"an agent named {agent.name!r} is already registered")
         self._agents[agent.name] = agent
 
-    def get(self, name: str) -> BaseAgent | None:
+    def get_by_name(self, name: str) -> BaseAgent | None:
         """The agent with this name, or None."""
         return self._agents.get(name)
 
-    def all(self) -> list[BaseAgent]:
+    def get_all(self) -> list[BaseAgent]:
         """Every registered agent, in registration order."""
         return list(self._agents.values())
 

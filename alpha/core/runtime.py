@@ -3,9 +3,11 @@
 Pipeline of `AlphaRuntime.execute`:
 
 1. validate the payload (`IncidentInput`; a bad payload raises `InputError` naming fields);
-2. extract signals into `StructuredMemory` (one `signal_detected` event each);
-3. run every registered agent in parallel (`ParallelExecutor`), judging each result as soon
-   as its agent finishes (`JudgeLayer`; refused hypotheses become `Rejection`s);
+2. initialise a `StructuredMemory` and extract signals into it (one `signal_detected` event
+   each); the default extractor is the generic `alpha.core.signals.basic_signals`;
+3. run every registered agent in parallel (`ParallelExecutor`) on an `AgentContext` built
+   from memory, judging each result as soon as its agent finishes (`JudgeLayer`; refused
+   hypotheses become `Rejection`s, accepted ones are added to memory);
 4. merge and rank the accepted hypotheses (`Aggregator`, top N);
 5. run the optional post-aggregation step (summary, next actions); its failure or timeout
    is recorded in `gaps` and never sinks the run;
@@ -16,6 +18,9 @@ Pipeline of `AlphaRuntime.execute`:
 `ExecutionResult.agent_results` holds each successful agent's result as it returned it (the
 judge's refusals are listed in `rejections`); `usage` sums the agents' and the
 post-aggregation step's usage.
+
+The runtime is generic: what a category or a suspect means is the vertical's business,
+injected through `judge=` (the categories it accepts) and `aggregator=` (how suspects match).
 
 Human review is required when any of these holds, each giving one reason:
 no hypothesis passed the judge; the top score is below `review_threshold`; more than half
@@ -34,13 +39,14 @@ from typing import Any
 from pydantic import ValidationError
 
 from alpha.agents.base import AgentContext, BaseAgent
-from alpha.aggregator import Aggregator
-from alpha.errors import InputError
-from alpha.events import EventDispatcher, EventEmitter, EventSubscriber
-from alpha.executor import DEFAULT_AGENT_TIMEOUT, AgentRun, ParallelExecutor
-from alpha.judge import JudgedResult, JudgeLayer
-from alpha.memory import StructuredMemory
-from alpha.registry import AgentRegistry
+from alpha.aggregation.aggregator import Aggregator
+from alpha.core.errors import InputError
+from alpha.core.events import EventDispatcher, EventEmitter, EventSubscriber
+from alpha.core.executor import DEFAULT_AGENT_TIMEOUT, AgentRun, ParallelExecutor
+from alpha.core.memory import StructuredMemory
+from alpha.core.registry import AgentRegistry
+from alpha.core.signals import basic_signals
+from alpha.judge.judge import JudgedResult, JudgeLayer
 from alpha.schemas import (
     AgentResult,
     AgentStatus,
@@ -53,7 +59,6 @@ from alpha.schemas import (
     Synthesis,
     TokenUsage,
 )
-from alpha.signals import basic_signals
 
 __all__ = [
     "AlphaRuntime",
@@ -79,11 +84,11 @@ class AlphaRuntime:
     Args:
         agent_timeout: Default seconds per agent (an agent's own `timeout` wins); also the
             deadline of the post-aggregation step.
-        top_n: How many ranked hypotheses to keep.
         signal_extractor: Turns the incident into signals; `basic_signals` by default.
         post_aggregation: Optional step filling `summary` and `next_actions`.
         review_threshold: A top score below this requires human review.
-        judge: The judge to use (default: taxonomy categories, low/medium/high severities).
+        judge: The judge (default: any category, low/medium/high severities).
+        aggregator: The aggregator (default: top 5, bonus 0.1, suspects equal ignoring case).
         clock: Monotonic seconds, for elapsed times.
         now: Wall-clock time, for `started_at`.
     """
@@ -92,18 +97,18 @@ class AlphaRuntime:
         self,
         *,
         agent_timeout: float = DEFAULT_AGENT_TIMEOUT,
-        top_n: int = 5,
         signal_extractor: SignalExtractor | None = None,
         post_aggregation: PostAggregationStep | None = None,
         review_threshold: float = 0.5,
         judge: JudgeLayer | None = None,
+        aggregator: Aggregator | None = None,
         clock: Callable[[], float] = time.perf_counter,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         if not 0.0 <= review_threshold <= 1.0:
             raise ValueError(f"review_threshold must be in [0, 1], got {review_threshold!r}")
         self._executor = ParallelExecutor(default_timeout=agent_timeout, clock=clock)
-        self._aggregator = Aggregator(top_n=top_n)
+        self._aggregator = aggregator or Aggregator()
         self._judge = judge or JudgeLayer()
         self._extract = signal_extractor or basic_signals
         self._post_aggregation = post_aggregation
@@ -116,7 +121,7 @@ class AlphaRuntime:
     @property
     def agents(self) -> list[BaseAgent]:
         """The registered agents, in registration order."""
-        return self._registry.all()
+        return self._registry.get_all()
 
     def register(self, agent: BaseAgent) -> None:
         """Add an agent; a duplicate or empty name raises `ValueError`."""
@@ -165,21 +170,24 @@ class AlphaRuntime:
             signals = await asyncio.to_thread(self._extract, incident)
             memory = self._remember(signals, events)
             runs = await self._executor.run(
-                self._registry.all(),
+                self._registry.get_all(),
                 lambda agent: self._context(agent, incident, memory, events),
                 events=events,
                 review=lambda name, result: self._judge.validate(result, memory, agent_name=name),
             )
             judged = [run.judged for run in runs if run.judged is not None]
-            ranked = self._aggregator.aggregate([j.result for j in judged])
+            for verdict in judged:
+                for hypothesis in verdict.result.hypotheses:
+                    memory.add_hypothesis(hypothesis)
+            ranked = self._aggregator.aggregate(judged)
             all_gaps = list(gaps)
-            synthesis = await self._synthesise(incident, memory.signals, ranked, all_gaps)
+            synthesis = await self._synthesise(incident, memory.get_signals(), ranked, all_gaps)
             result = self._result(run_id, incident, memory, runs, judged, ranked, synthesis)
             result = result.model_copy(
                 update={
                     "gaps": all_gaps,
                     "started_at": started_at,
-                    "elapsed_ms": (self._clock() - start) * 1000.0,
+                    "execution_time_ms": (self._clock() - start) * 1000.0,
                 }
             )
             events.emit(EventKind.RUN_COMPLETED, result=result)
@@ -189,7 +197,7 @@ class AlphaRuntime:
     def _remember(signals: list[Signal], events: EventEmitter) -> StructuredMemory:
         memory = StructuredMemory()
         for signal in signals:
-            memory.add(signal)
+            memory.add_signal(signal)
             events.emit(EventKind.SIGNAL_DETECTED, signal=signal)
         return memory
 
@@ -200,7 +208,7 @@ class AlphaRuntime:
         def progress(message: str) -> None:
             events.emit(EventKind.AGENT_PROGRESS, agent_name=agent.name, message=message)
 
-        return AgentContext(signals=memory.signals, incident=incident, progress=progress)
+        return AgentContext(signals=memory.get_signals(), incident=incident, progress=progress)
 
     async def _synthesise(
         self,
@@ -256,8 +264,8 @@ class AlphaRuntime:
         return ExecutionResult(
             execution_id=run_id,
             deployment_id=incident.deployment_id,
-            hypotheses=ranked,
-            signals=memory.signals,
+            ranked_hypotheses=ranked,
+            signals_used=memory.get_signals(),
             agent_results=results,
             agent_outcomes=outcomes,
             rejections=rejections,

@@ -3,14 +3,17 @@
 Grouping
     Two hypotheses match when their labels contain one another (case-insensitive, after
     trimming), or when they name the same category other than `unknown` and some suspect of
-    one matches some suspect of the other (`alpha.taxonomy.suspects_match`). Matching is
-    closed transitively: if A matches B and B matches C, all three form one group.
+    one matches some suspect of the other. What makes two suspects match is the vertical's
+    rule, injected as `suspects_match` (the SRE vertical matches SHA prefixes and contained
+    names); by default, suspects match when equal ignoring case. Matching is closed
+    transitively: if A matches B and B matches C, all three form one group.
 
 Merging
     A group is represented by its most confident hypothesis (the earliest on ties, in the
-    order agents were given then the order of their hypotheses), which supplies the label and
-    description. The category is the representative's, or the first known category among the
-    others by confidence when the representative's is `unknown`. The severity is the highest
+    order agents were given then the order of their hypotheses), which supplies the label,
+    the description and `contributing_agent`. The category is the representative's, or the
+    first known category among the others by confidence when the representative's is
+    `unknown`. The severity is the highest
     in the group (an agent seeing high impact is worth surfacing). Contributing agents,
     supporting signals and suspects are merged without duplicates, representative first, then
     by decreasing confidence (suspects are deduplicated case-insensitively).
@@ -29,13 +32,16 @@ The aggregator is pure: no clock, no I/O, no randomness, no set-order dependence
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from alpha.schemas import SEVERITIES, AgentResult, Hypothesis, RankedHypothesis
-from alpha.taxonomy import UNKNOWN_CATEGORY, suspects_match
+from alpha.judge.judge import JudgedResult
+from alpha.schemas import SEVERITIES, UNKNOWN_CATEGORY, Hypothesis, RankedHypothesis
 
-__all__ = ["DEFAULT_AGREEMENT_BONUS", "DEFAULT_TOP_N", "Aggregator"]
+__all__ = ["DEFAULT_AGREEMENT_BONUS", "DEFAULT_TOP_N", "Aggregator", "SuspectMatcher"]
+
+SuspectMatcher = Callable[[str, str], bool]
+"""Whether two suspects (already trimmed and lower-cased) name the same thing."""
 
 DEFAULT_TOP_N = 5
 DEFAULT_AGREEMENT_BONUS = 0.1
@@ -43,6 +49,10 @@ _SEVERITY_ORDER: dict[str, int] = {severity: rank for rank, severity in enumerat
 # Agreement bonuses are rounded so that 0.8 + 0.1 equals 0.9 (not 0.9000000000000001) and
 # ties with a lone 0.9 are broken by the documented rule, not by float noise.
 _SCORE_DIGITS = 9
+
+
+def _equal(a: str, b: str) -> bool:
+    return a == b
 
 
 @dataclass(frozen=True)
@@ -81,10 +91,15 @@ class Aggregator:
     Args:
         top_n: How many ranked hypotheses to return (at least 1).
         agreement_bonus: Score added per additional distinct agent in a group.
+        suspects_match: The vertical's rule for two suspects naming the same thing.
     """
 
     def __init__(
-        self, *, top_n: int = DEFAULT_TOP_N, agreement_bonus: float = DEFAULT_AGREEMENT_BONUS
+        self,
+        *,
+        top_n: int = DEFAULT_TOP_N,
+        agreement_bonus: float = DEFAULT_AGREEMENT_BONUS,
+        suspects_match: SuspectMatcher = _equal,
     ) -> None:
         if top_n < 1:
             raise ValueError(f"top_n must be at least 1, got {top_n!r}")
@@ -92,11 +107,16 @@ class Aggregator:
             raise ValueError(f"agreement_bonus must not be negative, got {agreement_bonus!r}")
         self.top_n = top_n
         self.agreement_bonus = agreement_bonus
+        self.suspects_match = suspects_match
 
-    def aggregate(self, results: Sequence[AgentResult]) -> list[RankedHypothesis]:
-        """Merge the hypotheses of (already judged) results into the top N, ranked 1..N."""
+    def aggregate(self, results: Sequence[JudgedResult]) -> list[RankedHypothesis]:
+        """Merge the hypotheses the judge accepted into the top N, ranked 1..N.
+
+        Only `result.hypotheses` of each verdict are read: the judge has already removed the
+        hypotheses it refused, and a result refused whole holds none.
+        """
         entries = _entries(results)
-        groups = _group(entries)
+        groups = _group(entries, self.suspects_match)
         merged = [self._merge(group) for group in groups]
         merged.sort(key=_sort_key)
         return [
@@ -127,19 +147,20 @@ class Aggregator:
             supporting_signals=_unique(s for e in members for s in e.hypothesis.supporting_signals),
             category=category,
             suspects=_unique_casefold(s for e in members for s in e.hypothesis.suspects),
+            contributing_agent=members[0].agent,
             score=min(1.0, score),
             contributing_agents=agents,
         )
 
 
-def _entries(results: Sequence[AgentResult]) -> list[_Entry]:
+def _entries(verdicts: Sequence[JudgedResult]) -> list[_Entry]:
     entries: list[_Entry] = []
-    for result in results:
-        for hypothesis in result.hypotheses:
+    for verdict in verdicts:
+        for hypothesis in verdict.result.hypotheses:
             entries.append(
                 _Entry(
                     index=len(entries),
-                    agent=result.agent_name,
+                    agent=verdict.result.agent_name,
                     hypothesis=hypothesis,
                     label_key=hypothesis.label.strip().casefold(),
                     suspect_keys=tuple(s.strip().lower() for s in hypothesis.suspects),
@@ -148,7 +169,7 @@ def _entries(results: Sequence[AgentResult]) -> list[_Entry]:
     return entries
 
 
-def _group(entries: list[_Entry]) -> list[list[_Entry]]:
+def _group(entries: list[_Entry], suspects_match: SuspectMatcher) -> list[list[_Entry]]:
     """Transitive closure of the matching rule, groups in order of first appearance."""
     union = _UnionFind(len(entries))
     # Identical (label, category, suspects) always match: compare one representative each,
@@ -161,7 +182,7 @@ def _group(entries: list[_Entry]) -> list[list[_Entry]]:
     reps = [entries[i] for i in distinct.values()]
     for i, a in enumerate(reps):
         for b in reps[i + 1 :]:
-            if _matches(a, b):
+            if _matches(a, b, suspects_match):
                 union.union(a.index, b.index)
     groups: dict[int, list[_Entry]] = {}
     for entry in entries:
@@ -169,7 +190,7 @@ def _group(entries: list[_Entry]) -> list[list[_Entry]]:
     return list(groups.values())
 
 
-def _matches(a: _Entry, b: _Entry) -> bool:
+def _matches(a: _Entry, b: _Entry, suspects_match: SuspectMatcher) -> bool:
     if a.label_key and b.label_key and (a.label_key in b.label_key or b.label_key in a.label_key):
         return True
     category = a.hypothesis.category

@@ -11,7 +11,9 @@ For each hypothesis
     3. every cited signal exists in the run's memory;
     4. its confidence is a number in [0, 1] (NaN is refused);
     5. its severity is one of low, medium, high;
-    6. its category is a taxonomy id (`alpha.taxonomy.VALID_CATEGORIES` by default).
+    6. its `contributing_agent`, when set, is the agent that ran;
+    7. its category is one the vertical declared (when it declared any: the runtime knows
+       no taxonomy; the SRE vertical injects its own).
 
 A result failing check 1 is refused whole. Otherwise the hypotheses failing any check are
 dropped, each recorded as a `Rejection` naming every check it failed, and the others are
@@ -25,7 +27,6 @@ from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
 
 from alpha.schemas import SEVERITIES, AgentResult, Hypothesis, Rejection
-from alpha.taxonomy import VALID_CATEGORIES
 
 __all__ = ["VALID_SEVERITIES", "JudgeLayer", "JudgedResult"]
 
@@ -57,17 +58,17 @@ class JudgeLayer:
     """Validates agent results against the signals in memory.
 
     Args:
-        valid_categories: Category ids a hypothesis may name.
+        valid_categories: Category ids a hypothesis may name; None accepts any category.
         valid_severities: Severities a hypothesis may carry.
     """
 
     def __init__(
         self,
         *,
-        valid_categories: Iterable[str] = VALID_CATEGORIES,
+        valid_categories: Iterable[str] | None = None,
         valid_severities: Iterable[str] = VALID_SEVERITIES,
     ) -> None:
-        self._categories = frozenset(valid_categories)
+        self._categories = None if valid_categories is None else frozenset(valid_categories)
         self._severities = frozenset(valid_severities)
 
     def validate(
@@ -80,7 +81,7 @@ class JudgeLayer:
 
         Args:
             result: What the agent returned.
-            memory: The run's signal ids (a `StructuredMemory` or any container of ids).
+            memory: The run's memory (`StructuredMemory`), or any container of signal ids.
             agent_name: The agent that actually ran; when given, the result must carry it.
 
         Returns:
@@ -98,7 +99,7 @@ class JudgeLayer:
         kept: list[Hypothesis] = []
         rejections: list[Rejection] = []
         for hypothesis in result.hypotheses:
-            problems = self.check_hypothesis(hypothesis, memory)
+            problems = self.check_hypothesis(hypothesis, memory, agent_name=owner)
             if problems:
                 rejections.append(
                     Rejection(agent_name=owner, label=hypothesis.label, reason="; ".join(problems))
@@ -115,9 +116,21 @@ class JudgeLayer:
             rejections=rejections,
         )
 
-    def check_hypothesis(self, hypothesis: Hypothesis, memory: Container[str]) -> list[str]:
-        """Every check one hypothesis fails, as human-readable reasons (empty when it passes)."""
+    def check_hypothesis(
+        self, hypothesis: Hypothesis, memory: Container[str], *, agent_name: str | None = None
+    ) -> list[str]:
+        """Every check one hypothesis fails, as human-readable reasons (empty when it passes).
+
+        Args:
+            hypothesis: The hypothesis to check.
+            memory: The run's memory, or any container of signal ids.
+            agent_name: The agent that produced it; when given, a set `contributing_agent`
+                must name it.
+        """
         problems: list[str] = []
+        claimed = hypothesis.contributing_agent
+        if agent_name is not None and claimed and claimed != agent_name:
+            problems.append(f"contributing_agent {claimed!r} is not the agent that ran")
         if not hypothesis.supporting_signals:
             problems.append("cites no signal")
         else:
@@ -130,7 +143,7 @@ class JudgeLayer:
         if hypothesis.severity not in self._severities:
             allowed = ", ".join(sorted(self._severities))
             problems.append(f"severity {hypothesis.severity!r} is not one of {allowed}")
-        if hypothesis.category not in self._categories:
+        if self._categories is not None and hypothesis.category not in self._categories:
             problems.append(f"category {hypothesis.category!r} is not a taxonomy id")
         return problems
 

@@ -6,24 +6,33 @@ recorded as failed or timed out, with its reason, and the others carry on: agent
 never leave `run`. Cancelling the run itself is never swallowed: the TaskGroup cancels every
 agent and the `CancelledError` propagates.
 
-When a `review` callable is given (the runtime passes the judge), each result is judged as
-soon as its agent finishes, so the `agent_completed` event already tells how many hypotheses
-were accepted, and only accepted hypotheses are announced as `hypothesis_produced`.
+Every result the executor hands back carries the agent's wall time in `execution_time_ms`
+and, on each hypothesis that left it empty, the agent's name in `contributing_agent`.
+
+`execute(agents, context)` is the design's form: one shared context, and the results of the
+agents that succeeded. `run(agents, context_for, events=, review=)` is what the runtime uses:
+a context per agent (each with its own progress channel), one `AgentRun` per agent whatever
+happened, events, and, when a `review` callable is given (the runtime passes the judge), each
+result judged as soon as its agent finishes, so the `agent_completed` event already tells how
+many hypotheses were accepted and only accepted hypotheses are announced.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from alpha.agents.base import AgentContext, BaseAgent
-from alpha.events import EventEmitter
-from alpha.judge import JudgedResult
+from alpha.core.events import EventEmitter
+from alpha.judge.judge import JudgedResult
 from alpha.schemas import AgentOutcome, AgentResult, AgentStatus, EventKind
 
 __all__ = ["DEFAULT_AGENT_TIMEOUT", "AgentRun", "ParallelExecutor", "ResultReview"]
+
+_log = logging.getLogger(__name__)
 
 DEFAULT_AGENT_TIMEOUT = 30.0
 # Exception messages can be huge (a whole HTTP body); outcomes stay readable.
@@ -84,6 +93,23 @@ class ParallelExecutor:
             return self.default_timeout
         _check_timeout(f"{agent.name}.timeout", agent.timeout)
         return agent.timeout
+
+    async def execute(
+        self, agents: Sequence[BaseAgent], context: AgentContext
+    ) -> list[AgentResult]:
+        """Run every agent concurrently on one context; return the results of those that
+        succeeded, in the order of `agents`.
+
+        An agent that raises, times out or returns something else than an `AgentResult` is
+        logged and skipped; the others' results are returned.
+        """
+        runs = await self.run(agents, lambda _agent: context)
+        for run in runs:
+            if run.result is None:
+                _log.warning(
+                    "agent %s %s: %s", run.agent_name, run.outcome.status.value, run.outcome.reason
+                )
+        return [run.result for run in runs if run.result is not None]
 
     async def run(
         self,
@@ -148,9 +174,10 @@ class ParallelExecutor:
         if status is AgentStatus.OK and not isinstance(returned, AgentResult):
             status = AgentStatus.FAILED
             reason = f"returned {type(returned).__name__}, not AgentResult"
-        result = returned if isinstance(returned, AgentResult) else None
+        elapsed_ms = (finished - started) * 1000.0
+        result = _stamped(returned, agent.name, elapsed_ms) if status is AgentStatus.OK else None
         judged = review(agent.name, result) if review is not None and result is not None else None
-        outcome = _outcome(agent, status, (finished - started) * 1000.0, reason, result, judged)
+        outcome = _outcome(agent, status, elapsed_ms, reason, result, judged)
         if events is not None:
             _announce(events, agent.name, outcome, judged, result)
         return AgentRun(
@@ -161,6 +188,17 @@ class ParallelExecutor:
             started_ms=(started - origin) * 1000.0,
             finished_ms=(finished - origin) * 1000.0,
         )
+
+
+def _stamped(returned: object, agent_name: str, elapsed_ms: float) -> AgentResult | None:
+    """The result with its execution time, and its hypotheses attributed to the agent."""
+    if not isinstance(returned, AgentResult):
+        return None
+    hypotheses = [
+        h if h.contributing_agent else h.model_copy(update={"contributing_agent": agent_name})
+        for h in returned.hypotheses
+    ]
+    return returned.model_copy(update={"execution_time_ms": elapsed_ms, "hypotheses": hypotheses})
 
 
 def _outcome(
@@ -176,7 +214,7 @@ def _outcome(
     return AgentOutcome(
         agent_name=agent.name,
         status=status,
-        elapsed_ms=elapsed_ms,
+        execution_time_ms=elapsed_ms,
         reason=reason,
         hypotheses_produced=produced,
         hypotheses_accepted=accepted,

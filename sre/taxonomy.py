@@ -1,11 +1,16 @@
-"""Root-cause categories (see `shared/spec/root-cause-taxonomy.md`).
+"""The SRE root-cause taxonomy (`shared/spec/root-cause-taxonomy.md`) and suspect matching.
+
+The engine injects both into the generic runtime: the categories into the judge, the
+matching rule into the aggregator.
 
 The category names what must be fixed or rolled back, not the symptom.
 """
 
 from __future__ import annotations
 
-UNKNOWN_CATEGORY = "unknown"
+from alpha.schemas import UNKNOWN_CATEGORY
+
+__all__ = ["CATEGORIES", "UNKNOWN_CATEGORY", "VALID_CATEGORIES", "suspects_match"]
 
 CATEGORIES: dict[str, str] = {
     "code_regression": "a defect shipped in a recent code change",

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from alpha.schemas import IncidentInput
-from sre.extractors.pipeline import extract_evidence, extract_signals
+from sre.extractors.signal_extractor import extract_evidence, extract_signals
 
 STAGES = ["logs", "metrics", "config", "commits"]
 

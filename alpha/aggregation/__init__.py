@@ -1,0 +1,1 @@
+"""Merging and ranking of judged hypotheses (`alpha.aggregation.aggregator`)."""

@@ -1,0 +1,1 @@
+"""The deterministic judge (`alpha.judge.judge`)."""
