@@ -37,7 +37,7 @@ from alpha.core.errors import AlphaError, ConfigurationError
 from alpha.schemas import ExecutionResult, IncidentInput
 from sre import evaluation
 from sre.payload import load_payload
-from sre.scenarios import DEMO_SCENARIO, load_all, load_bundled
+from sre.scenarios import incident_b, load_all, load_bundled
 
 if TYPE_CHECKING:
     from sre.integrations.assembler import Assembly
@@ -137,7 +137,7 @@ def _stdout() -> Console:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    scenario = load_bundled(DEMO_SCENARIO)
+    scenario = incident_b.scenario()
     console = _stdout()
     console.print(f"[bold]Demo:[/] {escape(scenario.description)}\n")
     _investigate_live(scenario.incident, console, gaps=[])

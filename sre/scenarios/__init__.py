@@ -1,7 +1,8 @@
 """The bundled scenario library: incident payloads with known answers.
 
 Each `*.json` file next to this module is a scenario in the format of
-`shared/spec/scenario-format.md`; `incident_b` is the demo payload. The files are package
+`shared/spec/scenario-format.md`; `incident_b` (named by `sre.scenarios.incident_b`) is
+the demo payload. The files are package
 data, so they are found the same way from a checkout and from an installed wheel.
 """
 
@@ -12,8 +13,6 @@ from pathlib import Path
 
 from alpha.core.errors import InputError
 from sre.payload import Scenario, load_scenario
-
-DEMO_SCENARIO = "incident_b"
 
 
 def scenario_dir() -> Path:

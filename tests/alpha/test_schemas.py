@@ -54,9 +54,12 @@ def test_every_alpha_module_imports():
         schemas.TokenUsage,
     ],
 )
-def test_schemas_are_pydantic_models(model):
-    """Every boundary schema is a Pydantic model."""
+def test_schemas_refuse_unknown_keys(model):
+    """Every boundary schema, input or output, fails on a misspelt key instead of dropping it."""
     assert issubclass(model, BaseModel)
+    with pytest.raises(ValidationError) as caught:
+        model.model_validate({"misspelt_field": 1})
+    assert any(e["type"] == "extra_forbidden" for e in caught.value.errors())
 
 
 def test_unknown_key_is_rejected_naming_the_key():

@@ -9,7 +9,7 @@ from alpha.schemas import AgentEvent, AgentStatus, EventKind, IncidentInput, Sig
 from sre.agents import CommitAgent, LogAgent, SynthesisAgent
 from sre.agents.roster import AGENT_NAMES
 from sre.engine import build_runtime, investigate
-from tests.sre.test_agents_base import SHA_BAD, SHA_DOCS, Signals, incident
+from tests.sre.builders import SHA_BAD, SHA_DOCS, Signals, incident
 
 
 def _traceback(ts: str) -> list[str]:

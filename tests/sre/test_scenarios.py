@@ -18,10 +18,9 @@ from alpha.core.errors import InputError
 from alpha.schemas import ExecutionResult
 from sre.payload import Scenario, load_scenario
 from sre.scenarios import (
-    DEMO_SCENARIO,
+    incident_b,
     load_all,
     load_bundled,
-    scenario_dir,
     scenario_names,
     scenario_paths,
 )
@@ -50,7 +49,8 @@ def test_library_size_and_demo() -> None:
     """At least 15 scenarios ship, including the demo, with unique names."""
     names = scenario_names()
     assert len(names) >= 15
-    assert DEMO_SCENARIO in names
+    assert incident_b.NAME in names
+    assert incident_b.payload().deployment_id == incident_b.scenario().incident.deployment_id
     assert len({s.name for s in load_all()}) == len(names)
 
 
@@ -158,9 +158,9 @@ def test_scenarios_are_formatted_json() -> None:
 
 
 def test_generators_reproduce_the_bundled_files(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Rerunning sre/scenarios/tools gives the bundled files byte for byte (no hand edits)."""
+    """Rerunning tools/scenarios gives the bundled files byte for byte (no hand edits)."""
     before = set(sys.modules)
-    monkeypatch.syspath_prepend(str(scenario_dir() / "tools"))
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[2] / "tools" / "scenarios"))
     try:
         generate = importlib.import_module("generate")
         common = importlib.import_module("common")

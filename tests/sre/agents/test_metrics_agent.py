@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sre.agents import MetricsAgent
-from tests.sre.test_agents_base import (
+from tests.sre.builders import (
     SHA_BAD,
     SHA_CONFIG,
     Signals,

@@ -15,7 +15,7 @@ from sre.extractors.signal_extractor import extract_signals
 from sre.llm.refine import LLMMode, refine
 from sre.llm.settings import ReasoningSettings
 from tests.fakes.llm_server import FakeLLMServer, RecordedRequest, Reply
-from tests.sre.llm_payloads import SHA_CONFIG, canary_incident, leaked
+from tests.sre.llm.canaries import SHA_CONFIG, canary_incident, leaked
 
 INCIDENT = canary_incident()
 SIGNALS = extract_signals(INCIDENT)

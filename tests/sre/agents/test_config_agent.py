@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sre.agents import ConfigAgent
-from tests.sre.test_agents_base import SHA_CONFIG, Signals, incident
+from tests.sre.builders import SHA_CONFIG, Signals, incident
 
 AGENT = ConfigAgent()
 

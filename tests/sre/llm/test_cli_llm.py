@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from sre.cli import main
-from sre.scenarios import load_all
+from sre.scenarios import load_all, scenario_dir
 from tests.fakes.llm_server import FakeLLMServer, RecordedRequest, Reply
 
 LLM_SETTINGS = (
@@ -97,7 +97,7 @@ async def test_eval_llm_runs_every_scenario_through_the_model(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`eval --llm --json` keeps the spec's JSON shape and calls the model per agent."""
-    scenarios_dir = Path(__file__).resolve().parents[2] / "sre" / "scenarios"
+    scenarios_dir = scenario_dir()
     target = str(sorted(scenarios_dir.glob("*.json"))[0])
     async with FakeLLMServer(default=cite_first) as server:
         monkeypatch.setenv("ALPHA_LLM_BASE_URL", server.base_url)

@@ -20,7 +20,7 @@ from sre.extractors.signal_extractor import extract_signals
 from sre.llm.answer import LLMAnswer
 from sre.llm.breaker import BreakerBoard
 from sre.llm.refine import LLMMode, merge_answer, refine
-from tests.sre.llm_payloads import SHA_CONFIG, canary_incident
+from tests.sre.llm.canaries import SHA_CONFIG, canary_incident
 
 INCIDENT = canary_incident()
 SIGNALS = extract_signals(INCIDENT)

@@ -14,7 +14,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-OUT_DIR = Path(__file__).resolve().parent.parent
+# The bundled scenarios: package data of `sre.scenarios`, beside its loader.
+OUT_DIR = Path(__file__).resolve().parents[2] / "sre" / "scenarios"
 
 
 def parse(ts: str) -> datetime:

@@ -16,7 +16,7 @@ from sre.llm.mode import LLMSessions
 from sre.llm.refine import LLMMode
 from sre.llm.settings import ReasoningSettings
 from tests.fakes.llm_server import FakeLLMServer, RecordedRequest, Reply
-from tests.sre.llm_payloads import SHA_CONFIG, canary_incident, leaked
+from tests.sre.llm.canaries import SHA_CONFIG, canary_incident, leaked
 
 
 async def _no_wait(seconds: float) -> None:

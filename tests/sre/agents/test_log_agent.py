@@ -5,7 +5,7 @@ from __future__ import annotations
 from alpha.agents.base import AgentContext
 from alpha.schemas import Hypothesis
 from sre.agents import LogAgent
-from tests.sre.test_agents_base import (
+from tests.sre.builders import (
     SHA_BAD,
     SHA_CONFIG,
     SHA_DEP,

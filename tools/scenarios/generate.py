@@ -1,4 +1,4 @@
-"""Regenerate the bundled scenario files: `python sre/scenarios/tools/generate.py`.
+"""Regenerate the bundled scenario files: `python tools/scenarios/generate.py`.
 
 Each generator is seeded, so an unchanged generator rewrites its file byte for byte.
 """

@@ -19,7 +19,7 @@ from sre.integrations.assembler import assemble
 from tests.fakes.github_server import SHA_CULPRIT, FakeGitHub, checkout_repo, integration_settings
 from tests.fakes.sentry_server import FakeSentry, checkout_sentry
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def _env(github: FakeGitHub, sentry: FakeSentry) -> dict[str, str]:

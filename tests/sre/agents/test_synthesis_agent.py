@@ -6,7 +6,7 @@ from typing import Any
 
 from alpha.schemas import RankedHypothesis
 from sre.agents import SynthesisAgent, synthesize
-from tests.sre.test_agents_base import SHA_BAD, SHA_CONFIG, Signals, incident
+from tests.sre.builders import SHA_BAD, SHA_CONFIG, Signals, incident
 
 
 def ranked(

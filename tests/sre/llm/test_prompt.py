@@ -17,7 +17,7 @@ from sre.extractors.signal_extractor import extract_signals
 from sre.llm.budget import estimate_tokens
 from sre.llm.prompt import Prompt, bound_raw, build_prompt
 from sre.redaction import Redactor
-from tests.sre.llm_payloads import INJECTIONS, canary_incident, leaked
+from tests.sre.llm.canaries import INJECTIONS, canary_incident, leaked
 
 AGENTS = (LogAgent(), MetricsAgent(), CommitAgent(), ConfigAgent())
 

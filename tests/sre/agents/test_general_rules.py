@@ -21,7 +21,7 @@ from sre.agents.hosts import configured_peers, is_db_host
 from sre.agents.patterns import key_families, metric_label_values, symptoms_in
 from sre.agents.reading import text_hosts
 from sre.engine import sre_aggregator, sre_judge
-from tests.sre.test_agents_base import (
+from tests.sre.builders import (
     SHA_BAD,
     SHA_CONFIG,
     SHA_DEP,

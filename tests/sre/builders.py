@@ -1,0 +1,222 @@
+"""Hand-built incidents and signals shared by the SRE tests.
+
+The builders make `Signal`s that follow the value contract documented in
+`sre/extractors/__init__.py`, so the agent tests do not depend on the extractors. They are
+plain functions and classes (not fixtures) because `parametrize` arguments and Hypothesis
+strategies need them when the tests are collected.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alpha.schemas import IncidentInput, Signal
+
+DEPLOYED = "2026-11-20T14:02:00Z"
+SHA_BAD = "9f3c2ab71d0e4c55a8b1f0e2d3c4b5a697887766"
+SHA_DOCS = "15acca9c0e7d1f2a3b4c5d6e7f8091a2b3c4d5e6"
+SHA_DEP = "99568e82aa11bb22cc33dd44ee55ff6677889900"
+SHA_OTHER = "4ed54da7aa11bb22cc33dd44ee55ff6677889911"
+SHA_CONFIG = "4be1f0c9aa11bb22cc33dd44ee55ff6677889922"
+
+
+# --------------------------------------------------------------------------- builders
+
+
+def incident(**overrides: Any) -> IncidentInput:
+    """A minimal valid incident (deployed at 14:02, trouble from 14:03)."""
+    data: dict[str, Any] = {
+        "deployment_id": "deploy-xyz",
+        "logs": [],
+        "metrics": {},
+        "recent_commits": [],
+        "config_snapshot": {},
+        "service": "checkout-api",
+        "deployed_at": DEPLOYED,
+        "incident_started_at": "2026-11-20T14:03:00Z",
+    }
+    data.update(overrides)
+    return IncidentInput.model_validate(data)
+
+
+class Signals:
+    """Numbers hand-built signals sig_001, sig_002, ... in the order they are added."""
+
+    def __init__(self) -> None:
+        self.items: list[Signal] = []
+
+    def add(self, type_: str, source: str, value: dict[str, Any]) -> Signal:
+        signal = Signal(
+            id=f"sig_{len(self.items) + 1:03d}",
+            type=type_,
+            description=f"{type_} test signal",
+            value=value,
+            source=source,
+        )
+        self.items.append(signal)
+        return signal
+
+    def template(self, template: str, **value: Any) -> Signal:
+        base: dict[str, Any] = {
+            "template": template,
+            "level": "ERROR",
+            "count_before": 0,
+            "count_after": 40,
+            "rate_before": 0.0,
+            "rate_after": 2.0,
+            "rate_ratio": None,
+            "is_new": True,
+            "example": template,
+            "first_seen": "2026-11-20T14:03:11Z",
+            "exception_types": [],
+            "status_codes": [],
+            "hosts": [],
+            "files": [],
+        }
+        base.update(value)
+        return self.add("log_template", "logs", base)
+
+    def exception(
+        self, exception_type: str, message: str, files: list[str], **value: Any
+    ) -> Signal:
+        base: dict[str, Any] = {
+            "exception_type": exception_type,
+            "message": message,
+            "count_before": 0,
+            "count_after": 40,
+            "is_new": True,
+            "frames": [{"file": f, "line": 10, "function": "f"} for f in files],
+            "files": files,
+        }
+        base.update(value)
+        return self.add("exception", "logs", base)
+
+    def dependency(self, host: str, kinds: list[str], **value: Any) -> Signal:
+        base: dict[str, Any] = {
+            "host": host,
+            "count_before": 0,
+            "count_after": 35,
+            "error_kinds": kinds,
+            "status_codes": [],
+            "example": f"call to {host} failed",
+        }
+        base.update(value)
+        return self.add("dependency_errors", "logs", base)
+
+    def anomaly(self, metric: str, baseline: float, current: float, **value: Any) -> Signal:
+        base: dict[str, Any] = {
+            "metric": metric,
+            "unit": None,
+            "baseline": baseline,
+            "current": current,
+            "ratio": current / baseline if baseline else None,
+            "delta": current - baseline,
+            "direction": "up" if current >= baseline else "down",
+            "robust_z": 20.0,
+            "change_index": 5,
+            "change_at": "2026-11-20T14:04:00Z",
+        }
+        base.update(value)
+        return self.add("metric_anomaly", "metrics", base)
+
+    def saturation(
+        self, metric: str, current: float, limit: float, limit_key: str | None
+    ) -> Signal:
+        return self.add(
+            "metric_saturation",
+            "metrics",
+            {
+                "metric": metric,
+                "current": current,
+                "limit": limit,
+                "limit_key": limit_key,
+                "utilization": current / limit,
+            },
+        )
+
+    def growth(self, metric: str, first: float, last: float, share: float = 0.95) -> Signal:
+        return self.add(
+            "metric_growth",
+            "metrics",
+            {
+                "metric": metric,
+                "unit": "mb",
+                "first": first,
+                "last": last,
+                "slope": (last - first) / 20,
+                "monotonic_share": share,
+            },
+        )
+
+    def config_change(self, key: str, old: Any, new: Any, shas: list[str] | None = None) -> Signal:
+        numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (old, new))
+        return self.add(
+            "config_change",
+            "config",
+            {
+                "key": key,
+                "old": old,
+                "new": new,
+                "change": "modified" if old is not None else "added",
+                "ratio": new / old if numeric and old else None,
+                "commit_shas": shas or [],
+            },
+        )
+
+    def config_risk(self, key: str, value: Any, reason: str) -> Signal:
+        return self.add("config_risk", "config", {"key": key, "value": value, "reason": reason})
+
+    def commit(
+        self,
+        sha: str,
+        message: str,
+        *,
+        code: list[str] | None = None,
+        config: list[str] | None = None,
+        docs: list[str] | None = None,
+        dependency: list[str] | None = None,
+        migration: list[str] | None = None,
+        config_keys: list[str] | None = None,
+        files_in_stack_frames: list[str] | None = None,
+        risky: list[dict[str, str]] | None = None,
+        observability_only: bool = False,
+        style_only: bool = False,
+        timestamp: str = "2026-11-20T13:55:00Z",
+    ) -> Signal:
+        return self.add(
+            "commit",
+            "commits",
+            {
+                "sha": sha,
+                "message": message,
+                "author": "dana",
+                "timestamp": timestamp,
+                "minutes_before_deploy": 7.0,
+                "minutes_before_incident": 8.0,
+                "file_kinds": {
+                    "code": code or [],
+                    "config": config or [],
+                    "migration": migration or [],
+                    "dependency": dependency or [],
+                    "docs_tests": docs or [],
+                    "other": [],
+                },
+                "additions": 10,
+                "deletions": 2,
+                "files_in_stack_frames": files_in_stack_frames or [],
+                "config_keys": config_keys or [],
+                "risky_changes": risky or [],
+                "observability_only": observability_only,
+                "style_only": style_only,
+            },
+        )
+
+
+def by_category(hypotheses: list[Any], category: str) -> list[Any]:
+    """The hypotheses of one category."""
+    return [h for h in hypotheses if h.category == category]
+
+
+def blamed_shas(hypotheses: list[Any]) -> set[str]:
+    """Every commit SHA named as a suspect."""
+    return {s for h in hypotheses for s in h.suspects if len(s) == 40}
