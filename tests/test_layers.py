@@ -1,6 +1,7 @@
 """Dependencies point one way: bot -> sre -> alpha (alpha imports neither, sre never bot)."""
 
 import ast
+import importlib.util
 import subprocess
 from pathlib import Path
 
@@ -72,3 +73,14 @@ def test_import_linter_contract_is_kept(lint_imports_script):
         timeout=60,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_layout_page_is_current():
+    """docs/layout.md lists every module with its docstring, as tools/layout_doc.py renders it."""
+    spec = importlib.util.spec_from_file_location("layout_doc", ROOT / "tools" / "layout_doc.py")
+    assert spec is not None and spec.loader is not None
+    layout_doc = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(layout_doc)
+    assert (ROOT / "docs" / "layout.md").read_text() == layout_doc.render(), (
+        "docs/layout.md is stale: python tools/layout_doc.py > docs/layout.md"
+    )
