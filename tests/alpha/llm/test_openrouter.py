@@ -382,3 +382,36 @@ def test_parse_retry_after_never_raises(headers: dict[str, str]) -> None:
 def test_normalise_content_always_gives_text(content: object) -> None:
     """Any JSON value a provider sends as content normalises to a string without raising."""
     assert isinstance(normalise_content(content), str)
+
+
+async def test_design_form_reads_the_key_from_the_environment(
+    llm: FakeLLMServer, monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
+    """`OpenRouterClient(model)` (the design's form) sends `OPENROUTER_API_KEY` from the env."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("OPENROUTER_API_KEY", "sk-or-v1-from-env")
+    async with OpenRouterClient("test/model", base_url=llm.base_url) as client:
+        await client.complete("s", "u")
+    assert llm.requests[0].headers["Authorization"] == "Bearer sk-or-v1-from-env"
+
+
+async def test_design_form_reads_the_key_from_a_dotenv_file(
+    llm: FakeLLMServer, monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
+    """With no variable exported, the key of `./.env` is used, as the design asks."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("OPENROUTER_API_KEY", raising=False)
+    (tmp_path / ".env").write_text("OPENROUTER_API_KEY=sk-or-v1-dotenv\n")
+    async with OpenRouterClient("test/model", base_url=llm.base_url) as client:
+        await client.complete("s", "u")
+    assert llm.requests[0].headers["Authorization"] == "Bearer sk-or-v1-dotenv"
+
+
+def test_design_form_without_any_key_refuses_openrouter(
+    monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
+    """No key anywhere and the OpenRouter endpoint: a configuration error naming the variable."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("OPENROUTER_API_KEY", raising=False)
+    with pytest.raises(ConfigurationError, match="OPENROUTER_API_KEY"):
+        OpenRouterClient("anthropic/claude-sonnet-4-6")

@@ -247,3 +247,28 @@ def test_any_answer_text_gives_a_result_never_an_exception(first: str, second: s
         assert all(set(h.supporting_signals) <= known for h in result.hypotheses)
     else:
         assert result.hypotheses == candidates
+
+
+async def test_design_form_agent_with_one_client_refines_through_it() -> None:
+    """`ConfigAgent(llm=client)`, the original design's form, asks that client and records the
+    usage of its own call, without closing the client it was given."""
+    ids = [s.id for s in SIGNALS if s.type == "config_change"][:1]
+    client = ScriptedLLMClient([_answer(_hyp(ids))], usage_per_call=USAGE, model="given/model")
+    agent = ConfigAgent(llm=client)
+    assert agent.llm is client
+    result = await agent.run(_context())
+    assert len(client.calls) == 1
+    assert result.fallback_reason is None and result.model == "given/model"
+    assert result.usage == USAGE
+    assert result.hypotheses[0].label == "Pool size lowered from 50 to 5"
+
+
+async def test_design_form_agent_falls_back_when_its_client_fails() -> None:
+    """A failing given client leaves the agent's rule findings, with the reason recorded."""
+    client = ScriptedLLMClient([LLMProviderError("HTTP 503", status=503)], model="given/model")
+    result = await ConfigAgent(llm=client).run(_context())
+    rules = ConfigAgent().candidates(SIGNALS, INCIDENT)
+    assert result.fallback_reason and "503" in result.fallback_reason
+    assert [h.label for h in result.hypotheses] == [
+        h.label for h in rules[: len(result.hypotheses)]
+    ]

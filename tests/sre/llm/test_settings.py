@@ -58,3 +58,15 @@ def test_bad_values_name_the_variable(
     monkeypatch.setenv(name, value)
     with pytest.raises(ConfigurationError, match=name):
         load_settings()
+
+
+def test_every_roster_agent_has_its_model_variable(monkeypatch) -> None:
+    """`ALPHA_MODEL_<NAME>` exists for each agent of the roster, read from the environment."""
+    from sre.agents.roster import AGENT_NAMES
+
+    for number, name in enumerate(AGENT_NAMES):
+        monkeypatch.setenv(f"ALPHA_MODEL_{name.upper()}", f"vendor/model-{number}")
+    reasoning = ReasoningSettings(_env_file=None)  # type: ignore[call-arg]
+    assert [reasoning.model_override(name) for name in AGENT_NAMES] == [
+        f"vendor/model-{n}" for n in range(len(AGENT_NAMES))
+    ]
