@@ -33,8 +33,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from alpha.schemas import IncidentInput
-from sre.extractors.logparse import parse_line
-from sre.extractors.logs import extract_logs, mine_templates
+from sre.extractors.logs.extract import extract_logs, mine_templates
+from sre.extractors.logs.parse import parse_line
 from sre.payload import load_scenario
 
 DEPLOY = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)

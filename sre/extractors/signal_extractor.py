@@ -13,7 +13,7 @@ from alpha.schemas import IncidentInput, Signal
 from sre.extractors.commits import extract_commits
 from sre.extractors.config import ConfigChange, extract_config
 from sre.extractors.finding import number_findings
-from sre.extractors.logs import LogExtraction, extract_logs
+from sre.extractors.logs.extract import LogExtraction, extract_logs
 from sre.extractors.metrics import extract_metrics
 
 

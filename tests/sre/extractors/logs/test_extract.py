@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from alpha.schemas import IncidentInput
-from sre.extractors.log_deps import (
+from sre.extractors.logs.deps import (
     StatusReader,
     dep_facts,
     dep_key,
@@ -19,10 +19,10 @@ from sre.extractors.log_deps import (
     hosts_in,
     status_codes,
 )
-from sre.extractors.log_significance import Windows, judge, poisson_llr
-from sre.extractors.log_stats import HostStats
-from sre.extractors.log_trace import java_path, normalise_path
-from sre.extractors.logs import LogExtraction, extract_logs, merge_hosts
+from sre.extractors.logs.extract import LogExtraction, extract_logs, merge_hosts
+from sre.extractors.logs.significance import Windows, judge, poisson_llr
+from sre.extractors.logs.stats import HostStats
+from sre.extractors.logs.trace import java_path, normalise_path
 
 DEPLOY = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
 

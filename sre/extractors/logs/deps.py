@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sre.extractors.lineshape import ZERO_DIGITS
+from sre.extractors.logs.shapes import ZERO_DIGITS
 
 ERROR_KINDS = ("timeout", "connection_refused", "http_5xx", "tls", "dns", "auth", "reset")
 

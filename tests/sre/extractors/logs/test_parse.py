@@ -1,4 +1,4 @@
-"""Tests for log line parsing and record grouping (`sre.extractors.logparse`)."""
+"""Tests for log line parsing and record grouping (`sre.extractors.logs.parse`)."""
 
 from __future__ import annotations
 
@@ -10,19 +10,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sre.extractors.lineshape import (
-    KEY_RE,
-    SEPARATORS,
-    ZERO_DIGITS,
-    LineParser,
-    iter_records,
-)
-from sre.extractors.logparse import (
+from sre.extractors.logs.parse import (
     LogRecord,
     is_continuation,
     normalize_level,
     parse_iso,
     parse_line,
+)
+from sre.extractors.logs.shapes import (
+    KEY_RE,
+    SEPARATORS,
+    ZERO_DIGITS,
+    LineParser,
+    iter_records,
 )
 
 T0 = float(timegm((2026, 11, 20, 14, 3, 11, 0, 0, 0)))

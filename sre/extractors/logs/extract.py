@@ -1,11 +1,11 @@
 """The log extractor: significant templates, exceptions, failing dependencies, volume.
 
 `extract_logs(incident)` reads the incident's raw lines once (streaming, bounded memory),
-groups them into records (`lineshape`, built on the `logparse` primitives), mines templates
+groups them into records (`shapes`, built on the `parse` primitives), mines templates
 (`templates`), and reports as `Finding`s, most significant first:
 
 - `log_template`: templates new after the deploy or whose rate jumped (or dropped), judged
-  with a Poisson rule (`log_significance`); without a baseline, frequent errors/warnings.
+  with a Poisson rule (`significance`); without a baseline, frequent errors/warnings.
   At most `MAX_TEMPLATE_FINDINGS`, whatever the input size.
 - `exception`: one per exception type seen in the incident window (at most 10).
 - `dependency_errors`: one per downstream host that error lines point at (at most 10).
@@ -35,11 +35,11 @@ from datetime import UTC, datetime
 from alpha.schemas import SEVERITIES, IncidentInput, Severity
 from sre.extractors.finding import Finding
 from sre.extractors.fmt import clip
-from sre.extractors.lineshape import LineParser, iter_records
-from sre.extractors.log_significance import Verdict, Windows, judge
-from sre.extractors.log_stats import ExceptionStats, HostStats, LogAccumulator, TemplateStats
-from sre.extractors.logparse import ERROR_LEVELS, LogRecord
-from sre.extractors.templates import TemplateMiner, normalise_spaces
+from sre.extractors.logs.parse import ERROR_LEVELS, LogRecord
+from sre.extractors.logs.shapes import LineParser, iter_records
+from sre.extractors.logs.significance import Verdict, Windows, judge
+from sre.extractors.logs.stats import ExceptionStats, HostStats, LogAccumulator, TemplateStats
+from sre.extractors.logs.templates import TemplateMiner, normalise_spaces
 from sre.extractors.timeutil import as_utc, iso
 
 MAX_TEMPLATE_FINDINGS = 15

@@ -1,4 +1,4 @@
-"""Tests for masking and template mining (`sre.extractors.templates`, `mine_templates`)."""
+"""Tests for masking and template mining (`sre.extractors.logs.templates`, `mine_templates`)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sre.extractors.logs import mine_templates
-from sre.extractors.templates import TemplateMiner, mask, mine_messages
+from sre.extractors.logs.extract import mine_templates
+from sre.extractors.logs.templates import TemplateMiner, mask, mine_messages
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,7 @@ import json
 import re
 from collections.abc import Callable
 
-from sre.extractors.logparse import (
+from sre.extractors.logs.parse import (
     HEAD,
     ISO_RE,
     JSON_TS_RE,

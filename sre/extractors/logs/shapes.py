@@ -4,13 +4,13 @@ Throughput: `LineParser` parses each line *shape* once. Lines are first looked u
 digit-blind key (every ASCII digit read as `0`); since all the regexes here treat digits
 alike, lines with one blind key take the same branches, so a stored *plan* says where
 their time is and which shape they have. The full path (`LineParser._parse_slow`) stays
-the reference; `tests/sre/test_logparse.py` checks the plans against it, and
+the reference; `tests/sre/extractors/logs/test_parse.py` checks the plans against it, and
 `bench/extract_throughput.py --check-snapshot` checks whole extractions.
 
 A *record* is one log event: its first line plus the continuation lines that follow it
 (stack-trace frames, `Caused by:`, Go goroutine dumps, ...). `iter_records` groups lines
 into records in a single streaming pass so that a million lines never become a million
-objects held at once. The line-format primitives it builds on live in `logparse`.
+objects held at once. The line-format primitives it builds on live in `parse`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ import re
 import sys
 from collections.abc import Iterable, Iterator
 
-from sre.extractors.logparse import (
+from sre.extractors.logs.owntext import OwnText
+from sre.extractors.logs.parse import (
     CLF_RE,
     CONT_START_RE,
     ERROR_LEVELS,
@@ -43,7 +44,6 @@ from sre.extractors.logparse import (
     syslog_ts,
     ts_from_value,
 )
-from sre.extractors.owntext import OwnText
 
 # Shape key: the line with every separator-delimited run containing a digit replaced.
 # Two lines with the same key differ only in such runs, so they have the same level and

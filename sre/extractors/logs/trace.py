@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sre.extractors.logparse import EXC_HEADER_RE, LogRecord
+from sre.extractors.logs.parse import EXC_HEADER_RE, LogRecord
 
 _PY_FRAME_RE = re.compile(r'\s*File "([^"]+)", line (\d+)(?:, in (\S+))?')
 _JAVA_FRAME_RE = re.compile(

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from sre.extractors.lineshape import KEY_RE
+from sre.extractors.logs.shapes import KEY_RE
 
 WILDCARD = "<*>"
 
@@ -48,7 +48,7 @@ def mask(message: str) -> str:
     if '"' in message or "@" in message or "'" in message or "?" in message:
         message = _PASS1_RE.sub(WILDCARD, message)
     # Pass 2: every separator-delimited run holding a digit, the runs a line's shape key
-    # replaces (`lineshape.KEY_RE`), so lines of one shape get one mask.
+    # replaces (`shapes.KEY_RE`), so lines of one shape get one mask.
     return KEY_RE.sub(WILDCARD, message)
 
 

@@ -12,11 +12,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from sre.extractors.lineshape import LineParser
-from sre.extractors.log_deps import StatusReader, dep_facts, dep_key, error_kinds
-from sre.extractors.log_trace import Frame, Trace, parse_trace, primary_type
-from sre.extractors.logparse import ERROR_LEVELS, LEVEL_RANK, LogRecord
-from sre.extractors.templates import Cluster, TemplateMiner
+from sre.extractors.logs.deps import StatusReader, dep_facts, dep_key, error_kinds
+from sre.extractors.logs.parse import ERROR_LEVELS, LEVEL_RANK, LogRecord
+from sre.extractors.logs.shapes import LineParser
+from sre.extractors.logs.templates import Cluster, TemplateMiner
+from sre.extractors.logs.trace import Frame, Trace, parse_trace, primary_type
 
 _ERRORISH_RE = re.compile(
     r"\b(?:error|exception|fail(?:ed|ure)?|timed? ?out|refused|unreachable|panic|fatal)\b",

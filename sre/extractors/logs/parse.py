@@ -8,7 +8,7 @@ and guessing a local zone would move lines across the deploy boundary.
 A *record* (`LogRecord`) is one log event: its first line plus the continuation lines that
 follow it (stack-trace frames, `Caused by:`, Go goroutine dumps, ...); `is_continuation`
 says which lines continue one. The shape-caching `LineParser` and the streaming grouper
-`iter_records` built on these primitives live in `lineshape`; `parse_line` here stays the
+`iter_records` built on these primitives live in `shapes`; `parse_line` here stays the
 reference they reproduce.
 """
 
