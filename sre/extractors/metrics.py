@@ -26,9 +26,12 @@ from typing import Any
 
 from alpha.schemas import IncidentInput, MetricPoints, MetricValue, MetricWindows, Severity
 from sre.extractors.config import flatten_config, is_capacity_key
+from sre.extractors.departure import Departure, departure
+from sre.extractors.entities import metric_entity
 from sre.extractors.finding import Finding
 from sre.extractors.fmt import fmt_num, fmt_ratio, is_number
 from sre.extractors.keywords import LIMIT_TOKENS, concepts, tokens
+from sre.extractors.measures import Measure, measure_of
 from sre.extractors.stats import (
     average_ranks,
     change_point,
@@ -38,6 +41,7 @@ from sre.extractors.stats import (
     separation,
 )
 from sre.extractors.timeutil import as_utc, iso
+from sre.extractors.window import Window, investigation_window
 
 MIN_RELATIVE_CHANGE = 0.25
 MIN_ROBUST_Z = 3.5
@@ -96,8 +100,14 @@ def _as_list(value: float | list[float] | None) -> list[float]:
     return finite(value) if isinstance(value, list) else finite([value])
 
 
-def normalise(name: str, metric: MetricValue, deployed_at: datetime | None) -> Series:
-    """The series of one payload metric (see the module docstring for the forms)."""
+def normalise(name: str, metric: MetricValue, split_at: datetime | None) -> Series:
+    """The series of one payload metric (see the module docstring for the forms).
+
+    Args:
+        name: The metric's name.
+        metric: Its payload value.
+        split_at: Where a timestamped series splits (the investigation window's split).
+    """
     if isinstance(metric, MetricWindows):
         baseline, current = _as_list(metric.baseline), _as_list(metric.current)
         if metric.baseline is None or not baseline:
@@ -110,8 +120,8 @@ def normalise(name: str, metric: MetricValue, deployed_at: datetime | None) -> S
         )
         times, values = [t for t, _ in pairs], [v for _, v in pairs]
         split: int | None = None
-        if deployed_at is not None:
-            cut = as_utc(deployed_at)
+        if split_at is not None:
+            cut = as_utc(split_at)
             index = next((i for i, t in enumerate(times) if t >= cut), len(times))
             split = index if 0 < index < len(times) else None
         return Series(name, metric.unit, values, times, split, split is not None, False)
@@ -175,12 +185,17 @@ def find_shift(series: Series) -> tuple[Shift | None, bool]:
         at_split = shift_at(values, series.split, detected=not series.given_split)
         if at_split is not None:
             return at_split, series.given_split
+    return detected_shift(series), False
+
+
+def detected_shift(series: Series) -> Shift | None:
+    """The significant shift at the series' own change point (not at the given split)."""
     if series.current_only:
-        return None, False
-    index = change_point(values, _min_segment(len(values)))
+        return None
+    index = change_point(series.values, _min_segment(len(series.values)))
     if index is None or index == series.split:
-        return None, False
-    return shift_at(values, index, detected=True), False
+        return None
+    return shift_at(series.values, index, detected=True)
 
 
 def _shift_severity(shift: Shift) -> Severity:
@@ -202,7 +217,9 @@ def _unit_text(series: Series) -> str:
     return unit if unit == "%" else f" {unit}"
 
 
-def _shift_finding(series: Series, shift: Shift, given: bool) -> Finding:
+def _shift_finding(
+    series: Series, shift: Shift, given: bool, measure: Measure, moved: Departure
+) -> Finding:
     unit = _unit_text(series)
     verb = "rose" if shift.current > shift.baseline else "fell"
     ratio = f" ({fmt_ratio(shift.ratio)})" if shift.ratio is not None else " (from zero)"
@@ -234,8 +251,25 @@ def _shift_finding(series: Series, shift: Shift, given: bool) -> Finding:
             "change_index": shift.index,
             "change_at": change_at,
             "split_given": given,
+            **_meaning(series, measure, moved),
         },
     )
+
+
+def _meaning(series: Series, measure: Measure, moved: Departure) -> dict[str, Any]:
+    """What the series measures, of which entity, and how far it departed from its noise."""
+    name = metric_entity(series.name)
+    onset = moved.onset
+    return {
+        "entity": name.entity.workload if name.entity else None,
+        "measure": name.measure,
+        "kind": measure.kind,
+        "bad": moved.bad,
+        "noise_z": moved.z,
+        "effect": moved.effect,
+        "score": moved.score,
+        "onset_at": iso(series.times[onset]) if series.times and onset is not None else None,
+    }
 
 
 # --------------------------------------------------------------------------- growth
@@ -433,9 +467,22 @@ def metric_findings(series: Series, config: dict[str, Any]) -> list[Finding]:
     shift, given = find_shift(series)
     grown = growth(series.values)
     findings: list[Finding] = []
+    measure = measure_of(metric_entity(series.name).measure, series.unit)
+    # The noise model must agree: a shift inside what the series already did before (its
+    # spikes, its quantisation) is no departure (`sre.extractors.departure`).
+    moved = departure(series.values, shift.index, measure) if shift is not None else None
+    if moved is not None and not moved.significant and given:
+        # An alert fires after the onset: the change may sit before the given split, where
+        # the baseline already holds it. The series' own change point is then the onset.
+        own = detected_shift(series)
+        own_moved = departure(series.values, own.index, measure) if own is not None else None
+        if own is not None and own_moved is not None and own_moved.significant:
+            shift, given, moved = own, False, own_moved
+    if moved is not None and not moved.significant:
+        shift = None
     # A steady ramp has no single change point; its "shift" would only restate the growth.
-    if shift is not None and (given or grown is None):
-        findings.append(_shift_finding(series, shift, given))
+    if shift is not None and moved is not None and (given or grown is None):
+        findings.append(_shift_finding(series, shift, given, measure, moved))
     if grown is not None:
         findings.append(_growth_finding(series, grown))
     for extra in (_saturation(series, shift, config), _lone_value(series)):
@@ -444,11 +491,16 @@ def metric_findings(series: Series, config: dict[str, Any]) -> list[Finding]:
     return findings
 
 
-def extract_metrics(incident: IncidentInput) -> list[Finding]:
-    """Metric findings for every metric of the incident, metrics sorted by name."""
+def extract_metrics(incident: IncidentInput, window: Window | None = None) -> list[Finding]:
+    """Metric findings for every metric of the incident, metrics sorted by name.
+
+    Timestamped series split at the investigation window's split (`sre.extractors.window`)
+    when it falls inside them.
+    """
+    window = window if window is not None else investigation_window(incident)
     config = flatten_config(incident.config_snapshot)
     findings: list[Finding] = []
     for name in sorted(incident.metrics):
-        series = normalise(name, incident.metrics[name], incident.deployed_at)
+        series = normalise(name, incident.metrics[name], window.split_at)
         findings.extend(metric_findings(series, config))
     return findings

@@ -15,6 +15,7 @@ from sre.extractors.config import ConfigChange, extract_config
 from sre.extractors.finding import number_findings
 from sre.extractors.logs.extract import LogExtraction, extract_logs
 from sre.extractors.metrics import extract_metrics
+from sre.extractors.window import investigation_window
 
 
 @dataclass(frozen=True)
@@ -36,8 +37,9 @@ class Evidence:
 
 def extract_evidence(incident: IncidentInput) -> Evidence:
     """Run every extractor over the incident and number the findings."""
-    logs = extract_logs(incident)
-    metrics = extract_metrics(incident)
+    window = investigation_window(incident)
+    logs = extract_logs(incident, window)
+    metrics = extract_metrics(incident, window)
     config = extract_config(incident)
     commits = extract_commits(incident, logs.frame_files, config.commit_shas)
     signals = number_findings([*logs.findings, *metrics, *config.findings, *commits])

@@ -36,11 +36,13 @@ from alpha.schemas import SEVERITIES, IncidentInput, Severity
 from sre.extractors.finding import Finding
 from sre.extractors.fmt import clip
 from sre.extractors.logs.parse import ERROR_LEVELS, LogRecord
+from sre.extractors.logs.platform import entity_findings, signature_findings
 from sre.extractors.logs.shapes import LineParser, iter_records
 from sre.extractors.logs.significance import Verdict, Windows, judge
 from sre.extractors.logs.stats import ExceptionStats, HostStats, LogAccumulator, TemplateStats
 from sre.extractors.logs.templates import TemplateMiner, normalise_spaces
 from sre.extractors.timeutil import as_utc, iso
+from sre.extractors.window import Window, investigation_window
 
 MAX_TEMPLATE_FINDINGS = 15
 MAX_EXCEPTION_FINDINGS = 10
@@ -52,7 +54,14 @@ MAX_TEMPLATES = 20_000
 _SEVERITY_ORDER: dict[Severity, int] = {
     s: i for i, s in enumerate(reversed(SEVERITIES))
 }  # high first
-_TYPE_ORDER = {"log_template": 0, "exception": 1, "dependency_errors": 2, "log_volume": 3}
+_TYPE_ORDER = {
+    "signature": 0,
+    "log_template": 1,
+    "exception": 2,
+    "entity_errors": 3,
+    "dependency_errors": 4,
+    "log_volume": 5,
+}
 
 
 @dataclass(frozen=True)
@@ -98,29 +107,32 @@ def _iso(ts: float | None) -> str | None:
     return None if ts is None else iso(datetime.fromtimestamp(ts, tz=UTC))
 
 
-def extract_logs(incident: IncidentInput) -> LogExtraction:
+def extract_logs(incident: IncidentInput, window: Window | None = None) -> LogExtraction:
     """Extract log findings from an incident (pure: no clock, no I/O).
 
     Args:
         incident: The validated incident payload.
+        window: The investigation window (`sre.extractors.window`); computed when None.
 
     Returns:
         The findings, stack-frame files and dependency hosts (see `LogExtraction`).
     """
-    deploy = _epoch(incident.deployed_at)
-    start = _epoch(incident.incident_started_at)
-    moment = incident.deployed_at or incident.incident_started_at
+    window = window if window is not None else investigation_window(incident)
+    moment = incident.deployed_at or incident.incident_started_at or window.split_at
     parser = LineParser(moment.year if moment else 1970)
     acc = LogAccumulator(parser=parser, miner=TemplateMiner(max_clusters=MAX_TEMPLATES))
     records = iter_records(incident.logs, parser.default_year, parser)
-    split, split_by = _accumulate(acc, records, deploy, start)
-    windows = _windows(acc, split, split_by)
+    split = _epoch(window.split_at)
+    _accumulate(acc, records, split)
+    windows = _windows(acc, split, window)
     emitters = acc.emitter_hosts()
     host_stats = merge_hosts([h for h in acc.hosts.values() if _bare(h.host) not in emitters])
     findings = (
         _template_findings(acc, windows)
         + _exception_findings(acc, windows)
         + _host_findings(host_stats, windows)
+        + entity_findings(acc, windows.label)
+        + signature_findings(acc, windows.label)
         + [_volume_finding(acc, windows, split)]
     )
     findings = _ordered(findings)
@@ -129,27 +141,21 @@ def extract_logs(incident: IncidentInput) -> LogExtraction:
     return LogExtraction(findings, [f for f, _ in frames[:MAX_FRAME_FILES]], hosts)
 
 
-def _accumulate(
-    acc: LogAccumulator, records: Iterator[LogRecord], deploy: float | None, start: float | None
-) -> tuple[float | None, str]:
-    """Count every record at its effective time; return the split and what it is.
+def _accumulate(acc: LogAccumulator, records: Iterator[LogRecord], split: float | None) -> None:
+    """Count every record at its effective time, in the baseline when before `split`.
 
     A record's effective time is its own, else the last one seen; records before the first
-    timestamped one are held and get that first time (see the module docstring). The split
-    is chosen at the first time seen (`deploy` when there is none). One loop for all of it:
-    it runs once per record, where a generator between the stages costs measurably.
+    timestamped one are held and get that first time (see the module docstring). One loop
+    for all of it: it runs once per record, where a generator between the stages costs
+    measurably.
     """
     add = acc.add
     pending: list[LogRecord] = []
     last: float | None = None
-    split, split_by, decided = deploy, "deployed_at", False
     for record in records:
         ts = record.ts
         if ts is not None:
             last = ts
-            if not decided:
-                split, split_by = _choose_split(ts, deploy, start)
-                decided = True
             if pending:
                 for early in pending:
                     add(early, ts, split is None or ts >= split)
@@ -168,23 +174,6 @@ def _accumulate(
         add(record, ts, split is None or ts is None or ts >= split)
     for early in pending:
         add(early, None, True)
-    return split, split_by
-
-
-def _choose_split(
-    first_ts: float, deploy: float | None, start: float | None
-) -> tuple[float | None, str]:
-    """The time that separates baseline from incident window.
-
-    `deployed_at` when the log begins before it; otherwise `incident_started_at` when the
-    log begins before that (a deploy long before the log window cannot be judged, the
-    incident start can); otherwise `deployed_at` (so everything is after it: no baseline).
-    """
-    if deploy is not None and first_ts < deploy:
-        return deploy, "deployed_at"
-    if start is not None and first_ts < start:
-        return start, "incident_started_at"
-    return deploy, "deployed_at"
 
 
 def _bare(host: str) -> str:
@@ -232,11 +221,12 @@ def merge_hosts(hosts: list[HostStats]) -> list[HostStats]:
     return list(merged.values())
 
 
-def _windows(acc: LogAccumulator, deploy: float | None, split_by: str) -> Windows:
+def _windows(acc: LogAccumulator, deploy: float | None, window: Window) -> Windows:
     has_baseline = deploy is not None and acc.records_before > 0
-    label = "the deploy" if split_by == "deployed_at" else "the incident start"
+    label = window.label
+    split_by = window.split_by or "deployed_at"
     if not has_baseline:
-        label = "the deploy" if deploy is not None else "the start of the log"
+        label = "the deploy" if window.split_by == "deployed_at" else "the start of the log"
     before = after = None
     if deploy is not None and acc.min_ts is not None and acc.max_ts is not None:
         if acc.min_ts < deploy:

@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from sre.extractors.entities import line_entity
+from sre.extractors.logs.by_entity import EntityCounts, EntityTally
 from sre.extractors.logs.deps import StatusReader, dep_facts, dep_key, error_kinds
 from sre.extractors.logs.parse import ERROR_LEVELS, LEVEL_RANK, LogRecord
 from sre.extractors.logs.shapes import LineParser
@@ -64,6 +66,8 @@ class _ShapeCount:
     error_if_5xx: bool  # unlevelled without error words: a 5xx status makes it an error
     warn: bool
     quiet: bool  # its error details add nothing per line (see `LogAccumulator._is_quiet`)
+    entity: EntityCounts | None  # the emitter of every line of this shape (None: unknown)
+    entity_per_line: bool  # the emitter differs between lines of the shape: read each line
 
 
 @dataclass(slots=True)
@@ -124,6 +128,7 @@ class LogAccumulator:
     errors_after: int = 0
     min_ts: float | None = None
     max_ts: float | None = None
+    tally: EntityTally = field(default_factory=EntityTally)
     _dep_cache: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[int, ...]]] = field(
         default_factory=dict
     )
@@ -150,6 +155,8 @@ class LogAccumulator:
             message = record.message
             stats, is_error = self._classify(record)
             details = is_error or record.level == "WARN"
+            entity, cacheable = self._emitter(record)
+            warn = record.level == "WARN"
         else:
             # The level needs no update: the shape's level was merged into its template's
             # when the shape was first counted, and a template's level only ever rises.
@@ -162,6 +169,16 @@ class LogAccumulator:
                 if known.error_if_5xx:
                     is_error = any(code >= 500 for code in codes)
             details = (is_error or known.warn) and not known.quiet
+            warn = known.warn
+            entity = self._emitter(record)[0] if known.entity_per_line else known.entity
+        if entity is not None:
+            if after:
+                entity.records_after += 1
+            else:
+                entity.records_before += 1
+            if is_error or warn:
+                level = "ERROR" if is_error else "WARN"
+                self.tally.count_template(entity, stats.cluster_id, level, after, ts)
         if after:
             stats.count_after += 1
             if stats.first_seen is None and ts is not None:
@@ -179,7 +196,20 @@ class LogAccumulator:
         if details or record.continuation:
             self._error_details(stats, record, after)
         if known is None and not exact and len(self._counts) < _CACHE_LIMIT:
-            self._remember_shape(record.shape, message, record.level, stats)
+            self._remember_shape(record.shape, message, record.level, stats, entity, cacheable)
+
+    def _emitter(self, record: LogRecord) -> tuple[EntityCounts | None, bool]:
+        """The entity that emitted a record, and whether lines of its shape share it.
+
+        Lines of one shape differ only in digit runs: a pod or service name is the same for
+        all of them, a host named `web-01` is not (`web-02` has the same shape).
+        """
+        found = line_entity(record.raw, record.fields)
+        if found is None:
+            return None, True
+        counts = self.tally.entity(found.name, found.kind, found.workload)
+        cacheable = not (found.kind == "host" and any(c.isdigit() for c in found.name))
+        return counts, cacheable
 
     def _classify(self, record: LogRecord) -> tuple[TemplateStats, bool]:
         """The template stats and error verdict of an exact record, or of the first inexact
@@ -203,7 +233,13 @@ class LogAccumulator:
         return stats, level in ERROR_LEVELS
 
     def _remember_shape(
-        self, shape: str, message: str, level: str | None, stats: TemplateStats
+        self,
+        shape: str,
+        message: str,
+        level: str | None,
+        stats: TemplateStats,
+        entity: EntityCounts | None,
+        entity_cacheable: bool,
     ) -> None:
         # Only when the miner will keep mapping this message to the same cluster (see
         # `TemplateMiner.settled`): then the cached cluster is what `miner.add` would return.
@@ -221,6 +257,8 @@ class LogAccumulator:
             level is None and not words,
             level == "WARN",
             self._is_quiet(shape),
+            entity,
+            not entity_cacheable,
         )
 
     def _is_quiet(self, shape: str) -> bool:

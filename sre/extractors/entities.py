@@ -1,0 +1,292 @@
+"""Entities: which service, pod, node or host a log line or a metric series belongs to.
+
+Real evidence names its entity in a handful of conventional ways, and nothing else is
+guessed:
+
+Log lines (the emitter of the line)
+    - structured fields: `kubernetes.pod_name` / `pod` / `pod_name`, `service` /
+      `service.name` / `app` / `application` / `component` / `kubernetes.labels.app`,
+      `container` / `container_name`, `host` / `hostname` / `node`;
+    - `kubectl logs --prefix`: `[pod/<pod>/<container>] ...`;
+    - a collector prefix (Loki/Promtail, Fluent Bit, `kubectl logs --timestamps`): a leading
+      timestamp followed by a Kubernetes pod name (`cart-7f9c8d6b5-x2k4p`, `kafka-0`);
+    - syslog: `<time> <host> <program>[<pid>]: ...`;
+    - docker compose: `<service>-1  | ...`.
+
+Metric names (the entity measured)
+    - Prometheus labels: `cpu{pod="cart-7f9c8d6b5-x2k4p", service="cart"}`;
+    - CloudWatch-style paths: `orders-db/FreeStorageSpace`, `Lambda/thumbnailer/Throttles`
+      (the resource is the segment before the metric name; a leading AWS namespace is
+      skipped);
+    - dotted prefixes: `checkout.latency_p99_ms`, `ts-food-service.CpuUsageRate(%)`.
+
+A pod name is reduced to the workload it belongs to (`cart-7f9c8d6b5-x2k4p` -> `cart`,
+`kafka-0` -> `kafka`) by the Kubernetes naming rules: a ReplicaSet hash and a pod suffix drawn
+from Kubernetes' name alphabet (no vowels, no 0, 1 or 3), or a StatefulSet ordinal.
+Pure functions, no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+__all__ = [
+    "Entity",
+    "MetricName",
+    "line_entity",
+    "metric_entity",
+    "pod_workload",
+]
+
+# Kubernetes' random-suffix alphabet (k8s.io/apimachinery rand.String): no vowels, no 0/1/3.
+_K8S_ALNUM = "[bcdfghjklmnpqrstvwxz2456789]"
+_DNS_LABEL = r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?"
+_DEPLOYMENT_POD = re.compile(
+    rf"^(?P<workload>{_DNS_LABEL})-{_K8S_ALNUM}{{6,10}}-{_K8S_ALNUM}{{5}}$"
+)
+_SIMPLE_POD = re.compile(rf"^(?P<workload>{_DNS_LABEL})-{_K8S_ALNUM}{{5}}$")
+_STATEFUL_POD = re.compile(rf"^(?P<workload>{_DNS_LABEL})-(?P<ordinal>\d{{1,4}})$")
+
+_LEADING_TIME = re.compile(
+    r"^\s*(?:\[)?(?:\d{4}-\d{2}-\d{2}[T ][\d:.,]+(?:Z|[+-]\d{2}:?\d{2})?|\d{10}(?:\.\d+)?)"
+    r"(?:\])?\s+"
+)
+_KUBECTL_PREFIX = re.compile(r"^\[pod/(?P<pod>[^/\]\s]+)/(?P<container>[^\]\s]+)\]\s")
+_SYSLOG = re.compile(
+    r"^(?:<\d{1,3}>\d?\s?)?(?:[A-Z][a-z]{2}\s+\d{1,2}\s\d{2}:\d{2}:\d{2}|\d{4}-\d{2}-\d{2}T\S+)"
+    r"\s+(?P<host>[A-Za-z0-9][\w.-]*)\s+(?P<program>[A-Za-z][\w./-]*?)(?:\[\d+\])?:\s"
+)
+_COMPOSE = re.compile(r"^(?P<service>[a-z][\w.-]*?)(?:[-_]\d{1,3})\s+\|\s")
+
+_POD_FIELDS = ("kubernetes.pod_name", "kubernetes.pod.name", "pod", "pod_name", "k8s.pod.name")
+_SERVICE_FIELDS = (
+    "service",
+    "service.name",
+    "service_name",
+    "svc",
+    "app",
+    "application",
+    "kubernetes.labels.app",
+    "kubernetes.labels.app.kubernetes.io/name",
+    "component",
+    "logger_service",
+)
+_CONTAINER_FIELDS = ("kubernetes.container_name", "container", "container_name")
+_HOST_FIELDS = ("host", "hostname", "host.name", "node", "kubernetes.host", "nodename")
+
+# Prometheus label names, most specific first.
+_LABEL_ORDER = (
+    "pod",
+    "pod_name",
+    "kubernetes_pod_name",
+    "container",
+    "service",
+    "job",
+    "app",
+    "deployment",
+    "statefulset",
+    "daemonset",
+    "node",
+    "instance",
+    "host",
+    "persistentvolumeclaim",
+    "queue",
+    "topic",
+    "table",
+    "db",
+    "database",
+    "dbinstanceidentifier",
+    "namespace",
+)
+_LABELS = re.compile(r"(?P<key>[A-Za-z_][\w.]*)\s*=\s*\"(?P<value>[^\"]*)\"")
+# Leading CloudWatch namespaces (`AWS/RDS`, `Lambda`, ...) say nothing about which resource.
+_NAMESPACES = frozenset(
+    {
+        "aws",
+        "lambda",
+        "rds",
+        "ec2",
+        "ecs",
+        "eks",
+        "elb",
+        "alb",
+        "nlb",
+        "applicationelb",
+        "networkelb",
+        "dynamodb",
+        "sqs",
+        "sns",
+        "s3",
+        "apigateway",
+        "elasticache",
+        "kinesis",
+        "cloudfront",
+        "xray",
+        "containerinsights",
+        "cwagent",
+        "es",
+        "opensearch",
+        "msk",
+        "kafka",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Entity:
+    """Something evidence belongs to.
+
+    Attributes:
+        name: The most specific name seen (a pod, a host, a service).
+        kind: `pod`, `service`, `container`, `host` or `resource` (a cloud resource).
+        workload: The service or workload it belongs to (a pod's Deployment or StatefulSet;
+            the service itself for a service), used to group pods of one service.
+    """
+
+    name: str
+    kind: str
+    workload: str
+
+    @property
+    def key(self) -> str:
+        """The grouping key: the workload (pods of one Deployment are one entity)."""
+        return self.workload
+
+
+@dataclass(frozen=True)
+class MetricName:
+    """A metric name split into the entity it measures and the measurement itself."""
+
+    entity: Entity | None
+    measure: str
+    labels: dict[str, str]
+
+
+def pod_workload(name: str) -> str | None:
+    """The workload a Kubernetes pod name belongs to, or None when it is no pod name."""
+    low = name.lower()
+    if low != name or len(name) > 253:
+        return None
+    for pattern in (_DEPLOYMENT_POD, _STATEFUL_POD, _SIMPLE_POD):
+        m = pattern.match(name)
+        if m is not None and "-" in name:
+            return m.group("workload")
+    return None
+
+
+def _pod(name: str) -> Entity | None:
+    workload = pod_workload(name)
+    return Entity(name, "pod", workload) if workload is not None else None
+
+
+def _from_fields(fields: Mapping[str, str]) -> Entity | None:
+    for key in _POD_FIELDS:
+        value = fields.get(key)
+        if value:
+            return _pod(value) or Entity(value, "pod", value)
+    for key in _SERVICE_FIELDS:
+        value = fields.get(key)
+        if value and len(value) <= 100:
+            return Entity(value, "service", value)
+    for key in _CONTAINER_FIELDS:
+        value = fields.get(key)
+        if value and len(value) <= 100:
+            return Entity(value, "container", value)
+    for key in _HOST_FIELDS:
+        value = fields.get(key)
+        if value and len(value) <= 255:
+            return Entity(value, "host", value)
+    return None
+
+
+def line_entity(raw: str, fields: Mapping[str, str] | None = None) -> Entity | None:
+    """The entity that emitted a log line, by the conventions of the module docstring.
+
+    Args:
+        raw: The raw line as collected.
+        fields: Structured fields already parsed from it (JSON or logfmt), if any.
+    """
+    if fields:
+        found = _from_fields(fields)
+        if found is not None:
+            return found
+    head = raw[:400]
+    m = _KUBECTL_PREFIX.match(head)
+    if m is not None:
+        return _pod(m.group("pod")) or Entity(m.group("pod"), "pod", m.group("pod"))
+    m = _LEADING_TIME.match(head)
+    if m is not None:
+        token = head[m.end() :].split(" ", 1)[0]
+        pod = _pod(token)
+        if pod is not None:
+            return pod
+    m = _SYSLOG.match(head)
+    if m is not None:
+        return Entity(m.group("host"), "host", m.group("host"))
+    m = _COMPOSE.match(head)
+    if m is not None:
+        return Entity(m.group("service"), "service", m.group("service"))
+    return None
+
+
+def _from_labels(labels: Mapping[str, str]) -> Entity | None:
+    for key in _LABEL_ORDER:
+        value = labels.get(key)
+        if not value:
+            continue
+        if key in ("pod", "pod_name", "kubernetes_pod_name"):
+            return _pod(value) or Entity(value, "pod", value)
+        kind = "host" if key in ("node", "instance", "host") else "service"
+        if key not in ("pod", "container", "service", "job", "app", "node", "instance", "host"):
+            kind = "resource"
+        return Entity(value, kind, value)
+    return None
+
+
+def metric_entity(name: str) -> MetricName:
+    """Split a metric name into its entity and its measure (see the module docstring)."""
+    brace = name.find("{")
+    if brace > 0 and name.endswith("}"):
+        labels = {m.group("key").lower(): m.group("value") for m in _LABELS.finditer(name)}
+        return MetricName(_from_labels(labels), name[:brace].strip(), labels)
+    if "/" in name:
+        parts = [p for p in name.split("/") if p]
+        if len(parts) >= 2:
+            resources = parts[:-1]
+            while len(resources) > 1 and resources[0].lower().replace("-", "") in _NAMESPACES:
+                resources = resources[1:]
+            resource = resources[-1] if len(resources) > 1 else resources[0]
+            if resource.lower().replace("-", "") not in _NAMESPACES:
+                return MetricName(_resource(resource), parts[-1], {})
+            return MetricName(None, parts[-1], {})
+    if "." in name:
+        head, _, measure = name.partition(".")
+        # `checkout.latency_p99_ms`, `ts-food-service.CpuUsageRate(%)`; not `0.5` or a
+        # dotted measure such as `jvm.memory.used` (no entity-like head).
+        if _looks_like_entity(head) and measure:
+            return MetricName(_resource(head), measure, {})
+    return MetricName(None, name, {})
+
+
+_MEASURE_WORDS = frozenset(
+    {"jvm", "process", "system", "go", "http", "node", "container", "kube", "db", "python"}
+)
+
+
+def _looks_like_entity(head: str) -> bool:
+    low = head.lower()
+    return (
+        2 <= len(head) <= 100
+        and not low.isdigit()
+        and low not in _MEASURE_WORDS
+        and re.fullmatch(r"[A-Za-z][\w-]*", head) is not None
+    )
+
+
+def _resource(name: str) -> Entity:
+    pod = _pod(name)
+    if pod is not None:
+        return pod
+    return Entity(name, "resource", name)

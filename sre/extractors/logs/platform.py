@@ -1,0 +1,230 @@
+"""Entity and signature findings from the accumulated log counts.
+
+After the one pass over the lines (`sre.extractors.logs.stats.LogAccumulator`):
+
+- `entity_findings`: one `entity_errors` finding per emitting entity whose error and warning
+  records rose beyond what its own volume predicts (`EntityCounts.excess`), most excess
+  first, at most `MAX_ENTITY_FINDINGS`;
+- `signature_findings`: one `signature` finding per catalogue kind and object
+  (`sre.extractors.signatures`), found in the mined templates (each template's text and its
+  example line), with the counts of the templates that carry it.
+
+Warnings count a quarter of errors in `excess`: they are noisier and rarely the fault itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sre.extractors.finding import Finding
+from sre.extractors.fmt import clip
+from sre.extractors.logs.by_entity import EntityCounts, TemplateTally
+from sre.extractors.logs.stats import LogAccumulator, TemplateStats
+from sre.extractors.logs.templates import normalise_spaces
+from sre.extractors.signatures import Signature, match_signatures
+from sre.extractors.timeutil import iso
+
+__all__ = [
+    "MAX_ENTITY_FINDINGS",
+    "MAX_SIGNATURE_FINDINGS",
+    "WARNING_WEIGHT",
+    "entity_findings",
+    "signature_findings",
+]
+
+MAX_ENTITY_FINDINGS = 12
+MAX_SIGNATURE_FINDINGS = 20
+MAX_NAMES = 10
+WARNING_WEIGHT = 0.25
+MIN_EXCESS = 2.0
+
+
+def _iso(ts: float | None) -> str | None:
+    return None if ts is None else iso(datetime.fromtimestamp(ts, tz=UTC))
+
+
+def _weight(tally: TemplateTally) -> float:
+    return 1.0 if tally.level == "ERROR" else WARNING_WEIGHT
+
+
+@dataclass
+class _Named:
+    """What an entity's trouble names: hosts and objects of its error templates."""
+
+    names: dict[str, float] = field(default_factory=dict)
+
+    def add(self, name: str, weight: float) -> None:
+        key = name.strip().lower()
+        if key:
+            self.names[key] = self.names.get(key, 0.0) + weight
+
+
+def entity_findings(acc: LogAccumulator, label: str) -> list[Finding]:
+    """`entity_errors` findings (see the module docstring).
+
+    Args:
+        acc: The accumulator after the pass over the lines.
+        label: How descriptions name the split ("the incident start", ...).
+    """
+    scored: list[tuple[float, str, EntityCounts]] = []
+    for counts in acc.tally.entities.values():
+        excess = sum(_weight(t) * counts.excess(t) for t in counts.templates.values())
+        if excess >= MIN_EXCESS:
+            scored.append((excess, counts.workload, counts))
+    scored.sort(key=lambda item: (-item[0], item[1]))
+    return [_entity_finding(acc, counts, excess, label) for excess, _, counts in scored][
+        :MAX_ENTITY_FINDINGS
+    ]
+
+
+def _entity_finding(
+    acc: LogAccumulator, counts: EntityCounts, excess: float, label: str
+) -> Finding:
+    tallies = sorted(
+        counts.templates.values(),
+        key=lambda t: (-_weight(t) * counts.excess(t), t.cluster_id),
+    )
+    errors = [t for t in counts.templates.values() if t.level == "ERROR"]
+    warnings = [t for t in counts.templates.values() if t.level != "ERROR"]
+    named = _Named()
+    templates = []
+    for tally in tallies:
+        grown = counts.excess(tally)
+        if grown <= 0:
+            continue
+        stats = acc.templates.get(tally.cluster_id)
+        text = _template_text(acc, tally.cluster_id)
+        if len(templates) < 3:
+            templates.append(
+                {
+                    "template": clip(text, 300),
+                    "level": tally.level,
+                    "before": tally.before,
+                    "after": tally.after,
+                    "excess": round(grown, 2),
+                }
+            )
+        if stats is not None:
+            for host in stats.hosts:
+                named.add(host, grown)
+            for found in match_signatures(text + " " + stats.example):
+                if found.obj:
+                    named.add(found.obj, grown)
+    new = sum(1 for t in counts.templates.values() if t.before == 0 and t.after >= 2)
+    first = [t.first_seen for t in tallies if t.first_seen is not None and counts.excess(t) > 0]
+    top = templates[0]["template"] if templates else ""
+    description = (
+        f"{counts.workload}: {sum(t.after for t in errors)} error records after {label} "
+        f"({sum(t.before for t in errors)} before), {new} new template(s); most: "
+        f"'{clip(str(top), 120)}'"
+    )
+    own = counts.workload.lower()
+    names = sorted(
+        (n for n in named.names if n != own and own not in n),
+        key=lambda n: (-named.names[n], n),
+    )[:MAX_NAMES]
+    value = {
+        "entity": counts.name,
+        "kind": counts.kind,
+        "workload": counts.workload,
+        "records_before": counts.records_before,
+        "records_after": counts.records_after,
+        "errors_before": sum(t.before for t in errors),
+        "errors_after": sum(t.after for t in errors),
+        "warnings_before": sum(t.before for t in warnings),
+        "warnings_after": sum(t.after for t in warnings),
+        "excess": round(excess, 2),
+        "new_templates": new,
+        "templates": templates,
+        "first_seen": _iso(min(first)) if first else None,
+        "names": names,
+    }
+    severity = "high" if excess >= 10 else "medium"
+    return Finding("entity_errors", description, "logs", value, severity)
+
+
+def _template_text(acc: LogAccumulator, cluster_id: int) -> str:
+    return normalise_spaces(acc.miner.clusters[cluster_id].template)
+
+
+@dataclass
+class _SignatureCount:
+    signature: Signature
+    obj: str | None
+    emitter: str | None
+    before: int = 0
+    after: int = 0
+    first_seen: float | None = None
+    example: str = ""
+    template: str = ""
+
+
+def _emitters(acc: LogAccumulator) -> dict[int, str]:
+    """The main emitting entity of each error/warning template (most records after)."""
+    best: dict[int, tuple[int, str]] = {}
+    for counts in acc.tally.entities.values():
+        for cid, tally in counts.templates.items():
+            seen = tally.after + tally.before
+            if cid not in best or seen > best[cid][0]:
+                best[cid] = (seen, counts.workload)
+    return {cid: name for cid, (_, name) in best.items()}
+
+
+def signature_findings(acc: LogAccumulator, label: str) -> list[Finding]:
+    """`signature` findings (see the module docstring)."""
+    emitters = _emitters(acc)
+    found: dict[tuple[str, str], _SignatureCount] = {}
+    for cid, stats in acc.templates.items():
+        if stats.count_after == 0 and stats.count_before == 0:
+            continue
+        text = _template_text(acc, cid)
+        for match in match_signatures(text + " \n " + stats.example):
+            emitter = emitters.get(cid)
+            key = (match.signature.kind, (match.obj or emitter or "").lower())
+            entry = found.get(key)
+            if entry is None:
+                entry = found[key] = _SignatureCount(match.signature, match.obj, emitter)
+            _count(entry, stats, text)
+    ordered = sorted(
+        found.values(),
+        key=lambda e: (-e.signature.strength * (e.after + 0.1 * e.before), e.signature.kind),
+    )
+    return [_signature_finding(e, label) for e in ordered[:MAX_SIGNATURE_FINDINGS]]
+
+
+def _count(entry: _SignatureCount, stats: TemplateStats, text: str) -> None:
+    entry.before += stats.count_before
+    entry.after += stats.count_after
+    if stats.first_seen is not None and (
+        entry.first_seen is None or stats.first_seen < entry.first_seen
+    ):
+        entry.first_seen = stats.first_seen
+    if not entry.example:
+        entry.example, entry.template = stats.example[:500], clip(text, 300)
+
+
+def _signature_finding(entry: _SignatureCount, label: str) -> Finding:
+    sig = entry.signature
+    where = entry.obj or entry.emitter
+    subject = f" ({where})" if where else ""
+    description = (
+        f"{sig.summary}{subject}: {entry.after} line(s) after {label}, {entry.before} before; "
+        f"e.g. '{clip(entry.example, 160)}'"
+    )
+    value = {
+        "kind": sig.kind,
+        "family": sig.family,
+        "category": sig.category,
+        "strength": sig.strength,
+        "summary": sig.summary,
+        "obj": entry.obj,
+        "emitter": entry.emitter,
+        "count_before": entry.before,
+        "count_after": entry.after,
+        "first_seen": _iso(entry.first_seen),
+        "example": entry.example,
+        "template": entry.template,
+    }
+    severity = "high" if sig.strength >= 0.8 and entry.after > 0 else "medium"
+    return Finding("signature", description, "logs", value, severity)

@@ -1,0 +1,170 @@
+"""The investigation window: where the evidence splits into baseline and incident.
+
+Not every incident follows a deploy (`shared/spec/incident-payload.md`, "The investigation
+window"). The split is, in order:
+
+1. `deployed_at`, when the evidence (the log's first timestamped line; without one, the
+   earliest timestamped metric point) begins before it: what changed at the deploy is then
+   visible (a deploy long before the evidence says nothing about it);
+2. `incident_started_at`, when the evidence begins before it;
+3. a change point found in the error rate of the logs: the time after which the share of
+   error lines is significantly higher (a Poisson likelihood-ratio test over time buckets,
+   at least `MIN_ERRORS_AFTER` errors after and `MIN_RATE_RATIO` times the rate before);
+4. none: the whole payload is the incident window, and decisive signatures carry the case.
+
+`Window.has_deploy` says whether a deploy is part of the story at all (a `deployed_at`, or
+recent commits): with none, nothing may be said or advised about a deploy.
+
+The change-point scan reads at most `MAX_SCAN_LINES` lines (an even sample of a larger log),
+so it stays cheap on a million lines. Pure: no clock, no I/O.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from alpha.schemas import IncidentInput, MetricPoints
+from sre.extractors.logs.parse import ERROR_LEVELS
+from sre.extractors.logs.shapes import LineParser
+from sre.extractors.timeutil import as_utc
+
+__all__ = [
+    "MAX_SCAN_LINES",
+    "MIN_ERRORS_AFTER",
+    "MIN_RATE_RATIO",
+    "Window",
+    "error_change_point",
+    "investigation_window",
+]
+
+MAX_SCAN_LINES = 50_000
+BUCKETS = 60
+MIN_ERRORS_AFTER = 5
+MIN_RATE_RATIO = 3.0
+# Log-likelihood ratio a change point must reach (about p < 0.001 for one split; the scan
+# tries many, so it is set well above the single-test threshold).
+MIN_LLR = 10.0
+_HEAD_LINES = 200
+
+
+@dataclass(frozen=True)
+class Window:
+    """Where the evidence splits.
+
+    Attributes:
+        split_at: The split time (UTC), or None when the whole payload is the incident.
+        split_by: `deployed_at`, `incident_started_at`, `change_point` or None.
+        has_deploy: A deploy is part of the incident (`deployed_at` or recent commits).
+    """
+
+    split_at: datetime | None
+    split_by: str | None
+    has_deploy: bool
+
+    @property
+    def label(self) -> str:
+        """How a description names the split: "the deploy", "the incident start", ..."""
+        if self.split_by == "deployed_at":
+            return "the deploy"
+        if self.split_by == "incident_started_at":
+            return "the incident start"
+        if self.split_by == "change_point" and self.split_at is not None:
+            return f"the change at {self.split_at.strftime('%Y-%m-%dT%H:%M:%SZ')}"
+        return "the start of the evidence"
+
+
+def investigation_window(incident: IncidentInput) -> Window:
+    """The investigation window of an incident (see the module docstring)."""
+    has_deploy = incident.deployed_at is not None or bool(incident.recent_commits)
+    start = _evidence_start(incident)
+    for moment, name in (
+        (incident.deployed_at, "deployed_at"),
+        (incident.incident_started_at, "incident_started_at"),
+    ):
+        if moment is not None and start is not None and start < as_utc(moment):
+            return Window(as_utc(moment), name, has_deploy)
+    found = error_change_point(incident.logs)
+    if found is not None:
+        return Window(found, "change_point", has_deploy)
+    return Window(None, None, has_deploy)
+
+
+def _evidence_start(incident: IncidentInput) -> datetime | None:
+    """When the evidence begins: the log's first timestamped line, else the earliest
+    timestamped metric point."""
+    moment = incident.deployed_at or incident.incident_started_at
+    parser = LineParser(moment.year if moment else 1970)
+    for line in incident.logs[:_HEAD_LINES]:
+        ts = parser.parse(line)[0].ts
+        if ts is not None:
+            return datetime.fromtimestamp(ts, tz=UTC)
+    times = [
+        min(as_utc(t) for t, _ in metric.points)
+        for metric in incident.metrics.values()
+        if isinstance(metric, MetricPoints) and metric.points
+    ]
+    return min(times) if times else None
+
+
+def error_change_point(lines: Sequence[str]) -> datetime | None:
+    """The time after which error lines become significantly more frequent, or None.
+
+    Lines are bucketed by time into `BUCKETS` equal spans; every boundary is tried, and the
+    one with the largest Poisson log-likelihood ratio of "the error share rose" wins, if it
+    passes `MIN_LLR`, `MIN_ERRORS_AFTER` and `MIN_RATE_RATIO`.
+    """
+    stride = max(1, math.ceil(len(lines) / MAX_SCAN_LINES))
+    parser = LineParser()
+    points: list[tuple[float, bool]] = []
+    for line in lines[::stride]:
+        parsed = parser.parse(line)[0]
+        if parsed.ts is not None:
+            points.append((parsed.ts, parsed.level in ERROR_LEVELS))
+    if len(points) < 20:
+        return None
+    first = min(t for t, _ in points)
+    last = max(t for t, _ in points)
+    if last <= first:
+        return None
+    width = (last - first) / BUCKETS
+    totals = [0] * BUCKETS
+    errors = [0] * BUCKETS
+    for ts, is_error in points:
+        index = min(BUCKETS - 1, int((ts - first) / width))
+        totals[index] += 1
+        errors[index] += is_error
+    best = _best_split(totals, errors)
+    if best is None:
+        return None
+    return datetime.fromtimestamp(first + best * width, tz=UTC)
+
+
+def _best_split(totals: list[int], errors: list[int]) -> int | None:
+    all_lines, all_errors = sum(totals), sum(errors)
+    best: tuple[float, int] | None = None
+    lines_before = errors_before = 0
+    for k in range(1, len(totals)):
+        lines_before += totals[k - 1]
+        errors_before += errors[k - 1]
+        lines_after = all_lines - lines_before
+        errors_after = all_errors - errors_before
+        if lines_before == 0 or lines_after == 0 or errors_after < MIN_ERRORS_AFTER:
+            continue
+        share_before = (errors_before + 0.5) / lines_before
+        share_after = errors_after / lines_after
+        if share_after < MIN_RATE_RATIO * share_before:
+            continue
+        llr = _poisson_llr(errors_after, share_before * lines_after)
+        if llr >= MIN_LLR and (best is None or llr > best[0]):
+            best = (llr, k)
+    return best[1] if best is not None else None
+
+
+def _poisson_llr(observed: int, expected: float) -> float:
+    """Log-likelihood ratio of a Poisson count `observed` against the rate `expected`."""
+    if observed <= expected or expected <= 0:
+        return 0.0
+    return observed * math.log(observed / expected) - (observed - expected)
