@@ -15,8 +15,9 @@ Merging
     first known category among the others by confidence when the representative's is
     `unknown`. The severity is the highest
     in the group (an agent seeing high impact is worth surfacing). Contributing agents,
-    supporting signals and suspects are merged without duplicates, representative first, then
-    by decreasing confidence (suspects are deduplicated case-insensitively).
+    supporting signals, suspects and the rules that produced them are merged without
+    duplicates, representative first, then by decreasing confidence (suspects are
+    deduplicated case-insensitively).
 
 Score
     ``score = min(1.0, max_confidence + bonus * (distinct_agents - 1))`` with bonus 0.1 by
@@ -147,6 +148,7 @@ class Aggregator:
             supporting_signals=_unique(s for e in members for s in e.hypothesis.supporting_signals),
             category=category,
             suspects=_unique_casefold(s for e in members for s in e.hypothesis.suspects),
+            rules=_unique(r for e in members for r in e.hypothesis.rules),
             contributing_agent=members[0].agent,
             score=min(1.0, score),
             contributing_agents=agents,

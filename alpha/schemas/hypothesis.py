@@ -16,7 +16,8 @@ class Hypothesis(BaseModel):
 
     `contributing_agent` is the agent that produced it; the runtime fills it in when the
     agent leaves it empty. `category` and `suspects` are the vertical's classification (what
-    to fix, and the concrete things to act on).
+    to fix, and the concrete things to act on). `rules` names the rules that produced it
+    (provenance, shown by `--explain`).
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -29,6 +30,7 @@ class Hypothesis(BaseModel):
     contributing_agent: str = ""
     category: str = UNKNOWN_CATEGORY
     suspects: list[str] = Field(default_factory=list)
+    rules: list[str] = Field(default_factory=list)
 
 
 class RankedHypothesis(Hypothesis):

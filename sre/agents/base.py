@@ -9,6 +9,7 @@ can refine the candidates and fall back to them.
 
 from __future__ import annotations
 
+import sys
 from abc import abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -396,8 +397,14 @@ def hypothesis(
     suspects: Sequence[str],
     weights: Sequence[float],
     signals: Sequence[str],
+    rule: str | None = None,
 ) -> Hypothesis:
-    """A hypothesis with calibrated confidence and severity from evidence weights."""
+    """A hypothesis with calibrated confidence and severity from evidence weights.
+
+    Args:
+        rule: The rule that produced it (`--explain` shows it); by default the calling
+            function, as `<module>.<function>` (`log_agent._dependency_failures`).
+    """
     value = confidence(*weights)
     return Hypothesis(
         label=label,
@@ -407,7 +414,15 @@ def hypothesis(
         supporting_signals=list(dict.fromkeys(signals)),
         category=category,
         suspects=list(dict.fromkeys(s for s in suspects if s)),
+        rules=[rule or _caller_rule()],
     )
+
+
+def _caller_rule() -> str:
+    """`<module>.<function>` of the rule that called `hypothesis` (two frames up)."""
+    frame = sys._getframe(2)
+    module = frame.f_globals.get("__name__", "?").rsplit(".", 1)[-1]
+    return f"{module}.{frame.f_code.co_name}"
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,8 @@ from sre.agents.relations import (
     rising_metrics,
     surging_traffic,
 )
+from sre.extractors.entities import metric_entity
+from sre.extractors.measures import measure_of
 
 # Families whose rise after a surge shows the service saturating under the load.
 _SATURATION = frozenset({"cpu", "latency", "connections", "queue", "errors", "threads", "memory"})
@@ -280,12 +282,24 @@ def _db_strong(signal: Signal) -> bool:
     return any(w in metric_name(signal).lower() for w in _DB_STRONG_WORDS)
 
 
+def _volume_only(signal: Signal) -> bool:
+    """Whether a series only measures how much goes through a network (bytes, packets,
+    requests): it moves with load for innocent reasons, so it says nothing of a fault
+    below the application by itself (drops, retransmits and DNS errors do)."""
+    name = metric_entity(metric_name(signal))
+    unit = signal.value.get("unit")
+    return measure_of(name.measure, unit if isinstance(unit, str) else None).kind in (
+        "network",
+        "traffic",
+    )
+
+
 def _infrastructure(evidence: Evidence) -> list[Hypothesis]:
     """DNS, node or network metrics degrading: a fault below the application."""
     moved = [
         s
         for s in evidence.of("metric_anomaly", "metric_growth")
-        if metric_families(metric_name(s)) & _INFRA_FAMILIES
+        if metric_families(metric_name(s)) & _INFRA_FAMILIES and not _volume_only(s)
     ]
     if not moved:
         return []

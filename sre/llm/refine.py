@@ -240,9 +240,16 @@ def merge_answer(answer: LLMAnswer, candidates: Sequence[Hypothesis]) -> list[Hy
     """The model's hypotheses, then each candidate the model did not restate.
 
     A candidate is restated when a model hypothesis has its category and shares a suspect
-    with it (or both name none). Pure.
+    with it (or both name none). A model hypothesis records `llm.refine` and the rules of
+    the candidates it restates. Pure.
     """
-    refined = [h.to_hypothesis() for h in answer.hypotheses]
+    refined = []
+    for answered in answer.hypotheses:
+        model = answered.to_hypothesis()
+        rules = [r for c in candidates if _restates(model, c) for r in c.rules]
+        refined.append(
+            model.model_copy(update={"rules": list(dict.fromkeys(["llm.refine", *rules]))})
+        )
     kept = [c for c in candidates if not any(_restates(h, c) for h in refined)]
     return refined + kept
 
