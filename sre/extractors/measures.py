@@ -107,9 +107,12 @@ _CLIENT = frozenset({"client", "upstream", "outbound", "downstream", "caller"})
 
 
 def _tokens(name: str) -> set[str]:
-    """Lower-cased words of a metric name: `PodClientLatencyP90(s)` -> pod client latency
-    p90 s; `node_filesystem_avail_bytes` -> node filesystem avail bytes."""
-    words = {w.lower() for w in _WORD.findall(name)}
+    """Lower-cased words of a metric name, and each pair of neighbours joined:
+    `PodClientLatencyP90(s)` -> pod client latency p90 s (podclient, clientlatency, ...);
+    `UnHealthyHostCount` -> un healthy host count unhealthy ...; `node_filesystem_avail_bytes`
+    -> node filesystem avail bytes."""
+    ordered = [w.lower() for w in _WORD.findall(name)]
+    words = set(ordered) | {a + b for a, b in zip(ordered, ordered[1:], strict=False)}
     return words | {w.lower() for w in re.split(r"[^A-Za-z0-9]+", name) if w}
 
 

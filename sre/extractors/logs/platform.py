@@ -179,7 +179,7 @@ def signature_findings(acc: LogAccumulator, label: str) -> list[Finding]:
         if stats.count_after == 0 and stats.count_before == 0:
             continue
         text = _template_text(acc, cid)
-        for match in match_signatures(text + " \n " + stats.example):
+        for match in match_signatures(f"{text}\n{stats.example}\n{stats.continuation}"):
             emitter = emitters.get(cid)
             key = (match.signature.kind, (match.obj or emitter or "").lower())
             entry = found.get(key)

@@ -26,6 +26,7 @@ _ERRORISH_RE = re.compile(
 )
 _LIST_CAP = 10
 _CACHE_LIMIT = 50_000
+_CONTINUATION_CHARS = 4_000
 _MAX_FRAMES = 10
 _T = TypeVar("_T")
 
@@ -85,6 +86,9 @@ class TemplateStats:
     status_codes: list[int] = field(default_factory=list)
     hosts: list[str] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    # The continuation lines of the template's first multi-line record (a stack trace, the
+    # indented block of `kubectl describe`), clipped: signatures are looked for in them too.
+    continuation: str = ""
 
 
 @dataclass(slots=True)
@@ -193,6 +197,8 @@ class LogAccumulator:
             stats.example, stats.example_after = record.raw, after
         if record.fields:
             self._note_field_host(record)
+        if record.continuation and not stats.continuation:
+            stats.continuation = "\n".join(record.continuation)[:_CONTINUATION_CHARS]
         if details or record.continuation:
             self._error_details(stats, record, after)
         if known is None and not exact and len(self._counts) < _CACHE_LIMIT:

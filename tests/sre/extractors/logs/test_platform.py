@@ -1,0 +1,97 @@
+"""Per-entity error findings and signature findings from the log pipeline."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from alpha.schemas import IncidentInput
+from sre.extractors.logs.extract import extract_logs
+
+T0 = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
+START = T0 + timedelta(minutes=10)
+PODS = {
+    "cart": "cart-7f9c8d6b5-x2k4p",
+    "orders": "orders-5dc8d4f9fd-46997",
+    "search": "search-6b5cd8d7b9-qx7wz",
+}
+
+
+def _line(second: int, pod: str, level: str, message: str) -> str:
+    at = (T0 + timedelta(seconds=second)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    return f"{at} {pod} {level} {message}"
+
+
+def _incident(lines: list[str], **fields: Any) -> IncidentInput:
+    base: dict[str, Any] = {
+        "deployment_id": "alert-cart-errors",
+        "logs": lines,
+        "metrics": {},
+        "recent_commits": [],
+        "config_snapshot": {},
+        "incident_started_at": START.isoformat(),
+    }
+    base.update(fields)
+    return IncidentInput.model_validate(base)
+
+
+def _traffic(seconds: range, pod: str, per: int = 2) -> list[tuple[int, str]]:
+    return [(s, _line(s, pod, "INFO", "handled GET /api")) for s in seconds[::per]]
+
+
+def test_new_errors_of_one_service_make_its_entity_finding() -> None:
+    """A service whose error template appears after the start is found, named by workload,
+    while a service whose warnings only follow its doubled traffic is not."""
+    timed: list[tuple[int, str]] = []
+    for pod in PODS.values():
+        timed += _traffic(range(0, 1200), pod)
+    # search doubles its traffic after the start, and its routine warning doubles with it.
+    timed += _traffic(range(600, 1200), PODS["search"])
+    timed += [
+        (s, _line(s, PODS["search"], "WARN", "cache miss for key 42")) for s in range(0, 600, 20)
+    ]
+    timed += [
+        (s, _line(s, PODS["search"], "WARN", "cache miss for key 42")) for s in range(600, 1200, 10)
+    ]
+    # cart fails after the start.
+    timed += [
+        (s, _line(s, PODS["cart"], "ERROR", "No contacts according to contactsId"))
+        for s in range(610, 1200, 15)
+    ]
+    lines = [line for _, line in sorted(timed)]
+    found = [f for f in extract_logs(_incident(lines)).findings if f.type == "entity_errors"]
+    assert [f.value["workload"] for f in found] == ["cart"]
+    cart = found[0].value
+    assert cart["errors_before"] == 0 and cart["errors_after"] == len(range(610, 1200, 15))
+    assert cart["new_templates"] == 1 and cart["entity"] == PODS["cart"]
+    assert "No contacts" in cart["templates"][0]["template"]
+
+
+def test_callers_naming_a_service_are_recorded() -> None:
+    """Errors that say which service has no instances name it in `names`."""
+    timed = _traffic(range(0, 1200), PODS["orders"])
+    timed += [
+        (s, _line(s, PODS["orders"], "ERROR", "No instances available for ts-route-service"))
+        for s in range(620, 1200, 20)
+    ]
+    lines = [line for _, line in sorted(timed)]
+    findings = extract_logs(_incident(lines)).findings
+    orders = next(f for f in findings if f.type == "entity_errors")
+    assert "ts-route-service" in orders.value["names"]
+    signature = next(f for f in findings if f.type == "signature")
+    assert signature.value["kind"] == "no_instances"
+    assert signature.value["obj"] == "ts-route-service"
+    assert signature.value["emitter"] == "orders"
+    assert signature.value["count_after"] == len(range(620, 1200, 20))
+
+
+def test_decisive_lines_count_with_no_baseline() -> None:
+    """Without a split, a signature still counts every line, all after."""
+    lines = [
+        "Last State:     Terminated",
+        "  Reason:       OOMKilled",
+        "  Exit Code:    137",
+    ]
+    findings = extract_logs(_incident(lines, incident_started_at=None)).findings
+    oom = [f for f in findings if f.type == "signature" and f.value["kind"] == "oom_killed"]
+    assert oom and oom[0].value["count_after"] == 1 and oom[0].value["count_before"] == 0

@@ -1,0 +1,83 @@
+"""Entities of log lines and metric names: Kubernetes pods, collectors, syslog, labels."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sre.extractors.entities import line_entity, metric_entity, pod_workload
+
+
+@pytest.mark.parametrize(
+    ("pod", "workload"),
+    [
+        ("ts-contacts-service-866bd68c97-xcqfx", "ts-contacts-service"),
+        ("cart-7f9c8d6b5-x2k4p", "cart"),
+        ("kafka-0", "kafka"),
+        ("redis-cart-12", "redis-cart"),
+        ("fluent-bit-x7k2p", "fluent-bit"),
+    ],
+)
+def test_pod_names_reduce_to_their_workload(pod: str, workload: str) -> None:
+    """Deployment, StatefulSet and DaemonSet pod names give the workload they belong to."""
+    assert pod_workload(pod) == workload
+
+
+@pytest.mark.parametrize("name", ["checkout", "Checkout-7f9c8d6b5-x2k4p", "web-xyzab-aeiou", "api"])
+def test_names_that_are_not_pods_are_refused(name: str) -> None:
+    """No dash, capitals, or suffixes with vowels (outside Kubernetes' alphabet): no pod."""
+    assert pod_workload(name) is None
+
+
+def test_collector_prefix_names_the_pod() -> None:
+    """A Loki/Promtail line (time, pod, message) belongs to the pod's workload."""
+    line = "2023-01-29T08:42:09.487Z ts-travel2-service-5c66d57d58-6mp2b 16:42:09.486 INFO x"
+    found = line_entity(line)
+    assert found is not None and (found.kind, found.workload) == ("pod", "ts-travel2-service")
+
+
+def test_kubectl_prefix_syslog_compose_and_fields() -> None:
+    """`kubectl logs --prefix`, syslog, docker compose and structured fields each name it."""
+    assert line_entity("[pod/cart-7f9c8d6b5-x2k4p/app] started").workload == "cart"  # type: ignore[union-attr]
+    host = line_entity("Nov 20 14:03:11 web-01 nginx[123]: upstream timed out")
+    assert host is not None and (host.kind, host.name) == ("host", "web-01")
+    assert line_entity("payments-1  | listening on :8080").workload == "payments"  # type: ignore[union-attr]
+    fields = {"service": "orders", "host": "ip-10-0-0-1"}
+    assert line_entity('{"msg": "x"}', fields).workload == "orders"  # type: ignore[union-attr]
+
+
+def test_a_plain_line_has_no_entity() -> None:
+    """Nothing is guessed from a line without a convention."""
+    assert line_entity("2026-11-20T14:03:11Z ERROR timeout calling ledger") is None
+
+
+@pytest.mark.parametrize(
+    ("name", "entity", "measure"),
+    [
+        ("ts-food-service.CpuUsageRate(%)", "ts-food-service", "CpuUsageRate(%)"),
+        ("orders-db/FreeStorageSpace", "orders-db", "FreeStorageSpace"),
+        ("Lambda/thumbnailer/Throttles", "thumbnailer", "Throttles"),
+        ("AWS/RDS/orders-db/CPUUtilization", "orders-db", "CPUUtilization"),
+        ('cpu{pod="cart-7f9c8d6b5-x2k4p",namespace="shop"}', "cart", "cpu"),
+        ('latency{service="checkout"}', "checkout", "latency"),
+    ],
+)
+def test_metric_names_split_into_entity_and_measure(name: str, entity: str, measure: str) -> None:
+    """Dotted prefixes, CloudWatch paths and Prometheus labels name the entity."""
+    found = metric_entity(name)
+    assert found.entity is not None and found.entity.workload == entity
+    assert found.measure == measure
+
+
+@pytest.mark.parametrize("name", ["latency_p99_ms", "jvm.memory.used", "0.5", "Lambda/Errors"])
+def test_metric_names_without_an_entity(name: str) -> None:
+    """A bare measure, a dotted measure or a namespace alone names no entity."""
+    assert metric_entity(name).entity is None
+
+
+@given(st.text(max_size=300))
+def test_entity_parsers_accept_any_text(text: str) -> None:
+    """Any line or metric name gets an answer; a found entity has a non-empty workload."""
+    for found in (line_entity(text), metric_entity(text).entity):
+        assert found is None or found.workload != ""

@@ -1,0 +1,50 @@
+"""What a metric measures: kind, harmful direction, percentage bounds, evidence weight."""
+
+from __future__ import annotations
+
+import pytest
+
+from sre.extractors.measures import measure_of
+
+
+@pytest.mark.parametrize(
+    ("name", "unit", "kind", "bad"),
+    [
+        ("CpuUsageRate(%)", "%", "cpu", "up"),
+        ("FreeStorageSpace", "Bytes", "free_disk", "down"),
+        ("node_filesystem_avail_bytes", "bytes", "free_disk", "down"),
+        ("FreeableMemory", "Bytes", "free_memory", "down"),
+        ("ReplicaLag", "Seconds", "lag", "up"),
+        ("HealthyHostCount", "Count", "healthy", "down"),
+        ("UnHealthyHostCount", "Count", "unhealthy", "up"),
+        ("CPUCreditBalance", "Count", "credits", "down"),
+        ("SuccessRate(%)", "%", "success", "down"),
+        ("ThrottledRequests", "Count", "throttling", "up"),
+        ("http_5xx_total", None, "errors", "up"),
+        ("TargetResponseTime", "Seconds", "latency", "up"),
+        ("DatabaseConnections", "Count", "connections", "up"),
+        ("ApproximateNumberOfMessagesVisible", "Count", "queue", "up"),
+        ("NetworkReceiveBytes", "B/s", "network", "both"),
+        ("PodWorkload(Ops)", "ops/s", "traffic", "both"),
+    ],
+)
+def test_kinds_and_harmful_directions(name: str, unit: str | None, kind: str, bad: str) -> None:
+    """Names and units map to what they measure and which direction hurts."""
+    measure = measure_of(name, unit)
+    assert (measure.kind, measure.bad) == (kind, bad)
+
+
+def test_a_unit_decides_whether_a_series_is_a_percentage() -> None:
+    """`MemoryUsage` in Bytes is bytes; `cpu_utilization` without a unit is a percentage."""
+    assert measure_of("MemoryUsage", "Bytes").percent is None
+    assert measure_of("cpu_utilization", None).percent == 100.0
+    assert measure_of("CpuUsageRate(%)", "%").percent == 100.0
+
+
+def test_load_driven_and_client_side_series_weigh_less() -> None:
+    """Traffic and network volume count a quarter; a caller's latency half; CPU fully."""
+    assert measure_of("NetworkReceiveBytes", "B/s").weight == 0.25
+    assert measure_of("requests_per_second", None).weight == 0.25
+    client = measure_of("PodClientLatencyP90(s)", "s")
+    assert client.client_side and client.weight == 0.5
+    assert measure_of("CPUUtilization", "Percent").weight == 1.0

@@ -1,0 +1,105 @@
+"""The platform signature catalogue: decisive lines and the objects they name."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sre.extractors.signatures import CATALOGUE, match_signatures
+
+
+@pytest.mark.parametrize(
+    ("line", "kind", "obj"),
+    [
+        ("Last State: Terminated  Reason: OOMKilled  Exit Code: 137", "oom_killed", None),
+        (
+            "Warning  BackOff  pod/cart-7f9c8d6b5-x2k4p  Back-off restarting failed container",
+            "crash_loop",
+            None,
+        ),
+        (
+            'Failed to pull image "r/x:1": failed to resolve: unauthorized: authentication required',
+            "image_pull_auth",
+            None,
+        ),
+        ('Failed to pull image "r/x:9.9": manifest unknown', "image_pull", None),
+        ('Error: secret "db-creds" not found', "missing_config", "db-creds"),
+        (
+            "FATAL: required environment variable PUSH_REGION is not set",
+            "missing_env",
+            "PUSH_REGION",
+        ),
+        (
+            "IllegalStateException: No instances available for ts-travel-service]",
+            "no_instances",
+            "ts-travel-service",
+        ),
+        (
+            "NameResolutionError: Failed to resolve 'api.stripe.com'",
+            "dns_failure",
+            "api.stripe.com",
+        ),
+        (
+            "dial tcp: lookup payments-db.internal on 10.0.0.10:53: no such host",
+            "dns_failure",
+            "payments-db.internal",
+        ),
+        ("getaddrinfo ENOTFOUND redis.cache.svc", "dns_failure", "redis.cache.svc"),
+        ("x509: certificate has expired or is not yet valid", "tls_expired", None),
+        (
+            "FATAL:  remaining connection slots are reserved for superuser",
+            "db_connections_maxed",
+            None,
+        ),
+        ("ERROR: cannot execute INSERT in a read-only transaction", "db_failover", None),
+        ("Node ip-10-31-7-142.ec2.internal status is now: NodeNotReady", "node_not_ready", None),
+        ("OSError: [Errno 28] No space left on device", "disk_full", None),
+        ("java.lang.OutOfMemoryError: Java heap space", "runtime_oom", None),
+        ("accept4: Too many open files", "fd_exhausted", None),
+        ("0/6 nodes are available: 6 Insufficient memory.", "failed_scheduling", None),
+    ],
+)
+def test_decisive_lines_are_recognised(line: str, kind: str, obj: str | None) -> None:
+    """Each catalogue entry finds its line and, where the line names it, the object."""
+    found = {m.signature.kind: m.obj for m in match_signatures(line)}
+    assert kind in found
+    assert found[kind] == obj
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "INFO request completed in 12 ms",
+        "GET /healthz 200",
+        "Failed to pull image: failed to resolve: unauthorized",  # no dotted host
+        "user login succeeded",
+    ],
+)
+def test_ordinary_lines_match_nothing(line: str) -> None:
+    """Routine lines and near misses carry no signature."""
+    kinds = [m.signature.kind for m in match_signatures(line)]
+    assert "dns_failure" not in kinds and (kinds == [] or line.startswith("Failed to pull"))
+
+
+def test_a_credential_refusal_is_not_also_a_bad_tag() -> None:
+    """An image pull refused for credentials is only the credentials signature."""
+    kinds = [m.signature.kind for m in match_signatures("ErrImagePull: 401 Unauthorized")]
+    assert kinds == ["image_pull_auth"]
+
+
+def test_catalogue_categories_are_taxonomy_ids_or_symptoms() -> None:
+    """Every entry points at a taxonomy category, or none for symptoms; strengths in (0, 1]."""
+    from sre.taxonomy import CATEGORIES
+
+    for signature in CATALOGUE:
+        assert signature.category is None or signature.category in CATEGORIES
+        assert 0 < signature.strength <= 1
+
+
+@given(st.text(max_size=2000))
+def test_matching_accepts_any_text(text: str) -> None:
+    """Any text gives a list of matches, each of a catalogue entry."""
+    for match in match_signatures(text):
+        assert match.signature in CATALOGUE
+        assert match.obj is None or match.obj.strip() == match.obj
