@@ -19,7 +19,7 @@ from sre.extractors.signatures import CATALOGUE, match_signatures
             None,
         ),
         (
-            'Failed to pull image "r/x:1": failed to resolve: unauthorized: authentication required',
+            'Failed to pull image "r/x:1": failed to resolve: unauthorized: auth required',
             "image_pull_auth",
             None,
         ),
