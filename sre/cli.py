@@ -75,6 +75,11 @@ def build_parser() -> argparse.ArgumentParser:
     investigate.add_argument("--scenario", metavar="NAME", help="a bundled scenario")
     investigate.add_argument("--json", action="store_true", help="print the result as JSON")
     investigate.add_argument("--llm", action="store_true", help=_LLM_HELP)
+    investigate.add_argument(
+        "--explain",
+        action="store_true",
+        help="also show, per hypothesis, the rules that produced it and every signal it cites",
+    )
 
     fetch = commands.add_parser("fetch", help="print the assembled payload of a deployment")
     fetch.add_argument("deployment_id")
@@ -165,7 +170,14 @@ def _cmd_investigate(args: argparse.Namespace) -> int:
         result = asyncio.run(_investigate(incident, gaps=gaps, llm=llm))
         sys.stdout.write(result.model_dump_json(indent=2) + "\n")
         return EXIT_OK
-    _investigate_live(incident, _stdout(), gaps=gaps, llm=llm)
+    console = _stdout()
+    result = _investigate_live(incident, console, gaps=gaps, llm=llm)
+    if args.explain:
+        from sre.explain import explain_lines
+
+        console.print("\n[bold]Why[/]")
+        for line in explain_lines(result):
+            console.print(escape(line), soft_wrap=True)
     return EXIT_OK
 
 
@@ -245,7 +257,7 @@ async def _investigate(
 
 def _investigate_live(
     incident: IncidentInput, console: Console, *, gaps: Sequence[str], llm: LLMMode | None = None
-) -> None:
+) -> ExecutionResult:
     """Run with the live agent panels, then print the full report."""
     from alpha.display.live import LiveDisplay
     from sre.agents.roster import AGENT_NAMES
@@ -254,6 +266,7 @@ def _investigate_live(
     with LiveDisplay(console, agent_names=AGENT_NAMES, show_result=False) as display:
         result = asyncio.run(_investigate(incident, gaps=gaps, subscribers=[display], llm=llm))
     render_result(result, console)
+    return result
 
 
 def _assemble(deployment_id: str) -> Assembly:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -289,3 +290,14 @@ def test_installed_script_reports_bad_payload_without_traceback(
     assert done.returncode == 2
     assert done.stderr == "alpha: payload.json: unknown key 'deploy_id'\n"
     assert done.stdout == ""
+
+
+def test_explain_shows_rules_agents_and_cited_evidence(capsys) -> None:
+    """`--explain` prints, per ranked hypothesis, its rules, agents, score and each citation."""
+    code, out, _ = _run(capsys, "investigate", "--scenario", "incident_b", "--explain")
+    assert code == 0
+    why = out.split("\nWhy\n", 1)[1]
+    assert "#1 database.pool_size lowered 50 -> 10" in why
+    assert "rules: config_agent._weigh_change" in why
+    assert "agreement of 4 agents" in why
+    assert re.search(r"sig_\d{3} \[config_change\] database.pool_size changed 50 -> 10", why)
