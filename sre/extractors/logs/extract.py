@@ -132,7 +132,7 @@ def extract_logs(incident: IncidentInput, window: Window | None = None) -> LogEx
         + _exception_findings(acc, windows)
         + _host_findings(host_stats, windows)
         + entity_findings(acc, windows.label)
-        + signature_findings(acc, windows.label)
+        + signature_findings(acc, windows)
         + [_volume_finding(acc, windows, split)]
     )
     findings = _ordered(findings)

@@ -6,8 +6,12 @@ After the one pass over the lines (`sre.extractors.logs.stats.LogAccumulator`):
   records rose beyond what its own volume predicts (`EntityCounts.excess`), most excess
   first, at most `MAX_ENTITY_FINDINGS`;
 - `signature_findings`: one `signature` finding per catalogue kind and object
-  (`sre.extractors.signatures`), found in the mined templates (each template's text and its
-  example line), with the counts of the templates that carry it.
+  (`sre.extractors.signatures`), found in the mined templates (each template's text, its
+  example line and its first continuation block), with the counts of the templates that
+  carry it and its `trend`: `new` (none before, at least `MIN_NEW` after and more than
+  `RISE_FACTOR` times the pseudo-count the baseline's length predicts), `rising` (at least
+  `RISE_FACTOR` times the baseline rate), `steady` (no more than the baseline rate), `unclear`
+  (in between), `unknown` (no baseline).
 
 Warnings count a quarter of errors in `excess`: they are noisier and rarely the fault itself.
 """
@@ -20,6 +24,7 @@ from datetime import UTC, datetime
 from sre.extractors.finding import Finding
 from sre.extractors.fmt import clip
 from sre.extractors.logs.by_entity import EntityCounts, TemplateTally
+from sre.extractors.logs.significance import PSEUDO_COUNT, Windows
 from sre.extractors.logs.stats import LogAccumulator, TemplateStats
 from sre.extractors.logs.templates import normalise_spaces
 from sre.extractors.signatures import Signature, match_signatures
@@ -38,6 +43,8 @@ MAX_SIGNATURE_FINDINGS = 20
 MAX_NAMES = 10
 WARNING_WEIGHT = 0.25
 MIN_EXCESS = 2.0
+MIN_NEW = 2
+RISE_FACTOR = 2.0
 
 
 def _iso(ts: float | None) -> str | None:
@@ -171,7 +178,20 @@ def _emitters(acc: LogAccumulator) -> dict[int, str]:
     return {cid: name for cid, (_, name) in best.items()}
 
 
-def signature_findings(acc: LogAccumulator, label: str) -> list[Finding]:
+def trend(before: int, after: int, windows: Windows) -> str:
+    """How a signature's count moved between the windows (see the module docstring)."""
+    scale = windows.scale()
+    if not windows.has_baseline or scale is None:
+        return "unknown"
+    expected = max(float(before), PSEUDO_COUNT) * scale
+    if before == 0 and after >= MIN_NEW and after > RISE_FACTOR * expected:
+        return "new"
+    if before > 0 and after >= RISE_FACTOR * expected:
+        return "rising"
+    return "steady" if after <= expected else "unclear"
+
+
+def signature_findings(acc: LogAccumulator, windows: Windows) -> list[Finding]:
     """`signature` findings (see the module docstring)."""
     emitters = _emitters(acc)
     found: dict[tuple[str, str], _SignatureCount] = {}
@@ -190,7 +210,7 @@ def signature_findings(acc: LogAccumulator, label: str) -> list[Finding]:
         found.values(),
         key=lambda e: (-e.signature.strength * (e.after + 0.1 * e.before), e.signature.kind),
     )
-    return [_signature_finding(e, label) for e in ordered[:MAX_SIGNATURE_FINDINGS]]
+    return [_signature_finding(e, windows) for e in ordered[:MAX_SIGNATURE_FINDINGS]]
 
 
 def _count(entry: _SignatureCount, stats: TemplateStats, text: str) -> None:
@@ -204,8 +224,9 @@ def _count(entry: _SignatureCount, stats: TemplateStats, text: str) -> None:
         entry.example, entry.template = stats.example[:500], clip(text, 300)
 
 
-def _signature_finding(entry: _SignatureCount, label: str) -> Finding:
+def _signature_finding(entry: _SignatureCount, windows: Windows) -> Finding:
     sig = entry.signature
+    label = windows.label
     where = entry.obj or entry.emitter
     subject = f" ({where})" if where else ""
     description = (
@@ -222,6 +243,7 @@ def _signature_finding(entry: _SignatureCount, label: str) -> Finding:
         "emitter": entry.emitter,
         "count_before": entry.before,
         "count_after": entry.after,
+        "trend": trend(entry.before, entry.after, windows),
         "first_seen": _iso(entry.first_seen),
         "example": entry.example,
         "template": entry.template,

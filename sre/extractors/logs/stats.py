@@ -27,6 +27,13 @@ _ERRORISH_RE = re.compile(
 _LIST_CAP = 10
 _CACHE_LIMIT = 50_000
 _CONTINUATION_CHARS = 4_000
+# How the lines of one shape find their emitter. Shape keys mask every token holding a digit
+# (`shapes.KEY_RE`), so a name with a digit (a pod's hash, `web-01`) differs between lines
+# of one shape; a name without one is part of the key and the same for all of them.
+_SAME = 0  # the shape's first emitter is everyone's
+_SECOND_TOKEN = 1  # a collector prefix: the token after the time, looked up in a memo
+_EACH_LINE = 2  # read from each line
+_TOKEN_MEMO_LIMIT = 100_000
 _MAX_FRAMES = 10
 _T = TypeVar("_T")
 
@@ -67,8 +74,8 @@ class _ShapeCount:
     error_if_5xx: bool  # unlevelled without error words: a 5xx status makes it an error
     warn: bool
     quiet: bool  # its error details add nothing per line (see `LogAccumulator._is_quiet`)
-    entity: EntityCounts | None  # the emitter of every line of this shape (None: unknown)
-    entity_per_line: bool  # the emitter differs between lines of the shape: read each line
+    entity: EntityCounts | None  # the emitter of the shape's first line (None: unknown)
+    entity_mode: int  # how later lines find theirs: `_SAME`, `_SECOND_TOKEN` or `_EACH_LINE`
 
 
 @dataclass(slots=True)
@@ -141,6 +148,7 @@ class LogAccumulator:
     _shapes: dict[str, _ShapeFacts] = field(default_factory=dict)
     _errorish_cache: dict[str, bool] = field(default_factory=dict)
     _counts: dict[str, _ShapeCount] = field(default_factory=dict)
+    _token_entities: dict[str, EntityCounts | None] = field(default_factory=dict)
 
     def add(self, record: LogRecord, ts: float | None, after: bool) -> None:
         """Count one record at time `ts` in the window `after` (True) or the baseline."""
@@ -159,7 +167,7 @@ class LogAccumulator:
             message = record.message
             stats, is_error = self._classify(record)
             details = is_error or record.level == "WARN"
-            entity, cacheable = self._emitter(record)
+            entity, entity_mode = self._emitter(record)
             warn = record.level == "WARN"
         else:
             # The level needs no update: the shape's level was merged into its template's
@@ -174,7 +182,13 @@ class LogAccumulator:
                     is_error = any(code >= 500 for code in codes)
             details = (is_error or known.warn) and not known.quiet
             warn = known.warn
-            entity = self._emitter(record)[0] if known.entity_per_line else known.entity
+            mode = known.entity_mode
+            if mode == _SAME:
+                entity = known.entity
+            elif mode == _SECOND_TOKEN:
+                entity = self._second_token_emitter(record)
+            else:
+                entity = self._emitter(record)[0]
         if entity is not None:
             if after:
                 entity.records_after += 1
@@ -202,20 +216,33 @@ class LogAccumulator:
         if details or record.continuation:
             self._error_details(stats, record, after)
         if known is None and not exact and len(self._counts) < _CACHE_LIMIT:
-            self._remember_shape(record.shape, message, record.level, stats, entity, cacheable)
+            self._remember_shape(record.shape, message, record.level, stats, entity, entity_mode)
 
-    def _emitter(self, record: LogRecord) -> tuple[EntityCounts | None, bool]:
-        """The entity that emitted a record, and whether lines of its shape share it.
-
-        Lines of one shape differ only in digit runs: a pod or service name is the same for
-        all of them, a host named `web-01` is not (`web-02` has the same shape).
-        """
+    def _emitter(self, record: LogRecord) -> tuple[EntityCounts | None, int]:
+        """The entity that emitted a record, and how later lines of its shape find theirs."""
         found = line_entity(record.raw, record.fields)
         if found is None:
-            return None, True
+            return None, _SAME
         counts = self.tally.entity(found.name, found.kind, found.workload)
-        cacheable = not (found.kind == "host" and any(c.isdigit() for c in found.name))
-        return counts, cacheable
+        if not any(c.isdigit() for c in found.name):
+            return counts, _SAME
+        tokens = record.raw.split(None, 2)
+        if found.kind == "pod" and len(tokens) > 1 and tokens[1] == found.name:
+            self._token_entities[found.name] = counts
+            return counts, _SECOND_TOKEN
+        return counts, _EACH_LINE
+
+    def _second_token_emitter(self, record: LogRecord) -> EntityCounts | None:
+        tokens = record.raw.split(None, 2)
+        if len(tokens) < 2:
+            return None
+        token = tokens[1]
+        if token in self._token_entities:
+            return self._token_entities[token]
+        counts = self._emitter(record)[0]
+        if len(self._token_entities) < _TOKEN_MEMO_LIMIT:
+            self._token_entities[token] = counts
+        return counts
 
     def _classify(self, record: LogRecord) -> tuple[TemplateStats, bool]:
         """The template stats and error verdict of an exact record, or of the first inexact
@@ -245,7 +272,7 @@ class LogAccumulator:
         level: str | None,
         stats: TemplateStats,
         entity: EntityCounts | None,
-        entity_cacheable: bool,
+        entity_mode: int,
     ) -> None:
         # Only when the miner will keep mapping this message to the same cluster (see
         # `TemplateMiner.settled`): then the cached cluster is what `miner.add` would return.
@@ -264,7 +291,7 @@ class LogAccumulator:
             level == "WARN",
             self._is_quiet(shape),
             entity,
-            not entity_cacheable,
+            entity_mode,
         )
 
     def _is_quiet(self, shape: str) -> bool:
