@@ -42,13 +42,16 @@ import io
 import json
 import math
 import re
-import subprocess
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from snapshot import Snapshot, SnapshotError, outside
 
 DAY = "2023-01-29"  # the development day; every other day is reserved for acceptance
 DAY_ROOT = f"rca_data/{DAY}"
@@ -106,10 +109,6 @@ FAULT_KINDS: dict[str, tuple[list[str], str]] = {
 }
 
 
-class SnapshotError(Exception):
-    """The snapshot cannot be read (not a git directory, unknown commit, missing file)."""
-
-
 @dataclass(frozen=True)
 class Fault:
     """One labelled injection."""
@@ -127,36 +126,6 @@ class LogRow:
     ns: int
     order: int
     line: str
-
-
-class Snapshot:
-    """Read-only access to one commit of a bare git directory, through `git` itself."""
-
-    def __init__(self, git_dir: str | Path, commit: str) -> None:
-        self.git_dir = str(git_dir)
-        self.commit = commit
-
-    def _git(self, *args: str) -> bytes:
-        done = subprocess.run(
-            ["git", "--git-dir", self.git_dir, *args], capture_output=True, check=False
-        )
-        if done.returncode != 0:
-            message = done.stderr.decode(errors="replace").strip() or f"git {args[0]} failed"
-            raise SnapshotError(message)
-        return done.stdout
-
-    def names(self, folder: str) -> list[str]:
-        """File names directly inside `folder` at the commit, in git's order."""
-        out = self._git("ls-tree", "--name-only", self.commit, folder.rstrip("/") + "/")
-        return [line.rsplit("/", 1)[-1] for line in out.decode().splitlines() if line]
-
-    def text(self, path: str) -> str:
-        """A file's content as UTF-8 text."""
-        return self._git("show", f"{self.commit}:{path}").decode("utf-8")
-
-    def check(self) -> None:
-        """Fail early, with git's own message, when the directory or commit is wrong."""
-        self._git("cat-file", "-e", f"{self.commit}^{{commit}}")
 
 
 # ----------------------------------------------------------------------------- parsing
@@ -459,12 +428,6 @@ def write_scenario(folder: Path, scenario: dict[str, Any]) -> Path:
         json.dump(scenario, handle, indent=1, ensure_ascii=False, allow_nan=False)
         handle.write("\n")
     return path
-
-
-def outside(path: Path, project: Path) -> bool:
-    """Whether `path` lies outside the `project` folder (data is never written into it)."""
-    resolved, root = path.resolve(), project.resolve()
-    return resolved != root and root not in resolved.parents
 
 
 def main(argv: Sequence[str] | None = None) -> int:
