@@ -30,7 +30,8 @@ A. Most ERROR lines by entity. Every error-level line is given to the entity it 
    `ts-basic-service`, `get-data-mldtn` -> `get-data`, `rabbitmq-0` -> `rabbitmq`.
 
 B. Most anomalous metric by robust z, as BARO (Pham et al., FSE 2024) ranks series:
-   `|median(current) - median(baseline)| / (1.4826 * MAD(baseline) + EPS)` per series; the
+   `|median(current) - median(baseline)| / (1.4826 * MAD(baseline) + EPS)` per series (a flat
+   baseline, MAD 0, is scaled by 1 as BARO's RobustScaler does); the
    top series are predicted in that order, each with suspects `[entity, metric name]`
    (`metric_entity`: a `pod`/`service`/`app` label, else the prefix before the first `.` or
    `/`) and a category from the metric's name (`METRIC_WORDS`: cpu, memory, disk ->
@@ -52,7 +53,7 @@ from datetime import datetime
 from alpha.schemas import IncidentInput, MetricPoints, MetricValue, MetricWindows, RankedHypothesis
 
 TOP = 3
-EPS = 1e-6  # keeps a flat baseline (MAD 0) finite, as BARO's scaler does
+EPS = 1e-6  # keeps a tiny MAD from dividing by almost nothing
 MAD_TO_SIGMA = 1.4826
 
 # ----------------------------------------------------------------------------- entities
@@ -257,10 +258,16 @@ def median(values: Sequence[float]) -> float:
 
 
 def robust_z(baseline: Sequence[float], current: Sequence[float], eps: float = EPS) -> float:
-    """BARO's score: how far the current median moved, in robust baseline deviations."""
+    """BARO's score: how far the current median moved, in robust baseline deviations.
+
+    A flat baseline (MAD 0) is scaled by 1, as BARO's scaler (scikit-learn's RobustScaler)
+    does with a zero scale; dividing by `eps` alone would rank every flat series by its raw
+    size (bytes before percentages), which no one would call a baseline.
+    """
     centre = median(baseline)
     mad = median([abs(value - centre) for value in baseline])
-    return abs(median(current) - centre) / (MAD_TO_SIGMA * mad + eps)
+    scale = MAD_TO_SIGMA * mad + eps if mad > 0 else 1.0
+    return abs(median(current) - centre) / scale
 
 
 def _points_split(series: MetricPoints, at: datetime | None) -> int:
