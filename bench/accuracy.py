@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from baselines import most_anomalous_metric, most_error_lines
 
 from alpha.core.errors import InputError
+from sre.engine import investigate
 from sre.evaluation import discover, match_rank
 from sre.payload import load_scenario
 
@@ -88,8 +89,6 @@ def default_sets() -> list[Path]:
 
 async def measure_set(path: Path) -> SetResult:
     """Investigate and score every scenario file under `path`."""
-    from sre.engine import investigate  # wires every agent; only needed once a file is valid
-
     result = SetResult(path=_display(path))
     files, problems = discover([path])
     result.problems.extend(problem.message for problem in problems)
