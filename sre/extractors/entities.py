@@ -181,7 +181,11 @@ def _pod(name: str) -> Entity | None:
     return Entity(name, "pod", workload) if workload is not None else None
 
 
+_EMPTY_VALUES = frozenset({"", "none", "null", "nil", "-", "undefined", "unknown"})
+
+
 def _from_fields(fields: Mapping[str, str]) -> Entity | None:
+    fields = {k: v for k, v in fields.items() if v and v.strip().lower() not in _EMPTY_VALUES}
     for key in _POD_FIELDS:
         value = fields.get(key)
         if value:

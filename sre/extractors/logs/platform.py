@@ -200,7 +200,7 @@ def signature_findings(acc: LogAccumulator, windows: Windows) -> list[Finding]:
             continue
         text = _template_text(acc, cid)
         for match in match_signatures(f"{text}\n{stats.example}\n{stats.continuation}"):
-            emitter = emitters.get(cid)
+            emitter = emitters.get(cid) or stats.context
             key = (match.signature.kind, (match.obj or emitter or "").lower())
             entry = found.get(key)
             if entry is None:

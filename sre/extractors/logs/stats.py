@@ -34,6 +34,13 @@ _SAME = 0  # the shape's first emitter is everyone's
 _SECOND_TOKEN = 1  # a collector prefix: the token after the time, looked up in a memo
 _EACH_LINE = 2  # read from each line
 _TOKEN_MEMO_LIMIT = 100_000
+# Lines that name the object the following lines are about (cheap first-character test).
+_CONTEXT_STARTS = frozenset("N$")
+_CONTEXT_RE = re.compile(
+    r"^(?:Name:\s+(?P<obj>[\w.-]{2,253})\s*$|\$ kubectl\s+(?:describe|logs|get)\s+"
+    r"(?:(?:pods?|nodes?|deploy(?:ment)?s?|statefulsets?|daemonsets?|jobs?|pvc|svc"
+    r"|persistentvolumeclaims?|services?)(?:/|\s+))?(?P<obj2>[a-z0-9][\w.-]{1,252})?)"
+)
 _MAX_FRAMES = 10
 _T = TypeVar("_T")
 
@@ -96,6 +103,9 @@ class TemplateStats:
     # The continuation lines of the template's first multi-line record (a stack trace, the
     # indented block of `kubectl describe`), clipped: signatures are looked for in them too.
     continuation: str = ""
+    # The object being described when the template was first seen (`Name: <pod>` of a
+    # `kubectl describe` block, the object of a `$ kubectl ...` command), if any.
+    context: str | None = None
 
 
 @dataclass(slots=True)
@@ -149,6 +159,7 @@ class LogAccumulator:
     _errorish_cache: dict[str, bool] = field(default_factory=dict)
     _counts: dict[str, _ShapeCount] = field(default_factory=dict)
     _token_entities: dict[str, EntityCounts | None] = field(default_factory=dict)
+    _context: str | None = None
 
     def add(self, record: LogRecord, ts: float | None, after: bool) -> None:
         """Count one record at time `ts` in the window `after` (True) or the baseline."""
@@ -159,6 +170,8 @@ class LogAccumulator:
                 self.min_ts = ts
             if self.max_ts is None or ts > self.max_ts:
                 self.max_ts = ts
+        if record.raw[:1] in _CONTEXT_STARTS:
+            self._note_context(record.raw)
         exact = record.exact
         known = None if exact else self._counts.get(record.shape)
         if known is None:
@@ -218,6 +231,14 @@ class LogAccumulator:
         if known is None and not exact and len(self._counts) < _CACHE_LIMIT:
             self._remember_shape(record.shape, message, record.level, stats, entity, entity_mode)
 
+    def _note_context(self, raw: str) -> None:
+        """Remember the object a `kubectl describe` block or a `$ kubectl` command is about."""
+        m = _CONTEXT_RE.match(raw)
+        if m is not None:
+            named = m.group("obj") or m.group("obj2")
+            if named and not named.startswith("-"):
+                self._context = named
+
     def _emitter(self, record: LogRecord) -> tuple[EntityCounts | None, int]:
         """The entity that emitted a record, and how later lines of its shape find theirs."""
         found = line_entity(record.raw, record.fields)
@@ -251,7 +272,7 @@ class LogAccumulator:
         cid = self.miner.add(message).id
         stats = self.templates.get(cid)
         if stats is None:
-            stats = self.templates[cid] = TemplateStats(cid)
+            stats = self.templates[cid] = TemplateStats(cid, context=self._context)
         level = record.level
         if (
             level is not None
