@@ -1,0 +1,143 @@
+"""Which keys name a secret, and which values under them are really secrets.
+
+A key is tokenised into words (`DB_PASSWORD` -> db, password; `cookieSecret` -> cookie,
+secret; `X-Api-Key` -> x, api, key) and judged by its words:
+
+- **strong**: a word that always names a secret (`password`, `passwd`, `pwd`, `pass`,
+  `passphrase`, `secret`, `token`, `credential(s)`, `creds`, `apikey`), a compound ending in
+  one (`dbpassword`, `cookiesecret`), or a pair (`api key`, `access key`, `private key`,
+  `signing key`). Any non-trivial value under it is hidden.
+- **weak**: a word that often names a secret but not always (`key`, `auth`, `sig`,
+  `signature`, `salt`, `hmac`, `dsn`, `license`, `seed`). Only a value that looks random
+  (entropy and length, `looks_random`) is hidden: `cache.key_prefix: orders` stays.
+- **not a secret**: the last words say the value is about the secret, not the secret
+  (`token_ttl_seconds`, `password_min_length`, `secret_name`, `key_id`, `token_url`).
+
+Values that are never secrets whatever the key: numbers and durations, booleans, null,
+placeholders (`${DB_PASSWORD}`, `<redacted>`, `***`, `[REDACTED:...]`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from typing import Literal
+
+Strength = Literal["strong", "weak"]
+
+_STRONG_WORDS = frozenset(
+    {"password", "passwd", "pwd", "pass", "passphrase", "passcode", "secret", "secrets"}
+    | {"token", "tokens", "credential", "credentials", "creds", "apikey", "privatekey"}
+)
+_STRONG_SUFFIXES = ("password", "passwd", "passphrase", "secret", "token", "apikey")
+_STRONG_PAIRS = frozenset(
+    {("api", "key"), ("access", "key"), ("private", "key"), ("signing", "key")}
+    | {("secret", "key"), ("master", "key"), ("encryption", "key"), ("session", "key")}
+    | {("account", "key"), ("unseal", "key"), ("shared", "key"), ("client", "key")}
+)
+_WEAK_WORDS = frozenset(
+    {"key", "auth", "sig", "signature", "salt", "hmac", "dsn", "license", "seed"}
+    | {"authorization", "cookie", "sas", "cert", "pem"}
+)
+# Last words that make the value a property of the secret rather than the secret.
+_ABOUT_WORDS = frozenset(
+    {"ttl", "timeout", "expiry", "expires", "expiration", "lifetime", "rotation", "interval"}
+    | {"length", "len", "size", "count", "limit", "max", "min", "seconds", "secs", "minutes"}
+    | {"hours", "days", "ms", "s", "enabled", "enable", "required", "retries", "window"}
+    | {"id", "ids", "name", "names", "file", "path", "dir", "url", "uri", "endpoint", "type"}
+    | {"header", "field", "param", "prefix", "version", "algorithm", "alg", "format", "env"}
+    | {"provider", "source", "store", "kind", "mode", "policy", "ref", "hint", "label"}
+)
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_SPLIT = re.compile(r"[^A-Za-z0-9]+")
+
+_QUANTITY = re.compile(
+    r"-?\d+(?:\.\d+)?\s*(?:ms|s|sec|secs|m|min|h|d|days|%|k|kb|mb|gb)?|true|false|null|nil|"
+    r"none|yes|no|on|off|enabled|disabled|unset",
+    re.I,
+)
+_PLACEHOLDER = re.compile(
+    r"\$\{[^}]*\}|\$[A-Z_][A-Z0-9_]*|%\([a-z_]+\)s|\{\{[^}]*\}\}|<[^<>]*>|\*+|x+|\.+|"
+    r"\[REDACTED:[^\]]*\]|redacted|changeme|hidden|\(value hidden\)",
+    re.I,
+)
+# Below this many characters a strong key's value is too short to be worth hiding
+# (`pwd=ab`), and a hidden value that short would still tell nothing.
+MIN_SECRET = 4
+# A weak key's value must look random: this long, with this much entropy per character.
+RANDOM_MIN_LENGTH = 12
+RANDOM_MIN_BITS = 3.0
+
+
+def key_words(key: str) -> list[str]:
+    """The lower-case words of a key: `DB_PASSWORD`, `cookieSecret`, `x-api-key`."""
+    spaced = _CAMEL.sub(" ", key)
+    return [w.lower() for w in _SPLIT.split(spaced) if w]
+
+
+def secret_key_strength(key: str) -> Strength | None:
+    """Whether `key` (a dotted config path or an assignment's name) names a secret.
+
+    Only the last dotted segment is judged (`auth.token_ttl` is about a TTL), with the
+    parent segment's words when the leaf is a bare `value`/`key`-like word
+    (`credentials.value`).
+    """
+    segments = [s for s in re.split(r"[./\s]", key.strip().strip("\"'\\:=")) if s]
+    if not segments:
+        return None
+    words = key_words(segments[-1])
+    if not words or words[-1] in _ABOUT_WORDS:
+        return None
+    if len(words) == 1 and words[0] in {"value", "data", "string"} and len(segments) > 1:
+        words = key_words(segments[-2]) + words
+    joined = "".join(words)
+    if any(w in _STRONG_WORDS for w in words) or joined.endswith(_STRONG_SUFFIXES):
+        return "strong"
+    if any(pair in _STRONG_PAIRS for pair in zip(words, words[1:], strict=False)):
+        return "strong"
+    if any(w in _WEAK_WORDS for w in words):
+        return "weak"
+    return None
+
+
+def is_secret_key(key: str) -> bool:
+    """Whether `key` names a secret at all (strong or weak)."""
+    return secret_key_strength(key) is not None
+
+
+def entropy_bits(text: str) -> float:
+    """Shannon entropy of `text` in bits per character."""
+    if not text:
+        return 0.0
+    counts = Counter(text)
+    total = len(text)
+    return -sum(n / total * math.log2(n / total) for n in counts.values())
+
+
+def looks_random(value: str) -> bool:
+    """A generated secret rather than a word: long, high entropy, letters and digits mixed."""
+    if len(value) < RANDOM_MIN_LENGTH or entropy_bits(value) < RANDOM_MIN_BITS:
+        return False
+    has_digit = any(c.isdigit() for c in value)
+    has_alpha = any(c.isalpha() for c in value)
+    mixed_case = any(c.isupper() for c in value) and any(c.islower() for c in value)
+    return has_alpha and (has_digit or mixed_case)
+
+
+def is_trivial_value(value: str) -> bool:
+    """A value that is never a secret: a quantity, a flag, a placeholder, or too short."""
+    stripped = value.strip().strip("\"'")
+    return (
+        len(stripped) < MIN_SECRET
+        or _QUANTITY.fullmatch(stripped) is not None
+        or _PLACEHOLDER.fullmatch(stripped) is not None
+    )
+
+
+def secret_value(key: str, value: str) -> bool:
+    """Whether `value`, found under `key`, is a secret to hide."""
+    strength = secret_key_strength(key)
+    if strength is None or is_trivial_value(value):
+        return False
+    return strength == "strong" or looks_random(value.strip().strip("\"'"))

@@ -1,0 +1,221 @@
+"""The redactor: learns secret values, then hides them (and their fragments) everywhere.
+
+    redactor = Redactor()
+    redactor.learn([*log_examples, *patches])     # full values, before any clipping
+    redactor.learn_config(incident.config_snapshot)
+    redactor.redact("GITHUB_TOKEN changed unset -> ghp_abc…")   # the clipped form too
+
+A secret is replaced by a stable placeholder, `[REDACTED:github_pat#1]`: the same value
+always gets the same number within one redactor, so a reader (or a model) can still tell
+two secrets apart without seeing either.
+
+Why learn first: outputs are built from clipped and reformatted text (a config value cut to
+40 characters, one line of a multi-line key). A rule needs the whole token to recognise it;
+a value learned from its source is recognised in any later form. `redact` therefore hides
+
+1. every value learned so far, and every value its rules find in the text itself;
+2. every run of `FRAGMENT` or more characters that is part of a learned value, so a value
+   cut by a formatter (`ghp_AbCdEf0123…`) is hidden too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sre.redaction.keys import MIN_SECRET, secret_key_strength, secret_value
+from sre.redaction.rules import Found
+from sre.redaction.scanner import find_secrets
+
+PLACEHOLDER = re.compile(r"\[REDACTED:[a-z0-9_]+#\d+\]")
+# A run this long taken from a learned secret is hidden wherever it appears.
+FRAGMENT = 12
+CONFIG_KIND = "config_secret"
+
+
+@dataclass
+class Redactor:
+    """Replaces secrets with stable, numbered placeholders.
+
+    One instance per investigation (or per output): the numbering is shared by every string
+    it redacts, so the same token in a log line and in a patch gets the same placeholder.
+    """
+
+    _known: dict[str, str] = field(default_factory=dict)
+    _numbers: dict[str, int] = field(default_factory=dict)
+    _next: dict[str, int] = field(default_factory=dict)
+    _pattern: re.Pattern[str] | None = None
+    _grams: dict[str, str] = field(default_factory=dict)
+
+    # ----------------------------------------------------------------- learning
+
+    def add_known(self, value: str, kind: str = CONFIG_KIND) -> None:
+        """Hide this exact value wherever it appears (shorter than 4 characters: ignored)."""
+        value = value.strip()
+        if len(value) < MIN_SECRET or value in self._known or "[REDACTED:" in value:
+            return
+        self._known[value] = kind
+        self._pattern = None
+        if len(value) >= FRAGMENT:
+            for start in range(len(value) - FRAGMENT + 1):
+                self._grams.setdefault(value[start : start + FRAGMENT], value)
+
+    def _add_found(self, found: Iterable[Found]) -> None:
+        for secret in found:
+            self.add_known(secret.value, secret.kind)
+
+    def learn(self, texts: Iterable[str]) -> None:
+        """Scan these texts (whole, unclipped) and remember every secret found in them.
+
+        The texts are scanned together, in one pass of each rule set, so learning a few
+        thousand strings costs about one scan of their joined length.
+        """
+        joined = "\n".join(t for t in texts if t)
+        if joined:
+            self._add_found(find_secrets(joined))
+
+    def learn_config(self, config: object) -> None:
+        """Remember the values of secret-like keys of a nested config, and scan the rest.
+
+        `database.password: hunter2` is a secret by its key; `database.url:
+        postgres://app:pw@db` holds one by its shape. Lists keep their parent's key.
+        """
+        strings: list[str] = []
+        for key, value in _leaves(config, ""):
+            if not isinstance(value, str):
+                continue
+            if secret_value(key, value):
+                self.add_known(value, CONFIG_KIND)
+            strings.append(f"{key}: {value}" if secret_key_strength(key) else value)
+        self.learn(strings)
+
+    # ----------------------------------------------------------------- hiding
+
+    def redact(self, text: str) -> str:
+        """`text` with every secret (learned or found in it) replaced by its placeholder."""
+        if not text:
+            return text
+        self._add_found(find_secrets(text))
+        return self.hide_known(text)
+
+    def hide_known(self, text: str) -> str:
+        """`text` with every learned value and learned fragment replaced (no new scan)."""
+        if self._known:
+            text = self._known_pattern().sub(self._replace_known, text)
+        if self._grams and len(text) >= FRAGMENT:
+            text = self._hide_fragments(text)
+        return text
+
+    def _known_pattern(self) -> re.Pattern[str]:
+        if self._pattern is None:
+            # Longest first, so a secret containing another is replaced whole.
+            values = sorted(self._known, key=len, reverse=True)
+            self._pattern = re.compile("|".join(map(re.escape, values)))
+        return self._pattern
+
+    def _replace_known(self, match: re.Match[str]) -> str:
+        value = match.group(0)
+        return self.placeholder(self._known[value], value)
+
+    def _hide_fragments(self, text: str) -> str:
+        grams = self._grams
+        hits = [i for i in range(len(text) - FRAGMENT + 1) if text[i : i + FRAGMENT] in grams]
+        if not hits:
+            return text
+        out: list[str] = []
+        done = 0
+        index = 0
+        while index < len(hits):
+            start = hits[index]
+            end = start + FRAGMENT
+            owner = grams[text[start:end]]
+            index += 1
+            while index < len(hits) and hits[index] <= end:
+                end = hits[index] + FRAGMENT
+                index += 1
+            out.append(text[done:start])
+            out.append(self.placeholder(self._known[owner], owner))
+            done = end
+        out.append(text[done:])
+        return "".join(out)
+
+    def placeholder(self, kind: str, value: str) -> str:
+        """The stable placeholder of `value` (numbered per kind, from 1)."""
+        number = self._numbers.get(value)
+        if number is None:
+            number = self._next.get(kind, 0) + 1
+            self._next[kind] = number
+            self._numbers[value] = number
+        return f"[REDACTED:{kind}#{number}]"
+
+    def redact_lines(self, lines: Iterable[str]) -> list[str]:
+        """Redact lines that belong together (a key block spans several of them)."""
+        lines = list(lines)
+        self.learn(lines)
+        return [self.redact(line) for line in lines]
+
+    def redact_tree(self, value: Any) -> Any:
+        """A JSON-like structure with every string (keys included) redacted.
+
+        Every string is learned first, in one pass, so a value that appears clipped in one
+        place and whole in another is hidden in both.
+        """
+        strings: list[str] = []
+        _strings(value, strings)
+        self.learn(strings)
+        return _map_strings(value, self.hide_known)
+
+    @property
+    def count(self) -> int:
+        """How many distinct secrets were hidden so far."""
+        return len(self._numbers)
+
+    @property
+    def known(self) -> int:
+        """How many distinct secret values were learned so far."""
+        return len(self._known)
+
+
+def _leaves(config: object, prefix: str) -> list[tuple[str, object]]:
+    """(dotted key, value) of every leaf of a nested mapping; list items keep the key."""
+    if isinstance(config, Mapping):
+        found: list[tuple[str, object]] = []
+        for name, value in config.items():
+            found.extend(_leaves(value, f"{prefix}.{name}" if prefix else str(name)))
+        return found
+    if isinstance(config, list | tuple):
+        return [leaf for item in config for leaf in _leaves(item, prefix)]
+    return [(prefix, config)]
+
+
+def _strings(value: Any, out: list[str]) -> None:
+    if isinstance(value, str):
+        out.append(value)
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            if isinstance(key, str):
+                out.append(key)
+            _strings(item, out)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _strings(item, out)
+
+
+def _map_strings(value: Any, fn: Any) -> Any:
+    if isinstance(value, str):
+        return fn(value)
+    if isinstance(value, Mapping):
+        return {
+            (fn(key) if isinstance(key, str) else key): _map_strings(item, fn)
+            for key, item in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [_map_strings(item, fn) for item in value]
+    return value
+
+
+def redact(text: str) -> str:
+    """Redact one string with a fresh `Redactor` (numbering starts at 1)."""
+    return Redactor().redact(text)

@@ -1,0 +1,188 @@
+"""Our additions to the maintained rule set: what a shape-based scanner cannot know.
+
+The maintained rules (`sre.redaction.maintained`) recognise provider tokens by their shape.
+These rules cover what they miss, each measured on the canary corpus
+(`bench/redaction.py`):
+
+- **Passwords in URLs**, in every form: `scheme://user:pass@host`, an empty user
+  (`redis://:pass@host`), a password holding `@` or `/`, percent-encoded.
+- **Assignments to secret-like keys**: `password=`, `DB_PASS:`, `"client_secret": "..."`,
+  `X-Api-Key:`, `Pwd=...;`, `auth=`; the key is judged by `sre.redaction.keys` (weak keys
+  need a random-looking value).
+- **Authorization headers**: `Basic`, `Bearer`, `token` credentials.
+- **Private key blocks** (PEM, OpenSSH, PGP) over several lines, with a log collector's or a
+  patch's prefix on every line, or as one value with escaped newlines (`\\n`): every body
+  line is reported, so each is hidden wherever it appears later, one line at a time.
+- A few shapes the maintained set reports only in company or not at all, measured: an AWS
+  access key id alone (paired only), Slack `xoxa-2-`/`xoxr-`/`xoxe.xoxp-` tokens, Stripe
+  `whsec_` webhook secrets, a Google `AIza` key followed by `&`.
+- E-mail addresses (personal data, promised in `docs/security.md`).
+
+Every rule finds *values*; the redactor replaces each value wherever it appears.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from sre.redaction.keys import is_trivial_value, secret_value
+
+
+@dataclass(frozen=True)
+class Found:
+    """A secret found in a text: its kind (names the placeholder) and its exact value."""
+
+    kind: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One regex rule; group `secret` is the value, `check` may veto a match."""
+
+    kind: str
+    pattern: re.Pattern[str]
+    check: Callable[[re.Match[str]], bool] | None = None
+
+    def find(self, text: str) -> Iterator[Found]:
+        """Every value this rule finds in `text`.
+
+        A vetoed match is searched again from just after its first group, so that in
+        `ssh-add: passphrase=x` the refused `ssh-add: ...` does not hide `passphrase=x`.
+        """
+        position = 0
+        while (match := self.pattern.search(text, position)) is not None:
+            value = match.group("secret")
+            if value and (self.check is None or self.check(match)):
+                yield Found(self.kind, value)
+                position = match.end()
+            else:
+                position = max(match.end(1) if match.re.groups else 0, match.start() + 1)
+
+
+def _assignment_ok(match: re.Match[str]) -> bool:
+    value = match.group("secret").rstrip("\\")
+    return secret_value(match.group("key"), value)
+
+
+def _credential_ok(match: re.Match[str]) -> bool:
+    return not is_trivial_value(match.group("secret"))
+
+
+# Key, separator, optional quote (JSON, YAML, shell, query strings, headers, ODBC strings).
+# The value ends at whitespace, a quote, or a separator of the surrounding syntax.
+_ASSIGNMENT = re.compile(
+    r"(?P<key>[A-Za-z_][\w.-]{0,60})\\?[\"']?[ \t]*(?:=>|:=|=|:)[ \t]*(?P<q>\\?[\"'])?"
+    r"(?P<secret>(?(q)[^\"'\\\n]{1,300}|[^\s\"'\\,;&}\]<>)]{1,300}))",
+)
+# Only texts holding one of these can hold a secret-like key (a cheap test first).
+_ASSIGNMENT_HINT = re.compile(
+    r"pass|pwd|secret|token|key|auth|cred|sig|salt|hmac|dsn|license|seed|cookie|cert|pem",
+    re.I,
+)
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "url_password",
+        # Greedy up to the last `@` of the token: a password may itself hold `@` or `/`.
+        re.compile(
+            r"\b[A-Za-z][A-Za-z0-9+.-]{1,20}://[^\s:/@\"'<>]*:(?P<secret>[^\s\"'<>]+)"
+            r"@[A-Za-z0-9.\-\[\]_]+"
+        ),
+        _credential_ok,
+    ),
+    Rule(
+        "auth_header",
+        re.compile(
+            r"(?i)\b(?:basic|bearer|token|digest|sso-key)[ \t]+(?P<secret>[A-Za-z0-9._~+/=:-]{12,})"
+        ),
+        _credential_ok,
+    ),
+    Rule(
+        "aws_access_key_id",
+        re.compile(r"\b(?P<secret>(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16})\b"),
+    ),
+    Rule(
+        "slack_token",
+        re.compile(r"(?i)\b(?P<secret>xox[a-z](?:\.xox[a-z])?-[0-9a-z-]{10,})"),
+    ),
+    Rule("stripe_webhook_secret", re.compile(r"(?i)\b(?P<secret>whsec_[0-9a-z]{24,})")),
+    Rule("gcp_api_key", re.compile(r"\b(?P<secret>AIza[\w-]{35})")),
+    Rule(
+        "email",
+        re.compile(r"(?P<secret>\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b)"),
+    ),
+)
+ASSIGNMENT = Rule("secret_assignment", _ASSIGNMENT, _assignment_ok)
+
+
+def find_by_rules(text: str) -> list[Found]:
+    """Every value our own rules find in `text` (blocks excepted, see `find_blocks`)."""
+    found: list[Found] = []
+    for rule in RULES:
+        found.extend(rule.find(text))
+    if _ASSIGNMENT_HINT.search(text):
+        found.extend(ASSIGNMENT.find(text))
+    return found
+
+
+# --------------------------------------------------------------------------- key blocks
+
+_BEGIN = re.compile(
+    r"-----BEGIN[ A-Z0-9_-]{0,40}(?:PRIVATE KEY|PRIVATE KEY BLOCK|OPENSSH PRIVATE KEY)-----"
+)
+_END = re.compile(r"-----END[ A-Z0-9_-]{0,40}-----")
+# A body line: base64 (PEM, OpenSSH, PGP), possibly after a prefix (`+`, a timestamp).
+_BODY = re.compile(r"(?P<body>[A-Za-z0-9+/]{16,}={0,2})\s*$")
+# The last body line is often short; it is taken when the END line follows it.
+_SHORT_BODY = re.compile(r"(?P<body>[A-Za-z0-9+/]{4,}={0,2})\s*$")
+_HEADER = re.compile(r"^[A-Za-z-]+: .*$|^\s*$|^=[A-Za-z0-9+/]{4}\s*$")
+# A block without its END still ends: a key body is never longer than this many lines.
+MAX_BLOCK_LINES = 200
+
+
+def find_blocks(text: str) -> list[Found]:
+    """The body lines of every private key block in `text` (each one a `Found`).
+
+    Lines may carry a prefix (a patch's `+`, a collector's timestamp and pod): the body is
+    the base64 run at the end of each line. Escaped newlines (`\\n` inside a JSON or YAML
+    string) separate lines too. A block ends at its END line, at a line that is not part of
+    a key, or after `MAX_BLOCK_LINES`.
+    """
+    if "-----BEGIN" not in text:
+        return []
+    lines = text.replace("\\r\\n", "\n").replace("\\n", "\n").splitlines()
+    found: list[Found] = []
+    index = 0
+    while index < len(lines):
+        begin = _BEGIN.search(lines[index])
+        index += 1
+        if begin is None:
+            continue
+        # A one-line block (`-----BEGIN ... KEY----- MIIE... -----END ...`): the body between.
+        rest = lines[index - 1][begin.end() :]
+        end_inline = _END.search(rest)
+        if end_inline is not None:
+            body = rest[: end_inline.start()].strip()
+            found.extend(Found("private_key", part) for part in body.split() if len(part) >= 8)
+            continue
+        for _ in range(MAX_BLOCK_LINES):
+            if index >= len(lines):
+                break
+            line = lines[index]
+            if _END.search(line):
+                index += 1
+                break
+            body_match = _BODY.search(line)
+            if body_match is None and index + 1 < len(lines) and _END.search(lines[index + 1]):
+                body_match = _SHORT_BODY.search(line)
+            if body_match is None:
+                if _HEADER.match(line.lstrip("+- ")):
+                    index += 1
+                    continue
+                break
+            found.append(Found("private_key", body_match.group("body")))
+            index += 1
+    return found
