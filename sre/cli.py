@@ -12,6 +12,11 @@
 OPENROUTER_API_KEY or ALPHA_LLM_BASE_URL is set (see .env.example); without it, or when a
 call fails, the deterministic analysis is used.
 
+Everything printed passes the redaction boundary (`sre.redaction.boundary`): secrets become
+`[REDACTED:kind#n]` in text and `--json` output alike, and control characters are removed.
+`--reveal` (investigate, fetch) keeps the values for a local user; LLM prompts are redacted
+all the same. `--show-prompt` prints the prompts `--llm` would send, and sends nothing.
+
 `.env` in the current directory is loaded at start without overriding the environment.
 Invalid input ends with one line on stderr (``alpha: FILE: FIELD: problem``) and exit
 status 2, never a traceback. With ``--json`` stdout carries only the JSON document.
@@ -37,6 +42,15 @@ from alpha.core.errors import AlphaError, ConfigurationError
 from alpha.schemas import ExecutionResult, IncidentInput
 from sre import evaluation
 from sre.payload import load_payload
+from sre.redaction import Redactor, one_line, redact, safe_text
+from sre.redaction.boundary import (
+    RedactingSubscriber,
+    count_redacted,
+    learn_incident,
+    redact_payload,
+    redact_result,
+    redacted_line,
+)
 from sre.scenarios import incident_b, load_all, load_bundled
 
 if TYPE_CHECKING:
@@ -50,6 +64,7 @@ EXIT_INTERRUPTED = 130
 # Evidence lines printed per hypothesis; `--json` carries every citation.
 _EVIDENCE_SHOWN = 6
 _LLM_HELP = "let each agent's model refine its findings (needs an LLM configured)"
+_REVEAL_HELP = "print secrets as they are (local use only; LLM prompts stay redacted)"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -80,9 +95,16 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also show, per hypothesis, the rules that produced it and every signal it cites",
     )
+    investigate.add_argument("--reveal", action="store_true", help=_REVEAL_HELP)
+    investigate.add_argument(
+        "--show-prompt",
+        action="store_true",
+        help="print the redacted prompts --llm would send to the model, and send nothing",
+    )
 
     fetch = commands.add_parser("fetch", help="print the assembled payload of a deployment")
     fetch.add_argument("deployment_id")
+    fetch.add_argument("--reveal", action="store_true", help=_REVEAL_HELP)
 
     run_eval = commands.add_parser("eval", help="score scenario files against their answers")
     run_eval.add_argument("paths", nargs="+", metavar="PATH", help="scenario files or folders")
@@ -125,9 +147,14 @@ def _load_dotenv() -> None:
 
 
 def _fail(message: str) -> int:
-    one_line = " ".join(message.split())
-    sys.stderr.write(f"alpha: {one_line}\n")
+    # Error messages may quote the payload (a validation error shows the bad value).
+    sys.stderr.write(f"alpha: {_safe_line(message)}\n")
     return EXIT_INPUT
+
+
+def _safe_line(text: str) -> str:
+    """One line of text as it may be printed: redacted, no control characters."""
+    return " ".join(one_line(redact(text)).split())
 
 
 def _stdout() -> Console:
@@ -155,7 +182,9 @@ def _cmd_investigate(args: argparse.Namespace) -> int:
         return _fail(
             "investigate needs exactly one of --payload FILE, --scenario NAME or DEPLOYMENT_ID"
         )
-    llm = _llm_mode(args)
+    if args.show_prompt and (args.llm or args.json):
+        return _fail("--show-prompt runs no model and prints prompts: drop --llm and --json")
+    llm = None if args.show_prompt else _llm_mode(args)
     gaps: list[str] = []
     if args.payload is not None:
         incident = load_payload(args.payload).incident
@@ -166,28 +195,69 @@ def _cmd_investigate(args: argparse.Namespace) -> int:
         if assembly.incident is None:
             return _fail(assembly.error or f"deployment {args.deployment_id!r}: nothing assembled")
         incident, gaps = assembly.incident, list(assembly.gaps)
+    if args.show_prompt:
+        return _show_prompts(incident, gaps)
+    redactor = None if args.reveal else Redactor()
     if args.json:
-        result = asyncio.run(_investigate(incident, gaps=gaps, llm=llm))
-        sys.stdout.write(result.model_dump_json(indent=2) + "\n")
+        result = asyncio.run(
+            _investigate(incident, gaps=gaps, llm=llm, redactor=redactor, reveal=args.reveal)
+        )
+        shown = redact_result(result, redactor)
+        sys.stdout.write(shown.model_dump_json(indent=2) + "\n")
         return EXIT_OK
     console = _stdout()
-    result = _investigate_live(incident, console, gaps=gaps, llm=llm)
+    shown = _investigate_live(
+        incident, console, gaps=gaps, llm=llm, redactor=redactor, reveal=args.reveal
+    )
     if args.explain:
         from sre.explain import explain_lines
 
         console.print("\n[bold]Why[/]")
-        for line in explain_lines(result):
-            console.print(escape(line), soft_wrap=True)
+        for line in explain_lines(shown):
+            console.print(escape(one_line(line)), soft_wrap=True)
+    return EXIT_OK
+
+
+def _show_prompts(incident: IncidentInput, gaps: Sequence[str]) -> int:
+    """Run as `--llm` would, record each agent's prompt, print them; nothing is sent."""
+    from sre.agents.roster import AGENT_NAMES
+    from sre.llm.preview import CapturedPrompt, preview_mode
+    from sre.llm.settings import load_settings
+
+    settings, reasoning = load_settings()
+    mode, recorder = preview_mode(reasoning, (settings.model or "").strip() or None)
+    asyncio.run(_investigate(incident, gaps=gaps, llm=mode, redactor=Redactor()))
+
+    def roster_order(prompt: CapturedPrompt) -> int:
+        # Each system prompt opens with its agent's name ("You are LogAgent, ...").
+        for index, name in enumerate(AGENT_NAMES):
+            if prompt.system.startswith(f"You are {name},"):
+                return index
+        return len(AGENT_NAMES)
+
+    prompts = sorted(recorder.prompts, key=roster_order)
+    out = sys.stdout
+    out.write(f"{len(prompts)} prompts, not sent (--show-prompt)\n")
+    for prompt in prompts:
+        # Already redacted when built; checked again, and made safe for a terminal.
+        out.write(f"\n===== model {_safe_line(prompt.model)}\n--- system\n")
+        out.write(safe_text(redact(prompt.system)) + "\n--- user\n")
+        out.write(safe_text(redact(prompt.user)) + "\n")
     return EXIT_OK
 
 
 def _cmd_fetch(args: argparse.Namespace) -> int:
     assembly = _assemble(args.deployment_id)
     for gap in assembly.gaps:
-        sys.stderr.write(f"alpha: gap: {gap}\n")
+        sys.stderr.write(f"alpha: gap: {_safe_line(gap)}\n")
     if assembly.incident is None:
         return _fail(assembly.error or f"deployment {args.deployment_id!r}: nothing assembled")
-    sys.stdout.write(assembly.incident.model_dump_json(indent=2, exclude_none=True) + "\n")
+    payload = assembly.incident.model_dump(mode="json", exclude_none=True)
+    redactor = None if args.reveal else Redactor()
+    if redactor is not None:
+        learn_incident(redactor, assembly.incident)
+    payload = redact_payload(payload, redactor)
+    sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
     return EXIT_OK
 
 
@@ -249,24 +319,56 @@ async def _investigate(
     gaps: Sequence[str],
     subscribers: Sequence[Any] = (),
     llm: LLMMode | None = None,
+    redactor: Redactor | None = None,
+    reveal: bool = False,
 ) -> ExecutionResult:
     from sre.engine import investigate
 
-    return await investigate(incident, subscribers=subscribers, gaps=gaps, llm=llm)
+    return await investigate(
+        incident,
+        subscribers=subscribers,
+        gaps=gaps,
+        llm=llm,
+        redactor=redactor,
+        reveal=reveal,
+    )
 
 
 def _investigate_live(
-    incident: IncidentInput, console: Console, *, gaps: Sequence[str], llm: LLMMode | None = None
+    incident: IncidentInput,
+    console: Console,
+    *,
+    gaps: Sequence[str],
+    llm: LLMMode | None = None,
+    redactor: Redactor | None = None,
+    reveal: bool = False,
 ) -> ExecutionResult:
-    """Run with the live agent panels, then print the full report."""
+    """Run with the live agent panels, print the full report, return the result as shown.
+
+    Args:
+        redactor: The investigation's redactor; None only with `--reveal`.
+    """
     from alpha.display.live import LiveDisplay
     from sre.agents.roster import AGENT_NAMES
 
+    if redactor is None and not reveal:
+        redactor = Redactor()
     # The report below shows the ranking with its evidence, so the display's own is not needed.
     with LiveDisplay(console, agent_names=AGENT_NAMES, show_result=False) as display:
-        result = asyncio.run(_investigate(incident, gaps=gaps, subscribers=[display], llm=llm))
-    render_result(result, console)
-    return result
+        redacting = RedactingSubscriber(display, redactor)
+        result = asyncio.run(
+            _investigate(
+                incident,
+                gaps=gaps,
+                subscribers=[redacting],
+                llm=llm,
+                redactor=redactor,
+                reveal=reveal,
+            )
+        )
+    shown = redact_result(result, redactor, single_line=True)
+    render_result(shown, console)
+    return shown
 
 
 def _assemble(deployment_id: str) -> Assembly:
@@ -353,8 +455,11 @@ def _render_footer(result: ExecutionResult, console: Console) -> None:
         from alpha.display.live import usage_text
 
         tokens = f", {result.usage.calls} LLM calls, {usage_text(result.usage)}"
+    redacted = redacted_line(count_redacted(result.model_dump_json()))
+    redacted = f", {redacted}" if redacted else ""
     console.print(
-        f"\n[dim]{len(result.signals_used)} signals, {result.execution_time_ms:.0f} ms{tokens}[/]"
+        f"\n[dim]{len(result.signals_used)} signals, {result.execution_time_ms:.0f} ms"
+        f"{tokens}{redacted}[/]"
     )
 
 

@@ -11,19 +11,27 @@ redactor); a runtime reused for many investigations, even concurrently, gives ea
 timeout, so an agent whose model is slow falls back to its rules instead of being cut off
 with nothing.
 The synthesis step stays deterministic.
+
+Redaction (`sre.redaction.boundary`): unless `reveal` is set, the signals are redacted right
+after extraction with the investigation's redactor (one per incident, `IncidentRedactors`),
+so every agent, prompt, event and report is built from text whose secrets are already
+hidden, before any clipping. The LLM sessions share that redactor; with `reveal` they keep
+their own, and prompts are still redacted.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from alpha.aggregation.aggregator import Aggregator
 from alpha.core.runtime import AlphaRuntime, EventSubscriber
 from alpha.judge.judge import JudgeLayer
-from alpha.schemas import ExecutionResult, IncidentInput
+from alpha.schemas import ExecutionResult, IncidentInput, Signal
 from sre.agents.roster import SPECIALISTS
 from sre.agents.synthesis_agent import SynthesisAgent
+from sre.redaction import Redactor
+from sre.redaction.boundary import IncidentRedactors, redact_signals
 from sre.taxonomy import VALID_CATEGORIES, suspects_match
 
 if TYPE_CHECKING:
@@ -40,26 +48,42 @@ def sre_aggregator() -> Aggregator:
     return Aggregator(suspects_match=suspects_match)
 
 
-def build_runtime(*, agent_timeout: float = 30.0, llm: LLMMode | None = None) -> AlphaRuntime:
+def build_runtime(
+    *,
+    agent_timeout: float = 30.0,
+    llm: LLMMode | None = None,
+    redactors: IncidentRedactors | None = None,
+    reveal: bool = False,
+) -> AlphaRuntime:
     """A runtime with the SRE extractor, the roster's specialists and the SynthesisAgent.
 
     Args:
         agent_timeout: Default seconds each agent (and the synthesis step) may take.
         llm: The LLM mode; None keeps every agent deterministic and offline.
+        redactors: Where each investigation's redactor is found (a new registry when None);
+            give one to redact the outputs with the same redactor afterwards.
+        reveal: Keep the signals raw (a local user's `--reveal`); prompts stay redacted.
     """
     # Imported here so that importing the engine stays cheap for the CLI's --help.
     from sre.extractors.signal_extractor import extract_signals
+
+    if reveal:
+        redactors = None
+        extractor = extract_signals
+    else:
+        redactors = redactors if redactors is not None else IncidentRedactors()
+        extractor = _redacting_extractor(extract_signals, redactors)
 
     sessions = None
     if llm is not None:
         from sre.llm.mode import DEADLINE_MARGIN, LLMSessions
 
         room = max(agent_timeout - DEADLINE_MARGIN, agent_timeout / 2)
-        sessions = LLMSessions(llm, deadline=min(llm.deadline, room))
+        sessions = LLMSessions(llm, deadline=min(llm.deadline, room), redactors=redactors)
 
     runtime = AlphaRuntime(
         agent_timeout=agent_timeout,
-        signal_extractor=extract_signals,
+        signal_extractor=extractor,
         post_aggregation=SynthesisAgent(),
         judge=sre_judge(),
         aggregator=sre_aggregator(),
@@ -67,6 +91,17 @@ def build_runtime(*, agent_timeout: float = 30.0, llm: LLMMode | None = None) ->
     for specialist in SPECIALISTS:
         runtime.register(specialist(session=sessions))
     return runtime
+
+
+def _redacting_extractor(
+    extract: Callable[[IncidentInput], list[Signal]], redactors: IncidentRedactors
+) -> Callable[[IncidentInput], list[Signal]]:
+    """`extract`, then every signal redacted with the investigation's redactor."""
+
+    def extract_redacted(incident: IncidentInput) -> list[Signal]:
+        return redact_signals(extract(incident), redactors.for_incident(incident))
+
+    return extract_redacted
 
 
 async def investigate(
@@ -77,6 +112,8 @@ async def investigate(
     execution_id: str | None = None,
     llm: LLMMode | None = None,
     agent_timeout: float = 30.0,
+    redactor: Redactor | None = None,
+    reveal: bool = False,
 ) -> ExecutionResult:
     """Investigate one incident with a fresh runtime.
 
@@ -87,8 +124,16 @@ async def investigate(
         execution_id: An id for the run; generated when None.
         llm: The process's LLM mode; None for the deterministic, offline analysis.
         agent_timeout: Seconds each agent may take.
+        redactor: The investigation's redactor, to redact the outputs with it afterwards
+            (a fresh one when None).
+        reveal: Keep the signals raw (`--reveal`); LLM prompts are redacted all the same.
     """
-    runtime = build_runtime(agent_timeout=agent_timeout, llm=llm)
+    redactors = IncidentRedactors()
+    if redactor is not None:
+        redactors.register(incident, redactor)
+    runtime = build_runtime(
+        agent_timeout=agent_timeout, llm=llm, redactors=redactors, reveal=reveal
+    )
     return await runtime.execute(
         incident, subscribers=subscribers, gaps=gaps, execution_id=execution_id
     )

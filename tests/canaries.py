@@ -131,33 +131,66 @@ def _tokens(g: _Gen) -> list[Canary]:
     log = "2026-11-20T14:03:{sec:02d}Z ERROR {what} {{s}} rejected"
     slack_tail = f"{g.digits(11)}-{g.digits(13)}-{g.s(ALNUM, 24)}"
     add("slack", "xoxb", f"xoxb-{slack_tail}", log.format(sec=1, what="slack bot token"))
-    add("slack", "xoxp", f"xoxp-{g.digits(11)}-{g.digits(11)}-{g.digits(13)}-{g.s(HEX, 32)}",
-        'export SLACK_USER="{s}"')
+    add(
+        "slack",
+        "xoxp",
+        f"xoxp-{g.digits(11)}-{g.digits(11)}-{g.digits(13)}-{g.s(HEX, 32)}",
+        'export SLACK_USER="{s}"',
+    )
     add("slack", "xoxa", f"xoxa-2-{g.digits(11)}-{g.digits(13)}-{g.s(ALNUM, 24)}", "token={s}")
-    add("slack", "xoxr refresh", f"xoxr-{g.digits(11)}-{g.digits(13)}-{g.s(ALNUM, 24)}",
-        "refresh with {s} failed")
+    add(
+        "slack",
+        "xoxr refresh",
+        f"xoxr-{g.digits(11)}-{g.digits(13)}-{g.s(ALNUM, 24)}",
+        "refresh with {s} failed",
+    )
     add("slack", "xoxe rotating", f"xoxe-1-{g.s(ALNUM, 140)}", '{{"refresh_token": "{s}"}}')
     add("slack", "xoxe.xoxp", f"xoxe.xoxp-1-{g.s(ALNUM, 140)}", "rotated to {s}")
-    add("slack", "xapp", f"xapp-1-A{g.s(string.ascii_uppercase + string.digits, 10)}-"
-        f"{g.digits(13)}-{g.s(HEX, 64)}", "SLACK_APP_TOKEN={s}")
+    add(
+        "slack",
+        "xapp",
+        f"xapp-1-A{g.s(string.ascii_uppercase + string.digits, 10)}-{g.digits(13)}-{g.s(HEX, 64)}",
+        "SLACK_APP_TOKEN={s}",
+    )
     add("slack", "uppercase XOXB", f"XOXB-{slack_tail.upper()}", "bad auth: {s}")
-    add("slack", "webhook url",
+    add(
+        "slack",
+        "webhook url",
         f"https://hooks.slack.com/services/T{g.s('ABCDEFGHJ0123456789', 10)}/"
-        f"B{g.s('ABCDEFGHJ0123456789', 10)}/{g.s(ALNUM, 24)}", "posting alert to {s}")
+        f"B{g.s('ABCDEFGHJ0123456789', 10)}/{g.s(ALNUM, 24)}",
+        "posting alert to {s}",
+    )
 
     add("github", "ghp", f"ghp_{g.s(ALNUM, 36)}", log.format(sec=2, what="github token"))
     add("github", "gho", f"gho_{g.s(ALNUM, 36)}", "oauth={s}")
     add("github", "ghu", f"ghu_{g.s(ALNUM, 36)}", "Authorization: token {s}")
-    add("github", "ghs", f"ghs_{g.s(ALNUM, 36)}", "git clone https://x-access-token:{s}@github.com/o/r")
+    add(
+        "github",
+        "ghs",
+        f"ghs_{g.s(ALNUM, 36)}",
+        "git clone https://x-access-token:{s}@github.com/o/r",
+    )
     add("github", "ghr", f"ghr_{g.s(ALNUM, 36)}", "refresh {s}")
-    add("github", "fine-grained", f"github_pat_11{g.s(ALNUM, 20)}_{g.s(ALNUM, 59)}",
-        "GITHUB_TOKEN={s}")
-    add("github", "uppercase GHP", f"GHP_{g.s(string.ascii_uppercase + string.digits, 36)}",
-        "token {s} expired")
+    add(
+        "github",
+        "fine-grained",
+        f"github_pat_11{g.s(ALNUM, 20)}_{g.s(ALNUM, 59)}",
+        "GITHUB_TOKEN={s}",
+    )
+    add(
+        "github",
+        "uppercase GHP",
+        f"GHP_{g.s(string.ascii_uppercase + string.digits, 36)}",
+        "token {s} expired",
+    )
 
     add("gitlab", "glpat", f"glpat-{g.s(URLSAFE, 20)}", "CI_JOB: using {s}")
-    add("gitlab", "glpat in url", f"glpat-{g.s(ALNUM, 20)}",
-        "https://oauth2:{s}@gitlab.example.com/group/app.git")
+    add(
+        "gitlab",
+        "glpat in url",
+        f"glpat-{g.s(ALNUM, 20)}",
+        "https://oauth2:{s}@gitlab.example.com/group/app.git",
+    )
     add("npm", "npm_", f"npm_{g.s(ALNUM, 36)}", "//registry.npmjs.org/:_authToken={s}")
     add("npm", "npm_ in log", f"npm_{g.s(ALNUM, 36)}", log.format(sec=3, what="npm publish with"))
     add("sendgrid", "SG.", f"SG.{g.s(URLSAFE, 22)}.{g.s(URLSAFE, 43)}", "mail via key {s}")
@@ -168,20 +201,36 @@ def _tokens(g: _Gen) -> list[Canary]:
     add("sentry", "sntrys org token", _sentry_org_token(g), "SENTRY_AUTH_TOKEN={s}")
     add("sentry", "sntryu user token", f"sntryu_{g.s(HEX, 64)}", "sentry-cli --auth-token {s}")
     add("huggingface", "hf_", f"hf_{g.s(string.ascii_letters, 34)}", "HF_TOKEN={s}")
-    add("huggingface", "hf_ in log", f"hf_{g.s(string.ascii_letters, 34)}",
-        log.format(sec=4, what="hub download with"))
+    add(
+        "huggingface",
+        "hf_ in log",
+        f"hf_{g.s(string.ascii_letters, 34)}",
+        log.format(sec=4, what="hub download with"),
+    )
     add("pypi", "pypi-", f"pypi-AgEIcHlwaS5vcmc{g.s(URLSAFE, 70)}", "twine upload -p {s}")
-    add("openai", "sk-proj", f"sk-proj-{g.s(URLSAFE, 48)}T3BlbkFJ{g.s(URLSAFE, 48)}",
-        "OPENAI_API_KEY={s}")
+    add(
+        "openai",
+        "sk-proj",
+        f"sk-proj-{g.s(URLSAFE, 48)}T3BlbkFJ{g.s(URLSAFE, 48)}",
+        "OPENAI_API_KEY={s}",
+    )
     add("openai", "legacy sk-", f"sk-{g.s(ALNUM, 20)}T3BlbkFJ{g.s(ALNUM, 20)}", "openai key {s}")
     add("openrouter", "sk-or-v1", f"sk-or-v1-{g.s(HEX, 64)}", log.format(sec=5, what="llm key"))
     add("openrouter", "uppercase SK-OR-V1", f"SK-OR-V1-{g.s(HEX, 64).upper()}", "key: {s}")
     add("anthropic", "sk-ant-api03", f"sk-ant-api03-{g.s(URLSAFE, 93)}AA", "x-api-key {s}")
-    add("aws", "AKIA", f"AKIA{g.s(string.ascii_uppercase + '234567', 16)}",
-        log.format(sec=6, what="aws access key"))
+    add(
+        "aws",
+        "AKIA",
+        f"AKIA{g.s(string.ascii_uppercase + '234567', 16)}",
+        log.format(sec=6, what="aws access key"),
+    )
     add("aws", "secret access key", g.s(B64, 40), "aws_secret_access_key = {s}")
-    add("aws", "ASIA session", f"ASIA{g.s(string.ascii_uppercase + '234567', 16)}",
-        "AWS_ACCESS_KEY_ID={s}")
+    add(
+        "aws",
+        "ASIA session",
+        f"ASIA{g.s(string.ascii_uppercase + '234567', 16)}",
+        "AWS_ACCESS_KEY_ID={s}",
+    )
     add("google", "AIza", f"AIza{g.s(URLSAFE, 35)}", "maps?key={s}&q=x")
     add("jwt", "bearer jwt", _jwt(g), "Authorization: Bearer {s}")
     add("jwt", "jwt in log", _jwt(g), log.format(sec=7, what="session"))
@@ -220,7 +269,12 @@ def _blocks(g: _Gen) -> list[Canary]:
     ]:
         body = g.pem_body(6)
         out.append(
-            Canary("private_key", variant, body, f"-----BEGIN {label}-----\n{body}\n-----END {label}-----")
+            Canary(
+                "private_key",
+                variant,
+                body,
+                f"-----BEGIN {label}-----\n{body}\n-----END {label}-----",
+            )
         )
     body = g.pem_body(5)
     pgp = (
@@ -230,10 +284,8 @@ def _blocks(g: _Gen) -> list[Canary]:
     out.append(Canary("private_key", "pgp", body, pgp))
     # A key logged by an app that prefixes every line (a collector's timestamp and pod).
     body = g.pem_body(4)
-    prefixed = "\n".join(
-        f"2026-11-20T14:03:09Z pod/api-7f9c {line}"
-        for line in f"-----BEGIN RSA PRIVATE KEY-----\n{body}\n-----END RSA PRIVATE KEY-----".splitlines()
-    )
+    block = f"-----BEGIN RSA PRIVATE KEY-----\n{body}\n-----END RSA PRIVATE KEY-----"
+    prefixed = "\n".join(f"2026-11-20T14:03:09Z pod/api-7f9c {line}" for line in block.splitlines())
     out.append(Canary("private_key", "pem in prefixed log lines", body, prefixed))
     # In a patch: every line carries the diff's `+`.
     body = g.pem_body(4)
@@ -264,10 +316,17 @@ def _url_passwords(g: _Gen) -> list[Canary]:
     ]
     for variant, template in forms:
         password = g.password(18)
-        out.append(Canary("url_password", variant, password, f"connect {template.format(p=password)}"))
+        out.append(
+            Canary("url_password", variant, password, f"connect {template.format(p=password)}")
+        )
     raw_at = f"{g.s(ALNUM, 7)}@{g.s(ALNUM, 8)}"
     out.append(
-        Canary("url_password", "password with @", raw_at, f"DATABASE_URL=postgres://app:{raw_at}@db:5432/x")
+        Canary(
+            "url_password",
+            "password with @",
+            raw_at,
+            f"DATABASE_URL=postgres://app:{raw_at}@db:5432/x",
+        )
     )
     raw_slash = f"{g.s(ALNUM, 7)}/{g.s(ALNUM, 8)}"
     out.append(
@@ -280,8 +339,12 @@ def _url_passwords(g: _Gen) -> list[Canary]:
     )
     password = g.password(18)
     out.append(
-        Canary("url_password", "in json", password,
-               json.dumps({"url": f"postgres://app:{password}@db/x", "pool": 5}))
+        Canary(
+            "url_password",
+            "in json",
+            password,
+            json.dumps({"url": f"postgres://app:{password}@db/x", "pool": 5}),
+        )
     )
     return out
 
@@ -323,8 +386,12 @@ def _encoded(g: _Gen) -> list[Canary]:
     out.append(Canary("encoded", "\\u-escaped slack", token, f'{{"text": "{escaped}"}}'))
     ghp = f"ghp_{g.s(ALNUM, 36)}"
     out.append(
-        Canary("encoded", "url-encoded github", ghp,
-               f"GET /callback?state=%7B%22t%22%3A%22{ghp.replace('_', '%5F')}%22%7D")
+        Canary(
+            "encoded",
+            "url-encoded github",
+            ghp,
+            f"GET /callback?state=%7B%22t%22%3A%22{ghp.replace('_', '%5F')}%22%7D",
+        )
     )
     aws = f"AKIA{g.s(string.ascii_uppercase + '234567', 16)}"
     wrapped = base64.b64encode(f"aws_access_key_id={aws}".encode()).decode()
@@ -360,8 +427,13 @@ def canary_corpus(seed: int = 20261120) -> list[Canary]:
     """Every canary variant (>= 90), reproducibly drawn from `seed`."""
     g = _Gen(seed)
     corpus = (
-        _tokens(g) + _azure(g) + _blocks(g) + _url_passwords(g) + _assignments(g)
-        + _encoded(g) + _config_keys(g)
+        _tokens(g)
+        + _azure(g)
+        + _blocks(g)
+        + _url_passwords(g)
+        + _assignments(g)
+        + _encoded(g)
+        + _config_keys(g)
     )
     names = [c.name for c in corpus]
     assert len(names) == len(set(names)), "variant names must be unique"

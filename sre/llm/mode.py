@@ -36,6 +36,7 @@ from sre.llm.settings import (
     load_settings,
 )
 from sre.redaction import Redactor
+from sre.redaction.boundary import IncidentRedactors
 
 if TYPE_CHECKING:
     from alpha.agents.base import BaseAgent
@@ -133,15 +134,18 @@ class LLMMode:
             return "default"
         return chosen
 
-    def session(self, *, deadline: float | None = None) -> LLMSession:
-        """Per-investigation state: a fresh redactor and token cap, this process's breaker.
+    def session(
+        self, *, deadline: float | None = None, redactor: Redactor | None = None
+    ) -> LLMSession:
+        """Per-investigation state: a redactor and token cap, this process's breaker.
 
         Args:
             deadline: Seconds for one agent's LLM work in this run (default: the mode's).
+            redactor: The investigation's redactor (a fresh one when None).
         """
         return LLMSession(
             mode=self,
-            redactor=Redactor(),
+            redactor=redactor if redactor is not None else Redactor(),
             cap=TokenCap(self.token_cap),
             breaker=self.breakers.for_provider(self.provider),
             deadline=self.deadline if deadline is None else deadline,
@@ -234,11 +238,20 @@ class LLMSessions:
     Args:
         mode: The process's LLM mode.
         deadline: Seconds for one agent's LLM work (default: the mode's).
+        redactors: Each investigation's redactor (`sre.redaction.boundary`), shared with
+            the engine's signal redaction; each session gets a fresh one when None.
     """
 
-    def __init__(self, mode: LLMMode, *, deadline: float | None = None) -> None:
+    def __init__(
+        self,
+        mode: LLMMode,
+        *,
+        deadline: float | None = None,
+        redactors: IncidentRedactors | None = None,
+    ) -> None:
         self.mode = mode
         self.deadline = deadline
+        self.redactors = redactors
         self._sessions: dict[int, tuple[weakref.ref[IncidentInput], LLMSession]] = {}
 
     def for_incident(self, incident: IncidentInput) -> LLMSession:
@@ -247,7 +260,8 @@ class LLMSessions:
         entry = self._sessions.get(key)
         if entry is not None and entry[0]() is incident:
             return entry[1]
-        session = self.mode.session(deadline=self.deadline)
+        redactor = self.redactors.for_incident(incident) if self.redactors else None
+        session = self.mode.session(deadline=self.deadline, redactor=redactor)
 
         def forget(_ref: object, key: int = key) -> None:
             self._sessions.pop(key, None)

@@ -28,6 +28,7 @@ from sre.llm.budget import estimate_tokens, truncate_lines, truncate_to_tokens
 from sre.llm.fence import fence, fence_rules, make_boundary
 from sre.llm.settings import DEFAULT_PROMPT_BUDGET
 from sre.redaction import Redactor
+from sre.redaction.boundary import learn_incident
 from sre.taxonomy import CATEGORIES
 
 # No single excerpt may take more than this share of the budget, so one giant patch or
@@ -227,9 +228,12 @@ def build_prompt(
     Raises:
         ConfigurationError: the budget cannot hold even the fixed system message.
     """
-    # Secret-like config values are hidden wherever they appear, not only as `key=value`.
-    redactor.learn_config(incident.config_snapshot)
-    redactor.learn_config(incident.previous_config_snapshot or {})
+    # Learn full values first (config, commits, key blocks, the signals' own text), so a
+    # value cut by `bound_raw` or a formatter is still recognised and hidden.
+    if redactor.once(("incident", id(incident))):
+        learn_incident(redactor, incident)
+    if redactor.once(("signals", id(signals))):
+        redactor.learn_tree([s.model_dump(mode="json") for s in signals])
     ordered = order_signals(signals, candidates, sources)
     header = redactor.redact(
         bound_raw(

@@ -24,9 +24,7 @@ from sre.redaction.rules import Found
 
 log = logging.getLogger(__name__)
 
-_ASCII_LOWER = str.maketrans(
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz"
-)
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 # The binding passes a C string: a NUL would end the scan early, so it is scanned as a space.
 _NUL = str.maketrans({0: " "})
 

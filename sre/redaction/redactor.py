@@ -48,6 +48,14 @@ class Redactor:
     _next: dict[str, int] = field(default_factory=dict)
     _pattern: re.Pattern[str] | None = None
     _grams: dict[str, str] = field(default_factory=dict)
+    _done: set[object] = field(default_factory=set)
+
+    def once(self, tag: object) -> bool:
+        """True the first time `tag` is given (learn an incident once per redactor)."""
+        if tag in self._done:
+            return False
+        self._done.add(tag)
+        return True
 
     # ----------------------------------------------------------------- learning
 
@@ -75,6 +83,12 @@ class Redactor:
         joined = "\n".join(t for t in texts if t)
         if joined:
             self._add_found(find_secrets(joined))
+
+    def learn_tree(self, value: Any) -> None:
+        """Learn every string (mapping keys included) of a JSON-like structure."""
+        strings: list[str] = []
+        _strings(value, strings)
+        self.learn(strings)
 
     def learn_config(self, config: object) -> None:
         """Remember the values of secret-like keys of a nested config, and scan the rest.
@@ -162,9 +176,7 @@ class Redactor:
         Every string is learned first, in one pass, so a value that appears clipped in one
         place and whole in another is hidden in both.
         """
-        strings: list[str] = []
-        _strings(value, strings)
-        self.learn(strings)
+        self.learn_tree(value)
         return _map_strings(value, self.hide_known)
 
     @property

@@ -15,7 +15,9 @@ These rules cover what they miss, each measured on the canary corpus
   line is reported, so each is hidden wherever it appears later, one line at a time.
 - A few shapes the maintained set reports only in company or not at all, measured: an AWS
   access key id alone (paired only), Slack `xoxa-2-`/`xoxr-`/`xoxe.xoxp-` tokens, Stripe
-  `whsec_` webhook secrets, a Google `AIza` key followed by `&`.
+  `whsec_` webhook secrets, a Google `AIza` key followed by `&`; and the prefixes
+  `docs/security.md` promises by name (`ghp_`, `github_pat_`, `xapp-`, `sk-`) at any
+  length or entropy.
 - E-mail addresses (personal data, promised in `docs/security.md`).
 
 Every rule finds *values*; the redactor replaces each value wherever it appears.
@@ -102,11 +104,20 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "aws_access_key_id",
-        re.compile(r"\b(?P<secret>(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16})\b"),
+        re.compile(r"\b(?P<secret>(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16})\b"),
     ),
     Rule(
         "slack_token",
         re.compile(r"(?i)\b(?P<secret>xox[a-z](?:\.xox[a-z])?-[0-9a-z-]{10,})"),
+    ),
+    # The prefixes `docs/security.md` promises by name, at any length and entropy: the
+    # maintained rules want exact lengths and random-looking bodies.
+    Rule("github_token", re.compile(r"(?i)\b(?P<secret>gh[pousr]_[0-9a-z]{20,255})")),
+    Rule("github_token", re.compile(r"(?i)\b(?P<secret>github_pat_[0-9a-z_]{20,255})")),
+    Rule("slack_app_token", re.compile(r"(?i)\b(?P<secret>xapp-\d-[0-9a-z-]{10,})")),
+    Rule(
+        "api_key",
+        re.compile(r"(?i)\b(?P<secret>sk-(?:or-v1-|proj-|ant-[a-z0-9]{2,6}-)?[0-9a-z_-]{20,})"),
     ),
     Rule("stripe_webhook_secret", re.compile(r"(?i)\b(?P<secret>whsec_[0-9a-z]{24,})")),
     Rule("gcp_api_key", re.compile(r"\b(?P<secret>AIza[\w-]{35})")),

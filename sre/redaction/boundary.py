@@ -1,0 +1,187 @@
+"""The redaction boundary: what an investigation may show, and how it is made safe.
+
+One `Redactor` serves one investigation, in this order:
+
+1. `learn_incident` before the run: the config snapshots (secret-like keys and values with a
+   secret's shape), commit messages, file names and patches, the ids, and every private key
+   block in the logs (its body lines are hidden later one by one). Log lines are not
+   scanned whole (a million lines would cost seconds); the lines that can reach an output
+   are learned through the signals that quote them, in step 2.
+2. `redact_signals` right after extraction, inside the engine: every string of every signal
+   (descriptions and values, full length) is learned, then hidden. Agents, prompts, events
+   and reports are built from these redacted signals, so no later clipping or formatting
+   can cut a secret in two before it is recognised.
+3. `redact_result` / `redact_event` / `redact_payload` on everything that leaves: JSON-like
+   trees whose strings are learned again, redacted, and stripped of control and
+   bidirectional characters (`single_line` folds newlines for terminals and Slack).
+
+`count_redacted` counts the distinct placeholders in an output: the "N secrets redacted"
+of the CLI and Slack footers.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+from alpha.schemas import AgentEvent, ExecutionResult, IncidentInput, Signal
+from sre.redaction.redactor import PLACEHOLDER, Redactor
+from sre.redaction.rules import MAX_BLOCK_LINES, find_blocks
+from sre.redaction.text import one_line, safe_text
+
+Model = TypeVar("Model", bound=BaseModel)
+_BEGIN_MARK = "-----BEGIN"
+
+
+def learn_incident(redactor: Redactor, incident: IncidentInput) -> None:
+    """Learn the secrets of the payload's sources that outputs are built from (step 1)."""
+    redactor.learn_config(incident.config_snapshot)
+    if incident.previous_config_snapshot is not None:
+        redactor.learn_config(incident.previous_config_snapshot)
+    texts = [incident.deployment_id, incident.service or "", incident.environment or ""]
+    for commit in incident.recent_commits:
+        texts.append(commit.message)
+        texts.append(commit.author or "")
+        for changed in commit.file_objects():
+            texts.append(changed.filename)
+            texts.append(changed.patch or "")
+    redactor.learn(texts)
+    learn_key_blocks(redactor, incident.logs)
+
+
+class IncidentRedactors:
+    """One `Redactor` per investigation, found from the incident object the engine receives.
+
+    A runtime may serve many investigations at once (the bot); the engine's extractor, the
+    LLM sessions and the caller's output boundary all reach the same redactor through the
+    incident, so placeholders are numbered once per investigation. Entries go when their
+    incident object does.
+    """
+
+    def __init__(self) -> None:
+        self._by_id: dict[int, tuple[weakref.ref[IncidentInput], Redactor]] = {}
+
+    def register(self, incident: IncidentInput, redactor: Redactor) -> Redactor:
+        """Use `redactor` for this incident (it learns the incident now if it had not)."""
+        key = id(incident)
+
+        def forget(_ref: object, key: int = key) -> None:
+            self._by_id.pop(key, None)
+
+        self._by_id[key] = (weakref.ref(incident, forget), redactor)
+        if redactor.once(("incident", key)):
+            learn_incident(redactor, incident)
+        return redactor
+
+    def for_incident(self, incident: IncidentInput) -> Redactor:
+        """The incident's redactor, created (and taught the incident) on first use."""
+        entry = self._by_id.get(id(incident))
+        if entry is not None and entry[0]() is incident:
+            return entry[1]
+        return self.register(incident, Redactor())
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+
+def learn_key_blocks(redactor: Redactor, lines: Sequence[str]) -> None:
+    """Learn the body lines of every private key block spread over consecutive log lines.
+
+    Only lines holding `-----BEGIN` start a look, so a million ordinary lines cost one
+    substring test each.
+    """
+    for index, line in enumerate(lines):
+        if _BEGIN_MARK in line:
+            window = "\n".join(lines[index : index + MAX_BLOCK_LINES + 2])
+            for found in find_blocks(window):
+                redactor.add_known(found.value, found.kind)
+
+
+def redact_signals(signals: Sequence[Signal], redactor: Redactor) -> list[Signal]:
+    """Signals with every secret hidden, learned from their full descriptions and values."""
+    return [Signal.model_validate(tree) for tree in _redact_trees(signals, redactor)]
+
+
+def _redact_trees(models: Iterable[BaseModel], redactor: Redactor) -> list[Any]:
+    trees = [model.model_dump(mode="json") for model in models]
+    redacted: list[Any] = redactor.redact_tree(trees)
+    return redacted
+
+
+def redact_model(model: Model, redactor: Redactor | None, *, single_line: bool = False) -> Model:
+    """Any output model with every string redacted and made safe to print or post.
+
+    Args:
+        model: The model to show.
+        redactor: The investigation's redactor; None only for a local user's `--reveal`,
+            which keeps the values but still removes control characters.
+        single_line: Fold newlines in every string (terminal and Slack text), so no field
+            can print a line of its own.
+    """
+    tree = model.model_dump(mode="json")
+    if redactor is not None:
+        tree = redactor.redact_tree(tree)
+    return type(model).model_validate(_safe_tree(tree, one_line if single_line else safe_text))
+
+
+def redact_result(
+    result: ExecutionResult, redactor: Redactor | None, *, single_line: bool = False
+) -> ExecutionResult:
+    """The result as it may leave the process (step 3); see `redact_model`."""
+    return redact_model(result, redactor, single_line=single_line)
+
+
+def redact_event(event: AgentEvent, redactor: Redactor | None) -> AgentEvent:
+    """A live event as a display or Slack may show it: redacted, one line per field."""
+    return redact_model(event, redactor, single_line=True)
+
+
+def redact_payload(payload: dict[str, Any], redactor: Redactor | None) -> dict[str, Any]:
+    """A payload (`alpha fetch`) with secrets hidden; still a valid payload to replay.
+
+    With no redactor (`--reveal`) only control characters are removed.
+    """
+    tree: dict[str, Any] = payload if redactor is None else redactor.redact_tree(payload)
+    safe: dict[str, Any] = _safe_tree(tree, safe_text)
+    return safe
+
+
+def _safe_tree(value: Any, clean: Callable[[str], str]) -> Any:
+    if isinstance(value, str):
+        return clean(value)
+    if isinstance(value, dict):
+        return {key: _safe_tree(item, clean) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_safe_tree(item, clean) for item in value]
+    return value
+
+
+def count_redacted(text: str) -> int:
+    """How many distinct secrets an output shows as placeholders."""
+    return len(set(PLACEHOLDER.findall(text)))
+
+
+def redacted_line(count: int) -> str:
+    """The footer line: `3 secrets redacted` (empty when none was)."""
+    if not count:
+        return ""
+    return f"{count} secret{'' if count == 1 else 's'} redacted"
+
+
+class RedactingSubscriber:
+    """An event subscriber that passes redacted events on to another one.
+
+    Args:
+        subscriber: The display or Slack progress callback.
+        redactor: The investigation's redactor.
+    """
+
+    def __init__(self, subscriber: Callable[[AgentEvent], Any], redactor: Redactor | None) -> None:
+        self._subscriber = subscriber
+        self._redactor = redactor
+
+    def __call__(self, event: AgentEvent) -> Any:
+        return self._subscriber(redact_event(event, self._redactor))
