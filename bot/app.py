@@ -25,6 +25,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.handlers import Handlers
 from bot.investigations import InvestigationManager
+from bot.redacting_client import RedactingWebClient
 from bot.runner import InvestigationRunner, Services
 from bot.sentry_webhook import WEBHOOK_PATH, webhook_handler
 from bot.settings import BotSettings
@@ -51,16 +52,17 @@ class Bot:
 
 
 def make_clients(settings: BotSettings) -> tuple[AsyncWebClient, AsyncWebClient]:
-    """Two Web API clients on the same token: one retrying 429s, one for the publisher.
+    """Two redacting Web API clients on the same token: one retrying 429s, one for updates.
 
     `chat.update` goes through the second, which has no rate-limit retry handler, so a
     refused update is superseded by the newest state instead of being resent as is.
     """
     token = settings.slack_bot_token.get_secret_value()
     base_url = settings.slack_api_url.rstrip("/") + "/"
-    client = AsyncWebClient(token=token, base_url=base_url)
+    # Every body either client sends passes the redaction boundary (bot.redacting_client).
+    client = RedactingWebClient(token=token, base_url=base_url)
     client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=2))
-    update_client = AsyncWebClient(token=token, base_url=base_url)
+    update_client = RedactingWebClient(token=token, base_url=base_url)
     return client, update_client
 
 

@@ -15,6 +15,8 @@ from typing import Any
 
 from alpha.schemas import ExecutionResult, RankedHypothesis, Signal, TokenUsage
 from bot.progress import AgentView, RunView
+from sre.redaction import one_line
+from sre.redaction.boundary import count_redacted, redacted_line
 
 Block = dict[str, Any]
 
@@ -53,8 +55,13 @@ class Message:
 
 
 def escape(text: object) -> str:
-    """Escape the three characters Slack treats as control characters in mrkdwn."""
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Escape the three characters Slack treats as control characters in mrkdwn.
+
+    Data is also put on one line, without control or bidirectional characters: a newline
+    in a payload field must not start a line of its own in the message.
+    """
+    flat = one_line(str(text))
+    return flat.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def truncate(text: str, limit: int, marker: str = TRUNCATED) -> str:
@@ -340,6 +347,9 @@ def render_final(result: ExecutionResult, *, title: str, rerun_value: str) -> Me
     if usage:
         footer.append(usage)
     footer.append(f"{len(result.signals_used)} signal(s), full list in the thread")
+    redacted = redacted_line(count_redacted(result.model_dump_json()))
+    if redacted:
+        footer.append(redacted)
     blocks.append(_context(" · ".join(footer)))
     return _message(_final_text(result, title), blocks)
 

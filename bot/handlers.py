@@ -24,6 +24,7 @@ from bot.blocks import (
     hypothesis_heading,
 )
 from bot.investigations import InvestigationManager, Job, Slot
+from bot.redacting_client import slack_safe
 from bot.runner import InvestigationRunner, PostFailure, Target
 from bot.sentry_alerts import parse_alert
 from bot.settings import BotSettings
@@ -125,7 +126,11 @@ class Handlers:
             await ack(text=USAGE, response_type="ephemeral")
             return
         if parsed.action == "usage":
-            await ack(text=f":warning: {parsed.problem}\n{USAGE}", response_type="ephemeral")
+            # The problem quotes what was typed: through the redaction boundary.
+            await ack(
+                text=f":warning: {slack_safe(parsed.problem or '')}\n{USAGE}",
+                response_type="ephemeral",
+            )
             return
         if not self._allowed(user, channel) or not isinstance(channel, str):
             log.info("refused /alpha from user %s in channel %s", user, channel)

@@ -11,14 +11,7 @@ from sre.redaction import Redactor, install_log_redaction
 
 def scrub(value: Any, redactor: Redactor | None = None) -> Any:
     """Return `value` (a JSON-like structure) with every string redacted of secrets."""
-    redactor = redactor or Redactor()
-    if isinstance(value, str):
-        return redactor.redact(value)
-    if isinstance(value, dict):
-        return {key: scrub(item, redactor) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [scrub(item, redactor) for item in value]
-    return value
+    return (redactor or Redactor()).redact_tree(value)
 
 
 def scrub_event(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:

@@ -27,7 +27,7 @@ from bot.blocks import Message, code, render_error, render_final, render_progres
 from bot.investigations import Slot
 from bot.progress import RunView
 from bot.publisher import Clock, PublisherStats, Sleep, ThrottledPublisher
-from sre.redaction import redact
+from sre.redaction import one_line, redact
 
 log = logging.getLogger(__name__)
 
@@ -70,14 +70,19 @@ class Target:
     id: str
 
     @property
+    def shown_id(self) -> str:
+        """The id as it may be shown: redacted, on one line (it was typed or sent to us)."""
+        return one_line(redact(self.id))
+
+    @property
     def title(self) -> str:
         """How the message names it (escaped, ready for mrkdwn)."""
-        return f"{_KIND_NAMES[self.kind]} {code(self.id)}"
+        return f"{_KIND_NAMES[self.kind]} {code(self.shown_id)}"
 
     @property
     def plain_title(self) -> str:
         """The same for plain-text headers, where backticks would show literally."""
-        return f"{_KIND_NAMES[self.kind]} {self.id}"
+        return f"{_KIND_NAMES[self.kind]} {self.shown_id}"
 
     def to_value(self) -> str:
         """The Rerun button's value."""

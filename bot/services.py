@@ -6,6 +6,7 @@ vertical being importable at that moment.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from typing import Any, cast
 
@@ -31,8 +32,11 @@ def default_services(
     from sre.agents.roster import AGENT_NAMES
     from sre.engine import build_runtime
     from sre.integrations.assembler import assemble, assemble_from_sentry_issue
+    from sre.redaction import Redactor
+    from sre.redaction.boundary import IncidentRedactors, RedactingSubscriber, redact_result
 
-    runtime = build_runtime(agent_timeout=settings.agent_timeout_s, llm=llm)
+    redactors = IncidentRedactors()
+    runtime = build_runtime(agent_timeout=settings.agent_timeout_s, llm=llm, redactors=redactors)
 
     async def assemble_deployment(deployment_id: str) -> AssemblyLike:
         return cast(AssemblyLike, await assemble(deployment_id, integration_settings))
@@ -46,7 +50,13 @@ def default_services(
         subscribers: Sequence[EventSubscriber],
         gaps: Sequence[str],
     ) -> ExecutionResult:
-        return await runtime.execute(incident, subscribers=subscribers, gaps=gaps)
+        # One redactor per investigation: it learns the payload, redacts the signals as
+        # they are extracted, the prompts, the live events and the final result.
+        redactor = Redactor()
+        await asyncio.to_thread(redactors.register, incident, redactor)
+        shown = [RedactingSubscriber(subscriber, redactor) for subscriber in subscribers]
+        result = await runtime.execute(incident, subscribers=shown, gaps=gaps)
+        return await asyncio.to_thread(redact_result, result, redactor, single_line=True)
 
     return Services(
         assemble_deployment=assemble_deployment,

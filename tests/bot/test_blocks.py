@@ -25,6 +25,7 @@ from bot.blocks import (
     truncate,
 )
 from bot.progress import RunView
+from sre.redaction import one_line
 from tests.bot.harness import ranked
 
 GOLDEN = Path(__file__).parent / "golden" / "final_message.json"
@@ -180,11 +181,13 @@ def test_progress_message_for_a_long_run_keeps_limits() -> None:
 
 @given(st.text(max_size=400))
 def test_escape_removes_every_control_character(text: str) -> None:
-    """After escaping no raw `<` or `>` remains and unescaping gives the text back."""
+    """After escaping no raw `<`, `>`, newline or control character remains, and unescaping
+    gives back the text on one line."""
     escaped = escape(text)
-    assert "<" not in escaped and ">" not in escaped
+    assert "<" not in escaped and ">" not in escaped and "\n" not in escaped
+    assert not any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in escaped)
     restored = escaped.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-    assert restored == text
+    assert restored == one_line(text)
 
 
 @given(st.text(alphabet="a<>&;b", max_size=300), st.integers(min_value=20, max_value=200))
