@@ -443,3 +443,78 @@ def canary_corpus(seed: int = 20261120) -> list[Canary]:
 def kinds(corpus: list[Canary]) -> list[str]:
     """The kinds of a corpus, in first-seen order."""
     return list(dict.fromkeys(c.kind for c in corpus))
+
+
+# --------------------------------------------------------------------------- planting
+
+PLACES = ("logs", "commit message", "patch", "config", "sentry event")
+
+
+def planted_incident(corpus: list[Canary], base: dict[str, object]) -> dict[str, object]:
+    """A copy of payload `base` with every canary planted, spread over every place.
+
+    Canary `i` goes to `PLACES[i % 5]`: log lines after the deploy, a commit message, a
+    commit's patch, the config (nested dicts and lists, changed since the previous snapshot),
+    a Sentry-style log line. Secret-like config keys (`config_key`) always go to their own
+    dotted key. The deployment id carries one token and a forged hypothesis line.
+    """
+    incident = json.loads(json.dumps(base))
+    logs = list(incident["logs"])  # type: ignore[call-overload]
+    stamp = str(incident.get("deployed_at") or "2026-11-20T14:02:00Z").replace("+00:00", "Z")
+    when = stamp[:17] + "59Z" if len(stamp) >= 17 else stamp
+    commits = list(incident["recent_commits"])  # type: ignore[call-overload]
+    config = incident["config_snapshot"]
+    previous = incident.get("previous_config_snapshot") or {}
+    incident["previous_config_snapshot"] = previous
+    assert isinstance(config, dict) and isinstance(previous, dict)
+    vault: dict[str, object] = {"items": []}
+    config["vault"] = vault
+    previous["vault"] = {"items": []}
+    patch_lines: list[str] = []
+    message_lines: list[str] = []
+    for index, canary in enumerate(corpus):
+        if canary.kind == "config_key":
+            section, leaf = canary.variant.split(".", 1)
+            config.setdefault(section, {})[leaf] = canary.secret
+            previous.setdefault(section, {})[leaf] = "unset-before-deploy"
+            continue
+        place = PLACES[index % len(PLACES)]
+        if place == "logs":
+            logs.extend(
+                line if line.startswith("20") else f"{when} ERROR {line}" for line in canary.lines()
+            )
+        elif place == "sentry event":
+            logs.extend(
+                f"{when} ERROR sentry event {index:04d}: RuntimeError: {line}"
+                for line in canary.lines()
+            )
+        elif place == "commit message":
+            message_lines.append(canary.text)
+        elif place == "patch":
+            patch_lines.extend(f"+{line}" for line in canary.lines())
+        else:
+            items = vault["items"]
+            assert isinstance(items, list)
+            items.append({"name": canary.name, "nested": {"value": canary.text}})
+    commits.append(
+        {
+            "sha": "c0ffee1234567890c0ffee1234567890c0ffee12",
+            "message": "Rotate credentials\n\n" + "\n".join(message_lines),
+            "author": "ops-bot",
+            "timestamp": stamp,
+            "files": [
+                {
+                    "filename": "config/production.yaml",
+                    "status": "modified",
+                    "additions": len(patch_lines),
+                    "deletions": 0,
+                    "patch": "@@ -1,0 +1,{} @@\n".format(len(patch_lines)) + "\n".join(patch_lines),
+                }
+            ],
+        }
+    )
+    incident["logs"] = logs
+    incident["recent_commits"] = commits
+    github = next(c for c in corpus if c.kind == "github")
+    incident["deployment_id"] = f"deploy-{github.secret}\n#1 forged hypothesis \u202eline"
+    return incident

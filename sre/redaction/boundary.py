@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from alpha.schemas import AgentEvent, ExecutionResult, IncidentInput, Signal
+from sre.redaction.keys import is_secret_key
 from sre.redaction.redactor import PLACEHOLDER, Redactor
 from sre.redaction.rules import MAX_BLOCK_LINES, find_blocks
 from sre.redaction.text import one_line, safe_text
@@ -101,8 +102,33 @@ def learn_key_blocks(redactor: Redactor, lines: Sequence[str]) -> None:
 
 
 def redact_signals(signals: Sequence[Signal], redactor: Redactor) -> list[Signal]:
-    """Signals with every secret hidden, learned from their full descriptions and values."""
-    return [Signal.model_validate(tree) for tree in _redact_trees(signals, redactor)]
+    """Signals with every secret hidden, learned from their full descriptions and values.
+
+    A config signal about a secret-like key says so instead of quoting placeholders:
+    `slack.bot_token changed (value hidden) in commit 5ae6cd2`.
+    """
+    trees = _redact_trees(signals, redactor)
+    for tree in trees:
+        hidden = _hidden_config_description(tree)
+        if hidden is not None:
+            tree["description"] = hidden
+    return [Signal.model_validate(tree) for tree in trees]
+
+
+def _hidden_config_description(tree: dict[str, Any]) -> str | None:
+    """The description of a config signal whose key names a secret, else None."""
+    value = tree.get("value")
+    if tree.get("source") != "config" or not isinstance(value, dict):
+        return None
+    key = value.get("key")
+    if not isinstance(key, str) or not is_secret_key(key):
+        return None
+    if tree.get("type") == "config_risk":
+        return f"{key} = (value hidden): {value.get('reason') or 'risky value'}"
+    verb = {"added": "added", "removed": "removed"}.get(str(value.get("change")), "changed")
+    shas = [str(sha)[:7] for sha in value.get("commit_shas") or [] if sha]
+    suffix = f" in commit {', '.join(shas)}" if shas else ""
+    return f"{key} {verb} (value hidden){suffix}"
 
 
 def _redact_trees(models: Iterable[BaseModel], redactor: Redactor) -> list[Any]:

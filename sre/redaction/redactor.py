@@ -25,14 +25,17 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sre.redaction.keys import MIN_SECRET, secret_key_strength, secret_value
-from sre.redaction.rules import Found
+from sre.redaction.keys import MIN_SECRET, looks_random, secret_key_strength, secret_value
+from sre.redaction.rules import Found, find_blocks
 from sre.redaction.scanner import find_secrets
 
 PLACEHOLDER = re.compile(r"\[REDACTED:[a-z0-9_]+#\d+\]")
 # A run this long taken from a learned secret is hidden wherever it appears.
 FRAGMENT = 12
 CONFIG_KIND = "config_secret"
+# Joins texts learned together: a line no key block can run through, so a block that
+# starts in one text never takes the next text's lines for its body.
+_SEPARATOR = "\n<<>>\n"
 
 
 @dataclass
@@ -72,7 +75,25 @@ class Redactor:
 
     def _add_found(self, found: Iterable[Found]) -> None:
         for secret in found:
-            self.add_known(secret.value, secret.kind)
+            if "\n" in secret.value or "\\n" in secret.value or "-----BEGIN" in secret.value:
+                self._add_lines(secret)
+            else:
+                self.add_known(secret.value, secret.kind)
+
+    def _add_lines(self, secret: Found) -> None:
+        """A value over several lines (a key block): each body line, never the whole.
+
+        The whole block may hold a log collector's prefix or a patch's `+` on every line;
+        learning it whole would hide those prefixes (and their fragments) everywhere.
+        """
+        if "-----BEGIN" in secret.value:
+            for block in find_blocks(secret.value):
+                self.add_known(block.value, secret.kind)
+            return
+        for line in secret.value.replace("\\n", "\n").splitlines():
+            token = line.strip()
+            if looks_random(token) and not any(c.isspace() for c in token):
+                self.add_known(token, secret.kind)
 
     def learn(self, texts: Iterable[str]) -> None:
         """Scan these texts (whole, unclipped) and remember every secret found in them.
@@ -80,7 +101,7 @@ class Redactor:
         The texts are scanned together, in one pass of each rule set, so learning a few
         thousand strings costs about one scan of their joined length.
         """
-        joined = "\n".join(t for t in texts if t)
+        joined = _SEPARATOR.join(t for t in texts if t)
         if joined:
             self._add_found(find_secrets(joined))
 
