@@ -508,7 +508,7 @@ def planted_incident(corpus: list[Canary], base: dict[str, object]) -> dict[str,
                     "status": "modified",
                     "additions": len(patch_lines),
                     "deletions": 0,
-                    "patch": "@@ -1,0 +1,{} @@\n".format(len(patch_lines)) + "\n".join(patch_lines),
+                    "patch": f"@@ -1,0 +1,{len(patch_lines)} @@\n" + "\n".join(patch_lines),
                 }
             ],
         }
