@@ -105,7 +105,9 @@ class _Gen:
 
 def _jwt(g: _Gen) -> str:
     header = base64.urlsafe_b64encode(b'{"alg":"HS256","typ":"JWT"}').rstrip(b"=").decode()
-    claims = json.dumps({"sub": g.s(LOWER_ALNUM, 10), "iat": g.r.randint(1.7e9, 1.8e9)})
+    claims = json.dumps(
+        {"sub": g.s(LOWER_ALNUM, 10), "iat": g.r.randint(1_700_000_000, 1_800_000_000)}
+    )
     body = base64.urlsafe_b64encode(claims.encode()).rstrip(b"=").decode()
     return f"{header}.{body}.{g.s(URLSAFE, 43)}"
 

@@ -188,7 +188,8 @@ class Redactor:
     def redact_lines(self, lines: Iterable[str]) -> list[str]:
         """Redact lines that belong together (a key block spans several of them)."""
         lines = list(lines)
-        self.learn(lines)
+        # Joined by plain newlines, unlike `learn`: these lines are one text.
+        self._add_found(find_secrets("\n".join(lines)))
         return [self.redact(line) for line in lines]
 
     def redact_tree(self, value: Any) -> Any:

@@ -1,0 +1,119 @@
+"""The boundary: signals redacted before clipping, results and events safe to show."""
+
+from __future__ import annotations
+
+import json
+
+from alpha.schemas import AgentEvent, EventKind, IncidentInput, Signal
+from sre.engine import investigate
+from sre.redaction import Redactor, one_line, safe_text
+from sre.redaction.boundary import (
+    IncidentRedactors,
+    count_redacted,
+    redact_event,
+    redact_signals,
+    redacted_line,
+)
+from tests.canaries import canary_corpus, leaks
+
+JWT = next(c for c in canary_corpus() if c.kind == "jwt").secret
+KEY_BLOCK = next(c for c in canary_corpus() if c.variant == "pem rsa")
+
+
+def _incident(**overrides: object) -> IncidentInput:
+    values: dict[str, object] = {
+        "deployment_id": "deploy-7",
+        "deployed_at": "2026-11-20T14:00:00Z",
+        "logs": [f"2026-11-20T13:5{i}:00Z INFO request ok status=200" for i in range(5)]
+        + [f"2026-11-20T14:0{i}:00Z ERROR upstream refused" for i in range(5)],
+        "metrics": {"error_rate": {"baseline": [0.01, 0.01], "current": [0.3, 0.4]}},
+        "recent_commits": [],
+        "config_snapshot": {"auth": {"service_jwt": JWT}, "db": {"password": "n3w-Passw0rd"}},
+        "previous_config_snapshot": {"auth": {}, "db": {"password": "0ld-Passw0rd"}},
+    }
+    values.update(overrides)
+    return IncidentInput.model_validate(values)
+
+
+async def test_a_jwt_config_value_clipped_in_a_description_never_leaves() -> None:
+    """The issue's leak: the JWT is clipped while the signal is described; the boundary
+    learned it whole from the signal's value first, so no fragment reaches the result."""
+    redactor = Redactor()
+    result = await investigate(_incident(), redactor=redactor)
+    shown = result.model_dump_json()
+    assert all(JWT[i : i + 12] not in shown for i in range(len(JWT) - 11))
+    raw = await investigate(_incident(), reveal=True)
+    assert JWT[:40] in raw.model_dump_json()  # the evidence did carry it
+
+
+async def test_secret_config_keys_are_described_as_changed_value_hidden() -> None:
+    """A changed secret-like key shows as "changed (value hidden)", its values nowhere."""
+    result = await investigate(_incident(), redactor=Redactor())
+    descriptions = [s.description for s in result.signals_used]
+    assert "db.password changed (value hidden)" in descriptions
+    assert "Passw0rd" not in result.model_dump_json()
+
+
+async def test_a_key_block_over_log_lines_never_reaches_the_result() -> None:
+    """Each body line of a key logged line by line is hidden, though no rule sees BEGIN
+    on the same line once the lines are templates."""
+    block = [f"2026-11-20T14:03:00Z ERROR {line}" for line in KEY_BLOCK.lines()]
+    incident = _incident(logs=_incident().logs + block * 3)
+    revealed = (await investigate(incident, reveal=True)).model_dump_json()
+    assert leaks(KEY_BLOCK, revealed)  # the engine did surface some of the key
+    shown = (await investigate(incident, redactor=Redactor())).model_dump_json()
+    assert leaks(KEY_BLOCK, shown) == []
+
+
+def test_redacted_signals_keep_their_evidence() -> None:
+    """Redaction replaces secrets only: ids, numbers and ordinary text stay as they were."""
+    signal = Signal(
+        id="sig_004",
+        type="log_template",
+        description="New ERROR template: auth failed for token ghp_Zk3p9QvL2mX8rT4wA1b2C3d4E5f6G7h8I9j0",
+        source="logs",
+        value={"count_after": 34, "example": "token ghp_Zk3p9QvL2mX8rT4wA1b2C3d4E5f6G7h8I9j0 x"},
+    )
+    (out,) = redact_signals([signal], Redactor())
+    assert out.id == "sig_004" and out.value["count_after"] == 34
+    assert "ghp_Zk3p" not in out.model_dump_json()
+    assert out.description.startswith("New ERROR template: auth failed for token [REDACTED:")
+
+
+def test_control_and_bidirectional_characters_are_removed() -> None:
+    """ESC sequences, bidi overrides/isolates and zero-width characters never print."""
+    text = "ok\x1b[2J\u202eevil\u2066x\u2069\u200b\r\x07 end\nnext\tcol"
+    assert safe_text(text) == "ok[2Jevilx end\nnext\tcol"
+    assert one_line(text) == "ok[2Jevilx end next col"
+
+
+def test_events_are_one_line_and_redacted() -> None:
+    """A live event cannot print a line of its own nor carry a secret."""
+    event = AgentEvent(
+        kind=EventKind.AGENT_PROGRESS,
+        execution_id="e1",
+        agent_name="LogAgent",
+        message="fallback\n#1 forged ghp_Zk3p9QvL2mX8rT4wA1b2C3d4E5f6G7h8I9j0\u202e",
+    )
+    shown = redact_event(event, Redactor())
+    assert shown.message is not None and "\n" not in shown.message
+    assert "ghp_" not in shown.message and "\u202e" not in shown.message
+
+
+def test_one_redactor_per_incident_object() -> None:
+    """The engine, the LLM sessions and the caller reach the same redactor per incident."""
+    redactors = IncidentRedactors()
+    first, second = _incident(), _incident()
+    chosen = Redactor()
+    assert redactors.register(first, chosen) is chosen
+    assert redactors.for_incident(first) is chosen
+    assert redactors.for_incident(second) is not chosen
+    assert chosen.known >= 2  # it learned the incident's config secrets on registration
+
+
+def test_the_footer_counts_distinct_placeholders() -> None:
+    """ "N secrets redacted" counts each hidden secret once, and says nothing for none."""
+    text = json.dumps(["[REDACTED:jwt#1]", "[REDACTED:jwt#1] [REDACTED:jwt#2]"])
+    assert count_redacted(text) == 2
+    assert redacted_line(2) == "2 secrets redacted" and redacted_line(1) == "1 secret redacted"
+    assert redacted_line(0) == ""

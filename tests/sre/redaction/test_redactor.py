@@ -1,0 +1,136 @@
+"""The redactor: learned values, fragments, placeholders, key blocks, encoded forms."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+
+from sre.redaction import Redactor, install_log_redaction, redact
+from sre.redaction.rules import find_blocks
+
+GITHUB = "ghp_Zk3p9QvL2mX8rT4wA1b2C3d4E5f6G7h8I9j0"
+JWT = (
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJxN3Y5ayIsImlhdCI6MTcwMDAwMDAwMH0"
+    ".Zk3p9QvL2mX8rT4wA1b2C3d4E5f6G7h8I9j0KkLlMm"
+)
+
+
+def test_a_learned_value_is_hidden_when_a_formatter_clipped_it() -> None:
+    """A token cut by a formatter ("ghp_Zk3p9QvL2mX8…") no longer matches a rule; learned
+    whole first, its fragments are hidden anyway."""
+    redactor = Redactor()
+    redactor.learn([f"GITHUB_TOKEN={GITHUB}"])
+    clipped = f"GITHUB_TOKEN changed unset -> {GITHUB[:17]}…"
+    out = redactor.redact(clipped)
+    assert GITHUB[:12] not in out and "[REDACTED:" in out
+    assert redact(clipped) == clipped.replace(GITHUB[:17], redact(GITHUB[:17]))
+
+
+def test_a_clipped_jwt_config_value_is_hidden() -> None:
+    """The issue's leak: a JWT config value clipped to 60 characters before redaction."""
+    redactor = Redactor()
+    redactor.learn_config({"auth": {"service_jwt": JWT}})
+    out = redactor.redact(f'auth.service_jwt changed "unset" -> "{JWT[:57]}..."')
+    assert all(JWT[i : i + 12] not in out for i in range(len(JWT) - 11))
+
+
+def test_the_same_secret_gets_the_same_placeholder() -> None:
+    """Placeholders are stable within a redactor and numbered per kind."""
+    redactor = Redactor()
+    first = redactor.redact(f"a {GITHUB}")
+    second = redactor.redact(f"again {GITHUB} and ghp_{'Q' * 8}Zk3p9QvL2mX8rT4wA1b2C3d4E5f")
+    placeholder = first.removeprefix("a ")
+    assert placeholder.startswith("[REDACTED:") and placeholder in second
+    assert second.count("[REDACTED:") == 2 and redactor.count == 2
+
+
+def test_config_secrets_are_learned_by_key_and_quantities_are_kept() -> None:
+    """Values of secret-like keys are hidden anywhere; a TTL under a token key is evidence."""
+    redactor = Redactor()
+    redactor.learn_config(
+        {"db": {"password": "s3cr3t-value"}, "auth": {"token_ttl_seconds": 3600}, "x": [1]}
+    )
+    out = redactor.redact("login failed for s3cr3t-value; token_ttl_seconds=3600")
+    assert "s3cr3t-value" not in out and "token_ttl_seconds=3600" in out
+
+
+def test_key_blocks_over_log_lines_are_hidden_line_by_line() -> None:
+    """A private key logged one line per record: each body line is hidden on its own later,
+    and the collector's prefix is not mistaken for part of the key."""
+    body = [base64.b64encode(bytes([i]) * 48).decode() for i in range(1, 5)]
+    lines = [
+        f"2026-11-20T14:03:0{i}Z pod/api {text}"
+        for i, text in enumerate(
+            ["-----BEGIN RSA PRIVATE KEY-----", *body, "-----END RSA PRIVATE KEY-----"]
+        )
+    ]
+    redactor = Redactor()
+    out = redactor.redact_lines(lines)
+    assert not any(part in line for part in body for line in out)
+    assert all(line.startswith("2026-11-20T14:03:0") for line in out)
+    assert redactor.redact(f"template: {body[2]}") == "template: " + redactor.redact(body[2])
+    assert body[2] not in redactor.redact(body[2])
+    assert redactor.redact("2026-11-20T14:03:09Z pod/api ready") == (
+        "2026-11-20T14:03:09Z pod/api ready"
+    )
+
+
+def test_a_block_with_escaped_newlines_in_a_json_value_is_found() -> None:
+    """A PEM key stored as one JSON string (`\\n` escapes) yields its body lines."""
+    body = base64.b64encode(b"k" * 96).decode()
+    value = json.dumps(
+        {"key": f"-----BEGIN EC PRIVATE KEY-----\n{body}\n-----END EC PRIVATE KEY-----"}
+    )
+    assert [f.value for f in find_blocks(value)] == [body[:128]]
+
+
+def test_encoded_forms_are_hidden_where_they_appear() -> None:
+    """Percent-encoded, \\u-escaped and base64-wrapped tokens are hidden in their encoded form."""
+    percent = GITHUB.replace("_", "%5F")
+    escaped = GITHUB.replace("g", "\\u0067")
+    wrapped = base64.b64encode(f"token={GITHUB}".encode()).decode()
+    for text, encoded in [
+        (f"/cb?t={percent}", percent),
+        (f'{{"t": "{escaped}"}}', escaped),
+        (f"blob {wrapped} end", wrapped),
+    ]:
+        out = redact(text)
+        assert encoded not in out and "[REDACTED:" in out, text
+
+
+def test_case_does_not_matter_for_prefixes() -> None:
+    """Uppercased prefixes (GHP_, XOXB-, SK-OR-V1-) are recognised too."""
+    for token in (GITHUB.upper(), "XOXB-12345678901-1234567890123-ABCDEFGHIJKLMNOPQRSTUVWX"):
+        assert token not in redact(f"value {token} end")
+
+
+def test_ordinary_evidence_is_left_alone() -> None:
+    """Log lines, SHAs, hosts and config keys without secrets pass unchanged."""
+    lines = [
+        "2026-11-20T14:03:11Z ERROR connection pool exhausted size=10 overflow=0",
+        "commit 5ae6cd212e8f4d9b0c1a2b3c4d5e6f708192a3b4 changed database.pool_size",
+        "GET https://payments.internal:8443/v1/charges returned 503 after 2.5s",
+        "token_ttl_seconds=3600 password_min_length=12 secret_rotation_days: 30",
+        "feature flag checkout_v2 evaluated to true",
+    ]
+    assert [redact(line) for line in lines] == lines
+
+
+def test_the_log_filter_redacts_messages_and_tracebacks() -> None:
+    """The logging filter hides secrets in messages, arguments and exception text."""
+    import io
+
+    stream = io.StringIO()
+    logger = logging.getLogger("alpha.test.redaction")
+    logger.handlers[:] = [logging.StreamHandler(stream)]
+    logger.propagate = False
+    install_log_redaction(logger)
+    logger.warning("token %s failed\x1b[31m", GITHUB)
+    try:
+        raise ValueError(f"bad {JWT}")
+    except ValueError:
+        logger.exception("boom")
+    text = stream.getvalue()
+    assert GITHUB not in text and JWT[:20] not in text and "\x1b" not in text
+    assert text.count("[REDACTED:") >= 2
