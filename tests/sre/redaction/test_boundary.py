@@ -67,12 +67,13 @@ async def test_a_key_block_over_log_lines_never_reaches_the_result() -> None:
 
 def test_redacted_signals_keep_their_evidence() -> None:
     """Redaction replaces secrets only: ids, numbers and ordinary text stay as they were."""
+    token = "ghp_Zk3p9QvL2mX8rT4wA1b2C3d4E5f6G7h8I9j0"
     signal = Signal(
         id="sig_004",
         type="log_template",
-        description="New ERROR template: auth failed for token ghp_Zk3p9QvL2mX8rT4wA1b2C3d4E5f6G7h8I9j0",
+        description=f"New ERROR template: auth failed for token {token}",
         source="logs",
-        value={"count_after": 34, "example": "token ghp_Zk3p9QvL2mX8rT4wA1b2C3d4E5f6G7h8I9j0 x"},
+        value={"count_after": 34, "example": f"token {token} x"},
     )
     (out,) = redact_signals([signal], Redactor())
     assert out.id == "sig_004" and out.value["count_after"] == 34
