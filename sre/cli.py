@@ -42,7 +42,7 @@ from alpha.core.errors import AlphaError, ConfigurationError
 from alpha.schemas import ExecutionResult, IncidentInput
 from sre import evaluation
 from sre.payload import load_payload
-from sre.redaction import Redactor, one_line, redact, safe_text
+from sre.redaction import Redactor, install_log_redaction, one_line, redact, safe_text
 from sre.redaction.boundary import (
     RedactingSubscriber,
     count_redacted,
@@ -118,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the `alpha` command; returns the exit status."""
     _load_dotenv()
+    _configure_logging()
     args = build_parser().parse_args(argv)
     handlers = {
         "demo": _cmd_demo,
@@ -138,6 +139,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
+
+
+def _configure_logging() -> None:
+    """Warnings to stderr, through the redaction filter like every other output."""
+    import logging
+
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.WARNING, format="alpha: %(levelname)s %(message)s")
+    install_log_redaction()
 
 
 def _load_dotenv() -> None:
