@@ -29,6 +29,7 @@ from bot.redacting_client import RedactingWebClient
 from bot.runner import InvestigationRunner, Services
 from bot.sentry_webhook import WEBHOOK_PATH, webhook_handler
 from bot.settings import BotSettings
+from sre.redaction.maintained import warm_up
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,8 @@ def create_bot(
         services: payload sources and engine (see `bot.services.default_services`).
         manager: the job manager; one with `settings.max_concurrent` slots by default.
     """
+    # The secret rules compile on first use (about 0.1 s): now, not in the first request.
+    warm_up()
     client, update_client = make_clients(settings)
     secret = settings.slack_signing_secret.get_secret_value()
     verify = settings.mode == "http" or bool(secret)

@@ -8,6 +8,7 @@ production; loopback-backed ones in tests and the load benchmark).
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import time
@@ -69,7 +70,7 @@ class Target:
     kind: TargetKind
     id: str
 
-    @property
+    @functools.cached_property
     def shown_id(self) -> str:
         """The id as it may be shown: redacted, on one line (it was typed or sent to us)."""
         return one_line(redact(self.id))
