@@ -65,7 +65,7 @@ async def _scrubbed(body: dict[str, Any], redactor: Redactor) -> Any:
 class RedactingWebClient(AsyncWebClient):
     """An `AsyncWebClient` whose every request body passes the redaction boundary."""
 
-    async def api_call(  # type: ignore[override]
+    async def api_call(
         self,
         api_method: str,
         *,

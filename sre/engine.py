@@ -67,9 +67,9 @@ def build_runtime(
     # Imported here so that importing the engine stays cheap for the CLI's --help.
     from sre.extractors.signal_extractor import extract_signals
 
+    extractor: Callable[[IncidentInput], list[Signal]] = extract_signals
     if reveal:
         redactors = None
-        extractor = extract_signals
     else:
         redactors = redactors if redactors is not None else IncidentRedactors()
         extractor = _redacting_extractor(extract_signals, redactors)

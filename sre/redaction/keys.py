@@ -14,7 +14,9 @@ secret; `X-Api-Key` -> x, api, key) and judged by its words:
   (`token_ttl_seconds`, `password_min_length`, `secret_name`, `key_id`, `token_url`).
 
 Values that are never secrets whatever the key: numbers and durations, booleans, null,
-placeholders (`${DB_PASSWORD}`, `<redacted>`, `***`, `[REDACTED:...]`).
+placeholders (`${DB_PASSWORD}`, `<redacted>`, `***`, `[REDACTED:...]`), paths
+(`/run/secrets/db_password`); and a weak key's file or object name (`wh/2807663.json.gz`)
+does not look random.
 """
 
 from __future__ import annotations
@@ -62,6 +64,11 @@ _PLACEHOLDER = re.compile(
     r"\[REDACTED:[^\]]*\]|redacted|changeme|hidden|\(value hidden\)",
     re.I,
 )
+# A reference to where a secret lives is no secret: an absolute or home-relative path.
+_PATH = re.compile(r"(?:/|~/|\./)[\w.@+-]+(?:/[\w.@+-]*)*")
+# A file or object name ends in a lower-case extension (`2807663.json.gz`, `client.key`);
+# generated secrets do not.
+_FILE_NAME = re.compile(r".*\.[a-z]{2,4}(?:\.[a-z]{2,3})?")
 # Below this many characters a strong key's value is too short to be worth hiding
 # (`pwd=ab`), and a hidden value that short would still tell nothing.
 MIN_SECRET = 4
@@ -119,6 +126,8 @@ def looks_random(value: str) -> bool:
     """A generated secret rather than a word: long, high entropy, letters and digits mixed."""
     if len(value) < RANDOM_MIN_LENGTH or entropy_bits(value) < RANDOM_MIN_BITS:
         return False
+    if _FILE_NAME.fullmatch(value):
+        return False
     has_digit = any(c.isdigit() for c in value)
     has_alpha = any(c.isalpha() for c in value)
     mixed_case = any(c.isupper() for c in value) and any(c.islower() for c in value)
@@ -132,6 +141,7 @@ def is_trivial_value(value: str) -> bool:
         len(stripped) < MIN_SECRET
         or _QUANTITY.fullmatch(stripped) is not None
         or _PLACEHOLDER.fullmatch(stripped) is not None
+        or _PATH.fullmatch(stripped) is not None
     )
 
 

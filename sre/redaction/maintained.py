@@ -73,8 +73,6 @@ def find_maintained(text: str) -> list[Found]:
         return []
     # Lone surrogates cannot cross into C; each becomes one `?`, keeping every offset.
     safe = text.translate(_NUL).encode("utf-8", "replace").decode("utf-8")
-    if len(safe) != len(text):  # pragma: no cover - "replace" maps one code point to one
-        safe = text
     found = [Found(kind_of(rule), value) for rule, value in _scan(engine, safe) if value]
     lowered = safe.translate(_ASCII_LOWER)
     if lowered != safe:

@@ -118,3 +118,16 @@ def test_the_footer_counts_distinct_placeholders() -> None:
     assert count_redacted(text) == 2
     assert redacted_line(2) == "2 secrets redacted" and redacted_line(1) == "1 secret redacted"
     assert redacted_line(0) == ""
+
+
+async def test_bundled_scenarios_hold_no_secret_and_lose_no_evidence() -> None:
+    """No false positive: the 22 bundled scenarios (file paths, object keys, SHAs, hosts,
+    e-mail-free logs) come out of the boundary without a single placeholder."""
+    from sre.redaction.boundary import redact_result
+    from sre.scenarios import load_all
+
+    for scenario in load_all():
+        redactor = Redactor()
+        result = await investigate(scenario.incident, redactor=redactor)
+        shown = redact_result(result, redactor).model_dump_json()
+        assert count_redacted(shown) == 0, scenario.name

@@ -55,6 +55,9 @@ def test_key_strength(key: str, strength: str | None) -> None:
         ("hmac_salt", "Zk3p9QvL2mX8rT4w", True),
         ("token_ttl", "3600", False),
         ("pool_size", "Zk3p9QvL2mX8rT4w", False),
+        ("client_key", "/etc/certs/carrierlink/client.key", False),
+        ("key", "wh/fra2/2807663.json.gz", False),
+        ("aws_secret_access_key", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzX9pLq2Wv4Tn8", True),
     ],
 )
 def test_secret_values(key: str, value: str, hidden: bool) -> None:
