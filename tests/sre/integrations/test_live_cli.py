@@ -96,3 +96,19 @@ async def test_unknown_deployment_is_a_one_line_error(tmp_path: Path) -> None:
     assert out == ""
     assert "deployment '777' not found in acme/checkout-api" in err
     assert "Traceback" not in err
+
+
+async def test_fetch_redacts_the_payload_unless_revealed(tmp_path: Path) -> None:
+    """`alpha fetch` prints secrets from commits and config as placeholders (the payload
+    still validates and replays); `--reveal` prints them as they are."""
+    token = "ghp_Zk3p9QvL2mX8rT4wA1b2C3d4E5f6G7h8I9j0"
+    repo = checkout_repo()
+    culprit = next(c for c in repo.history if c.sha == SHA_CULPRIT)
+    culprit.message += f"\n\nused GITHUB_TOKEN={token} to test"
+    async with FakeGitHub(repo) as github, FakeSentry(checkout_sentry()) as sentry:
+        code, out, err = await _run_cli(["fetch", "102"], _env(github, sentry), tmp_path)
+        _, raw, _ = await _run_cli(["fetch", "102", "--reveal"], _env(github, sentry), tmp_path)
+    assert code == 0, err
+    assert token[:12] not in out and "[REDACTED:" in out
+    IncidentInput.model_validate(json.loads(out))
+    assert token in raw
