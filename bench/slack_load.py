@@ -33,7 +33,7 @@ from alpha.llm.settings import LLMSettings  # noqa: E402
 from bot.app import create_bot, create_web_app  # noqa: E402
 from bot.runner import Services  # noqa: E402
 from bot.settings import BotSettings  # noqa: E402
-from sre.engine import AGENT_NAMES  # noqa: E402
+from sre.agents.roster import AGENT_NAMES  # noqa: E402
 from sre.integrations.assembler import Assembly  # noqa: E402
 from sre.scenarios import load_bundled  # noqa: E402
 from tests.fakes.llm_server import FakeLLMServer, RecordedRequest, Reply  # noqa: E402
