@@ -46,12 +46,12 @@ class Redactor:
     it redacts, so the same token in a log line and in a patch gets the same placeholder.
     """
 
-    _known: dict[str, str] = field(default_factory=dict)
-    _numbers: dict[str, int] = field(default_factory=dict)
-    _next: dict[str, int] = field(default_factory=dict)
-    _pattern: re.Pattern[str] | None = None
-    _grams: dict[str, str] = field(default_factory=dict)
-    _done: set[object] = field(default_factory=set)
+    _known: dict[str, str] = field(default_factory=dict, init=False)
+    _numbers: dict[str, int] = field(default_factory=dict, init=False)
+    _next: dict[str, int] = field(default_factory=dict, init=False)
+    _pattern: re.Pattern[str] | None = field(default=None, init=False)
+    _grams: dict[str, str] = field(default_factory=dict, init=False)
+    _done: set[object] = field(default_factory=set, init=False)
 
     def once(self, tag: object) -> bool:
         """True the first time `tag` is given (learn an incident once per redactor)."""
