@@ -1,6 +1,7 @@
 """The SRE investigation engine: the runtime wired with the SRE extractor and agents.
 
-`build_runtime()` gives an `AlphaRuntime` whose signal extractor is the SRE pipeline, with
+`build_runtime()` gives an `AlphaRuntime` whose signal extractor is the SRE pipeline (its
+evidence index, `sre.agents.base.Evidence`, built once per run and shared by the agents), with
 the specialists of the roster (`sre.agents.roster`) registered, the SynthesisAgent as
 post-aggregation step, and the SRE taxonomy injected into the judge (valid categories) and
 the aggregator (how suspects match); `investigate()` runs one incident through it.
@@ -65,6 +66,7 @@ def build_runtime(
         reveal: Keep the signals raw (a local user's `--reveal`); prompts stay redacted.
     """
     # Imported here so that importing the engine stays cheap for the CLI's --help.
+    from sre.agents.base import Evidence
     from sre.extractors.signal_extractor import extract_signals
 
     extractor: Callable[[IncidentInput], list[Signal]] = extract_signals
@@ -84,6 +86,7 @@ def build_runtime(
     runtime = AlphaRuntime(
         agent_timeout=agent_timeout,
         signal_extractor=extractor,
+        signal_index=Evidence.build,
         post_aggregation=SynthesisAgent(),
         judge=sre_judge(),
         aggregator=sre_aggregator(),

@@ -17,7 +17,7 @@ def explain_lines(result: ExecutionResult) -> list[str]:
     """The explanation of a result, one line per item (empty result: one line saying so)."""
     if not result.ranked_hypotheses:
         return ["No hypothesis was ranked: no rule found evidence strong enough."]
-    by_id = {s.id: s for s in result.signals_used}
+    by_id: dict[str, object] = {s.id: s for s in result.signals_used}
     lines: list[str] = []
     for item in result.ranked_hypotheses:
         lines += _explain(item, by_id)

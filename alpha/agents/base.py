@@ -21,12 +21,16 @@ class AgentContext:
     """What an agent sees: the extracted signals and the incident they came from.
 
     `progress` lets an agent report what it is doing ("asking the model", "3 rules fired");
-    the runtime turns each call into an `agent_progress` event.
+    the runtime turns each call into an `agent_progress` event. `signal_index` is what the
+    runtime's `signal_index` hook built from the signals once for the run and shares with
+    every agent (None without a hook); the runtime does not know its type, so an agent checks
+    it is the index it expects before using it.
     """
 
     signals: list[Signal]
     incident: IncidentInput
     progress: Callable[[str], None] = field(default=_ignore_progress)
+    signal_index: object = None
 
     def signal(self, signal_id: str) -> Signal | None:
         """The signal with this id, or None."""

@@ -4,10 +4,12 @@ Pipeline of `AlphaRuntime.execute`:
 
 1. validate the payload (`IncidentInput`; a bad payload raises `InputError` naming fields);
 2. initialise a `StructuredMemory` and extract signals into it (one `signal_detected` event
-   each); the default extractor is the generic `alpha.core.signals.basic_signals`;
+   each); the default extractor is the generic `alpha.core.signals.basic_signals`; with a
+   `signal_index` hook, build the vertical's index of the signals once for the run;
 3. run every registered agent in parallel (`ParallelExecutor`) on an `AgentContext` built
-   from memory, judging each result as soon as its agent finishes (`JudgeLayer`; refused
-   hypotheses become `Rejection`s, accepted ones are added to memory);
+   from memory (and carrying the shared index), judging each result as soon as its agent
+   finishes (`JudgeLayer`; refused hypotheses become `Rejection`s, accepted ones are added
+   to memory);
 4. merge and rank the accepted hypotheses (`Aggregator`, top N);
 5. run the optional post-aggregation step (summary, next actions); its failure or timeout
    is recorded in `gaps` and never sinks the run;
@@ -65,11 +67,14 @@ __all__ = [
     "EventSubscriber",
     "PostAggregationStep",
     "SignalExtractor",
+    "SignalIndexer",
     "parse_incident",
     "review_reasons",
 ]
 
 SignalExtractor = Callable[[IncidentInput], list[Signal]]
+# Builds a vertical's index of a run's signals (opaque to the runtime), shared by its agents.
+SignalIndexer = Callable[[list[Signal], IncidentInput], object]
 PostAggregationStep = Callable[
     [IncidentInput, list[Signal], list[RankedHypothesis]], Awaitable[Synthesis]
 ]
@@ -85,6 +90,8 @@ class AlphaRuntime:
         agent_timeout: Default seconds per agent (an agent's own `timeout` wins); also the
             deadline of the post-aggregation step.
         signal_extractor: Turns the incident into signals; `basic_signals` by default.
+        signal_index: Builds an index of the signals once per run, handed to every agent
+            as `AgentContext.signal_index`; None by default.
         post_aggregation: Optional step filling `summary` and `next_actions`.
         review_threshold: A top score below this requires human review.
         judge: The judge (default: any category, low/medium/high severities).
@@ -98,6 +105,7 @@ class AlphaRuntime:
         *,
         agent_timeout: float = DEFAULT_AGENT_TIMEOUT,
         signal_extractor: SignalExtractor | None = None,
+        signal_index: SignalIndexer | None = None,
         post_aggregation: PostAggregationStep | None = None,
         review_threshold: float = 0.5,
         judge: JudgeLayer | None = None,
@@ -111,6 +119,7 @@ class AlphaRuntime:
         self._aggregator = aggregator or Aggregator()
         self._judge = judge or JudgeLayer()
         self._extract = signal_extractor or basic_signals
+        self._index = signal_index
         self._post_aggregation = post_aggregation
         self._review_threshold = review_threshold
         self._registry = AgentRegistry()
@@ -167,11 +176,11 @@ class AlphaRuntime:
             run_id, [*self._subscribers, *subscribers], clock=self._clock
         ) as events:
             events.emit(EventKind.RUN_STARTED, message=incident.deployment_id)
-            signals = await asyncio.to_thread(self._extract, incident)
+            signals, index = await asyncio.to_thread(self._signals, incident)
             memory = self._remember(signals, events)
             runs = await self._executor.run(
                 self._registry.get_all(),
-                lambda agent: self._context(agent, incident, memory, events),
+                lambda agent: self._context(agent, incident, memory, events, index),
                 events=events,
                 review=lambda name, result: self._judge.validate(result, memory, agent_name=name),
             )
@@ -193,6 +202,11 @@ class AlphaRuntime:
             events.emit(EventKind.RUN_COMPLETED, result=result)
         return result
 
+    def _signals(self, incident: IncidentInput) -> tuple[list[Signal], object]:
+        """The run's signals and, with a hook, their index (in a worker thread: CPU work)."""
+        signals = self._extract(incident)
+        return signals, self._index(signals, incident) if self._index is not None else None
+
     @staticmethod
     def _remember(signals: list[Signal], events: EventEmitter) -> StructuredMemory:
         memory = StructuredMemory()
@@ -203,12 +217,18 @@ class AlphaRuntime:
 
     @staticmethod
     def _context(
-        agent: BaseAgent, incident: IncidentInput, memory: StructuredMemory, events: EventEmitter
+        agent: BaseAgent,
+        incident: IncidentInput,
+        memory: StructuredMemory,
+        events: EventEmitter,
+        index: object,
     ) -> AgentContext:
         def progress(message: str) -> None:
             events.emit(EventKind.AGENT_PROGRESS, agent_name=agent.name, message=message)
 
-        return AgentContext(signals=memory.get_signals(), incident=incident, progress=progress)
+        return AgentContext(
+            signals=memory.get_signals(), incident=incident, progress=progress, signal_index=index
+        )
 
     async def _synthesise(
         self,

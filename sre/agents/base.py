@@ -1,10 +1,14 @@
 """Shared rule helpers for the SRE specialist agents.
 
-`Evidence` indexes the run's signals by type and answers the cross-source questions every
-agent asks ("which commit touched the files in these frames?", "which config keys changed?",
-"is this template new since the deploy?"). `SpecialistAgent` is the common shape: a pure
-`candidates(signals, incident)` and a `run()` that returns them, so that a later LLM mode
-can refine the candidates and fall back to them.
+`Evidence` indexes the run's typed signals (`sre.signals`) by type and answers the
+cross-source questions every agent asks ("which commit touched the files in these frames?",
+"which config keys changed?", "is this template new since the deploy?"). It is built once
+per run (the engine hands it to the runtime as its signal index, so every agent shares it
+and its memo); `Evidence.build` builds one directly.
+`SpecialistAgent` is the common shape: pure rules over the evidence
+(`candidates_from(evidence)`, or `candidates(signals, incident)` from bare signals) and a
+`run()` that returns them, so that the LLM mode can refine the candidates and fall back to
+them.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import sys
 from abc import abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from alpha.agents.base import AgentContext, BaseAgent
 from alpha.llm.base import LLMClient
@@ -21,10 +25,11 @@ from alpha.schemas import AgentResult, Hypothesis, IncidentInput, Severity, Sign
 from sre.agents.patterns import DATA_ACCESS_WORDS, is_program_error, tokens
 from sre.agents.reading import (
     app_files,
-    as_list,
     commit_files,
     commit_kind_files,
     exception_types,
+    first_seen,
+    frame_files_of,
     is_error_level,
     is_innocuous,
     is_trouble,
@@ -32,9 +37,20 @@ from sre.agents.reading import (
     parse_iso,
     path_tokens,
     paths_match,
+    signal_files,
     signal_symptoms,
     signal_text,
     text_files,
+)
+from sre.signals import (
+    CommitSignal,
+    ConfigChangeSignal,
+    DependencyErrorsSignal,
+    ExceptionSignal,
+    LogSignal,
+    LogTemplateSignal,
+    TroubleSignal,
+    typed_signals,
 )
 
 if TYPE_CHECKING:
@@ -77,38 +93,65 @@ def severity_for(value: float) -> Severity:
     return "medium" if value >= 0.4 else "low"
 
 
+_A = TypeVar("_A", bound=Signal)
+_B = TypeVar("_B", bound=Signal)
+_C = TypeVar("_C", bound=Signal)
+_D = TypeVar("_D", bound=Signal)
+
+
 @dataclass
 class Evidence:
-    """The run's signals indexed by type, with cross-source helpers."""
+    """The run's typed signals indexed by type, with cross-source helpers.
+
+    Attributes:
+        incident: The incident the signals came from.
+        by_type: The typed signals by class, each list in extraction order.
+        memo: Answers that many rules ask for, computed once per run (the signals never
+            change, so agents sharing one `Evidence` share them).
+    """
 
     incident: IncidentInput
-    by_type: dict[str, list[Signal]] = field(default_factory=dict)
-    # Answers that many rules ask for, computed once per run (the signals never change).
+    by_type: dict[type[Signal], list[Signal]] = field(default_factory=dict)
     memo: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(cls, signals: Sequence[Signal], incident: IncidentInput) -> Evidence:
-        """Index signals by type, keeping their order."""
+        """Index the SRE signals by type, keeping their order (`sre.signals.typed_signals`:
+        generic signals of an SRE type are validated into their class, others skipped)."""
         evidence = cls(incident=incident)
-        for signal in signals:
-            if isinstance(signal.value, dict):
-                evidence.by_type.setdefault(signal.type, []).append(signal)
+        for signal in typed_signals(signals):
+            evidence.by_type.setdefault(type(signal), []).append(signal)
         return evidence
 
-    def of(self, *types: str) -> list[Signal]:
-        """Signals of the given types, in extraction order."""
+    @overload
+    def of(self, a: type[_A], /) -> list[_A]: ...
+    @overload
+    def of(self, a: type[_A], b: type[_B], /) -> list[_A | _B]: ...
+    @overload
+    def of(self, a: type[_A], b: type[_B], c: type[_C], /) -> list[_A | _B | _C]: ...
+    @overload
+    def of(
+        self, a: type[_A], b: type[_B], c: type[_C], d: type[_D], /
+    ) -> list[_A | _B | _C | _D]: ...
+    def of(self, *types: type[Signal]) -> list[Any]:
+        """Signals of the given classes, class by class, each in extraction order."""
         return [s for t in types for s in self.by_type.get(t, [])]
+
+    def log_signals(self) -> list[LogSignal]:
+        """Log templates, exceptions and failing hosts, in that order."""
+        return self.of(LogTemplateSignal, ExceptionSignal, DependencyErrorsSignal)
 
     # ----------------------------------------------------------------- logs
 
-    def trouble(self) -> list[Signal]:
+    def trouble(self) -> list[TroubleSignal]:
         """Log templates and exceptions that are new or rising since the deploy."""
         if "trouble" not in self.memo:
-            logs = self.of("log_template", "exception")
+            logs = self.of(LogTemplateSignal, ExceptionSignal)
             self.memo["trouble"] = [s for s in logs if is_trouble(s)]
-        return list(self.memo["trouble"])
+        trouble: list[TroubleSignal] = self.memo["trouble"]
+        return list(trouble)
 
-    def code_errors(self) -> list[Signal]:
+    def code_errors(self) -> list[TroubleSignal]:
         """New or rising program errors (exceptions that are defects, not transport faults)."""
         if "code_errors" not in self.memo:
             faults = self.fault_types()
@@ -122,7 +165,8 @@ class Evidence:
                 if program and not signal_symptoms(signal):
                     found.append(signal)
             self.memo["code_errors"] = found
-        return list(self.memo["code_errors"])
+        errors: list[TroubleSignal] = self.memo["code_errors"]
+        return list(errors)
 
     def fault_types(self) -> set[str]:
         """Exception types whose own new or rising messages show a fault outside the code.
@@ -132,40 +176,40 @@ class Evidence:
         """
         if "fault_types" not in self.memo:
             self.memo["fault_types"] = {
-                str(s.value.get("exception_type"))
-                for s in self.of("exception")
-                if s.value.get("exception_type") and is_trouble(s) and signal_symptoms(s)
+                s.value.exception_type
+                for s in self.of(ExceptionSignal)
+                if s.value.exception_type and is_trouble(s) and signal_symptoms(s)
             }
         faults: set[str] = self.memo["fault_types"]
         return faults
 
-    def symptom_signals(self, symptom: str) -> list[Signal]:
+    def symptom_signals(self, symptom: str) -> list[LogSignal]:
         """Log signals (templates, exceptions, dependency errors) showing a symptom family."""
         return [
             s
-            for s in self.of("log_template", "exception", "dependency_errors")
-            if symptom in signal_symptoms(s) and (s.type == "dependency_errors" or is_trouble(s))
+            for s in self.log_signals()
+            if symptom in signal_symptoms(s)
+            and (isinstance(s, DependencyErrorsSignal) or is_trouble(s))
         ]
 
     def symptoms(self) -> set[str]:
         """Every symptom family present in new or rising log evidence."""
         found: set[str] = set()
-        for signal in self.of("log_template", "exception", "dependency_errors"):
-            if signal.type == "dependency_errors" or is_trouble(signal):
+        for signal in self.log_signals():
+            if isinstance(signal, DependencyErrorsSignal) or is_trouble(signal):
                 found |= signal_symptoms(signal)
         if self.code_errors():
             found.add("code_error")
         return found
 
-    def frame_files(self, signals: Iterable[Signal] | None = None) -> list[str]:
+    def frame_files(self, signals: Iterable[LogSignal] | None = None) -> list[str]:
         """Stack-frame files cited by the given (default: all troubling) log signals."""
         files: dict[str, None] = {}
         for signal in self.trouble() if signals is None else signals:
-            for name in as_list(signal.value.get("files")):
-                files.setdefault(str(name), None)
-            for frame in as_list(signal.value.get("frames")):
-                if isinstance(frame, dict) and frame.get("file"):
-                    files.setdefault(str(frame["file"]), None)
+            for name in signal_files(signal):
+                files.setdefault(name, None)
+            for name in frame_files_of(signal):
+                files.setdefault(name, None)
             for name in text_files(signal_text(signal)):
                 files.setdefault(name, None)
         return list(files)
@@ -184,9 +228,7 @@ class Evidence:
             return None
         start = self.incident.incident_started_at
         if start is None:
-            seen = [
-                parse_iso(s.value.get("first_seen")) for s in self.trouble() if is_error_level(s)
-            ]
+            seen = [parse_iso(first_seen(s)) for s in self.trouble() if is_error_level(s)]
             known = [t for t in seen if t is not None]
             start = min(known) if known else None
         if start is None:
@@ -215,25 +257,25 @@ class Evidence:
 
     # ----------------------------------------------------------------- commits and config
 
-    def commits(self) -> list[Signal]:
+    def commits(self) -> list[CommitSignal]:
         """Commit signals, in extraction order."""
-        return self.of("commit")
+        return self.of(CommitSignal)
 
-    def config_changes(self) -> list[Signal]:
+    def config_changes(self) -> list[ConfigChangeSignal]:
         """Config diff signals."""
-        return self.of("config_change")
+        return self.of(ConfigChangeSignal)
 
-    def config_change_for(self, key: str) -> Signal | None:
+    def config_change_for(self, key: str) -> ConfigChangeSignal | None:
         """The config_change signal of a dotted key, or None."""
         for signal in self.config_changes():
-            if signal.value.get("key") == key:
+            if signal.value.key == key:
                 return signal
         return None
 
-    def commit_for_sha(self, sha: str) -> Signal | None:
+    def commit_for_sha(self, sha: str) -> CommitSignal | None:
         """The commit signal whose SHA is a prefix-match of `sha`."""
         for signal in self.commits():
-            own = str(signal.value.get("sha", "")).lower()
+            own = signal.value.sha.lower()
             if own and (own.startswith(sha.lower()) or sha.lower().startswith(own)):
                 return signal
         return None
@@ -243,21 +285,21 @@ class Evidence:
         shas: dict[str, None] = {}
         change = self.config_change_for(key)
         if change is not None:
-            for sha in as_list(change.value.get("commit_shas")):
-                commit = self.commit_for_sha(str(sha))
-                shas.setdefault(str(commit.value["sha"]) if commit else str(sha), None)
+            for sha in change.value.commit_shas:
+                commit = self.commit_for_sha(sha)
+                shas.setdefault(commit.value.sha if commit else sha, None)
         for commit in self.commits():
-            if key in as_list(commit.value.get("config_keys")):
-                shas.setdefault(str(commit.value.get("sha")), None)
+            if key in commit.value.config_keys:
+                shas.setdefault(commit.value.sha, None)
         if not shas:
             # Without patches nothing says which commit set the key; when only one or two
             # commits of the deploy touched config files, they are the candidates.
             config = [c for c in self.commits() if commit_kind_files(c, "config")]
             if 0 < len(config) <= 2:
-                shas.update((str(c.value.get("sha")), None) for c in config)
+                shas.update((c.value.sha, None) for c in config)
         return list(shas)
 
-    def commits_touching_frames(self, files: Sequence[str]) -> list[tuple[Signal, list[str]]]:
+    def commits_touching_frames(self, files: Sequence[str]) -> list[tuple[CommitSignal, list[str]]]:
         """Commits whose changed files match any of the given frame files, with the matches.
 
         The extractor's `files_in_stack_frames` and our own path matching are both used, and
@@ -266,21 +308,21 @@ class Evidence:
         """
         found = []
         for commit in self.commits():
-            named = [str(f) for f in as_list(commit.value.get("files_in_stack_frames"))]
+            named = list(commit.value.files_in_stack_frames)
             candidates = dict.fromkeys(named + commit_files(commit))
             hits = [f for f in candidates if any(paths_match(f, g) for g in files)]
             if hits:
                 found.append((commit, hits))
         return found
 
-    def frame_hits(self, commit: Signal) -> list[str]:
+    def frame_hits(self, commit: CommitSignal) -> list[str]:
         """Files this commit changed that appear in the frames of new or rising errors."""
         for candidate, hits in self.commits_touching_frames(self.frame_files()):
             if candidate.id == commit.id:
                 return hits
         return []
 
-    def module_overlap(self, code: list[str]) -> list[Signal]:
+    def module_overlap(self, code: list[str]) -> list[TroubleSignal]:
         """New or rising errors that name a module the commit changed.
 
         A changed file's stem (`serializers`, `TemplateService`) may be named by the error text
@@ -308,7 +350,7 @@ class Evidence:
                 found.append(signal)
         return found
 
-    def data_access_commits(self) -> list[Signal]:
+    def data_access_commits(self) -> list[CommitSignal]:
         """Commits that changed data-access code (models, queries, serializers, ...).
 
         When some of them appear in the frames of the new errors, only those: the others
@@ -328,7 +370,7 @@ class Evidence:
         """
         return not self.is_very_stale() and bool(self._data_access_changes())
 
-    def _data_access_changes(self) -> list[Signal]:
+    def _data_access_changes(self) -> list[CommitSignal]:
         """Behavioural commits whose code or migration paths say they talk to the database."""
         return [
             c
@@ -340,18 +382,14 @@ class Evidence:
             )
         ]
 
-    def raise_site(self, signal: Signal) -> str | None:
+    def raise_site(self, signal: LogSignal) -> str | None:
         """The application file an error was raised in (its top application frame), or None
         when the signal carries no frames."""
-        names = [
-            str(f["file"])
-            for f in as_list(signal.value.get("frames"))
-            if isinstance(f, dict) and f.get("file")
-        ] or [str(f) for f in as_list(signal.value.get("files"))]
+        names = frame_files_of(signal) or signal_files(signal)
         own = app_files(names)
         return own[0] if own else None
 
-    def raised_elsewhere(self, signals: Sequence[Signal], files: Sequence[str]) -> bool:
+    def raised_elsewhere(self, signals: Sequence[LogSignal], files: Sequence[str]) -> bool:
         """Whether every one of these errors with known frames was raised outside `files`.
 
         A commit that changed only a caller deeper in the stack (the route that calls the
@@ -360,13 +398,21 @@ class Evidence:
         sites = [site for s in signals if (site := self.raise_site(s)) is not None]
         return bool(sites) and not any(paths_match(site, f) for site in sites for f in files)
 
-    def signals_with_frames(self, files: Sequence[str]) -> list[Signal]:
+    def signals_with_frames(self, files: Sequence[str]) -> list[TroubleSignal]:
         """Troubling log signals with a stack frame in one of the given files."""
         return [
             s
             for s in self.trouble()
             if any(paths_match(f, g) for f in files for g in self.frame_files([s]))
         ]
+
+
+def evidence_of(context: AgentContext) -> Evidence:
+    """The run's shared evidence (the runtime's signal index), else one built for `context`."""
+    index = context.signal_index
+    if isinstance(index, Evidence) and index.incident is context.incident:
+        return index
+    return Evidence.build(context.signals, context.incident)
 
 
 def merge_candidates(hypotheses: list[Hypothesis]) -> list[Hypothesis]:
@@ -472,13 +518,17 @@ class SpecialistAgent(BaseAgent):
             session = LLMSessions(LLMMode.for_client(llm))
         self.session = session
 
-    @abstractmethod
     def candidates(self, signals: Sequence[Signal], incident: IncidentInput) -> list[Hypothesis]:
-        """Deterministic hypotheses from the signals (pure: no clock, no I/O)."""
+        """Deterministic hypotheses from bare signals (pure: no clock, no I/O)."""
+        return self.candidates_from(Evidence.build(signals, incident))
+
+    @abstractmethod
+    def candidates_from(self, evidence: Evidence) -> list[Hypothesis]:
+        """Deterministic hypotheses from the run's evidence (pure: no clock, no I/O)."""
 
     async def run(self, context: AgentContext) -> AgentResult:
-        """Apply the rules to the context's signals; refine them with the LLM when given."""
-        found = self.candidates(context.signals, context.incident)[: self.max_hypotheses]
+        """Apply the rules to the run's evidence; refine them with the LLM when given."""
+        found = self.candidates_from(evidence_of(context))[: self.max_hypotheses]
         context.progress(f"{len(found)} hypothesis(es) from rules")
         if self.session is not None:
             from sre.llm.refine import refine

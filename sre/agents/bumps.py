@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from alpha.schemas import Signal
 from sre.agents.base import Evidence
 from sre.agents.patterns import tokens
 from sre.agents.reading import (
@@ -21,6 +20,7 @@ from sre.agents.reading import (
     signal_symptoms,
     signal_text,
 )
+from sre.signals import CommitSignal, LogTemplateSignal, TroubleSignal
 
 _GENERIC_PACKAGE = frozenset({"golang", "github", "gitlab", "org", "com", "net", "x", "v2", "v3"})
 _BUMP = re.compile(
@@ -40,10 +40,10 @@ _NOT_PACKAGES = frozenset({"from", "to", "version", "v"})
 class BumpLink:
     """A dependency bump and the new trouble that its libraries are part of."""
 
-    commit: Signal
+    commit: CommitSignal
     packages: list[str]
-    errors: list[Signal] = field(default_factory=list)
-    lines: list[Signal] = field(default_factory=list)
+    errors: list[TroubleSignal] = field(default_factory=list)
+    lines: list[LogTemplateSignal] = field(default_factory=list)
 
 
 def bumped_packages(message: str) -> list[str]:
@@ -68,7 +68,7 @@ def _package_words(packages: list[str], skip: set[str]) -> set[str]:
     return wanted
 
 
-def _namespace_words(signal: Signal) -> set[str]:
+def _namespace_words(signal: LogTemplateSignal) -> set[str]:
     words: set[str] = set()
     for name in _NAMESPACE.findall(signal_text(signal)):
         for segment in name.split("."):
@@ -91,7 +91,7 @@ def _find_links(evidence: Evidence) -> list[BumpLink]:
     for commit in evidence.commits():
         if not is_dependency_only(commit):
             continue
-        packages = bumped_packages(str(commit.value.get("message", "")))
+        packages = bumped_packages(commit.value.message)
         wanted = _package_words(packages, skip)
         if not wanted:
             continue
@@ -108,8 +108,8 @@ def _find_links(evidence: Evidence) -> list[BumpLink]:
                 link.errors.append(signal)
         # New lines the library wrote itself, that report no transport fault: it behaves
         # differently since the bump (a new deprecation, a changed query plan).
-        for signal in evidence.of("log_template"):
-            if signal.id in error_ids or not signal.value.get("is_new"):
+        for signal in evidence.of(LogTemplateSignal):
+            if signal.id in error_ids or not signal.value.is_new:
                 continue
             if signal_symptoms(signal) or not wanted & _namespace_words(signal):
                 continue

@@ -11,9 +11,7 @@ formatting-only commits only for program errors raised in the files they touched
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from alpha.schemas import Hypothesis, IncidentInput, Signal
+from alpha.schemas import Hypothesis, Signal
 from sre.agents.base import (
     MEDIUM,
     STRONG,
@@ -27,7 +25,6 @@ from sre.agents.base import (
 from sre.agents.bumps import bump_links
 from sre.agents.reading import (
     app_files,
-    as_list,
     commit_kind_files,
     exception_types,
     is_cosmetic,
@@ -40,6 +37,13 @@ from sre.agents.reading import (
 from sre.agents.relations import change_weights, config_label, key_support, rising_metrics
 from sre.extractors.fmt import clip
 from sre.extractors.patterns import commit_subject
+from sre.signals import (
+    CommitSignal,
+    ExceptionSignal,
+    LogSignal,
+    LogTemplateSignal,
+    MetricSignal,
+)
 
 _DB_SYMPTOMS = ("slow_query", "lock", "conn_pool", "too_many_connections")
 _DB_METRICS = frozenset({"db"})
@@ -52,9 +56,8 @@ class CommitAgent(SpecialistAgent):
     model = "anthropic/claude-sonnet-4-6"
     brief = AgentBrief("recent commits, their diffs and deploy timing", ("commits",))
 
-    def candidates(self, signals: Sequence[Signal], incident: IncidentInput) -> list[Hypothesis]:
+    def candidates_from(self, evidence: Evidence) -> list[Hypothesis]:
         """Code-regression and config-change hypotheses naming the commits behind them."""
-        evidence = Evidence.build(signals, incident)
         code_commits = [
             c
             for c in evidence.commits()
@@ -71,12 +74,12 @@ class CommitAgent(SpecialistAgent):
         return merge_candidates(found)
 
 
-def _config_blame(commit: Signal, evidence: Evidence) -> list[Hypothesis]:
+def _config_blame(commit: CommitSignal, evidence: Evidence) -> list[Hypothesis]:
     """config_change hypotheses for the changed keys this commit touched and that matter."""
-    sha = str(commit.value.get("sha"))
-    keys = [str(k) for k in as_list(commit.value.get("config_keys"))]
+    sha = commit.value.sha
+    keys = list(commit.value.config_keys)
     for diff in evidence.config_changes():
-        key = str(diff.value.get("key"))
+        key = diff.value.key
         if sha in evidence.shas_for_key(key):
             keys.append(key)
     found = []
@@ -102,7 +105,7 @@ def _config_blame(commit: Signal, evidence: Evidence) -> list[Hypothesis]:
     return found
 
 
-def _code_blame(commit: Signal, evidence: Evidence, *, sole: bool) -> Hypothesis | None:
+def _code_blame(commit: CommitSignal, evidence: Evidence, *, sole: bool) -> Hypothesis | None:
     """A code_regression hypothesis when specific evidence links this commit to the errors."""
     if is_dependency_only(commit):
         return _dependency_blame(commit, evidence)
@@ -165,11 +168,11 @@ def _code_blame(commit: Signal, evidence: Evidence, *, sole: bool) -> Hypothesis
     if not weights:
         return None
     weights.extend(evidence.staleness())
-    risky = as_list(commit.value.get("risky_changes"))
+    risky = commit.value.risky_changes
     if risky:
         weights.append(WEAK * min(2, len(risky)))
         reasons.append(f"{len(risky)} risky change(s) in its diff")
-    sha = str(commit.value.get("sha"))
+    sha = commit.value.sha
     return hypothesis(
         label=_code_label(sha, focus, cited, evidence),
         description=f"Commit {short_sha(sha)} ({_subject(commit)}): " + "; ".join(reasons) + ".",
@@ -181,7 +184,7 @@ def _code_blame(commit: Signal, evidence: Evidence, *, sole: bool) -> Hypothesis
 
 
 def _observability_blame(
-    commit: Signal, evidence: Evidence, frame_hits: list[str]
+    commit: CommitSignal, evidence: Evidence, frame_hits: list[str]
 ) -> Hypothesis | None:
     """A commit that only changed logging lines or formatting is blamed only for program
     errors raised in the files it changed (a bad log argument, a formatter's slip), never
@@ -190,8 +193,8 @@ def _observability_blame(
     errors = [s for s in evidence.signals_with_frames(frame_hits) if s.id in error_ids]
     if not errors:
         return None
-    sha = str(commit.value.get("sha"))
-    cited = [commit, *errors[:4]]
+    sha = commit.value.sha
+    cited: list[Signal] = [commit, *errors[:4]]
     return hypothesis(
         label=_code_label(sha, frame_hits[0], cited, evidence),
         description=(
@@ -206,7 +209,7 @@ def _observability_blame(
     )
 
 
-def _data_access_load(commit: Signal, evidence: Evidence) -> list[Signal]:
+def _data_access_load(commit: CommitSignal, evidence: Evidence) -> list[MetricSignal | LogSignal]:
     """Database-load evidence, when the commit changed data-access code on the failing path.
 
     None when the trouble began more than VERY_STALE_HOURS after the deploy: a query
@@ -216,13 +219,13 @@ def _data_access_load(commit: Signal, evidence: Evidence) -> list[Signal]:
         return []
     if all(c.id != commit.id for c in evidence.data_access_commits()):
         return []
-    load = rising_metrics(evidence, _DB_METRICS, types=("metric_anomaly", "metric_saturation"))
+    load: list[MetricSignal | LogSignal] = [*rising_metrics(evidence, _DB_METRICS, growth=False)]
     for symptom in _DB_SYMPTOMS:
         load.extend(s for s in evidence.symptom_signals(symptom) if s not in load)
     return load
 
 
-def _dependency_blame(commit: Signal, evidence: Evidence) -> Hypothesis | None:
+def _dependency_blame(commit: CommitSignal, evidence: Evidence) -> Hypothesis | None:
     """Blame a dependency bump only when the bumped library is part of the new trouble.
 
     The evidence must be structural (`sre.agents.bumps`): program errors in the library's
@@ -232,7 +235,7 @@ def _dependency_blame(commit: Signal, evidence: Evidence) -> Hypothesis | None:
     link = next((b for b in bump_links(evidence) if b.commit.id == commit.id), None)
     if link is None:
         return None
-    sha = str(commit.value.get("sha"))
+    sha = commit.value.sha
     package = link.packages[0]
     if link.errors:
         weights = [STRONG, MEDIUM]
@@ -257,14 +260,19 @@ def _errors_rose(evidence: Evidence) -> bool:
     return any(is_error_level(s) for s in evidence.trouble())
 
 
-def _subject(commit: Signal) -> str:
-    return clip(commit_subject(str(commit.value.get("message", ""))), 60)
+def _subject(commit: CommitSignal) -> str:
+    return clip(commit_subject(commit.value.message), 60)
 
 
 def _code_label(sha: str, focus: str, cited: list[Signal], evidence: Evidence) -> str:
     """`Commit 9f3c2ab introduced a KeyError in checkout/cart.py` when the evidence allows."""
     error_ids = {s.id for s in evidence.code_errors()}
-    errors = [t for s in cited if s.id in error_ids for t in exception_types(s)]
+    errors = [
+        t
+        for s in cited
+        if s.id in error_ids and isinstance(s, LogTemplateSignal | ExceptionSignal)
+        for t in exception_types(s)
+    ]
     where = f" in {focus}" if focus else ""
     if errors:
         return f"Commit {short_sha(sha)} introduced {errors[0]}{where}"

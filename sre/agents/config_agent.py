@@ -9,9 +9,7 @@ value (a tiny pool, a tiny timeout, a flag newly on) and a drastic ratio add wei
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from alpha.schemas import Hypothesis, IncidentInput, Signal
+from alpha.schemas import Hypothesis
 from sre.agents.base import (
     MEDIUM,
     AgentBrief,
@@ -22,6 +20,7 @@ from sre.agents.base import (
 )
 from sre.agents.reading import fmt_value, short_sha
 from sre.agents.relations import change_weights, config_label, key_support, risks_for
+from sre.signals import ConfigChangeSignal, ConfigRiskSignal
 
 
 class ConfigAgent(SpecialistAgent):
@@ -31,16 +30,15 @@ class ConfigAgent(SpecialistAgent):
     model = "google/gemini-2.0-flash"
     brief = AgentBrief("configuration and feature-flag changes", ("config", "commits"))
 
-    def candidates(self, signals: Sequence[Signal], incident: IncidentInput) -> list[Hypothesis]:
+    def candidates_from(self, evidence: Evidence) -> list[Hypothesis]:
         """config_change hypotheses naming the key and the commit that changed it."""
-        evidence = Evidence.build(signals, incident)
         found = [h for c in evidence.config_changes() if (h := _weigh_change(c, evidence))]
         found += _unchanged_risks(evidence)
         return merge_candidates(found)
 
 
-def _weigh_change(change: Signal, evidence: Evidence) -> Hypothesis | None:
-    key = str(change.value.get("key"))
+def _weigh_change(change: ConfigChangeSignal, evidence: Evidence) -> Hypothesis | None:
+    key = change.value.key
     support = key_support(key, evidence)
     if not support:
         return None
@@ -50,7 +48,7 @@ def _weigh_change(change: Signal, evidence: Evidence) -> Hypothesis | None:
     reasons = list(support.reasons)
     if risks:
         weights.append(MEDIUM)
-        reasons.append(str(risks[0].value.get("reason") or "risky value"))
+        reasons.append(risks[0].value.reason or "risky value")
     commits = [evidence.commit_for_sha(sha) for sha in shas]
     return hypothesis(
         label=config_label(change),
@@ -82,8 +80,8 @@ def _unchanged_risks(evidence: Evidence) -> list[Hypothesis]:
     if evidence.incident.previous_config_snapshot is not None:
         return []
     found = []
-    for risk in evidence.of("config_risk"):
-        key = str(risk.value.get("key"))
+    for risk in evidence.of(ConfigRiskSignal):
+        key = risk.value.key
         if evidence.config_change_for(key) is not None:
             continue
         support = key_support(key, evidence)
@@ -91,12 +89,10 @@ def _unchanged_risks(evidence: Evidence) -> list[Hypothesis]:
             continue
         found.append(
             hypothesis(
-                label=f"{key} = {fmt_value(risk.value.get('value'))} is risky",
+                label=f"{key} = {fmt_value(risk.value.value)} is risky",
                 description=(
-                    f"{key} is {fmt_value(risk.value.get('value'))} "
-                    f"({risk.value.get('reason') or 'risky value'}); "
-                    + "; ".join(support.reasons)
-                    + "."
+                    f"{key} is {fmt_value(risk.value.value)} "
+                    f"({risk.value.reason or 'risky value'}); " + "; ".join(support.reasons) + "."
                 ),
                 category="config_change",
                 suspects=[key, *evidence.shas_for_key(key)],

@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from alpha.schemas import Signal
 from sre.agents.base import Evidence
 from sre.agents.patterns import tokens
 from sre.agents.reading import (
     RISE_RATIO,
-    as_list,
     count_after,
     flatten_items,
     is_error_level,
-    number,
+    signal_hosts,
     signal_symptoms,
     signal_text,
     text_hosts,
 )
+from sre.signals import DependencyErrorsSignal, LogSignal
 
 
 def host_tokens(host: str) -> set[str]:
@@ -39,14 +39,11 @@ def plausible_host(host: str) -> bool:
     return bool(host) and not _NOT_A_HOST.search(host)
 
 
-def hosts_of(signals: list[Signal], *, text: bool = True) -> list[str]:
+def hosts_of(signals: Sequence[LogSignal], *, text: bool = True) -> list[str]:
     """Host names carried by log signals, else (with `text`) the hosts their text names."""
     found: dict[str, None] = {}
     for signal in signals:
-        named = [str(signal.value.get("host") or "")] + [
-            str(h) for h in as_list(signal.value.get("hosts"))
-        ]
-        for host in named:
+        for host in signal_hosts(signal):
             if plausible_host(host):
                 found.setdefault(host, None)
     if not found and text:
@@ -56,7 +53,7 @@ def hosts_of(signals: list[Signal], *, text: bool = True) -> list[str]:
     return list(found)
 
 
-def dns_servers(signals: list[Signal]) -> list[str]:
+def dns_servers(signals: Sequence[LogSignal]) -> list[str]:
     """Resolver addresses named by DNS failures (`lookup x on 10.96.0.10:53`)."""
     found: dict[str, None] = {}
     for signal in signals:
@@ -68,7 +65,7 @@ def dns_servers(signals: list[Signal]) -> list[str]:
 _NODE_NAME = re.compile(r"""\bnode[/:= ]+["']?([a-z0-9][\w.-]*\d[\w.-]*)""", re.I)
 
 
-def node_names(signals: list[Signal]) -> list[str]:
+def node_names(signals: Sequence[LogSignal]) -> list[str]:
     """Node names in node-failure lines (`Node ip-10-0-1-7 status is now: NodeNotReady`)."""
     found: dict[str, None] = {}
     for signal in signals:
@@ -87,13 +84,13 @@ DB_HOST_WORDS = frozenset(
 )
 
 
-def failing_dependencies(evidence: Evidence) -> list[Signal]:
+def failing_dependencies(evidence: Evidence) -> list[DependencyErrorsSignal]:
     """dependency_errors signals with real trouble after the deploy (new or rising)."""
     found = []
-    for signal in evidence.of("dependency_errors"):
-        if not plausible_host(str(signal.value.get("host", ""))):
+    for signal in evidence.of(DependencyErrorsSignal):
+        if not plausible_host(signal.value.host):
             continue
-        before, after = number(signal.value.get("count_before")), count_after(signal)
+        before, after = float(signal.value.count_before), count_after(signal)
         # Same bar as for log templates: new, or at least tripled.
         if after >= 3 and after >= RISE_RATIO * max(before, 0):
             found.append(signal)
@@ -185,20 +182,21 @@ def _has_db_word(key: str) -> bool:
     return bool(set(key.lower().replace("_", ".").split(".")) & DB_HOST_WORDS)
 
 
-def dependency_groups(signals: list[Signal]) -> list[list[Signal]]:
+def dependency_groups(
+    signals: list[DependencyErrorsSignal],
+) -> list[list[DependencyErrorsSignal]]:
     """Group dependency_errors signals that name each other (a DNS name and its address).
 
     `redis-0.cache.svc:6379` whose errors say `dial tcp 10.42.7.19:6379: refused` and
     `10.42.7.19:6379` are one dependency, not two.
     """
-    groups: list[list[Signal]] = []
+    groups: list[list[DependencyErrorsSignal]] = []
     for signal in signals:
-        host = _bare(str(signal.value.get("host", "")))
+        host = _bare(signal.value.host)
         text = signal_text(signal)
         for group in groups:
             if any(
-                host in signal_text(other) or _bare(str(other.value.get("host", ""))) in text
-                for other in group
+                host in signal_text(other) or _bare(other.value.host) in text for other in group
             ):
                 group.append(signal)
                 break
@@ -219,7 +217,7 @@ class HostTrouble:
     """One failing downstream host (under one or more names) and the signals showing it."""
 
     hosts: list[str]
-    signals: list[Signal]
+    signals: list[LogSignal]
 
     def symptoms(self) -> set[str]:
         """Every symptom family of its signals."""
@@ -227,7 +225,7 @@ class HostTrouble:
 
     def count(self) -> float:
         """Errors after the deploy, counting the largest signal of each kind once."""
-        deps = [count_after(s) for s in self.signals if s.type == "dependency_errors"]
+        deps = [count_after(s) for s in self.signals if isinstance(s, DependencyErrorsSignal)]
         return sum(deps) if deps else max((count_after(s) for s in self.signals), default=0.0)
 
 
@@ -237,15 +235,13 @@ def failing_hosts(evidence: Evidence) -> list[HostTrouble]:
     """
     own = (evidence.incident.service or "").lower()
     troubles = [
-        HostTrouble([str(s.value["host"]) for s in group], list(group))
+        HostTrouble([s.value.host for s in group], list(group))
         for group in dependency_groups(failing_dependencies(evidence))
-        if not _is_self(str(group[0].value["host"]), own)
+        if not _is_self(group[0].value.host, own)
     ]
     failing = {s.id for t in troubles for s in t.signals}
     steady = {
-        _bare(str(s.value.get("host", "")))
-        for s in evidence.of("dependency_errors")
-        if s.id not in failing
+        _bare(s.value.host) for s in evidence.of(DependencyErrorsSignal) if s.id not in failing
     }
     for signal in evidence.trouble():
         symptoms = signal_symptoms(signal)
@@ -285,7 +281,7 @@ def _owner(troubles: list[HostTrouble], host: str) -> HostTrouble | None:
     for trouble in troubles:
         if any(_same_service(_bare(h), bare) for h in trouble.hosts):
             return trouble
-        quoted = (s for s in trouble.signals if s.type == "dependency_errors")
+        quoted = (s for s in trouble.signals if isinstance(s, DependencyErrorsSignal))
         if any(bare in signal_text(s) for s in quoted):
             return trouble
     return None

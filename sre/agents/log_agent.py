@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from alpha.schemas import Hypothesis, IncidentInput, Signal
+from alpha.schemas import Hypothesis
 from sre.agents.base import (
     MEDIUM,
     STRONG,
@@ -38,7 +38,6 @@ from sre.agents.hosts import (
 from sre.agents.patterns import DEPENDENCY_FAULTS, metric_families, metric_label_values, tokens
 from sre.agents.reading import (
     app_files,
-    as_list,
     commit_kind_files,
     count_after,
     exception_types,
@@ -47,6 +46,7 @@ from sre.agents.reading import (
     is_docs_only,
     is_error_level,
     is_innocuous,
+    metric_direction,
     metric_name,
     short_sha,
     signal_symptoms,
@@ -60,6 +60,18 @@ from sre.agents.relations import (
     surging_traffic,
 )
 from sre.extractors.fmt import clip
+from sre.signals import (
+    CommitSignal,
+    DependencyErrorsSignal,
+    LogSignal,
+    LogTemplateSignal,
+    MetricAnomalySignal,
+    MetricGrowthSignal,
+    MetricSaturationSignal,
+    MetricSignal,
+    MetricValueSignal,
+    TroubleSignal,
+)
 
 _RESOURCE = {
     "oom": ("memory", "Memory exhausted", frozenset({"memory"})),
@@ -87,9 +99,8 @@ class LogAgent(SpecialistAgent):
     model = "anthropic/claude-sonnet-4-6"
     brief = AgentBrief("application logs, exceptions and stack traces", ("logs",))
 
-    def candidates(self, signals: Sequence[Signal], incident: IncidentInput) -> list[Hypothesis]:
+    def candidates_from(self, evidence: Evidence) -> list[Hypothesis]:
         """Hypotheses from the log evidence, cross-referenced with commits and config."""
-        evidence = Evidence.build(signals, incident)
         found: list[Hypothesis] = []
         found += _code_regressions(evidence)
         found += _bumps(evidence)
@@ -160,7 +171,7 @@ def _bumps(evidence: Evidence) -> list[Hypothesis]:
     """Dependency bumps whose libraries raise the new errors or log new lines of their own."""
     found = []
     for link in bump_links(evidence):
-        sha = str(link.commit.value.get("sha"))
+        sha = link.commit.value.sha
         cited = link.errors or link.lines
         what = "raises the new errors" if link.errors else "logs new lines since"
         found.append(
@@ -180,9 +191,9 @@ def _bumps(evidence: Evidence) -> list[Hypothesis]:
 
 
 def _code_hypothesis(
-    commit: Signal, focus: str, signals: list[Signal], weights: list[float]
+    commit: CommitSignal, focus: str, signals: Sequence[LogSignal], weights: list[float]
 ) -> Hypothesis:
-    sha = str(commit.value.get("sha"))
+    sha = commit.value.sha
     kinds = [t for s in signals for t in exception_types(s)]
     what = kinds[0] if kinds else "new errors"
     where = f" in {focus}" if focus else ""
@@ -204,7 +215,7 @@ def _code_hypothesis(
     )
 
 
-def _explained_by_change(evidence: Evidence, symptom: str, signals: list[Signal]) -> bool:
+def _explained_by_change(evidence: Evidence, symptom: str, signals: Sequence[LogSignal]) -> bool:
     """Whether a changed config key governing this symptom, or a commit in its frames, exists."""
     if changed_keys_explaining(evidence, symptom=symptom):
         return True
@@ -427,7 +438,7 @@ def _configured_peer_faults(evidence: Evidence) -> list[Hypothesis]:
     if not configured:
         return []
     kinds = DEPENDENCY_FAULTS if surging_traffic(evidence) else DEPENDENCY_FAULTS | {"rate_limited"}
-    by_peer: dict[str, list[Signal]] = {}
+    by_peer: dict[str, list[TroubleSignal]] = {}
     for signal in evidence.trouble():
         if not is_error_level(signal) or not signal_symptoms(signal) & kinds:
             continue
@@ -481,12 +492,13 @@ def _configured_peer_faults(evidence: Evidence) -> list[Hypothesis]:
     return found
 
 
-def _unattributed_throttling(evidence: Evidence) -> list[Signal]:
+def _unattributed_throttling(evidence: Evidence) -> list[TroubleSignal]:
     """New throttling or rejection lines that name no host."""
     return [
         s
         for s in evidence.trouble()
-        if "rate_limited" in signal_symptoms(s) and not as_list(s.value.get("hosts"))
+        if "rate_limited" in signal_symptoms(s)
+        and not (isinstance(s, LogTemplateSignal) and s.value.hosts)
     ]
 
 
@@ -497,10 +509,10 @@ def _db_trouble(trouble: HostTrouble) -> bool:
 # --------------------------------------------------------------------------- helpers
 
 
-def _showing(evidence: Evidence, symptoms: Sequence[str]) -> tuple[list[Signal], list[str]]:
+def _showing(evidence: Evidence, symptoms: Sequence[str]) -> tuple[list[LogSignal], list[str]]:
     """Log signals showing any of these symptoms, each once, and the symptom each was found
     under (the first of `symptoms` it shows)."""
-    signals: list[Signal] = []
+    signals: list[LogSignal] = []
     kinds: list[str] = []
     for symptom in symptoms:
         for signal in evidence.symptom_signals(symptom):
@@ -510,32 +522,43 @@ def _showing(evidence: Evidence, symptoms: Sequence[str]) -> tuple[list[Signal],
     return signals, kinds
 
 
-def _metrics_of(evidence: Evidence, families: frozenset[str]) -> list[Signal]:
+def _metrics_of(evidence: Evidence, families: frozenset[str]) -> list[MetricSignal]:
     return [
         s
-        for s in evidence.of("metric_anomaly", "metric_saturation", "metric_growth", "metric_value")
+        for s in evidence.of(
+            MetricAnomalySignal, MetricSaturationSignal, MetricGrowthSignal, MetricValueSignal
+        )
         if metric_families(metric_name(s)) & families
     ]
 
 
-def _rose(signal: Signal) -> bool:
-    return signal.type != "metric_anomaly" or signal.value.get("direction") == "up"
+def _rose(signal: MetricSignal) -> bool:
+    return metric_direction(signal) == "up"
 
 
-def _metrics_naming(evidence: Evidence, hosts: list[str]) -> list[Signal]:
+def _metrics_naming(evidence: Evidence, hosts: list[str]) -> list[MetricAnomalySignal]:
     """Metric anomalies whose name names one of these hosts (`paygate_request_p99_ms`)."""
     words: set[str] = set()
     for host in hosts:
         words |= host_tokens(host)
     return [
-        s for s in evidence.of("metric_anomaly") if words & tokens(metric_name(s).replace(".", "_"))
+        s
+        for s in evidence.of(MetricAnomalySignal)
+        if words & tokens(metric_name(s).replace(".", "_"))
     ]
 
 
-def _templates_naming(evidence: Evidence, host: str) -> list[Signal]:
-    return [s for s in evidence.trouble() if host in as_list(s.value.get("hosts"))]
+def _templates_naming(evidence: Evidence, host: str) -> list[TroubleSignal]:
+    return [
+        s for s in evidence.trouble() if isinstance(s, LogTemplateSignal) and host in s.value.hosts
+    ]
 
 
-def _quote(signal: Signal) -> str:
-    text = str(signal.value.get("template") or signal.value.get("example") or signal.description)
+def _quote(signal: LogSignal) -> str:
+    if isinstance(signal, LogTemplateSignal):
+        text = signal.value.template or signal.value.example or signal.description
+    elif isinstance(signal, DependencyErrorsSignal):
+        text = signal.value.example or signal.description
+    else:
+        text = signal.description
     return clip(text, 120)

@@ -11,9 +11,8 @@ degrading on its own.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 
-from alpha.schemas import Hypothesis, IncidentInput, Signal
+from alpha.schemas import Hypothesis
 from sre.agents.base import (
     MEDIUM,
     STRONG,
@@ -27,7 +26,7 @@ from sre.agents.base import (
 from sre.agents.bumps import bump_links
 from sre.agents.hosts import configured_peers, failing_hosts, host_tokens, is_db_host, url_host
 from sre.agents.patterns import DEPENDENCY_FAULTS, metric_families, tokens
-from sre.agents.reading import flatten_items, fmt_value, metric_name, number, short_sha
+from sre.agents.reading import flatten_items, fmt_value, metric_name, short_sha
 from sre.agents.relations import (
     SURGE_RATIO,
     change_touching_host,
@@ -39,6 +38,13 @@ from sre.agents.relations import (
 )
 from sre.extractors.entities import metric_entity
 from sre.extractors.measures import measure_of
+from sre.signals import (
+    MetricAnomalySignal,
+    MetricGrowthSignal,
+    MetricSaturationSignal,
+    MetricSignal,
+    MetricValueSignal,
+)
 
 # Families whose rise after a surge shows the service saturating under the load.
 _SATURATION = frozenset({"cpu", "latency", "connections", "queue", "errors", "threads", "memory"})
@@ -67,9 +73,8 @@ class MetricsAgent(SpecialistAgent):
     model = "google/gemini-2.0-flash"
     brief = AgentBrief("metrics: latency, errors, saturation and growth", ("metrics",))
 
-    def candidates(self, signals: Sequence[Signal], incident: IncidentInput) -> list[Hypothesis]:
+    def candidates_from(self, evidence: Evidence) -> list[Hypothesis]:
         """Hypotheses from the metric evidence, cross-referenced with config and commits."""
-        evidence = Evidence.build(signals, incident)
         surge = _traffic_surge(evidence)
         found: list[Hypothesis] = []
         found += config_links(evidence, logs=False)
@@ -106,9 +111,8 @@ def _traffic_surge(evidence: Evidence) -> list[Hypothesis]:
         hypothesis(
             label=f"Request surge: {metric_name(top)} {growth_ratio(top):.1f}x baseline",
             description=(
-                f"{metric_name(top)} rose from "
-                f"{fmt_value(top.value.get('baseline', top.value.get('first')))} to "
-                f"{fmt_value(top.value.get('current', top.value.get('last')))}"
+                f"{metric_name(top)} rose from {fmt_value(_start(top))} to "
+                f"{fmt_value(_end(top))}"
                 + (
                     f"; {', '.join(metric_name(s) for s in saturated[:3])} followed"
                     if saturated
@@ -136,22 +140,22 @@ def _resources(evidence: Evidence, *, surge: bool) -> list[Hypothesis]:
         mine = [
             s
             for s in evidence.of(
-                "metric_growth", "metric_saturation", "metric_value", "metric_anomaly"
+                MetricGrowthSignal, MetricSaturationSignal, MetricValueSignal, MetricAnomalySignal
             )
             # A database's own resources belong to the database rule.
             if family in (families := metric_families(metric_name(s))) and "db" not in families
         ]
         growth = [
-            s
-            for s in mine
-            if s.type == "metric_growth" and number(s.value.get("monotonic_share")) >= 0.7
+            s for s in mine if isinstance(s, MetricGrowthSignal) and s.value.monotonic_share >= 0.7
         ]
-        full = [s for s in mine if s.type != "metric_growth" and _utilization(s) >= _FULL]
+        full = [
+            s for s in mine if not isinstance(s, MetricGrowthSignal) and _utilization(s) >= _FULL
+        ]
         jumped = [
             s
             for s in mine
-            if s.type == "metric_anomaly"
-            and s.value.get("direction") == "up"
+            if isinstance(s, MetricAnomalySignal)
+            and s.value.direction == "up"
             and growth_ratio(s) >= 2
             and s not in full
         ]
@@ -173,7 +177,7 @@ def _resources(evidence: Evidence, *, surge: bool) -> list[Hypothesis]:
             weights.append(WEAK)
         if _changed_key_explains(evidence, family):
             weights = [WEAK]
-        signals = growth + full + jumped
+        signals: list[MetricSignal] = [*growth, *full, *jumped]
         state = "grows steadily" if growth else "is at its limit" if full else "jumped"
         found.append(
             hypothesis(
@@ -192,22 +196,43 @@ def _resources(evidence: Evidence, *, surge: bool) -> list[Hypothesis]:
     return found
 
 
-def _utilization(signal: Signal) -> float:
-    if signal.type == "metric_saturation":
-        value = signal.value.get("utilization")
-        return float(value) if isinstance(value, int | float) else 0.0
+def _utilization(
+    signal: MetricAnomalySignal | MetricSaturationSignal | MetricValueSignal,
+) -> float:
+    if isinstance(signal, MetricSaturationSignal):
+        return signal.value.utilization
     # An anomaly or a bare value is "full" only when it is a percentage or a ratio.
-    current = signal.value.get("current")
-    unit = str(signal.value.get("unit") or "")
+    current = signal.value.current
+    unit = signal.value.unit or ""
     name = metric_name(signal).lower()
-    if isinstance(current, int | float) and ("%" in unit or "percent" in name or "pct" in name):
-        return float(current) / 100.0
-    if isinstance(current, int | float) and ("ratio" in name or "utilization" in name):
-        return float(current) if current <= 1.5 else float(current) / 100.0
+    if "%" in unit or "percent" in name or "pct" in name:
+        return current / 100.0
+    if "ratio" in name or "utilization" in name:
+        return current if current <= 1.5 else current / 100.0
     return 0.0
 
 
-def _db_load(evidence: Evidence) -> list[Signal]:
+def _start(signal: MetricAnomalySignal | MetricGrowthSignal) -> float:
+    """Where a moved metric started: a shift's baseline, a growth's first point."""
+    return signal.value.baseline if isinstance(signal, MetricAnomalySignal) else signal.value.first
+
+
+def _end(signal: MetricAnomalySignal | MetricGrowthSignal) -> float:
+    """Where a moved metric ended: a shift's current level, a growth's last point."""
+    return signal.value.current if isinstance(signal, MetricAnomalySignal) else signal.value.last
+
+
+def _baseline(signal: MetricSignal) -> float | None:
+    """A level shift's baseline (None for other metric signals)."""
+    return signal.value.baseline if isinstance(signal, MetricAnomalySignal) else None
+
+
+def _current(signal: MetricSignal) -> float | None:
+    """The current level of a shift, a saturation or a lone value (None for a growth)."""
+    return None if isinstance(signal, MetricGrowthSignal) else signal.value.current
+
+
+def _db_load(evidence: Evidence) -> list[MetricSignal]:
     return rising_metrics(evidence, frozenset({"db"}))
 
 
@@ -220,7 +245,7 @@ def _query_amplification(evidence: Evidence) -> list[Hypothesis]:
         return []
     found = []
     for commit in evidence.data_access_commits():
-        sha = str(commit.value.get("sha"))
+        sha = commit.value.sha
         weights = [MEDIUM, WEAK] if max(growth_ratio(s) for s in load) >= 3 else [MEDIUM]
         weights.extend(evidence.staleness())
         found.append(
@@ -263,8 +288,7 @@ def _database(evidence: Evidence) -> list[Hypothesis]:
             description=(
                 "Database metrics rose with request rate flat: "
                 + ", ".join(
-                    f"{metric_name(s)} {fmt_value(s.value.get('baseline'))} -> "
-                    f"{fmt_value(s.value.get('current'))}"
+                    f"{metric_name(s)} {fmt_value(_baseline(s))} -> {fmt_value(_current(s))}"
                     for s in load[:3]
                 )
                 + "."
@@ -277,18 +301,17 @@ def _database(evidence: Evidence) -> list[Hypothesis]:
     ]
 
 
-def _db_strong(signal: Signal) -> bool:
+def _db_strong(signal: MetricSignal) -> bool:
     """Whether a database series is one of the most telling (locks, lag, failover, ...)."""
     return any(w in metric_name(signal).lower() for w in _DB_STRONG_WORDS)
 
 
-def _volume_only(signal: Signal) -> bool:
+def _volume_only(signal: MetricAnomalySignal | MetricGrowthSignal) -> bool:
     """Whether a series only measures how much goes through a network (bytes, packets,
     requests): it moves with load for innocent reasons, so it says nothing of a fault
     below the application by itself (drops, retransmits and DNS errors do)."""
     name = metric_entity(metric_name(signal))
-    unit = signal.value.get("unit")
-    return measure_of(name.measure, unit if isinstance(unit, str) else None).kind in (
+    return measure_of(name.measure, signal.value.unit).kind in (
         "network",
         "traffic",
     )
@@ -298,7 +321,7 @@ def _infrastructure(evidence: Evidence) -> list[Hypothesis]:
     """DNS, node or network metrics degrading: a fault below the application."""
     moved = [
         s
-        for s in evidence.of("metric_anomaly", "metric_growth")
+        for s in evidence.of(MetricAnomalySignal, MetricGrowthSignal)
         if metric_families(metric_name(s)) & _INFRA_FAMILIES and not _volume_only(s)
     ]
     if not moved:
@@ -313,9 +336,7 @@ def _infrastructure(evidence: Evidence) -> list[Hypothesis]:
             description=(
                 "Infrastructure metrics moved: "
                 + ", ".join(
-                    f"{metric_name(s)} "
-                    f"{fmt_value(s.value.get('baseline', s.value.get('first')))} -> "
-                    f"{fmt_value(s.value.get('current', s.value.get('last')))}"
+                    f"{metric_name(s)} {fmt_value(_start(s))} -> {fmt_value(_end(s))}"
                     for s in moved[:3]
                 )
                 + "."
@@ -343,8 +364,8 @@ def _dependencies(evidence: Evidence) -> list[Hypothesis]:
         words = host_tokens(host)
         named = [
             s
-            for s in evidence.of("metric_anomaly")
-            if words & tokens(metric_name(s).replace(".", "_")) and s.value.get("direction") == "up"
+            for s in evidence.of(MetricAnomalySignal)
+            if words & tokens(metric_name(s).replace(".", "_")) and s.value.direction == "up"
         ]
         if not named:
             continue
@@ -353,8 +374,8 @@ def _dependencies(evidence: Evidence) -> list[Hypothesis]:
                 label=f"{host} degraded ({metric_name(named[0])} {growth_ratio(named[0]):.1f}x)",
                 description=(
                     f"{metric_name(named[0])} rose from "
-                    f"{fmt_value(named[0].value.get('baseline'))} "
-                    f"to {fmt_value(named[0].value.get('current'))}, and the logs show errors "
+                    f"{fmt_value(named[0].value.baseline)} "
+                    f"to {fmt_value(named[0].value.current)}, and the logs show errors "
                     f"to {host}."
                 ),
                 category="dependency_failure",
@@ -395,8 +416,8 @@ def _unnamed_dependency(evidence: Evidence) -> list[Hypothesis]:
         return []
     own = evidence.service_tokens()
     configured = configured_peers(evidence)
-    by_peer: dict[str, list[Signal]] = {}
-    for signal in evidence.of("metric_anomaly"):
+    by_peer: dict[str, list[MetricAnomalySignal]] = {}
+    for signal in evidence.of(MetricAnomalySignal):
         name = metric_name(signal).lower()
         families = metric_families(name)
         if "db" in families or not families & {"latency", "errors"}:
@@ -416,8 +437,8 @@ def _unnamed_dependency(evidence: Evidence) -> list[Hypothesis]:
                 description=(
                     f"Calls to {peer} degraded: "
                     + ", ".join(
-                        f"{metric_name(m)} {fmt_value(m.value.get('baseline'))} -> "
-                        f"{fmt_value(m.value.get('current'))}"
+                        f"{metric_name(m)} {fmt_value(m.value.baseline)} -> "
+                        f"{fmt_value(m.value.current)}"
                         for m in moved[:3]
                     )
                     + " while new timeouts, server errors or throttling appeared; no recent "
@@ -442,18 +463,16 @@ def _peer_of(name: str, configured: dict[str, list[str]]) -> str | None:
     return lead if lead in configured else None
 
 
-def _jumped(signal: Signal) -> bool:
+def _jumped(signal: MetricAnomalySignal) -> bool:
     """Up at least 3x, or up from zero (an error series that had none)."""
-    if signal.value.get("direction") != "up":
+    if signal.value.direction != "up":
         return False
-    return growth_ratio(signal) >= 3 or (
-        number(signal.value.get("baseline")) == 0 and number(signal.value.get("current")) > 0
-    )
+    return growth_ratio(signal) >= 3 or (signal.value.baseline == 0 and signal.value.current > 0)
 
 
-def _jump_text(signal: Signal) -> str:
+def _jump_text(signal: MetricAnomalySignal) -> str:
     ratio = growth_ratio(signal)
-    return f"{ratio:.1f}x" if ratio else f"from {fmt_value(signal.value.get('baseline'))}"
+    return f"{ratio:.1f}x" if ratio else f"from {fmt_value(signal.value.baseline)}"
 
 
 def _configured_hosts(evidence: Evidence, peer: str) -> list[str]:

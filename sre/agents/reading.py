@@ -1,8 +1,9 @@
 """Reading signal values: the helpers every rule uses to look at logs, commits and text.
 
-Pure functions over the signal value contract of `sre/extractors/__init__.py`, plus
-tolerant parsers for the free text of log lines (source paths, hosts, exception names) for
-formats the extractors could not unpack.
+Pure functions over the typed signals of `sre.signals` (what several signal types have in
+common: the text of a log signal, its symptoms, a metric's name), plus tolerant parsers for
+the free text of log lines (source paths, hosts, exception names) for formats the
+extractors could not unpack.
 """
 
 from __future__ import annotations
@@ -11,9 +12,19 @@ import re
 from datetime import datetime
 from typing import Any
 
-from alpha.schemas import Signal
 from sre.agents.patterns import ERROR_KIND_SYMPTOMS, symptoms_in, symptoms_of_status, tokens
 from sre.extractors.fmt import clip
+from sre.signals import (
+    CommitSignal,
+    DependencyErrorsSignal,
+    ExceptionSignal,
+    LogSignal,
+    LogTemplateSignal,
+    MetricAnomalySignal,
+    MetricSignal,
+    TroubleSignal,
+)
+from sre.signals.values import FileKind
 
 # A new template or exception, or one whose rate rose at least this much, is "new trouble".
 RISE_RATIO = 3.0
@@ -27,13 +38,6 @@ def short_sha(sha: str) -> str:
 def is_sha(value: str) -> bool:
     """Whether a suspect is a commit SHA (7 or more hex digits)."""
     return len(value) >= 7 and all(c in "0123456789abcdef" for c in value.lower())
-
-
-def as_list(value: Any) -> list[Any]:
-    """A list from a possibly missing or scalar field."""
-    if value is None:
-        return []
-    return list(value) if isinstance(value, list | tuple) else [value]
 
 
 def fmt_value(value: Any) -> str:
@@ -115,15 +119,15 @@ def flatten_items(config: Any, prefix: str = "") -> list[tuple[str, Any]]:
     return items
 
 
-def is_trouble(signal: Signal) -> bool:
+def is_trouble(signal: TroubleSignal) -> bool:
     """Whether a log template or exception is new since the deploy or rose sharply."""
     value = signal.value
-    if value.get("is_new"):
+    if value.is_new:
         return True
-    ratio = value.get("rate_ratio")
-    if isinstance(ratio, int | float) and ratio >= RISE_RATIO:
+    ratio = signal.value.rate_ratio if isinstance(signal, LogTemplateSignal) else None
+    if ratio is not None and ratio >= RISE_RATIO:
         return True
-    before, after = number(value.get("count_before")), number(value.get("count_after"))
+    before, after = float(value.count_before), float(value.count_after)
     return after >= 3 and after >= RISE_RATIO * max(before, 1)
 
 
@@ -218,27 +222,28 @@ def text_hosts(text: str) -> list[str]:
     return list(found)
 
 
-def exception_types(signal: Signal) -> list[str]:
+def exception_types(signal: LogSignal) -> list[str]:
     """Exception type names carried by a log template or exception signal.
 
     Falls back to names that look like exception types in the example text, for formats
     whose nested error objects the extractor could not unpack.
     """
-    value = signal.value
-    found = [str(t) for t in as_list(value.get("exception_types"))]
-    if value.get("exception_type"):
-        found.append(str(value["exception_type"]))
-    if not found and signal.type in ("log_template", "exception"):
+    found: list[str] = []
+    if isinstance(signal, LogTemplateSignal):
+        found.extend(signal.value.exception_types)
+    elif isinstance(signal, ExceptionSignal) and signal.value.exception_type:
+        found.append(signal.value.exception_type)
+    if not found and not isinstance(signal, DependencyErrorsSignal):
         for match in _EXCEPTION_NAME.finditer(signal_text(signal)):
             found.append(match.group(1) or match.group(2))
     return list(dict.fromkeys(found))
 
 
-def is_error_level(signal: Signal) -> bool:
+def is_error_level(signal: LogSignal) -> bool:
     """Whether a log signal is an error (not a warning or info line)."""
-    if signal.type in ("exception", "dependency_errors"):
+    if not isinstance(signal, LogTemplateSignal):
         return True
-    level = str(signal.value.get("level") or "").upper()
+    level = signal.value.level.upper()
     if level in _ERROR_LEVELS:
         return True
     if level in ("", "UNKNOWN"):
@@ -248,24 +253,54 @@ def is_error_level(signal: Signal) -> bool:
     return False
 
 
-def signal_text(signal: Signal) -> str:
+def signal_text(signal: LogSignal) -> str:
     """The searchable text of a log signal: template, message, example, exception types."""
-    value = signal.value
-    parts = [str(value.get(k) or "") for k in ("template", "message", "example", "exception_type")]
-    parts.extend(str(t) for t in as_list(value.get("exception_types")))
+    if isinstance(signal, LogTemplateSignal):
+        value = signal.value
+        parts = [value.template, value.example, *value.exception_types]
+    elif isinstance(signal, ExceptionSignal):
+        parts = [signal.value.message, signal.value.exception_type]
+    else:
+        parts = [signal.value.example]
     return " ".join(p for p in parts if p)
 
 
-def signal_symptoms(signal: Signal) -> set[str]:
+def signal_symptoms(signal: LogSignal) -> set[str]:
     """Symptom families of a log signal, from its text, status codes and error kinds."""
     found = set(symptoms_in(signal_text(signal)))
-    codes = [c for c in as_list(signal.value.get("status_codes")) if isinstance(c, int)]
-    found |= symptoms_of_status(codes)
-    for kind in as_list(signal.value.get("error_kinds")):
-        mapped = ERROR_KIND_SYMPTOMS.get(str(kind))
-        if mapped:
-            found.add(mapped)
+    if isinstance(signal, ExceptionSignal):
+        return found
+    found |= symptoms_of_status(signal.value.status_codes)
+    if isinstance(signal, DependencyErrorsSignal):
+        for kind in signal.value.error_kinds:
+            mapped = ERROR_KIND_SYMPTOMS.get(kind)
+            if mapped:
+                found.add(mapped)
     return found
+
+
+def signal_hosts(signal: LogSignal) -> list[str]:
+    """The hosts a log signal names: a failing host's own name, a template's hosts."""
+    if isinstance(signal, DependencyErrorsSignal):
+        return [signal.value.host]
+    return list(signal.value.hosts) if isinstance(signal, LogTemplateSignal) else []
+
+
+def signal_files(signal: LogSignal) -> list[str]:
+    """The stack-frame files a log template or exception lists ([] for a failing host)."""
+    return [] if isinstance(signal, DependencyErrorsSignal) else list(signal.value.files)
+
+
+def frame_files_of(signal: LogSignal) -> list[str]:
+    """The files of an exception's stack frames, in frame order ([] for other signals)."""
+    if not isinstance(signal, ExceptionSignal):
+        return []
+    return [frame.file for frame in signal.value.frames if frame.file]
+
+
+def first_seen(signal: LogSignal) -> str | None:
+    """When a log template first appeared after the split (None for other log signals)."""
+    return signal.value.first_seen if isinstance(signal, LogTemplateSignal) else None
 
 
 def number(value: Any) -> float:
@@ -275,65 +310,60 @@ def number(value: Any) -> float:
     return float(value)
 
 
-def metric_name(signal: Signal) -> str:
-    """The metric a metric signal is about ("" when absent)."""
-    return str(signal.value.get("metric", ""))
+def metric_name(signal: MetricSignal) -> str:
+    """The metric a metric signal is about."""
+    return signal.value.metric
 
 
-def count_after(signal: Signal) -> float:
-    """How many times a log signal occurred after the deploy (0 when unknown)."""
-    value = signal.value.get("count_after")
-    return float(value) if isinstance(value, int | float) else 0.0
+def metric_direction(signal: MetricSignal) -> str:
+    """`up` or `down` for a level shift; growth, saturation and lone values count as `up`."""
+    return signal.value.direction if isinstance(signal, MetricAnomalySignal) else "up"
 
 
-def commit_files(commit: Signal) -> list[str]:
+def count_after(signal: LogSignal) -> float:
+    """How many times a log signal occurred after the deploy."""
+    return float(signal.value.count_after)
+
+
+def commit_files(commit: CommitSignal) -> list[str]:
     """Every file a commit signal lists, across its kinds."""
-    kinds = commit.value.get("file_kinds") or {}
-    files: dict[str, None] = {}
-    if isinstance(kinds, dict):
-        for names in kinds.values():
-            for name in as_list(names):
-                files.setdefault(str(name), None)
-    return list(files)
+    return commit.value.file_kinds.all_files()
 
 
-def commit_kind_files(commit: Signal, *kinds: str) -> list[str]:
+def commit_kind_files(commit: CommitSignal, *kinds: FileKind) -> list[str]:
     """The files of a commit that fall in the given kinds (code, config, docs_tests, ...)."""
-    table = commit.value.get("file_kinds") or {}
-    if not isinstance(table, dict):
-        return []
-    return [str(f) for k in kinds for f in as_list(table.get(k))]
+    return commit.value.file_kinds.of(*kinds)
 
 
-def is_docs_only(commit: Signal) -> bool:
+def is_docs_only(commit: CommitSignal) -> bool:
     """A commit that only touches docs and tests cannot break production behaviour."""
     files = commit_files(commit)
     return bool(files) and len(commit_kind_files(commit, "docs_tests")) == len(files)
 
 
-def is_observability_only(commit: Signal) -> bool:
+def is_observability_only(commit: CommitSignal) -> bool:
     """A commit whose code changes only touch logging, tracing or metrics lines."""
-    return commit.value.get("observability_only") is True
+    return commit.value.observability_only
 
 
-def is_style_only(commit: Signal) -> bool:
+def is_style_only(commit: CommitSignal) -> bool:
     """A commit that only re-formats code for a linter or formatter."""
-    return commit.value.get("style_only") is True
+    return commit.value.style_only
 
 
-def is_cosmetic(commit: Signal) -> bool:
+def is_cosmetic(commit: CommitSignal) -> bool:
     """A code commit that changes what the code reports or how it is laid out, not what it
     does: logging/metrics lines only, or formatting only."""
     return is_observability_only(commit) or is_style_only(commit)
 
 
-def is_innocuous(commit: Signal) -> bool:
+def is_innocuous(commit: CommitSignal) -> bool:
     """A commit that cannot change how the service behaves towards its dependencies or its
     database: docs and tests only, logging/metrics lines only, or formatting only."""
     return is_docs_only(commit) or is_cosmetic(commit)
 
 
-def is_dependency_only(commit: Signal) -> bool:
+def is_dependency_only(commit: CommitSignal) -> bool:
     """A commit that only bumps dependencies (lock files, manifests)."""
     files = commit_files(commit)
     deps = commit_kind_files(commit, "dependency", "docs_tests")

@@ -7,6 +7,7 @@ they live in one place and every agent asks them the same way.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -19,11 +20,21 @@ from sre.agents.reading import (
     flatten_items,
     fmt_value,
     is_innocuous,
+    metric_direction,
     metric_name,
     number,
     parse_iso,
     path_tokens,
     signal_text,
+)
+from sre.signals import (
+    ConfigChangeSignal,
+    ConfigRiskSignal,
+    DependencyErrorsSignal,
+    MetricAnomalySignal,
+    MetricGrowthSignal,
+    MetricSaturationSignal,
+    MetricSignal,
 )
 
 # A metric shift this long before the deploy predates the change and cannot be its effect.
@@ -40,7 +51,7 @@ class Support:
     signals: list[Signal] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
 
-    def add(self, weight: float, signals: list[Signal], reason: str) -> None:
+    def add(self, weight: float, signals: Sequence[Signal], reason: str) -> None:
         """Record one piece of evidence."""
         self.weights.append(weight)
         self.signals.extend(s for s in signals if s not in self.signals)
@@ -50,23 +61,24 @@ class Support:
         return bool(self.weights)
 
 
-def worsening(metric: Signal) -> bool:
+def worsening(metric: MetricSignal) -> bool:
     """Whether a metric moved the way trouble moves it: work done falls, the rest rises."""
     families = metric_families(metric_name(metric))
-    direction = str(metric.value.get("direction", "up"))  # growth signals carry no direction
+    direction = metric_direction(metric)
     if "throughput" in families:
         return direction == "down"
     return direction == "up"
 
 
-def shifted_after_deploy(metric: Signal, evidence: Evidence) -> bool:
+def shifted_after_deploy(metric: MetricSignal, evidence: Evidence) -> bool:
     """Whether a metric anomaly is compatible with being an effect of the deployment.
 
     Unknown timing counts as compatible (baseline/current windows are split at the deploy
     by construction); a level shift clearly before the deploy does not.
     """
     deployed = evidence.incident.deployed_at
-    change_at = parse_iso(metric.value.get("change_at"))
+    shifted = metric.value.change_at if isinstance(metric, MetricAnomalySignal) else None
+    change_at = parse_iso(shifted)
     if deployed is None or change_at is None:
         return True
     if change_at.tzinfo is None and deployed.tzinfo is not None:
@@ -152,17 +164,17 @@ def key_tokens(key: str) -> set[str]:
     return tokens(key.replace(".", "_")) - _KEY_GENERIC
 
 
-def change_direction(change: Signal | None) -> str:
+def change_direction(change: ConfigChangeSignal | None) -> str:
     """`up` or `down` for a numeric change, else `any`."""
     if change is None:
         return "any"
-    old, new = quantity(change.value.get("old")), quantity(change.value.get("new"))
+    old, new = quantity(change.value.old), quantity(change.value.new)
     if old is not None and new is not None and old != new:
         return "up" if new > old else "down"
     return "any"
 
 
-def change_explains(key: str, change: Signal | None) -> tuple[set[str], set[str]]:
+def change_explains(key: str, change: ConfigChangeSignal | None) -> tuple[set[str], set[str]]:
     """Log symptoms and metric families that this key's change can cause."""
     direction = change_direction(change)
     symptoms: set[str] = set()
@@ -180,7 +192,7 @@ def changed_keys_explaining(
     """Changed keys whose change can cause this log symptom or move this metric family."""
     found = []
     for change in evidence.config_changes():
-        key = str(change.value.get("key", ""))
+        key = change.value.key
         logs, series = change_explains(key, change)
         if (symptom and symptom in logs) or (metric_family and metric_family in series):
             found.append(key)
@@ -222,11 +234,13 @@ def _log_support(
         return
     named: list[Signal] = []
     trouble = evidence.trouble()
-    for signal in evidence.of("log_template", "exception", "dependency_errors"):
-        if signal.type != "dependency_errors" and signal not in trouble:
+    for signal in evidence.log_signals():
+        if not isinstance(signal, DependencyErrorsSignal) and signal not in trouble:
             continue
         words = tokens(signal_text(signal).replace(".", "_"))
-        words |= host_tokens(str(signal.value.get("host") or ""))
+        words |= host_tokens(
+            signal.value.host if isinstance(signal, DependencyErrorsSignal) else ""
+        )
         for name in evidence.frame_files([signal]):
             words |= path_tokens(name)
         if own & words:
@@ -245,12 +259,12 @@ _GENERIC_METRICS = frozenset({"errors", "latency"})
 
 
 def _metric_support(support: Support, evidence: Evidence, key: str, explains: set[str]) -> None:
-    saturated = [s for s in evidence.of("metric_saturation") if s.value.get("limit_key") == key]
+    saturated = [s for s in evidence.of(MetricSaturationSignal) if s.value.limit_key == key]
     if saturated:
         support.add(STRONG, saturated, "a metric is pinned at this setting's limit")
     moved = [
         s
-        for s in evidence.of("metric_anomaly", "metric_growth")
+        for s in evidence.of(MetricAnomalySignal, MetricGrowthSignal)
         if metric_families(metric_name(s)) & explains
         and worsening(s)
         and shifted_after_deploy(s, evidence)
@@ -275,7 +289,7 @@ def config_links(
     """
     found = []
     for change in evidence.config_changes():
-        key = str(change.value.get("key"))
+        key = change.value.key
         support = key_support(key, evidence, logs=logs, metrics=metrics)
         if not support:
             continue
@@ -292,11 +306,11 @@ def config_links(
     return found
 
 
-def config_label(change: Signal) -> str:
+def config_label(change: ConfigChangeSignal) -> str:
     """A short human label of a config change (`database.pool_size lowered 50 -> 5`)."""
     value = change.value
-    key, old, new = str(value.get("key")), value.get("old"), value.get("new")
-    kind = value.get("change")
+    key, old, new = value.key, value.old, value.new
+    kind = value.change
     if kind == "added":
         return f"{key} added ({fmt_value(new)})"
     if kind == "removed":
@@ -344,23 +358,23 @@ def quantity(value: object) -> float | None:
     return float(match.group(1)) * _UNITS[match.group(2).lower()]
 
 
-def ratio_weight(change: Signal) -> float:
+def ratio_weight(change: ConfigChangeSignal) -> float:
     """Extra weight for a drastic numeric change (a factor of 4 or more either way)."""
-    ratio = change.value.get("ratio")
-    if not isinstance(ratio, int | float) or ratio <= 0:
+    ratio = change.value.ratio
+    if ratio is None or ratio <= 0:
         return 0.0
     return WEAK if ratio <= 0.25 or ratio >= 4 else 0.0
 
 
-def change_weights(change: Signal, support: Support, evidence: Evidence) -> list[float]:
+def change_weights(change: ConfigChangeSignal, support: Support, evidence: Evidence) -> list[float]:
     """Weights of a changed key that the symptoms implicate, as ConfigAgent and CommitAgent
     both weigh it: a base, its support, a drastic ratio, and the staleness penalty."""
     return [WEAK, *support.weights, ratio_weight(change), *evidence.staleness()]
 
 
-def risks_for(key: str, evidence: Evidence) -> list[Signal]:
+def risks_for(key: str, evidence: Evidence) -> list[ConfigRiskSignal]:
     """config_risk signals raised on a key."""
-    return [s for s in evidence.of("config_risk") if s.value.get("key") == key]
+    return [s for s in evidence.of(ConfigRiskSignal) if s.value.key == key]
 
 
 def change_touching_host(
@@ -381,9 +395,9 @@ def change_touching_host(
             continue
         files = commit_files(commit)
         if any(own & path_tokens(f) for f in files):
-            touching.append(str(commit.value.get("sha")))
+            touching.append(commit.value.sha)
     for change in evidence.config_changes():
-        key = str(change.value.get("key", ""))
+        key = change.value.key
         if not own & key_tokens(key):
             continue
         # A flag switches a code path on: whatever that path's dependency does is its doing.
@@ -406,36 +420,39 @@ def config_keys_about(evidence: Evidence, family: str, words: set[str]) -> list[
     return related or keys
 
 
-def growth_ratio(signal: Signal) -> float:
+def growth_ratio(signal: MetricSignal) -> float:
     """current/baseline of an anomaly, last/first of a growth (0 when unknown)."""
-    if signal.type == "metric_growth":
-        first, last = number(signal.value.get("first")), number(signal.value.get("last"))
+    if isinstance(signal, MetricGrowthSignal):
+        first, last = signal.value.first, signal.value.last
         return last / first if first > 0 else 0.0
-    return number(signal.value.get("ratio"))
+    if isinstance(signal, MetricAnomalySignal):
+        return number(signal.value.ratio)
+    return 0.0
 
 
 def rising_metrics(
-    evidence: Evidence,
-    families: frozenset[str],
-    *,
-    types: tuple[str, ...] = ("metric_anomaly", "metric_saturation", "metric_growth"),
-) -> list[Signal]:
-    """Metric signals of these types in any of the given families that rose after the deploy."""
+    evidence: Evidence, families: frozenset[str], *, growth: bool = True
+) -> list[MetricSignal]:
+    """Level shifts, saturation and (unless `growth` is False) growth of metrics in any of the
+    given families that rose after the deploy."""
+    candidates: list[MetricSignal] = [*evidence.of(MetricAnomalySignal, MetricSaturationSignal)]
+    if growth:
+        candidates += evidence.of(MetricGrowthSignal)
     return [
         s
-        for s in evidence.of(*types)
+        for s in candidates
         if metric_families(metric_name(s)) & families
-        and s.value.get("direction", "up") == "up"
+        and metric_direction(s) == "up"
         and shifted_after_deploy(s, evidence)
     ]
 
 
-def surging_traffic(evidence: Evidence) -> list[Signal]:
+def surging_traffic(evidence: Evidence) -> list[MetricAnomalySignal | MetricGrowthSignal]:
     """Request-rate metrics at least SURGE_RATIO times their baseline."""
     return [
         s
-        for s in evidence.of("metric_anomaly", "metric_growth")
+        for s in evidence.of(MetricAnomalySignal, MetricGrowthSignal)
         if "traffic" in metric_families(metric_name(s))
-        and s.value.get("direction", "up") == "up"
+        and metric_direction(s) == "up"
         and growth_ratio(s) >= SURGE_RATIO
     ]

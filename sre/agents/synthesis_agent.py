@@ -13,7 +13,19 @@ from collections.abc import Sequence
 from alpha.schemas import IncidentInput, RankedHypothesis, Signal, Synthesis
 from sre.agents.hosts import unique_hosts
 from sre.agents.patterns import is_program_error
-from sre.agents.reading import as_list, fmt_value, is_sha, parse_iso, short_sha
+from sre.agents.reading import fmt_value, is_sha, metric_name, parse_iso, short_sha
+from sre.signals import (
+    ConfigChangeSignal,
+    DependencyErrorsSignal,
+    ExceptionSignal,
+    LogTemplateSignal,
+    MetricAnomalySignal,
+    MetricGrowthSignal,
+    MetricSaturationSignal,
+    MetricValueSignal,
+    SreSignal,
+    typed_signals,
+)
 
 MAX_ACTIONS = 5
 # Two causes closer than this are both worth acting on.
@@ -40,8 +52,8 @@ def synthesize(
     incident: IncidentInput, signals: Sequence[Signal], ranked: Sequence[RankedHypothesis]
 ) -> Synthesis:
     """Pure summary and actions from the ranked hypotheses (see `SynthesisAgent`)."""
-    # Only signals honouring the value contract (a mapping) are read for details.
-    by_id = {s.id: s for s in signals if isinstance(s.value, dict)}
+    # Only SRE signals (typed values) are read for details.
+    by_id = {s.id: s for s in typed_signals(signals)}
     return Synthesis(
         summary=_summary(incident, signals, ranked),
         next_actions=_actions(incident, by_id, ranked),
@@ -92,7 +104,7 @@ def _summary(
 
 
 def _actions(
-    incident: IncidentInput, by_id: dict[str, Signal], ranked: Sequence[RankedHypothesis]
+    incident: IncidentInput, by_id: dict[str, SreSignal], ranked: Sequence[RankedHypothesis]
 ) -> list[str]:
     if not ranked:
         return [
@@ -101,7 +113,13 @@ def _actions(
             f"Consider rolling back {incident.deployment_id} if the impact continues",
         ]
     chosen = [ranked[0]] + [h for h in ranked[1:2] if ranked[0].score - h.score <= _CLOSE]
-    metrics = {str(s.value.get("metric")) for s in by_id.values() if s.type.startswith("metric_")}
+    metrics = {
+        metric_name(s)
+        for s in by_id.values()
+        if isinstance(
+            s, MetricAnomalySignal | MetricSaturationSignal | MetricGrowthSignal | MetricValueSignal
+        )
+    }
     actions: list[str] = []
     for item in chosen:
         actions.extend(_for(item, incident, by_id, metrics))
@@ -111,7 +129,10 @@ def _actions(
 
 
 def _for(
-    item: RankedHypothesis, incident: IncidentInput, by_id: dict[str, Signal], metrics: set[str]
+    item: RankedHypothesis,
+    incident: IncidentInput,
+    by_id: dict[str, SreSignal],
+    metrics: set[str],
 ) -> list[str]:
     """The playbook of one cause, filled in with its suspects."""
     shas = [s for s in item.suspects if is_sha(s)]
@@ -179,7 +200,7 @@ def _for(
 
 
 def _config_actions(
-    names: list[str], shas: list[str], cited: list[Signal], deploy: str
+    names: list[str], shas: list[str], cited: list[SreSignal], deploy: str
 ) -> list[str]:
     """Restore the lead key; revert the commit for the rest of what it changed."""
     changes = [change for key in names if (change := _change_of(key, cited))]
@@ -188,7 +209,7 @@ def _config_actions(
         return reverts or [f"Revert the configuration change in {deploy}"]
     actions = [_restore(changes[0])]
     if len(changes) > 1:
-        rest = ", ".join(str(c.value["key"]) for c in changes[1:3])
+        rest = ", ".join(c.value.key for c in changes[1:3])
         actions.append(
             f"Revert commit {short_sha(shas[0])} (it also changed {rest})"
             if shas
@@ -197,52 +218,52 @@ def _config_actions(
     return actions
 
 
-def _change_of(key: str, cited: list[Signal]) -> Signal | None:
+def _change_of(key: str, cited: list[SreSignal]) -> ConfigChangeSignal | None:
     for signal in cited:
-        if signal.type == "config_change" and signal.value.get("key") == key:
+        if isinstance(signal, ConfigChangeSignal) and signal.value.key == key:
             return signal
     return None
 
 
-def _restore(change: Signal) -> str:
-    key = change.value["key"]
-    old, new = change.value.get("old"), change.value.get("new")
-    if change.value.get("change") == "added":
+def _restore(change: ConfigChangeSignal) -> str:
+    key = change.value.key
+    old, new = change.value.old, change.value.new
+    if change.value.change == "added":
         return f"Remove {key} (added as {fmt_value(new)})"
-    shas = [short_sha(str(s)) for s in as_list(change.value.get("commit_shas"))]
+    shas = [short_sha(s) for s in change.value.commit_shas]
     origin = f" (changed in {shas[0]})" if shas else ""
     return f"Restore {key} {fmt_value(new)} -> {fmt_value(old)}{origin}"
 
 
-def _since(host: str, cited: list[Signal]) -> str:
+def _since(host: str, cited: list[SreSignal]) -> str:
     kinds = [
-        str(k).replace("_", " ")
+        k.replace("_", " ")
         for signal in cited
-        if signal.type == "dependency_errors" and signal.value.get("host") == host
-        for k in as_list(signal.value.get("error_kinds"))
+        if isinstance(signal, DependencyErrorsSignal) and signal.value.host == host
+        for k in signal.value.error_kinds
     ]
     what = ", ".join(dict.fromkeys(kinds)) or "errors"
     when = _first(host, cited)
     return f" ({what} since {when})" if when else f" ({what})"
 
 
-def _throttled(host: str, cited: list[Signal]) -> bool:
+def _throttled(host: str, cited: list[SreSignal]) -> bool:
     """Whether this host's cited errors are all HTTP 429 (throttling) rather than faults."""
     codes: set[int] = set()
     kinds: set[str] = set()
     for signal in cited:
-        if signal.type == "dependency_errors" and signal.value.get("host") == host:
-            codes |= {c for c in as_list(signal.value.get("status_codes")) if isinstance(c, int)}
-            kinds |= {str(k) for k in as_list(signal.value.get("error_kinds"))}
+        if isinstance(signal, DependencyErrorsSignal) and signal.value.host == host:
+            codes |= set(signal.value.status_codes)
+            kinds |= set(signal.value.error_kinds)
     return codes == {429} and not kinds
 
 
-def _first(host: str, cited: list[Signal]) -> str | None:
+def _first(host: str, cited: list[SreSignal]) -> str | None:
     """When the log templates naming this host first appeared (HH:MM), if known."""
     times = [
-        str(s.value["first_seen"])
+        s.value.first_seen
         for s in cited
-        if host in as_list(s.value.get("hosts")) and s.value.get("first_seen")
+        if isinstance(s, LogTemplateSignal) and host in s.value.hosts and s.value.first_seen
     ]
     return _clock(min(times)) if times else None
 
@@ -252,11 +273,13 @@ def _clock(text: str) -> str | None:
     return when.strftime("%H:%M") if when else None
 
 
-def _fix_hint(cited: list[Signal]) -> str | None:
+def _fix_hint(cited: list[SreSignal]) -> str | None:
     for signal in cited:
-        kind = str(signal.value.get("exception_type") or "")
-        if signal.type == "exception" and signal.value.get("is_new") and is_program_error(kind):
-            files = [str(f) for f in as_list(signal.value.get("files"))]
+        if not isinstance(signal, ExceptionSignal):
+            continue
+        kind = signal.value.exception_type
+        if signal.value.is_new and is_program_error(kind):
+            files = signal.value.files
             where = f" in {files[0]}" if files else ""
             return f"Fix {kind}{where} before redeploying"
     return None

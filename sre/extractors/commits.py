@@ -14,10 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
 
 from alpha.schemas import Commit, CommitFile, IncidentInput, Severity
-from sre.extractors.files import FILE_KINDS, changed_lines, classify_file, frame_matches
+from sre.extractors.files import changed_lines, classify_file, frame_matches
 from sre.extractors.finding import Finding
 from sre.extractors.fmt import clip, fmt_num
 from sre.extractors.patterns import (
@@ -31,6 +30,7 @@ from sre.extractors.patterns import (
     risky_changes,
 )
 from sre.extractors.timeutil import iso, minutes_between
+from sre.signals.values import FILE_KINDS, CommitValue, FileKind, FileKinds
 
 _MAX_RISKY = 20
 _MESSAGE_CHARS = 72
@@ -67,7 +67,7 @@ def _size(files: list[CommitFile]) -> tuple[int, int]:
     return additions, deletions
 
 
-def _observability_only(code: list[CommitFile], file_kinds: Mapping[str, list[str]]) -> bool:
+def _observability_only(code: list[CommitFile], file_kinds: Mapping[FileKind, list[str]]) -> bool:
     """Whether every code file's patch only changes logging, tracing or metrics lines.
 
     Any file that is not code, docs or tests (config, migration, dependency, other), or a
@@ -78,7 +78,9 @@ def _observability_only(code: list[CommitFile], file_kinds: Mapping[str, list[st
     return all(is_observability_patch(f.patch) for f in code)
 
 
-def _style_only(message: str, code: list[CommitFile], file_kinds: Mapping[str, list[str]]) -> bool:
+def _style_only(
+    message: str, code: list[CommitFile], file_kinds: Mapping[FileKind, list[str]]
+) -> bool:
     """Whether the commit only re-formats code (a formatter run, a lint-style change).
 
     Its message must say so, its other files may only be linter or formatter settings, docs
@@ -109,7 +111,7 @@ def _timing(before_incident: float | None, before_deploy: float | None) -> str |
     return None
 
 
-def _kinds_text(file_kinds: Mapping[str, list[str]]) -> str:
+def _kinds_text(file_kinds: Mapping[FileKind, list[str]]) -> str:
     parts = []
     for kind in FILE_KINDS:
         count = len(file_kinds[kind])
@@ -120,7 +122,7 @@ def _kinds_text(file_kinds: Mapping[str, list[str]]) -> str:
 
 def _describe(
     commit: Commit,
-    file_kinds: Mapping[str, list[str]],
+    file_kinds: Mapping[FileKind, list[str]],
     timing: str | None,
     in_frames: list[str],
     keys: list[str],
@@ -146,7 +148,7 @@ def _describe(
 
 
 def _severity(
-    file_kinds: Mapping[str, list[str]],
+    file_kinds: Mapping[FileKind, list[str]],
     in_frames: list[str],
     keys: list[str],
     risky: list[RiskyChange],
@@ -168,7 +170,7 @@ def commit_finding(
 ) -> Finding:
     """The `commit` finding of one commit (value keys in `sre.extractors`' docstring)."""
     files = commit.file_objects()
-    file_kinds: dict[str, list[str]] = {kind: [] for kind in FILE_KINDS}
+    file_kinds: dict[FileKind, list[str]] = {kind: [] for kind in FILE_KINDS}
     code: list[CommitFile] = []
     risky: list[RiskyChange] = []
     in_frames: list[str] = []
@@ -184,27 +186,25 @@ def commit_finding(
     additions, deletions = _size(files)
     before_deploy = minutes_between(commit.timestamp, deployed_at)
     before_incident = minutes_between(commit.timestamp, incident_started_at)
-    value: dict[str, Any] = {
-        "sha": commit.sha,
-        "message": commit.message,
-        "author": commit.author,
-        "timestamp": iso(commit.timestamp),
-        "minutes_before_deploy": before_deploy,
-        "minutes_before_incident": before_incident,
-        "file_kinds": file_kinds,
-        "additions": additions,
-        "deletions": deletions,
-        "files_in_stack_frames": in_frames,
-        "config_keys": config_keys,
-        "risky_changes": [c.as_dict() for c in risky],
-        "observability_only": _observability_only(code, file_kinds),
-        "style_only": _style_only(commit.message, code, file_kinds),
-    }
+    value = CommitValue(
+        sha=commit.sha,
+        message=commit.message,
+        author=commit.author,
+        timestamp=iso(commit.timestamp),
+        minutes_before_deploy=before_deploy,
+        minutes_before_incident=before_incident,
+        file_kinds=FileKinds.model_validate(file_kinds),
+        additions=additions,
+        deletions=deletions,
+        files_in_stack_frames=in_frames,
+        config_keys=config_keys,
+        risky_changes=[c.as_value() for c in risky],
+        observability_only=_observability_only(code, file_kinds),
+        style_only=_style_only(commit.message, code, file_kinds),
+    )
     timing = _timing(before_incident, before_deploy)
     return Finding(
-        type="commit",
         description=_describe(commit, file_kinds, timing, in_frames, config_keys, risky),
-        source="commits",
         severity=_severity(file_kinds, in_frames, config_keys, risky),
         value=value,
     )

@@ -24,15 +24,14 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import Any, Literal
+from typing import Any
 
 from alpha.schemas import Commit, IncidentInput, Severity
 from sre.extractors.files import changed_lines, classify_file
 from sre.extractors.finding import Finding
 from sre.extractors.fmt import fmt_ratio, is_number, show_value
 from sre.extractors.keywords import LIMIT_TOKENS, TIME_TOKENS, concept_of, concepts, tokens
-
-ChangeKind = Literal["modified", "added", "removed"]
+from sre.signals.values import ChangeKind, ConfigChangeValue, ConfigRiskValue
 
 # A numeric change by this factor or more (either way) is a risk in itself.
 LARGE_RATIO = 5.0
@@ -409,35 +408,27 @@ def _change_text(change: ConfigChange, shas: list[str]) -> str:
 def _change_finding(change: ConfigChange, shas: list[str], risky: bool) -> Finding:
     severity: Severity = "high" if risky else "medium"
     return Finding(
-        type="config_change",
         description=_change_text(change, shas),
-        source="config",
         severity=severity,
-        value={
-            "key": change.key,
-            "old": change.old,
-            "new": change.new,
-            "change": change.change,
-            "ratio": change.ratio,
-            "commit_shas": shas,
-        },
+        value=ConfigChangeValue(
+            key=change.key,
+            old=change.old,
+            new=change.new,
+            change=change.change,
+            ratio=change.ratio,
+            commit_shas=shas,
+        ),
     )
 
 
 def _risk_finding(key: str, value: Any, reasons: list[str], changed: bool) -> Finding:
     severity: Severity = "high" if changed else "medium"
     return Finding(
-        type="config_risk",
         description=f"{key} = {show_value(value)}: " + "; ".join(reasons),
-        source="config",
         severity=severity,
-        value={
-            "key": key,
-            "value": value,
-            "reason": "; ".join(reasons),
-            "reasons": reasons,
-            "changed": changed,
-        },
+        value=ConfigRiskValue(
+            key=key, value=value, reason="; ".join(reasons), reasons=reasons, changed=changed
+        ),
     )
 
 

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-FILE_KINDS = ("code", "config", "migration", "dependency", "docs_tests", "other")
+from sre.signals.values import FileKind
 
 _DEPENDENCY_NAMES = frozenset(
     {
@@ -132,8 +132,8 @@ _CODE_SUFFIXES = frozenset(
 )
 
 
-def classify_file(filename: str) -> str:
-    """The kind of a changed file: one of `FILE_KINDS` (rules in the module docstring)."""
+def classify_file(filename: str) -> FileKind:
+    """The kind of a changed file: one of `FileKind` (rules in the module docstring)."""
     path = PurePosixPath(filename.replace("\\", "/"))
     name = path.name
     lower = name.lower()

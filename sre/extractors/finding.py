@@ -2,33 +2,38 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
-from alpha.schemas import Severity, Signal
+from alpha.schemas import Severity
+from sre.signals import SignalType, SreSignal, signal_class, signal_type
+from sre.signals.values import SignalValue
 
 
 @dataclass(frozen=True)
 class Finding:
-    """A deterministic fact; `number_findings` turns findings into `Signal`s with ids."""
+    """A deterministic fact; `number_findings` turns findings into typed signals with ids.
 
-    type: str
+    Its type (and the source that goes with it) follows from the class of its value.
+    """
+
     description: str
-    source: str
-    value: dict[str, Any] = field(default_factory=dict)
+    value: SignalValue
     severity: Severity = "medium"
 
+    @property
+    def type(self) -> SignalType:
+        """The signal type of its value."""
+        return signal_type(self.value)
 
-def number_findings(findings: list[Finding]) -> list[Signal]:
+
+def number_findings(findings: list[Finding]) -> list[SreSignal]:
     """Give findings stable ids `sig_001`, `sig_002`, ... in the order given."""
     return [
-        Signal(
+        signal_class(f.value)(
             id=f"sig_{index:03d}",
-            type=f.type,
             description=f.description,
             value=f.value,
             severity=f.severity,
-            source=f.source,
         )
         for index, f in enumerate(findings, start=1)
     ]

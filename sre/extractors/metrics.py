@@ -42,6 +42,12 @@ from sre.extractors.stats import (
 )
 from sre.extractors.timeutil import as_utc, iso
 from sre.extractors.window import Window, investigation_window
+from sre.signals.values import (
+    MetricAnomalyValue,
+    MetricGrowthValue,
+    MetricLoneValue,
+    MetricSaturationValue,
+)
 
 MIN_RELATIVE_CHANGE = 0.25
 MIN_ROBUST_Z = 3.5
@@ -224,6 +230,8 @@ def _shift_finding(
     verb = "rose" if shift.current > shift.baseline else "fell"
     ratio = f" ({fmt_ratio(shift.ratio)})" if shift.ratio is not None else " (from zero)"
     change_at = iso(series.times[shift.index]) if series.times else None
+    name = metric_entity(series.name)
+    onset = moved.onset
     if given:
         when = " after the deploy"
     elif change_at:
@@ -235,41 +243,32 @@ def _shift_finding(
         f"{fmt_num(shift.current)}{unit}{ratio}{when}"
     )
     return Finding(
-        type="metric_anomaly",
         description=text,
-        source="metrics",
         severity=_shift_severity(shift),
-        value={
-            "metric": series.name,
-            "unit": series.unit,
-            "baseline": shift.baseline,
-            "current": shift.current,
-            "ratio": round(shift.ratio, 4) if shift.ratio is not None else None,
-            "delta": shift.current - shift.baseline,
-            "direction": "up" if shift.current > shift.baseline else "down",
-            "robust_z": shift.robust_z,
-            "change_index": shift.index,
-            "change_at": change_at,
-            "split_given": given,
-            **_meaning(series, measure, moved),
-        },
+        value=MetricAnomalyValue(
+            metric=series.name,
+            unit=series.unit,
+            baseline=shift.baseline,
+            current=shift.current,
+            ratio=round(shift.ratio, 4) if shift.ratio is not None else None,
+            delta=shift.current - shift.baseline,
+            direction="up" if shift.current > shift.baseline else "down",
+            robust_z=shift.robust_z,
+            change_index=shift.index,
+            change_at=change_at,
+            split_given=given,
+            # What the series measures, of which entity, and how far it departed from its
+            # noise.
+            entity=name.entity.workload if name.entity else None,
+            measure=name.measure,
+            kind=measure.kind,
+            bad=moved.bad,
+            noise_z=moved.z,
+            effect=moved.effect,
+            score=moved.score,
+            onset_at=iso(series.times[onset]) if series.times and onset is not None else None,
+        ),
     )
-
-
-def _meaning(series: Series, measure: Measure, moved: Departure) -> dict[str, Any]:
-    """What the series measures, of which entity, and how far it departed from its noise."""
-    name = metric_entity(series.name)
-    onset = moved.onset
-    return {
-        "entity": name.entity.workload if name.entity else None,
-        "measure": name.measure,
-        "kind": measure.kind,
-        "bad": moved.bad,
-        "noise_z": moved.z,
-        "effect": moved.effect,
-        "score": moved.score,
-        "onset_at": iso(series.times[onset]) if series.times and onset is not None else None,
-    }
 
 
 # --------------------------------------------------------------------------- growth
@@ -288,7 +287,19 @@ def _spearman(values: list[float]) -> float:
     return cov / math.sqrt(var_index * var_rank)
 
 
-def growth(values: list[float]) -> dict[str, Any] | None:
+@dataclass(frozen=True)
+class Growth:
+    """Steady growth of a series: its first, last and peak points, slope and steadiness."""
+
+    first: float
+    last: float
+    peak: float
+    slope: float
+    monotonic_share: float
+    spearman: float
+
+
+def growth(values: list[float]) -> Growth | None:
     """Steady growth (a leak): rising across the series, not in one jump.
 
     Growth means: at least `GROWTH_MIN_POINTS` points; the median of the last quarter at
@@ -311,34 +322,41 @@ def growth(values: list[float]) -> dict[str, Any] | None:
     rho = _spearman(values)
     if not (stepwise or rho >= GROWTH_MIN_SPEARMAN) or max(steps) > GROWTH_MAX_STEP_SHARE * rise:
         return None
-    return {
-        "first": values[0],
-        "last": values[-1],
-        "peak": max(values),
-        "slope": (values[-1] - values[0]) / (n - 1),
-        "monotonic_share": round(nondecreasing, 3),
-        "spearman": round(rho, 3),
-    }
-
-
-def _growth_finding(series: Series, found: dict[str, Any]) -> Finding:
-    unit = _unit_text(series)
-    relative = (found["last"] - found["first"]) / abs(found["first"]) if found["first"] else None
-    text = (
-        f"{series.name} grew steadily from {fmt_num(found['first'])}{unit} to "
-        f"{fmt_num(found['last'])}{unit} over {len(series.values)} points "
-        f"({found['monotonic_share']:.0%} of steps not falling"
+    return Growth(
+        first=values[0],
+        last=values[-1],
+        peak=max(values),
+        slope=(values[-1] - values[0]) / (n - 1),
+        monotonic_share=round(nondecreasing, 3),
+        spearman=round(rho, 3),
     )
-    if found["peak"] > found["last"]:
-        text += f", peak {fmt_num(found['peak'])}{unit}"
+
+
+def _growth_finding(series: Series, found: Growth) -> Finding:
+    unit = _unit_text(series)
+    relative = (found.last - found.first) / abs(found.first) if found.first else None
+    text = (
+        f"{series.name} grew steadily from {fmt_num(found.first)}{unit} to "
+        f"{fmt_num(found.last)}{unit} over {len(series.values)} points "
+        f"({found.monotonic_share:.0%} of steps not falling"
+    )
+    if found.peak > found.last:
+        text += f", peak {fmt_num(found.peak)}{unit}"
     text += ")"
     severity: Severity = "high" if relative is None or relative >= 1 else "medium"
     return Finding(
-        type="metric_growth",
         description=text,
-        source="metrics",
         severity=severity,
-        value={"metric": series.name, "unit": series.unit, **found},
+        value=MetricGrowthValue(
+            metric=series.name,
+            unit=series.unit,
+            first=found.first,
+            last=found.last,
+            peak=found.peak,
+            slope=found.slope,
+            monotonic_share=found.monotonic_share,
+            spearman=found.spearman,
+        ),
     )
 
 
@@ -425,18 +443,16 @@ def _saturation(series: Series, shift: Shift | None, config: dict[str, Any]) -> 
             f"{fmt_num(limit)}"
         )
     return Finding(
-        type="metric_saturation",
         description=text,
-        source="metrics",
         severity="high" if utilization >= 0.98 else "medium",
-        value={
-            "metric": series.name,
-            "current": peak,
-            "limit": limit,
-            "limit_key": limit_key,
-            "utilization": round(utilization, 4),
-            "statistic": "max of the current window",
-        },
+        value=MetricSaturationValue(
+            metric=series.name,
+            current=peak,
+            limit=limit,
+            limit_key=limit_key,
+            utilization=round(utilization, 4),
+            statistic="max of the current window",
+        ),
     )
 
 
@@ -450,13 +466,11 @@ def _lone_value(series: Series) -> Finding | None:
     if current <= 0:
         return None
     return Finding(
-        type="metric_value",
         description=(
             f"{series.name} is {fmt_num(current)}{_unit_text(series)} (no baseline to compare)"
         ),
-        source="metrics",
         severity="medium",
-        value={"metric": series.name, "unit": series.unit, "current": current},
+        value=MetricLoneValue(metric=series.name, unit=series.unit, current=current),
     )
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from sre.extractors.files import changed_lines
 from sre.extractors.fmt import clip
 from sre.extractors.keywords import LIMIT_TOKENS, concepts, tokens
+from sre.signals.values import RiskyChangeValue
 
 STRONG_KINDS = frozenset(
     {
@@ -87,9 +88,9 @@ class RiskyChange:
     kind: str
     detail: str
 
-    def as_dict(self) -> dict[str, str]:
-        """The JSON form used in the `commit` signal's `risky_changes`."""
-        return {"file": self.file, "kind": self.kind, "detail": self.detail}
+    def as_value(self) -> RiskyChangeValue:
+        """The form used in the `commit` signal's `risky_changes`."""
+        return RiskyChangeValue(file=self.file, kind=self.kind, detail=self.detail)
 
 
 def _detail(line: str) -> str:

@@ -16,6 +16,7 @@ from sre.extractors.finding import number_findings
 from sre.extractors.logs.extract import LogExtraction, extract_logs
 from sre.extractors.metrics import extract_metrics
 from sre.extractors.window import investigation_window
+from sre.signals import SreSignal
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class Evidence:
         commit_shas_by_key: changed config keys mapped to the commits that change them.
     """
 
-    signals: list[Signal]
+    signals: list[SreSignal]
     logs: LogExtraction
     config_changes: list[ConfigChange]
     commit_shas_by_key: dict[str, list[str]]
@@ -53,4 +54,5 @@ def extract_evidence(incident: IncidentInput) -> Evidence:
 
 def extract_signals(incident: IncidentInput) -> list[Signal]:
     """The incident's signals, ids `sig_001`... in a stable order."""
-    return extract_evidence(incident).signals
+    signals: list[Signal] = list(extract_evidence(incident).signals)
+    return signals

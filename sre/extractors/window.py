@@ -30,6 +30,7 @@ from alpha.schemas import IncidentInput, MetricPoints
 from sre.extractors.logs.parse import ERROR_LEVELS
 from sre.extractors.logs.shapes import LineParser
 from sre.extractors.timeutil import as_utc
+from sre.signals.values import SplitBy
 
 __all__ = [
     "MAX_SCAN_LINES",
@@ -61,7 +62,7 @@ class Window:
     """
 
     split_at: datetime | None
-    split_by: str | None
+    split_by: SplitBy | None
     has_deploy: bool
 
     @property
@@ -80,10 +81,11 @@ def investigation_window(incident: IncidentInput) -> Window:
     """The investigation window of an incident (see the module docstring)."""
     has_deploy = incident.deployed_at is not None or bool(incident.recent_commits)
     start = _evidence_start(incident)
-    for moment, name in (
+    given: tuple[tuple[datetime | None, SplitBy], ...] = (
         (incident.deployed_at, "deployed_at"),
         (incident.incident_started_at, "incident_started_at"),
-    ):
+    )
+    for moment, name in given:
         if moment is not None and start is not None and start < as_utc(moment):
             return Window(as_utc(moment), name, has_deploy)
     found = error_change_point(incident.logs)

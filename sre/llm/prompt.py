@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from alpha.core.errors import ConfigurationError
 from alpha.schemas import SEVERITIES, Hypothesis, IncidentInput, Signal
@@ -29,6 +28,14 @@ from sre.llm.fence import fence, fence_rules, make_boundary
 from sre.llm.settings import DEFAULT_PROMPT_BUDGET
 from sre.redaction import Redactor
 from sre.redaction.boundary import learn_incident
+from sre.signals import (
+    CommitSignal,
+    DependencyErrorsSignal,
+    ExceptionSignal,
+    LogSignal,
+    LogTemplateSignal,
+    as_typed,
+)
 from sre.taxonomy import CATEGORIES
 
 # No single excerpt may take more than this share of the budget, so one giant patch or
@@ -128,39 +135,34 @@ def bound_raw(text: str, limit: int = PRE_REDACTION_CHARS) -> str:
     return f"{text[:cut]}\n({len(text) - cut:,} more characters, {rest_lines:,} more lines)"
 
 
-def _more_lines(value: dict[str, Any]) -> int:
-    total = 0
-    for key in ("count_before", "count_after"):
-        count = value.get(key)
-        if isinstance(count, int) and not isinstance(count, bool):
-            total += count
-    return max(0, total - 1)
+def _more_lines(signal: LogSignal) -> int:
+    return max(0, signal.value.count_before + signal.value.count_after - 1)
 
 
 def excerpt(signal: Signal, incident: IncidentInput) -> str | None:
     """The raw evidence behind a signal (unredacted, bounded), or None when it has none."""
-    value: dict[str, Any] = signal.value if isinstance(signal.value, dict) else {}
+    typed = as_typed(signal)
     text: str | None = None
-    if signal.type in ("log_template", "dependency_errors") and value.get("example"):
-        more = _more_lines(value)
-        what = "template" if signal.type == "log_template" else "host's errors"
+    if isinstance(typed, LogTemplateSignal | DependencyErrorsSignal) and typed.value.example:
+        more = _more_lines(typed)
+        what = "template" if isinstance(typed, LogTemplateSignal) else "host's errors"
         tail = f"\n({more:,} more lines of this {what})" if more else ""
-        text = f"{bound_raw(str(value['example']), 4_000)}{tail}"
-    elif signal.type == "exception":
-        frames = "\n".join(
-            f"  {f.get('raw_file') or f.get('file')}:{f.get('line')} in {f.get('function')}"
-            for f in value.get("frames") or []
-            if isinstance(f, dict)
-        )
-        more = _more_lines(value)
+        text = f"{bound_raw(typed.value.example, 4_000)}{tail}"
+    elif isinstance(typed, ExceptionSignal):
+        exc = typed.value
+        frames = "\n".join(f"  {f.raw_file or f.file}:{f.line} in {f.function}" for f in exc.frames)
+        more = _more_lines(typed)
         tail = f"\n({more:,} more occurrences)" if more else ""
-        message = bound_raw(str(value.get("message", "")), 4_000)
-        text = f"{value.get('exception_type')}: {message}\n{frames}{tail}"
-    elif signal.type == "commit":
-        text = _commit_patch(str(value.get("sha", "")), incident)
-    elif value and signal.source in ("metrics", "config"):
-        # Small dicts of numbers and keys: the metric summary or the config diff itself.
-        text = bound_raw(json.dumps(value, default=str, separators=(",", ":")), 8_000)
+        message = bound_raw(exc.message, 4_000)
+        text = f"{exc.exception_type}: {message}\n{frames}{tail}"
+    elif isinstance(typed, CommitSignal):
+        text = _commit_patch(typed.value.sha, incident)
+    elif signal.source in ("metrics", "config"):
+        # Small dicts of numbers and keys: the metric summary or the config diff itself (the
+        # value of another vertical's signal when it is a mapping).
+        value = typed.value.model_dump() if typed is not None else signal.value
+        if isinstance(value, dict) and value:
+            text = bound_raw(json.dumps(value, default=str, separators=(",", ":")), 8_000)
     return text
 
 

@@ -32,6 +32,7 @@ from sre.redaction.keys import is_secret_key
 from sre.redaction.redactor import PLACEHOLDER, Redactor
 from sre.redaction.rules import MAX_BLOCK_LINES, find_blocks
 from sre.redaction.text import one_line, safe_text
+from sre.signals import ConfigChangeSignal, ConfigRiskSignal
 
 Model = TypeVar("Model", bound=BaseModel)
 _BEGIN_MARK = "-----BEGIN"
@@ -104,29 +105,30 @@ def learn_key_blocks(redactor: Redactor, lines: Sequence[str]) -> None:
 def redact_signals(signals: Sequence[Signal], redactor: Redactor) -> list[Signal]:
     """Signals with every secret hidden, learned from their full descriptions and values.
 
-    A config signal about a secret-like key says so instead of quoting placeholders:
+    Each keeps its class (a typed SRE signal stays typed, its value validated again by its
+    model). A config signal about a secret-like key says so instead of quoting placeholders:
     `slack.bot_token changed (value hidden) in commit 5ae6cd2`.
     """
     trees = _redact_trees(signals, redactor)
-    for tree in trees:
-        hidden = _hidden_config_description(tree)
+    redacted = [type(s).model_validate(tree) for s, tree in zip(signals, trees, strict=True)]
+    for index, signal in enumerate(redacted):
+        hidden = _hidden_config_description(signal)
         if hidden is not None:
-            tree["description"] = hidden
-    return [Signal.model_validate(tree) for tree in trees]
+            redacted[index] = signal.model_copy(update={"description": hidden})
+    return redacted
 
 
-def _hidden_config_description(tree: dict[str, Any]) -> str | None:
-    """The description of a config signal whose key names a secret, else None."""
-    value = tree.get("value")
-    if tree.get("source") != "config" or not isinstance(value, dict):
+def _hidden_config_description(signal: Signal) -> str | None:
+    """The description of a config signal whose (redacted) key names a secret, else None."""
+    if not isinstance(signal, ConfigChangeSignal | ConfigRiskSignal):
         return None
-    key = value.get("key")
-    if not isinstance(key, str) or not is_secret_key(key):
+    key = signal.value.key
+    if not is_secret_key(key):
         return None
-    if tree.get("type") == "config_risk":
-        return f"{key} = (value hidden): {value.get('reason') or 'risky value'}"
-    verb = {"added": "added", "removed": "removed"}.get(str(value.get("change")), "changed")
-    shas = [str(sha)[:7] for sha in value.get("commit_shas") or [] if sha]
+    if isinstance(signal, ConfigRiskSignal):
+        return f"{key} = (value hidden): {signal.value.reason or 'risky value'}"
+    verb = {"added": "added", "removed": "removed"}.get(signal.value.change, "changed")
+    shas = [sha[:7] for sha in signal.value.commit_shas if sha]
     suffix = f" in commit {', '.join(shas)}" if shas else ""
     return f"{key} {verb} (value hidden){suffix}"
 

@@ -1,7 +1,7 @@
 """Hand-built incidents and signals shared by the SRE tests.
 
-The builders make `Signal`s that follow the value contract documented in
-`sre/extractors/__init__.py`, so the agent tests do not depend on the extractors. They are
+The builders make typed signals (`sre.signals`) whose values are validated by their
+models, so the agent tests do not depend on the extractors. They are
 plain functions and classes (not fixtures) because `parametrize` arguments and Hypothesis
 strategies need them when the tests are collected.
 """
@@ -11,6 +11,34 @@ from __future__ import annotations
 from typing import Any
 
 from alpha.schemas import IncidentInput, Signal
+from sre.signals import (
+    CommitSignal,
+    ConfigChangeSignal,
+    ConfigRiskSignal,
+    DependencyErrorsSignal,
+    ExceptionSignal,
+    LogTemplateSignal,
+    MetricAnomalySignal,
+    MetricGrowthSignal,
+    MetricSaturationSignal,
+    SreSignal,
+    signal_class,
+    signal_type,
+)
+from sre.signals.values import (
+    CommitValue,
+    ConfigChangeValue,
+    ConfigRiskValue,
+    DependencyErrorsValue,
+    ExceptionValue,
+    FileKinds,
+    LogTemplateValue,
+    MetricAnomalyValue,
+    MetricGrowthValue,
+    MetricSaturationValue,
+    RiskyChangeValue,
+    SignalValue,
+)
 
 DEPLOYED = "2026-11-20T14:02:00Z"
 SHA_BAD = "9f3c2ab71d0e4c55a8b1f0e2d3c4b5a697887766"
@@ -40,23 +68,30 @@ def incident(**overrides: Any) -> IncidentInput:
 
 
 class Signals:
-    """Numbers hand-built signals sig_001, sig_002, ... in the order they are added."""
+    """Numbers hand-built typed signals sig_001, sig_002, ... in the order they are added.
+
+    Each builder takes the value's fields as keywords over sensible defaults; the value
+    model (`sre.signals.values`) validates them, so a builder cannot make a signal that
+    breaks the contract.
+    """
 
     def __init__(self) -> None:
         self.items: list[Signal] = []
 
-    def add(self, type_: str, source: str, value: dict[str, Any]) -> Signal:
-        signal = Signal(
-            id=f"sig_{len(self.items) + 1:03d}",
-            type=type_,
-            description=f"{type_} test signal",
-            value=value,
-            source=source,
+    def add(self, value: SignalValue) -> SreSignal:
+        """Number a typed value as the next signal of its type."""
+        cls = signal_class(value)
+        signal = cls.model_validate(
+            {
+                "id": f"sig_{len(self.items) + 1:03d}",
+                "description": f"{signal_type(value)} test signal",
+                "value": value,
+            }
         )
         self.items.append(signal)
         return signal
 
-    def template(self, template: str, **value: Any) -> Signal:
+    def template(self, template: str, **value: Any) -> LogTemplateSignal:
         base: dict[str, Any] = {
             "template": template,
             "level": "ERROR",
@@ -66,6 +101,8 @@ class Signals:
             "rate_after": 2.0,
             "rate_ratio": None,
             "is_new": True,
+            "reason": "new",
+            "score": 100.0,
             "example": template,
             "first_seen": "2026-11-20T14:03:11Z",
             "exception_types": [],
@@ -74,24 +111,28 @@ class Signals:
             "files": [],
         }
         base.update(value)
-        return self.add("log_template", "logs", base)
+        signal = self.add(LogTemplateValue.model_validate(base))
+        assert isinstance(signal, LogTemplateSignal)
+        return signal
 
     def exception(
         self, exception_type: str, message: str, files: list[str], **value: Any
-    ) -> Signal:
+    ) -> ExceptionSignal:
         base: dict[str, Any] = {
             "exception_type": exception_type,
             "message": message,
             "count_before": 0,
             "count_after": 40,
             "is_new": True,
-            "frames": [{"file": f, "line": 10, "function": "f"} for f in files],
+            "frames": [{"file": f, "raw_file": f, "line": 10, "function": "f"} for f in files],
             "files": files,
         }
         base.update(value)
-        return self.add("exception", "logs", base)
+        signal = self.add(ExceptionValue.model_validate(base))
+        assert isinstance(signal, ExceptionSignal)
+        return signal
 
-    def dependency(self, host: str, kinds: list[str], **value: Any) -> Signal:
+    def dependency(self, host: str, kinds: list[str], **value: Any) -> DependencyErrorsSignal:
         base: dict[str, Any] = {
             "host": host,
             "count_before": 0,
@@ -101,9 +142,13 @@ class Signals:
             "example": f"call to {host} failed",
         }
         base.update(value)
-        return self.add("dependency_errors", "logs", base)
+        signal = self.add(DependencyErrorsValue.model_validate(base))
+        assert isinstance(signal, DependencyErrorsSignal)
+        return signal
 
-    def anomaly(self, metric: str, baseline: float, current: float, **value: Any) -> Signal:
+    def anomaly(
+        self, metric: str, baseline: float, current: float, **value: Any
+    ) -> MetricAnomalySignal:
         base: dict[str, Any] = {
             "metric": metric,
             "unit": None,
@@ -115,56 +160,78 @@ class Signals:
             "robust_z": 20.0,
             "change_index": 5,
             "change_at": "2026-11-20T14:04:00Z",
+            "split_given": False,
+            "entity": None,
+            "measure": metric,
+            "kind": "other",
+            "bad": True,
+            "noise_z": 20.0,
+            "effect": 1.0,
+            "score": 1.0,
+            "onset_at": "2026-11-20T14:04:00Z",
         }
         base.update(value)
-        return self.add("metric_anomaly", "metrics", base)
+        signal = self.add(MetricAnomalyValue.model_validate(base))
+        assert isinstance(signal, MetricAnomalySignal)
+        return signal
 
     def saturation(
         self, metric: str, current: float, limit: float, limit_key: str | None
-    ) -> Signal:
-        return self.add(
-            "metric_saturation",
-            "metrics",
-            {
-                "metric": metric,
-                "current": current,
-                "limit": limit,
-                "limit_key": limit_key,
-                "utilization": current / limit,
-            },
+    ) -> MetricSaturationSignal:
+        signal = self.add(
+            MetricSaturationValue(
+                metric=metric,
+                current=current,
+                limit=limit,
+                limit_key=limit_key,
+                utilization=current / limit,
+                statistic="max of the current window",
+            )
         )
+        assert isinstance(signal, MetricSaturationSignal)
+        return signal
 
-    def growth(self, metric: str, first: float, last: float, share: float = 0.95) -> Signal:
-        return self.add(
-            "metric_growth",
-            "metrics",
-            {
-                "metric": metric,
-                "unit": "mb",
-                "first": first,
-                "last": last,
-                "slope": (last - first) / 20,
-                "monotonic_share": share,
-            },
+    def growth(
+        self, metric: str, first: float, last: float, share: float = 0.95
+    ) -> MetricGrowthSignal:
+        signal = self.add(
+            MetricGrowthValue(
+                metric=metric,
+                unit="mb",
+                first=first,
+                last=last,
+                peak=max(first, last),
+                slope=(last - first) / 20,
+                monotonic_share=share,
+                spearman=0.99,
+            )
         )
+        assert isinstance(signal, MetricGrowthSignal)
+        return signal
 
-    def config_change(self, key: str, old: Any, new: Any, shas: list[str] | None = None) -> Signal:
+    def config_change(
+        self, key: str, old: Any, new: Any, shas: list[str] | None = None
+    ) -> ConfigChangeSignal:
         numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (old, new))
-        return self.add(
-            "config_change",
-            "config",
-            {
-                "key": key,
-                "old": old,
-                "new": new,
-                "change": "modified" if old is not None else "added",
-                "ratio": new / old if numeric and old else None,
-                "commit_shas": shas or [],
-            },
+        signal = self.add(
+            ConfigChangeValue(
+                key=key,
+                old=old,
+                new=new,
+                change="modified" if old is not None else "added",
+                ratio=new / old if numeric and old else None,
+                commit_shas=shas or [],
+            )
         )
+        assert isinstance(signal, ConfigChangeSignal)
+        return signal
 
-    def config_risk(self, key: str, value: Any, reason: str) -> Signal:
-        return self.add("config_risk", "config", {"key": key, "value": value, "reason": reason})
+    def config_risk(self, key: str, value: Any, reason: str) -> ConfigRiskSignal:
+        signal = self.add(
+            ConfigRiskValue(key=key, value=value, reason=reason, reasons=[reason], changed=False)
+        )
+        assert isinstance(signal, ConfigRiskSignal)
+        return signal
 
     def commit(
         self,
@@ -182,34 +249,34 @@ class Signals:
         observability_only: bool = False,
         style_only: bool = False,
         timestamp: str = "2026-11-20T13:55:00Z",
-    ) -> Signal:
-        return self.add(
-            "commit",
-            "commits",
-            {
-                "sha": sha,
-                "message": message,
-                "author": "dana",
-                "timestamp": timestamp,
-                "minutes_before_deploy": 7.0,
-                "minutes_before_incident": 8.0,
-                "file_kinds": {
-                    "code": code or [],
-                    "config": config or [],
-                    "migration": migration or [],
-                    "dependency": dependency or [],
-                    "docs_tests": docs or [],
-                    "other": [],
-                },
-                "additions": 10,
-                "deletions": 2,
-                "files_in_stack_frames": files_in_stack_frames or [],
-                "config_keys": config_keys or [],
-                "risky_changes": risky or [],
-                "observability_only": observability_only,
-                "style_only": style_only,
-            },
+    ) -> CommitSignal:
+        signal = self.add(
+            CommitValue(
+                sha=sha,
+                message=message,
+                author="dana",
+                timestamp=timestamp,
+                minutes_before_deploy=7.0,
+                minutes_before_incident=8.0,
+                file_kinds=FileKinds(
+                    code=code or [],
+                    config=config or [],
+                    migration=migration or [],
+                    dependency=dependency or [],
+                    docs_tests=docs or [],
+                    other=[],
+                ),
+                additions=10,
+                deletions=2,
+                files_in_stack_frames=files_in_stack_frames or [],
+                config_keys=config_keys or [],
+                risky_changes=[RiskyChangeValue.model_validate(r) for r in risky or []],
+                observability_only=observability_only,
+                style_only=style_only,
+            )
         )
+        assert isinstance(signal, CommitSignal)
+        return signal
 
 
 def by_category(hypotheses: list[Any], category: str) -> list[Any]:

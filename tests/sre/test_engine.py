@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from alpha.agents.base import AgentContext, BaseAgent
 from alpha.core.runtime import AlphaRuntime
-from alpha.schemas import AgentEvent, AgentStatus, EventKind, IncidentInput, Signal
+from alpha.schemas import AgentEvent, AgentResult, AgentStatus, EventKind, IncidentInput, Signal
 from sre.agents import CommitAgent, LogAgent, SynthesisAgent
+from sre.agents.base import Evidence, evidence_of
 from sre.agents.roster import AGENT_NAMES
 from sre.engine import build_runtime, investigate
 from tests.sre.builders import SHA_BAD, SHA_DOCS, Signals, incident
@@ -95,3 +97,46 @@ async def test_two_agents_blaming_one_commit_merge_with_the_agreement_bonus() ->
     assert top.score == round(min(1.0, max(confidences) + 0.1), 6)
     assert len([h for h in result.ranked_hypotheses if SHA_BAD in h.suspects]) == 1
     assert result.rejections == []
+
+
+class _EvidenceProbe(BaseAgent):
+    """Records which evidence the SRE agents of a run would read."""
+
+    def __init__(self, name: str, seen: list[Evidence]) -> None:
+        self.name = name
+        self.seen = seen
+
+    async def run(self, context: AgentContext) -> AgentResult:
+        self.seen.append(evidence_of(context))
+        return AgentResult(agent_name=self.name)
+
+
+async def test_the_evidence_index_is_built_once_per_run_and_shared() -> None:
+    """The engine builds one Evidence per run from the run's typed signals; every agent of
+    the run reads that one object (and its memo), a second run gets its own."""
+    seen: list[Evidence] = []
+    runtime = build_runtime(agent_timeout=5.0)
+    runtime.register(_EvidenceProbe("ProbeA", seen))
+    runtime.register(_EvidenceProbe("ProbeB", seen))
+    payload = IncidentInput.model_validate(small_payload())
+    result = await runtime.execute(payload)
+    first, second = seen
+    assert first is second and first.incident is payload
+    indexed = {s.id for signals in first.by_type.values() for s in signals}
+    assert indexed == {s.id for s in result.signals_used}
+    assert "trouble" in first.memo  # filled by the specialists that ran beside the probes
+    await runtime.execute(payload)
+    assert seen[2] is seen[3] and seen[2] is not first
+
+
+def test_evidence_of_a_bare_context_is_built_from_its_signals() -> None:
+    """Outside the engine (no index, or another run's), an agent builds its own Evidence."""
+    s = Signals()
+    s.template("payment failed", hosts=["pay.internal"])
+    case = incident()
+    other = Evidence.build(s.items, incident())
+    for index in (None, other, {"not": "evidence"}):
+        context = AgentContext(signals=s.items, incident=case, signal_index=index)
+        built = evidence_of(context)
+        assert built is not other and built.incident is case
+        assert [x.id for x in built.log_signals()] == ["sig_001"]

@@ -31,6 +31,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import get_args
 
 from alpha.schemas import SEVERITIES, IncidentInput, Severity
 from sre.extractors.finding import Finding
@@ -43,6 +44,13 @@ from sre.extractors.logs.stats import ExceptionStats, HostStats, LogAccumulator,
 from sre.extractors.logs.templates import TemplateMiner, normalise_spaces
 from sre.extractors.timeutil import as_utc, iso
 from sre.extractors.window import Window, investigation_window
+from sre.signals.values import (
+    DependencyErrorsValue,
+    ErrorKind,
+    ExceptionValue,
+    LogTemplateValue,
+    LogVolumeValue,
+)
 
 MAX_TEMPLATE_FINDINGS = 15
 MAX_EXCEPTION_FINDINGS = 10
@@ -62,6 +70,8 @@ _TYPE_ORDER = {
     "dependency_errors": 4,
     "log_volume": 5,
 }
+# The error kinds of a failing host, in the order its signal lists them.
+ERROR_KINDS: tuple[ErrorKind, ...] = get_args(ErrorKind)
 
 
 @dataclass(frozen=True)
@@ -285,25 +295,25 @@ def _template_finding(
         severity = "high"
     elif v.reason == "rate_drop" or (kind == "other" and v.reason == "frequent"):
         severity = "low"
-    value = {
-        "template": template,
-        "level": level,
-        "count_before": stats.count_before,
-        "count_after": stats.count_after,
-        "rate_before": v.rate_before,
-        "rate_after": v.rate_after,
-        "rate_ratio": v.rate_ratio,
-        "is_new": v.is_new,
-        "reason": v.reason,
-        "score": round(score, 3),
-        "example": stats.example[:500],
-        "first_seen": _iso(stats.first_seen),
-        "exception_types": list(stats.exception_types),
-        "status_codes": sorted(stats.status_codes),
-        "hosts": list(stats.hosts),
-        "files": list(stats.files),
-    }
-    return Finding("log_template", text, "logs", value, severity)
+    value = LogTemplateValue(
+        template=template,
+        level=level,
+        count_before=stats.count_before,
+        count_after=stats.count_after,
+        rate_before=v.rate_before,
+        rate_after=v.rate_after,
+        rate_ratio=v.rate_ratio,
+        is_new=v.is_new,
+        reason=v.reason or "frequent",
+        score=round(score, 3),
+        example=stats.example[:500],
+        first_seen=_iso(stats.first_seen),
+        exception_types=list(stats.exception_types),
+        status_codes=sorted(stats.status_codes),
+        hosts=list(stats.hosts),
+        files=list(stats.files),
+    )
+    return Finding(text, value, severity)
 
 
 def _exception_findings(acc: LogAccumulator, windows: Windows) -> list[Finding]:
@@ -324,16 +334,16 @@ def _exception_findings(acc: LogAccumulator, windows: Windows) -> list[Finding]:
             f"{exc.count_after} {novelty}{exc.exception_type} after {windows.label}"
             f" ({exc.count_before} before){where}"
         )
-        value = {
-            "exception_type": exc.exception_type,
-            "message": exc.message,
-            "count_before": exc.count_before,
-            "count_after": exc.count_after,
-            "is_new": is_new,
-            "frames": [f.as_value() for f in exc.frames],
-            "files": list(exc.files),
-        }
-        out.append(Finding("exception", text, "logs", value, severity))
+        value = ExceptionValue(
+            exception_type=exc.exception_type,
+            message=exc.message,
+            count_before=exc.count_before,
+            count_after=exc.count_after,
+            is_new=is_new,
+            frames=[f.as_value() for f in exc.frames],
+            files=list(exc.files),
+        )
+        out.append(Finding(text, value, severity))
     return out
 
 
@@ -346,11 +356,7 @@ def _host_findings(hosts: list[HostStats], windows: Windows) -> list[Finding]:
     for h in sorted(hosts, key=_host_key)[:MAX_HOST_FINDINGS]:
         if h.count_after == 0:
             continue
-        kinds = [
-            k
-            for k in ("timeout", "connection_refused", "http_5xx", "tls", "dns", "auth", "reset")
-            if k in h.kinds
-        ]
+        kinds = [k for k in ERROR_KINDS if k in h.kinds]
         grew = h.count_before == 0 or h.count_after >= 2 * h.count_before
         severity: Severity = "high" if h.count_after >= 5 and grew else "medium"
         what = ", ".join(kinds) if kinds else "errors"
@@ -358,15 +364,15 @@ def _host_findings(hosts: list[HostStats], windows: Windows) -> list[Finding]:
             f"{h.count_after} error lines point at {h.host} ({what}) after {windows.label},"
             f" {h.count_before} before"
         )
-        value = {
-            "host": h.host,
-            "count_before": h.count_before,
-            "count_after": h.count_after,
-            "error_kinds": kinds,
-            "status_codes": sorted(h.statuses),
-            "example": h.example[:500],
-        }
-        out.append(Finding("dependency_errors", text, "logs", value, severity))
+        value = DependencyErrorsValue(
+            host=h.host,
+            count_before=h.count_before,
+            count_after=h.count_after,
+            error_kinds=kinds,
+            status_codes=sorted(h.statuses),
+            example=h.example[:500],
+        )
+        out.append(Finding(text, value, severity))
     return out
 
 
@@ -388,17 +394,17 @@ def _volume_finding(acc: LogAccumulator, windows: Windows, split: float | None) 
     if windows.has_baseline:
         base = f"{sb:.1%}" if sb is not None else "n/a"
         text += f"; {acc.errors_before} in {acc.records_before} before ({base})"
-    value = {
-        "lines_before": acc.records_before,
-        "lines_after": acc.records_after,
-        "errors_before": acc.errors_before,
-        "errors_after": acc.errors_after,
-        "error_share_before": sb,
-        "error_share_after": sa,
-        "split_at": _iso(split) if windows.has_baseline else None,
-        "split_by": windows.split_by if windows.has_baseline else None,
-    }
-    return Finding("log_volume", text, "logs", value, severity)
+    value = LogVolumeValue(
+        lines_before=acc.records_before,
+        lines_after=acc.records_after,
+        errors_before=acc.errors_before,
+        errors_after=acc.errors_after,
+        error_share_before=sb,
+        error_share_after=sa,
+        split_at=_iso(split) if windows.has_baseline else None,
+        split_by=windows.split_by if windows.has_baseline else None,
+    )
+    return Finding(text, value, severity)
 
 
 def _ordered(findings: list[Finding]) -> list[Finding]:

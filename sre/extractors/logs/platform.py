@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from alpha.schemas import Severity
 from sre.extractors.finding import Finding
 from sre.extractors.fmt import clip
 from sre.extractors.logs.by_entity import EntityCounts, TemplateTally
@@ -29,6 +30,7 @@ from sre.extractors.logs.stats import LogAccumulator, TemplateStats
 from sre.extractors.logs.templates import normalise_spaces
 from sre.extractors.signatures import Signature, match_signatures
 from sre.extractors.timeutil import iso
+from sre.signals.values import EntityErrorsValue, EntityTemplateValue, SignatureValue, Trend
 
 __all__ = [
     "MAX_ENTITY_FINDINGS",
@@ -95,7 +97,7 @@ def _entity_finding(
     errors = [t for t in counts.templates.values() if t.level == "ERROR"]
     warnings = [t for t in counts.templates.values() if t.level != "ERROR"]
     named = _Named()
-    templates = []
+    templates: list[EntityTemplateValue] = []
     for tally in tallies:
         grown = counts.excess(tally)
         if grown <= 0:
@@ -104,13 +106,13 @@ def _entity_finding(
         text = _template_text(acc, tally.cluster_id)
         if len(templates) < 3:
             templates.append(
-                {
-                    "template": clip(text, 300),
-                    "level": tally.level,
-                    "before": tally.before,
-                    "after": tally.after,
-                    "excess": round(grown, 2),
-                }
+                EntityTemplateValue(
+                    template=clip(text, 300),
+                    level=tally.level,
+                    before=tally.before,
+                    after=tally.after,
+                    excess=round(grown, 2),
+                )
             )
         if stats is not None:
             for host in stats.hosts:
@@ -120,7 +122,7 @@ def _entity_finding(
                     named.add(found.obj, grown)
     new = sum(1 for t in counts.templates.values() if t.before == 0 and t.after >= 2)
     first = [t.first_seen for t in tallies if t.first_seen is not None and counts.excess(t) > 0]
-    top = templates[0]["template"] if templates else ""
+    top = templates[0].template if templates else ""
     description = (
         f"{counts.workload}: {sum(t.after for t in errors)} error records after {label} "
         f"({sum(t.before for t in errors)} before), {new} new template(s); most: "
@@ -131,24 +133,23 @@ def _entity_finding(
         (n for n in named.names if n != own and own not in n),
         key=lambda n: (-named.names[n], n),
     )[:MAX_NAMES]
-    value = {
-        "entity": counts.name,
-        "kind": counts.kind,
-        "workload": counts.workload,
-        "records_before": counts.records_before,
-        "records_after": counts.records_after,
-        "errors_before": sum(t.before for t in errors),
-        "errors_after": sum(t.after for t in errors),
-        "warnings_before": sum(t.before for t in warnings),
-        "warnings_after": sum(t.after for t in warnings),
-        "excess": round(excess, 2),
-        "new_templates": new,
-        "templates": templates,
-        "first_seen": _iso(min(first)) if first else None,
-        "names": names,
-    }
-    severity = "high" if excess >= 10 else "medium"
-    return Finding("entity_errors", description, "logs", value, severity)
+    value = EntityErrorsValue(
+        entity=counts.name,
+        kind=counts.kind,
+        workload=counts.workload,
+        records_before=counts.records_before,
+        records_after=counts.records_after,
+        errors_before=sum(t.before for t in errors),
+        errors_after=sum(t.after for t in errors),
+        warnings_before=sum(t.before for t in warnings),
+        warnings_after=sum(t.after for t in warnings),
+        excess=round(excess, 2),
+        new_templates=new,
+        templates=templates,
+        first_seen=_iso(min(first)) if first else None,
+        names=names,
+    )
+    return Finding(description, value, "high" if excess >= 10 else "medium")
 
 
 def _template_text(acc: LogAccumulator, cluster_id: int) -> str:
@@ -178,7 +179,7 @@ def _emitters(acc: LogAccumulator) -> dict[int, str]:
     return {cid: name for cid, (_, name) in best.items()}
 
 
-def trend(before: int, after: int, windows: Windows) -> str:
+def trend(before: int, after: int, windows: Windows) -> Trend:
     """How a signature's count moved between the windows (see the module docstring)."""
     scale = windows.scale()
     if not windows.has_baseline or scale is None:
@@ -233,20 +234,20 @@ def _signature_finding(entry: _SignatureCount, windows: Windows) -> Finding:
         f"{sig.summary}{subject}: {entry.after} line(s) after {label}, {entry.before} before; "
         f"e.g. '{clip(entry.example, 160)}'"
     )
-    value = {
-        "kind": sig.kind,
-        "family": sig.family,
-        "category": sig.category,
-        "strength": sig.strength,
-        "summary": sig.summary,
-        "obj": entry.obj,
-        "emitter": entry.emitter,
-        "count_before": entry.before,
-        "count_after": entry.after,
-        "trend": trend(entry.before, entry.after, windows),
-        "first_seen": _iso(entry.first_seen),
-        "example": entry.example,
-        "template": entry.template,
-    }
-    severity = "high" if sig.strength >= 0.8 and entry.after > 0 else "medium"
-    return Finding("signature", description, "logs", value, severity)
+    value = SignatureValue(
+        kind=sig.kind,
+        family=sig.family,
+        category=sig.category,
+        strength=sig.strength,
+        summary=sig.summary,
+        obj=entry.obj,
+        emitter=entry.emitter,
+        count_before=entry.before,
+        count_after=entry.after,
+        trend=trend(entry.before, entry.after, windows),
+        first_seen=_iso(entry.first_seen),
+        example=entry.example,
+        template=entry.template,
+    )
+    severity: Severity = "high" if sig.strength >= 0.8 and entry.after > 0 else "medium"
+    return Finding(description, value, severity)

@@ -15,6 +15,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from sre.signals.values import SplitBy, TemplateReason
+
 # Tuning: the values below were chosen on general grounds (p ~ 1e-5 for jumps), not fitted
 # to any scenario. `MIN_*` counts keep one-off lines from firing.
 JUMP_MIN_RATIO = 2.0
@@ -49,7 +51,7 @@ class Windows:
     records_before: int
     records_after: int
     label: str = "the deploy"
-    split_by: str = "deployed_at"
+    split_by: SplitBy = "deployed_at"
 
     def scale(self) -> float | None:
         """Factor turning a baseline count into the count expected after the deploy."""
@@ -64,7 +66,7 @@ class Windows:
 class Verdict:
     """Why a template is reported (`reason` is None when it is not) and how strongly."""
 
-    reason: str | None
+    reason: TemplateReason | None
     score: float
     is_new: bool
     rate_before: float | None
@@ -103,7 +105,7 @@ def judge(before: int, after: int, kind: str, windows: Windows) -> Verdict:
         frequent = (kind == "error" and after >= 1) or (
             kind == "warn" and after >= FREQUENT_MIN_COUNT
         )
-        reason = "frequent" if frequent else None
+        reason: TemplateReason | None = "frequent" if frequent else None
         return Verdict(reason, float(after), False, rb, ra, ratio)
     if before == 0:
         expected = PSEUDO_COUNT * scale

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from sre.extractors.logs.parse import EXC_HEADER_RE, LogRecord
+from sre.signals.values import FrameValue
 
 _PY_FRAME_RE = re.compile(r'\s*File "([^"]+)", line (\d+)(?:, in (\S+))?')
 _JAVA_FRAME_RE = re.compile(
@@ -104,14 +105,11 @@ class Frame:
     function: str
     in_app: bool
 
-    def as_value(self) -> dict[str, object]:
-        """The JSON form used in signal values."""
-        return {
-            "file": self.file,
-            "raw_file": self.raw_file,
-            "line": self.line,
-            "function": self.function,
-        }
+    def as_value(self) -> FrameValue:
+        """The form used in signal values."""
+        return FrameValue(
+            file=self.file, raw_file=self.raw_file, line=self.line, function=self.function
+        )
 
 
 @dataclass(frozen=True, slots=True)

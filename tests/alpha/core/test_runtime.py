@@ -411,3 +411,47 @@ async def test_custom_extractor_with_duplicate_ids_is_refused():
 
     with pytest.raises(ValueError, match="'sig_001' is already in memory"):
         await AlphaRuntime(signal_extractor=extractor).execute(PAYLOAD)
+
+
+class IndexReader(BaseAgent):
+    """Records the signal index and the signals its context carries."""
+
+    def __init__(self, name: str, seen: list[tuple[object, list[str]]]) -> None:
+        self.name = name
+        self.seen = seen
+
+    async def run(self, context: AgentContext) -> AgentResult:
+        self.seen.append((context.signal_index, [s.id for s in context.signals]))
+        return AgentResult(agent_name=self.name)
+
+
+async def test_signal_index_is_built_once_per_run_and_shared_by_every_agent():
+    """The signal_index hook runs once per run on the extracted signals, and every agent's
+    context carries that one object."""
+    calls: list[list[str]] = []
+
+    def index(signals: list[Signal], incident: IncidentInput) -> object:
+        calls.append([s.id for s in signals])
+        return {"deployment": incident.deployment_id, "ids": [s.id for s in signals]}
+
+    seen: list[tuple[object, list[str]]] = []
+    runtime = AlphaRuntime(signal_index=index)
+    for name in ("A", "B", "C"):
+        runtime.register(IndexReader(name, seen))
+    result = await runtime.execute(PAYLOAD)
+    ids = [s.id for s in result.signals_used]
+    assert calls == [ids]
+    shared = seen[0][0]
+    assert shared == {"deployment": "deploy-42", "ids": ids}
+    assert len(seen) == 3 and all(got is shared and got_ids == ids for got, got_ids in seen)
+    await runtime.execute(PAYLOAD)
+    assert len(calls) == 2 and seen[3][0] is not shared
+
+
+async def test_without_a_signal_index_agents_see_none():
+    """The runtime builds no index unless given a hook."""
+    seen: list[tuple[object, list[str]]] = []
+    runtime = AlphaRuntime()
+    runtime.register(IndexReader("A", seen))
+    await runtime.execute(PAYLOAD)
+    assert seen[0][0] is None and seen[0][1]

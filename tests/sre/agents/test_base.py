@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from types import UnionType
+from typing import Any, Literal, Union, get_args, get_origin
+
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import BaseModel
 
 from alpha.schemas import Signal
 from sre.agents.base import CONFIDENCE_CAP, CONFIDENCE_FLOOR, Evidence, confidence
@@ -11,6 +15,7 @@ from sre.agents.hosts import dependency_groups, plausible_host
 from sre.agents.patterns import key_families, metric_families, symptoms_in
 from sre.agents.reading import exception_types, is_trouble, paths_match, text_files, text_hosts
 from sre.agents.relations import config_label
+from sre.signals import SIGNAL_CLASSES
 from tests.sre.builders import SHA_BAD, Signals, incident
 
 # --------------------------------------------------------------------------- helper tests
@@ -163,7 +168,8 @@ def test_evidence_hours_since_deploy_uses_incident_start() -> None:
     assert sum(Evidence.build([], very_late).staleness()) < 0
 
 
-# Realistic atoms make the rules fire; arbitrary JSON makes them meet the unexpected.
+# Realistic atoms make the rules fire; arbitrary text and numbers make them meet the
+# unexpected (within the value contract, which the models enforce).
 _ATOMS = st.sampled_from(
     [
         "connection refused",
@@ -183,89 +189,73 @@ _ATOMS = st.sampled_from(
         "down",
         "ERROR",
         SHA_BAD,
-        ["timeout"],
-        ["app/cart.py"],
-        {"code": ["app/cart.py"]},
-        0,
-        40,
-        0.1,
-        12.0,
-        True,
+        "timeout",
         "2026-11-20T14:05:00Z",
     ]
 )
-_SCALARS = st.none() | st.booleans() | st.integers(-5, 500) | st.floats(allow_nan=False)
+_TEXT = _ATOMS | st.text(max_size=30)
+_NUMBER = st.integers(-5, 500) | st.floats(allow_nan=False, allow_infinity=False)
 _JSON = st.recursive(
-    _ATOMS | _SCALARS | st.text(max_size=30),
+    _TEXT | st.none() | st.booleans() | _NUMBER,
     lambda inner: (
         st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
     ),
     max_leaves=6,
 )
-_KEYS = {
-    "log_template": [
-        "template",
-        "level",
-        "count_before",
-        "count_after",
-        "rate_ratio",
-        "is_new",
-        "example",
-        "first_seen",
-        "exception_types",
-        "status_codes",
-        "hosts",
-        "files",
-    ],
-    "exception": [
-        "exception_type",
-        "message",
-        "count_before",
-        "count_after",
-        "is_new",
-        "frames",
-        "files",
-    ],
-    "dependency_errors": [
-        "host",
-        "count_before",
-        "count_after",
-        "error_kinds",
-        "status_codes",
-        "example",
-    ],
-    "metric_anomaly": ["metric", "baseline", "current", "ratio", "direction", "change_at"],
-    "metric_saturation": ["metric", "current", "limit", "limit_key", "utilization"],
-    "metric_growth": ["metric", "first", "last", "slope", "monotonic_share"],
-    "config_change": ["key", "old", "new", "change", "ratio", "commit_shas"],
-    "config_risk": ["key", "value", "reason"],
-    "commit": [
-        "sha",
-        "message",
-        "file_kinds",
-        "files_in_stack_frames",
-        "config_keys",
-        "risky_changes",
-    ],
+
+
+def _of_type(annotation: Any) -> st.SearchStrategy[Any]:
+    """Values of one field type of a signal value model, realistic atoms first."""
+    origin, args = get_origin(annotation), get_args(annotation)
+    if annotation is str:
+        return _TEXT
+    if annotation is bool:
+        return st.booleans()
+    if annotation is int:
+        return st.integers(0, 500)
+    if annotation is float:
+        return st.floats(-10, 1e6, allow_nan=False).map(float)
+    if origin is Literal:
+        return st.sampled_from(args)
+    if origin is list:
+        return st.lists(_of_type(args[0]), max_size=3)
+    if origin in (UnionType, Union):
+        return st.one_of(*(st.none() if a is type(None) else _of_type(a) for a in args))
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return _value_of(annotation)
+    return _JSON  # config values: anything a snapshot holds
+
+
+# Fields with constraints beyond their type.
+_FIELDS = {
+    "sha": st.sampled_from([SHA_BAD, "9f3c2ab"]) | st.from_regex(r"[0-9a-f]{7,40}", fullmatch=True)
 }
+
+
+def _value_of(model: type[BaseModel]) -> st.SearchStrategy[Any]:
+    """Contract-valid values of a signal value model, every field drawn by its type."""
+    fields = {
+        name: _FIELDS[name] if name in _FIELDS else _of_type(info.annotation)
+        for name, info in model.model_fields.items()
+    }
+    return st.fixed_dictionaries(fields).map(model.model_validate)
+
+
+_VALUE_MODELS = [cls.model_fields["value"].annotation for cls in SIGNAL_CLASSES.values()]
 
 
 @st.composite
 def _signal_lists(draw: st.DrawFn) -> list[Signal]:
-    kinds = draw(st.lists(st.sampled_from(sorted(_KEYS)), max_size=8))
-    signals = []
-    for index, kind in enumerate(kinds, 1):
-        keys = draw(st.lists(st.sampled_from(_KEYS[kind]), unique=True))
-        value = {k: draw(_JSON) for k in keys}
-        signals.append(
-            Signal(id=f"sig_{index:03d}", type=kind, description="x", value=value, source="x")
-        )
-    return signals
+    models = draw(st.lists(st.sampled_from(_VALUE_MODELS), max_size=8))
+    s = Signals()
+    for model in models:
+        s.add(draw(_value_of(model)))
+    return s.items
 
 
 @given(_signal_lists())
 def test_agents_never_crash_and_cite_only_given_signals(signals: list[Signal]) -> None:
-    """Malformed signal values never crash an agent; hypotheses stay within the contract."""
+    """Any contract-valid signal values never crash an agent; hypotheses stay in contract."""
     from sre.agents import CommitAgent, ConfigAgent, LogAgent, MetricsAgent
     from sre.taxonomy import VALID_CATEGORIES
 

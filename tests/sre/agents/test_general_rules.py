@@ -310,7 +310,7 @@ def _new_library_warning(text: str) -> tuple[Signals, IncidentInput]:
 def test_a_new_warning_from_a_bumped_librarys_namespace_links_the_bump() -> None:
     """A new WARN logged by `com.fastorm.query` after bumping fastorm blames that bump."""
     s, case = _new_library_warning("com.fastorm.query : FO-77 paging applied in memory")
-    assert [link.commit.value["sha"] for link in bump_links(Evidence.build(s.items, case))] == [
+    assert [link.commit.value.sha for link in bump_links(Evidence.build(s.items, case))] == [
         SHA_DEP
     ]
     top = ranked(s.items, case)
@@ -405,7 +405,6 @@ def _forbidden_after(key: str, old: Any, new: Any) -> tuple[Signals, IncidentInp
         "Cloud.StorageException",
         "403 Forbidden: caller is not authorized to write objects",
         [],
-        status_codes=[403],
     )
     s.config_change(key, old, new)
     return s, incident()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+from pydantic import ValidationError
+
 from alpha.agents.base import AgentContext
-from alpha.schemas import Hypothesis
+from alpha.schemas import Hypothesis, Signal
 from sre.agents import LogAgent
 from tests.sre.builders import (
     SHA_BAD,
@@ -129,13 +132,20 @@ def test_oom_without_a_change_to_blame_is_resource_exhaustion() -> None:
     assert top.confidence >= 0.5
 
 
-def test_a_metric_name_that_is_not_text_does_not_crash_the_resource_rule() -> None:
-    """A malformed metric name (a list) is read as text when it names a suspect."""
+def test_a_metric_name_that_is_not_text_is_rejected_before_any_rule_reads_it() -> None:
+    """A hand-built signal whose metric name is a list fails validation naming the field;
+    no rule reads it as text."""
     s = Signals()
     s.template("worker killed: out of memory", hosts=["worker-1"])
-    s.add("metric_growth", "metrics", {"metric": ["jvm_heap_used_mb"], "first": 9, "last": 39})
-    found = by_category(AGENT.candidates(s.items, incident()), "resource_exhaustion")
-    assert found and found[0].suspects == ["worker-1", "['jvm_heap_used_mb']"]
+    bad = Signal(
+        id="sig_002",
+        type="metric_growth",
+        description="x",
+        source="metrics",
+        value={"metric": ["jvm_heap_used_mb"], "first": 9, "last": 39},
+    )
+    with pytest.raises(ValidationError, match="value.metric"):
+        AGENT.candidates([*s.items, bad], incident())
 
 
 def test_oom_after_a_memory_limit_was_lowered_is_not_asserted_as_exhaustion() -> None:

@@ -123,17 +123,17 @@ def test_commit_signal_has_kinds_size_timing_and_frames() -> None:
     )
     [finding] = extract_commits(incident, ["/srv/app/app/payments/client.py"], {})
     value = finding.value
-    assert value["file_kinds"]["code"] == [
+    assert value.file_kinds.code == [
         "app/payments/client.py",
         "app/payments/models.py",
         "app/payments/util.py",
     ]
-    assert value["file_kinds"]["docs_tests"] == ["docs/payments.md"]
-    assert (value["additions"], value["deletions"]) == (12, 3)
-    assert value["minutes_before_deploy"] == 11.0
-    assert value["minutes_before_incident"] == 14.0
-    assert value["timestamp"] == "2026-11-20T13:49:00Z"
-    assert value["files_in_stack_frames"] == ["app/payments/client.py"]
+    assert value.file_kinds.docs_tests == ["docs/payments.md"]
+    assert (value.additions, value.deletions) == (12, 3)
+    assert value.minutes_before_deploy == 11.0
+    assert value.minutes_before_incident == 14.0
+    assert value.timestamp == "2026-11-20T13:49:00Z"
+    assert value.files_in_stack_frames == ["app/payments/client.py"]
     assert finding.severity == "high"
     assert finding.description == (
         "commit 9f3c2ab 'Add retry to payment client' (3 code files, 1 docs/tests file, "
@@ -147,9 +147,9 @@ def test_docs_only_commit_is_low_and_unknown_times_are_none() -> None:
     incident = _incident([{"sha": "d952343", "message": "docs: states", "files": ["docs/a.md"]}])
     [finding] = extract_commits(incident, [], {})
     assert finding.severity == "low"
-    assert finding.value["minutes_before_incident"] is None
-    assert finding.value["minutes_before_deploy"] is None
-    assert finding.value["risky_changes"] == []
+    assert finding.value.minutes_before_incident is None
+    assert finding.value.minutes_before_deploy is None
+    assert finding.value.risky_changes == []
 
 
 def test_config_keys_come_from_the_config_diff_attribution() -> None:
@@ -166,14 +166,14 @@ def test_config_keys_come_from_the_config_diff_attribution() -> None:
     )
     config = extract_config(incident)
     [finding] = extract_commits(incident, [], config.commit_shas)
-    assert finding.value["config_keys"] == ["database.pool_size"]
+    assert finding.value.config_keys == ["database.pool_size"]
     assert finding.severity == "high"
     assert "changes config database.pool_size" in finding.description
     assert {
         "file": "config/prod.yaml",
         "kind": "limit_changed",
         "detail": "pool_size: 50 -> 5",
-    } in (finding.value["risky_changes"])
+    } in [change.model_dump() for change in finding.value.risky_changes]
 
 
 def test_removed_error_handling_and_null_checks() -> None:
@@ -236,7 +236,7 @@ def test_commit_order_follows_the_payload() -> None:
         {"sha": "aaaaaaa", "message": "a", "files": []},
     ]
     findings = extract_commits(_incident(commits), [], {})
-    assert [f.value["sha"] for f in findings] == ["bbbbbbb", "aaaaaaa"]
+    assert [f.value.sha for f in findings] == ["bbbbbbb", "aaaaaaa"]
     assert findings[0].description == "commit bbbbbbb 'b' (no files listed)"
 
 
@@ -249,8 +249,8 @@ def test_config_key_alone_makes_a_commit_high() -> None:
         previous_config_snapshot={"database": {"host": "pg-1"}},
     )
     [finding] = extract_commits(incident, [], extract_config(incident).commit_shas)
-    assert finding.value["risky_changes"] == []
-    assert finding.value["config_keys"] == ["database.host"]
+    assert finding.value.risky_changes == []
+    assert finding.value.config_keys == ["database.host"]
     assert finding.severity == "high"
 
 
@@ -286,7 +286,7 @@ def _logging_commit(patch: str, filename: str = "billing/ledger.go") -> dict[str
 def test_a_commit_that_only_changes_log_calls_is_observability_only(patch: str) -> None:
     """Changed lines that are all logger calls (and comments) mark the commit observability_only."""
     (finding,) = extract_commits(_incident([_logging_commit(patch)]), [], {})
-    assert finding.value["observability_only"] is True
+    assert finding.value.observability_only is True
 
 
 @pytest.mark.parametrize(
@@ -304,7 +304,7 @@ def test_behaviour_changes_or_unknown_patches_are_not_observability_only(
 ) -> None:
     """A query, a second statement, a config file or a missing patch is not logging-only."""
     (finding,) = extract_commits(_incident([_logging_commit(patch, filename)]), [], {})
-    assert finding.value["observability_only"] is False
+    assert finding.value.observability_only is False
 
 
 def _style_commit(message: str, files: list[dict[str, Any]]) -> dict[str, Any]:
@@ -340,7 +340,7 @@ def _style_commit(message: str, files: list[dict[str, Any]]) -> dict[str, Any]:
 def test_a_formatting_only_commit_is_style_only(message: str, files: list[dict[str, Any]]) -> None:
     """A formatter/linter subject over code and linter settings only marks it style_only."""
     (finding,) = extract_commits(_incident([_style_commit(message, files)]), [], {})
-    assert finding.value["style_only"] is True
+    assert finding.value.style_only is True
 
 
 @pytest.mark.parametrize(
@@ -369,7 +369,7 @@ def test_behaviour_or_unannounced_changes_are_not_style_only(
 ) -> None:
     """A semantic patch, behaviour words, production config or no style subject: not style."""
     (finding,) = extract_commits(_incident([_style_commit(message, files)]), [], {})
-    assert finding.value["style_only"] is False
+    assert finding.value.style_only is False
 
 
 @given(

@@ -29,8 +29,8 @@ def _commit(sha: str, message: str, filename: str, patch: str) -> dict[str, Any]
     return {"sha": sha, "message": message, "files": [{"filename": filename, "patch": patch}]}
 
 
-def _by_key(extraction_findings: list[Any], kind: str) -> dict[str, dict[str, Any]]:
-    return {f.value["key"]: f.value for f in extraction_findings if f.type == kind}
+def _by_key(extraction_findings: list[Any], kind: str) -> dict[str, Any]:
+    return {f.value.key: f.value for f in extraction_findings if f.type == kind}
 
 
 def test_flatten_nested_dicts_with_dotted_keys() -> None:
@@ -74,7 +74,7 @@ def test_change_description_reads_like_a_human_wrote_it() -> None:
     )
     change = next(f for f in extraction.findings if f.type == "config_change")
     assert change.description == "database.pool_size changed 50 -> 5 (x0.1)"
-    assert change.value["ratio"] == 0.1
+    assert change.value.ratio == 0.1
     assert change.severity == "high"
 
 
@@ -150,7 +150,7 @@ def test_patchless_whole_config_files_are_attributed_for_any_section() -> None:
         )
         assert extraction.commit_shas["queue.max_batch"] == [commit["sha"]]
         change = _by_key(extraction.findings, "config_change")["queue.max_batch"]
-        assert change["commit_shas"] == [commit["sha"]]
+        assert change.commit_shas == [commit["sha"]]
 
 
 def test_patchless_config_files_of_other_sections_are_not_attributed() -> None:
@@ -195,7 +195,7 @@ def test_risky_values_of_changed_keys() -> None:
         "batch": {"size": 1000},
     }
     risks = _by_key(extract_config(_incident(current, previous)).findings, "config_risk")
-    reasons = {key: value["reason"] for key, value in risks.items()}
+    reasons = {key: value.reason for key, value in risks.items()}
     assert "tiny connection pool" in reasons["db.max_connections"]
     assert "tiny timeout" in reasons["clients.ledger.timeout_ms"]
     assert "tiny timeout" in reasons["clients.fx.timeout_s"]
@@ -205,7 +205,7 @@ def test_risky_values_of_changed_keys() -> None:
     assert "limit slashed" in reasons["api.rate_limit_per_minute"]
     assert "TLS verification off" in reasons["tls.verify"]
     assert "value changed x10" in reasons["batch.size"]
-    assert all(value["changed"] for value in risks.values())
+    assert all(value.changed for value in risks.values())
 
 
 def test_harmless_changes_and_unchanged_risky_values_are_not_risks() -> None:
@@ -222,7 +222,7 @@ def test_without_previous_snapshot_current_values_are_judged_at_medium() -> None
     extraction = extract_config(_incident({"db": {"pool_size": 2}, "features": {"x": True}}))
     assert extraction.changes == []
     [risk] = extraction.findings
-    assert risk.value["key"] == "db.pool_size"
+    assert risk.value.key == "db.pool_size"
     assert risk.severity == "medium"
 
 

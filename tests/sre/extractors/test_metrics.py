@@ -50,11 +50,11 @@ def test_windows_lists_report_the_shift_with_ratio_and_direction() -> None:
         {"latency_p99_ms": {"baseline": [120, 118, 125], "current": [480, 510, 495], "unit": "ms"}}
     )
     [anomaly] = _of_type(extract_metrics(incident), "metric_anomaly")
-    assert anomaly.value["baseline"] == 120
-    assert anomaly.value["current"] == 495
-    assert anomaly.value["direction"] == "up"
-    assert math.isclose(anomaly.value["ratio"], 495 / 120, rel_tol=1e-3)
-    assert anomaly.value["change_index"] == 3
+    assert anomaly.value.baseline == 120
+    assert anomaly.value.current == 495
+    assert anomaly.value.direction == "up"
+    assert math.isclose(anomaly.value.ratio, 495 / 120, rel_tol=1e-3)
+    assert anomaly.value.change_index == 3
     assert anomaly.severity == "high"
     assert anomaly.description == (
         "latency_p99_ms rose from 120 ms to 495 ms (x4.1) after the deploy"
@@ -66,8 +66,8 @@ def test_windows_scalars_are_compared() -> None:
     incident = _incident({"requests_per_second": {"baseline": 800, "current": 200}})
     [anomaly] = extract_metrics(incident)
     assert anomaly.type == "metric_anomaly"
-    assert anomaly.value["direction"] == "down"
-    assert anomaly.value["ratio"] == 0.25
+    assert anomaly.value.direction == "down"
+    assert anomaly.value.ratio == 0.25
 
 
 def test_small_relative_change_is_not_flagged_even_without_noise() -> None:
@@ -95,9 +95,9 @@ def test_series_change_point_is_found() -> None:
     """An evenly spaced series with a level shift reports the index of the shift."""
     series = NOISE[:10] + [v * 3 for v in NOISE[:6]]
     [anomaly] = extract_metrics(_incident({"error_count": series}))
-    assert anomaly.value["change_index"] == 10
-    assert anomaly.value["change_at"] is None
-    assert anomaly.value["split_given"] is False
+    assert anomaly.value.change_index == 10
+    assert anomaly.value.change_at is None
+    assert anomaly.value.split_given is False
     assert "at point 11 of 16" in anomaly.description
 
 
@@ -109,9 +109,9 @@ def test_points_split_by_deployed_at() -> None:
         deployed_at=(T0 + timedelta(minutes=4)).isoformat(),
     )
     [anomaly] = extract_metrics(incident)
-    assert anomaly.value["change_index"] == 4
-    assert anomaly.value["change_at"] == "2026-11-20T14:04:00Z"
-    assert anomaly.value["split_given"] is True
+    assert anomaly.value.change_index == 4
+    assert anomaly.value.change_at == "2026-11-20T14:04:00Z"
+    assert anomaly.value.split_given is True
 
 
 def test_points_shift_long_after_the_deploy_is_still_found() -> None:
@@ -122,10 +122,10 @@ def test_points_shift_long_after_the_deploy_is_still_found() -> None:
         deployed_at=(T0 + timedelta(minutes=2)).isoformat(),
     )
     [anomaly] = extract_metrics(incident)
-    assert anomaly.value["change_at"] == (T0 + timedelta(minutes=16)).isoformat().replace(
+    assert anomaly.value.change_at == (T0 + timedelta(minutes=16)).isoformat().replace(
         "+00:00", "Z"
     )
-    assert anomaly.value["split_given"] is False
+    assert anomaly.value.split_given is False
 
 
 def test_points_out_of_order_and_naive_times_are_handled() -> None:
@@ -135,15 +135,15 @@ def test_points_out_of_order_and_naive_times_are_handled() -> None:
         {"queue_lag": {"points": list(reversed(pairs))}}, deployed_at="2026-11-20T14:03:00Z"
     )
     [anomaly] = extract_metrics(incident)
-    assert anomaly.value["baseline"] == 10
-    assert anomaly.value["current"] == 51
+    assert anomaly.value.baseline == 10
+    assert anomaly.value.current == 51
 
 
 def test_zero_baseline_reports_no_ratio() -> None:
     """A rise from zero has ratio None and says so in words."""
     incident = _incident({"http_5xx_per_minute": {"baseline": [0, 0, 1, 0, 0], "current": [9, 12]}})
     [anomaly] = _of_type(extract_metrics(incident), "metric_anomaly")
-    assert anomaly.value["ratio"] is None
+    assert anomaly.value.ratio is None
     assert "(from zero)" in anomaly.description
 
 
@@ -154,9 +154,9 @@ def test_saturation_against_pool_size_in_config() -> None:
         config={"database": {"pool_size": 5, "pool_timeout_s": 30}, "redis": {"pool_size": 50}},
     )
     [saturation] = _of_type(extract_metrics(incident), "metric_saturation")
-    assert saturation.value["limit_key"] == "database.pool_size"
-    assert saturation.value["limit"] == 5
-    assert saturation.value["utilization"] == 1.0
+    assert saturation.value.limit_key == "database.pool_size"
+    assert saturation.value.limit == 5
+    assert saturation.value.utilization == 1.0
     assert saturation.severity == "high"
 
 
@@ -170,12 +170,12 @@ def test_saturation_matches_synonyms_of_connections() -> None:
         },
     )
     found = {
-        f.value["metric"]: f.value for f in _of_type(extract_metrics(incident), "metric_saturation")
+        f.value.metric: f.value for f in _of_type(extract_metrics(incident), "metric_saturation")
     }
-    assert found["hikaricp_connections_active"]["limit_key"] == (
+    assert found["hikaricp_connections_active"].limit_key == (
         "spring.datasource.hikari.maximum-pool-size"
     )
-    assert found["busy_threads"]["limit_key"] == "server.workers"
+    assert found["busy_threads"].limit_key == "server.workers"
 
 
 def test_usage_far_below_the_limit_is_not_saturation() -> None:
@@ -189,9 +189,7 @@ def test_usage_far_below_the_limit_is_not_saturation() -> None:
 def test_percent_saturation_in_both_scales() -> None:
     """`*_percent` near 100 and `*_utilization` near 1.0 are both saturation."""
     incident = _incident({"disk_used_percent": 97, "cpu_utilization": [0.5, 0.6, 0.97, 0.99]})
-    names = sorted(
-        f.value["metric"] for f in _of_type(extract_metrics(incident), "metric_saturation")
-    )
+    names = sorted(f.value.metric for f in _of_type(extract_metrics(incident), "metric_saturation"))
     assert names == ["cpu_utilization", "disk_used_percent"]
 
 
@@ -205,8 +203,8 @@ def test_monotonic_growth_is_a_leak() -> None:
     memory = [500 + 20 * i + (3 if i % 5 == 0 else 0) for i in range(20)]
     findings = extract_metrics(_incident({"memory_rss_mb": memory}))
     assert [f.type for f in findings] == ["metric_growth"]
-    assert findings[0].value["first"] == memory[0]
-    assert findings[0].value["monotonic_share"] >= 0.8
+    assert findings[0].value.first == memory[0]
+    assert findings[0].value.monotonic_share >= 0.8
 
 
 def test_noisy_sawtooth_leak_is_growth_by_rank_correlation() -> None:
@@ -214,8 +212,8 @@ def test_noisy_sawtooth_leak_is_growth_by_rank_correlation() -> None:
     memory = [1000 + 10 * i + (-25 if i % 3 == 0 else 0) for i in range(60)]
     result = growth([float(v) for v in memory])
     assert result is not None
-    assert result["spearman"] >= 0.9
-    assert result["monotonic_share"] < 0.8
+    assert result.spearman >= 0.9
+    assert result.monotonic_share < 0.8
 
 
 def test_one_step_shift_is_not_growth() -> None:
@@ -226,7 +224,7 @@ def test_one_step_shift_is_not_growth() -> None:
 def test_error_metric_without_baseline_is_a_notable_value() -> None:
     """An error-like metric above zero with no baseline becomes `metric_value`."""
     findings = extract_metrics(_incident({"error_rate": 0.35, "requests_per_second": 800}))
-    assert [(f.type, f.value["metric"]) for f in findings] == [("metric_value", "error_rate")]
+    assert [(f.type, f.value.metric) for f in findings] == [("metric_value", "error_rate")]
 
 
 def test_findings_are_sorted_by_metric_name_whatever_the_dict_order() -> None:
@@ -238,7 +236,7 @@ def test_findings_are_sorted_by_metric_name_whatever_the_dict_order() -> None:
     forward = extract_metrics(_incident(metrics))
     backward = extract_metrics(_incident(dict(reversed(list(metrics.items())))))
     assert forward == backward
-    assert [f.value["metric"] for f in forward] == ["a_errors", "b_latency_ms"]
+    assert [f.value.metric for f in forward] == ["a_errors", "b_latency_ms"]
 
 
 def test_nan_and_infinity_are_ignored() -> None:
@@ -248,7 +246,7 @@ def test_nan_and_infinity_are_ignored() -> None:
         ' "metrics": {"x_ms": {"baseline": [1, NaN, 1, 1], "current": [5, Infinity, 5]}}}'
     )
     [anomaly] = extract_metrics(incident)
-    assert anomaly.value["current"] == 5
+    assert anomaly.value.current == 5
 
 
 def test_change_point_and_separation_helpers() -> None:
@@ -297,7 +295,7 @@ def test_metric_extractor_never_raises_and_stays_json(
     findings = extract_metrics(incident)
     assert findings == extract_metrics(incident)
     for finding in findings:
-        json.dumps(finding.value, allow_nan=False)
+        json.dumps(finding.value.model_dump(), allow_nan=False)
         assert finding.severity in {"low", "medium", "high"}
 
 
@@ -312,7 +310,7 @@ def test_extreme_magnitudes_never_produce_non_finite_numbers() -> None:
     findings = extract_metrics(_incident(metrics, config={"db": {"pool_size": 5e-324}}))
     assert findings
     for finding in findings:
-        json.dumps(finding.value, allow_nan=False)
+        json.dumps(finding.value.model_dump(), allow_nan=False)
 
 
 def test_detected_split_must_separate_the_sides() -> None:

@@ -103,18 +103,18 @@ def test_commits_see_frame_files_and_config_keys() -> None:
     evidence = extract_evidence(IncidentInput.model_validate(_payload()))
     assert "app/payments/client.py" in evidence.logs.frame_files
     assert evidence.commit_shas_by_key == {"database.pool_size": ["4be1f0c9"]}
-    commits = {s.value["sha"]: s for s in evidence.signals if s.type == "commit"}
-    assert commits["9f3c2ab71d0e"].value["files_in_stack_frames"] == ["app/payments/client.py"]
-    assert commits["4be1f0c9"].value["config_keys"] == ["database.pool_size"]
+    commits = {s.value.sha: s for s in evidence.signals if s.type == "commit"}
+    assert commits["9f3c2ab71d0e"].value.files_in_stack_frames == ["app/payments/client.py"]
+    assert commits["4be1f0c9"].value.config_keys == ["database.pool_size"]
     assert commits["d952343"].severity == "low"
     saturation = next(s for s in evidence.signals if s.type == "metric_saturation")
-    assert saturation.value["limit_key"] == "database.pool_size"
+    assert saturation.value.limit_key == "database.pool_size"
 
 
 def test_every_signal_value_is_json() -> None:
     """Signal values serialise to strict JSON (no NaN, no datetimes)."""
     for signal in extract_signals(IncidentInput.model_validate(_payload())):
-        json.dumps(signal.value, allow_nan=False)
+        json.dumps(signal.value.model_dump(), allow_nan=False)
 
 
 def test_empty_incident_gives_only_what_logs_report() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -17,6 +18,9 @@ from sre.extractors.signal_extractor import extract_signals
 from sre.llm.budget import estimate_tokens
 from sre.llm.prompt import Prompt, bound_raw, build_prompt
 from sre.redaction import Redactor
+from sre.signals import signal_class
+from sre.signals.values import LogTemplateValue, SignalValue
+from tests.sre.builders import Signals
 from tests.sre.llm.canaries import INJECTIONS, canary_incident, leaked
 
 AGENTS = (LogAgent(), MetricsAgent(), CommitAgent(), ConfigAgent())
@@ -56,7 +60,14 @@ def _empty_incident(**extra: object) -> IncidentInput:
     return IncidentInput.model_validate(base)
 
 
-def _signal(index: int, text: str, *, source: str = "logs", value: object = None) -> Signal:
+def _signal(
+    index: int, text: str, *, source: str = "logs", value: SignalValue | None = None
+) -> Signal:
+    """A signal with this description: typed when given a value, else a bare generic one."""
+    if value is not None:
+        return signal_class(value).model_validate(
+            {"id": f"sig_{index:03d}", "description": text, "value": value}
+        )
     return Signal(
         id=f"sig_{index:03d}",
         type="log_template" if source == "logs" else "metric_anomaly",
@@ -64,6 +75,11 @@ def _signal(index: int, text: str, *, source: str = "logs", value: object = None
         value=value,
         source=source,
     )
+
+
+def _template(**value: Any) -> LogTemplateValue:
+    """A log template value with the builders' defaults and these fields."""
+    return Signals().template("t", **value).value
 
 
 def _fenced_spans(prompt: Prompt) -> list[tuple[int, int]]:
@@ -154,7 +170,7 @@ def test_budget_holds_for_any_number_and_size_of_signals(
     """Whatever the number and size of signals and excerpts, the estimate stays in budget."""
     incident = _empty_incident()
     signals = [
-        _signal(i, "é" * size, value={"example": "x" * size * 3, "count_after": 10})
+        _signal(i, "é" * size, value=_template(example="x" * size * 3, count_after=10))
         for i in range(count)
     ]
     prompt = _prompt("LogAgent", signals, incident, budget=budget)
@@ -194,22 +210,8 @@ def test_only_shown_signals_get_excerpts_and_excerpts_are_deduplicated() -> None
             }
         ]
     )
-    signals = [
-        Signal(
-            id="sig_001",
-            type="commit",
-            description="c",
-            value={"sha": "abcdef1234567"},
-            source="commits",
-        ),
-        Signal(
-            id="sig_002",
-            type="commit",
-            description="c",
-            value={"sha": "abcdef1234567"},
-            source="commits",
-        ),
-    ]
+    commit = Signals().commit("abcdef1234567", "m").value
+    signals = [_signal(1, "c", value=commit), _signal(2, "c", value=commit)]
     prompt = _prompt("CommitAgent", signals, incident)
     assert prompt.user.count("+x = 1") == 1
 
@@ -288,15 +290,10 @@ def test_bound_raw_never_splits_a_secret(prefix: str, cut: int) -> None:
 def test_a_shared_example_line_is_shown_once() -> None:
     """A template and its host's errors with the same example line show it once."""
     example = "ERROR posting to ledger.svc:8080 failed: deadline exceeded"
+    host = Signals().dependency("ledger.svc:8080", [], example=example, count_after=34).value
     signals = [
-        _signal(1, "template", value={"example": example, "count_after": 34}),
-        Signal(
-            id="sig_002",
-            type="dependency_errors",
-            description="host",
-            value={"example": example, "count_after": 34, "host": "ledger.svc:8080"},
-            source="logs",
-        ),
+        _signal(1, "template", value=_template(example=example, count_after=34)),
+        _signal(2, "host", value=host),
     ]
     prompt = _prompt("LogAgent", signals, _empty_incident())
     assert prompt.user.count(example) == 1

@@ -14,7 +14,9 @@ from sre.redaction.boundary import (
     redact_signals,
     redacted_line,
 )
+from sre.signals import LogTemplateSignal
 from tests.canaries import canary_corpus, leaks
+from tests.sre.builders import Signals
 
 JWT = next(c for c in canary_corpus() if c.kind == "jwt").secret
 KEY_BLOCK = next(c for c in canary_corpus() if c.variant == "pem rsa")
@@ -66,19 +68,28 @@ async def test_a_key_block_over_log_lines_never_reaches_the_result() -> None:
 
 
 def test_redacted_signals_keep_their_evidence() -> None:
-    """Redaction replaces secrets only: ids, numbers and ordinary text stay as they were."""
+    """Redaction replaces secrets only: ids, numbers and ordinary text stay as they were, and
+    a typed signal stays typed."""
     token = "ghp_Zk3p9QvL2mX8rT4wA1b2C3d4E5f6G7h8I9j0"
-    signal = Signal(
-        id="sig_004",
-        type="log_template",
-        description=f"New ERROR template: auth failed for token {token}",
-        source="logs",
-        value={"count_after": 34, "example": f"token {token} x"},
+    typed = Signals().template("auth failed", count_after=34, example=f"token {token} x")
+    signal = typed.model_copy(
+        update={"id": "sig_004", "description": f"New ERROR template: auth failed for {token}"}
     )
     (out,) = redact_signals([signal], Redactor())
-    assert out.id == "sig_004" and out.value["count_after"] == 34
+    assert isinstance(out, LogTemplateSignal)
+    assert out.id == "sig_004" and out.value.count_after == 34
+    assert out.value.template == "auth failed" and out.value.example.startswith("token [REDACTED:")
     assert "ghp_Zk3p" not in out.model_dump_json()
-    assert out.description.startswith("New ERROR template: auth failed for token [REDACTED:")
+    assert out.description.startswith("New ERROR template: auth failed for [REDACTED:")
+
+
+def test_a_generic_signal_stays_generic() -> None:
+    """A signal of another vertical keeps its class and its mapping value."""
+    signal = Signal(
+        id="sig_001", type="log_group", description="x", source="logs", value={"count": 3}
+    )
+    (out,) = redact_signals([signal], Redactor())
+    assert type(out) is Signal and out.value == {"count": 3}
 
 
 def test_control_and_bidirectional_characters_are_removed() -> None:

@@ -60,12 +60,12 @@ def _background(minutes: range, per_minute: int = 4, seed: int = 1) -> list[str]
     return lines
 
 
-def _by_type(result: LogExtraction, kind: str) -> list[dict[str, Any]]:
+def _by_type(result: LogExtraction, kind: str) -> list[Any]:
     return [f.value for f in result.findings if f.type == kind]
 
 
-def _templates(result: LogExtraction) -> dict[str, dict[str, Any]]:
-    return {v["template"]: v for v in _by_type(result, "log_template")}
+def _templates(result: LogExtraction) -> dict[str, Any]:
+    return {v.template: v for v in _by_type(result, "log_template")}
 
 
 # --------------------------------------------------------------------------- helpers
@@ -244,11 +244,11 @@ def test_new_error_template_after_deploy() -> None:
     logs += [f"{_iso(m)} ERROR connect to payments.internal:443 timed out" for m in range(1, 21)]
     result = extract_logs(_incident(sorted(logs)))
     value = _templates(result)["connect to payments.internal:<*> timed out"]
-    assert value["is_new"] is True
-    assert value["reason"] == "new"
-    assert (value["count_before"], value["count_after"]) == (0, 20)
-    assert value["hosts"] == ["payments.internal:443"]
-    assert value["first_seen"] == "2026-11-20T14:01:00Z"
+    assert value.is_new is True
+    assert value.reason == "new"
+    assert (value.count_before, value.count_after) == (0, 20)
+    assert value.hosts == ["payments.internal:443"]
+    assert value.first_seen == "2026-11-20T14:01:00Z"
     assert result.findings[0].type == "log_template"
     assert result.findings[0].severity == "high"
 
@@ -261,8 +261,8 @@ def test_rate_jump_detected_and_noise_not() -> None:
     result = extract_logs(_incident(sorted(logs)))
     templates = _templates(result)
     jump = templates["slow query on orders table"]
-    assert jump["reason"] == "rate_jump"
-    assert jump["rate_ratio"] == pytest.approx(30.0, rel=0.05)
+    assert jump.reason == "rate_jump"
+    assert jump.rate_ratio == pytest.approx(30.0, rel=0.05)
     assert not any("request GET" in t for t in templates)
     assert not any("cache miss" in t for t in templates)
 
@@ -292,7 +292,7 @@ def test_exceptions_and_frames_per_language() -> None:
         "    at process (node:internal/process/task_queues:95:5)",
     ]
     result = extract_logs(_incident(logs))
-    exceptions = {v["exception_type"]: v for v in _by_type(result, "exception")}
+    exceptions = {v.exception_type: v for v in _by_type(result, "exception")}
     assert set(exceptions) == {
         "psycopg2.OperationalError",
         "java.lang.IllegalStateException",
@@ -300,9 +300,9 @@ def test_exceptions_and_frames_per_language() -> None:
         "panic: runtime error",
         "TypeError",
     }
-    assert exceptions["psycopg2.OperationalError"]["frames"][0]["file"] == "app/db/pool.py"
-    assert exceptions["psycopg2.OperationalError"]["is_new"] is True
-    assert exceptions["TypeError"]["frames"][0]["line"] == 10
+    assert exceptions["psycopg2.OperationalError"].frames[0].file == "app/db/pool.py"
+    assert exceptions["psycopg2.OperationalError"].is_new is True
+    assert exceptions["TypeError"].frames[0].line == 10
     assert result.frame_files == [
         "app/db/pool.py",
         "src/main/java/com/x/shop/Checkout.java",
@@ -321,11 +321,11 @@ def test_dependency_findings_and_hosts() -> None:
         )
         logs.append(f"{_iso(m)} ERROR dial tcp 10.0.3.{m}:5432: connect: connection refused")
     result = extract_logs(_incident(logs))
-    deps = {v["host"]: v for v in _by_type(result, "dependency_errors")}
-    assert deps["inventory-svc:8080"]["count_after"] == 8
-    assert deps["inventory-svc:8080"]["error_kinds"] == ["http_5xx"]
-    assert deps["inventory-svc:8080"]["status_codes"] == [503]
-    assert deps["10.0.3.4:5432"]["error_kinds"] == ["connection_refused"]
+    deps = {v.host: v for v in _by_type(result, "dependency_errors")}
+    assert deps["inventory-svc:8080"].count_after == 8
+    assert deps["inventory-svc:8080"].error_kinds == ["http_5xx"]
+    assert deps["inventory-svc:8080"].status_codes == [503]
+    assert deps["10.0.3.4:5432"].error_kinds == ["connection_refused"]
     assert result.hosts[0] == "inventory-svc:8080"
     assert len(result.hosts) == 9
 
@@ -344,7 +344,7 @@ def test_volume_counts_records() -> None:
     """log_volume counts records and errors per window (a trace is one record)."""
     logs = [f"{_iso(-1)} INFO a", f"{_iso(1)} ERROR b", "Traceback (most recent call last):"]
     (volume,) = _by_type(extract_logs(_incident(logs)), "log_volume")
-    assert volume == {
+    assert volume.model_dump() == {
         "lines_before": 1,
         "lines_after": 1,
         "errors_before": 0,
@@ -361,11 +361,11 @@ def test_no_timestamps_means_no_baseline() -> None:
     logs = ["worker started", "ERROR db write failed", "ERROR db write failed", "all good"]
     result = extract_logs(_incident(logs))
     (value,) = _by_type(result, "log_template")
-    assert value["reason"] == "frequent"
-    assert value["is_new"] is False
-    assert value["count_before"] == 0
-    assert value["count_after"] == 2
-    assert value["rate_ratio"] is None
+    assert value.reason == "frequent"
+    assert value.is_new is False
+    assert value.count_before == 0
+    assert value.count_after == 2
+    assert value.rate_ratio is None
 
 
 def test_untimed_lines_inherit_previous_time() -> None:
@@ -373,7 +373,7 @@ def test_untimed_lines_inherit_previous_time() -> None:
     logs = ["ERROR early failure", f"{_iso(-5)} INFO start", f"{_iso(5)} INFO later"]
     logs += ["ERROR late failure"] * 3
     templates = _templates(extract_logs(_incident(logs)))
-    assert templates["late failure"]["count_after"] == 3
+    assert templates["late failure"].count_after == 3
     assert templates.get("early failure") is None  # it was before the deploy, alone
 
 
@@ -408,9 +408,9 @@ def test_value_keys_follow_the_contract() -> None:
         "template", "level", "count_before", "count_after", "rate_before", "rate_after",
         "rate_ratio", "is_new", "example", "first_seen", "exception_types", "status_codes",
         "hosts", "files",
-    } <= set(template)  # fmt: skip
+    } <= set(template.model_dump())  # fmt: skip
     exception = _by_type(result, "exception")[0]
-    assert set(exception) == {
+    assert set(exception.model_dump()) == {
         "exception_type", "message", "count_before", "count_after", "is_new", "frames", "files",
     }  # fmt: skip
 
@@ -438,7 +438,7 @@ def test_200k_lines_complete_with_bounded_output() -> None:
     result = extract_logs(_incident(logs))
     assert len(result.findings) <= 15 + 10 + 10 + 1
     (volume,) = _by_type(result, "log_volume")
-    assert volume["lines_before"] + volume["lines_after"] == 200_000
+    assert volume.lines_before + volume.lines_after == 200_000
     assert len(result.hosts) == 7
 
 
@@ -453,8 +453,8 @@ def test_error_fields_are_read_for_hosts_kinds_and_exceptions() -> None:
         for m in range(1, 4)
     ]
     exceptions = _by_type(extract_logs(_incident(logs)), "exception")
-    assert [e["exception_type"] for e in exceptions] == ["sqlalchemy.exc.IntegrityError"]
-    assert exceptions[0]["count_after"] == 3
+    assert [e.exception_type for e in exceptions] == ["sqlalchemy.exc.IntegrityError"]
+    assert exceptions[0].count_after == 3
 
 
 def test_split_falls_back_to_incident_start() -> None:
@@ -464,10 +464,10 @@ def test_split_falls_back_to_incident_start() -> None:
     started = DEPLOY + timedelta(minutes=30)
     result = extract_logs(_incident(sorted(logs), DEPLOY - timedelta(days=2), started))
     (volume,) = _by_type(result, "log_volume")
-    assert volume["split_by"] == "incident_started_at"
-    assert volume["split_at"] == "2026-11-20T14:30:00Z"
+    assert volume.split_by == "incident_started_at"
+    assert volume.split_at == "2026-11-20T14:30:00Z"
     value = _templates(result)["disk quota exceeded on volume data"]
-    assert value["is_new"] is True
+    assert value.is_new is True
     assert "after the incident start" in result.findings[0].description
 
 
@@ -476,8 +476,8 @@ def test_no_baseline_when_log_begins_after_both_times() -> None:
     logs = [f"{_iso(m)} ERROR write failed" for m in range(10, 15)]
     result = extract_logs(_incident(logs, DEPLOY, DEPLOY + timedelta(minutes=5)))
     (volume,) = _by_type(result, "log_volume")
-    assert (volume["split_by"], volume["lines_before"], volume["lines_after"]) == (None, 0, 5)
-    assert _templates(result)["write failed"]["reason"] == "frequent"
+    assert (volume.split_by, volume.lines_before, volume.lines_after) == (None, 0, 5)
+    assert _templates(result)["write failed"].reason == "frequent"
 
 
 def test_pino_numeric_levels_and_error_objects() -> None:
@@ -489,10 +489,10 @@ def test_pino_numeric_levels_and_error_objects() -> None:
     )
     logs = [f'{{"level":30,"time":"{_iso(-1)}","msg":"ok"}}'] + [line % _iso(m) for m in (1, 2)]
     result = extract_logs(_incident(logs))
-    assert _templates(result)["send failed"]["level"] == "ERROR"
+    assert _templates(result)["send failed"].level == "ERROR"
     (exception,) = _by_type(result, "exception")
-    assert exception["exception_type"] == "TypeError"
-    assert exception["frames"][0]["file"] == "src/render.js"
+    assert exception.exception_type == "TypeError"
+    assert exception.frames[0].file == "src/render.js"
     assert result.frame_files == ["src/render.js"]
 
 
@@ -511,9 +511,9 @@ def test_go_http_panic_serving_client_is_not_a_dependency() -> None:
         ]
     result = extract_logs(_incident(logs))
     (exception,) = _by_type(result, "exception")
-    assert exception["exception_type"] == "panic: assignment to entry in nil map"
-    assert exception["count_after"] == 2
-    assert exception["is_new"] is True
+    assert exception.exception_type == "panic: assignment to entry in nil map"
+    assert exception.count_after == 2
+    assert exception.is_new is True
     assert result.frame_files == ["src/internal/tz/cache.go"]
     assert result.hosts == []
 
@@ -545,5 +545,5 @@ def test_access_log_5xx_count_as_errors() -> None:
     logs = [line.format(i=i, t=clf(-10 + i), code=200) for i in range(10)]
     logs += [line.format(i=i, t=clf(1 + i), code=503 if i % 2 else 200) for i in range(10)]
     (volume,) = _by_type(extract_logs(_incident(logs)), "log_volume")
-    assert (volume["errors_before"], volume["errors_after"]) == (0, 5)
-    assert volume["lines_before"] == 10
+    assert (volume.errors_before, volume.errors_after) == (0, 5)
+    assert volume.lines_before == 10

@@ -60,11 +60,11 @@ def test_new_errors_of_one_service_make_its_entity_finding() -> None:
     ]
     lines = [line for _, line in sorted(timed)]
     found = [f for f in extract_logs(_incident(lines)).findings if f.type == "entity_errors"]
-    assert [f.value["workload"] for f in found] == ["cart"]
+    assert [f.value.workload for f in found] == ["cart"]
     cart = found[0].value
-    assert cart["errors_before"] == 0 and cart["errors_after"] == len(range(610, 1200, 15))
-    assert cart["new_templates"] == 1 and cart["entity"] == PODS["cart"]
-    assert "No contacts" in cart["templates"][0]["template"]
+    assert cart.errors_before == 0 and cart.errors_after == len(range(610, 1200, 15))
+    assert cart.new_templates == 1 and cart.entity == PODS["cart"]
+    assert "No contacts" in cart.templates[0].template
 
 
 def test_callers_naming_a_service_are_recorded() -> None:
@@ -77,12 +77,12 @@ def test_callers_naming_a_service_are_recorded() -> None:
     lines = [line for _, line in sorted(timed)]
     findings = extract_logs(_incident(lines)).findings
     orders = next(f for f in findings if f.type == "entity_errors")
-    assert "ts-route-service" in orders.value["names"]
+    assert "ts-route-service" in orders.value.names
     signature = next(f for f in findings if f.type == "signature")
-    assert signature.value["kind"] == "no_instances"
-    assert signature.value["obj"] == "ts-route-service"
-    assert signature.value["emitter"] == "orders"
-    assert signature.value["count_after"] == len(range(620, 1200, 20))
+    assert signature.value.kind == "no_instances"
+    assert signature.value.obj == "ts-route-service"
+    assert signature.value.emitter == "orders"
+    assert signature.value.count_after == len(range(620, 1200, 20))
 
 
 def test_decisive_lines_count_with_no_baseline() -> None:
@@ -93,5 +93,5 @@ def test_decisive_lines_count_with_no_baseline() -> None:
         "  Exit Code:    137",
     ]
     findings = extract_logs(_incident(lines, incident_started_at=None)).findings
-    oom = [f for f in findings if f.type == "signature" and f.value["kind"] == "oom_killed"]
-    assert oom and oom[0].value["count_after"] == 1 and oom[0].value["count_before"] == 0
+    oom = [f for f in findings if f.type == "signature" and f.value.kind == "oom_killed"]
+    assert oom and oom[0].value.count_after == 1 and oom[0].value.count_before == 0
