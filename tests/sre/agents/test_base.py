@@ -226,7 +226,7 @@ def _of_type(annotation: Any) -> st.SearchStrategy[Any]:
     return _JSON  # config values: anything a snapshot holds
 
 
-# Fields with constraints beyond their type.
+# Fields with a contract beyond their type (a commit's SHA: 7 to 64 hex digits).
 _FIELDS = {
     "sha": st.sampled_from([SHA_BAD, "9f3c2ab"]) | st.from_regex(r"[0-9a-f]{7,40}", fullmatch=True)
 }
