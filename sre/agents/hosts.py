@@ -16,8 +16,8 @@ from sre.agents.reading import (
     signal_hosts,
     signal_symptoms,
     signal_text,
-    text_hosts,
 )
+from sre.extractors.texthosts import text_hosts
 from sre.signals import DependencyErrorsSignal, LogSignal
 
 

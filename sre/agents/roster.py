@@ -13,9 +13,18 @@ from sre.agents.commit_agent import CommitAgent
 from sre.agents.config_agent import ConfigAgent
 from sre.agents.log_agent import LogAgent
 from sre.agents.metrics_agent import MetricsAgent
+from sre.agents.platform_agent import PlatformAgent
+from sre.agents.topology_agent import TopologyAgent
 
 __all__ = ["AGENT_NAMES", "SPECIALISTS"]
 
-SPECIALISTS: tuple[type[SpecialistAgent], ...] = (LogAgent, MetricsAgent, CommitAgent, ConfigAgent)
+SPECIALISTS: tuple[type[SpecialistAgent], ...] = (
+    LogAgent,
+    MetricsAgent,
+    CommitAgent,
+    ConfigAgent,
+    PlatformAgent,
+    TopologyAgent,
+)
 
 AGENT_NAMES: tuple[str, ...] = tuple(agent.name for agent in SPECIALISTS)

@@ -75,6 +75,8 @@ _SERVICE_FIELDS = (
 )
 _CONTAINER_FIELDS = ("kubernetes.container_name", "container", "container_name")
 _HOST_FIELDS = ("host", "hostname", "host.name", "node", "kubernetes.host", "nodename")
+# Cloud event streams name the resource an event is about (`source=orders-db`).
+_RESOURCE_FIELDS = ("source", "source_identifier", "resource", "db_instance", "cluster")
 
 # Prometheus label names, most specific first.
 _LABEL_ORDER = (
@@ -202,6 +204,10 @@ def _from_fields(fields: Mapping[str, str]) -> Entity | None:
         value = fields.get(key)
         if value and len(value) <= 255:
             return Entity(value, "host", value)
+    for key in _RESOURCE_FIELDS:
+        value = fields.get(key)
+        if value and len(value) <= 255:
+            return Entity(value, "resource", value)
     return None
 
 

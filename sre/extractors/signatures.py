@@ -156,7 +156,7 @@ CATALOGUE: tuple[Signature, ...] = (
         r"(?:required )?(?:environment variable|env var(?:iable)?)\s+[\"'`]?"
         r"(?P<obj>[A-Z][A-Z0-9_]{2,})[\"'`]?\s+(?:is\s+)?(?:not set|missing|undefined|empty"
         r"|required)|missing required (?:environment variable|env var)s?:?\s*"
-        r"[\"'`]?(?P<obj2>[A-Z][A-Z0-9_]{2,})|KeyError: '(?P<obj3>[A-Z][A-Z0-9_]{2,})'",
+        r"[\"'`]?(?P<obj2>[A-Z][A-Z0-9_]{2,})|KeyError: '(?P<obj3>(?-i:[A-Z][A-Z0-9_]{2,}))'",
         "a required environment variable is not set",
     ),
     _sig(
@@ -221,6 +221,10 @@ CATALOGUE: tuple[Signature, ...] = (
         r"|read-only transaction|--read-only option|\bERROR 1290\b|DB instance (?:restarted"
         r"|rebooted)|the database system is (?:shutting down|starting up|in recovery mode)",
         "the database failed over or restarted",
+        objects=(
+            r"(?:DB instance|DB cluster|to (?:the )?(?:instance|replica|writer))[: ]+[\"'`]?"
+            r"(?P<obj>[a-z][\w.-]{2,62})",
+        ),
     ),
     _sig(
         "db_replica_lag",

@@ -264,6 +264,7 @@ class SignatureValue(_Value):
         first_seen: When it first appeared after the split, or None.
         example: One raw line (at most 500 characters).
         template: The template it was found in (at most 300 characters).
+        hosts: Hosts the lines carrying it point at (dependency hosts of its templates).
     """
 
     kind: str
@@ -279,6 +280,7 @@ class SignatureValue(_Value):
     first_seen: str | None
     example: str
     template: str
+    hosts: list[str]
 
 
 # --------------------------------------------------------------------------- metrics

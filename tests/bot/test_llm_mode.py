@@ -12,6 +12,7 @@ from typing import Any
 from alpha.llm.settings import LLMSettings
 from bot.app import create_bot
 from bot.services import default_services
+from sre.agents.roster import AGENT_NAMES
 from sre.llm.mode import LLMMode
 from sre.llm.settings import ReasoningSettings
 from sre.taxonomy import suspects_match
@@ -101,8 +102,9 @@ async def test_llm_tokens_and_cost_reach_the_footer() -> None:
     """With a working model, the final message reports the tokens and cost it spent."""
     async with _bot(default=agreeing_model) as (slack, llm, server):
         final = await _final_message(slack, server)
-    assert llm.request_count == 4
-    assert "8,400 tokens in 4 LLM call(s)" in final
+    assert llm.request_count == len(AGENT_NAMES)
+    calls = len(AGENT_NAMES)
+    assert f"{2_100 * calls:,} tokens in {calls} LLM call(s)" in final
     assert "fell back" not in final
 
 
@@ -124,7 +126,7 @@ async def test_upstream_secrets_never_reach_the_llm() -> None:
     async with _bot(default=agreeing_model) as (slack, llm, server):
         await _final_message(slack, server)
         bodies = b"".join(r.raw for r in llm.requests)
-    assert llm.request_count == 4
+    assert llm.request_count == len(AGENT_NAMES)
     for canary in (CANARY_SLACK, CANARY_GITHUB, CANARY_AWS):
         assert canary.encode() not in bodies
     # The planted lines did reach the prompts, redacted: the canaries were in the evidence.

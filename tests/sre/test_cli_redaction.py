@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from sre.agents.roster import AGENT_NAMES
 from sre.cli import main
 from sre.scenarios import scenario_dir
 from tests.canaries import canary_corpus, leaks, planted_incident
@@ -107,8 +108,10 @@ def test_show_prompt_prints_the_redacted_prompts_and_sends_nothing(
 
     code, out, requests = asyncio.run(scenario())
     assert code == 0 and requests == 0
-    assert out.startswith("4 prompts, not sent (--show-prompt)")
-    assert out.count("--- system") == 4 and "SIGNALS" in out and "<<<BEGIN DATA-" in out
+    assert out.startswith(f"{len(AGENT_NAMES)} prompts, not sent (--show-prompt)")
+    assert (
+        out.count("--- system") == len(AGENT_NAMES) and "SIGNALS" in out and "<<<BEGIN DATA-" in out
+    )
     assert _leaked(out) == {}
     assert "[REDACTED:" in out
 

@@ -51,10 +51,17 @@ def small_payload() -> dict[str, Any]:
 
 
 def test_agent_names_and_runtime_wiring() -> None:
-    """The runtime registers the four specialists in display order."""
+    """The runtime registers the roster's specialists in display order."""
     runtime = build_runtime(agent_timeout=5.0)
     assert tuple(a.name for a in runtime.agents) == AGENT_NAMES
-    assert AGENT_NAMES == ("LogAgent", "MetricsAgent", "CommitAgent", "ConfigAgent")
+    assert AGENT_NAMES == (
+        "LogAgent",
+        "MetricsAgent",
+        "CommitAgent",
+        "ConfigAgent",
+        "PlatformAgent",
+        "TopologyAgent",
+    )
 
 
 async def test_investigate_small_payload_end_to_end() -> None:

@@ -29,6 +29,7 @@ from sre.extractors.logs.significance import PSEUDO_COUNT, Windows
 from sre.extractors.logs.stats import LogAccumulator, TemplateStats
 from sre.extractors.logs.templates import normalise_spaces
 from sre.extractors.signatures import Signature, match_signatures
+from sre.extractors.texthosts import text_hosts
 from sre.extractors.timeutil import iso
 from sre.signals.values import EntityErrorsValue, EntityTemplateValue, SignatureValue, Trend
 
@@ -46,6 +47,7 @@ MAX_NAMES = 10
 WARNING_WEIGHT = 0.25
 MIN_EXCESS = 2.0
 MIN_NEW = 2
+_HOST_TEXT_CHARS = 4_000
 RISE_FACTOR = 2.0
 
 
@@ -166,6 +168,7 @@ class _SignatureCount:
     first_seen: float | None = None
     example: str = ""
     template: str = ""
+    hosts: list[str] = field(default_factory=list)
 
 
 def _emitters(acc: LogAccumulator) -> dict[int, str]:
@@ -200,13 +203,14 @@ def signature_findings(acc: LogAccumulator, windows: Windows) -> list[Finding]:
         if stats.count_after == 0 and stats.count_before == 0:
             continue
         text = _template_text(acc, cid)
-        for match in match_signatures(f"{text}\n{stats.example}\n{stats.continuation}"):
+        block = f"{stats.example}\n{stats.continuation}"
+        for match in match_signatures(f"{text}\n{block}"):
             emitter = emitters.get(cid) or stats.context
             key = (match.signature.kind, (match.obj or emitter or "").lower())
             entry = found.get(key)
             if entry is None:
                 entry = found[key] = _SignatureCount(match.signature, match.obj, emitter)
-            _count(entry, stats, text)
+            _count(entry, stats, text, block)
     ordered = sorted(
         found.values(),
         key=lambda e: (-e.signature.strength * (e.after + 0.1 * e.before), e.signature.kind),
@@ -214,7 +218,7 @@ def signature_findings(acc: LogAccumulator, windows: Windows) -> list[Finding]:
     return [_signature_finding(e, windows) for e in ordered[:MAX_SIGNATURE_FINDINGS]]
 
 
-def _count(entry: _SignatureCount, stats: TemplateStats, text: str) -> None:
+def _count(entry: _SignatureCount, stats: TemplateStats, text: str, block: str) -> None:
     entry.before += stats.count_before
     entry.after += stats.count_after
     if stats.first_seen is not None and (
@@ -223,6 +227,11 @@ def _count(entry: _SignatureCount, stats: TemplateStats, text: str) -> None:
         entry.first_seen = stats.first_seen
     if not entry.example:
         entry.example, entry.template = stats.example[:500], clip(text, 300)
+    # The template's dependency hosts; a stack trace's hosts are in its continuation block.
+    hosts = stats.hosts or text_hosts(block[:_HOST_TEXT_CHARS])
+    for host in hosts:
+        if host not in entry.hosts and len(entry.hosts) < MAX_NAMES:
+            entry.hosts.append(host)
 
 
 def _signature_finding(entry: _SignatureCount, windows: Windows) -> Finding:
@@ -248,6 +257,7 @@ def _signature_finding(entry: _SignatureCount, windows: Windows) -> Finding:
         first_seen=_iso(entry.first_seen),
         example=entry.example,
         template=entry.template,
+        hosts=entry.hosts,
     )
     severity: Severity = "high" if sig.strength >= 0.8 and entry.after > 0 else "medium"
     return Finding(description, value, severity)

@@ -13,8 +13,9 @@ from alpha.schemas import Signal
 from sre.agents.base import CONFIDENCE_CAP, CONFIDENCE_FLOOR, Evidence, confidence
 from sre.agents.hosts import dependency_groups, plausible_host
 from sre.agents.patterns import key_families, metric_families, symptoms_in
-from sre.agents.reading import exception_types, is_trouble, paths_match, text_files, text_hosts
+from sre.agents.reading import exception_types, is_trouble, paths_match, text_files
 from sre.agents.relations import config_label
+from sre.extractors.texthosts import text_hosts
 from sre.signals import SIGNAL_CLASSES
 from tests.sre.builders import SHA_BAD, Signals, incident
 

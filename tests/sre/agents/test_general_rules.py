@@ -19,8 +19,8 @@ from sre.agents.base import Evidence
 from sre.agents.bumps import bump_links, bumped_packages
 from sre.agents.hosts import configured_peers, is_db_host
 from sre.agents.patterns import key_families, metric_label_values, symptoms_in
-from sre.agents.reading import text_hosts
 from sre.engine import sre_aggregator, sre_judge
+from sre.extractors.texthosts import text_hosts
 from tests.sre.builders import (
     SHA_BAD,
     SHA_CONFIG,

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from sre.agents.roster import AGENT_NAMES
 from sre.cli import main
 from sre.scenarios import load_all, scenario_dir
 from tests.fakes.llm_server import FakeLLMServer, RecordedRequest, Reply
@@ -87,9 +88,9 @@ async def test_investigate_llm_json_records_usage(
     out = capsys.readouterr().out
     assert code == 0
     result = json.loads(out)
-    assert server.request_count == 4
+    assert server.request_count == len(AGENT_NAMES)
     assert {r.model for r in server.requests} == {"local/model"}
-    assert result["usage"]["prompt_tokens"] == 40
+    assert result["usage"]["prompt_tokens"] == 10 * len(AGENT_NAMES)
     assert all(o["usage"]["calls"] == 1 for o in result["agent_outcomes"])
 
 
@@ -106,7 +107,7 @@ async def test_eval_llm_runs_every_scenario_through_the_model(
     assert code == 0
     assert set(report) == {"cases", "top1", "top3", "by_category"}
     assert len(report["cases"]) == 1
-    assert server.request_count == 4
+    assert server.request_count == len(AGENT_NAMES)
 
 
 async def test_investigate_llm_report_shows_fallbacks(

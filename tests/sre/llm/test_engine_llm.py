@@ -78,7 +78,10 @@ async def test_llm_investigation_records_usage_per_agent_and_in_total() -> None:
         assert outcome.fallback_reason is None, outcome.fallback_reason
         assert outcome.usage is not None and outcome.usage.prompt_tokens == 1_500
     assert result.usage.prompt_tokens == 1_500 * len(AGENT_NAMES)
-    assert result.usage.cost_usd is not None and abs(result.usage.cost_usd - 0.012) < 1e-9
+    assert (
+        result.usage.cost_usd is not None
+        and abs(result.usage.cost_usd - 0.003 * len(AGENT_NAMES)) < 1e-9
+    )
     assert result.ranked_hypotheses[0].category == "config_change"
     for request in server.requests:
         assert leaked(request.raw) == []
@@ -166,7 +169,7 @@ def test_fixture_payload_is_valid() -> None:
 async def test_a_reused_runtime_gives_each_investigation_its_own_cap() -> None:
     """Concurrent investigations on one runtime each get their own token cap."""
     async with FakeLLMServer(default=good_model) as server:
-        mode = _mode(server, token_cap=4 * (2 * (8_000 + 1_500) + 1_200))
+        mode = _mode(server, token_cap=len(AGENT_NAMES) * (2 * (8_000 + 1_500) + 1_200))
         runtime = build_runtime(llm=mode)
         first, second = await asyncio.gather(
             runtime.execute(canary_incident()), runtime.execute(canary_incident())

@@ -1,0 +1,249 @@
+"""PlatformAgent: decisive platform signatures (Kubernetes, databases, DNS, TLS, runtimes).
+
+One `OOMKilled`, one `x509: certificate has expired`, a run of `NXDOMAIN` decide a cause on
+their own, with no baseline and no change to blame (`sre.extractors.signatures`). The agent
+turns the `signature` findings into hypotheses, one per kind:
+
+- the category is the signature's; a full disk or storage of a database entity is
+  `database`, of anything else `resource_exhaustion`;
+- the suspects are what to act on: the object the line names (the host that does not
+  resolve, the missing Secret, the service with no instances), else the emitter's workload,
+  then the hosts the lines point at; DNS failures add `dns`; a missing variable or object
+  that a recent commit mentions adds that commit; metric series of the same resource that
+  departed or saturated (a disk filling beside `No space left on device`) corroborate it:
+  they are cited and named, and add `CORROBORATION`;
+- a database signature that names no database takes the database hosts the errors talk
+  to, or the service is configured with (`sre.agents.hosts`);
+- a hypothesis with nothing to act on (no object, emitter, host or series) keeps
+  `UNNAMED_FACTOR` of its confidence: it says what happened, not where;
+- confidence: `0.45 + 0.35 * strength`, plus `VOLUME_BONUS` for at least `MANY` lines;
+  a signature no more frequent than before the split (`steady`, chronic) keeps
+  `CHRONIC_FACTOR` of it, one whose rise is unclear `UNCLEAR_FACTOR`;
+- a signature a recent change can explain (a pool, memory or threads running out, locks
+  piling up after a deploy) is the change's symptom, not its cause: it keeps
+  `CHANGE_FACTOR` and the change agents decide.
+
+Symptom signatures (a crash loop, failing probes) have no category: they say an entity is
+in trouble, not why, and are left to the TopologyAgent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from alpha.schemas import Hypothesis
+from sre.agents.base import AgentBrief, Evidence, SpecialistAgent, hypothesis, merge_candidates
+from sre.agents.hosts import config_db_hosts, is_db_host
+from sre.agents.topology_agent import is_database
+from sre.extractors.entities import pod_workload
+from sre.extractors.measures import measure_of
+from sre.signals import (
+    CommitSignal,
+    DependencyErrorsSignal,
+    MetricAnomalySignal,
+    MetricSaturationSignal,
+    SignatureSignal,
+)
+
+VOLUME_BONUS = 0.05
+MANY = 5
+CHRONIC_FACTOR = 0.4
+UNCLEAR_FACTOR = 0.7
+CHANGE_FACTOR = 0.6
+UNNAMED_FACTOR = 0.7
+CORROBORATION = 0.05
+# The metric kinds (`sre.extractors.measures`) that show the same resource running out.
+_CORROBORATING_KINDS: dict[str, frozenset[str]] = {
+    "disk_full": frozenset({"disk", "free_disk"}),
+    "db_storage_full": frozenset({"disk", "free_disk"}),
+    "evicted": frozenset({"disk", "free_disk", "memory", "free_memory"}),
+    "oom_killed": frozenset({"memory", "free_memory"}),
+    "runtime_oom": frozenset({"memory", "free_memory", "gc"}),
+    "fd_exhausted": frozenset({"connections"}),
+    "threads_exhausted": frozenset({"connections"}),
+    "pool_exhausted": frozenset({"connections"}),
+    "db_connections_maxed": frozenset({"connections"}),
+    "db_replica_lag": frozenset({"lag"}),
+    "db_throttled": frozenset({"throttling"}),
+    "cpu_throttling": frozenset({"throttling", "cpu"}),
+    "failed_scheduling": frozenset({"cpu", "memory"}),
+}
+_STORAGE_KINDS = frozenset({"disk_full", "db_storage_full"})
+# What a recent change commonly causes (a smaller pool, a lower limit, a leak, a migration
+# holding locks): after a deploy these are the change's symptoms.
+_CHANGE_SENSITIVE = frozenset(
+    {"pool_exhausted", "db_connections_maxed", "threads_exhausted", "runtime_oom", "oom_killed"}
+    | {"fd_exhausted", "event_loop_blocked", "cpu_throttling", "db_locks"}
+)
+
+
+@dataclass
+class _Group:
+    """The signature findings of one kind."""
+
+    kind: str
+    category: str
+    strength: float
+    summary: str
+    signals: list[SignatureSignal] = field(default_factory=list)
+
+    @property
+    def after(self) -> int:
+        return sum(s.value.count_after for s in self.signals)
+
+    @property
+    def before(self) -> int:
+        return sum(s.value.count_before for s in self.signals)
+
+    def objects(self) -> list[str]:
+        """What the lines name, most frequent first: objects, else emitters, then hosts."""
+        seen: dict[str, None] = {}
+        ordered = sorted(self.signals, key=lambda s: -s.value.count_after)
+        for signal in ordered:
+            name = signal.value.obj or signal.value.emitter
+            if name:
+                seen.setdefault(pod_workload(name) or name, None)
+        for signal in ordered:
+            for host in signal.value.hosts:
+                seen.setdefault(host, None)
+        return list(seen)
+
+
+class PlatformAgent(SpecialistAgent):
+    """Hypotheses from decisive platform signatures (see the module docstring)."""
+
+    name = "PlatformAgent"
+    model = "google/gemini-2.0-flash"
+    brief = AgentBrief(
+        "platform events: Kubernetes, managed databases, DNS, TLS and runtime signatures",
+        ("logs",),
+    )
+
+    def candidates_from(self, evidence: Evidence) -> list[Hypothesis]:
+        """Signature hypotheses from the run's evidence index (pure)."""
+        groups: dict[str, _Group] = {}
+        for signal in evidence.of(SignatureSignal):
+            value = signal.value
+            if value.category is None or value.count_after == 0:
+                continue
+            group = groups.setdefault(
+                value.kind, _Group(value.kind, value.category, value.strength, value.summary)
+            )
+            group.signals.append(signal)
+        commits = evidence.of(CommitSignal)
+        deploy = evidence.incident.deployed_at is not None or bool(commits)
+        series = _series_by_kind(evidence)
+        databases = _database_hosts(evidence)
+        return merge_candidates(
+            [_hypothesis(g, commits, deploy, series, databases) for g in groups.values()]
+        )
+
+
+def _database_hosts(evidence: Evidence) -> list[str]:
+    """Databases the service talks to: failing database hosts first, then configured ones."""
+    found: dict[str, None] = {}
+    for failing in evidence.of(DependencyErrorsSignal):
+        if is_db_host(failing.value.host):
+            found.setdefault(failing.value.host, None)
+    for host in config_db_hosts(evidence):
+        found.setdefault(host, None)
+    return list(found)
+
+
+Metric = MetricAnomalySignal | MetricSaturationSignal
+
+
+def _series_by_kind(evidence: Evidence) -> dict[str, list[tuple[float, Metric]]]:
+    """Metric signals that moved the harmful way, by kind, strongest first."""
+    found: dict[str, list[tuple[float, Metric]]] = {}
+    for anomaly in evidence.of(MetricAnomalySignal):
+        if anomaly.value.bad:
+            found.setdefault(anomaly.value.kind, []).append((anomaly.value.score, anomaly))
+    for full in evidence.of(MetricSaturationSignal):
+        kind = measure_of(full.value.metric, None).kind
+        found.setdefault(kind, []).append((5.0 * full.value.utilization, full))
+    for items in found.values():
+        items.sort(key=lambda item: (-item[0], item[1].id))
+    return found
+
+
+def _corroborating(group: _Group, series: dict[str, list[tuple[float, Metric]]]) -> list[Metric]:
+    kinds = _CORROBORATING_KINDS.get(group.kind, frozenset())
+    ranked = sorted(
+        (item for kind in kinds for item in series.get(kind, [])),
+        key=lambda item: (-item[0], item[1].id),
+    )
+    return [metric for _, metric in ranked[:2]]
+
+
+def _category(group: _Group, objects: list[str]) -> str:
+    if group.kind in _STORAGE_KINDS:
+        return "database" if any(is_database(o) for o in objects) else "resource_exhaustion"
+    return group.category
+
+
+def _factor(group: _Group, deploy: bool) -> float:
+    trends = {s.value.trend for s in group.signals}
+    factor = 1.0
+    if trends <= {"steady"}:
+        factor = CHRONIC_FACTOR
+    elif trends <= {"steady", "unclear"}:
+        factor = UNCLEAR_FACTOR
+    if deploy and group.kind in _CHANGE_SENSITIVE:
+        factor *= CHANGE_FACTOR
+    return factor
+
+
+def _hypothesis(
+    group: _Group,
+    commits: list[CommitSignal],
+    deploy: bool,
+    series: dict[str, list[tuple[float, Metric]]],
+    databases: list[str],
+) -> Hypothesis:
+    objects = group.objects()
+    if not objects and group.signals[0].value.family == "database":
+        objects = databases[:2]
+    category = _category(group, objects)
+    suspects = list(objects[:3])
+    if group.kind == "dns_failure":
+        suspects = ["dns", *suspects]
+    mentioning = [c for c in commits if any(_mentions(c, o) for o in objects[:3])]
+    suspects += [c.value.sha for c in mentioning[:1]]
+    backing = _corroborating(group, series)
+    suspects += [_metric_name(m) for m in backing]
+    weights = [0.25 + 0.35 * group.strength]
+    if group.after >= MANY:
+        weights.append(VOLUME_BONUS)
+    if backing:
+        weights.append(CORROBORATION)
+    factor = _factor(group, deploy) * (1.0 if suspects else UNNAMED_FACTOR)
+    weights = [w * factor for w in weights]
+    where = f": {', '.join(objects[:3])}" if objects else ""
+    example = group.signals[0].value.example
+    return hypothesis(
+        label=f"{group.summary[0].upper()}{group.summary[1:]}{where}",
+        description=(
+            f"{group.after} line(s) show it after the split ({group.before} before), "
+            f"e.g. '{example[:200]}'."
+        ),
+        category=category,
+        suspects=suspects,
+        weights=weights,
+        signals=[s.id for s in group.signals[:5]]
+        + [c.id for c in mentioning[:1]]
+        + [m.id for m in backing],
+        rule=f"platform.{group.kind}",
+    )
+
+
+def _metric_name(metric: Metric) -> str:
+    return metric.value.metric
+
+
+def _mentions(commit: CommitSignal, name: str) -> bool:
+    """Whether a commit's message or patches name `name` (a variable, a Secret)."""
+    if len(name) < 4:
+        return False
+    text = commit.value.message
+    return name.lower() in text.lower()
