@@ -41,7 +41,7 @@ from sre.extractors.stats import (
     separation,
 )
 from sre.extractors.timeutil import as_utc, iso
-from sre.extractors.window import Window, investigation_window
+from sre.extractors.window import NO_SPLIT_LABEL, Window, investigation_window
 from sre.signals.values import (
     MetricAnomalyValue,
     MetricGrowthValue,
@@ -224,7 +224,12 @@ def _unit_text(series: Series) -> str:
 
 
 def _shift_finding(
-    series: Series, shift: Shift, given: bool, measure: Measure, moved: Departure
+    series: Series,
+    shift: Shift,
+    given: bool,
+    measure: Measure,
+    moved: Departure,
+    label: str,
 ) -> Finding:
     unit = _unit_text(series)
     verb = "rose" if shift.current > shift.baseline else "fell"
@@ -233,7 +238,9 @@ def _shift_finding(
     name = metric_entity(series.name)
     onset = moved.onset
     if given:
-        when = " after the deploy"
+        # Explicit windows are "before and after" the investigation's split (the deploy, or
+        # the incident start when there is none).
+        when = " in the incident window" if label == NO_SPLIT_LABEL else f" after {label}"
     elif change_at:
         when = f" from {change_at}"
     else:
@@ -474,7 +481,9 @@ def _lone_value(series: Series) -> Finding | None:
     )
 
 
-def metric_findings(series: Series, config: dict[str, Any]) -> list[Finding]:
+def metric_findings(
+    series: Series, config: dict[str, Any], label: str = "the deploy"
+) -> list[Finding]:
     """Every finding for one normalised metric, in a fixed order."""
     if not series.values:
         return []
@@ -496,7 +505,7 @@ def metric_findings(series: Series, config: dict[str, Any]) -> list[Finding]:
         shift = None
     # A steady ramp has no single change point; its "shift" would only restate the growth.
     if shift is not None and moved is not None and (given or grown is None):
-        findings.append(_shift_finding(series, shift, given, measure, moved))
+        findings.append(_shift_finding(series, shift, given, measure, moved, label))
     if grown is not None:
         findings.append(_growth_finding(series, grown))
     for extra in (_saturation(series, shift, config), _lone_value(series)):
@@ -516,5 +525,5 @@ def extract_metrics(incident: IncidentInput, window: Window | None = None) -> li
     findings: list[Finding] = []
     for name in sorted(incident.metrics):
         series = normalise(name, incident.metrics[name], window.split_at)
-        findings.extend(metric_findings(series, config))
+        findings.extend(metric_findings(series, config, window.label))
     return findings

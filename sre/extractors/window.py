@@ -36,6 +36,7 @@ __all__ = [
     "MAX_SCAN_LINES",
     "MIN_ERRORS_AFTER",
     "MIN_RATE_RATIO",
+    "NO_SPLIT_LABEL",
     "Window",
     "error_change_point",
     "investigation_window",
@@ -49,6 +50,7 @@ MIN_RATE_RATIO = 3.0
 # tries many, so it is set well above the single-test threshold).
 MIN_LLR = 10.0
 _HEAD_LINES = 200
+NO_SPLIT_LABEL = "the start of the evidence"
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,7 @@ class Window:
             return "the incident start"
         if self.split_by == "change_point" and self.split_at is not None:
             return f"the change at {self.split_at.strftime('%Y-%m-%dT%H:%M:%SZ')}"
-        return "the start of the evidence"
+        return NO_SPLIT_LABEL
 
 
 def investigation_window(incident: IncidentInput) -> Window:
