@@ -4,7 +4,8 @@ Not every incident follows a deploy (`shared/spec/incident-payload.md`, "The inv
 window"). The split is, in order:
 
 1. `deployed_at`, when the evidence (the log's first timestamped line; without one, the
-   earliest timestamped metric point) begins before it: what changed at the deploy is then
+   earliest timestamped metric point) begins before it, or carries no time at all (explicit
+   metric windows are before and after it by contract): what changed at the deploy is then
    visible (a deploy long before the evidence says nothing about it);
 2. `incident_started_at`, when the evidence begins before it;
 3. a change point found in the error rate of the logs: the time after which the share of
@@ -88,7 +89,9 @@ def investigation_window(incident: IncidentInput) -> Window:
         (incident.incident_started_at, "incident_started_at"),
     )
     for moment, name in given:
-        if moment is not None and start is not None and start < as_utc(moment):
+        # Evidence without any time (explicit metric windows, untimed lines) is "before and
+        # after" the given moment by the payload's contract.
+        if moment is not None and (start is None or start < as_utc(moment)):
             return Window(as_utc(moment), name, has_deploy)
     found = error_change_point(incident.logs)
     if found is not None:

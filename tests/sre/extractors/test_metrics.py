@@ -57,8 +57,19 @@ def test_windows_lists_report_the_shift_with_ratio_and_direction() -> None:
     assert anomaly.value.change_index == 3
     assert anomaly.severity == "high"
     assert anomaly.description == (
-        "latency_p99_ms rose from 120 ms to 495 ms (x4.1) after the deploy"
+        "latency_p99_ms rose from 120 ms to 495 ms (x4.1) in the incident window"
     )
+
+
+def test_windows_are_named_after_the_split_that_exists() -> None:
+    """The same windows say "after the deploy" only when a deploy happened."""
+    windows = {"baseline": [120, 118, 125], "current": [480, 510, 495], "unit": "ms"}
+    deployed = _incident({"latency_p99_ms": windows}, deployed_at="2026-11-20T14:00:00Z")
+    alert = _incident({"latency_p99_ms": windows}, incident_started_at="2026-11-20T14:00:00Z")
+    [after_deploy] = _of_type(extract_metrics(deployed), "metric_anomaly")
+    [after_alert] = _of_type(extract_metrics(alert), "metric_anomaly")
+    assert after_deploy.description.endswith("after the deploy")
+    assert after_alert.description.endswith("after the incident start")
 
 
 def test_windows_scalars_are_compared() -> None:
