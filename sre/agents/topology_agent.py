@@ -2,21 +2,27 @@
 
 In a system of many services, the loudest one is often a victim: its callers log the
 callee's failures, and its latency moves with theirs. The agent builds a profile of every
-entity the evidence names (`entity_errors` for the emitters of rising errors,
+entity the evidence names (`entity_logs` for the emitters of rising errors,
 `metric_anomaly` for the series' subjects, `dependency_errors` and the names in error lines
 for the callees, `signature` for platform events) and ranks them by how much of the
-anomalous evidence each explains:
+anomalous evidence each explains. Every piece of evidence is weighed by its strength and by
+how rare it is across the system (a symptom every service shows says nothing about which
+one is at fault):
 
-    raw(e) = log_share(e) + metric_share(e) + NAMED_WEIGHT * named_share(e)
-             + SYMPTOM_WEIGHT * symptoms(e)
+    strength(e) = log1p(excess(e))                      rising errors beyond its own volume
+                + PATTERN_WEIGHT * shift(e) / n_shift   its log pattern shifted
+                + sum over kinds k of score_k(e) / n_k  departed series (`departure.score`)
+                + SATURATION_BONUS if a bounded resource of it saturated
+                + NAMED_WEIGHT * log1p(named(e))        callers' errors naming it
+                + SYMPTOM_WEIGHT * symptoms(e)          crash loops, failing probes
 
-where each share is the entity's part of that kind of evidence in the whole incident
-(`excess` of error records, departure `score` of bad-direction series, error weight of the
-callers whose lines name it). A caller whose errors name the top entity is explained by it:
-its own share is halved (`EXPLAINED_DISCOUNT`). The top entities (at least
-`MIN_RELATIVE` of the best) become hypotheses whose confidence grows with their dominance:
-`0.3 + 0.5 * raw(e) / sum(raw)`, plus `AGREEMENT` when logs and metrics (or callers) agree,
-capped at `MAX_CONFIDENCE`.
+where `n_k` is the number of entities with a harmful departure of kind `k` (and `n_shift`
+with a shifted pattern). A caller whose errors name the top entity is explained by it: its
+own strength is halved (`EXPLAINED_DISCOUNT`). The top entities (at least `MIN_RELATIVE`
+of the best) become hypotheses whose confidence grows with their dominance over the
+strongest `CONTENDERS`: `0.2 + DOMINANCE_WEIGHT * strength(e) / sum(top strengths)`, capped
+at `MAX_CONFIDENCE`; confidence follows strength, so a weaker entity never outranks a
+stronger one.
 
 The category follows what the entity's evidence says: bounded resources (CPU, memory, disk,
 connections, throttling, credits) -> `resource_exhaustion`, or `database` for a database;
@@ -29,15 +35,23 @@ localise and the agent says nothing.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 
 from alpha.schemas import Hypothesis, Signal
-from sre.agents.base import AgentBrief, Evidence, SpecialistAgent, hypothesis, merge_candidates
+from sre.agents.base import (
+    CONFIDENCE_FLOOR,
+    AgentBrief,
+    Evidence,
+    SpecialistAgent,
+    hypothesis,
+    merge_candidates,
+)
 from sre.extractors.entities import metric_entity, pod_workload
 from sre.signals import (
     DependencyErrorsSignal,
-    EntityErrorsSignal,
+    EntityLogsSignal,
     MetricAnomalySignal,
     MetricSaturationSignal,
     SignatureSignal,
@@ -45,9 +59,12 @@ from sre.signals import (
 
 NAMED_WEIGHT = 0.5
 SYMPTOM_WEIGHT = 0.3
+PATTERN_WEIGHT = 1.5
+SATURATION_BONUS = 2.0
 EXPLAINED_DISCOUNT = 0.5
 MIN_RELATIVE = 0.35
-AGREEMENT = 0.1
+DOMINANCE_WEIGHT = 0.6
+CONTENDERS = 5
 MAX_CONFIDENCE = 0.85
 MAX_HYPOTHESES = 3
 
@@ -85,6 +102,7 @@ class Profile:
 
     name: str
     log_excess: float = 0.0
+    pattern_shift: float = 0.0
     new_templates: int = 0
     top_template: str = ""
     metric_score: float = 0.0
@@ -102,7 +120,8 @@ class Profile:
 
     @property
     def modalities(self) -> int:
-        return sum(1 for x in (self.log_excess, self.metric_score, self.named) if x > 0)
+        logs = self.log_excess + self.pattern_shift
+        return sum(1 for x in (logs, self.metric_score, self.named) if x > 0)
 
 
 class TopologyAgent(SpecialistAgent):
@@ -123,7 +142,7 @@ class TopologyAgent(SpecialistAgent):
         ranked = rank_profiles(profiles)
         deployed = (evidence.incident.service or "").lower() if _has_deploy(evidence) else ""
         found = []
-        total = sum(score for _, score in ranked) or 1.0
+        total = sum(score for _, score in ranked[:CONTENDERS]) or 1.0
         best = ranked[0][1] if ranked else 0.0
         for profile, score in ranked[:MAX_HYPOTHESES]:
             if score < MIN_RELATIVE * best or not profile.signals:
@@ -158,16 +177,17 @@ def _profile(profiles: dict[str, Profile], name: str) -> Profile:
 
 
 def _add_log_trouble(evidence: Evidence, profiles: dict[str, Profile]) -> None:
-    for signal in evidence.of(EntityErrorsSignal):
+    for signal in evidence.of(EntityLogsSignal):
         value = signal.value
         own = _profile(profiles, value.workload)
         own.log_excess += value.excess
+        own.pattern_shift = max(own.pattern_shift, value.pattern_shift)
         own.new_templates += value.new_templates
         if value.templates and not own.top_template:
             own.top_template = value.templates[0].template
         if value.kind == "pod" and value.entity not in own.pods:
             own.pods.append(value.entity)
-        own.cite(signal, value.excess)
+        own.cite(signal, value.excess + value.pattern_shift)
 
 
 def _add_metric_trouble(evidence: Evidence, profiles: dict[str, Profile]) -> None:
@@ -219,7 +239,7 @@ def _entity_key(name: str | None, profiles: dict[str, Profile]) -> str | None:
 
 def _link_callers(evidence: Evidence, profiles: dict[str, Profile]) -> None:
     """Credit each entity with the errors of the callers whose lines name it."""
-    for signal in evidence.of(EntityErrorsSignal):
+    for signal in evidence.of(EntityLogsSignal):
         caller = signal.value.workload.lower()
         for name in signal.value.names:
             callee = _entity_key(name, profiles)
@@ -237,22 +257,36 @@ def _link_callers(evidence: Evidence, profiles: dict[str, Profile]) -> None:
 
 
 def rank_profiles(profiles: dict[str, Profile]) -> list[tuple[Profile, float]]:
-    """Profiles with their explanation score, best first (see the module docstring)."""
-    logs = sum(p.log_excess for p in profiles.values()) or 1.0
-    metrics = sum(p.metric_score for p in profiles.values()) or 1.0
-    named = sum(p.named for p in profiles.values()) or 1.0
-    raw = {
-        key: p.log_excess / logs
-        + p.metric_score / metrics
-        + NAMED_WEIGHT * p.named / named
-        + SYMPTOM_WEIGHT * min(1.0, p.symptoms)
-        for key, p in profiles.items()
-    }
+    """Profiles with their strength, best first (see the module docstring)."""
+    spread: dict[str, int] = {}
+    for profile in profiles.values():
+        for kind, score in profile.kinds.items():
+            if score > 0:
+                spread[kind] = spread.get(kind, 0) + 1
+    shifted = sum(1 for p in profiles.values() if p.pattern_shift > 0) or 1
+    raw = {key: _strength(p, spread, shifted) for key, p in profiles.items()}
     top = max(raw, key=lambda k: (raw[k], k))
     for caller in profiles[top].callers:
         if caller in raw and caller != top:
             raw[caller] *= EXPLAINED_DISCOUNT
     return sorted(((profiles[k], v) for k, v in raw.items()), key=lambda kv: (-kv[1], kv[0].name))
+
+
+def _strength(profile: Profile, spread: dict[str, int], shifted: int) -> float:
+    metrics = sum(
+        score / spread[kind]
+        for kind, score in profile.kinds.items()
+        if kind != "saturation" and score > 0
+    )
+    if profile.kinds.get("saturation", 0.0) > 0:
+        metrics += SATURATION_BONUS / spread.get("saturation", 1)
+    return (
+        math.log1p(profile.log_excess)
+        + PATTERN_WEIGHT * profile.pattern_shift / shifted
+        + metrics
+        + NAMED_WEIGHT * math.log1p(profile.named)
+        + SYMPTOM_WEIGHT * min(1.0, profile.symptoms)
+    )
 
 
 def category_of(profile: Profile) -> str:
@@ -271,9 +305,7 @@ def category_of(profile: Profile) -> str:
 
 
 def _hypothesis(profile: Profile, dominance: float, category: str) -> Hypothesis:
-    weights = [0.1 + 0.5 * dominance]
-    if profile.modalities >= 2:
-        weights.append(AGREEMENT)
+    weights = [DOMINANCE_WEIGHT * dominance]
     label, description = _describe(profile, category)
     cited = sorted(profile.signals, key=lambda sid: -profile.signals[sid])[:6]
     return hypothesis(
@@ -281,7 +313,7 @@ def _hypothesis(profile: Profile, dominance: float, category: str) -> Hypothesis
         description=description,
         category=category,
         suspects=[profile.name, *profile.pods[:2]],
-        weights=[min(w, MAX_CONFIDENCE - 0.2) for w in weights],
+        weights=[min(w, MAX_CONFIDENCE - CONFIDENCE_FLOOR) for w in weights],
         signals=cited,
         rule="topology.localise",
     )

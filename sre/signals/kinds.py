@@ -18,7 +18,7 @@ from sre.signals.values import (
     ConfigChangeValue,
     ConfigRiskValue,
     DependencyErrorsValue,
-    EntityErrorsValue,
+    EntityLogsValue,
     ExceptionValue,
     LogTemplateValue,
     LogVolumeValue,
@@ -36,7 +36,7 @@ __all__ = [
     "ConfigChangeSignal",
     "ConfigRiskSignal",
     "DependencyErrorsSignal",
-    "EntityErrorsSignal",
+    "EntityLogsSignal",
     "ExceptionSignal",
     "LogSignal",
     "LogTemplateSignal",
@@ -63,7 +63,7 @@ class SignalType(StrEnum):
     LOG_TEMPLATE = "log_template"
     EXCEPTION = "exception"
     DEPENDENCY_ERRORS = "dependency_errors"
-    ENTITY_ERRORS = "entity_errors"
+    ENTITY_LOGS = "entity_logs"
     SIGNATURE = "signature"
     LOG_VOLUME = "log_volume"
     METRIC_ANOMALY = "metric_anomaly"
@@ -99,12 +99,12 @@ class DependencyErrorsSignal(Signal):
     value: DependencyErrorsValue
 
 
-class EntityErrorsSignal(Signal):
+class EntityLogsSignal(Signal):
     """An emitting entity whose errors rose beyond its own volume."""
 
-    type: Literal["entity_errors"] = "entity_errors"
+    type: Literal["entity_logs"] = "entity_logs"
     source: Literal["logs"] = "logs"
-    value: EntityErrorsValue
+    value: EntityLogsValue
 
 
 class SignatureSignal(Signal):
@@ -186,7 +186,7 @@ LogSignal = LogTemplateSignal | ExceptionSignal | DependencyErrorsSignal
 MetricSignal = MetricAnomalySignal | MetricSaturationSignal | MetricGrowthSignal | MetricValueSignal
 SreSignal = (
     LogSignal
-    | EntityErrorsSignal
+    | EntityLogsSignal
     | SignatureSignal
     | LogVolumeSignal
     | MetricSignal
@@ -199,7 +199,7 @@ SIGNAL_CLASSES: dict[SignalType, type[SreSignal]] = {
     SignalType.LOG_TEMPLATE: LogTemplateSignal,
     SignalType.EXCEPTION: ExceptionSignal,
     SignalType.DEPENDENCY_ERRORS: DependencyErrorsSignal,
-    SignalType.ENTITY_ERRORS: EntityErrorsSignal,
+    SignalType.ENTITY_LOGS: EntityLogsSignal,
     SignalType.SIGNATURE: SignatureSignal,
     SignalType.LOG_VOLUME: LogVolumeSignal,
     SignalType.METRIC_ANOMALY: MetricAnomalySignal,
@@ -214,7 +214,7 @@ _TYPE_OF_VALUE: dict[type[SignalValue], SignalType] = {
     LogTemplateValue: SignalType.LOG_TEMPLATE,
     ExceptionValue: SignalType.EXCEPTION,
     DependencyErrorsValue: SignalType.DEPENDENCY_ERRORS,
-    EntityErrorsValue: SignalType.ENTITY_ERRORS,
+    EntityLogsValue: SignalType.ENTITY_LOGS,
     SignatureValue: SignalType.SIGNATURE,
     LogVolumeValue: SignalType.LOG_VOLUME,
     MetricAnomalyValue: SignalType.METRIC_ANOMALY,

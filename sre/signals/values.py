@@ -22,7 +22,7 @@ __all__ = [
     "ConfigChangeValue",
     "ConfigRiskValue",
     "DependencyErrorsValue",
-    "EntityErrorsValue",
+    "EntityLogsValue",
     "EntityTemplateValue",
     "ErrorKind",
     "ExceptionValue",
@@ -205,9 +205,10 @@ class EntityTemplateValue(_Value):
     excess: float
 
 
-class EntityErrorsValue(_Value):
-    """`entity_errors`: an emitting entity whose error and warning records rose beyond what
-    its own volume predicts (`sre.extractors.logs.platform`).
+class EntityLogsValue(_Value):
+    """`entity_logs`: an emitting entity whose own logs changed: error and warning records
+    beyond what its volume predicts, or a shifted mix of templates
+    (`sre.extractors.logs.platform`, `sre.extractors.logs.by_entity`).
 
     Attributes:
         entity: The entity's name as the lines give it (a pod, a host, a service).
@@ -220,6 +221,9 @@ class EntityErrorsValue(_Value):
         warnings_before: Its warning records before.
         warnings_after: Its warning records after.
         excess: Error and warning records beyond its own volume (warnings count a quarter).
+        pattern_shift: Total variation distance of its template mix, before against after
+            (0 when the shift is not significant or cannot be judged).
+        pattern_g: The G statistic of that shift (0 when it cannot be judged).
         new_templates: Its error/warning templates seen only after the split (at least 2).
         templates: The templates that rose most (at most 3).
         first_seen: When its rising trouble first appeared, or None.
@@ -236,6 +240,8 @@ class EntityErrorsValue(_Value):
     warnings_before: int
     warnings_after: int
     excess: float
+    pattern_shift: float
+    pattern_g: float
     new_templates: int
     templates: list[EntityTemplateValue]
     first_seen: str | None
@@ -518,7 +524,7 @@ SignalValue = (
     LogTemplateValue
     | ExceptionValue
     | DependencyErrorsValue
-    | EntityErrorsValue
+    | EntityLogsValue
     | SignatureValue
     | LogVolumeValue
     | MetricAnomalyValue

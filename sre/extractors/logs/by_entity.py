@@ -3,26 +3,36 @@
 The log pipeline counts templates over the whole payload; an incident in a system of many
 services needs the same counts per emitter (the service, pod or host a line came from,
 `sre.extractors.entities.line_entity`). `EntityTally` keeps, per entity, its records before
-and after the split, and per (entity, template) of error and warning level, the counts and
-the first time seen after the split. Memory is bounded by `MAX_ENTITIES` and
+and after the split, and per (entity, template) the counts, the level (ERROR, WARN or INFO)
+and the first time seen after the split. Memory is bounded by `MAX_ENTITIES` and
 `MAX_ENTITY_TEMPLATES`, whatever the input size.
 
-`excess` is the measure of trouble used downstream: for each error/warning template of an
-entity, the records after the split beyond what its baseline rate, scaled by the entity's
-own change in volume, predicts. Scaling by the entity's volume (not by time) keeps a warning
-that simply follows traffic (twice the requests, twice the "not found") from looking like a
-fault; with no baseline records for the entity, its volume is unknown and every record after
-the split counts.
+Two measures of trouble are used downstream:
+
+- `excess`: for each error/warning template of an entity, the records after the split beyond
+  what its baseline rate, scaled by the entity's own change in volume, predicts. Scaling by
+  the entity's volume (not by time) keeps a warning that simply follows traffic (twice the
+  requests, twice the "not found") from looking like a fault; with no baseline records for
+  the entity, its volume is unknown and every record after the split counts.
+- `pattern_shift`: how far the entity's mix of templates (all levels) moved, as the total
+  variation distance between its before and after distributions (0: same mix, 1: nothing in
+  common), with the G statistic `pattern_g` that says whether the move is more than chance.
+  An exception thrown in a request path rarely logs an error in the service itself, but the
+  statements after it stop appearing: its own INFO lines change their mix.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 __all__ = ["MAX_ENTITIES", "EntityCounts", "EntityTally", "TemplateTally"]
 
 MAX_ENTITIES = 2_000
 MAX_ENTITY_TEMPLATES = 20_000
+MIN_NEW = 2
+MIN_RISE = 2.0
+MIN_LLR = 6.0
 
 
 @dataclass(slots=True)
@@ -55,8 +65,44 @@ class EntityCounts:
         return before * self.records_after / self.records_before
 
     def excess(self, tally: TemplateTally) -> float:
-        """Records of a template after the split beyond what its baseline predicts."""
-        return max(0.0, tally.after - self.expected_after(tally.before))
+        """Records of a template after the split beyond what its baseline predicts, when the
+        rise is significant (a new template of at least `MIN_NEW` records, or at least
+        `MIN_RISE` times the prediction with a Poisson log-likelihood ratio of `MIN_LLR`);
+        0 otherwise, so the ordinary wobble of a busy template adds nothing."""
+        expected = self.expected_after(tally.before)
+        after = tally.after
+        if tally.before == 0 or self.records_before == 0:
+            return float(after) if after >= MIN_NEW else 0.0
+        if after < MIN_RISE * expected or _poisson_llr(after, expected) < MIN_LLR:
+            return 0.0
+        return after - expected
+
+    def pattern_shift(self) -> tuple[float, float, int]:
+        """(total variation distance, G statistic, degrees of freedom) of the template mix
+        before against after the split; (0, 0, 0) without records on both sides.
+
+        G is the likelihood-ratio test of the 2 x k table (window x template): large when
+        the mix moved more than sampling noise allows.
+        """
+        before, after = self.records_before, self.records_after
+        if before == 0 or after == 0:
+            return 0.0, 0.0, 0
+        total = before + after
+        distance = 0.0
+        g = 0.0
+        for tally in self.templates.values():
+            distance += abs(tally.after / after - tally.before / before)
+            column = tally.before + tally.after
+            for observed, row in ((tally.before, before), (tally.after, after)):
+                if observed:
+                    g += observed * math.log(observed * total / (row * column))
+        return distance / 2.0, 2.0 * g, max(1, len(self.templates) - 1)
+
+
+def _poisson_llr(observed: int, expected: float) -> float:
+    if observed <= expected or expected <= 0:
+        return 0.0
+    return observed * math.log(observed / expected) - (observed - expected)
 
 
 @dataclass

@@ -66,7 +66,7 @@ _TYPE_ORDER = {
     "signature": 0,
     "log_template": 1,
     "exception": 2,
-    "entity_errors": 3,
+    "entity_logs": 3,
     "dependency_errors": 4,
     "log_volume": 5,
 }

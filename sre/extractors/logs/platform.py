@@ -2,7 +2,7 @@
 
 After the one pass over the lines (`sre.extractors.logs.stats.LogAccumulator`):
 
-- `entity_findings`: one `entity_errors` finding per emitting entity whose error and warning
+- `entity_findings`: one `entity_logs` finding per emitting entity whose error and warning
   records rose beyond what its own volume predicts (`EntityCounts.excess`), most excess
   first, at most `MAX_ENTITY_FINDINGS`;
 - `signature_findings`: one `signature` finding per catalogue kind and object
@@ -18,6 +18,7 @@ Warnings count a quarter of errors in `excess`: they are noisier and rarely the 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -31,7 +32,7 @@ from sre.extractors.logs.templates import normalise_spaces
 from sre.extractors.signatures import Signature, match_signatures
 from sre.extractors.texthosts import text_hosts
 from sre.extractors.timeutil import iso
-from sre.signals.values import EntityErrorsValue, EntityTemplateValue, SignatureValue, Trend
+from sre.signals.values import EntityLogsValue, EntityTemplateValue, SignatureValue, Trend
 
 __all__ = [
     "MAX_ENTITY_FINDINGS",
@@ -46,6 +47,11 @@ MAX_SIGNATURE_FINDINGS = 20
 MAX_NAMES = 10
 WARNING_WEIGHT = 0.25
 MIN_EXCESS = 2.0
+MIN_PATTERN_RECORDS = 20
+MIN_PATTERN_SHIFT = 0.15
+PATTERN_SIGMAS = 4.0
+# A shifted pattern counts, in the ranking, like this share of the records it moved.
+SHIFT_WEIGHT = 0.25
 MIN_NEW = 2
 _HOST_TEXT_CHARS = 4_000
 RISE_FACTOR = 2.0
@@ -56,7 +62,7 @@ def _iso(ts: float | None) -> str | None:
 
 
 def _weight(tally: TemplateTally) -> float:
-    return 1.0 if tally.level == "ERROR" else WARNING_WEIGHT
+    return {"ERROR": 1.0, "WARN": WARNING_WEIGHT}.get(tally.level, 0.0)
 
 
 @dataclass
@@ -72,70 +78,75 @@ class _Named:
 
 
 def entity_findings(acc: LogAccumulator, label: str) -> list[Finding]:
-    """`entity_errors` findings (see the module docstring).
+    """`entity_logs` findings (see the module docstring).
 
     Args:
         acc: The accumulator after the pass over the lines.
         label: How descriptions name the split ("the incident start", ...).
     """
-    scored: list[tuple[float, str, EntityCounts]] = []
+    scored: list[tuple[float, str, EntityCounts, float, float]] = []
     for counts in acc.tally.entities.values():
         excess = sum(_weight(t) * counts.excess(t) for t in counts.templates.values())
-        if excess >= MIN_EXCESS:
-            scored.append((excess, counts.workload, counts))
+        shift, g = _significant_shift(counts)
+        if excess >= MIN_EXCESS or shift > 0:
+            strength = excess + SHIFT_WEIGHT * shift * counts.records_after
+            scored.append((strength, counts.workload, counts, excess, g))
     scored.sort(key=lambda item: (-item[0], item[1]))
-    return [_entity_finding(acc, counts, excess, label) for excess, _, counts in scored][
-        :MAX_ENTITY_FINDINGS
+    return [
+        _entity_finding(acc, counts, excess, g, label)
+        for _, _, counts, excess, g in scored[:MAX_ENTITY_FINDINGS]
     ]
 
 
+def _significant_shift(counts: EntityCounts) -> tuple[float, float]:
+    """(distance, G) of the entity's template mix when the shift is significant, else zeros.
+
+    Significant: enough records on both sides (`MIN_PATTERN_RECORDS`), a distance of at
+    least `MIN_PATTERN_SHIFT`, and G beyond the chi-square mean by `PATTERN_SIGMAS` standard
+    deviations (`df + PATTERN_SIGMAS * sqrt(2 df)`).
+    """
+    if min(counts.records_before, counts.records_after) < MIN_PATTERN_RECORDS:
+        return 0.0, 0.0
+    distance, g, df = counts.pattern_shift()
+    if distance < MIN_PATTERN_SHIFT or g < df + PATTERN_SIGMAS * math.sqrt(2.0 * df):
+        return 0.0, 0.0
+    return distance, g
+
+
 def _entity_finding(
-    acc: LogAccumulator, counts: EntityCounts, excess: float, label: str
+    acc: LogAccumulator, counts: EntityCounts, excess: float, g: float, label: str
 ) -> Finding:
-    tallies = sorted(
-        counts.templates.values(),
+    trouble = [t for t in counts.templates.values() if t.level != "INFO"]
+    errors = [t for t in trouble if t.level == "ERROR"]
+    warnings = [t for t in trouble if t.level == "WARN"]
+    named = _Named()
+    rising = sorted(
+        (t for t in trouble if counts.excess(t) > 0),
         key=lambda t: (-_weight(t) * counts.excess(t), t.cluster_id),
     )
-    errors = [t for t in counts.templates.values() if t.level == "ERROR"]
-    warnings = [t for t in counts.templates.values() if t.level != "ERROR"]
-    named = _Named()
-    templates: list[EntityTemplateValue] = []
-    for tally in tallies:
-        grown = counts.excess(tally)
-        if grown <= 0:
-            continue
+    for tally in rising:
         stats = acc.templates.get(tally.cluster_id)
-        text = _template_text(acc, tally.cluster_id)
-        if len(templates) < 3:
-            templates.append(
-                EntityTemplateValue(
-                    template=clip(text, 300),
-                    level=tally.level,
-                    before=tally.before,
-                    after=tally.after,
-                    excess=round(grown, 2),
-                )
-            )
         if stats is not None:
+            grown = counts.excess(tally)
             for host in stats.hosts:
                 named.add(host, grown)
+            text = _template_text(acc, tally.cluster_id)
             for found in match_signatures(text + " " + stats.example):
                 if found.obj:
                     named.add(found.obj, grown)
-    new = sum(1 for t in counts.templates.values() if t.before == 0 and t.after >= 2)
-    first = [t.first_seen for t in tallies if t.first_seen is not None and counts.excess(t) > 0]
-    top = templates[0].template if templates else ""
-    description = (
-        f"{counts.workload}: {sum(t.after for t in errors)} error records after {label} "
-        f"({sum(t.before for t in errors)} before), {new} new template(s); most: "
-        f"'{clip(str(top), 120)}'"
+    moved = rising or sorted(
+        counts.templates.values(), key=lambda t: (-_moved(counts, t), t.cluster_id)
     )
+    templates = [_template_value(acc, counts, t) for t in moved[:3]]
+    new = sum(1 for t in trouble if t.before == 0 and t.after >= 2)
+    first = [t.first_seen for t in rising if t.first_seen is not None]
+    shift = counts.pattern_shift()[0] if g else 0.0
     own = counts.workload.lower()
     names = sorted(
         (n for n in named.names if n != own and own not in n),
         key=lambda n: (-named.names[n], n),
     )[:MAX_NAMES]
-    value = EntityErrorsValue(
+    value = EntityLogsValue(
         entity=counts.name,
         kind=counts.kind,
         workload=counts.workload,
@@ -146,12 +157,44 @@ def _entity_finding(
         warnings_before=sum(t.before for t in warnings),
         warnings_after=sum(t.after for t in warnings),
         excess=round(excess, 2),
+        pattern_shift=round(shift, 4),
+        pattern_g=round(g, 2),
         new_templates=new,
         templates=templates,
         first_seen=_iso(min(first)) if first else None,
         names=names,
     )
-    return Finding(description, value, "high" if excess >= 10 else "medium")
+    return Finding(_describe(value, label), value, "high" if excess >= 10 else "medium")
+
+
+def _moved(counts: EntityCounts, tally: TemplateTally) -> float:
+    """How far a template's count after the split is from what the entity's volume predicts."""
+    return abs(tally.after - counts.expected_after(tally.before))
+
+
+def _template_value(
+    acc: LogAccumulator, counts: EntityCounts, tally: TemplateTally
+) -> EntityTemplateValue:
+    return EntityTemplateValue(
+        template=clip(_template_text(acc, tally.cluster_id), 300),
+        level=tally.level,
+        before=tally.before,
+        after=tally.after,
+        excess=round(counts.excess(tally), 2),
+    )
+
+
+def _describe(value: EntityLogsValue, label: str) -> str:
+    parts = []
+    if value.excess > 0:
+        parts.append(
+            f"{value.errors_after} error records after {label} ({value.errors_before} before), "
+            f"{value.new_templates} new template(s)"
+        )
+    if value.pattern_shift > 0:
+        parts.append(f"its log pattern shifted ({value.pattern_shift:.0%} of its lines moved)")
+    top = value.templates[0].template if value.templates else ""
+    return f"{value.workload}: {'; '.join(parts)}; most: '{clip(top, 120)}'"
 
 
 def _template_text(acc: LogAccumulator, cluster_id: int) -> str:

@@ -207,9 +207,8 @@ class LogAccumulator:
                 entity.records_after += 1
             else:
                 entity.records_before += 1
-            if is_error or warn:
-                level = "ERROR" if is_error else "WARN"
-                self.tally.count_template(entity, stats.cluster_id, level, after, ts)
+            level = "ERROR" if is_error else "WARN" if warn else "INFO"
+            self.tally.count_template(entity, stats.cluster_id, level, after, ts)
         if after:
             stats.count_after += 1
             if stats.first_seen is None and ts is not None:

@@ -59,7 +59,7 @@ def test_new_errors_of_one_service_make_its_entity_finding() -> None:
         for s in range(610, 1200, 15)
     ]
     lines = [line for _, line in sorted(timed)]
-    found = [f for f in extract_logs(_incident(lines)).findings if f.type == "entity_errors"]
+    found = [f for f in extract_logs(_incident(lines)).findings if f.type == "entity_logs"]
     assert [f.value.workload for f in found] == ["cart"]
     cart = found[0].value
     assert cart.errors_before == 0 and cart.errors_after == len(range(610, 1200, 15))
@@ -76,7 +76,7 @@ def test_callers_naming_a_service_are_recorded() -> None:
     ]
     lines = [line for _, line in sorted(timed)]
     findings = extract_logs(_incident(lines)).findings
-    orders = next(f for f in findings if f.type == "entity_errors")
+    orders = next(f for f in findings if f.type == "entity_logs")
     assert "ts-route-service" in orders.value.names
     signature = next(f for f in findings if f.type == "signature")
     assert signature.value.kind == "no_instances"
