@@ -49,6 +49,10 @@ _LEVEL_ALIASES = {
 
 # Max continuation lines kept per record: a runaway dump must not hold memory unbounded.
 MAX_CONTINUATION = 200
+# Characters of one payload line that are read; the rest is cut at ingestion (`iter_records`).
+# Far above a real line (a JSON line carrying a 200-frame Java stack is ~25,000), low enough
+# that no scan of one line costs more than milliseconds: a 200 MB line is read as its head.
+MAX_LINE_CHARS = 32_768
 # Only this many leading characters are searched for a timestamp or a level.
 HEAD = 80
 
@@ -120,7 +124,9 @@ EXC_HEADER_RE = re.compile(
     r"(?::\s?(.*))?$"
 )
 PANIC_WORD_RE = re.compile(r"\bpanic(?::| serving )")
-GO_FRAME_FUNC_RE = re.compile(r"[\w./*()-]+\(.*\)$")
+# The atomic group stops at the first `(` for good: the tail fails at a later `(` whenever it
+# fails at the first, and retrying each one made `((((...` quadratic (10,000 chars: 0.3 s).
+GO_FRAME_FUNC_RE = re.compile(r"(?>[\w./*()-]+?\().*\)$")
 
 
 @dataclass(slots=True)
