@@ -119,6 +119,7 @@ async def _run(n: int, llm_delay: float, max_concurrent: int) -> None:
             assemble_deployment=assemble,
             assemble_sentry_issue=assemble,
             engine=engine,  # type: ignore[arg-type]
+            live_sources=("payload file",),
             agent_names=names,
             update_interval=settings.update_interval_s,
         )

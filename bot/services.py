@@ -1,23 +1,41 @@
 """Production wiring: the real assembler (Sentry + GitHub) and the SRE engine.
 
 Imported lazily so that the bot's own modules (and its tests) do not depend on the SRE
-vertical being importable at that moment.
+vertical being importable at that moment. With a `Worker`, assembling and investigating
+run on its loop, off the bot's (see `bot.worker`).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
-from typing import Any, cast
+from collections.abc import Coroutine, Sequence
+from typing import Any, TypeVar, cast
 
 from alpha.core.events import EventSubscriber
 from alpha.schemas import ExecutionResult, IncidentInput
 from bot.runner import AssemblyLike, Services
 from bot.settings import BotSettings
+from bot.worker import Worker, relay
+
+T = TypeVar("T")
+
+
+def live_sources(integration_settings: Any) -> list[str]:
+    """The live sources whose settings are complete, e.g. `["GitHub", "Sentry"]`."""
+    names = []
+    if not integration_settings.missing_github():
+        names.append("GitHub")
+    if not integration_settings.missing_sentry():
+        names.append("Sentry")
+    return names
 
 
 def default_services(
-    settings: BotSettings, integration_settings: Any, *, llm: Any = None
+    settings: BotSettings,
+    integration_settings: Any,
+    *,
+    llm: Any = None,
+    worker: Worker | None = None,
 ) -> Services:
     """Services backed by `sre.integrations.assembler` and `sre.engine.build_runtime`.
 
@@ -28,6 +46,8 @@ def default_services(
         llm: an `sre.llm.mode.LLMMode` when an LLM is configured, else None (deterministic
             analysis). One runtime serves concurrent investigations: each gets its own
             token cap and redactor, and the process shares the circuit breakers.
+        worker: when given (production), assembling and investigating run on its loop;
+            without, on the caller's loop.
     """
     from sre.agents.roster import AGENT_NAMES
     from sre.engine import build_runtime
@@ -38,11 +58,16 @@ def default_services(
     redactors = IncidentRedactors()
     runtime = build_runtime(agent_timeout=settings.agent_timeout_s, llm=llm, redactors=redactors)
 
+    async def off_loop(coro: Coroutine[Any, Any, T]) -> T:
+        return await (worker.run(coro) if worker is not None else coro)
+
     async def assemble_deployment(deployment_id: str) -> AssemblyLike:
-        return cast(AssemblyLike, await assemble(deployment_id, integration_settings))
+        found = await off_loop(assemble(deployment_id, integration_settings))
+        return cast(AssemblyLike, found)
 
     async def assemble_issue(issue_id: str) -> AssemblyLike:
-        return cast(AssemblyLike, await assemble_from_sentry_issue(issue_id, integration_settings))
+        found = await off_loop(assemble_from_sentry_issue(issue_id, integration_settings))
+        return cast(AssemblyLike, found)
 
     async def engine(
         incident: IncidentInput,
@@ -54,14 +79,18 @@ def default_services(
         # they are extracted, the prompts, the live events and the final result.
         redactor = Redactor()
         await asyncio.to_thread(redactors.register, incident, redactor)
+        if worker is not None:
+            # The runner's subscribers are synchronous and belong to the bot's loop.
+            subscribers = [relay(s) for s in subscribers]
         shown = [RedactingSubscriber(subscriber, redactor) for subscriber in subscribers]
-        result = await runtime.execute(incident, subscribers=shown, gaps=gaps)
+        result = await off_loop(runtime.execute(incident, subscribers=shown, gaps=gaps))
         return await asyncio.to_thread(redact_result, result, redactor, single_line=True)
 
     return Services(
         assemble_deployment=assemble_deployment,
         assemble_sentry_issue=assemble_issue,
         engine=engine,
+        live_sources=live_sources(integration_settings),
         agent_names=list(AGENT_NAMES),
         update_interval=settings.update_interval_s,
     )
