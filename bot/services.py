@@ -8,16 +8,15 @@ run on its loop, off the bot's (see `bot.worker`).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine, Sequence
-from typing import Any, TypeVar, cast
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any, cast
 
 from alpha.core.events import EventSubscriber
 from alpha.schemas import ExecutionResult, IncidentInput
 from bot.runner import AssemblyLike, Services
 from bot.settings import BotSettings
 from bot.worker import Worker, relay
-
-T = TypeVar("T")
 
 
 def live_sources(integration_settings: Any) -> list[str]:
@@ -58,16 +57,11 @@ def default_services(
     redactors = IncidentRedactors()
     runtime = build_runtime(agent_timeout=settings.agent_timeout_s, llm=llm, redactors=redactors)
 
-    async def off_loop(coro: Coroutine[Any, Any, T]) -> T:
-        return await (worker.run(coro) if worker is not None else coro)
-
     async def assemble_deployment(deployment_id: str) -> AssemblyLike:
-        found = await off_loop(assemble(deployment_id, integration_settings))
-        return cast(AssemblyLike, found)
+        return cast(AssemblyLike, await assemble(deployment_id, integration_settings))
 
     async def assemble_issue(issue_id: str) -> AssemblyLike:
-        found = await off_loop(assemble_from_sentry_issue(issue_id, integration_settings))
-        return cast(AssemblyLike, found)
+        return cast(AssemblyLike, await assemble_from_sentry_issue(issue_id, integration_settings))
 
     async def engine(
         incident: IncidentInput,
@@ -79,18 +73,46 @@ def default_services(
         # they are extracted, the prompts, the live events and the final result.
         redactor = Redactor()
         await asyncio.to_thread(redactors.register, incident, redactor)
-        if worker is not None:
-            # The runner's subscribers are synchronous and belong to the bot's loop.
-            subscribers = [relay(s) for s in subscribers]
         shown = [RedactingSubscriber(subscriber, redactor) for subscriber in subscribers]
-        result = await off_loop(runtime.execute(incident, subscribers=shown, gaps=gaps))
+        result = await runtime.execute(incident, subscribers=shown, gaps=gaps)
         return await asyncio.to_thread(redact_result, result, redactor, single_line=True)
 
-    return Services(
+    services = Services(
         assemble_deployment=assemble_deployment,
         assemble_sentry_issue=assemble_issue,
         engine=engine,
         live_sources=live_sources(integration_settings),
         agent_names=list(AGENT_NAMES),
         update_interval=settings.update_interval_s,
+    )
+    return on_worker(services, worker) if worker is not None else services
+
+
+def on_worker(services: Services, worker: Worker) -> Services:
+    """The same services with assembling and investigating run on `worker`'s loop.
+
+    The runner's event subscribers are synchronous and belong to the bot's loop: each event
+    is relayed back there (`bot.worker.relay`).
+    """
+
+    async def assemble_deployment(deployment_id: str) -> AssemblyLike:
+        return await worker.run(services.assemble_deployment(deployment_id))
+
+    async def assemble_sentry_issue(issue_id: str) -> AssemblyLike:
+        return await worker.run(services.assemble_sentry_issue(issue_id))
+
+    async def engine(
+        incident: IncidentInput,
+        *,
+        subscribers: Sequence[EventSubscriber],
+        gaps: Sequence[str],
+    ) -> ExecutionResult:
+        relayed = [relay(subscriber) for subscriber in subscribers]
+        return await worker.run(services.engine(incident, subscribers=relayed, gaps=gaps))
+
+    return replace(
+        services,
+        assemble_deployment=assemble_deployment,
+        assemble_sentry_issue=assemble_sentry_issue,
+        engine=engine,
     )

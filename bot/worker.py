@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from concurrent.futures import Future
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TypeVar
 
 T = TypeVar("T")
 
@@ -63,16 +63,19 @@ class Worker:
             loop.run_until_complete(loop.shutdown_default_executor())
             loop.close()
 
-    async def run(self, coro: Coroutine[Any, Any, T]) -> T:
-        """Run `coro` on the worker loop and return its result to the calling loop.
+    async def run(self, work: Awaitable[T]) -> T:
+        """Await `work` (a coroutine not yet started) on the worker loop; return its result.
 
-        Cancelling the caller cancels `coro` on the worker loop, and waits for it to end.
+        Cancelling the caller cancels `work` on the worker loop.
         """
         loop = self._loop
         if loop is None:
-            coro.close()
             raise RuntimeError("Worker is not started")
-        future: Future[T] = asyncio.run_coroutine_threadsafe(coro, loop)
+
+        async def there() -> T:
+            return await work
+
+        future: Future[T] = asyncio.run_coroutine_threadsafe(there(), loop)
         try:
             return await asyncio.wrap_future(future)
         except asyncio.CancelledError:

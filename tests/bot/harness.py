@@ -192,6 +192,20 @@ class ScriptedEngine:
         return result
 
 
+class VirtualTime:
+    """A clock that only moves when someone sleeps on it (tests never really wait)."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += max(0.0, seconds)
+        await asyncio.sleep(0)
+
+
 def settings(slack: FakeSlack, **overrides: Any) -> BotSettings:
     """Bot settings pointing at the fake Slack, HTTP mode, nothing read from the env file."""
     values: dict[str, Any] = {
@@ -302,9 +316,10 @@ def make_bot(
     manager: InvestigationManager | None = None,
     live_sources: Sequence[str] = ("GitHub", "Sentry"),
     final_deadline: float = 600.0,
+    virtual: VirtualTime | None = None,
     **setting_overrides: Any,
 ) -> Bot:
-    """A bot wired to the fake Slack and the injected services."""
+    """A bot wired to the fake Slack and the injected services (on `virtual` time if given)."""
     bot_settings = settings(slack, **setting_overrides)
     services = Services(
         assemble_deployment=sources.deployment,
@@ -315,6 +330,8 @@ def make_bot(
         update_interval=bot_settings.update_interval_s,
         final_deadline=final_deadline,
     )
+    if virtual is not None:
+        services.clock, services.sleep = virtual.clock, virtual.sleep
     return create_bot(bot_settings, services, manager=manager)
 
 

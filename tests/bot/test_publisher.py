@@ -8,21 +8,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks import Message
 from bot.publisher import ThrottledPublisher
+from tests.bot.harness import VirtualTime
 from tests.fakes.slack_server import FakeSlack, Scripted, server_error
-
-
-class VirtualTime:
-    """A clock that only moves when someone sleeps on it (tests never really wait)."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.now += max(0.0, seconds)
-        await asyncio.sleep(0)
 
 
 def _state(i: int) -> Message:

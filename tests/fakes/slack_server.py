@@ -91,6 +91,8 @@ class FakeSlack:
     ) -> None:
         self.clock = clock
         self.calls: list[Call] = []
+        # Methods in the order their answers were sent (a slow call is answered late).
+        self.answered: list[str] = []
         self.responses: list[Call] = []
         self.bot_user_id = bot_user_id
         self.team_id = team_id
@@ -177,6 +179,12 @@ class FakeSlack:
 
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
+        try:
+            return await self._answer(method, request)
+        finally:
+            self.answered.append(method)
+
+    async def _answer(self, method: str, request: web.Request) -> web.Response:
         body = await self._parse(request)
         self.calls.append(Call(method, body, dict(request.headers), self.clock()))
         delay = self.delays.get(method, self.delay_all)
