@@ -128,6 +128,8 @@ async def serve_socket(bot: Bot, stop: asyncio.Event) -> None:
                 await unless_stopped(handler.connect_async(), stop)  # type: ignore[no-untyped-call]
                 log.info("Alpha bot connected (Socket Mode)")
                 await stop.wait()
+            except _Stopped:
+                pass  # not raised through the manager's task group (it would wrap it)
             finally:
                 await _close(handler)
     finally:

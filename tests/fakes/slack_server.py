@@ -114,7 +114,8 @@ class FakeSlack:
         app.router.add_post("/api/{method}", self._api)
         app.router.add_post("/respond/{name}", self._respond)
         app.router.add_get("/socket", self._socket)
-        self._runner, self.base_url = await serve(app)
+        # In-flight handlers (a scripted 60 s delay) are cut short when the fake closes.
+        self._runner, self.base_url = await serve(app, shutdown_timeout=0.5)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
