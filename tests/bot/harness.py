@@ -48,6 +48,8 @@ _TRIGGERS = itertools.count(1)
 def trigger_id() -> str:
     """A fresh trigger id, as Slack issues one per command or click."""
     return f"trig-{next(_TRIGGERS)}"
+
+
 BOT_TOKEN = "xoxb-1111111111-2222222222-abcdefABCDEF123456"
 AGENTS = ["LogAgent", "MetricsAgent", "CommitAgent", "ConfigAgent"]
 

@@ -23,7 +23,9 @@ def _error_lines(stderr: str) -> list[str]:
 async def test_socket_mode_with_a_refused_app_token_exits_2_with_one_line(tmp_path: Path) -> None:
     """A bad app token ends the process at once: status 2, one line naming it, no traceback."""
     async with FakeSlack() as slack:
-        slack.outage("apps.connections.open", 1000, Scripted(body={"ok": False, "error": "invalid_auth"}))
+        slack.outage(
+            "apps.connections.open", 1000, Scripted(body={"ok": False, "error": "invalid_auth"})
+        )
         async with BotProcess(socket_env(slack, tmp_path), tmp_path) as bot:
             assert await bot.exit_code(STOP_WITHIN_S) == 2
         assert _error_lines(bot.stderr) == [
