@@ -166,10 +166,7 @@ def event_log_lines(
         head = f"{stamp} {lvl} {kind}: {text}"
         culprit = _culprit_frame(frames)
         if culprit is not None:
-            head += (
-                f" ({_frame_file(culprit)} in {_function(culprit)}"
-                f" line {_line_no(culprit)})"
-            )
+            head += f" ({_frame_file(culprit)} in {_function(culprit)} line {_line_no(culprit)})"
         lines.append(head.rstrip())
         shown = frames[-max_frames:] if max_frames > 0 else []
         omitted = len(frames) - len(shown) + dropped
