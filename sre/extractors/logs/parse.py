@@ -49,10 +49,6 @@ _LEVEL_ALIASES = {
 
 # Max continuation lines kept per record: a runaway dump must not hold memory unbounded.
 MAX_CONTINUATION = 200
-# Characters of one payload line that are read; the rest is cut at ingestion (`iter_records`).
-# Far above a real line (a JSON line carrying a 200-frame Java stack is ~25,000), low enough
-# that no scan of one line costs more than milliseconds: a 200 MB line is read as its head.
-MAX_LINE_CHARS = 32_768
 # Only this many leading characters are searched for a timestamp or a level.
 HEAD = 80
 

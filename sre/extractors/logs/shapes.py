@@ -31,7 +31,6 @@ from sre.extractors.logs.parse import (
     JSON_TS_RE,
     LOGFMT_TS_RE,
     MAX_CONTINUATION,
-    MAX_LINE_CHARS,
     MONTHS,
     PANIC_WORD_RE,
     WEEKDAYS,
@@ -371,8 +370,6 @@ def iter_records(
             parts = [p for p in raw.splitlines() if p.strip()]
             yield from iter_records(parts, parser.default_year, parser)
             continue
-        if len(raw) > MAX_LINE_CHARS:
-            raw = raw[:MAX_LINE_CHARS]  # capped at ingestion: every later scan is bounded
         blind = raw.encode("utf-8", "surrogatepass").translate(ZERO_DIGITS)
         # Most lines start with a digit (a time) or `{` (JSON): skip the continuation checks.
         if (

@@ -1,7 +1,7 @@
-"""Linear scans and the line cap: each rewritten pattern matches exactly what its quadratic
-form did, and a line past the cap is read as its head.
+"""Linear scans: each rewritten pattern matches exactly what its quadratic form did.
 
-Timings live in `bench/long_lines.py`; here only behaviour is checked.
+Timings live in `bench/long_lines.py`; here only behaviour is checked. (Lines are capped
+where the payload is read: `alpha.schemas.incident.MAX_LOG_LINE_CHARS`.)
 """
 
 from __future__ import annotations
@@ -11,11 +11,8 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from alpha.schemas import IncidentInput
 from sre.extractors.logs import trace
-from sre.extractors.logs.extract import extract_logs
-from sre.extractors.logs.parse import GO_FRAME_FUNC_RE, MAX_LINE_CHARS
-from sre.extractors.logs.shapes import iter_records
+from sre.extractors.logs.parse import GO_FRAME_FUNC_RE
 
 # The forms these patterns had before they were made linear.
 OLD_GO_FRAME_FUNC = re.compile(r"[\w./*()-]+\(.*\)$")
@@ -52,40 +49,3 @@ def test_inline_exception_pattern_finds_what_its_quadratic_form_did(text: str) -
     """Within 20 package segments the bounded pattern finds the same exception type."""
     new, old = trace._INLINE_EXC_RE.search(text), OLD_INLINE_EXC.search(text)
     assert (new and new.group(1)) == (old and old.group(1))
-
-
-def _incident(lines: list[str]) -> IncidentInput:
-    return IncidentInput(
-        deployment_id="d-1",
-        logs=lines,
-        metrics={},
-        recent_commits=[],
-        config_snapshot={},
-    )
-
-
-def test_a_line_past_the_cap_is_read_as_its_head() -> None:
-    """A 1,000,000-character line gives the records and findings of its first MAX_LINE_CHARS."""
-    head = "2026-11-20T14:03:11Z ERROR upstream failed: " + "timeout calling db-1 " * 10
-    huge = head + "x" * (1_000_000 - len(head))
-    capped = huge[:MAX_LINE_CHARS]
-    around = ["2026-11-20T14:00:00Z INFO started"]
-    records = list(iter_records([*around, huge]))
-    assert len(records[-1].raw) == MAX_LINE_CHARS
-    assert records[-1].raw == list(iter_records([*around, capped]))[-1].raw
-    assert extract_logs(_incident([*around, huge])) == extract_logs(_incident([*around, capped]))
-
-
-def test_continuation_lines_are_capped_too() -> None:
-    """A huge indented continuation line is kept at most MAX_LINE_CHARS long."""
-    lines = ["2026-11-20T14:03:11Z ERROR boom", "    at " + "a" * 200_000]
-    (record,) = iter_records(lines)
-    assert [len(line) for line in record.continuation] == [MAX_LINE_CHARS]
-
-
-def test_a_multi_line_payload_entry_is_split_before_it_is_capped() -> None:
-    """A payload line holding a whole trace keeps every part, each capped on its own."""
-    entry = "2026-11-20T14:03:11Z ERROR boom\n" + "    at a.b(C.java:1)\n" * 3
-    (record,) = iter_records([entry + "    " + "y" * (2 * MAX_LINE_CHARS)])
-    assert record.line_count == 5
-    assert len(record.continuation[-1]) == MAX_LINE_CHARS
