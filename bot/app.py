@@ -6,7 +6,7 @@ and on a bad signature it logs the request body; here such requests get a 401 an
 without the body. A correctly signed request seen before (the same signature, so the same
 timestamp and body: a replay inside Slack's 300 s window) is acknowledged and ignored, in
 every process sharing the dedup store. A signed but malformed body gets a 400 and one log
-line (`bot.inbound`), never a 500.
+line naming the problem (`bot.inbound`), never a 500.
 
 The bot's identity (`auth.test`) is fetched once, at start-up, before the app listens
 (`Bot.verify_token`): Bolt would otherwise call it on the first request, inside that

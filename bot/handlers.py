@@ -321,10 +321,13 @@ def delivery_key(body: dict[str, Any]) -> str | None:
 
 
 def _private(respond: AsyncRespond) -> TellRequester:
-    """Tell the requester through the request's `response_url`, visible only to them."""
+    """Tell the requester through the request's `response_url`, visible only to them.
+
+    The text may quote a final message; it passes the redaction boundary like every body.
+    """
 
     async def tell(text: str) -> None:
-        await respond(text=text, response_type="ephemeral", replace_original=False)
+        await respond(text=slack_safe(text), response_type="ephemeral", replace_original=False)
 
     return tell
 
