@@ -21,7 +21,15 @@ from slack_sdk.web.async_client import AsyncWebClient
 from alpha.core.errors import AlphaError
 from alpha.core.events import EventSubscriber
 from alpha.schemas import AgentEvent, ExecutionResult, IncidentInput
-from bot.blocks import Message, code, render_error, render_final, render_progress, render_signals
+from bot.blocks import (
+    MAX_BLOCKS,
+    Message,
+    code,
+    render_error,
+    render_final,
+    render_progress,
+    render_signals,
+)
 from bot.investigations import Slot
 from bot.progress import RunView
 from bot.publisher import FINAL_DEADLINE_S, Clock, PublisherStats, Sleep, ThrottledPublisher
@@ -184,7 +192,11 @@ class InvestigationRunner:
         """The message could not be edited: post its final state in the thread, else tell
         the requester privately."""
         note = "(I could not update the message above, so here is how the investigation ended.)"
-        message = Message(text=f"{note}\n{final.text}", blocks=final.blocks)
+        context = {"type": "context", "elements": [{"type": "mrkdwn", "text": note}]}
+        # One block is added in front, so one is dropped at the end if the message is full.
+        message = Message(
+            text=f"{note}\n{final.text}", blocks=[context, *final.blocks][:MAX_BLOCKS]
+        )
         try:
             await self._post(channel, thread_ts, message)
             return

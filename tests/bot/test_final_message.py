@@ -81,6 +81,10 @@ async def test_edits_refused_past_the_deadline_fall_back_to_a_thread_message() -
             if p.body.get("thread_ts") and "could not update the message above" in p.body["text"]
         ]
         assert len(fallback) == 1 and "Pool lowered" in _text(fallback[0])
+        # The note is shown in the message itself, not only in its notification text.
+        assert (
+            "could not update the message above" in fallback[0]["blocks"][0]["elements"][0]["text"]
+        )
         assert fallback[0]["thread_ts"] == "1700000001.000001" and top["channel"] == "C1"
         assert not bot.runner.publisher_stats[0].final_landed
         assert vt.now >= 120
