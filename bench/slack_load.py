@@ -3,8 +3,9 @@
 Everything is local: the bot's real aiohttp app on a loopback port, a fake Slack Web API
 (`tests/fakes/slack_server.py`) that timestamps every call on arrival.
 
-- **load**: 50 concurrent `/alpha investigate`, the SRE engine in LLM mode, every agent
-  calling a fake OpenAI-compatible endpoint (`tests/fakes/llm_server.py`) that answers after
+- **load**: 50 concurrent `/alpha investigate`, wired as in production (identity checked at
+  start, the SRE engine in LLM mode on the worker thread), every agent calling a fake
+  OpenAI-compatible endpoint (`tests/fakes/llm_server.py`) that answers after
   `--llm-delay` seconds. Prints ack latency p50/p99 (target p99 < 300 ms), `chat.update`
   calls per investigation, the peak per-second rate of updates to one message (target <= 1).
 - **heavy**: one investigation of a `--big-lines` payload (1,000,000 generated lines, the
@@ -165,22 +166,24 @@ async def _run(n: int, llm_delay: float, max_concurrent: int) -> None:
             agent_names=names,
             update_interval=settings.update_interval_s,
         )
-        bot = create_bot(settings, services)
-        runner, root_url = await serve(create_web_app(bot))
-        url = f"{root_url}/slack/events"
-
-        started = time.perf_counter()
-        async with aiohttp.ClientSession() as session:
-            acks = await asyncio.gather(
-                *(
-                    _send(session, url, f"investigate bench-{i}", slack.response_url())
-                    for i in range(n)
+        # Wired as in production: identity checked first, the engine on the worker thread.
+        with Worker() as worker:
+            bot = create_bot(settings, on_worker(services, worker))
+            await bot.verify_token()
+            runner, root_url = await serve(create_web_app(bot))
+            url = f"{root_url}/slack/events"
+            started = time.perf_counter()
+            async with aiohttp.ClientSession() as session:
+                acks = await asyncio.gather(
+                    *(
+                        _send(session, url, f"investigate bench-{i}", slack.response_url())
+                        for i in range(n)
+                    )
                 )
-            )
-        await asyncio.sleep(0.05)
-        await bot.manager.wait_idle()
-        total = time.perf_counter() - started
-        await runner.cleanup()
+            await asyncio.sleep(0.05)
+            await bot.manager.wait_idle()
+            total = time.perf_counter() - started
+            await runner.cleanup()
 
     per_message: dict[str, list[float]] = defaultdict(list)
     for call in slack.of("chat.update"):

@@ -15,6 +15,7 @@ request's 3 s ack budget.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import logging
@@ -72,6 +73,8 @@ class BotIdentity:
     def __init__(self, client: AsyncWebClient) -> None:
         self._client = client
         self._result: AuthorizeResult | None = None
+        # Requests arriving before the first answer wait for it instead of asking again.
+        self._asking = asyncio.Lock()
 
     async def verify(self) -> AuthorizeResult:
         """Call `auth.test` (once); the result is reused by every later request.
@@ -80,19 +83,20 @@ class BotIdentity:
             ConfigurationError: Slack refuses the token (`invalid_auth`, revoked, ...).
             SlackCallFailed: Slack could not be asked (unreachable, 5xx).
         """
-        if self._result is None:
-            try:
-                response = await slack_call("auth.test", self._client.auth_test())
-            except SlackCallFailed as error:
-                if error.code in _BAD_TOKEN:
-                    raise ConfigurationError(
-                        f"SLACK_BOT_TOKEN was refused by Slack ({error.code})"
-                    ) from error
-                raise
-            self._result = AuthorizeResult.from_auth_test_response(
-                auth_test_response=response, bot_token=self._client.token
-            )
-        return self._result
+        async with self._asking:
+            if self._result is None:
+                try:
+                    response = await slack_call("auth.test", self._client.auth_test())
+                except SlackCallFailed as error:
+                    if error.code in _BAD_TOKEN:
+                        raise ConfigurationError(
+                            f"SLACK_BOT_TOKEN was refused by Slack ({error.code})"
+                        ) from error
+                    raise
+                self._result = AuthorizeResult.from_auth_test_response(
+                    auth_test_response=response, bot_token=self._client.token
+                )
+            return self._result
 
 
 @dataclass

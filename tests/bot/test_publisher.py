@@ -173,3 +173,15 @@ async def test_unreachable_slack_neither_crashes_nor_loops_forever() -> None:
     await asyncio.wait_for(publisher.run(), timeout=30)
     assert not publisher.stats.final_landed
     assert vt.now == 600.0 and 15 <= publisher.stats.errors <= 31
+
+
+async def test_an_error_that_waiting_cannot_fix_ends_the_final_attempts_at_once() -> None:
+    """`message_not_found` on the final state is not retried for minutes: one try, then done."""
+    vt = VirtualTime()
+    async with FakeSlack(clock=vt.clock) as slack:
+        slack.fail("chat.update", "message_not_found", times=10)
+        publisher = _publisher(slack, vt)
+        publisher.finish(_state(-1))
+        await asyncio.wait_for(publisher.run(), timeout=5)
+        assert len(slack.of("chat.update")) == 1
+        assert not publisher.stats.final_landed and vt.now < 2
