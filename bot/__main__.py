@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 from pydantic import ValidationError
 
-from alpha.core.errors import ConfigurationError
+from alpha.core.errors import AlphaError, ConfigurationError
 from bot.app import EVENTS_PATH, Bot, create_bot, create_web_app
 from bot.settings import BotSettings
 from bot.slack_calls import SlackCallFailed, slack_call
@@ -38,7 +38,7 @@ _BAD_APP_TOKEN = frozenset(
 )
 
 
-class _Stopped(Exception):
+class _Stopped(AlphaError):
     """SIGINT/SIGTERM arrived while waiting for something else."""
 
 
