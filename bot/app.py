@@ -3,11 +3,19 @@
 The aiohttp handler verifies Slack's signature itself before Bolt sees the request. Bolt
 verifies too, but a non-numeric or absurdly long timestamp makes its verifier raise (a 500),
 and on a bad signature it logs the request body; here such requests get a 401 and a log line
-without the body.
+without the body. A correctly signed request seen before (the same signature, so the same
+timestamp and body: a replay inside Slack's 300 s window) is acknowledged and ignored, in
+every process sharing the dedup store. A signed but malformed body gets a 400 and one log
+line naming the problem (`bot.inbound`), never a 500.
+
+The bot's identity (`auth.test`) is fetched once, at start-up, before the app listens
+(`Bot.verify_token`): Bolt would otherwise call it on the first request, inside that
+request's 3 s ack budget.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import logging
@@ -19,16 +27,24 @@ from dataclasses import dataclass
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.request.async_request import AsyncBoltRequest
-from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
 from slack_sdk.web.async_client import AsyncWebClient
 
+from alpha.core.errors import ConfigurationError
+from bot.dedup import DedupStore, SQLiteDedupStore
 from bot.handlers import Handlers
+from bot.inbound import body_problem
 from bot.investigations import InvestigationManager
 from bot.redacting_client import RedactingWebClient
 from bot.runner import InvestigationRunner, Services
 from bot.sentry_webhook import WEBHOOK_PATH, webhook_handler
 from bot.settings import BotSettings
+from bot.slack_calls import SlackCallFailed, slack_call
 from sre.redaction.maintained import warm_up
 
 log = logging.getLogger(__name__)
@@ -38,6 +54,49 @@ MAX_CLOCK_SKEW_S = 300
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
 # Slack's payloads are small; refuse anything larger before reading it into memory.
 MAX_BODY_BYTES = 1_000_000
+# A signature is remembered as long as its request could be replayed: its timestamp is
+# accepted up to MAX_CLOCK_SKEW_S either side of now.
+REPLAY_WINDOW_S = 2 * MAX_CLOCK_SKEW_S
+# Tokens Slack refuses for good: starting would only fail every request.
+_BAD_TOKEN = frozenset(
+    {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"}
+)
+
+
+class BotIdentity:
+    """The bot's `auth.test`, fetched once and given to Bolt for every request.
+
+    Args:
+        client: the Web API client carrying the bot token.
+    """
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        self._client = client
+        self._result: AuthorizeResult | None = None
+        # Requests arriving before the first answer wait for it instead of asking again.
+        self._asking = asyncio.Lock()
+
+    async def verify(self) -> AuthorizeResult:
+        """Call `auth.test` (once); the result is reused by every later request.
+
+        Raises:
+            ConfigurationError: Slack refuses the token (`invalid_auth`, revoked, ...).
+            SlackCallFailed: Slack could not be asked (unreachable, 5xx).
+        """
+        async with self._asking:
+            if self._result is None:
+                try:
+                    response = await slack_call("auth.test", self._client.auth_test())
+                except SlackCallFailed as error:
+                    if error.code in _BAD_TOKEN:
+                        raise ConfigurationError(
+                            f"SLACK_BOT_TOKEN was refused by Slack ({error.code})"
+                        ) from error
+                    raise
+                self._result = AuthorizeResult.from_auth_test_response(
+                    auth_test_response=response, bot_token=self._client.token
+                )
+            return self._result
 
 
 @dataclass
@@ -50,19 +109,28 @@ class Bot:
     manager: InvestigationManager
     runner: InvestigationRunner
     handlers: Handlers
+    dedup: DedupStore
+    identity: BotIdentity
+
+    async def verify_token(self) -> None:
+        """`auth.test` now, before listening (see the module docstring)."""
+        await self.identity.verify()
 
 
 def make_clients(settings: BotSettings) -> tuple[AsyncWebClient, AsyncWebClient]:
-    """Two redacting Web API clients on the same token: one retrying 429s, one for updates.
+    """Two redacting Web API clients on the same token: one retrying 429s and 5xx, one for
+    edits.
 
-    `chat.update` goes through the second, which has no rate-limit retry handler, so a
-    refused update is superseded by the newest state instead of being resent as is.
+    `chat.update` goes through the second, which has no retry handler of its own, so a
+    refused update is superseded by the newest state instead of being resent as is (the
+    publisher retries the final state itself).
     """
     token = settings.slack_bot_token.get_secret_value()
     base_url = settings.slack_api_url.rstrip("/") + "/"
     # Every body either client sends passes the redaction boundary (bot.redacting_client).
     client = RedactingWebClient(token=token, base_url=base_url)
     client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=2))
+    client.retry_handlers.append(AsyncServerErrorRetryHandler(max_retry_count=2))
     update_client = RedactingWebClient(token=token, base_url=base_url)
     return client, update_client
 
@@ -72,6 +140,7 @@ def create_bot(
     services: Services,
     *,
     manager: InvestigationManager | None = None,
+    dedup: DedupStore | None = None,
 ) -> Bot:
     """Build the Bolt app with every listener registered.
 
@@ -79,22 +148,36 @@ def create_bot(
         settings: the bot's settings (already checked with `settings.check()`).
         services: payload sources and engine (see `bot.services.default_services`).
         manager: the job manager; one with `settings.max_concurrent` slots by default.
+        dedup: the at-most-once store; a `SQLiteDedupStore` on `settings.dedup_path` by
+            default (closed with the app, see `create_web_app` and `bot.__main__`).
+
+    Raises:
+        ConfigurationError: the dedup store cannot be opened.
     """
     # The secret rules compile on first use (about 0.1 s): now, not in the first request.
     warm_up()
     client, update_client = make_clients(settings)
+    identity = BotIdentity(client)
+
+    async def authorize() -> AuthorizeResult:
+        # Bolt's `authorize` hook: the identity fetched at start-up (now, if not yet).
+        return await identity.verify()
+
     secret = settings.slack_signing_secret.get_secret_value()
     verify = settings.mode == "http" or bool(secret)
     app = AsyncApp(
-        client=client,
+        # Bolt's own client carries no token: every request gets one from `identity`.
+        client=AsyncWebClient(base_url=client.base_url),
+        authorize=authorize,
         signing_secret=secret or None,
         request_verification_enabled=verify,
         process_before_response=False,
         logger=logging.getLogger("bot.bolt"),
     )
     manager = manager or InvestigationManager(max_concurrent=settings.max_concurrent)
+    dedup = dedup or SQLiteDedupStore(settings.dedup_path)
     runner = InvestigationRunner(services, client, update_client)
-    handlers = Handlers(settings, manager, runner).register(app)
+    handlers = Handlers(settings, manager, runner, dedup).register(app)
     return Bot(
         settings=settings,
         app=app,
@@ -102,6 +185,8 @@ def create_bot(
         manager=manager,
         runner=runner,
         handlers=handlers,
+        dedup=dedup,
+        identity=identity,
     )
 
 
@@ -136,10 +221,18 @@ def create_web_app(bot: Bot, *, clock: Callable[[], float] = time.time) -> web.A
             # Neither the body nor the headers are logged: they are attacker-controlled.
             log.warning("refused a Slack request with an invalid signature or timestamp")
             return web.json_response({"error": "invalid request"}, status=401)
+        if not await bot.dedup.claim(f"signature:{signature}", REPLAY_WINDOW_S):
+            log.info("ignored a replayed Slack request (a signature seen before)")
+            return web.Response(status=200)
         try:
             text = body.decode("utf-8")
         except UnicodeDecodeError:
+            log.warning("refused a malformed Slack request: body is not UTF-8")
             return web.json_response({"error": "body is not UTF-8"}, status=400)
+        problem = body_problem(request.content_type, text)
+        if problem is not None:
+            log.warning("refused a malformed Slack request: %s", problem)
+            return web.json_response({"error": problem}, status=400)
         bolt_request = AsyncBoltRequest(
             body=text,
             query=request.query_string,
@@ -153,8 +246,11 @@ def create_web_app(bot: Bot, *, clock: Callable[[], float] = time.time) -> web.A
         )
 
     async def manager_lifetime(_: web.Application) -> AsyncIterator[None]:
-        async with bot.manager:
-            yield
+        try:
+            async with bot.manager:
+                yield
+        finally:
+            bot.dedup.close()
 
     web_app = web.Application(client_max_size=MAX_BODY_BYTES)
     web_app.router.add_post(EVENTS_PATH, events)
@@ -163,11 +259,11 @@ def create_web_app(bot: Bot, *, clock: Callable[[], float] = time.time) -> web.A
     if settings.sentry_webhook_enabled:
         channel = settings.sentry_webhook_channel
 
-        def triage(issue_id: str) -> bool:
-            return bot.handlers.triage_sentry_issue(issue_id, channel, None)
+        async def triage(issue_id: str) -> bool:
+            return await bot.handlers.triage_sentry_issue(issue_id, channel, None)
 
         handler = webhook_handler(
-            settings.sentry_client_secret.get_secret_value(), bot.manager, triage
+            settings.sentry_client_secret.get_secret_value(), bot.dedup, triage
         )
         web_app.router.add_post(WEBHOOK_PATH, handler)
     web_app.cleanup_ctx.append(manager_lifetime)

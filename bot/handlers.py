@@ -9,11 +9,12 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from slack_bolt import BoltResponse
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
-from slack_sdk.errors import SlackApiError
 
 from bot.blocks import (
     FEEDBACK_ACTION_PREFIX,
@@ -23,23 +24,40 @@ from bot.blocks import (
     code,
     hypothesis_heading,
 )
+from bot.dedup import DedupStore
 from bot.investigations import InvestigationManager, Job, Slot
 from bot.redacting_client import slack_safe
-from bot.runner import InvestigationRunner, PostFailure, Target
+from bot.runner import InvestigationRunner, TellRequester
 from bot.sentry_alerts import parse_alert
 from bot.settings import BotSettings
+from bot.slack_calls import SlackCallFailed, slack_call
+from bot.targets import MAX_BUTTON_VALUE, Target, deployment_problem
 
 log = logging.getLogger(__name__)
 
-# Slack redelivers an event for up to about an hour; remember its id at least that long.
-EVENT_DEDUP_WINDOW_S = 3600.0
-MAX_DEPLOYMENT_ID = 200
-_DEPLOYMENT_ID = re.compile(rf"^[\w.:/@+#=-]{{1,{MAX_DEPLOYMENT_ID}}}$")
-_FEEDBACK = re.compile(rf"^{FEEDBACK_ACTION_PREFIX}(correct|wrong)_(\d+)$")
+# Slack redelivers an event for up to about an hour; a delivery's key is kept that long.
+DELIVERY_TTL_S = 3600.0
+# A Rerun's claim on its message lasts until its run ends, and at most this long (a bot that
+# died mid-run must not block the button forever).
+RERUN_LEASE_S = 3600.0
+# Characters of a command's text that are read; Slack's own limit is far below.
+MAX_COMMAND_CHARS = 1000
+_FEEDBACK = re.compile(rf"^{FEEDBACK_ACTION_PREFIX}(correct|wrong)_(\d{{1,2}})$")
 
 REFUSAL = (
     "Sorry, Alpha is not enabled for you in this channel. "
     "Ask your workspace admin to add you (or the channel) to its allow-list."
+)
+NO_SOURCE = (
+    ":warning: Alpha has no data source set up yet, so it cannot investigate a deployment. "
+    "An admin of the bot can connect Sentry (`SENTRY_AUTH_TOKEN`, `SENTRY_ORG`, "
+    "`SENTRY_PROJECT`) and/or GitHub (`GITHUB_TOKEN`, `GITHUB_REPOSITORY`) in the bot's "
+    "environment and restart it; the bot's install guide (docs/slack.md) has the steps."
+)
+NO_SENTRY = (
+    ":warning: Alpha is not connected to Sentry, so it cannot investigate a Sentry issue. "
+    "An admin of the bot can set `SENTRY_AUTH_TOKEN`, `SENTRY_ORG` and `SENTRY_PROJECT` in "
+    "the bot's environment and restart it."
 )
 
 
@@ -54,7 +72,7 @@ class Command:
 
 def parse_command(text: str | None) -> Command:
     """Parse the text after `/alpha`; never raises, bad input gives `usage` with a reason."""
-    words = (text or "").split()
+    words = (text or "")[:MAX_COMMAND_CHARS].split()
     if not words or words[0].lower() == "help":
         return Command("help")
     verb = words[0].lower()
@@ -64,12 +82,9 @@ def parse_command(text: str | None) -> Command:
         problem = "missing <deployment_id>" if len(words) == 1 else "expected one <deployment_id>"
         return Command("usage", problem=problem)
     deployment_id = words[1]
-    if not _DEPLOYMENT_ID.match(deployment_id):
-        return Command(
-            "usage",
-            problem=f"deployment_id {code(deployment_id[:50])} is not a valid id "
-            f"(letters, digits and ._-:/@+#=, at most {MAX_DEPLOYMENT_ID} characters)",
-        )
+    invalid = deployment_problem(deployment_id)
+    if invalid is not None:
+        return Command("usage", problem=invalid)
     return Command("investigate", deployment_id=deployment_id)
 
 
@@ -80,39 +95,83 @@ class Handlers:
         settings: allow-lists, alert channels, dedup window.
         manager: owns the investigation tasks.
         runner: turns a target into a Slack message.
+        dedup: the at-most-once claims, shared with every other process on the same store.
     """
 
     def __init__(
-        self, settings: BotSettings, manager: InvestigationManager, runner: InvestigationRunner
+        self,
+        settings: BotSettings,
+        manager: InvestigationManager,
+        runner: InvestigationRunner,
+        dedup: DedupStore,
     ) -> None:
         self.settings = settings
         self.manager = manager
         self.runner = runner
+        self.dedup = dedup
+        self.live_sources = tuple(runner.services.live_sources)
 
     def register(self, app: AsyncApp) -> Handlers:
-        """Attach every listener to `app`."""
+        """Attach every listener to `app`, behind the once-per-delivery middleware."""
+        app.middleware(self.once_per_delivery)
         app.command("/alpha")(self.on_command)
         app.event("message")(self.on_message)
         app.action(RERUN_ACTION)(self.on_rerun)
         app.action(_FEEDBACK)(self.on_feedback)
         return self
 
+    async def once_per_delivery(
+        self, body: dict[str, Any], next: Callable[[], Awaitable[None]]
+    ) -> BoltResponse | None:
+        """Bolt middleware: a delivery seen before (in any process on the store) is acked
+        with an empty answer and reaches no listener.
+
+        Covers Slack's redeliveries of events (same `event_id`), Socket Mode's resent
+        envelopes and replayed commands or clicks (same `trigger_id`).
+        """
+        key = delivery_key(body)
+        if key is not None and not await self.dedup.claim(key, DELIVERY_TTL_S):
+            log.info("ignored a repeated delivery (%s)", key.split(":", 1)[0])
+            return BoltResponse(status=200, body="")
+        await next()
+        return None
+
     def _allowed(self, user_id: str | None, channel_id: str | None) -> bool:
         return self.settings.user_allowed(user_id) and self.settings.channel_allowed(channel_id)
+
+    def _source_problem(self, target: Target) -> str | None:
+        """Why `target` cannot be investigated with the sources configured, in Slack terms."""
+        if not self.live_sources:
+            return NO_SOURCE
+        if target.kind == "sentry_issue" and "Sentry" not in self.live_sources:
+            return NO_SENTRY
+        return None
 
     def _job(
         self,
         target: Target,
         channel: str,
         thread_ts: str | None = None,
-        on_post_failure: PostFailure | None = None,
+        tell_requester: TellRequester | None = None,
+        lease: str | None = None,
     ) -> Job:
-        """The manager job that runs `target` into `channel` (a thread of it when given)."""
+        """The manager job that runs `target` into `channel` (a thread of it when given).
+
+        `lease`, when given, is a claim released once the run ends (a Rerun button's).
+        """
 
         async def job(slot: Slot) -> None:
-            await self.runner.run(
-                slot, target, channel=channel, thread_ts=thread_ts, on_post_failure=on_post_failure
-            )
+            try:
+                await self.runner.run(
+                    slot,
+                    target,
+                    channel=channel,
+                    thread_ts=thread_ts,
+                    tell_requester=tell_requester,
+                )
+            finally:
+                if lease is not None:
+                    await self.dedup.release(lease)
 
         return job
 
@@ -137,6 +196,10 @@ class Handlers:
             await ack(text=REFUSAL, response_type="ephemeral")
             return
         target = Target("deployment", str(parsed.deployment_id))
+        problem = self._source_problem(target)
+        if problem is not None:
+            await ack(text=problem, response_type="ephemeral")
+            return
         queued = self.manager.active >= self.manager.max_concurrent
         note = " It is queued behind other investigations." if queued else ""
         await ack(
@@ -144,32 +207,19 @@ class Handlers:
             response_type="ephemeral",
         )
 
-        async def tell_requester(error: str) -> None:
-            await respond(
-                text=f"I could not post in this channel ({code(error)}). "
-                "Invite me with `/invite @Alpha` and try again.",
-                response_type="ephemeral",
-            )
-
-        job = self._job(target, channel, on_post_failure=tell_requester)
+        job = self._job(target, channel, tell_requester=_private(respond))
         self.manager.submit(job, name=f"investigate {target.id}")
 
-    async def on_message(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+    async def on_message(self, event: dict[str, Any]) -> None:
         """A message in an alert channel from the Sentry app starts one triage per issue."""
-        event_id = body.get("event_id")
-        if isinstance(event_id, str) and not self.manager.first_time(
-            f"event:{event_id}", EVENT_DEDUP_WINDOW_S
-        ):
-            log.info("ignored redelivered event %s", event_id)
-            return
         if event.get("channel") not in self.settings.alert_channels:
             return
         alert = parse_alert(event, self.settings.sentry_app_ids)
         if alert is None:
             return
-        self.triage_sentry_issue(alert.issue_id, alert.channel, alert.reply_thread)
+        await self.triage_sentry_issue(alert.issue_id, alert.channel, alert.reply_thread)
 
-    def triage_sentry_issue(self, issue_id: str, channel: str, thread_ts: str | None) -> bool:
+    async def triage_sentry_issue(self, issue_id: str, channel: str, thread_ts: str | None) -> bool:
         """Investigate a Sentry issue once per dedup window, answering in `channel`.
 
         Returns:
@@ -178,51 +228,68 @@ class Handlers:
         if not self.settings.channel_allowed(channel):
             log.info("Sentry issue %s ignored: channel %s not allowed", issue_id, channel)
             return False
+        target = Target("sentry_issue", issue_id)
+        if self._source_problem(target) is not None:
+            log.warning("Sentry issue %s not triaged: Sentry is not configured", issue_id)
+            return False
         window = self.settings.alert_dedup_window_s
-        if not self.manager.first_time(f"sentry:{issue_id}", window):
+        if not await self.dedup.claim(f"sentry:{issue_id}", window):
             log.info("Sentry issue %s already triaged within %.0f s", issue_id, window)
             return False
-        job = self._job(Target("sentry_issue", issue_id), channel, thread_ts)
-        return self.manager.submit(job, name=f"triage sentry {issue_id}")
+        self.manager.submit(self._job(target, channel, thread_ts), name=f"triage sentry {issue_id}")
+        return True
 
     async def on_rerun(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
-        """The Rerun button: one new run per message however often it is clicked."""
+        """The Rerun button: one new run per message at a time, however often it is clicked."""
         await ack()
-        user = (body.get("user") or {}).get("id")
-        channel = (body.get("channel") or {}).get("id")
-        message = body.get("message") or {}
-        actions = body.get("actions") or [{}]
-        target = Target.from_value(str(actions[0].get("value") or ""))
-        if target is None or not isinstance(channel, str) or not message.get("ts"):
+        user = _id_of(body.get("user"))
+        channel = _id_of(body.get("channel"))
+        message = body.get("message")
+        ts = message.get("ts") if isinstance(message, dict) else None
+        thread_ts = message.get("thread_ts") if isinstance(message, dict) else None
+        # The value comes back from the client: validated exactly like typed input.
+        target = Target.from_value(_first_action(body).get("value"))
+        if target is None or channel is None or not isinstance(ts, str):
             log.warning("ignored a malformed Rerun action")
             return
         if not self._allowed(user, channel):
             await respond(text=REFUSAL, response_type="ephemeral", replace_original=False)
             return
-        job = self._job(target, channel, message.get("thread_ts"))
-        key = f"rerun:{channel}:{message['ts']}"
-        if not self.manager.submit(job, key=key, name=f"rerun {target.id}"):
-            log.info("ignored a repeated Rerun click on %s", key)
+        problem = self._source_problem(target)
+        if problem is not None:
+            await respond(text=problem, response_type="ephemeral", replace_original=False)
+            return
+        lease = f"rerun:{channel}:{ts}"
+        if not await self.dedup.claim(lease, RERUN_LEASE_S):
+            log.info("ignored a repeated Rerun click on %s", lease)
+            return
+        thread = thread_ts if isinstance(thread_ts, str) else None
+        job = self._job(target, channel, thread, tell_requester=_private(respond), lease=lease)
+        self.manager.submit(job, name=f"rerun {target.id}")
 
     async def on_feedback(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         """Correct / Wrong: record the verdict in the log and show it on the message."""
         await ack()
-        user = str((body.get("user") or {}).get("id") or "")
-        channel = (body.get("channel") or {}).get("id")
-        message = body.get("message") or {}
-        action = (body.get("actions") or [{}])[0]
-        match = _FEEDBACK.match(str(action.get("action_id") or ""))
-        if match is None or not isinstance(channel, str) or not message.get("ts"):
+        user = _id_of(body.get("user")) or ""
+        channel = _id_of(body.get("channel"))
+        message = body.get("message")
+        action = _first_action(body)
+        match = _FEEDBACK.fullmatch(str(action.get("action_id") or "")[:100])
+        if match is None or channel is None or not isinstance(message, dict):
+            return
+        ts = message.get("ts")
+        if not isinstance(ts, str):
             return
         if not self._allowed(user, channel):
             await respond(text=REFUSAL, response_type="ephemeral", replace_original=False)
             return
         verdict, rank = match.group(1), int(match.group(2))
         try:
-            recorded = json.loads(str(action.get("value") or "{}"))
-        except ValueError:
+            recorded = json.loads(str(action.get("value") or "{}")[:MAX_BUTTON_VALUE])
+        except (ValueError, RecursionError):
             recorded = {}
-        old_blocks = message.get("blocks") or []
+        old_blocks = message.get("blocks")
+        old_blocks = old_blocks if isinstance(old_blocks, list) else []
         log.info(
             "feedback: verdict=%s rank=%d execution=%r user=%s hypothesis=%r",
             verdict,
@@ -232,9 +299,47 @@ class Handlers:
             hypothesis_heading(old_blocks, rank),
         )
         blocks = acknowledge_feedback(old_blocks, rank, verdict, user)
+        update = self.runner.client.chat_update(
+            channel=channel, ts=ts, text=str(message.get("text") or ""), blocks=blocks
+        )
         try:
-            await self.runner.client.chat_update(
-                channel=channel, ts=message["ts"], text=message.get("text") or "", blocks=blocks
-            )
-        except SlackApiError as error:
-            log.warning("feedback acknowledgement not shown: %s", error.response.get("error"))
+            await slack_call("chat.update", update)
+        except SlackCallFailed as error:
+            log.warning("feedback acknowledgement not shown: %s", error.code)
+
+
+def delivery_key(body: dict[str, Any]) -> str | None:
+    """The at-most-once key of a Slack delivery: its event id, else its trigger id."""
+    event_id = body.get("event_id")
+    if isinstance(event_id, str) and event_id:
+        return f"event:{event_id}"
+    trigger_id = body.get("trigger_id")
+    if isinstance(trigger_id, str) and trigger_id:
+        kind = "command" if "command" in body else "action"
+        return f"{kind}:{trigger_id}"
+    return None
+
+
+def _private(respond: AsyncRespond) -> TellRequester:
+    """Tell the requester through the request's `response_url`, visible only to them.
+
+    The text may quote a final message; it passes the redaction boundary like every body.
+    """
+
+    async def tell(text: str) -> None:
+        await respond(text=slack_safe(text), response_type="ephemeral", replace_original=False)
+
+    return tell
+
+
+def _id_of(value: object) -> str | None:
+    """The `id` of a Slack object (`{"id": "U1"}`), when it is a non-empty string."""
+    ident = value.get("id") if isinstance(value, dict) else None
+    return ident if isinstance(ident, str) and ident else None
+
+
+def _first_action(body: dict[str, Any]) -> dict[str, Any]:
+    """The first element of `actions` when it is an object, else an empty one."""
+    actions = body.get("actions")
+    first = actions[0] if isinstance(actions, list) and actions else None
+    return first if isinstance(first, dict) else {}

@@ -3,15 +3,14 @@
 `InvestigationManager` is an async context manager holding an `asyncio.TaskGroup`; every
 investigation is a task of that group, so shutting the app down cancels and awaits them
 all (no fire-and-forget). At most `max_concurrent` run at once; the rest wait on a semaphore
-and their messages say "queued". It also remembers recently seen keys (event ids, Sentry
-issues) so that redeliveries and repeats start nothing.
+and their messages say "queued". Which deliveries start a job at all is decided before
+`submit`, by the claims of `bot.dedup` (shared by every process on the same store).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from types import TracebackType
@@ -20,11 +19,7 @@ from alpha.core.errors import ConfigurationError
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], float]
 Job = Callable[["Slot"], Awaitable[None]]
-
-# Bound the memory of seen keys whatever the traffic; the oldest expire first.
-_MAX_REMEMBERED = 10_000
 
 
 class Slot:
@@ -63,22 +58,18 @@ class Slot:
 
 
 class InvestigationManager(AbstractAsyncContextManager["InvestigationManager"]):
-    """Owns investigation tasks: concurrency limit, queue, deduplication, cancellation.
+    """Owns investigation tasks: concurrency limit, queue, cancellation.
 
     Args:
         max_concurrent: how many investigations may run at once.
-        clock: monotonic seconds, injected so dedup windows are testable without sleeping.
     """
 
-    def __init__(self, *, max_concurrent: int = 4, clock: Clock = time.monotonic) -> None:
+    def __init__(self, *, max_concurrent: int = 4) -> None:
         if max_concurrent < 1:
             raise ConfigurationError(f"max_concurrent must be >= 1, got {max_concurrent!r}")
         self._semaphore = asyncio.Semaphore(max_concurrent)
-        self._clock = clock
         self._group: asyncio.TaskGroup | None = None
         self._tasks: set[asyncio.Task[None]] = set()
-        self._active_keys: set[str] = set()
-        self._seen: dict[str, float] = {}
         self._idle = asyncio.Event()
         self._idle.set()
         self.max_concurrent = max_concurrent
@@ -104,52 +95,30 @@ class InvestigationManager(AbstractAsyncContextManager["InvestigationManager"]):
         if group is not None:
             await group.__aexit__(exc_type, exc, tb)
 
-    def first_time(self, key: str, window: float) -> bool:
-        """Record `key`; False when it was already recorded less than `window` seconds ago."""
-        now = self._clock()
-        seen_at = self._seen.get(key)
-        if seen_at is not None and now - seen_at < window:
-            return False
-        self._seen.pop(key, None)
-        self._seen[key] = now
-        while len(self._seen) > _MAX_REMEMBERED:
-            self._seen.pop(next(iter(self._seen)))
-        return True
-
-    def submit(self, job: Job, *, key: str | None = None, name: str = "investigation") -> bool:
+    def submit(self, job: Job, *, name: str = "investigation") -> None:
         """Start `job` as a task owned by the manager.
 
         Args:
             job: receives a `Slot` it must enter before the expensive part.
-            key: while a job with this key is queued or running, another is refused
-                (a double-clicked button).
             name: the task's name, for logs.
-
-        Returns:
-            False if refused as a duplicate of an active job, else True.
 
         Raises:
             RuntimeError: if the manager is not entered (the app is not running).
         """
         if self._group is None:
             raise RuntimeError("InvestigationManager is not running (use `async with`)")
-        if key is not None:
-            if key in self._active_keys:
-                return False
-            self._active_keys.add(key)
         self.started += 1
         self._idle.clear()
-        task = self._group.create_task(self._guard(job, key), name=name)
+        task = self._group.create_task(self._guard(job), name=name)
         self._tasks.add(task)
         task.add_done_callback(self._forget)
-        return True
 
     def _forget(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
         if not self._tasks:
             self._idle.set()
 
-    async def _guard(self, job: Job, key: str | None) -> None:
+    async def _guard(self, job: Job) -> None:
         # One investigation's unexpected failure must not cancel its siblings in the group,
         # so it is logged with its traceback (and reaches Sentry through the logging
         # integration) instead of propagating. Cancellation still propagates.
@@ -157,9 +126,6 @@ class InvestigationManager(AbstractAsyncContextManager["InvestigationManager"]):
             await job(Slot(self))
         except Exception:
             log.exception("investigation crashed")
-        finally:
-            if key is not None:
-                self._active_keys.discard(key)
 
     async def wait_idle(self) -> None:
         """Wait until no job is queued or running (tests, benchmarks, graceful drain)."""

@@ -1,10 +1,16 @@
-"""Throttled, coalescing `chat.update` for one Slack message.
+"""Throttled, coalescing `chat.update` for one Slack message, whose final state always lands.
 
 Runtime events arrive far faster than Slack accepts edits (`chat.update` is Tier 3, about
 50 a minute per workspace), so the publisher keeps only the newest state and sends it at
 most once per `interval`. A 429 is honoured: nothing is sent before `Retry-After` has passed,
-and what is sent then is the newest state, not the refused one. `close(final)` returns only
-once the final state has landed (or the retry budget for it is spent).
+and what is sent then is the newest state, not the refused one.
+
+The final state is delivered with retries for minutes: after a 429 it waits `Retry-After`,
+after a server error, an unreadable answer or a dropped connection it backs off
+exponentially (tenacity's `wait_exponential`, capped at `MAX_BACKOFF_S`), until it lands or
+`final_deadline` seconds have passed since the run finished. An error that waiting cannot
+fix (the message is gone, the token revoked) ends the attempts at once. `run()` returns
+either way; `stats.final_landed` says which, so the runner can fall back to a new message.
 
 The client given here should not carry slack_sdk's `AsyncRateLimitErrorRetryHandler`:
 that handler would resend the stale state after the wait instead of the newest one.
@@ -18,11 +24,16 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-import aiohttp
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    wait_exponential,
+)
 
 from bot.blocks import Message, text_only
+from bot.slack_calls import SlackCallFailed, slack_call
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +42,28 @@ Sleep = Callable[[float], Awaitable[None]]
 
 # Errors that resending the same blocks cannot fix: fall back to the text alone.
 _BLOCK_ERRORS = {"invalid_blocks", "msg_blocks_too_long", "invalid_blocks_format"}
+# Errors that no amount of waiting fixes: the final state goes another way at once.
+PERMANENT_ERRORS = frozenset(
+    {
+        "message_not_found",
+        "cant_update_message",
+        "edit_window_closed",
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "invalid_auth",
+        "not_authed",
+        "account_inactive",
+        "token_revoked",
+        "token_expired",
+        "missing_scope",
+        "no_permission",
+    }
+)
+# How long the final state is retried (a Slack incident rarely lasts longer), and the
+# longest single pause between two tries of it.
+FINAL_DEADLINE_S = 600.0
+MAX_BACKOFF_S = 30.0
 
 
 @dataclass
@@ -54,7 +87,7 @@ class ThrottledPublisher:
         interval: minimum seconds between two updates of this message.
         clock: monotonic seconds; injected so tests control time.
         sleep: awaits a number of seconds; injected alongside `clock`.
-        final_attempts: how many times the final state is tried on non-429 errors.
+        final_deadline: seconds the final state is retried for before `run()` gives up.
     """
 
     def __init__(
@@ -66,7 +99,7 @@ class ThrottledPublisher:
         interval: float = 1.0,
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
-        final_attempts: int = 5,
+        final_deadline: float = FINAL_DEADLINE_S,
     ) -> None:
         self._client = client
         self.channel = channel
@@ -74,7 +107,7 @@ class ThrottledPublisher:
         self._interval = interval
         self._clock = clock
         self._sleep = sleep
-        self._final_attempts = final_attempts
+        self._final_deadline = final_deadline
         self._latest: Message | None = None
         self._final: Message | None = None
         self._closed = False
@@ -96,103 +129,118 @@ class ThrottledPublisher:
         self._closed = True
         self._wake.set()
 
+    @property
+    def final(self) -> Message | None:
+        """The final state (after a text-only fallback, if Slack refused its blocks)."""
+        return self._final
+
     async def run(self) -> None:
-        """The sending loop; run it in a task next to the investigation until `close`."""
-        final_failures = 0
-        final_tries = 0
-        while True:
+        """The sending loop; run it in a task next to the investigation until `finish`."""
+        while self._final is None:
             await self._wake.wait()
             self._wake.clear()
             delay = self._not_before - self._clock()
             if delay > 0:
                 await self._sleep(delay)
-            message, is_final = self._take()
+            if self._final is not None:
+                break
+            message, self._latest = self._latest, None
             if message is None:
-                if self._closed:
-                    return
                 continue
-            outcome = await self._send(message)
-            if outcome == "sent":
-                if is_final:
-                    self.stats.final_landed = True
-                    return
-                continue
-            if is_final:
-                final_tries += 1
-                final_failures += outcome != "ratelimited"
-                if (
-                    final_failures >= self._final_attempts
-                    or final_tries >= 4 * self._final_attempts
-                ):
-                    log.error("final update of %s/%s never landed", self.channel, self.ts)
-                    return
-                self._not_before = max(self._not_before, self._clock() + self._interval)
-            elif outcome == "ratelimited" and self._latest is None:
-                # Nothing newer arrived while we waited: the refused state is still the newest.
-                self._latest = message
-            if self._latest is not None or self._final is not None:
+            try:
+                await self._send(message)
+            except SlackCallFailed as error:
+                self._note_failure(error, message)
+                if error.rate_limited and self._latest is None:
+                    # Nothing newer arrived while we waited: the refused state is the newest.
+                    self._latest = message
+            if self._latest is not None:
                 self._wake.set()
+        await self._deliver_final()
 
-    def _take(self) -> tuple[Message | None, bool]:
-        if self._final is not None:
-            return self._final, True
-        message, self._latest = self._latest, None
-        return message, False
+    async def _deliver_final(self) -> None:
+        """Send the final state until it lands, a permanent error, or the deadline."""
+        started = self._clock()
+        backoff = wait_exponential(multiplier=self._interval, max=MAX_BACKOFF_S)
 
-    async def _send(self, message: Message) -> str:
+        def pause(state: RetryCallState) -> float:
+            error = state.outcome.exception() if state.outcome else None
+            wait = backoff(state)
+            if isinstance(error, SlackCallFailed) and error.retry_after is not None:
+                wait = max(error.retry_after, self._interval)
+            # Never earlier than the throttle allows, never past the deadline.
+            wait = max(wait, self._not_before - self._clock())
+            return max(0.0, min(wait, started + self._final_deadline - self._clock()))
+
+        def past_deadline(state: RetryCallState) -> bool:
+            # The pauses are cut to end at the deadline, so the last try happens right on it.
+            return self._clock() >= started + self._final_deadline
+
+        def worth_retrying(error: BaseException) -> bool:
+            return isinstance(error, SlackCallFailed) and error.code not in PERMANENT_ERRORS
+
+        delay = self._not_before - self._clock()
+        if delay > 0:
+            await self._sleep(delay)
+        retrying = AsyncRetrying(
+            sleep=self._sleep,
+            wait=pause,
+            stop=past_deadline,
+            retry=retry_if_exception(worth_retrying),
+            reraise=True,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    assert self._final is not None
+                    final = self._final
+                    try:
+                        await self._send(final)
+                    except SlackCallFailed as error:
+                        self._note_failure(error, final)
+                        raise
+        except SlackCallFailed as error:
+            log.error(
+                "final update of %s/%s did not land after %.0f s (%s)",
+                self.channel,
+                self.ts,
+                self._clock() - started,
+                error.code,
+            )
+            return
+        self.stats.final_landed = True
+
+    async def _send(self, message: Message) -> None:
         started = self._clock()
         try:
-            await self._client.chat_update(
-                channel=self.channel, ts=self.ts, text=message.text, blocks=message.blocks
+            await slack_call(
+                "chat.update",
+                self._client.chat_update(
+                    channel=self.channel, ts=self.ts, text=message.text, blocks=message.blocks
+                ),
             )
-        except SlackApiError as error:
+        finally:
+            # Counted from the answer, not the request: Slack sees two updates of this
+            # message at least `interval` apart however long a request takes to arrive.
             self._not_before = self._clock() + self._interval
-            return self._handle_error(error, message)
-        except (aiohttp.ClientError, TimeoutError) as error:
-            # Slack unreachable: like a server error, the newest state is tried again later.
-            self._not_before = self._clock() + self._interval
-            self.stats.errors += 1
-            log.warning("chat.update failed: %s", type(error).__name__)
-            return "error"
-        # Counted from the answer, not the request: Slack sees two updates of this message
-        # at least `interval` apart however long a request takes to arrive.
-        self._not_before = self._clock() + self._interval
         self.stats.updates_sent += 1
         self.stats.sent_at.append(started)
-        return "sent"
 
-    def _handle_error(self, error: SlackApiError, message: Message) -> str:
-        response = error.response
-        code = response.get("error") if isinstance(response.data, dict) else None
-        if response.status_code == 429 or code == "ratelimited":
+    def _note_failure(self, error: SlackCallFailed, message: Message) -> None:
+        """Count the failure, honour Retry-After, and drop blocks Slack refuses."""
+        if error.rate_limited:
             self.stats.rate_limited += 1
-            retry_after = _retry_after(response.headers)
+            retry_after = error.retry_after if error.retry_after is not None else 1.0
             self._not_before = max(self._not_before, self._clock() + retry_after)
             log.info("chat.update rate limited; retrying after %.1f s", retry_after)
-            return "ratelimited"
+            return
         self.stats.errors += 1
-        log.warning("chat.update failed: %s", code or response.status_code)
+        log.warning("chat.update failed: %s", error.code)
         fallback = text_only(message.text)
-        if code in _BLOCK_ERRORS and message.blocks != fallback.blocks:
+        if error.code in _BLOCK_ERRORS and message.blocks != fallback.blocks:
             # Keep the message useful: the text fallback still tells the story. It goes in one
             # plain section because an update without blocks would keep the old ones.
             if self._final is message:
                 self._final = fallback
             elif self._latest is None:
                 self._latest = fallback
-        return "error"
-
-
-def _retry_after(headers: object) -> float:
-    """Seconds from a `Retry-After` header (case-insensitive), defaulting to 1, capped at 60."""
-    items = getattr(headers, "items", None)
-    if items is None:
-        return 1.0
-    for key, value in items():
-        if str(key).lower() == "retry-after":
-            raw = value[0] if isinstance(value, list) else value
-            try:
-                return max(0.0, min(float(raw), 60.0))
-            except (TypeError, ValueError):
-                return 1.0
-    return 1.0

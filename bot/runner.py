@@ -8,27 +8,34 @@ production; loopback-backed ones in tests and the load benchmark).
 from __future__ import annotations
 
 import asyncio
-import functools
-import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Protocol
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
-from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from alpha.core.errors import AlphaError
 from alpha.core.events import EventSubscriber
 from alpha.schemas import AgentEvent, ExecutionResult, IncidentInput
-from bot.blocks import Message, code, render_error, render_final, render_progress, render_signals
+from bot.blocks import (
+    MAX_BLOCKS,
+    Message,
+    code,
+    render_error,
+    render_final,
+    render_progress,
+    render_signals,
+)
 from bot.investigations import Slot
 from bot.progress import RunView
-from bot.publisher import Clock, PublisherStats, Sleep, ThrottledPublisher
-from sre.redaction import one_line, redact
+from bot.publisher import FINAL_DEADLINE_S, Clock, PublisherStats, Sleep, ThrottledPublisher
+from bot.slack_calls import SlackCallFailed, slack_call
+from bot.targets import Target
+from sre.redaction import redact
 
 log = logging.getLogger(__name__)
 
@@ -59,51 +66,6 @@ class Engine(Protocol):
     ) -> Awaitable[ExecutionResult]: ...
 
 
-TargetKind = Literal["deployment", "sentry_issue"]
-_KIND_NAMES: dict[TargetKind, str] = {"deployment": "deployment", "sentry_issue": "Sentry issue"}
-
-
-@dataclass(frozen=True)
-class Target:
-    """What to investigate: a deployment id or a Sentry issue id."""
-
-    kind: TargetKind
-    id: str
-
-    @functools.cached_property
-    def shown_id(self) -> str:
-        """The id as it may be shown: redacted, on one line (it was typed or sent to us)."""
-        return one_line(redact(self.id))
-
-    @property
-    def title(self) -> str:
-        """How the message names it (escaped, ready for mrkdwn)."""
-        return f"{_KIND_NAMES[self.kind]} {code(self.shown_id)}"
-
-    @property
-    def plain_title(self) -> str:
-        """The same for plain-text headers, where backticks would show literally."""
-        return f"{_KIND_NAMES[self.kind]} {self.shown_id}"
-
-    def to_value(self) -> str:
-        """The Rerun button's value."""
-        return json.dumps({"kind": self.kind, "id": self.id})
-
-    @classmethod
-    def from_value(cls, value: str) -> Target | None:
-        """Parse a Rerun button's value; None when it is not one of ours."""
-        try:
-            data = json.loads(value)
-        except ValueError:
-            return None
-        if not isinstance(data, dict):
-            return None
-        kind, ident = data.get("kind"), data.get("id")
-        if kind not in ("deployment", "sentry_issue") or not isinstance(ident, str) or not ident:
-            return None
-        return cls(kind=kind, id=ident)
-
-
 @dataclass
 class Services:
     """The runner's collaborators.
@@ -114,6 +76,12 @@ class Services:
         engine: runs the investigation with event subscribers.
         agent_names: panels shown before the first event, in display order.
         update_interval: seconds between two edits of one message.
+        live_sources: names of the live sources configured ("GitHub", "Sentry"); with
+            none, the bot refuses to start investigations and says how to fix it.
+        agent_names: panels shown before the first event, in display order.
+        update_interval: seconds between two edits of one message.
+        final_deadline: seconds the final edit of a message is retried before the runner
+            falls back to a new message in the thread.
         clock: monotonic clock for the publisher's throttle.
         sleep: the publisher's sleep, injected with `clock`.
     """
@@ -121,13 +89,19 @@ class Services:
     assemble_deployment: AssembleFn
     assemble_sentry_issue: AssembleFn
     engine: Engine
+    live_sources: Sequence[str]
     agent_names: Sequence[str] = ()
     update_interval: float = 1.0
+    final_deadline: float = FINAL_DEADLINE_S
     clock: Clock = time.monotonic
     sleep: Sleep = asyncio.sleep
 
 
-PostFailure = Callable[[str], Awaitable[None]]
+# Tells the person who asked for a run something privately (`respond` of a command or a
+# button); alert triage has nobody to tell.
+TellRequester = Callable[[str], Awaitable[None]]
+# Slack codes for "the bot is not in that channel": the requester is told to invite it.
+_NOT_IN_CHANNEL = frozenset({"not_in_channel", "channel_not_found"})
 
 # How long a shutting-down bot spends telling a channel that its run was cancelled.
 CANCEL_NOTICE_TIMEOUT_S = 2.0
@@ -159,30 +133,35 @@ class InvestigationRunner:
         *,
         channel: str,
         thread_ts: str | None = None,
-        on_post_failure: PostFailure | None = None,
+        tell_requester: TellRequester | None = None,
     ) -> None:
         """Post the message, wait for a slot, investigate, publish the final state.
+
+        The final state always reaches someone: the message itself (edits retried for
+        minutes), else a new message in its thread, else a private note to the requester.
 
         Args:
             slot: the manager's concurrency slot for this job.
             target: what to investigate.
             channel: where to post.
             thread_ts: post in this thread (alert triage), else at the channel's top level.
-            on_post_failure: told the Slack error code if the first post fails (e.g.
-                `not_in_channel`), so the requester can be answered another way.
+            tell_requester: tells the requester privately when the channel cannot be used
+                (the first post fails, e.g. `not_in_channel`, or the final state cannot land).
         """
         view = RunView(title=target.plain_title, agent_names=self.services.agent_names)
         view.phase = "queued" if slot.would_wait else "gathering"
-        first = render_progress(view)
         try:
-            posted = await self._post(channel, thread_ts, first)
-        except (SlackApiError, aiohttp.ClientError, TimeoutError) as error:
-            code_ = _slack_error_code(error)
-            log.warning("could not post in %s: %s", channel, code_)
-            if on_post_failure is not None:
-                await on_post_failure(code_)
+            ts = await self._post(channel, thread_ts, render_progress(view))
+        except SlackCallFailed as error:
+            log.warning("could not post in %s: %s", channel, error.code)
+            if error.code in _NOT_IN_CHANNEL:
+                note = "Invite me with `/invite @Alpha` and try again."
+            else:
+                note = "Slack did not accept the message; try again in a few minutes."
+            await _tell(
+                tell_requester, f"I could not post in this channel ({code(error.code)}). {note}"
+            )
             return
-        ts = str(posted["ts"])
         publisher = ThrottledPublisher(
             self.update_client,
             channel,
@@ -190,6 +169,7 @@ class InvestigationRunner:
             interval=self.services.update_interval,
             clock=self.services.clock,
             sleep=self.services.sleep,
+            final_deadline=self.services.final_deadline,
         )
         self.publisher_stats.append(publisher.stats)
         result: ExecutionResult | None = None
@@ -200,8 +180,29 @@ class InvestigationRunner:
         except asyncio.CancelledError:
             await self._say_cancelled(channel, ts, target)
             raise
+        final = publisher.final
+        if not publisher.stats.final_landed and final is not None:
+            await self._deliver_elsewhere(channel, thread_ts or ts, final, tell_requester)
         if result is not None:
             await self._post_signals(channel, thread_ts or ts, result)
+
+    async def _deliver_elsewhere(
+        self, channel: str, thread_ts: str, final: Message, tell_requester: TellRequester | None
+    ) -> None:
+        """The message could not be edited: post its final state in the thread, else tell
+        the requester privately."""
+        note = "(I could not update the message above, so here is how the investigation ended.)"
+        context = {"type": "context", "elements": [{"type": "mrkdwn", "text": note}]}
+        # One block is added in front, so one is dropped at the end if the message is full.
+        message = Message(
+            text=f"{note}\n{final.text}", blocks=[context, *final.blocks][:MAX_BLOCKS]
+        )
+        try:
+            await self._post(channel, thread_ts, message)
+            return
+        except SlackCallFailed as error:
+            log.warning("final state not posted in the thread either: %s", error.code)
+        await _tell(tell_requester, f"Slack refused my messages in this channel. {final.text}")
 
     async def _investigate(
         self, slot: Slot, target: Target, view: RunView, publisher: ThrottledPublisher
@@ -252,38 +253,54 @@ class InvestigationRunner:
         message = render_error(target.plain_title, "cancelled: the bot was stopped; use Rerun")
         try:
             async with asyncio.timeout(CANCEL_NOTICE_TIMEOUT_S):
-                await self.update_client.chat_update(
-                    channel=channel, ts=ts, text=message.text, blocks=message.blocks
+                await slack_call(
+                    "chat.update",
+                    self.update_client.chat_update(
+                        channel=channel, ts=ts, text=message.text, blocks=message.blocks
+                    ),
                 )
-        except (SlackApiError, aiohttp.ClientError, TimeoutError) as error:
-            log.warning(
-                "could not mark %s/%s as cancelled: %s", channel, ts, _slack_error_code(error)
-            )
+        except SlackCallFailed as error:
+            log.warning("could not mark %s/%s as cancelled: %s", channel, ts, error.code)
+        except TimeoutError:
+            log.warning("could not mark %s/%s as cancelled: no answer in time", channel, ts)
 
-    async def _post(
-        self, channel: str, thread_ts: str | None, message: Message
-    ) -> AsyncSlackResponse:
-        """`chat.postMessage` of a rendered message, links never unfurled."""
-        return await self.client.chat_postMessage(
-            channel=channel,
-            thread_ts=thread_ts,
-            text=message.text,
-            blocks=message.blocks,
-            unfurl_links=False,
-            unfurl_media=False,
+    async def _post(self, channel: str, thread_ts: str | None, message: Message) -> str:
+        """`chat.postMessage` of a rendered message, links never unfurled; returns its `ts`.
+
+        Raises:
+            SlackCallFailed: on any failure, including an answer without a `ts`.
+        """
+        posted = await slack_call(
+            "chat.postMessage",
+            self.client.chat_postMessage(
+                channel=channel,
+                thread_ts=thread_ts,
+                text=message.text,
+                blocks=message.blocks,
+                unfurl_links=False,
+                unfurl_media=False,
+            ),
         )
+        ts = posted.data.get("ts") if isinstance(posted.data, dict) else None
+        if not isinstance(ts, str) or not ts:
+            raise SlackCallFailed("chat.postMessage", "no_ts_in_answer")
+        return ts
 
     async def _post_signals(self, channel: str, thread_ts: str, result: ExecutionResult) -> None:
         for message in render_signals(result.signals_used):
             try:
                 await self._post(channel, thread_ts, message)
-            except (SlackApiError, aiohttp.ClientError, TimeoutError) as error:
-                log.warning("signal list not posted: %s", _slack_error_code(error))
+            except SlackCallFailed as error:
+                log.warning("signal list not posted: %s", error.code)
                 return
 
 
-def _slack_error_code(error: Exception) -> str:
-    """Slack's error code (`not_in_channel`, ...) or the kind of transport failure."""
-    if isinstance(error, SlackApiError):
-        return str(error.response.get("error") or error.response.status_code)
-    return type(error).__name__
+async def _tell(tell_requester: TellRequester | None, text: str) -> None:
+    """Tell the requester privately, if there is one; a failure to do so is only logged."""
+    if tell_requester is None:
+        log.error("nobody to tell: %s", text[:200])
+        return
+    try:
+        await tell_requester(text)
+    except (aiohttp.ClientError, TimeoutError, SlackApiError, SlackCallFailed) as error:
+        log.error("could not tell the requester either: %s", type(error).__name__)

@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from bot.investigations import InvestigationManager
+from bot.dedup import DedupStore
 from bot.sentry_alerts import issue_id_text
 
 log = logging.getLogger(__name__)
@@ -26,7 +26,7 @@ WEBHOOK_PATH = "/sentry/webhook"
 REQUEST_DEDUP_WINDOW_S = 3600.0
 
 # (issue id) -> whether an investigation started; bound to the handlers by the app factory.
-Triage = Callable[[str], bool]
+Triage = Callable[[str], Awaitable[bool]]
 
 
 def sentry_signature_ok(secret: str, body: bytes, signature: str) -> bool:
@@ -47,7 +47,7 @@ def issue_id_from_alert(payload: object) -> str | None:
 
 
 def webhook_handler(
-    secret: str, manager: InvestigationManager, triage: Triage
+    secret: str, dedup: DedupStore, triage: Triage
 ) -> Callable[[web.Request], Awaitable[web.Response]]:
     """The aiohttp handler for `POST /sentry/webhook`."""
 
@@ -57,7 +57,7 @@ def webhook_handler(
             log.warning("refused a Sentry webhook with an invalid signature")
             return web.json_response({"error": "invalid signature"}, status=401)
         request_id = request.headers.get("Request-ID", "")
-        if request_id and not manager.first_time(
+        if request_id and not await dedup.claim(
             f"sentry-hook:{request_id}", REQUEST_DEDUP_WINDOW_S
         ):
             log.info("ignored a repeated Sentry webhook %r", request_id[:64])
@@ -65,14 +65,15 @@ def webhook_handler(
         resource = request.headers.get("Sentry-Hook-Resource", "")
         try:
             payload = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):
+            log.warning("refused a Sentry webhook whose body is not JSON")
             return web.json_response({"error": "body is not JSON"}, status=400)
         if resource != "event_alert":
             return web.json_response({"ok": True, "ignored": resource[:64]})
         issue_id = issue_id_from_alert(payload)
         if issue_id is None:
             return web.json_response({"error": "data.event.issue_id is missing"}, status=400)
-        started = triage(issue_id)
+        started = await triage(issue_id)
         return web.json_response({"ok": True, "started": started})
 
     return handle

@@ -1,23 +1,40 @@
 """Production wiring: the real assembler (Sentry + GitHub) and the SRE engine.
 
 Imported lazily so that the bot's own modules (and its tests) do not depend on the SRE
-vertical being importable at that moment.
+vertical being importable at that moment. With a `Worker`, assembling and investigating
+run on its loop, off the bot's (see `bot.worker`).
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any, cast
 
 from alpha.core.events import EventSubscriber
 from alpha.schemas import ExecutionResult, IncidentInput
 from bot.runner import AssemblyLike, Services
 from bot.settings import BotSettings
+from bot.worker import Worker, relay
+
+
+def live_sources(integration_settings: Any) -> list[str]:
+    """The live sources whose settings are complete, e.g. `["GitHub", "Sentry"]`."""
+    names = []
+    if not integration_settings.missing_github():
+        names.append("GitHub")
+    if not integration_settings.missing_sentry():
+        names.append("Sentry")
+    return names
 
 
 def default_services(
-    settings: BotSettings, integration_settings: Any, *, llm: Any = None
+    settings: BotSettings,
+    integration_settings: Any,
+    *,
+    llm: Any = None,
+    worker: Worker | None = None,
 ) -> Services:
     """Services backed by `sre.integrations.assembler` and `sre.engine.build_runtime`.
 
@@ -28,6 +45,8 @@ def default_services(
         llm: an `sre.llm.mode.LLMMode` when an LLM is configured, else None (deterministic
             analysis). One runtime serves concurrent investigations: each gets its own
             token cap and redactor, and the process shares the circuit breakers.
+        worker: when given (production), assembling and investigating run on its loop;
+            without, on the caller's loop.
     """
     from sre.agents.roster import AGENT_NAMES
     from sre.engine import build_runtime
@@ -58,10 +77,42 @@ def default_services(
         result = await runtime.execute(incident, subscribers=shown, gaps=gaps)
         return await asyncio.to_thread(redact_result, result, redactor, single_line=True)
 
-    return Services(
+    services = Services(
         assemble_deployment=assemble_deployment,
         assemble_sentry_issue=assemble_issue,
         engine=engine,
+        live_sources=live_sources(integration_settings),
         agent_names=list(AGENT_NAMES),
         update_interval=settings.update_interval_s,
+    )
+    return on_worker(services, worker) if worker is not None else services
+
+
+def on_worker(services: Services, worker: Worker) -> Services:
+    """The same services with assembling and investigating run on `worker`'s loop.
+
+    The runner's event subscribers are synchronous and belong to the bot's loop: each event
+    is relayed back there (`bot.worker.relay`).
+    """
+
+    async def assemble_deployment(deployment_id: str) -> AssemblyLike:
+        return await worker.run(services.assemble_deployment(deployment_id))
+
+    async def assemble_sentry_issue(issue_id: str) -> AssemblyLike:
+        return await worker.run(services.assemble_sentry_issue(issue_id))
+
+    async def engine(
+        incident: IncidentInput,
+        *,
+        subscribers: Sequence[EventSubscriber],
+        gaps: Sequence[str],
+    ) -> ExecutionResult:
+        relayed = [relay(subscriber) for subscriber in subscribers]
+        return await worker.run(services.engine(incident, subscribers=relayed, gaps=gaps))
+
+    return replace(
+        services,
+        assemble_deployment=assemble_deployment,
+        assemble_sentry_issue=assemble_sentry_issue,
+        engine=engine,
     )

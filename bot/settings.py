@@ -5,8 +5,11 @@ Everything else receives a `BotSettings` instance; no module of `bot/` reads `os
 
 from __future__ import annotations
 
+import ipaddress
+from pathlib import Path
 from typing import Annotated, Literal
 
+import platformdirs
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -53,6 +56,18 @@ class BotSettings(BaseSettings):
         default=None, validation_alias=AliasChoices("ALPHA_SLACK_MODE", "slack_mode")
     )
     port: int = Field(default=3000, ge=1, le=65535, validation_alias=AliasChoices("PORT", "port"))
+    # Every interface by default, as a container needs; `127.0.0.1` behind a local proxy.
+    http_host: str = Field(
+        default="0.0.0.0", validation_alias=AliasChoices("ALPHA_HTTP_HOST", "http_host")
+    )
+    # Where the at-most-once keys live (`bot.dedup`): every bot process given the same file
+    # shares them, and they survive a restart. `:memory:` keeps them in this process only.
+    dedup_path: str = Field(
+        default_factory=lambda: str(
+            Path(platformdirs.user_data_dir("alpha", appauthor=False)) / "bot-dedup.sqlite3"
+        ),
+        validation_alias=AliasChoices("ALPHA_DEDUP_PATH", "dedup_path"),
+    )
     sentry_dsn: SecretStr = Field(
         default=SecretStr(""), validation_alias=AliasChoices("SENTRY_DSN", "sentry_dsn")
     )
@@ -96,6 +111,31 @@ class BotSettings(BaseSettings):
         gt=0,
         validation_alias=AliasChoices("ALPHA_AGENT_TIMEOUT", "agent_timeout_s"),
     )
+
+    @field_validator("http_host")
+    @classmethod
+    def _host(cls, value: str) -> str:
+        """An IP address or a host name, never a URL or a list."""
+        value = value.strip()
+        try:
+            ipaddress.ip_address(value)
+        except ValueError:
+            labels = value.split(".")
+            if (
+                not value
+                or len(value) > 253
+                or not all(
+                    label
+                    and len(label) <= 63
+                    and label.replace("-", "").isalnum()
+                    and label.isascii()
+                    for label in labels
+                )
+            ):
+                raise ValueError(
+                    f"ALPHA_HTTP_HOST must be an IP address or a host name, got {value!r}"
+                ) from None
+        return value
 
     _split = field_validator(
         "alert_channels", "allowed_channels", "allowed_users", "sentry_app_ids", mode="before"

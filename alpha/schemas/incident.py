@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 __all__ = [
+    "MAX_LOG_LINE_CHARS",
     "Commit",
     "CommitFile",
     "IncidentInput",
@@ -19,6 +20,12 @@ __all__ = [
     "MetricValue",
     "MetricWindows",
 ]
+
+# Characters of one log line that are kept; the rest is cut as the payload is read, so that
+# every consumer (extractors, prompts, redaction, display) scans bounded lines whatever was
+# sent (a 200 MB line). Far above a real line: a JSON line carrying a 200-frame Java stack is
+# about 25,000 characters.
+MAX_LOG_LINE_CHARS = 32_768
 
 
 class _Input(BaseModel):
@@ -81,6 +88,14 @@ class IncidentInput(_Input):
     deployed_at: datetime | None = None
     incident_started_at: datetime | None = None
     previous_config_snapshot: dict[str, Any] | None = None
+
+    @field_validator("logs")
+    @classmethod
+    def _cap_lines(cls, lines: list[str]) -> list[str]:
+        """Cut every line to `MAX_LOG_LINE_CHARS` (a 1M-line payload is checked in ~15 ms)."""
+        if max(map(len, lines), default=0) <= MAX_LOG_LINE_CHARS:
+            return lines
+        return [line[:MAX_LOG_LINE_CHARS] for line in lines]
 
     @field_validator("deployment_id")
     @classmethod

@@ -33,6 +33,14 @@ SOURCE = "Sentry"
 TOKEN_SETTING = "SENTRY_AUTH_TOKEN"
 TOTAL_SERIES = "sentry_errors_per_interval"
 
+# Caps on what one event contributes, applied as its JSON is read (an exception value of
+# 8 MB arrives now and then): messages and exception values, names (types, files,
+# functions), source lines, chained exceptions per event and frames looked at per exception.
+MAX_TEXT_CHARS = 8_192
+MAX_NAME_CHARS = 512
+MAX_EXCEPTIONS = 10
+MAX_FRAMES_READ = 1_000
+
 
 @dataclass(frozen=True)
 class SentryCaps:
@@ -96,12 +104,22 @@ def iso_z(value: datetime) -> str:
     return value.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def _one_line(text: Any) -> str:
-    return " ".join(str(text).split())
+def _one_line(text: Any, limit: int = MAX_TEXT_CHARS) -> str:
+    """`text` on one line, cut to `limit` characters before anything scans it."""
+    return " ".join(str(text)[:limit].split())
 
 
 def _frame_file(frame: Mapping[str, Any]) -> str:
-    return str(frame.get("filename") or frame.get("absPath") or frame.get("module") or "?")
+    name = frame.get("filename") or frame.get("absPath") or frame.get("module") or "?"
+    return _one_line(name, MAX_NAME_CHARS)
+
+
+def _function(frame: Mapping[str, Any]) -> str:
+    return _one_line(frame.get("function") or "?", MAX_NAME_CHARS)
+
+
+def _line_no(frame: Mapping[str, Any]) -> str:
+    return _one_line(frame.get("lineNo") or "?", 20)
 
 
 def _culprit_frame(frames: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
@@ -115,6 +133,7 @@ def _exception_values(event: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     for entry in event.get("entries") or []:
         if isinstance(entry, Mapping) and entry.get("type") == "exception":
             values = (entry.get("data") or {}).get("values") or []
+            values = values[:MAX_EXCEPTIONS] if isinstance(values, list) else []
             return [v for v in values if isinstance(v, Mapping)]
     return []
 
@@ -137,31 +156,29 @@ def event_log_lines(
         return [f"{stamp} {lvl} {_one_line(title)}"]
     lines: list[str] = []
     for value in values:
-        frames = [
-            f
-            for f in ((value.get("stacktrace") or {}).get("frames") or [])
-            if isinstance(f, Mapping)
-        ]
-        kind, text = _one_line(value.get("type") or "Error"), _one_line(value.get("value") or "")
+        all_frames = (value.get("stacktrace") or {}).get("frames") or []
+        # The innermost frames are the last ones; the outermost beyond the cap are dropped.
+        read = all_frames[-MAX_FRAMES_READ:] if isinstance(all_frames, list) else []
+        dropped = len(all_frames) - len(read) if isinstance(all_frames, list) else 0
+        frames = [f for f in read if isinstance(f, Mapping)]
+        kind = _one_line(value.get("type") or "Error", MAX_NAME_CHARS)
+        text = _one_line(value.get("value") or "")
         head = f"{stamp} {lvl} {kind}: {text}"
         culprit = _culprit_frame(frames)
         if culprit is not None:
-            head += (
-                f" ({_frame_file(culprit)} in {culprit.get('function') or '?'}"
-                f" line {culprit.get('lineNo') or '?'})"
-            )
+            head += f" ({_frame_file(culprit)} in {_function(culprit)} line {_line_no(culprit)})"
         lines.append(head.rstrip())
         shown = frames[-max_frames:] if max_frames > 0 else []
-        if len(frames) > len(shown):
-            lines.append(f"  ... {len(frames) - len(shown)} outer frame(s) omitted")
+        omitted = len(frames) - len(shown) + dropped
+        if omitted:
+            lines.append(f"  ... {omitted} outer frame(s) omitted")
         for frame in shown:
             lines.append(
-                f'  File "{_frame_file(frame)}", line {frame.get("lineNo") or "?"},'
-                f" in {frame.get('function') or '?'}"
+                f'  File "{_frame_file(frame)}", line {_line_no(frame)}, in {_function(frame)}'
             )
             context = frame.get("context_line") or frame.get("contextLine")
             if context:
-                lines.append(f"    {_one_line(context)}")
+                lines.append(f"    {_one_line(context, MAX_NAME_CHARS)}")
     return lines
 
 
@@ -177,10 +194,12 @@ def issue_summary_line(issue: Mapping[str, Any], deployed_at: datetime | None) -
     title = issue.get("title") or meta.get("value") or "untitled"
     return (
         f"{iso_z(first)} {str(issue.get('level') or 'error').upper()} Sentry issue"
-        f" {issue.get('shortId') or issue.get('id')} {phrase}: {_one_line(title)}"
-        f" (events={issue.get('count', '?')}, users={issue.get('userCount', '?')},"
-        f" culprit={_one_line(issue.get('culprit') or '?')},"
-        f" last seen {issue.get('lastSeen') or '?'})"
+        f" {_one_line(issue.get('shortId') or issue.get('id'), MAX_NAME_CHARS)} {phrase}:"
+        f" {_one_line(title)}"
+        f" (events={_one_line(issue.get('count', '?'), 20)},"
+        f" users={_one_line(issue.get('userCount', '?'), 20)},"
+        f" culprit={_one_line(issue.get('culprit') or '?', MAX_NAME_CHARS)},"
+        f" last seen {_one_line(issue.get('lastSeen') or '?', 40)})"
     )
 
 

@@ -176,3 +176,20 @@ def test_parse_incident_never_fails_unexpectedly(payload):
         assert str(exc)
     else:
         assert isinstance(parsed, IncidentInput)
+
+
+def test_log_lines_are_capped_as_the_payload_is_read() -> None:
+    """A 1,000,000-character line is kept as its head; shorter lines are left as they are."""
+    from alpha.schemas.incident import MAX_LOG_LINE_CHARS
+
+    huge = "2026-11-20T14:03:11Z ERROR " + "x" * 1_000_000
+    lines = ["2026-11-20T14:00:00Z INFO ok", huge, "    at a.b(C.java:1)"]
+    incident = IncidentInput(
+        deployment_id="d-1", logs=lines, metrics={}, recent_commits=[], config_snapshot={}
+    )
+    assert incident.logs == [lines[0], huge[:MAX_LOG_LINE_CHARS], lines[2]]
+    short = IncidentInput.model_validate(
+        {"deployment_id": "d-1", "logs": lines[:1], "metrics": {}, "recent_commits": []}
+        | {"config_snapshot": {}}
+    )
+    assert short.logs == lines[:1]

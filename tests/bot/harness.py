@@ -8,6 +8,7 @@ scripted engine that emits runtime events like `AlphaRuntime` does.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import time
 from collections.abc import Sequence
@@ -40,6 +41,15 @@ from tests.fakes.loopback import serve
 from tests.fakes.slack_server import FakeSlack
 
 SECRET = "test-signing-secret-0123456789"
+# Slack gives every command and click its own trigger id.
+_TRIGGERS = itertools.count(1)
+
+
+def trigger_id() -> str:
+    """A fresh trigger id, as Slack issues one per command or click."""
+    return f"trig-{next(_TRIGGERS)}"
+
+
 BOT_TOKEN = "xoxb-1111111111-2222222222-abcdefABCDEF123456"
 AGENTS = ["LogAgent", "MetricsAgent", "CommitAgent", "ConfigAgent"]
 
@@ -184,6 +194,20 @@ class ScriptedEngine:
         return result
 
 
+class VirtualTime:
+    """A clock that only moves when someone sleeps on it (tests never really wait)."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += max(0.0, seconds)
+        await asyncio.sleep(0)
+
+
 def settings(slack: FakeSlack, **overrides: Any) -> BotSettings:
     """Bot settings pointing at the fake Slack, HTTP mode, nothing read from the env file."""
     values: dict[str, Any] = {
@@ -192,6 +216,8 @@ def settings(slack: FakeSlack, **overrides: Any) -> BotSettings:
         "slack_api_url": slack.api_url,
         "slack_mode": "http",
         "update_interval_s": 0.05,
+        # Claims private to this bot unless a test shares a file between bots.
+        "dedup_path": ":memory:",
     }
     values.update(overrides)
     return BotSettings(_env_file=None, **values)  # type: ignore[call-arg]
@@ -254,7 +280,7 @@ class BotServer:
             "command": "/alpha",
             "text": text,
             "response_url": response_url,
-            "trigger_id": "trig",
+            "trigger_id": trigger_id(),
         }
         return await self.post_signed(urlencode(form), "application/x-www-form-urlencoded")
 
@@ -290,17 +316,24 @@ def make_bot(
     sources: FakeSources,
     *,
     manager: InvestigationManager | None = None,
+    live_sources: Sequence[str] = ("GitHub", "Sentry"),
+    final_deadline: float = 600.0,
+    virtual: VirtualTime | None = None,
     **setting_overrides: Any,
 ) -> Bot:
-    """A bot wired to the fake Slack and the injected services."""
+    """A bot wired to the fake Slack and the injected services (on `virtual` time if given)."""
     bot_settings = settings(slack, **setting_overrides)
     services = Services(
         assemble_deployment=sources.deployment,
         assemble_sentry_issue=sources.sentry_issue,
         engine=engine,
+        live_sources=live_sources,
         agent_names=AGENTS,
         update_interval=bot_settings.update_interval_s,
+        final_deadline=final_deadline,
     )
+    if virtual is not None:
+        services.clock, services.sleep = virtual.clock, virtual.sleep
     return create_bot(bot_settings, services, manager=manager)
 
 

@@ -36,6 +36,7 @@ def _services(assemble: Any) -> Services:
         assemble_deployment=assemble,
         assemble_sentry_issue=assemble,
         engine=engine,
+        live_sources=("payload file",),
         agent_names=AGENT_NAMES,
         update_interval=0.05,
     )

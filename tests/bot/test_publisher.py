@@ -8,21 +8,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks import Message
 from bot.publisher import ThrottledPublisher
-from tests.fakes.slack_server import FakeSlack, Scripted
-
-
-class VirtualTime:
-    """A clock that only moves when someone sleeps on it (tests never really wait)."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.now += max(0.0, seconds)
-        await asyncio.sleep(0)
+from tests.bot.harness import VirtualTime
+from tests.fakes.slack_server import FakeSlack, Scripted, server_error
 
 
 def _state(i: int) -> Message:
@@ -134,16 +121,22 @@ async def test_blocks_refused_by_slack_fall_back_to_the_text() -> None:
         assert publisher.stats.final_landed
 
 
-async def test_a_final_that_never_lands_gives_up_after_its_budget() -> None:
-    """When Slack keeps failing, the publisher stops after its attempts instead of looping."""
+async def test_a_final_that_never_lands_gives_up_at_its_deadline() -> None:
+    """When Slack keeps failing, the final state is retried with backoff until the deadline."""
     vt = VirtualTime()
-    async with FakeSlack() as slack:
-        slack.fail("chat.update", "internal_error", times=100)
+    async with FakeSlack(clock=vt.clock) as slack:
+        slack.outage("chat.update", 10_000, server_error(502))
         publisher = _publisher(slack, vt)
         publisher.finish(_state(-1))
         await asyncio.wait_for(publisher.run(), timeout=5)
-        assert len(slack.of("chat.update")) == 5
+        tries = [call.at for call in slack.of("chat.update")]
         assert not publisher.stats.final_landed
+        # Tried right up to the 600 s deadline (the last try on it), never past it.
+        assert tries[-1] == 600.0 and vt.now == 600.0
+        # Backoff: pauses grow, capped at 30 s, so ~25 tries in 10 minutes rather than 600.
+        pauses = [b - a for a, b in zip(tries, tries[1:], strict=False)]
+        assert pauses[:4] == [1.0, 2.0, 4.0, 8.0] and max(pauses) == 30.0
+        assert 15 <= len(tries) <= 30
 
 
 async def test_real_time_burst_is_spaced_at_the_fake_server() -> None:
@@ -166,7 +159,7 @@ async def test_real_time_burst_is_spaced_at_the_fake_server() -> None:
 
 
 async def test_unreachable_slack_neither_crashes_nor_loops_forever() -> None:
-    """With nothing listening at the API URL, the publisher gives up after its budget."""
+    """With nothing listening at the API URL, the publisher gives up at its deadline."""
     vt = VirtualTime()
     async with FakeSlack() as slack:
         dead_url = slack.api_url  # the fake closes when the block ends: the port goes dead
@@ -177,5 +170,18 @@ async def test_unreachable_slack_neither_crashes_nor_loops_forever() -> None:
     )
     publisher.submit(_state(1))
     publisher.finish(_state(-1))
-    await asyncio.wait_for(publisher.run(), timeout=10)
-    assert publisher.stats.errors == 5 and not publisher.stats.final_landed
+    await asyncio.wait_for(publisher.run(), timeout=30)
+    assert not publisher.stats.final_landed
+    assert vt.now == 600.0 and 15 <= publisher.stats.errors <= 31
+
+
+async def test_an_error_that_waiting_cannot_fix_ends_the_final_attempts_at_once() -> None:
+    """`message_not_found` on the final state is not retried for minutes: one try, then done."""
+    vt = VirtualTime()
+    async with FakeSlack(clock=vt.clock) as slack:
+        slack.fail("chat.update", "message_not_found", times=10)
+        publisher = _publisher(slack, vt)
+        publisher.finish(_state(-1))
+        await asyncio.wait_for(publisher.run(), timeout=5)
+        assert len(slack.of("chat.update")) == 1
+        assert not publisher.stats.final_landed and vt.now < 2

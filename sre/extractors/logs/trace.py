@@ -19,14 +19,17 @@ _JAVA_FRAME_RE = re.compile(
     r"\s*at ([\w$.]+)\.([\w$<>-]+)\(([\w$.-]+\.(java|kt|scala|groovy|clj)):(\d+)\)"
 )
 _GO_FILE_RE = re.compile(r"\s+(/?[\w./@~+-]+\.go):(\d+)(?: \+0x[0-9a-f]+)?\s*$")
-_GO_FUNC_RE = re.compile(r"([\w./*()-]+?)\(.*\)\s*$")
+# Atomic for the same reason as `parse.GO_FRAME_FUNC_RE`: one try per line, not one per `(`.
+_GO_FUNC_RE = re.compile(r"(?>([\w./*()-]+?)\().*\)\s*$")
 _NODE_FRAME_RE = re.compile(
     r"\s*at (?:(?:async )?([^\s(]+)(?: \[as [^\]]+\])? \()?"
     r"(?:file://)?([^()\s]+?\.(?:js|mjs|cjs|ts|tsx|jsx)):(\d+):\d+\)?\s*$"
 )
 # A type name inside a single-line message: `... raised psycopg2.OperationalError: ...`.
+# At most 20 package segments: with `*`, every start inside a long dotted run rescanned the
+# rest of it (`a.a.a...`, 10,000 chars: 3.4 s); a longer package path is read from its last 20.
 _INLINE_EXC_RE = re.compile(
-    r"\b((?:[a-z_][\w]*\.)*[A-Z][A-Za-z0-9]*(?:Error|Exception|Timeout|Fault))\b"
+    r"\b((?:[a-z_][\w]*\.){0,20}[A-Z][A-Za-z0-9]*(?:Error|Exception|Timeout|Fault))\b"
 )
 # Structured-log fields that may name an exception (`"exception": "ValueError: bad"`).
 _EXC_FIELD_KEYS = (
