@@ -14,6 +14,9 @@ turns the `signature` findings into hypotheses, one per kind:
   they are cited and named, and add `CORROBORATION`;
 - a database signature that names no database takes the database hosts the errors talk
   to, or the service is configured with (`sre.agents.hosts`);
+- a service the lines say is gone (no instances, no healthy upstream) that kept logging at
+  its usual rate is up: the callers' view is stale or partial, and the signature keeps
+  `UP_FACTOR`;
 - a hypothesis with nothing to act on (no object, emitter, host or series) keeps
   `UNNAMED_FACTOR` of its confidence: it says what happened, not where;
 - confidence: `0.45 + 0.35 * strength`, plus `VOLUME_BONUS` for at least `MANY` lines;
@@ -51,6 +54,7 @@ CHRONIC_FACTOR = 0.4
 UNCLEAR_FACTOR = 0.7
 CHANGE_FACTOR = 0.6
 UNNAMED_FACTOR = 0.7
+UP_FACTOR = 0.4
 CORROBORATION = 0.05
 # The metric kinds (`sre.extractors.measures`) that show the same resource running out.
 _CORROBORATING_KINDS: dict[str, frozenset[str]] = {
@@ -191,6 +195,8 @@ def _factor(group: _Group, deploy: bool) -> float:
         factor = UNCLEAR_FACTOR
     if deploy and group.kind in _CHANGE_SENSITIVE:
         factor *= CHANGE_FACTOR
+    if any(s.value.obj_active for s in group.signals):
+        factor *= UP_FACTOR
     return factor
 
 

@@ -2,35 +2,39 @@
 
 In a system of many services, the loudest one is often a victim: its callers log the
 callee's failures, and its latency moves with theirs. The agent builds a profile of every
-entity the evidence names (`entity_logs` for the emitters of rising errors,
-`metric_anomaly` for the series' subjects, `dependency_errors` and the names in error lines
-for the callees, `signature` for platform events) and ranks them by how much of the
-anomalous evidence each explains. Every piece of evidence is weighed by its strength and by
-how rare it is across the system (a symptom every service shows says nothing about which
-one is at fault):
+entity the evidence names (`entity_logs` for what its own logs did, `metric_anomaly` for the
+series measuring it, `dependency_errors` and the names in error lines for the callees,
+`signature` for platform events) and ranks them by how much of the anomalous evidence each
+explains. Every piece of evidence is weighed by its strength and by how rare it is across
+the system (a symptom every service shows says nothing about which one is at fault):
 
-    strength(e) = log1p(excess(e))                      rising errors beyond its own volume
-                + PATTERN_WEIGHT * shift(e) / n_shift   its log pattern shifted
-                + sum over kinds k of score_k(e) / n_k  departed series (`departure.score`)
-                + SATURATION_BONUS if a bounded resource of it saturated
-                + NAMED_WEIGHT * log1p(named(e))        callers' errors naming it
-                + SYMPTOM_WEIGHT * symptoms(e)          crash loops, failing probes
+    strength(e) = log1p(excess(e))                       errors beyond its own volume
+                + chronic * log1p(errors_after(e))       errors it logs at all
+                + pattern * shift(e) / n_shift           its log pattern shifted
+                + sum_k w_k * score_k(e) / n_k           departed series of kind k
+                + saturation / n_sat if a bounded resource of it saturated
+                + named * log1p(named(e))                callers' errors naming it
+                + symptom * min(1, symptoms(e))          crash loops, failing probes
 
-where `n_k` is the number of entities with a harmful departure of kind `k` (and `n_shift`
-with a shifted pattern). A caller whose errors name the top entity is explained by it: its
-own strength is halved (`EXPLAINED_DISCOUNT`). The top entities (at least `MIN_RELATIVE`
-of the best) become hypotheses whose confidence grows with their dominance over the
-strongest `CONTENDERS`: `0.2 + DOMINANCE_WEIGHT * strength(e) / sum(top strengths)`, capped
-at `MAX_CONFIDENCE`; confidence follows strength, so a weaker entity never outranks a
-stronger one.
+`score_k` is the departure score (`sre.extractors.departure`) of its harmful series of kind
+`k`, `n_k` the number of entities with such a series, and `w_k` is 1 for resources running
+out (CPU, memory, disk, connections, throttling, credits, lag) and `symptom_kind` for what
+usually follows a fault elsewhere (latency, errors, traffic, network volume). A caller whose
+errors name the top entity is explained by it: its strength keeps `explained` of itself.
 
-The category follows what the entity's evidence says: bounded resources (CPU, memory, disk,
-connections, throttling, credits) -> `resource_exhaustion`, or `database` for a database;
-lag or database signatures -> `database`; a request surge at an edge entity ->
+The top entities (at least `min_relative` of the best) become hypotheses whose confidence
+follows their dominance over the strongest `CONTENDERS`:
+`0.2 + DOMINANCE_WEIGHT * strength(e) / sum(top strengths)`, capped at `MAX_CONFIDENCE`, so a
+weaker entity never outranks a stronger one. The weights are `Weights`, fitted on the
+development sets with cross-validation (`tools/fit_weights.py`; `docs/accuracy.md`).
+
+The category follows what the entity's evidence says: a bounded resource saturated, or
+resources making up at least `RESOURCE_SHARE` of its departures -> `resource_exhaustion`
+(`database` for a database); lag -> `database`; a request surge at an edge entity ->
 `traffic_surge`; otherwise the entity is failing -> `dependency_failure` (with no change to
 blame, "this service is failing" is the honest system-level answer). The service that was
-just deployed is left to the change agents. With one entity or none, there is nothing to
-localise and the agent says nothing.
+just deployed is left to the change agents. With one entity or none there is nothing to
+localise, and the agent says nothing.
 """
 
 from __future__ import annotations
@@ -57,20 +61,15 @@ from sre.signals import (
     SignatureSignal,
 )
 
-NAMED_WEIGHT = 0.5
-SYMPTOM_WEIGHT = 0.3
-PATTERN_WEIGHT = 1.5
-SATURATION_BONUS = 2.0
-EXPLAINED_DISCOUNT = 0.5
-MIN_RELATIVE = 0.35
 DOMINANCE_WEIGHT = 0.6
 CONTENDERS = 5
 MAX_CONFIDENCE = 0.85
 MAX_HYPOTHESES = 3
+RESOURCE_SHARE = 0.3
 
-_RESOURCE_KINDS = frozenset(
+RESOURCE_KINDS = frozenset(
     {"cpu", "memory", "free_memory", "disk", "free_disk", "connections", "throttling", "gc"}
-    | {"credits"}
+    | {"credits", "lag", "queue"}
 )
 _DB_WORDS = frozenset(
     {"db", "database", "rds", "aurora", "postgres", "postgresql", "pg", "mysql", "mariadb"}
@@ -81,6 +80,23 @@ _EDGE_WORDS = frozenset(
     {"ingress", "alb", "elb", "nlb", "lb", "gateway", "edge", "cdn", "frontend", "front"}
     | {"entry", "nginx", "envoy", "proxy", "web", "storefront", "public", "api"}
 )
+
+
+@dataclass(frozen=True)
+class Weights:
+    """The tunable weights of `strength` (see the module docstring for each)."""
+
+    chronic: float = 0.3
+    pattern: float = 1.5
+    symptom_kind: float = 0.5
+    saturation: float = 2.0
+    named: float = 0.5
+    symptom: float = 0.3
+    explained: float = 0.5
+    min_relative: float = 0.35
+
+
+DEFAULT_WEIGHTS = Weights()
 
 
 def _words(name: str) -> set[str]:
@@ -102,9 +118,9 @@ class Profile:
 
     name: str
     log_excess: float = 0.0
+    errors_after: int = 0
     pattern_shift: float = 0.0
     new_templates: int = 0
-    top_template: str = ""
     metric_score: float = 0.0
     kinds: dict[str, float] = field(default_factory=dict)
     traffic_up: float = 0.0
@@ -118,11 +134,6 @@ class Profile:
     def cite(self, signal: Signal, weight: float) -> None:
         self.signals[signal.id] = self.signals.get(signal.id, 0.0) + weight
 
-    @property
-    def modalities(self) -> int:
-        logs = self.log_excess + self.pattern_shift
-        return sum(1 for x in (logs, self.metric_score, self.named) if x > 0)
-
 
 class TopologyAgent(SpecialistAgent):
     """Localises the fault to an entity (see the module docstring)."""
@@ -133,19 +144,20 @@ class TopologyAgent(SpecialistAgent):
         "which service, pod, node or resource is at fault across a system of services",
         ("logs", "metrics"),
     )
+    weights: Weights = DEFAULT_WEIGHTS
 
     def candidates_from(self, evidence: Evidence) -> list[Hypothesis]:
         """Entity hypotheses from the run's evidence index (pure)."""
         profiles = build_profiles(evidence)
         if len(profiles) < 2:
             return []
-        ranked = rank_profiles(profiles)
+        ranked = rank_profiles(profiles, self.weights)
         deployed = (evidence.incident.service or "").lower() if _has_deploy(evidence) else ""
-        found = []
         total = sum(score for _, score in ranked[:CONTENDERS]) or 1.0
-        best = ranked[0][1] if ranked else 0.0
+        best = ranked[0][1]
+        found = []
         for profile, score in ranked[:MAX_HYPOTHESES]:
-            if score < MIN_RELATIVE * best or not profile.signals:
+            if score < self.weights.min_relative * best or not profile.signals:
                 continue
             category = category_of(profile)
             if deployed and profile.name.lower() == deployed and category == "dependency_failure":
@@ -181,13 +193,12 @@ def _add_log_trouble(evidence: Evidence, profiles: dict[str, Profile]) -> None:
         value = signal.value
         own = _profile(profiles, value.workload)
         own.log_excess += value.excess
+        own.errors_after += value.errors_after
         own.pattern_shift = max(own.pattern_shift, value.pattern_shift)
         own.new_templates += value.new_templates
-        if value.templates and not own.top_template:
-            own.top_template = value.templates[0].template
         if value.kind == "pod" and value.entity not in own.pods:
             own.pods.append(value.entity)
-        own.cite(signal, value.excess + value.pattern_shift)
+        own.cite(signal, value.excess + value.pattern_shift + math.log1p(value.errors_after))
 
 
 def _add_metric_trouble(evidence: Evidence, profiles: dict[str, Profile]) -> None:
@@ -247,16 +258,18 @@ def _link_callers(evidence: Evidence, profiles: dict[str, Profile]) -> None:
                 continue
             profiles[callee].named += signal.value.excess
             profiles[callee].callers.add(caller)
-            profiles[callee].cite(signal, signal.value.excess * NAMED_WEIGHT)
+            profiles[callee].cite(signal, signal.value.excess)
     for failing in evidence.of(DependencyErrorsSignal):
         callee = _entity_key(failing.value.host, profiles)
         if callee is not None:
             weight = float(max(0, failing.value.count_after - failing.value.count_before))
             profiles[callee].named += weight
-            profiles[callee].cite(failing, weight * NAMED_WEIGHT)
+            profiles[callee].cite(failing, weight)
 
 
-def rank_profiles(profiles: dict[str, Profile]) -> list[tuple[Profile, float]]:
+def rank_profiles(
+    profiles: dict[str, Profile], weights: Weights = DEFAULT_WEIGHTS
+) -> list[tuple[Profile, float]]:
     """Profiles with their strength, best first (see the module docstring)."""
     spread: dict[str, int] = {}
     for profile in profiles.values():
@@ -264,40 +277,45 @@ def rank_profiles(profiles: dict[str, Profile]) -> list[tuple[Profile, float]]:
             if score > 0:
                 spread[kind] = spread.get(kind, 0) + 1
     shifted = sum(1 for p in profiles.values() if p.pattern_shift > 0) or 1
-    raw = {key: _strength(p, spread, shifted) for key, p in profiles.items()}
+    raw = {key: strength(p, spread, shifted, weights) for key, p in profiles.items()}
     top = max(raw, key=lambda k: (raw[k], k))
     for caller in profiles[top].callers:
         if caller in raw and caller != top:
-            raw[caller] *= EXPLAINED_DISCOUNT
+            raw[caller] *= weights.explained
     return sorted(((profiles[k], v) for k, v in raw.items()), key=lambda kv: (-kv[1], kv[0].name))
 
 
-def _strength(profile: Profile, spread: dict[str, int], shifted: int) -> float:
-    metrics = sum(
-        score / spread[kind]
-        for kind, score in profile.kinds.items()
-        if kind != "saturation" and score > 0
-    )
+def strength(
+    profile: Profile, spread: dict[str, int], shifted: int, weights: Weights = DEFAULT_WEIGHTS
+) -> float:
+    """How much anomalous evidence one entity accounts for (see the module docstring)."""
+    metrics = 0.0
+    for kind, score in profile.kinds.items():
+        if kind == "saturation" or score <= 0:
+            continue
+        weight = 1.0 if kind in RESOURCE_KINDS else weights.symptom_kind
+        metrics += weight * score / spread[kind]
     if profile.kinds.get("saturation", 0.0) > 0:
-        metrics += SATURATION_BONUS / spread.get("saturation", 1)
+        metrics += weights.saturation / spread.get("saturation", 1)
     return (
         math.log1p(profile.log_excess)
-        + PATTERN_WEIGHT * profile.pattern_shift / shifted
+        + weights.chronic * math.log1p(profile.errors_after)
+        + weights.pattern * profile.pattern_shift / shifted
         + metrics
-        + NAMED_WEIGHT * math.log1p(profile.named)
-        + SYMPTOM_WEIGHT * min(1.0, profile.symptoms)
+        + weights.named * math.log1p(profile.named)
+        + weights.symptom * min(1.0, profile.symptoms)
     )
 
 
 def category_of(profile: Profile) -> str:
     """The category the entity's evidence points at (see the module docstring)."""
-    resource = sum(v for k, v in profile.kinds.items() if k in _RESOURCE_KINDS)
-    resource += profile.kinds.get("saturation", 0.0)
+    resource = sum(v for k, v in profile.kinds.items() if k in RESOURCE_KINDS)
+    saturated = profile.kinds.get("saturation", 0.0) > 0
     database = is_database(profile.name)
-    if database and (resource > 0 or profile.kinds.get("lag", 0.0) > 0):
+    if database and (resource > 0 or saturated):
         return "database"
-    if resource > 0 and resource >= 0.5 * profile.metric_score:
-        return "database" if database else "resource_exhaustion"
+    if saturated or (resource > 0 and resource >= RESOURCE_SHARE * profile.metric_score):
+        return "resource_exhaustion"
     surge = profile.traffic_up > 0 and profile.traffic_up >= 0.5 * profile.metric_score
     if surge and (_is_edge(profile.name) or profile.log_excess == 0):
         return "traffic_surge"
@@ -305,15 +323,19 @@ def category_of(profile: Profile) -> str:
 
 
 def _hypothesis(profile: Profile, dominance: float, category: str) -> Hypothesis:
-    weights = [DOMINANCE_WEIGHT * dominance]
+    weight = min(DOMINANCE_WEIGHT * dominance, MAX_CONFIDENCE - CONFIDENCE_FLOOR)
     label, description = _describe(profile, category)
     cited = sorted(profile.signals, key=lambda sid: -profile.signals[sid])[:6]
+    metric = profile.best_metric
+    series = (
+        [metric.value.metric] if metric is not None and category != "dependency_failure" else []
+    )
     return hypothesis(
         label=label,
         description=description,
         category=category,
-        suspects=[profile.name, *profile.pods[:2]],
-        weights=[min(w, MAX_CONFIDENCE - CONFIDENCE_FLOOR) for w in weights],
+        suspects=[profile.name, *profile.pods[:2], *series],
+        weights=[weight],
         signals=cited,
         rule="topology.localise",
     )
@@ -326,6 +348,10 @@ def _describe(profile: Profile, category: str) -> tuple[str, str]:
             f"{profile.log_excess:.0f} more error records than its own traffic explains"
             + (f" ({profile.new_templates} new template(s))" if profile.new_templates else "")
         )
+    elif profile.errors_after:
+        parts.append(f"{profile.errors_after} error records")
+    if profile.pattern_shift > 0:
+        parts.append(f"its log pattern shifted ({profile.pattern_shift:.0%} of its lines moved)")
     metric = profile.best_metric
     if metric is not None:
         v = metric.value

@@ -271,6 +271,9 @@ class SignatureValue(_Value):
         example: One raw line (at most 500 characters).
         template: The template it was found in (at most 300 characters).
         hosts: Hosts the lines carrying it point at (dependency hosts of its templates).
+        obj_active: Whether the object it names kept logging after the split at least at
+            half its baseline rate (it is up and serving); None when it emits no logs here
+            or the windows cannot tell.
     """
 
     kind: str
@@ -287,6 +290,7 @@ class SignatureValue(_Value):
     example: str
     template: str
     hosts: list[str]
+    obj_active: bool | None
 
 
 # --------------------------------------------------------------------------- metrics

@@ -3,8 +3,9 @@
 After the one pass over the lines (`sre.extractors.logs.stats.LogAccumulator`):
 
 - `entity_findings`: one `entity_logs` finding per emitting entity whose error and warning
-  records rose beyond what its own volume predicts (`EntityCounts.excess`), most excess
-  first, at most `MAX_ENTITY_FINDINGS`;
+  records rose beyond what its own volume predicts (`EntityCounts.excess`), whose template
+  mix shifted significantly, or which logs at least `MIN_ERRORS` errors after the split,
+  strongest first, at most `MAX_ENTITY_FINDINGS`;
 - `signature_findings`: one `signature` finding per catalogue kind and object
   (`sre.extractors.signatures`), found in the mined templates (each template's text, its
   example line and its first continuation block), with the counts of the templates that
@@ -47,12 +48,16 @@ MAX_SIGNATURE_FINDINGS = 20
 MAX_NAMES = 10
 WARNING_WEIGHT = 0.25
 MIN_EXCESS = 2.0
+# An entity logging this many errors after the split is reported even when they are not
+# rising: the agents weigh chronic errors too, only less.
+MIN_ERRORS = 5
 MIN_PATTERN_RECORDS = 20
 MIN_PATTERN_SHIFT = 0.15
 PATTERN_SIGMAS = 4.0
 # A shifted pattern counts, in the ranking, like this share of the records it moved.
 SHIFT_WEIGHT = 0.25
 MIN_NEW = 2
+ACTIVE_SHARE = 0.5
 _HOST_TEXT_CHARS = 4_000
 RISE_FACTOR = 2.0
 
@@ -88,8 +93,9 @@ def entity_findings(acc: LogAccumulator, label: str) -> list[Finding]:
     for counts in acc.tally.entities.values():
         excess = sum(_weight(t) * counts.excess(t) for t in counts.templates.values())
         shift, g = _significant_shift(counts)
-        if excess >= MIN_EXCESS or shift > 0:
-            strength = excess + SHIFT_WEIGHT * shift * counts.records_after
+        errors = sum(t.after for t in counts.templates.values() if t.level == "ERROR")
+        if excess >= MIN_EXCESS or shift > 0 or errors >= MIN_ERRORS:
+            strength = excess + SHIFT_WEIGHT * shift * counts.records_after + 0.1 * errors
             scored.append((strength, counts.workload, counts, excess, g))
     scored.sort(key=lambda item: (-item[0], item[1]))
     return [
@@ -258,7 +264,26 @@ def signature_findings(acc: LogAccumulator, windows: Windows) -> list[Finding]:
         found.values(),
         key=lambda e: (-e.signature.strength * (e.after + 0.1 * e.before), e.signature.kind),
     )
-    return [_signature_finding(e, windows) for e in ordered[:MAX_SIGNATURE_FINDINGS]]
+    return [
+        _signature_finding(e, windows, _active(acc, e.obj, windows))
+        for e in ordered[:MAX_SIGNATURE_FINDINGS]
+    ]
+
+
+def _active(acc: LogAccumulator, obj: str | None, windows: Windows) -> bool | None:
+    """Whether the named object, as an emitter, kept logging at half its baseline rate."""
+    if not obj or not windows.minutes_before or not windows.minutes_after:
+        return None
+    name = obj.lower()
+    counts = next(
+        (c for c in acc.tally.entities.values() if name in (c.workload.lower(), c.name.lower())),
+        None,
+    )
+    if counts is None or counts.records_before == 0:
+        return None
+    before = counts.records_before / windows.minutes_before
+    after = counts.records_after / windows.minutes_after
+    return after >= ACTIVE_SHARE * before
 
 
 def _count(entry: _SignatureCount, stats: TemplateStats, text: str, block: str) -> None:
@@ -277,7 +302,7 @@ def _count(entry: _SignatureCount, stats: TemplateStats, text: str, block: str) 
             entry.hosts.append(host)
 
 
-def _signature_finding(entry: _SignatureCount, windows: Windows) -> Finding:
+def _signature_finding(entry: _SignatureCount, windows: Windows, active: bool | None) -> Finding:
     sig = entry.signature
     label = windows.label
     where = entry.obj or entry.emitter
@@ -301,6 +326,7 @@ def _signature_finding(entry: _SignatureCount, windows: Windows) -> Finding:
         example=entry.example,
         template=entry.template,
         hosts=entry.hosts,
+        obj_active=active,
     )
     severity: Severity = "high" if sig.strength >= 0.8 and entry.after > 0 else "medium"
     return Finding(description, value, severity)
