@@ -260,11 +260,18 @@ def _link_callers(evidence: Evidence, profiles: dict[str, Profile]) -> None:
             profiles[callee].callers.add(caller)
             profiles[callee].cite(signal, signal.value.excess)
     for failing in evidence.of(DependencyErrorsSignal):
-        callee = _entity_key(failing.value.host, profiles)
-        if callee is not None:
-            weight = float(max(0, failing.value.count_after - failing.value.count_before))
-            profiles[callee].named += weight
-            profiles[callee].cite(failing, weight)
+        weight = float(max(0, failing.value.count_after - failing.value.count_before))
+        if weight <= 0:
+            continue
+        # A host the errors point at is an entity even when it has no logs or series here.
+        callee = _entity_key(failing.value.host, profiles) or _host_key(failing.value.host)
+        _profile(profiles, callee).named += weight
+        profiles[callee].cite(failing, weight)
+
+
+def _host_key(host: str) -> str:
+    """A host's entity name: without its port (`prod-db:3333` -> `prod-db`)."""
+    return host.lower().rsplit(":", 1)[0] if host.count(":") == 1 else host.lower()
 
 
 def rank_profiles(

@@ -4,7 +4,8 @@ Real evidence names its entity in a handful of conventional ways, and nothing el
 guessed:
 
 Log lines (the emitter of the line)
-    - structured fields: `kubernetes.pod_name` / `pod` / `pod_name`, `service` /
+    - structured fields: the subject of an event (`subject_name`, `involvedObject.name`),
+      `kubernetes.pod_name` / `pod` / `pod_name`, `service` /
       `service.name` / `app` / `application` / `component` / `kubernetes.labels.app`,
       `container` / `container_name`, `host` / `hostname` / `node`;
     - `kubectl logs --prefix`: `[pod/<pod>/<container>] ...`;
@@ -60,6 +61,9 @@ _SYSLOG = re.compile(
 )
 _COMPOSE = re.compile(r"^(?P<service>[a-z][\w.-]*?)(?:[-_]\d{1,3})\s+\|\s")
 
+# What an event or alert is about (Robusta findings, Kubernetes events as JSON): its subject
+# wins over whoever reported it.
+_SUBJECT_FIELDS = ("subject_name", "involvedObject.name", "involved_object", "object_name")
 _POD_FIELDS = ("kubernetes.pod_name", "kubernetes.pod.name", "pod", "pod_name", "k8s.pod.name")
 _SERVICE_FIELDS = (
     "service",
@@ -188,6 +192,10 @@ _EMPTY_VALUES = frozenset({"", "none", "null", "nil", "-", "undefined", "unknown
 
 def _from_fields(fields: Mapping[str, str]) -> Entity | None:
     fields = {k: v for k, v in fields.items() if v and v.strip().lower() not in _EMPTY_VALUES}
+    for key in _SUBJECT_FIELDS:
+        value = fields.get(key)
+        if value and len(value) <= 253:
+            return _pod(value) or Entity(value, "resource", value)
     for key in _POD_FIELDS:
         value = fields.get(key)
         if value:

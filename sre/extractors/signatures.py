@@ -95,13 +95,32 @@ CATALOGUE: tuple[Signature, ...] = (
         "pods evicted under node resource pressure",
     ),
     _sig(
+        "unschedulable_selector",
+        "kubernetes",
+        "config_change",
+        0.8,
+        r"didn't match (?:Pod's )?node (?:affinity|selector)|node\(s\) didn't match"
+        r"|had untolerated taint|didn't tolerate",
+        "pods match no node (node selector, affinity or taints)",
+    ),
+    _sig(
         "failed_scheduling",
         "kubernetes",
         "resource_exhaustion",
         0.8,
-        r"\bFailedScheduling\b|\bInsufficient (?:cpu|memory|nvidia|ephemeral-storage)\b"
-        r"|\d+/\d+ nodes are available",
+        r"\bInsufficient (?:cpu|memory|nvidia\S*|ephemeral-storage|pods)\b"
+        r"|Too many pods|\bFailedScheduling\b.*(?:Insufficient|capacity)",
         "pods cannot be scheduled (insufficient capacity)",
+    ),
+    _sig(
+        "volume_unbound",
+        "kubernetes",
+        "config_change",
+        0.8,
+        r"\bProvisioningFailed\b|storageclass(?:\.storage\.k8s\.io)? [\"'`]?(?P<obj>[\w.-]+)"
+        r"[\"'`]? not found|persistentvolumeclaims? [\"'`]?(?P<obj2>[\w.-]+)[\"'`]? not found"
+        r"|unbound immediate PersistentVolumeClaims",
+        "a volume claim cannot be bound (missing storage class or claim)",
     ),
     _sig(
         "quota_exceeded",
@@ -393,6 +412,7 @@ CATALOGUE: tuple[Signature, ...] = (
 # One cheap pass decides whether any entry can match (most texts mention none of them).
 _PREFILTER = re.compile(
     r"oom|evict|pressure|schedul|insufficient|quota|throttl|image|pull|manifest|not found"
+    r"|didn't match|taint|tolerat|Too many pods|Provisioning|unbound"
     r"|configerror|environment|env var|KeyError|mount|attach|notready|kubelet|backoff|probe"
     r"|unhealthy|storage|extend file|disk is full|connection|clients|fail ?over|promoted"
     r"|read-only|read_only|1290|restart|reboot|database system|lag|behind|replication|deadlock"

@@ -53,6 +53,13 @@ _HOST_PATTERNS = (
     ),
     # name.with.dots:port or an IPv4 address with a port
     re.compile(r"\b([a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+:\d{2,5})\b", re.I),
+    # a bare service name with a port, after a verb of connecting: `tried: prod-db:3333`,
+    # `dial tcp cart:8080`, `connecting to redis-0:6379`
+    re.compile(
+        r"\b(?:tried|connect(?:ing|ed)?(?: to)?|dial(?:ing)?(?: tcp)?|reach(?:ing)?)[: ]+"
+        r"\(?([a-z][a-z0-9-]*[a-z0-9]:\d{2,5})\b",
+        re.I,
+    ),
 )
 
 
