@@ -11,7 +11,8 @@ secret; `X-Api-Key` -> x, api, key) and judged by its words:
   `signature`, `salt`, `hmac`, `dsn`, `license`, `seed`). Only a value that looks random
   (entropy and length, `looks_random`) is hidden: `cache.key_prefix: orders` stays.
 - **not a secret**: the last words say the value is about the secret, not the secret
-  (`token_ttl_seconds`, `password_min_length`, `secret_name`, `key_id`, `token_url`).
+  (`token_ttl_seconds`, `password_min_length`, `secret_name`, `key_id`, `token_url`), or a
+  `key` that is a data key (`service_key`, `partition_key`, `routing_key`, `cache_key`).
 
 Values that are never secrets whatever the key: numbers and durations, booleans, null,
 placeholders (`${DB_PASSWORD}`, `<redacted>`, `***`, `[REDACTED:...]`), paths
@@ -50,6 +51,12 @@ _ABOUT_WORDS = frozenset(
     | {"id", "ids", "name", "names", "file", "path", "dir", "url", "uri", "endpoint", "type"}
     | {"header", "field", "param", "prefix", "version", "algorithm", "alg", "format", "env"}
     | {"provider", "source", "store", "kind", "mode", "policy", "ref", "hint", "label"}
+)
+# Words before `key` that make it a data key (an identifier), not a cryptographic one.
+_DATA_KEY_WORDS = frozenset(
+    {"service", "aggregation", "partition", "routing", "cache", "primary", "sort", "dedup"}
+    | {"idempotency", "group", "foreign", "object", "bucket", "lookup", "map", "hash", "range"}
+    | {"shard", "index", "row", "composite", "unique", "natural", "sharding", "message", "s3"}
 )
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _SPLIT = re.compile(r"[^A-Za-z0-9]+")
@@ -103,6 +110,8 @@ def secret_key_strength(key: str) -> Strength | None:
         return "strong"
     if any(pair in _STRONG_PAIRS for pair in zip(words, words[1:], strict=False)):
         return "strong"
+    if words[-1] == "key" and len(words) >= 2 and words[-2] in _DATA_KEY_WORDS:
+        return None
     if any(w in _WEAK_WORDS for w in words):
         return "weak"
     return None
@@ -123,14 +132,27 @@ def entropy_bits(text: str) -> float:
 
 
 def looks_random(value: str) -> bool:
-    """A generated secret rather than a word: long, high entropy, letters and digits mixed."""
+    """A generated secret rather than words: long, high entropy, and one run of letters and
+    digits that mixes them (or mixes case beyond a capital initial).
+
+    `default/Deployment/analytics-exporter-fast` is words joined by separators, not random;
+    `aB3xK9qLmP2wZ7` is.
+    """
     if len(value) < RANDOM_MIN_LENGTH or entropy_bits(value) < RANDOM_MIN_BITS:
         return False
     if _FILE_NAME.fullmatch(value):
         return False
-    has_digit = any(c.isdigit() for c in value)
-    has_alpha = any(c.isalpha() for c in value)
-    mixed_case = any(c.isupper() for c in value) and any(c.islower() for c in value)
+    return any(_random_run(run) for run in _RUN.findall(value))
+
+
+_RUN = re.compile(r"[A-Za-z0-9]{8,}")
+
+
+def _random_run(run: str) -> bool:
+    has_digit = any(c.isdigit() for c in run)
+    has_alpha = any(c.isalpha() for c in run)
+    inner_upper = any(c.isupper() for c in run[1:])
+    mixed_case = inner_upper and any(c.islower() for c in run)
     return has_alpha and (has_digit or mixed_case)
 
 

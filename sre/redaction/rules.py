@@ -123,7 +123,11 @@ RULES: tuple[Rule, ...] = (
     Rule("gcp_api_key", re.compile(r"\b(?P<secret>AIza[\w-]{35})")),
     Rule(
         "email",
-        re.compile(r"(?P<secret>\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b)"),
+        # Matches may only start where a run of local-part characters starts, and the run
+        # is taken possessively: each character is read once (linear on `a.a.a...` text).
+        re.compile(
+            r"(?P<secret>(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]++@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b)"
+        ),
     ),
 )
 ASSIGNMENT = Rule("secret_assignment", _ASSIGNMENT, _assignment_ok)
