@@ -53,7 +53,7 @@ MANY = 5
 CHRONIC_FACTOR = 0.4
 UNCLEAR_FACTOR = 0.7
 CHANGE_FACTOR = 0.6
-UNNAMED_FACTOR = 0.7
+UNNAMED_FACTOR = 0.5
 UP_FACTOR = 0.4
 CORROBORATION = 0.05
 # The metric kinds (`sre.extractors.measures`) that show the same resource running out.
