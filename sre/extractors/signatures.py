@@ -400,6 +400,19 @@ CATALOGUE: tuple[Signature, ...] = (
     ),
     # ----------------------------------------------------------------- networks
     _sig(
+        "network_partition",
+        "network",
+        "infrastructure",
+        1.0,
+        r"network_partitions?_detected[\"']?\s*[:=]\s*true|\bnetwork partition(?:s|ed)? "
+        r"(?:detected|between)|partitioned network|\bsplit[- ]brain\b",
+        "a network partition split a cluster",
+        objects=(
+            r"unreachable_nodes[\"']?\s*[:=]\s*\[\s*[\"'](?:[\w-]+@)?(?P<obj>[\w.-]+)",
+            r"partition(?:ed)? (?:from|with) [\"']?(?:[\w-]+@)?(?P<obj>[\w.-]+)",
+        ),
+    ),
+    _sig(
         "network_unreachable",
         "network",
         "infrastructure",
@@ -423,7 +436,7 @@ _PREFILTER = re.compile(
     r"|authentication|instances available|healthy upstream|available server|upstream connect"
     r"|endpoints available|memory|MemoryError|allocate|bad_alloc|open files|EMFILE|ENFILE"
     r"|RejectedExecution|thread|starvation|event loop|space left|ENOSPC|flood|watermark"
-    r"|No route|unreachable|packet loss",
+    r"|No route|unreachable|packet loss|partition|split.brain",
     re.I,
 )
 

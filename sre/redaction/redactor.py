@@ -62,14 +62,19 @@ class Redactor:
 
     # ----------------------------------------------------------------- learning
 
-    def add_known(self, value: str, kind: str = CONFIG_KIND) -> None:
-        """Hide this exact value wherever it appears (shorter than 4 characters: ignored)."""
+    def add_known(self, value: str, kind: str = CONFIG_KIND, *, fragments: bool = True) -> None:
+        """Hide this exact value wherever it appears (shorter than 4 characters: ignored).
+
+        With `fragments` (secrets), every `FRAGMENT`-character run of it is hidden too;
+        without (an email address: personal data, whose domain part is a host name and no
+        secret), only the whole value.
+        """
         value = value.strip()
         if len(value) < MIN_SECRET or value in self._known or "[REDACTED:" in value:
             return
         self._known[value] = kind
         self._pattern = None
-        if len(value) >= FRAGMENT:
+        if fragments and len(value) >= FRAGMENT:
             for start in range(len(value) - FRAGMENT + 1):
                 self._grams.setdefault(value[start : start + FRAGMENT], value)
 
@@ -78,7 +83,7 @@ class Redactor:
             if "\n" in secret.value or "\\n" in secret.value or "-----BEGIN" in secret.value:
                 self._add_lines(secret)
             else:
-                self.add_known(secret.value, secret.kind)
+                self.add_known(secret.value, secret.kind, fragments=secret.kind != "email")
 
     def _add_lines(self, secret: Found) -> None:
         """A value over several lines (a key block): each body line, never the whole.
