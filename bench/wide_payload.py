@@ -53,6 +53,8 @@ def wide_incident(
                 value = level * (1 + rng.gauss(0, 0.15))
                 if rng.random() < 0.03:
                     value *= rng.uniform(2, 20)  # spikes every series has now and then
+                if unit == "%":
+                    value = min(value, 100.0)
                 if name == culprit and at >= ONSET and measure.startswith("Cpu"):
                     value = 97 + rng.random() * 3
                 points.append([at.strftime("%Y-%m-%dT%H:%M:%SZ"), round(max(value, 0.0), 4)])

@@ -34,7 +34,8 @@ resources making up at least `RESOURCE_SHARE` of its departures -> `resource_exh
 `traffic_surge`; otherwise the entity is failing -> `dependency_failure` (with no change to
 blame, "this service is failing" is the honest system-level answer). The service that was
 just deployed is left to the change agents. With one entity or none there is nothing to
-localise, and the agent says nothing.
+localise (the payload's logs and metric names show a single entity), and the agent says
+nothing.
 """
 
 from __future__ import annotations
@@ -149,8 +150,8 @@ class TopologyAgent(SpecialistAgent):
     def candidates_from(self, evidence: Evidence) -> list[Hypothesis]:
         """Entity hypotheses from the run's evidence index (pure)."""
         profiles = build_profiles(evidence)
-        if len(profiles) < 2:
-            return []
+        if not profiles or len(set(profiles) | _metric_subjects(evidence)) < 2:
+            return []  # one entity (or none): nothing to localise
         ranked = rank_profiles(profiles, self.weights)
         deployed = (evidence.incident.service or "").lower() if _has_deploy(evidence) else ""
         total = sum(score for _, score in ranked[:CONTENDERS]) or 1.0
@@ -164,6 +165,16 @@ class TopologyAgent(SpecialistAgent):
                 continue  # the deployed service failing is the change agents' question
             found.append(_hypothesis(profile, score / total, category))
         return merge_candidates(found)
+
+
+def _metric_subjects(evidence: Evidence) -> set[str]:
+    """Every entity the payload's metric names measure (lower case)."""
+    found = set()
+    for name in evidence.incident.metrics:
+        subject = metric_entity(name).entity
+        if subject is not None:
+            found.add(subject.workload.lower())
+    return found
 
 
 def _has_deploy(evidence: Evidence) -> bool:

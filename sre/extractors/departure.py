@@ -6,7 +6,8 @@ spirit of BARO (robust z over the baseline), with three guards BARO lacks:
 
 Noise scale (`spread`)
     The largest of: the MAD of the baseline (as a standard deviation); half the baseline's
-    range (spikes the series already had before are normal for it); the series'
+    range (spikes the series already had before are normal for it; of `LONG_BASELINE` points
+    or more, the 5th-95th percentile range, so a rare outlier is not); the series'
     quantisation step (a counter that moves by one tick moved by noise); 5 % of the
     baseline's level (no real system is steadier than that); 1 point for a percentage.
 Sustained level
@@ -45,6 +46,7 @@ __all__ = [
     "Z_CAP",
     "Departure",
     "departure",
+    "sustained",
 ]
 
 MIN_Z = 3.0
@@ -54,6 +56,7 @@ MIN_PERCENT_POINTS = 5.0
 FULL_EFFECT = 0.5
 HARMLESS_DIRECTION = 0.3
 RELATIVE_NOISE = 0.05
+LONG_BASELINE = 20
 
 
 @dataclass(frozen=True)
@@ -89,7 +92,10 @@ class Departure:
         return self.z >= MIN_Z and self.effect > 0
 
 
-def _sustained(values: Sequence[float], up: bool) -> float:
+def sustained(values: Sequence[float], up: bool) -> float:
+    """The level a window holds rather than one extreme point of it (see the module
+    docstring): the point itself for 1-2 points, the second most extreme of 3-7, the upper
+    (or lower) quartile of 8 or more."""
     ordered = sorted(values, reverse=up)
     n = len(ordered)
     if n <= 2:
@@ -105,12 +111,26 @@ def _quantum(values: Sequence[float]) -> float:
     return min(gaps) if len(gaps) >= 2 else 0.0
 
 
+def _half_range(baseline: Sequence[float]) -> float:
+    """Half the spread of what the baseline did: its whole range for a short baseline, the
+    range between its 5th and 95th percentiles for a long one (`LONG_BASELINE` points or
+    more), where a rare outlier is no part of its normal behaviour."""
+    if len(baseline) < 2:
+        return 0.0
+    ordered = sorted(baseline)
+    if len(ordered) < LONG_BASELINE:
+        return (ordered[-1] - ordered[0]) / 2.0
+    low = ordered[int(0.05 * (len(ordered) - 1))]
+    high = ordered[int(round(0.95 * (len(ordered) - 1)))]
+    return (high - low) / 2.0
+
+
 def _spread(baseline: Sequence[float], everything: Sequence[float], percent: float | None) -> float:
     centre = median(baseline)
     sigma = 0.0
     if len(baseline) >= 3:
         sigma = MAD_TO_SIGMA * median([abs(v - centre) for v in baseline])
-    half_range = (max(baseline) - min(baseline)) / 2.0 if len(baseline) >= 2 else 0.0
+    half_range = _half_range(baseline)
     floor = RELATIVE_NOISE * abs(centre)
     if percent is not None:
         floor = max(floor, percent / 100.0)
@@ -144,7 +164,7 @@ def departure(values: Sequence[float], split: int, measure: Measure) -> Departur
     spread = _spread(base, values, percent)
     best: Departure | None = None
     for direction in ("up", "down"):
-        level = _sustained(current, up=direction == "up")
+        level = sustained(current, up=direction == "up")
         moved = level - centre if direction == "up" else centre - level
         if moved <= 0:
             continue

@@ -22,8 +22,10 @@ Metric names (the entity measured)
     - dotted prefixes: `checkout.latency_p99_ms`, `ts-food-service.CpuUsageRate(%)`.
 
 A pod name is reduced to the workload it belongs to (`cart-7f9c8d6b5-x2k4p` -> `cart`,
-`kafka-0` -> `kafka`) by the Kubernetes naming rules: a ReplicaSet hash and a pod suffix drawn
-from Kubernetes' name alphabet (no vowels, no 0, 1 or 3), or a StatefulSet ordinal.
+`fluent-bit-x7k2p` -> `fluent-bit`) by the Kubernetes naming rules: a ReplicaSet hash and a
+pod suffix drawn from Kubernetes' name alphabet (no vowels, no 0, 1 or 3). A StatefulSet's
+ordinal (`kafka-0`) is kept: `-0`, `-12` also end ordinary names (`svc-10`, `web-01`), and
+each member of a stateful cluster is worth naming on its own.
 Pure functions, no I/O.
 """
 
@@ -175,10 +177,12 @@ def pod_workload(name: str) -> str | None:
     low = name.lower()
     if low != name or len(name) > 253:
         return None
-    for pattern in (_DEPLOYMENT_POD, _STATEFUL_POD, _SIMPLE_POD):
+    for pattern in (_DEPLOYMENT_POD, _SIMPLE_POD):
         m = pattern.match(name)
         if m is not None and "-" in name:
             return m.group("workload")
+    if _STATEFUL_POD.match(name) is not None:
+        return name
     return None
 
 

@@ -26,7 +26,7 @@ from typing import Any
 
 from alpha.schemas import IncidentInput, MetricPoints, MetricValue, MetricWindows, Severity
 from sre.extractors.config import flatten_config, is_capacity_key
-from sre.extractors.departure import Departure, departure
+from sre.extractors.departure import Departure, departure, sustained
 from sre.extractors.entities import metric_entity
 from sre.extractors.finding import Finding
 from sre.extractors.fmt import fmt_num, fmt_ratio, is_number
@@ -428,7 +428,8 @@ def _saturation(series: Series, shift: Shift | None, config: dict[str, Any]) -> 
     window = _current_window(series, shift)
     if not window:
         return None
-    peak = max(window)
+    # What the window holds, not one spike in it (`departure.sustained`).
+    peak = sustained(window, up=True)
     scale = _percent_scale(series)
     limit_key: str | None = None
     if scale is not None:
@@ -458,7 +459,7 @@ def _saturation(series: Series, shift: Shift | None, config: dict[str, Any]) -> 
             limit=limit,
             limit_key=limit_key,
             utilization=round(utilization, 4),
-            statistic="max of the current window",
+            statistic="sustained level of the current window",
         ),
     )
 

@@ -185,7 +185,7 @@ class Signals:
                 limit=limit,
                 limit_key=limit_key,
                 utilization=current / limit,
-                statistic="max of the current window",
+                statistic="sustained level of the current window",
             )
         )
         assert isinstance(signal, MetricSaturationSignal)

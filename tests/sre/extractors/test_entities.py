@@ -14,13 +14,14 @@ from sre.extractors.entities import line_entity, metric_entity, pod_workload
     [
         ("ts-contacts-service-866bd68c97-xcqfx", "ts-contacts-service"),
         ("cart-7f9c8d6b5-x2k4p", "cart"),
-        ("kafka-0", "kafka"),
-        ("redis-cart-12", "redis-cart"),
+        ("kafka-0", "kafka-0"),
+        ("redis-cart-12", "redis-cart-12"),
         ("fluent-bit-x7k2p", "fluent-bit"),
     ],
 )
 def test_pod_names_reduce_to_their_workload(pod: str, workload: str) -> None:
-    """Deployment, StatefulSet and DaemonSet pod names give the workload they belong to."""
+    """Deployment and DaemonSet pod names give their workload; a StatefulSet member keeps its
+    ordinal (`svc-10` could as well be a service)."""
     assert pod_workload(pod) == workload
 
 
