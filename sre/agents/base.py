@@ -49,6 +49,7 @@ from sre.signals import (
     ExceptionSignal,
     LogSignal,
     LogTemplateSignal,
+    LogVolumeSignal,
     TroubleSignal,
     typed_signals,
 )
@@ -136,6 +137,22 @@ class Evidence:
     def of(self, *types: type[Signal]) -> list[Any]:
         """Signals of the given classes, class by class, each in extraction order."""
         return [s for t in types for s in self.by_type.get(t, [])]
+
+    def since(self) -> str:
+        """How descriptions name the incident window: "after the deploy", "after the
+        incident start", "after the change at <time>", or "in the incident window" when the
+        evidence has no split (nothing is said of a deploy that did not happen)."""
+        volumes = self.of(LogVolumeSignal)
+        split_by = volumes[0].value.split_by if volumes else None
+        if split_by == "deployed_at":
+            return "after the deploy"
+        if split_by == "incident_started_at":
+            return "after the incident start"
+        if split_by == "change_point" and volumes[0].value.split_at:
+            return f"after the change at {volumes[0].value.split_at}"
+        if split_by is None and self.incident.deployed_at is not None:
+            return "after the deploy"
+        return "in the incident window"
 
     def log_signals(self) -> list[LogSignal]:
         """Log templates, exceptions and failing hosts, in that order."""

@@ -410,8 +410,8 @@ def _dependencies(evidence: Evidence) -> list[Hypothesis]:
             hypothesis(
                 label=f"{hosts[0]} failing ({what})",
                 description=(
-                    f"{int(trouble.count())} errors to {hosts[0]} after the deploy ({what}); "
-                    "no recent change touches the path to it."
+                    f"{int(trouble.count())} errors to {hosts[0]} {evidence.since()} ({what})"
+                    + ("; no recent change touches the path to it." if _changes(evidence) else ".")
                 ),
                 category="dependency_failure",
                 suspects=hosts[:3],
@@ -478,7 +478,8 @@ def _configured_peer_faults(evidence: Evidence) -> list[Hypothesis]:
                 label=f"{peer} failing ({what})",
                 description=(
                     f"{int(sum(count_after(s) for s in signals))} errors ({what}) raised in the "
-                    f"{peer} client library after the deploy; no recent change touches it."
+                    f"{peer} client library {evidence.since()}"
+                    + ("; no recent change touches it." if _changes(evidence) else ".")
                 ),
                 category="dependency_failure",
                 suspects=[*hosts[:2], peer],
@@ -562,3 +563,8 @@ def _quote(signal: LogSignal) -> str:
     else:
         text = signal.description
     return clip(text, 120)
+
+
+def _changes(evidence: Evidence) -> bool:
+    """Whether the incident has recent commits or config changes to weigh at all."""
+    return bool(evidence.commits() or evidence.config_changes())
