@@ -54,7 +54,7 @@ class RankingDiff(BaseModel):
     @property
     def top_changed(self) -> bool:
         """Whether the conclusion ranked first is another one."""
-        return any(c.change != "same" and 1 in (c.before_rank, c.after_rank) for c in self.changes)
+        return any((c.before_rank == 1) != (c.after_rank == 1) for c in self.changes)
 
 
 def same_conclusion(a: RankedHypothesis, b: RankedHypothesis) -> bool:
