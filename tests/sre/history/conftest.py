@@ -22,13 +22,17 @@ from sre.history.records import (
     PayloadCuts,
     RunContext,
     RunRecord,
+    RunSummary,
     StoredPayload,
+    StoredRun,
 )
 
 T0 = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
 
 
-def ranked(label: str, category: str, suspects: list[str], score: float, rank: int) -> RankedHypothesis:
+def ranked(
+    label: str, category: str, suspects: list[str], score: float, rank: int
+) -> RankedHypothesis:
     """A ranked hypothesis citing sig_001."""
     return RankedHypothesis(
         label=label,
@@ -131,6 +135,34 @@ def feedback(execution_id: str, verdict: str = "wrong", **extra: Any) -> Feedbac
     }
     values.update(extra)
     return FeedbackRecord(**values)
+
+
+def judged_run(*verdicts: dict[str, object]) -> StoredRun:
+    """Run x1 (two ranked hypotheses) with these verdicts, oldest first."""
+    res = result("x1")
+    summary = RunSummary(
+        execution_id="x1",
+        trigger="cli",
+        requested_by=None,
+        origin=None,
+        deployment_id="deploy-1",
+        service=None,
+        started_at=T0,
+        finished_at=T0,
+        engine_version="v",
+        top_label=None,
+        top_category=None,
+        top_score=None,
+        requires_human_review=False,
+        cost_usd=None,
+        total_tokens=0,
+        slack_channel=None,
+        slack_ts=None,
+        slack_permalink=None,
+        replay_of=None,
+    )
+    verdict_records = [feedback("x1", **v) for v in verdicts]
+    return StoredRun(summary=summary, result=res, feedback=verdict_records)
 
 
 @pytest.fixture

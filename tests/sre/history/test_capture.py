@@ -41,7 +41,11 @@ def test_long_lines_patches_and_series_are_clipped() -> None:
         logs=["x" * 5_000],
         metrics={"latency": list(range(1_000)), "w": {"baseline": [1.0] * 200, "current": 2.0}},
         recent_commits=[
-            {"sha": "abc1234def", "message": "m", "files": [{"filename": "a.py", "patch": "+" * 9_000}]}
+            {
+                "sha": "abc1234def",
+                "message": "m",
+                "files": [{"filename": "a.py", "patch": "+" * 9_000}],
+            }
         ],
     )
     stored = store_payload(payload, Redactor(), _caps())
@@ -57,7 +61,7 @@ def test_long_lines_patches_and_series_are_clipped() -> None:
 
 
 def test_the_stored_size_is_bounded_by_halving_the_log_lines() -> None:
-    """When the capped payload is still larger than max_bytes, log lines are halved until it fits."""
+    """A capped payload still above max_bytes has its log lines halved until it fits."""
     lines = [f"line {i} " + "y" * 150 for i in range(2_000)]
     caps = _caps(max_log_lines=2_000, max_bytes=64 * 1024)
     stored = store_payload(incident(logs=lines), Redactor(), caps)
@@ -70,7 +74,9 @@ def test_the_stored_size_is_bounded_by_halving_the_log_lines() -> None:
 def test_a_payload_too_large_without_logs_is_not_stored() -> None:
     """A config snapshot larger than max_bytes by itself: no payload, rather than no bound."""
     big = {f"key{i}": "v" * 100 for i in range(1_000)}
-    assert store_payload(incident(config_snapshot=big), Redactor(), _caps(max_bytes=64 * 1024)) is None
+    assert (
+        store_payload(incident(config_snapshot=big), Redactor(), _caps(max_bytes=64 * 1024)) is None
+    )
 
 
 def test_secrets_are_redacted_everywhere_before_clipping() -> None:
@@ -80,7 +86,9 @@ def test_secrets_are_redacted_everywhere_before_clipping() -> None:
             f"2026-11-20T14:00:00Z ERROR slack said no to {SLACK}",
             "z" * 190 + f" aws={AWS}",
         ],
-        config_snapshot={"database": {"password": DB_PASSWORD, "url": "postgres://app:pw1234@db/x"}},
+        config_snapshot={
+            "database": {"password": DB_PASSWORD, "url": "postgres://app:pw1234@db/x"}
+        },
         recent_commits=[
             {
                 "sha": "abc1234def",

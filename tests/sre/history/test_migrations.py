@@ -1,4 +1,4 @@
-"""Schema migrations on SQLite and PostgreSQL: from empty, from the previous revision, concurrently."""
+"""Schema migrations on SQLite and PostgreSQL: from empty, from the previous one, at once."""
 
 from __future__ import annotations
 
@@ -32,9 +32,8 @@ async def _revision(url: str) -> str | None:
 async def test_upgrade_from_empty_creates_every_table(database_url: str) -> None:
     """An empty database is migrated to the head on open, with every table."""
     assert await _revision(database_url) is None
-    async with open_store(database_url) as store:
-        async with store.engine.connect() as connection:
-            tables = await connection.run_sync(lambda c: set(inspect(c).get_table_names()))
+    async with open_store(database_url) as store, store.engine.connect() as connection:
+        tables = await connection.run_sync(lambda c: set(inspect(c).get_table_names()))
     assert tables == TABLES
     assert await _revision(database_url) == HEAD_REVISION
 

@@ -1,4 +1,4 @@
-"""The history store on a real SQLite file and a real PostgreSQL server (every test runs on both)."""
+"""The history store on a real SQLite file and a real PostgreSQL server (each test on both)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,9 @@ async def test_history_lists_newest_first_with_filters(database_url: str) -> Non
         await store.record(record("a1", deployment_id="d-1", started_at=T0))
         await store.record(record("a2", deployment_id="d-2", started_at=T0 + timedelta(minutes=1)))
         await store.record(
-            record("a3", deployment_id="d-1", service="billing", started_at=T0 + timedelta(minutes=2))
+            record(
+                "a3", deployment_id="d-1", service="billing", started_at=T0 + timedelta(minutes=2)
+            )
         )
         assert [r.execution_id for r in await store.history()] == ["a3", "a2", "a1"]
         assert [r.execution_id for r in await store.history(deployment_id="d-1")] == ["a3", "a1"]
@@ -165,7 +167,9 @@ async def test_purge_deletes_old_runs_with_everything_attached(
         assert not await store.claim("live", 1000)
 
 
-async def test_claim_is_at_most_once_until_it_expires(database_url: str, clock: list[float]) -> None:
+async def test_claim_is_at_most_once_until_it_expires(
+    database_url: str, clock: list[float]
+) -> None:
     """A live key cannot be claimed again; an expired or released one can."""
     async with open_store(database_url, clock=lambda: clock[0]) as store:
         assert await store.claim("event:Ev1", 60)
