@@ -41,7 +41,9 @@ def lint_imports_script() -> Path:
 
 
 @pytest.fixture(autouse=True)
-def _history_in_tmp(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def _history_in_tmp(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """No test records into the developer's own history: the data directory is a temp one."""
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg-data")))
     monkeypatch.delenv("ALPHA_DATABASE_URL", raising=False)

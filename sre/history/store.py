@@ -42,6 +42,7 @@ from sre.history.records import (
     StoredPayload,
     StoredRun,
 )
+from sre.history.settings import async_url
 from sre.history.tables import AgentRun, DedupKey, Feedback, Investigation, Payload
 
 Clock = Callable[[], float]
@@ -116,9 +117,13 @@ def stored_key(key: str) -> str:
 def create_engine(url: str) -> AsyncEngine:
     """An async engine for `url`; SQLite files get WAL, a busy timeout and foreign keys.
 
+    `postgresql://` and `sqlite:///` URLs are given their async driver.
+
     Raises:
         StorageError: the SQLite file's directory cannot be created.
+        ConfigurationError: the URL's scheme is not supported.
     """
+    url = async_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_async_engine(url, pool_pre_ping=True)
