@@ -61,7 +61,6 @@ from sre.redaction.boundary import (
 from sre.scenarios import incident_b, load_all, load_bundled
 
 if TYPE_CHECKING:
-    from sre.history.recorder import Recorder
     from sre.integrations.assembler import Assembly
     from sre.llm.refine import LLMMode
 
@@ -223,27 +222,17 @@ def _cmd_investigate(args: argparse.Namespace) -> int:
         incident, gaps = assembly.incident, list(assembly.gaps)
     if args.show_prompt:
         return _show_prompts(incident, gaps)
-    recorder = None if args.no_store else _start_recorder(incident)
-    try:
-        result = _investigate_and_show(args, incident, gaps, llm)
-    except BaseException:
-        if recorder is not None:
-            recorder.cancel()
-        raise
-    if recorder is not None:
+    # Settings read before the run, so that a malformed one fails before any work.
+    url = None if args.no_store else history_commands.history_settings().url()
+    result = _investigate_and_show(args, incident, gaps, llm)
+    if url is not None:
+        from sre.history.recorder import record_run
+
         # The store redacts what it keeps whatever was shown (--reveal included).
-        problem = recorder.finish(result)
+        problem = record_run(url, incident, result, history_commands.cli_context())
         if problem is not None:
-            sys.stderr.write(f"alpha: history: run not recorded: {' '.join(problem.split())}\n")
+            sys.stderr.write(f"alpha: history: run not recorded: {problem}\n")
     return EXIT_OK
-
-
-def _start_recorder(incident: IncidentInput) -> Recorder:
-    """Start recording the run beside the investigation (see `sre.history.recorder`)."""
-    from sre.history.recorder import start_recorder
-
-    url = history_commands.history_settings().url()
-    return start_recorder(url, incident, history_commands.cli_context())
 
 
 def _investigate_and_show(

@@ -1,9 +1,10 @@
 """What a run leaves in the store: the payload redacted and capped, the result redacted.
 
-Everything written to the database passes through the project's redaction boundary
-(`sre.redaction.Redactor`) first, with one redactor per run so that a secret has the same
-placeholder in the payload and in the result. Each string is redacted whole before it is
-clipped, so a cut can never split a secret into pieces no rule recognises.
+Everything written to the database passes through the project's redaction boundary first
+(`sre.redaction.boundary.redact_payload` and `redact_result`), with one redactor per run so
+that a secret has the same placeholder in the payload and in the result. Each string is
+redacted whole before it is clipped, so a cut can never split a secret into pieces no rule
+recognises.
 
 The caps (`PayloadCaps`) bound the stored size whatever the input: a million log lines keep
 the first and the last halves of `max_log_lines`; long lines, patches and metric series are
@@ -14,7 +15,7 @@ replay can say why it may differ from the original run.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,6 +30,7 @@ from sre.history.records import (
 )
 from sre.history.version import engine_version
 from sre.redaction import Redactor
+from sre.redaction.boundary import learn_incident, redact_payload, redact_result
 
 CLIPPED = " …[clipped]"
 # How often the log lines are halved, at most, to fit `max_bytes`.
@@ -61,80 +63,6 @@ def _thin(values: list[Any], limit: int) -> list[Any]:
         return values
     step = (len(values) - 1) / (limit - 1)
     return [values[round(index * step)] for index in range(limit)]
-
-
-# Joins strings redacted together. Holds no whitespace-only run a `key = value` rule could
-# cross (NUL is not whitespace), and a secret's match never contains it, so the pieces come
-# back one for one; when they do not (a key block without its end swallows the rest), each
-# string is redacted alone instead.
-_SEPARATOR = "\n\x00\n"
-
-
-class _Redacting:
-    """Redacts many strings with one run's redactor, in one pass of each rule.
-
-    A rule's regex has a fixed cost per call; run on a few thousand short strings one by
-    one, that cost dominated recording (44 ms on the demo payload, more than the
-    investigation itself). Joined, each rule scans the text once.
-    """
-
-    def __init__(self, redactor: Redactor) -> None:
-        self.redactor = redactor
-
-    def text(self, value: str) -> str:
-        return self.redactor.redact(value) if value else value
-
-    def texts(self, values: list[str]) -> list[str]:
-        """Every string redacted (same order, same count)."""
-        if len(values) < 2:
-            return [self.text(v) for v in values]
-        joined = _SEPARATOR.join(values)
-        pieces = self.redactor.redact(joined).split(_SEPARATOR)
-        if len(pieces) == len(values):
-            return pieces
-        return [self.text(v) for v in values]
-
-    def lines(self, values: list[str]) -> list[str]:
-        """Log lines redacted; a key block spread over lines is hidden whole."""
-        joined = _SEPARATOR.join(values)
-        pieces = self.redactor.redact(joined).split(_SEPARATOR) if values else []
-        if len(pieces) == len(values):
-            return pieces
-        return self.redactor.redact_lines(values)
-
-    def tree(self, value: Any) -> Any:
-        """A JSON-like value with every string (mapping keys included) redacted."""
-        found: list[str] = []
-        _collect(value, found)
-        return _rebuild(value, iter(self.texts(found)))
-
-
-def _collect(value: Any, out: list[str]) -> None:
-    if isinstance(value, str):
-        out.append(value)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            if isinstance(key, str):
-                out.append(key)
-            _collect(item, out)
-    elif isinstance(value, list):
-        for item in value:
-            _collect(item, out)
-
-
-def _rebuild(value: Any, redacted: Iterator[str]) -> Any:
-    """`value` with its strings replaced, in `_collect`'s order, by the next redacted ones."""
-    if isinstance(value, str):
-        return next(redacted)
-    if isinstance(value, dict):
-        out = {}
-        for key, item in value.items():
-            new_key = next(redacted) if isinstance(key, str) else key
-            out[new_key] = _rebuild(item, redacted)
-        return out
-    if isinstance(value, list):
-        return [_rebuild(item, redacted) for item in value]
-    return value
 
 
 def _cap_metrics(metrics: dict[str, Any], caps: PayloadCaps, cuts: PayloadCuts) -> dict[str, Any]:
@@ -181,53 +109,45 @@ def store_payload(
 ) -> StoredPayload | None:
     """The payload as the store keeps it: redacted, capped, with what was cut.
 
+    Log lines beyond `caps.max_log_lines` are dropped first (they are never stored, so
+    they need no redaction); everything kept is redacted whole, then clipped.
+
     Returns:
         None when even without log lines the payload exceeds `caps.max_bytes` (a config
         snapshot of many megabytes): the run is recorded without its payload.
     """
     caps = caps or PayloadCaps()
-    original = incident.model_dump_json()
-    redactor.learn_config(incident.config_snapshot)
-    if incident.previous_config_snapshot is not None:
-        redactor.learn_config(incident.previous_config_snapshot)
-    redact = _Redacting(redactor)
+    original = incident.model_dump_json().encode("utf-8")
+    # Config secrets, commit texts and key blocks spread over log lines, first.
+    learn_incident(redactor, incident)
     document = incident.model_dump(mode="json", exclude_none=True)
-    logs = document.pop("logs")
-    base_cuts = PayloadCuts(original_bytes=len(original.encode("utf-8")))
-    document["metrics"] = _cap_metrics(document["metrics"], caps, base_cuts)
-    # Every string but the log lines, redacted whole in one pass, then clipped.
-    document = redact.tree(document)
-    _clip_commits(document["recent_commits"], caps, base_cuts)
-    # Whole lines are redacted before any clipping (a key block spans several lines).
-    kept = redact.lines(_keep_ends(logs, caps.max_log_lines))
-    base_cuts.log_lines_total = len(logs)
+    cuts = PayloadCuts(original_bytes=len(original), log_lines_total=len(incident.logs))
+    document["logs"] = _keep_ends(document["logs"], caps.max_log_lines)
+    document["metrics"] = _cap_metrics(document["metrics"], caps, cuts)
+    document = redact_payload(document, redactor)
+    _clip_commits(document["recent_commits"], caps, cuts)
+    kept: list[str] = document.pop("logs")
     limit = caps.max_log_lines
     for _ in range(_MAX_HALVINGS):
-        cuts = base_cuts.model_copy()
+        attempt = cuts.model_copy()
         lines = _keep_ends(kept, limit)
-        cuts.log_lines_dropped = len(logs) - len(lines)
-        body = dict(document, logs=_clip_lines(lines, caps, cuts))
+        attempt.log_lines_dropped = len(incident.logs) - len(lines)
+        body = dict(document, logs=_clip_lines(lines, caps, attempt))
         stored = IncidentInput.model_validate(body)
         size = len(stored.model_dump_json(exclude_none=True).encode("utf-8"))
         if size <= caps.max_bytes:
-            cuts.stored_bytes = size
-            cuts.secrets_redacted = redactor.count
+            attempt.stored_bytes = size
+            attempt.secrets_redacted = redactor.count
             return StoredPayload(
                 incident=stored,
                 caps=caps,
-                cuts=cuts,
-                fingerprint=hashlib.sha256(original.encode("utf-8")).hexdigest(),
+                cuts=attempt,
+                fingerprint=hashlib.sha256(original).hexdigest(),
             )
         if limit == 0:
             break
         limit //= 2
     return None
-
-
-def redact_result(result: ExecutionResult, redactor: Redactor) -> ExecutionResult:
-    """The result with every string redacted by the run's redactor."""
-    tree = _Redacting(redactor).tree(result.model_dump(mode="json"))
-    return ExecutionResult.model_validate(tree)
 
 
 def build_record(

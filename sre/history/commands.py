@@ -305,7 +305,7 @@ def render_feedback(run: StoredRun, console: Console) -> None:
 def cmd_replay(args: argparse.Namespace, console: Console) -> int:
     """`alpha replay`: the stored payload through today's engine, and what changed."""
     from sre.engine import investigate
-    from sre.history.recorder import start_recorder
+    from sre.history.recorder import record_run
     from sre.history.records import StoredPayload
     from sre.history.replay import compare
     from sre.history.version import engine_version
@@ -318,17 +318,12 @@ def cmd_replay(args: argparse.Namespace, console: Console) -> int:
     original = run.summary.execution_id
     if payload is None:
         raise InputError(f"execution {original!r}: its payload was not stored, nothing to replay")
-    recorder = None
+    result = asyncio.run(investigate(payload.incident))
+    problem = None
     if not args.no_store:
         context = cli_context("replay", replay_of=original)
-        recorder = start_recorder(history_settings().url(), payload.incident, context)
-    try:
-        result = asyncio.run(investigate(payload.incident))
-    except BaseException:
-        if recorder is not None:
-            recorder.cancel()
-        raise
-    problem = recorder.finish(result) if recorder is not None else None
+        problem = record_run(history_settings().url(), payload.incident, result, context)
+    recorded = not args.no_store and problem is None
     diff = compare(run.result.ranked_hypotheses, result.ranked_hypotheses)
     now = engine_version()
     if args.json:
@@ -336,7 +331,7 @@ def cmd_replay(args: argparse.Namespace, console: Console) -> int:
             {
                 "replay_of": original,
                 "execution_id": result.execution_id,
-                "recorded": recorder is not None and problem is None,
+                "recorded": recorded,
                 "engine_then": run.summary.engine_version,
                 "engine_now": now,
                 "payload": payload.cuts.model_dump(mode="json"),
@@ -349,8 +344,8 @@ def cmd_replay(args: argparse.Namespace, console: Console) -> int:
     else:
         render_replay(run, payload, diff, result.execution_id, now, console)
     if problem is not None:
-        sys.stderr.write(f"alpha: history: replay not recorded: {' '.join(problem.split())}\n")
-    elif recorder is not None and not args.json:
+        sys.stderr.write(f"alpha: history: replay not recorded: {problem}\n")
+    elif recorded and not args.json:
         console.print(f"[dim]recorded as {escape(result.execution_id)}[/]")
     return EXIT_OK
 

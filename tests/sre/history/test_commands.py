@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from sre.cli import main
-from sre.history.recorder import start_recorder
+from sre.history.recorder import record_run
 from sre.history.records import RunContext
 from sre.history.store import open_store
 from tests.sre.history.conftest import incident, result
@@ -117,7 +117,7 @@ def test_replay_shows_what_changed(capsys: pytest.CaptureFixture[str]) -> None:
     # another score, and a commit it does not suspect.
     stale = result("stale1", deployment_id="deploy-2026-11-20-1402")
     payload = load_bundled("incident_b").incident
-    assert start_recorder(url, payload, RunContext(trigger="cli"), fork=False).finish(stale) is None
+    assert record_run(url, payload, stale, RunContext(trigger="cli")) is None
     code, out, _ = _run(capsys, "replay", "stale1", "--no-store")
     assert code == 0 and "The ranking changed below the top hypothesis." in out
     replay = _json(capsys, "replay", "stale1", "--no-store")
@@ -197,18 +197,16 @@ def test_an_unreachable_database_does_not_fail_the_investigation(
     assert "pw@" not in err
 
 
-@pytest.mark.parametrize("fork", [True, False])
-def test_both_recorders_write_the_same_record(fork: bool, tmp_path: Path) -> None:
-    """The forked and the inline recorder both store the run with its payload."""
+def test_record_run_writes_the_run_with_its_payload(tmp_path: Path) -> None:
+    """`record_run` stores the run, its service and its (redacted) payload."""
     import asyncio
 
-    url = f"sqlite+aiosqlite:///{tmp_path / f'r{fork}.db'}"
-    recorder = start_recorder(url, incident(), RunContext(trigger="cli"), fork=fork)
-    assert recorder.finish(result(f"rec{fork}")) is None
+    url = f"sqlite+aiosqlite:///{tmp_path / 'r.db'}"
+    assert record_run(url, incident(), result("rec1"), RunContext(trigger="cli")) is None
 
     async def stored() -> Any:
         async with open_store(url) as store:
-            return await store.get(f"rec{fork}"), await store.payload(f"rec{fork}")
+            return await store.get("rec1"), await store.payload("rec1")
 
     run, payload = asyncio.run(stored())
     assert run is not None and run.summary.service == "checkout-api"
@@ -216,7 +214,7 @@ def test_both_recorders_write_the_same_record(fork: bool, tmp_path: Path) -> Non
 
 
 def test_the_installed_script_records_and_lists(alpha_script: Path, tmp_path: Path) -> None:
-    """`alpha investigate` then `alpha history --json` as real processes (the forked recorder)."""
+    """`alpha investigate` then `alpha history --json` as real processes."""
     env = {**os.environ, "ALPHA_DATABASE_URL": f"sqlite:///{tmp_path / 'script.db'}"}
     subprocess.run(
         [str(alpha_script), "investigate", "--scenario", "incident_b", "--json"],
