@@ -315,10 +315,18 @@ def degradations(result: ExecutionResult) -> list[str]:
     return lines
 
 
-def render_final(result: ExecutionResult, *, title: str, rerun_value: str) -> Message:
-    """The final message: ranked hypotheses, summary, next actions, degradations, footer."""
+def render_final(
+    result: ExecutionResult, *, title: str, rerun_value: str, note: str | None = None
+) -> Message:
+    """The final message: ranked hypotheses, summary, next actions, degradations, footer.
+
+    Args:
+        note: one line under the header (a Rerun says whether it replayed or re-fetched).
+    """
     signals = {s.id: s for s in result.signals_used}
     blocks: list[Block] = [_header(f"Alpha: {title}")]
+    if note:
+        blocks.append(_context(f":repeat: {escape(note)}"))
     if result.requires_human_review:
         reasons = "; ".join(escape(r) for r in result.review_reasons) or "evidence is thin"
         blocks.append(_section(f":rotating_light: *Needs human review*: {reasons}"))
@@ -395,11 +403,15 @@ def render_signals(signals: Sequence[Signal], *, per_message: int = 40) -> list[
 
 
 def acknowledge_feedback(
-    blocks: Sequence[Block], rank: int, verdict: str, user_id: str
+    blocks: Sequence[Block], rank: int, verdict: str, user_id: str, detail: str = ""
 ) -> list[Block]:
-    """Replace hypothesis `rank`'s buttons by a note of who judged it and how."""
+    """Replace hypothesis `rank`'s buttons by a note of who judged it and how.
+
+    Args:
+        detail: already escaped mrkdwn appended to the note (the real cause given).
+    """
     icon = ":white_check_mark:" if verdict == "correct" else ":no_entry_sign:"
-    note = _context(f"{icon} marked *{escape(verdict)}* by <@{escape(user_id)}>")
+    note = _context(f"{icon} marked *{escape(verdict)}* by <@{escape(user_id)}>{detail}")
     block_id = note["block_id"] = _feedback_block_id(rank)
     return [note if b.get("block_id") == block_id else b for b in blocks]
 
@@ -408,5 +420,6 @@ USAGE = (
     "*Usage*\n"
     "• `/alpha investigate <deployment_id>`: investigate a deployment; I post the results "
     "in this channel and update them as the agents work.\n"
+    "• `/alpha history [deployment_id]`: recent investigations (only you see the list).\n"
     "• `/alpha help`: this message."
 )

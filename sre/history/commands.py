@@ -210,7 +210,7 @@ def cmd_history(args: argparse.Namespace, console: Console) -> int:
     table.add_column("verdict")
     for run in runs:
         top = f"{run.top_category}: {run.top_label}" if run.top_label else "-"
-        verdict_text = run.verdict or ""
+        verdict_text: str = run.verdict or ""
         if run.verdict_by:
             verdict_text += f" ({run.verdict_by})"
         table.add_row(

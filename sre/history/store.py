@@ -79,6 +79,10 @@ class HistoryStore(Protocol):
         """The stored (redacted, capped) payload of a run."""
         ...
 
+    async def find_by_message(self, channel: str, ts: str) -> str | None:
+        """The run whose answer is the Slack message `ts` in `channel`."""
+        ...
+
     async def add_feedback(self, feedback: FeedbackRecord) -> None:
         """Record a verdict on a run."""
         ...
@@ -487,6 +491,19 @@ class SQLHistoryStore:
             cuts=PayloadCuts.model_validate_json(row.cuts_json),
             fingerprint=row.fingerprint,
         )
+
+    async def find_by_message(self, channel: str, ts: str) -> str | None:
+        """The run whose answer is the Slack message `ts` in `channel` (the newest if several)."""
+        query = (
+            select(Investigation.execution_id)
+            .where(Investigation.slack_channel == channel, Investigation.slack_ts == ts)
+            .order_by(Investigation.started_at.desc())
+            .limit(1)
+        )
+        with self.errors("find message"):
+            async with self.engine.connect() as connection:
+                found = await connection.scalar(query)
+        return None if found is None else str(found)
 
     # ------------------------------------------------------------------ feedback
 
