@@ -144,12 +144,13 @@ def create_engine(url: str) -> AsyncEngine:
     @event.listens_for(engine.sync_engine, "connect")
     def _pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
+        # First: switching to WAL needs a lock another process may hold for a moment.
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         if database and database != ":memory:":
             cursor.execute("PRAGMA journal_mode=WAL")
             # WAL with NORMAL loses no committed data on a crash of the process, only on a
             # power loss of the machine, and saves an fsync per commit.
             cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
