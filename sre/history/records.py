@@ -41,7 +41,7 @@ class PayloadCaps(_Record):
         max_bytes: the stored JSON's size; log lines are halved until it fits.
     """
 
-    max_log_lines: int = Field(default=50_000, ge=1)
+    max_log_lines: int = Field(default=10_000, ge=1)
     max_line_chars: int = Field(default=4_096, ge=64)
     max_patch_chars: int = Field(default=50_000, ge=64)
     max_points: int = Field(default=5_000, ge=2)
