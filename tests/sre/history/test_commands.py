@@ -10,10 +10,13 @@ from typing import Any
 
 import pytest
 
+from alpha.schemas import ExecutionResult
 from sre.cli import main
+from sre.evaluation import match_rank
 from sre.history.recorder import record_run
 from sre.history.records import RunContext
 from sre.history.store import open_store
+from sre.payload import Expected
 from tests.sre.history.conftest import incident, result
 
 
@@ -88,9 +91,11 @@ def test_round_trip_investigate_wrong_export_eval(
     report = _json(capsys, "eval", str(tmp_path / "cases"))
     (case,) = report["cases"]
     assert case["expected"] == {"category": "code_regression", "suspects": ["5ae6cd2"]}
-    # The engine ranks the pool change first and the commit second, as the stored run did.
-    assert case["rank"] == 2
-    assert report["top1"] == 0.0 and report["top3"] == 1.0
+    # Same engine, same payload: the case is scored where the stored run ranked the cause.
+    stored = ExecutionResult.model_validate(_json(capsys, "show", execution_id)["result"])
+    expected = Expected(category="code_regression", suspects=["5ae6cd2"])
+    assert case["rank"] == match_rank(stored.ranked_hypotheses, expected)
+    assert case["rank"] is not None and case["rank"] > 1  # wrong at #1, as the verdict said
 
 
 def test_replay_reports_an_unchanged_ranking_and_records_the_replay(
