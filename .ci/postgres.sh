@@ -8,6 +8,8 @@
 # PostgreSQL refuses to run as root: when run as root, the cluster belongs to the
 # `postgres` user the Debian package creates (or `nobody` if there is none).
 set -euo pipefail
+# runuser lives in sbin, which a bare CI environment may leave out of PATH.
+export PATH="$PATH:/usr/sbin:/sbin"
 action=${1:?usage: postgres.sh start|stop DIR}
 dir=${2:?usage: postgres.sh start|stop DIR}
 
