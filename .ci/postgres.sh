@@ -10,6 +10,8 @@
 set -euo pipefail
 # runuser lives in sbin, which a bare CI environment may leave out of PATH.
 export PATH="$PATH:/usr/sbin:/sbin"
+# The server may run as another user, who cannot enter the caller's folder.
+cd /
 action=${1:?usage: postgres.sh start|stop DIR}
 dir=${2:?usage: postgres.sh start|stop DIR}
 
