@@ -403,15 +403,11 @@ def render_signals(signals: Sequence[Signal], *, per_message: int = 40) -> list[
 
 
 def acknowledge_feedback(
-    blocks: Sequence[Block], rank: int, verdict: str, user_id: str, detail: str = ""
+    blocks: Sequence[Block], rank: int, verdict: str, user_id: str
 ) -> list[Block]:
-    """Replace hypothesis `rank`'s buttons by a note of who judged it and how.
-
-    Args:
-        detail: already escaped mrkdwn appended to the note (the real cause given).
-    """
+    """Replace hypothesis `rank`'s buttons by a note of who judged it and how."""
     icon = ":white_check_mark:" if verdict == "correct" else ":no_entry_sign:"
-    note = _context(f"{icon} marked *{escape(verdict)}* by <@{escape(user_id)}>{detail}")
+    note = _context(f"{icon} marked *{escape(verdict)}* by <@{escape(user_id)}>")
     block_id = note["block_id"] = _feedback_block_id(rank)
     return [note if b.get("block_id") == block_id else b for b in blocks]
 
