@@ -19,10 +19,13 @@ from typing import Any, TypeVar
 from aiohttp import web
 from pydantic import ValidationError
 
-from alpha.core.errors import AlphaError, ConfigurationError
+from alpha.core.errors import AlphaError, ConfigurationError, StorageError
 from bot.app import EVENTS_PATH, Bot, create_bot, create_web_app
+from bot.dedup import DatabaseDedup
+from bot.history import BotHistory
 from bot.settings import BotSettings
 from bot.slack_calls import SlackCallFailed, slack_call
+from sre.history.settings import HistorySettings
 
 log = logging.getLogger("bot")
 
@@ -167,9 +170,10 @@ def log_sources(settings: BotSettings, sources: list[str], llm: Any) -> None:
     log.info("analysis: %s", "LLM-refined" if llm is not None else "deterministic (no LLM)")
 
 
-async def _main(settings: BotSettings, llm: Any) -> None:
+async def _main(settings: BotSettings, history: HistorySettings, llm: Any) -> None:
     from bot.services import default_services, live_sources
     from bot.worker import Worker
+    from sre.history.store import open_store
     from sre.integrations.settings import IntegrationSettings
 
     integration_settings = IntegrationSettings()
@@ -177,15 +181,41 @@ async def _main(settings: BotSettings, llm: Any) -> None:
     with Worker() as worker:
         services = default_services(settings, integration_settings, llm=llm, worker=worker)
         log_sources(settings, live_sources(integration_settings), llm)
-        bot = create_bot(settings, services)
-        try:
-            if settings.mode == "socket":
-                await serve_socket(bot, stop)
-            else:
-                await serve_http(bot, stop)
-        except _Stopped:
-            pass
+        # The history database also holds the dedup keys, shared by every bot process on it.
+        async with open_store(history.url()) as store:
+            log.info("history: %s (runs kept %d days)", store.describe(), history.retention_days)
+            bot = create_bot(
+                settings,
+                services,
+                dedup=DatabaseDedup(store),
+                store=store,
+                retention_days=history.retention_days,
+            )
+            memory = bot.history or BotHistory(store, bot.client)  # create_bot made it
+            # Not in a TaskGroup with the server: its errors (a refused token) must reach
+            # `main` as themselves, not wrapped in an ExceptionGroup.
+            retention = asyncio.create_task(memory.retention_loop(), name="retention")
+            try:
+                if settings.mode == "socket":
+                    await serve_socket(bot, stop)
+                else:
+                    await serve_http(bot, stop)
+            except _Stopped:
+                pass
+            finally:
+                await _cancel(retention)
     log.info("stopped")
+
+
+async def _cancel(task: asyncio.Task[None]) -> None:
+    """Cancel an owned task and wait for it; a cancellation of the caller still propagates."""
+    task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        current = asyncio.current_task()
+        if current is not None and current.cancelling():
+            raise
 
 
 def _llm_mode() -> Any:
@@ -200,6 +230,7 @@ def main() -> int:
     try:
         settings = BotSettings()
         settings.check()
+        history = HistorySettings()
         llm = _llm_mode()
     except (ValidationError, ConfigurationError) as error:
         print(f"alpha bot: configuration error: {error}", file=sys.stderr)
@@ -208,9 +239,12 @@ def main() -> int:
 
     configure(settings)
     try:
-        asyncio.run(_main(settings, llm))
+        asyncio.run(_main(settings, history, llm))
     except ConfigurationError as error:
         print(f"alpha bot: configuration error: {error}", file=sys.stderr)
+        return 2
+    except StorageError as error:
+        print(f"alpha bot: {error}", file=sys.stderr)
         return 2
     return 0
 

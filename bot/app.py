@@ -38,6 +38,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from alpha.core.errors import ConfigurationError
 from bot.dedup import DedupStore, SQLiteDedupStore
 from bot.handlers import Handlers
+from bot.history import BotHistory
 from bot.inbound import body_problem
 from bot.investigations import InvestigationManager
 from bot.redacting_client import RedactingWebClient
@@ -45,6 +46,8 @@ from bot.runner import InvestigationRunner, Services
 from bot.sentry_webhook import WEBHOOK_PATH, webhook_handler
 from bot.settings import BotSettings
 from bot.slack_calls import SlackCallFailed, slack_call
+from sre.history.settings import DEFAULT_RETENTION_DAYS
+from sre.history.store import HistoryStore
 from sre.redaction.maintained import warm_up
 
 log = logging.getLogger(__name__)
@@ -111,6 +114,7 @@ class Bot:
     handlers: Handlers
     dedup: DedupStore
     identity: BotIdentity
+    history: BotHistory | None = None
 
     async def verify_token(self) -> None:
         """`auth.test` now, before listening (see the module docstring)."""
@@ -141,6 +145,8 @@ def create_bot(
     *,
     manager: InvestigationManager | None = None,
     dedup: DedupStore | None = None,
+    store: HistoryStore | None = None,
+    retention_days: int = DEFAULT_RETENTION_DAYS,
 ) -> Bot:
     """Build the Bolt app with every listener registered.
 
@@ -150,6 +156,9 @@ def create_bot(
         manager: the job manager; one with `settings.max_concurrent` slots by default.
         dedup: the at-most-once store; a `SQLiteDedupStore` on `settings.dedup_path` by
             default (closed with the app, see `create_web_app` and `bot.__main__`).
+        store: the open history store (its opener closes it): runs, verdicts, replays;
+            None keeps no history.
+        retention_days: runs older than this are purged by `BotHistory.retention_loop`.
 
     Raises:
         ConfigurationError: the dedup store cannot be opened.
@@ -176,8 +185,11 @@ def create_bot(
     )
     manager = manager or InvestigationManager(max_concurrent=settings.max_concurrent)
     dedup = dedup or SQLiteDedupStore(settings.dedup_path)
-    runner = InvestigationRunner(services, client, update_client)
-    handlers = Handlers(settings, manager, runner, dedup).register(app)
+    history = None
+    if store is not None:
+        history = BotHistory(store, client, retention_days=retention_days)
+    runner = InvestigationRunner(services, client, update_client, history)
+    handlers = Handlers(settings, manager, runner, dedup, history).register(app)
     return Bot(
         settings=settings,
         app=app,
@@ -187,6 +199,7 @@ def create_bot(
         handlers=handlers,
         dedup=dedup,
         identity=identity,
+        history=history,
     )
 
 
@@ -260,7 +273,9 @@ def create_web_app(bot: Bot, *, clock: Callable[[], float] = time.time) -> web.A
         channel = settings.sentry_webhook_channel
 
         async def triage(issue_id: str) -> bool:
-            return await bot.handlers.triage_sentry_issue(issue_id, channel, None)
+            return await bot.handlers.triage_sentry_issue(
+                issue_id, channel, None, trigger="webhook"
+            )
 
         handler = webhook_handler(
             settings.sentry_client_secret.get_secret_value(), bot.dedup, triage

@@ -315,10 +315,18 @@ def degradations(result: ExecutionResult) -> list[str]:
     return lines
 
 
-def render_final(result: ExecutionResult, *, title: str, rerun_value: str) -> Message:
-    """The final message: ranked hypotheses, summary, next actions, degradations, footer."""
+def render_final(
+    result: ExecutionResult, *, title: str, rerun_value: str, note: str | None = None
+) -> Message:
+    """The final message: ranked hypotheses, summary, next actions, degradations, footer.
+
+    Args:
+        note: one line under the header (a Rerun says whether it replayed or re-fetched).
+    """
     signals = {s.id: s for s in result.signals_used}
     blocks: list[Block] = [_header(f"Alpha: {title}")]
+    if note:
+        blocks.append(_context(f":repeat: {escape(note)}"))
     if result.requires_human_review:
         reasons = "; ".join(escape(r) for r in result.review_reasons) or "evidence is thin"
         blocks.append(_section(f":rotating_light: *Needs human review*: {reasons}"))
@@ -408,5 +416,6 @@ USAGE = (
     "*Usage*\n"
     "• `/alpha investigate <deployment_id>`: investigate a deployment; I post the results "
     "in this channel and update them as the agents work.\n"
+    "• `/alpha history [deployment_id]`: recent investigations (only you see the list).\n"
     "• `/alpha help`: this message."
 )

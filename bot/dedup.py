@@ -5,8 +5,9 @@ a user double-clicks, and a restarted bot or a second replica sees the same aler
 Each of these is answered by claiming a key before anything starts: only the first claim
 of a key within its time-to-live succeeds, whichever process makes it.
 
-`DedupStore` is the small interface (the history store of issue 15 will implement it on
-its database); `SQLiteDedupStore` is the implementation used until then: one SQLite file in
+`DedupStore` is the small interface; `DatabaseDedup` implements it on the history
+database (what `python -m bot` uses), `SQLiteDedupStore` on a file of its own (a bot built
+without a history store, as in tests): one SQLite file in
 WAL mode, so every bot process on the machine shares it and it survives a restart. A claim
 is one atomic upsert, so two processes racing for a key cannot both win.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import sqlite3
 import threading
 import time
@@ -22,7 +24,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
-from alpha.core.errors import ConfigurationError
+from alpha.core.errors import AlphaError, ConfigurationError
+
+log = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
 
@@ -46,6 +50,13 @@ INSERT INTO dedup_keys (key, expires_at) VALUES (?, ?)
 ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at
 WHERE dedup_keys.expires_at <= ?
 """
+
+
+class ClaimStore(Protocol):
+    """What `DatabaseDedup` needs of the history store (`sre.history.store.HistoryStore`)."""
+
+    async def claim(self, key: str, ttl_s: float) -> bool: ...
+    async def release(self, key: str) -> None: ...
 
 
 class DedupStore(Protocol):
@@ -142,3 +153,34 @@ class SQLiteDedupStore:
         """Close the connection (claims stay in the file)."""
         with self._lock:
             self._db.close()
+
+
+class DatabaseDedup:
+    """`DedupStore` on the history database (`sre.history.store`): the keys every bot process
+    using that database shares (several replicas on one PostgreSQL server).
+
+    A claim that the database cannot answer is granted, with a warning: an alert triaged
+    twice is better than an alert dropped. The database belongs to its opener
+    (`bot.__main__`), so `close` has nothing to release.
+    """
+
+    def __init__(self, store: ClaimStore) -> None:
+        self._store = store
+
+    async def claim(self, key: str, ttl_s: float) -> bool:
+        """Claim `key` for `ttl_s` seconds in the database."""
+        try:
+            return await self._store.claim(key, ttl_s)
+        except AlphaError as error:
+            log.warning("dedup key %s not checked, database failed: %s", key[:80], error)
+            return True
+
+    async def release(self, key: str) -> None:
+        """Drop a claim early."""
+        try:
+            await self._store.release(key)
+        except AlphaError as error:
+            log.warning("dedup key %s not released: %s", key[:80], error)
+
+    def close(self) -> None:
+        """Nothing to do: the database is closed by whoever opened it."""

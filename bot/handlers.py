@@ -16,6 +16,7 @@ from typing import Any, Literal
 from slack_bolt import BoltResponse
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
+from alpha.core.errors import AlphaError
 from bot.blocks import (
     FEEDBACK_ACTION_PREFIX,
     RERUN_ACTION,
@@ -25,6 +26,15 @@ from bot.blocks import (
     hypothesis_heading,
 )
 from bot.dedup import DedupStore
+from bot.history import (
+    CATEGORY_BLOCK,
+    FEEDBACK_MODAL,
+    BotHistory,
+    correction_detail,
+    feedback_modal,
+    read_submission,
+    render_history,
+)
 from bot.investigations import InvestigationManager, Job, Slot
 from bot.redacting_client import slack_safe
 from bot.runner import InvestigationRunner, TellRequester
@@ -32,6 +42,7 @@ from bot.sentry_alerts import parse_alert
 from bot.settings import BotSettings
 from bot.slack_calls import SlackCallFailed, slack_call
 from bot.targets import MAX_BUTTON_VALUE, Target, deployment_problem
+from sre.history.records import RunContext, Trigger
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +76,7 @@ NO_SENTRY = (
 class Command:
     """A parsed `/alpha` command: what to do, and the problem when it cannot be done."""
 
-    action: Literal["investigate", "help", "usage"]
+    action: Literal["investigate", "history", "help", "usage"]
     deployment_id: str | None = None
     problem: str | None = None
 
@@ -76,6 +87,8 @@ def parse_command(text: str | None) -> Command:
     if not words or words[0].lower() == "help":
         return Command("help")
     verb = words[0].lower()
+    if verb == "history":
+        return _parse_history(words)
     if verb != "investigate":
         return Command("usage", problem=f"unknown subcommand {code(words[0][:50])}")
     if len(words) != 2:
@@ -88,14 +101,27 @@ def parse_command(text: str | None) -> Command:
     return Command("investigate", deployment_id=deployment_id)
 
 
+def _parse_history(words: list[str]) -> Command:
+    """`/alpha history [deployment_id]`."""
+    if len(words) > 2:
+        return Command("usage", problem="expected at most one <deployment_id> after history")
+    if len(words) == 1:
+        return Command("history")
+    invalid = deployment_problem(words[1])
+    if invalid is not None:
+        return Command("usage", problem=invalid)
+    return Command("history", deployment_id=words[1])
+
+
 class Handlers:
     """The listeners, bound to their collaborators.
 
     Args:
         settings: allow-lists, alert channels, dedup window.
         manager: owns the investigation tasks.
-        runner: turns a target into a Slack message.
+        runner: turns a target into a Slack message (and records it when `history` is set).
         dedup: the at-most-once claims, shared with every other process on the same store.
+        history: the bot's memory; None runs without one (no history, verdicts only logged).
     """
 
     def __init__(
@@ -104,11 +130,13 @@ class Handlers:
         manager: InvestigationManager,
         runner: InvestigationRunner,
         dedup: DedupStore,
+        history: BotHistory | None = None,
     ) -> None:
         self.settings = settings
         self.manager = manager
         self.runner = runner
         self.dedup = dedup
+        self.history = history
         self.live_sources = tuple(runner.services.live_sources)
 
     def register(self, app: AsyncApp) -> Handlers:
@@ -118,6 +146,7 @@ class Handlers:
         app.event("message")(self.on_message)
         app.action(RERUN_ACTION)(self.on_rerun)
         app.action(_FEEDBACK)(self.on_feedback)
+        app.view(FEEDBACK_MODAL)(self.on_feedback_submit)
         return self
 
     async def once_per_delivery(
@@ -154,6 +183,8 @@ class Handlers:
         thread_ts: str | None = None,
         tell_requester: TellRequester | None = None,
         lease: str | None = None,
+        context: RunContext | None = None,
+        rerun_of: str | None = None,
     ) -> Job:
         """The manager job that runs `target` into `channel` (a thread of it when given).
 
@@ -168,6 +199,8 @@ class Handlers:
                     channel=channel,
                     thread_ts=thread_ts,
                     tell_requester=tell_requester,
+                    context=context,
+                    rerun_of=rerun_of,
                 )
             finally:
                 if lease is not None:
@@ -195,6 +228,11 @@ class Handlers:
             log.info("refused /alpha from user %s in channel %s", user, channel)
             await ack(text=REFUSAL, response_type="ephemeral")
             return
+        if parsed.action == "history":
+            await ack(
+                text=await self._history_text(parsed.deployment_id), response_type="ephemeral"
+            )
+            return
         target = Target("deployment", str(parsed.deployment_id))
         problem = self._source_problem(target)
         if problem is not None:
@@ -207,8 +245,22 @@ class Handlers:
             response_type="ephemeral",
         )
 
-        job = self._job(target, channel, tell_requester=_private(respond))
+        context = RunContext(
+            trigger="slash_command", requested_by=str(user), origin=f"slack:{channel}"
+        )
+        job = self._job(target, channel, tell_requester=_private(respond), context=context)
         self.manager.submit(job, name=f"investigate {target.id}")
+
+    async def _history_text(self, deployment_id: str | None) -> str:
+        """The ephemeral answer to `/alpha history` (never raises: Slack waits for the ack)."""
+        if self.history is None:
+            return "No history is kept: the bot runs without a database."
+        try:
+            runs = await self.history.recent(deployment_id)
+        except (AlphaError, TimeoutError) as error:
+            log.warning("/alpha history failed: %s", error)
+            return "The history database did not answer; the bot's logs have details."
+        return render_history(runs, deployment_id)
 
     async def on_message(self, event: dict[str, Any]) -> None:
         """A message in an alert channel from the Sentry app starts one triage per issue."""
@@ -219,8 +271,13 @@ class Handlers:
             return
         await self.triage_sentry_issue(alert.issue_id, alert.channel, alert.reply_thread)
 
-    async def triage_sentry_issue(self, issue_id: str, channel: str, thread_ts: str | None) -> bool:
+    async def triage_sentry_issue(
+        self, issue_id: str, channel: str, thread_ts: str | None, trigger: Trigger = "alert"
+    ) -> bool:
         """Investigate a Sentry issue once per dedup window, answering in `channel`.
+
+        Args:
+            trigger: `alert` (a Sentry message in a channel) or `webhook`, for the history.
 
         Returns:
             True if an investigation was started.
@@ -236,7 +293,9 @@ class Handlers:
         if not await self.dedup.claim(f"sentry:{issue_id}", window):
             log.info("Sentry issue %s already triaged within %.0f s", issue_id, window)
             return False
-        self.manager.submit(self._job(target, channel, thread_ts), name=f"triage sentry {issue_id}")
+        context = RunContext(trigger=trigger, requested_by="sentry", origin=f"slack:{channel}")
+        job = self._job(target, channel, thread_ts, context=context)
+        self.manager.submit(job, name=f"triage sentry {issue_id}")
         return True
 
     async def on_rerun(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
@@ -264,11 +323,24 @@ class Handlers:
             log.info("ignored a repeated Rerun click on %s", lease)
             return
         thread = thread_ts if isinstance(thread_ts, str) else None
-        job = self._job(target, channel, thread, tell_requester=_private(respond), lease=lease)
+        context = RunContext(trigger="button", requested_by=str(user), origin=f"slack:{channel}")
+        job = self._job(
+            target,
+            channel,
+            thread,
+            tell_requester=_private(respond),
+            lease=lease,
+            context=context,
+            rerun_of=ts,
+        )
         self.manager.submit(job, name=f"rerun {target.id}")
 
     async def on_feedback(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
-        """Correct / Wrong: record the verdict in the log and show it on the message."""
+        """Correct / Wrong: store the verdict with the user id and show it on the message.
+
+        Wrong also opens a modal asking for the real cause (`views.open`, within the
+        trigger's 3 s); its submission is `on_feedback_submit`.
+        """
         await ack()
         user = _id_of(body.get("user")) or ""
         channel = _id_of(body.get("channel"))
@@ -288,16 +360,23 @@ class Handlers:
             recorded = json.loads(str(action.get("value") or "{}")[:MAX_BUTTON_VALUE])
         except (ValueError, RecursionError):
             recorded = {}
+        execution_id = recorded.get("x") if isinstance(recorded, dict) else None
         old_blocks = message.get("blocks")
         old_blocks = old_blocks if isinstance(old_blocks, list) else []
+        heading = hypothesis_heading(old_blocks, rank)
         log.info(
             "feedback: verdict=%s rank=%d execution=%r user=%s hypothesis=%r",
             verdict,
             rank,
-            recorded.get("x") if isinstance(recorded, dict) else None,
+            execution_id,
             user,
-            hypothesis_heading(old_blocks, rank),
+            heading,
         )
+        if self.history is not None and isinstance(execution_id, str):
+            where = (channel, ts)
+            await self._store_verdict(
+                self.history, body, execution_id, where, verdict, rank, heading
+            )
         blocks = acknowledge_feedback(old_blocks, rank, verdict, user)
         update = self.runner.client.chat_update(
             channel=channel, ts=ts, text=str(message.get("text") or ""), blocks=blocks
@@ -306,6 +385,83 @@ class Handlers:
             await slack_call("chat.update", update)
         except SlackCallFailed as error:
             log.warning("feedback acknowledgement not shown: %s", error.code)
+
+    async def _store_verdict(
+        self,
+        history: BotHistory,
+        body: dict[str, Any],
+        execution_id: str,
+        where: tuple[str, str],
+        verdict: str,
+        rank: int,
+        heading: str | None,
+    ) -> None:
+        """Store a verdict on the run of this very message; Wrong opens the real-cause modal."""
+        channel, ts = where
+        user = _id_of(body.get("user")) or ""
+        run = await history.judged_message(execution_id, channel, ts)
+        if run is None:
+            return
+        await history.add_feedback(run, verdict=verdict, rank=rank, user=user)
+        trigger_id = body.get("trigger_id")
+        if verdict != "wrong" or not isinstance(trigger_id, str):
+            return
+        metadata = {"x": run.summary.execution_id, "r": rank, "c": channel, "t": ts}
+        opening = self.runner.client.views_open(
+            trigger_id=trigger_id, view=feedback_modal(metadata, heading)
+        )
+        try:
+            await slack_call("views.open", opening)
+        except SlackCallFailed as error:
+            log.warning("real-cause modal not opened: %s", error.code)
+
+    async def on_feedback_submit(
+        self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]
+    ) -> None:
+        """The real-cause modal: store the correction, then say it in the message's thread."""
+        correction = read_submission(view)
+        if correction.category is None:
+            await ack(
+                response_action="errors",
+                errors={CATEGORY_BLOCK: "Pick the category of the real cause."},
+            )
+            return
+        await ack()
+        user = _id_of(body.get("user")) or ""
+        try:
+            metadata = json.loads(str(view.get("private_metadata") or "{}")[:MAX_BUTTON_VALUE])
+            execution_id, rank = str(metadata["x"]), int(metadata["r"])
+            channel, ts = str(metadata["c"]), str(metadata["t"])
+        except (ValueError, KeyError, TypeError, RecursionError):
+            log.warning("ignored a real-cause submission with malformed metadata")
+            return
+        if self.history is None or not self._allowed(user, channel):
+            return
+        run = await self.history.judged_message(execution_id, channel, ts)
+        if run is None:
+            return
+        stored = await self.history.add_feedback(
+            run,
+            verdict="wrong",
+            rank=rank,
+            user=user,
+            category=correction.category,
+            suspect=correction.suspect,
+            note=correction.note,
+        )
+        if not stored:
+            return
+        text = (
+            f"<@{user}> corrected hypothesis #{rank}{correction_detail(correction)}. "
+            "It will be a test case (`alpha export-cases`)."
+        )
+        posting = self.runner.client.chat_postMessage(
+            channel=channel, thread_ts=ts, text=text, unfurl_links=False, unfurl_media=False
+        )
+        try:
+            await slack_call("chat.postMessage", posting)
+        except SlackCallFailed as error:
+            log.warning("correction not shown: %s", error.code)
 
 
 def delivery_key(body: dict[str, Any]) -> str | None:

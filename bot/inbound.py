@@ -14,8 +14,8 @@ import json
 from typing import Any
 from urllib.parse import parse_qs
 
-# Interaction types this app has listeners for (its buttons).
-HANDLED_INTERACTIONS = frozenset({"block_actions"})
+# Interaction types this app has listeners for (its buttons, the real-cause modal).
+HANDLED_INTERACTIONS = frozenset({"block_actions", "view_submission"})
 # Event API envelope types Bolt answers (the URL check) or dispatches to listeners.
 HANDLED_ENVELOPES = frozenset({"url_verification", "event_callback", "app_rate_limited"})
 
@@ -33,14 +33,22 @@ def _interaction_problem(payload: dict[str, Any]) -> str | None:
     kind = payload.get("type")
     if not isinstance(kind, str) or kind not in HANDLED_INTERACTIONS:
         return "unsupported interaction type"
+    for key in ("user", "team"):
+        if not isinstance(payload.get(key), dict):
+            return f"{key} must be an object"
+    if kind == "view_submission":
+        view = payload.get("view")
+        # Bolt reads `view.type` and `view.callback_id` before any listener runs.
+        if not isinstance(view, dict) or not all(
+            isinstance(view.get(key), str) for key in ("type", "callback_id")
+        ):
+            return "view must be an object with a type and a callback_id"
+        return None
     actions = payload.get("actions")
     if not isinstance(actions, list) or not actions:
         return "actions must be a non-empty list"
     if not all(isinstance(a, dict) and isinstance(a.get("action_id"), str) for a in actions):
         return "every action must be an object with an action_id"
-    for key in ("user", "team"):
-        if not isinstance(payload.get(key), dict):
-            return f"{key} must be an object"
     return None
 
 

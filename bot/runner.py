@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -35,7 +35,11 @@ from bot.progress import RunView
 from bot.publisher import FINAL_DEADLINE_S, Clock, PublisherStats, Sleep, ThrottledPublisher
 from bot.slack_calls import SlackCallFailed, slack_call
 from bot.targets import Target
+from sre.history.records import RunContext
 from sre.redaction import redact
+
+if TYPE_CHECKING:
+    from bot.history import BotHistory
 
 log = logging.getLogger(__name__)
 
@@ -118,11 +122,16 @@ class InvestigationRunner:
     """
 
     def __init__(
-        self, services: Services, client: AsyncWebClient, update_client: AsyncWebClient
+        self,
+        services: Services,
+        client: AsyncWebClient,
+        update_client: AsyncWebClient,
+        history: BotHistory | None = None,
     ) -> None:
         self.services = services
         self.client = client
         self.update_client = update_client
+        self.history = history
         # The publishers' statistics, kept for the load benchmark and for tests.
         self.publisher_stats: list[PublisherStats] = []
 
@@ -134,8 +143,10 @@ class InvestigationRunner:
         channel: str,
         thread_ts: str | None = None,
         tell_requester: TellRequester | None = None,
+        context: RunContext | None = None,
+        rerun_of: str | None = None,
     ) -> None:
-        """Post the message, wait for a slot, investigate, publish the final state.
+        """Post the message, wait for a slot, investigate, publish the final state, record.
 
         The final state always reaches someone: the message itself (edits retried for
         minutes), else a new message in its thread, else a private note to the requester.
@@ -147,6 +158,9 @@ class InvestigationRunner:
             thread_ts: post in this thread (alert triage), else at the channel's top level.
             tell_requester: tells the requester privately when the channel cannot be used
                 (the first post fails, e.g. `not_in_channel`, or the final state cannot land).
+            context: who asked and how, for the history (recorded when a store is set).
+            rerun_of: the `ts` of the message whose Rerun was clicked: its stored payload
+                is replayed when the live sources are unchanged.
         """
         view = RunView(title=target.plain_title, agent_names=self.services.agent_names)
         view.phase = "queued" if slot.would_wait else "gathering"
@@ -172,19 +186,26 @@ class InvestigationRunner:
             final_deadline=self.services.final_deadline,
         )
         self.publisher_stats.append(publisher.stats)
-        result: ExecutionResult | None = None
+        outcome: tuple[ExecutionResult, IncidentInput] | None = None
+        rerun = (channel, rerun_of) if rerun_of is not None else None
         try:
             async with asyncio.TaskGroup() as group:
                 group.create_task(publisher.run())
-                result = await self._investigate(slot, target, view, publisher)
+                outcome = await self._investigate(slot, target, view, publisher, rerun)
         except asyncio.CancelledError:
             await self._say_cancelled(channel, ts, target)
             raise
         final = publisher.final
         if not publisher.stats.final_landed and final is not None:
             await self._deliver_elsewhere(channel, thread_ts or ts, final, tell_requester)
-        if result is not None:
-            await self._post_signals(channel, thread_ts or ts, result)
+        if outcome is None:
+            return
+        result, incident = outcome
+        await self._post_signals(channel, thread_ts or ts, result)
+        if self.history is not None and context is not None:
+            # After the answer is in Slack: recording is never on the requester's path.
+            where = context.model_copy(update={"slack_channel": channel, "slack_ts": ts})
+            await self.history.record(result, incident, where)
 
     async def _deliver_elsewhere(
         self, channel: str, thread_ts: str, final: Message, tell_requester: TellRequester | None
@@ -204,30 +225,50 @@ class InvestigationRunner:
             log.warning("final state not posted in the thread either: %s", error.code)
         await _tell(tell_requester, f"Slack refused my messages in this channel. {final.text}")
 
+    async def _payload(
+        self, target: Target, rerun: tuple[str, str] | None
+    ) -> tuple[AssemblyLike, IncidentInput | None, str | None]:
+        """The assembly, and what to investigate: the fresh payload or, for a Rerun of
+        unchanged sources, the stored one (with the sentence that says which)."""
+        assemble = (
+            self.services.assemble_deployment
+            if target.kind == "deployment"
+            else self.services.assemble_sentry_issue
+        )
+        assembly = await assemble(target.id)
+        if rerun is None or self.history is None:
+            return assembly, assembly.incident, None
+        choice = await self.history.choose_payload(
+            rerun[0], rerun[1], assembly.incident, assembly.error
+        )
+        return assembly, choice.incident, choice.note
+
     async def _investigate(
-        self, slot: Slot, target: Target, view: RunView, publisher: ThrottledPublisher
-    ) -> ExecutionResult | None:
+        self,
+        slot: Slot,
+        target: Target,
+        view: RunView,
+        publisher: ThrottledPublisher,
+        rerun: tuple[str, str] | None = None,
+    ) -> tuple[ExecutionResult, IncidentInput] | None:
         try:
             async with slot:
                 view.phase = "gathering"
                 publisher.submit(render_progress(view))
-                assemble = (
-                    self.services.assemble_deployment
-                    if target.kind == "deployment"
-                    else self.services.assemble_sentry_issue
-                )
-                assembly = await assemble(target.id)
-                if assembly.incident is None:
+                assembly, incident, note = await self._payload(target, rerun)
+                if incident is None:
                     error = assembly.error or "nothing could be assembled"
                     publisher.finish(render_error(target.plain_title, error, assembly.gaps))
                     return None
+                if note is not None:
+                    view.note = note
 
                 def on_event(event: AgentEvent) -> None:
                     view.apply(event)
                     publisher.submit(render_progress(view))
 
                 result = await self.services.engine(
-                    assembly.incident, subscribers=[on_event], gaps=assembly.gaps
+                    incident, subscribers=[on_event], gaps=assembly.gaps
                 )
         except AlphaError as error:
             # Expected failures (a payload that breaks the contract, an integration error)
@@ -244,9 +285,9 @@ class InvestigationRunner:
             )
             return None
         publisher.finish(
-            render_final(result, title=target.plain_title, rerun_value=target.to_value())
+            render_final(result, title=target.plain_title, rerun_value=target.to_value(), note=note)
         )
-        return result
+        return result, incident
 
     async def _say_cancelled(self, channel: str, ts: str, target: Target) -> None:
         """Best effort, bounded: leave the message saying the run stopped, not "running"."""

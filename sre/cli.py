@@ -7,6 +7,11 @@
     alpha fetch DEPLOYMENT_ID                    print the assembled payload as JSON
     alpha eval PATH... [--json]                  score scenario files against their answers
     alpha scenarios                              list the bundled scenarios
+    alpha history | show | replay | feedback | export-cases | calibration | purge
+                                                 the investigation history (sre.history)
+
+`alpha investigate` records each run in the history (`ALPHA_DATABASE_URL`, by default an
+SQLite file in the user's data directory); `--no-store` skips it.
 
 `--llm` (investigate, eval) lets each agent ask its model to refine its findings, when
 OPENROUTER_API_KEY or ALPHA_LLM_BASE_URL is set (see .env.example); without it, or when a
@@ -26,10 +31,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -41,6 +47,7 @@ from rich.table import Table
 from alpha.core.errors import AlphaError, ConfigurationError
 from alpha.schemas import ExecutionResult, IncidentInput
 from sre import evaluation
+from sre.history import commands as history_commands
 from sre.payload import load_payload
 from sre.redaction import Redactor, install_log_redaction, one_line, redact, safe_text
 from sre.redaction.boundary import (
@@ -101,6 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print the redacted prompts --llm would send to the model, and send nothing",
     )
+    investigate.add_argument(
+        "--no-store", action="store_true", help="do not record the run in the history"
+    )
 
     fetch = commands.add_parser("fetch", help="print the assembled payload of a deployment")
     fetch.add_argument("deployment_id")
@@ -112,6 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     run_eval.add_argument("--llm", action="store_true", help=_LLM_HELP)
 
     commands.add_parser("scenarios", help="list the bundled scenarios")
+    history_commands.add_commands(commands)
     return parser
 
 
@@ -120,12 +131,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     _load_dotenv()
     _configure_logging()
     args = build_parser().parse_args(argv)
-    handlers = {
+    handlers: dict[str, Callable[[argparse.Namespace], int]] = {
         "demo": _cmd_demo,
         "investigate": _cmd_investigate,
         "fetch": _cmd_fetch,
         "eval": _cmd_eval,
         "scenarios": _cmd_scenarios,
+        **{
+            name: functools.partial(_history_command, handler)
+            for name, handler in history_commands.HANDLERS.items()
+        },
     }
     try:
         return handlers[args.command](args)
@@ -207,6 +222,23 @@ def _cmd_investigate(args: argparse.Namespace) -> int:
         incident, gaps = assembly.incident, list(assembly.gaps)
     if args.show_prompt:
         return _show_prompts(incident, gaps)
+    # Settings read before the run, so that a malformed one fails before any work.
+    url = None if args.no_store else history_commands.history_settings().url()
+    result = _investigate_and_show(args, incident, gaps, llm)
+    if url is not None:
+        from sre.history.recorder import record_run
+
+        # The store redacts what it keeps whatever was shown (--reveal included).
+        problem = record_run(url, incident, result, history_commands.cli_context())
+        if problem is not None:
+            sys.stderr.write(f"alpha: history: run not recorded: {problem}\n")
+    return EXIT_OK
+
+
+def _investigate_and_show(
+    args: argparse.Namespace, incident: IncidentInput, gaps: list[str], llm: LLMMode | None
+) -> ExecutionResult:
+    """Investigate, print the result (redacted unless --reveal) and return it."""
     redactor = None if args.reveal else Redactor()
     if args.json:
         result = asyncio.run(
@@ -214,7 +246,8 @@ def _cmd_investigate(args: argparse.Namespace) -> int:
         )
         shown = redact_result(result, redactor)
         sys.stdout.write(shown.model_dump_json(indent=2) + "\n")
-        return EXIT_OK
+        sys.stdout.flush()
+        return shown
     console = _stdout()
     shown = _investigate_live(
         incident, console, gaps=gaps, llm=llm, redactor=redactor, reveal=args.reveal
@@ -225,7 +258,13 @@ def _cmd_investigate(args: argparse.Namespace) -> int:
         console.print("\n[bold]Why[/]")
         for line in explain_lines(shown):
             console.print(escape(one_line(line)), soft_wrap=True)
-    return EXIT_OK
+    return shown
+
+
+def _history_command(
+    handler: Callable[[argparse.Namespace, Console], int], args: argparse.Namespace
+) -> int:
+    return handler(args, _stdout())
 
 
 def _show_prompts(incident: IncidentInput, gaps: Sequence[str]) -> int:

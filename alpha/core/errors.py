@@ -5,6 +5,7 @@
     ├── InputError                a payload or file does not match its contract
     ├── IntegrationError          an external source (Sentry, GitHub, Slack) failed
     │   └── NotFoundError         the thing asked for does not exist upstream
+    ├── StorageError              the history database cannot be reached, read or written
     └── LLMError                  an LLM call failed
         ├── LLMTimeoutError       no answer within the deadline
         ├── LLMRateLimitError     429 after the retry budget
@@ -36,6 +37,10 @@ class IntegrationError(AlphaError):
 
 class NotFoundError(IntegrationError):
     """The requested object (deployment, issue, ref) does not exist upstream."""
+
+
+class StorageError(AlphaError):
+    """The history database failed; the message names the database (never its password)."""
 
 
 class LLMError(AlphaError):

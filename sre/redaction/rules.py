@@ -194,7 +194,11 @@ def find_blocks(text: str) -> list[Found]:
             if body_match is None and index + 1 < len(lines) and _END.search(lines[index + 1]):
                 body_match = _SHORT_BODY.search(line)
             if body_match is None:
-                if _HEADER.match(line.lstrip("+- ")):
+                # Armor headers (`Version: GnuPG v2`) and the blank line after them, also
+                # behind the collector's prefix the BEGIN line had (same width).
+                if _HEADER.match(line.lstrip("+- ")) or _HEADER.match(
+                    line[begin.start() :].lstrip("+- ")
+                ):
                     index += 1
                     continue
                 break

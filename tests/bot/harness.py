@@ -34,9 +34,11 @@ from alpha.schemas import (
     Signal,
 )
 from bot.app import EVENTS_PATH, Bot, create_bot, create_web_app
+from bot.dedup import DatabaseDedup
 from bot.investigations import InvestigationManager
 from bot.runner import Services
 from bot.settings import BotSettings
+from sre.history.store import HistoryStore
 from tests.fakes.loopback import serve
 from tests.fakes.slack_server import FakeSlack
 
@@ -319,9 +321,14 @@ def make_bot(
     live_sources: Sequence[str] = ("GitHub", "Sentry"),
     final_deadline: float = 600.0,
     virtual: VirtualTime | None = None,
+    store: HistoryStore | None = None,
     **setting_overrides: Any,
 ) -> Bot:
-    """A bot wired to the fake Slack and the injected services (on `virtual` time if given)."""
+    """A bot wired to the fake Slack and the injected services (on `virtual` time if given).
+
+    With a history `store`, the bot records into it and claims its dedup keys there, as
+    `python -m bot` does.
+    """
     bot_settings = settings(slack, **setting_overrides)
     services = Services(
         assemble_deployment=sources.deployment,
@@ -334,6 +341,10 @@ def make_bot(
     )
     if virtual is not None:
         services.clock, services.sleep = virtual.clock, virtual.sleep
+    if store is not None:
+        return create_bot(
+            bot_settings, services, manager=manager, dedup=DatabaseDedup(store), store=store
+        )
     return create_bot(bot_settings, services, manager=manager)
 
 

@@ -37,6 +37,19 @@ MALFORMED = {
         _interaction(json.dumps({"type": "view_submission", "user": {"id": "U1"}})),
         FORM,
     ),
+    "view_submission without the view's type": (
+        _interaction(
+            json.dumps(
+                {
+                    "type": "view_submission",
+                    "user": {"id": "U1"},
+                    "team": {"id": "T1"},
+                    "view": {"callback_id": "alpha_feedback_modal"},
+                }
+            )
+        ),
+        FORM,
+    ),
     "payload twice": (urlencode([("payload", "{}"), ("payload", "{}")]), FORM),
     "event body nested 100k deep": (DEEP, "application/json"),
     "event body not JSON": ("{event_callback", "application/json"),

@@ -1,4 +1,4 @@
-"""Two real bot processes on one dedup store: a redelivered alert event runs once."""
+"""Two real bot processes on one history database: a redelivered alert event runs once."""
 
 from __future__ import annotations
 
@@ -47,7 +47,8 @@ async def test_two_bot_processes_sharing_a_store_run_a_redelivered_event_once(
         FakeSentry(checkout_sentry()) as sentry,
     ):
         shared = {
-            "ALPHA_DEDUP_PATH": str(tmp_path / "shared-dedup.sqlite3"),
+            # The dedup keys live in the history database: one file both processes share.
+            "ALPHA_DATABASE_URL": f"sqlite:///{tmp_path / 'shared.db'}",
             "ALPHA_ALERT_CHANNELS": "CALERT",
             "SENTRY_URL": sentry.url,
             "SENTRY_AUTH_TOKEN": sentry.token,

@@ -112,6 +112,8 @@ class FakeSlack:
     async def __aenter__(self) -> FakeSlack:
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
+        # slack_sdk sends a few read methods (chat.getPermalink) as GET with a query string.
+        app.router.add_get("/api/{method}", self._api)
         app.router.add_post("/respond/{name}", self._respond)
         app.router.add_get("/socket", self._socket)
         # In-flight handlers (a scripted 60 s delay) are cut short when the fake closes.
@@ -169,6 +171,8 @@ class FakeSlack:
     # ------------------------------------------------------------------ handlers
     @staticmethod
     async def _parse(request: web.Request) -> dict[str, Any]:
+        if request.method == "GET":
+            return dict(request.query)
         raw = await request.text()
         if request.content_type == "application/json":
             return json.loads(raw) if raw else {}
@@ -221,6 +225,10 @@ class FakeSlack:
                 "ts": f"{1700000000 + n}.{n:06d}",
                 "message": {"text": body.get("text")},
             }
+        if method == "chat.getPermalink":
+            channel, ts = str(body.get("channel")), str(body.get("message_ts"))
+            link = f"https://fake.slack.com/archives/{channel}/p{ts.replace('.', '')}"
+            return {"ok": True, "channel": channel, "permalink": link}
         if method == "chat.update":
             return {"ok": True, "channel": body.get("channel"), "ts": body.get("ts")}
         if method == "apps.connections.open":

@@ -76,6 +76,17 @@ def test_key_blocks_over_log_lines_are_hidden_line_by_line() -> None:
     )
 
 
+def test_armor_headers_behind_a_collector_prefix_do_not_end_the_block() -> None:
+    """A PGP block logged line by line (`Version:` header, blank line, each behind the
+    collector's timestamp) is hidden whole, body lines included."""
+    body = [base64.b64encode(bytes([i]) * 48).decode() for i in range(1, 4)]
+    texts = ["-----BEGIN PGP PRIVATE KEY BLOCK-----", "Version: GnuPG v2", "", *body]
+    lines = [f"2026-11-20T14:02:59Z ERROR {text}" for text in texts]
+    lines.append("2026-11-20T14:02:59Z ERROR -----END PGP PRIVATE KEY BLOCK-----")
+    out = Redactor().redact_lines(lines)
+    assert not any(part in line for part in body for line in out)
+
+
 def test_a_block_with_escaped_newlines_in_a_json_value_is_found() -> None:
     """A PEM key stored as one JSON string (`\\n` escapes) yields its body lines."""
     body = base64.b64encode(b"k" * 96).decode()

@@ -1,0 +1,228 @@
+"""The history store's costs: `alpha history` on 100,000 runs, and what recording adds.
+
+Run: `python bench/history.py [--runs 5] [--stored 100000] [--big-lines 1000000]`
+
+1. `alpha history` on `--stored` runs in an SQLite file (goal: under 200 ms). The runs are
+   written in bulk (each with a realistic small result, about 2 KB, and no payload), then
+   the newest 20 are listed, all of them, of one deployment and of one service: medians of
+   the in-process query (`SQLHistoryStore.history`), and of the `alpha history --json`
+   command (process start and imports included).
+2. What recording adds to an investigation, per bundled scenario and on a payload of
+   `--big-lines` generated log lines, measured side by side in one run:
+   `engine` is `sre.engine.investigate`; `record` is `capture` (the payload capped, both
+   payload and result through the redaction boundary) plus the write to SQLite. The ratio
+   record / engine is the figure; medians of `--runs`.
+3. The same as seen on the command line: `alpha investigate --payload FILE --json` with and
+   without `--no-store` (medians), for the demo incident.
+
+Everything runs in a temporary folder (`XDG_DATA_HOME` and `ALPHA_DATABASE_URL` pointed
+at it), nothing is left behind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from extract_throughput import DEPLOY, generate
+from sqlalchemy import insert
+
+from alpha.schemas import (
+    AgentOutcome,
+    AgentStatus,
+    ExecutionResult,
+    IncidentInput,
+    RankedHypothesis,
+)
+from sre.engine import investigate
+from sre.history.capture import capture
+from sre.history.records import RunContext, RunRecord
+from sre.history.store import _investigation_row, open_store
+from sre.history.tables import Investigation
+from sre.scenarios import load_bundled, scenario_names, scenario_paths
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+SERVICES = [f"service-{n}" for n in range(40)]
+
+
+def _small_result(index: int) -> ExecutionResult:
+    return ExecutionResult(
+        execution_id=f"{index:012x}",
+        deployment_id=f"deploy-{index // 5}",
+        ranked_hypotheses=[
+            RankedHypothesis(
+                label="database.pool_size lowered 50 -> 10",
+                category="config_change",
+                suspects=["database.pool_size", "5ae6cd2"],
+                supporting_signals=["sig_001", "sig_004"],
+                confidence=0.9,
+                score=0.9,
+                rank=1,
+                contributing_agents=["ConfigAgent", "MetricsAgent"],
+            )
+        ],
+        agent_outcomes=[
+            AgentOutcome(agent_name=name, status=AgentStatus.OK, execution_time_ms=12.0)
+            for name in ("LogAgent", "MetricsAgent", "CommitAgent", "ConfigAgent")
+        ],
+        summary="The pool was shrunk in commit 5ae6cd2; checkout times out waiting for it.",
+        next_actions=["Restore database.pool_size 10 -> 50", "Revert commit 5ae6cd2"],
+        execution_time_ms=80.0,
+    )
+
+
+async def _fill(url: str, count: int) -> None:
+    async with open_store(url) as store:
+        batch: list[dict[str, object]] = []
+        for index in range(count):
+            started = T0 + timedelta(minutes=index)
+            record = RunRecord(
+                context=RunContext(trigger="alert", requested_by="sentry", origin="slack:C1"),
+                result=_small_result(index),
+                service=SERVICES[index % len(SERVICES)],
+                started_at=started,
+                finished_at=started + timedelta(seconds=3),
+                engine_version="bench",
+            )
+            batch.append(_investigation_row(record))
+            if len(batch) == 5000:
+                async with store.engine.begin() as connection:
+                    await connection.execute(insert(Investigation), batch)
+                batch = []
+        if batch:
+            async with store.engine.begin() as connection:
+                await connection.execute(insert(Investigation), batch)
+
+
+async def _queries(url: str, runs: int, deployment: str) -> dict[str, float]:
+    times: dict[str, list[float]] = {"newest 20": [], "one deployment": [], "one service": []}
+    async with open_store(url) as store:
+        await store.history()  # connection and schema check out of the measure
+        for _ in range(runs):
+            for name, kwargs in (
+                ("newest 20", {}),
+                ("one deployment", {"deployment_id": deployment}),
+                ("one service", {"service": "service-7"}),
+            ):
+                start = time.perf_counter()
+                found = await store.history(**kwargs)  # type: ignore[arg-type]
+                times[name].append(time.perf_counter() - start)
+                assert found, name
+    return {name: statistics.median(values) * 1000 for name, values in times.items()}
+
+
+def _command(argv: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "sre", *argv], check=True, stdout=subprocess.DEVNULL, env=env
+    )
+    return time.perf_counter() - start
+
+
+def bench_history(stored: int, runs: int, folder: Path) -> None:
+    url = f"sqlite+aiosqlite:///{folder / 'history.db'}"
+    start = time.perf_counter()
+    asyncio.run(_fill(url, stored))
+    size = (folder / "history.db").stat().st_size / 1e6
+    print(f"{stored:,} runs written in {time.perf_counter() - start:.0f} s ({size:.0f} MB)")
+    for name, ms in asyncio.run(_queries(url, runs, f"deploy-{stored // 10}")).items():
+        print(f"  history, {name:15s} in-process {ms:7.2f} ms (median of {runs}; goal < 200)")
+    env = {**os.environ, "ALPHA_DATABASE_URL": url}
+    wall = statistics.median(_command(["history", "--json"], env) for _ in range(runs))
+    version = statistics.median(_command(["scenarios"], env) for _ in range(runs))
+    print(
+        f"  `alpha history --json` command {wall * 1000:.0f} ms wall (median of {runs}); "
+        f"`alpha scenarios` (start-up alone) {version * 1000:.0f} ms"
+    )
+
+
+async def _record(url: str, incident: IncidentInput, result: ExecutionResult) -> float:
+    async with open_store(url) as store:
+        start = time.perf_counter()
+        record = capture(incident, result, RunContext(trigger="cli"))
+        await store.record(record)
+        return time.perf_counter() - start
+
+
+def _measure(incident: IncidentInput, url: str, runs: int) -> tuple[float, float]:
+    engine, record = [], []
+    for _ in range(runs):
+        start = time.perf_counter()
+        result = asyncio.run(investigate(incident))
+        engine.append(time.perf_counter() - start)
+        record.append(asyncio.run(_record(url, incident, result)))
+    return statistics.median(engine), statistics.median(record)
+
+
+def bench_recording(runs: int, big_lines: int, folder: Path) -> None:
+    url = f"sqlite+aiosqlite:///{folder / 'recording.db'}"
+    print(f"\n{'scenario':34s} {'engine ms':>10s} {'record ms':>10s} {'record/engine':>14s}")
+    ratios = []
+    engines, records = [], []
+    for name in scenario_names():
+        engine, record = _measure(load_bundled(name).incident, url, runs)
+        ratios.append(record / engine)
+        engines.append(engine)
+        records.append(record)
+        print(f"{name:34s} {engine * 1000:10.1f} {record * 1000:10.1f} {record / engine:13.0%}")
+    print(
+        f"{'median over scenarios':34s} {statistics.median(engines) * 1000:10.1f} "
+        f"{statistics.median(records) * 1000:10.1f} {statistics.median(ratios):13.0%}"
+    )
+    if big_lines:
+        document = load_bundled("incident_b").incident.model_dump(mode="json")
+        document["logs"], _ = generate(big_lines)
+        document["deployed_at"] = DEPLOY.isoformat()
+        document["incident_started_at"] = None
+        big = IncidentInput.model_validate(document)
+        engine, record = _measure(big, url, 1)
+        print(
+            f"{f'{big_lines:,} log lines':34s} {engine * 1000:10.0f} {record * 1000:10.0f} "
+            f"{record / engine:13.0%}   (one run each)"
+        )
+
+
+def bench_command(runs: int, folder: Path) -> None:
+    path = next(p for p in scenario_paths() if p.stem == "incident_b")
+    env = {**os.environ, "ALPHA_DATABASE_URL": f"sqlite:///{folder / 'command.db'}"}
+    argv = ["investigate", "--payload", str(path), "--json"]
+    with_store, without = [], []
+    for _ in range(runs):  # interleaved, so machine noise hits both alike
+        with_store.append(_command(argv, env))
+        without.append(_command([*argv, "--no-store"], env))
+    a, b = statistics.median(with_store), statistics.median(without)
+    print(
+        f"\n`alpha investigate --payload incident_b.json --json`: {a * 1000:.0f} ms recorded, "
+        f"{b * 1000:.0f} ms with --no-store (+{(a - b) / b:.0%}; medians of {runs})"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--stored", type=int, default=100_000)
+    parser.add_argument("--big-lines", type=int, default=1_000_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        os.environ["XDG_DATA_HOME"] = str(folder)
+        if args.stored:
+            bench_history(args.stored, args.runs, folder)
+        bench_recording(args.runs, args.big_lines, folder)
+        bench_command(args.runs, folder)
+    print(json.dumps({"note": "figures above; nothing is asserted"}))
+
+
+if __name__ == "__main__":
+    main()
