@@ -246,11 +246,11 @@ def describe_validation_error(
     best = max(range(len(details)), key=lambda i: (len(paths[i][0]), -i))
     first, (data_path, from_union) = details[best], paths[best]
     path = [*prefix, *data_path]
-    dotted = ".".join(str(part) for part in path)
+    dotted = ".".join(_path_part(part) for part in path)
     more = len({tuple(p) for p, _ in paths}) - 1
     suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more > 0 else ""
     if first["type"] == "extra_forbidden":
-        parent = ".".join(str(part) for part in path[:-1])
+        parent = ".".join(_path_part(part) for part in path[:-1])
         where = f"{parent}: " if parent else ""
         return f"{where}unknown key {path[-1]!r}{suffix}"
     if first["type"] == "missing":
@@ -282,6 +282,19 @@ def _data_path(
         else:
             union = True
     return path, union
+
+
+def _path_part(part: str | int) -> str:
+    """A path part as written in a message: keys that would break the one line are quoted.
+
+    A key from the input may hold a newline or a dot; quoting it keeps the message on one
+    line and the path unambiguous (``metrics."a\\nb"``).
+    """
+    if isinstance(part, int):
+        return str(part)
+    if part and part.isprintable() and "." not in part and '"' not in part:
+        return part
+    return json.dumps(part)
 
 
 def _addresses(node: Any, part: int | str) -> bool:

@@ -108,6 +108,14 @@ def test_stdin_dash_reads_stream() -> None:
             "payload.json: metrics.lat.current: missing required field",
         ),
         (
+            _payload(metrics={"db.lat": {"baseline": 1}}),
+            'payload.json: metrics."db.lat".current: missing required field',
+        ),
+        (
+            _payload(metrics={"a\nb": "high"}),
+            'payload.json: metrics."a\\nb": Input should be',
+        ),
+        (
             _payload(metrics={"lat": {"current": 1, "foo": 2}}),
             "payload.json: metrics.lat: unknown key 'foo'",
         ),
