@@ -73,8 +73,8 @@ def _dependency_actions(
     return synthesize(incident(), s.items, [top]).next_actions
 
 
-def test_dependency_failure_checks_the_host_with_kinds_and_time() -> None:
-    """A failing host gives a status check naming the error kinds and when they began."""
+def test_dependency_failure_pages_the_owners_with_kinds_and_time() -> None:
+    """A failing host pages its owners, naming the error kinds and when they began."""
     actions = _dependency_actions(
         "payments.internal failing (timeout)",
         0.7,
@@ -82,7 +82,8 @@ def test_dependency_failure_checks_the_host_with_kinds_and_time() -> None:
         ["timeout"],
         "payment call timed out",
     )
-    assert actions[0] == "Check the status of payments.internal (timeout since 14:03)"
+    assert actions[0] == "Page the owners of payments.internal: timeout since 14:03"
+    assert actions[1] == "Switch payments.internal to its fallback or open its circuit breaker"
 
 
 def test_a_throttling_dependency_asks_for_quota_and_backoff_not_a_status_check() -> None:
@@ -105,8 +106,10 @@ def test_each_category_has_concrete_actions() -> None:
         "database": "Page the database on-call",
         "infrastructure": "Page the platform/network on-call",
         "traffic_surge": "Scale out checkout-api",
-        "certificate_or_credentials": "Renew or rotate the certificate or credentials used for x",
-        "resource_exhaustion": "Restart or scale out the affected instances of x",
+        "certificate_or_credentials": "Rotate the credential used for the failing dependency "
+        "and redeploy it",
+        "resource_exhaustion": "Scale out checkout-api, or restart the affected instances of "
+        "checkout-api",
     }
     for category, expected in cases.items():
         actions = synthesize(incident(), [], [ranked("cause", category, ["x"], 0.8)]).next_actions
@@ -167,7 +170,7 @@ def test_metric_suspects_are_not_treated_as_hosts() -> None:
         supporting_signals=[lag.id],
     )
     actions = synthesize(incident(), s.items, [top]).next_actions
-    assert actions[1] == (
-        "Check locks, slow queries and replication on the database "
-        "(watch mysql_replica_lag_seconds)"
+    assert actions[0] == (
+        "Send reads to the primary or take the lagging replica of the database out of "
+        "rotation (watch mysql_replica_lag_seconds)"
     )
