@@ -9,9 +9,17 @@
     alpha scenarios                              list the bundled scenarios
     alpha history | show | replay | feedback | export-cases | calibration | purge
                                                  the investigation history (sre.history)
+    alpha --version                              the installed version
 
 `alpha investigate` records each run in the history (`ALPHA_DATABASE_URL`, by default an
 SQLite file in the user's data directory); `--no-store` skips it.
+
+The report opens with the verdict (what broke, how sure, the one action to take now, then
+whatever is missing), and on a terminal it fits the window (`sre.report`); `--brief`
+(demo, investigate) prints the verdict's three lines alone. While it runs, live panels show
+each source being fetched, the lines parsed and the rules fired per agent; Ctrl-C stops it
+within a second (exit status 130). A reader that leaves early (`alpha demo | head -3`)
+ends it quietly.
 
 `--llm` (investigate, eval) lets each agent ask its model to refine its findings, when
 OPENROUTER_API_KEY or ALPHA_LLM_BASE_URL is set (see .env.example); without it, or when a
@@ -31,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import functools
 import json
 import os
@@ -52,12 +61,12 @@ from sre.payload import load_payload
 from sre.redaction import Redactor, install_log_redaction, one_line, redact, safe_text
 from sre.redaction.boundary import (
     RedactingSubscriber,
-    count_redacted,
     learn_incident,
     redact_payload,
     redact_result,
-    redacted_line,
 )
+from sre.references import References, from_payload
+from sre.report import print_report
 from sre.scenarios import incident_b, load_all, load_bundled
 
 if TYPE_CHECKING:
@@ -67,11 +76,23 @@ if TYPE_CHECKING:
 EXIT_OK = 0
 EXIT_INPUT = 2
 EXIT_INTERRUPTED = 130
+# Seconds the live panels stay on screen at least: a demo run takes 20 ms.
+MIN_VISIBLE_S = 1.0
 
-# Evidence lines printed per hypothesis; `--json` carries every citation.
-_EVIDENCE_SHOWN = 6
 _LLM_HELP = "let each agent's model refine its findings (needs an LLM configured)"
 _REVEAL_HELP = "print secrets as they are (local use only; LLM prompts stay redacted)"
+_BRIEF_HELP = "print only the verdict: what broke, how sure, the one action to take now"
+
+
+def version() -> str:
+    """The installed version of Alpha (`alpha --version`)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("alpha-investigator")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -85,9 +106,13 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the `alpha` command."""
     parser = _Parser(prog="alpha", description="Incident investigator: ranked root causes.")
+    parser.add_argument("--version", action="version", version=f"alpha {version()}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    commands.add_parser("demo", help="investigate the bundled demo incident (no setup needed)")
+    demo = commands.add_parser(
+        "demo", help="investigate the bundled demo incident (no setup needed)"
+    )
+    demo.add_argument("--brief", action="store_true", help=_BRIEF_HELP)
 
     investigate = commands.add_parser("investigate", help="investigate an incident")
     investigate.add_argument("deployment_id", nargs="?", help="deployment to fetch live")
@@ -103,6 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="also show, per hypothesis, the rules that produced it and every signal it cites",
     )
     investigate.add_argument("--reveal", action="store_true", help=_REVEAL_HELP)
+    investigate.add_argument("--brief", action="store_true", help=_BRIEF_HELP)
     investigate.add_argument(
         "--show-prompt",
         action="store_true",
@@ -143,13 +169,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         },
     }
     try:
-        return handlers[args.command](args)
+        code = handlers[args.command](args)
+        sys.stdout.flush()  # a reader that left shows here, inside the handler below
+        return code
     except AlphaError as exc:
         return _fail(str(exc))
     except KeyboardInterrupt:
+        sys.stderr.write("alpha: interrupted\n")
         return EXIT_INTERRUPTED
     except BrokenPipeError:
-        # `alpha eval ... | head`: the reader left. Point stdout at /dev/null so that the
+        # `alpha demo | head -3`: the reader left. Point stdout at /dev/null so that the
         # interpreter's final flush does not raise again (the recipe in Python's docs).
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
@@ -182,6 +211,12 @@ def _safe_line(text: str) -> str:
     return " ".join(one_line(redact(text)).split())
 
 
+def _progress_console(report: Console) -> Console:
+    """Where progress is shown: with the report on a terminal, else on stderr, so that a
+    piped stdout carries the report alone and starts with the verdict."""
+    return report if report.is_terminal else Console(stderr=True, highlight=False)
+
+
 def _stdout() -> Console:
     console = Console(file=sys.stdout, highlight=False)
     if not console.is_terminal:
@@ -196,8 +231,17 @@ def _stdout() -> Console:
 def _cmd_demo(args: argparse.Namespace) -> int:
     scenario = incident_b.scenario()
     console = _stdout()
-    console.print(f"[bold]Demo:[/] {escape(scenario.description)}\n")
-    _investigate_live(scenario.incident, console, gaps=[])
+    if not args.brief:
+        # Context, not the answer: with the progress (stderr when piped), one row.
+        shown_on = _progress_console(console)
+        shown_on.print(
+            f"[bold]Demo:[/] {escape(scenario.description)}",
+            no_wrap=shown_on.is_terminal,
+            overflow="ellipsis",
+        )
+    _investigate_live(
+        scenario.incident, console, gaps=[], brief=args.brief, refs=from_payload(scenario.incident)
+    )
     return EXIT_OK
 
 
@@ -211,6 +255,7 @@ def _cmd_investigate(args: argparse.Namespace) -> int:
         return _fail("--show-prompt runs no model and prints prompts: drop --llm and --json")
     llm = None if args.show_prompt else _llm_mode(args)
     gaps: list[str] = []
+    refs: References | None = None
     if args.payload is not None:
         incident = load_payload(args.payload).incident
     elif args.scenario is not None:
@@ -219,12 +264,12 @@ def _cmd_investigate(args: argparse.Namespace) -> int:
         assembly = _assemble(args.deployment_id)
         if assembly.incident is None:
             return _fail(assembly.error or f"deployment {args.deployment_id!r}: nothing assembled")
-        incident, gaps = assembly.incident, list(assembly.gaps)
+        incident, gaps, refs = assembly.incident, list(assembly.gaps), assembly.references
     if args.show_prompt:
         return _show_prompts(incident, gaps)
     # Settings read before the run, so that a malformed one fails before any work.
     url = None if args.no_store else history_commands.history_settings().url()
-    result = _investigate_and_show(args, incident, gaps, llm)
+    result = _investigate_and_show(args, incident, gaps, llm, refs or from_payload(incident))
     if url is not None:
         from sre.history.recorder import record_run
 
@@ -236,7 +281,11 @@ def _cmd_investigate(args: argparse.Namespace) -> int:
 
 
 def _investigate_and_show(
-    args: argparse.Namespace, incident: IncidentInput, gaps: list[str], llm: LLMMode | None
+    args: argparse.Namespace,
+    incident: IncidentInput,
+    gaps: list[str],
+    llm: LLMMode | None,
+    refs: References,
 ) -> ExecutionResult:
     """Investigate, print the result (redacted unless --reveal) and return it."""
     redactor = None if args.reveal else Redactor()
@@ -250,7 +299,14 @@ def _investigate_and_show(
         return shown
     console = _stdout()
     shown = _investigate_live(
-        incident, console, gaps=gaps, llm=llm, redactor=redactor, reveal=args.reveal
+        incident,
+        console,
+        gaps=gaps,
+        llm=llm,
+        redactor=redactor,
+        reveal=args.reveal,
+        brief=args.brief,
+        refs=refs,
     )
     if args.explain:
         from sre.explain import explain_lines
@@ -296,7 +352,8 @@ def _show_prompts(incident: IncidentInput, gaps: Sequence[str]) -> int:
 
 
 def _cmd_fetch(args: argparse.Namespace) -> int:
-    assembly = _assemble(args.deployment_id)
+    # Progress goes to stderr: stdout carries only the JSON document.
+    assembly = _assemble(args.deployment_id, Console(stderr=True, highlight=False))
     for gap in assembly.gaps:
         sys.stderr.write(f"alpha: gap: {_safe_line(gap)}\n")
     if assembly.incident is None:
@@ -391,37 +448,57 @@ def _investigate_live(
     llm: LLMMode | None = None,
     redactor: Redactor | None = None,
     reveal: bool = False,
+    brief: bool = False,
+    refs: References | None = None,
 ) -> ExecutionResult:
-    """Run with the live agent panels, print the full report, return the result as shown.
+    """Run with the live agent panels, print the report (verdict first), return the result
+    as shown.
+
+    On a terminal the panels stay at least `MIN_VISIBLE_S` on screen and are then replaced
+    by the report; piped, each event is a line (none with `brief`: the verdict alone).
 
     Args:
         redactor: The investigation's redactor; None only with `--reveal`.
+        brief: print only the verdict's three lines.
+        refs: links and identity of the commits and Sentry issues (redacted here).
     """
     from alpha.display.live import LiveDisplay
     from sre.agents.roster import AGENT_NAMES
 
     if redactor is None and not reveal:
         redactor = Redactor()
-    # The report below shows the ranking with its evidence, so the display's own is not needed.
-    with LiveDisplay(console, agent_names=AGENT_NAMES, show_result=False) as display:
-        redacting = RedactingSubscriber(display, redactor)
+    shown_on = _progress_console(console)
+    terminal = shown_on.is_terminal
+    display = LiveDisplay(
+        shown_on,
+        agent_names=AGENT_NAMES,
+        show_result=False,
+        transient=terminal,
+        min_visible=MIN_VISIBLE_S if terminal else 0.0,
+    )
+    subscribers = [] if brief and not terminal else [RedactingSubscriber(display, redactor)]
+    with display if subscribers else contextlib.nullcontext():
         result = asyncio.run(
             _investigate(
                 incident,
                 gaps=gaps,
-                subscribers=[redacting],
+                subscribers=subscribers,
                 llm=llm,
                 redactor=redactor,
                 reveal=reveal,
             )
         )
     shown = redact_result(result, redactor, single_line=True)
-    render_result(shown, console)
+    refs = refs or References()
+    if redactor is not None:
+        refs = refs.redacted(redactor.redact)
+    print_report(shown, console, refs, brief=brief)
     return shown
 
 
-def _assemble(deployment_id: str) -> Assembly:
-    """Fetch a deployment's payload from the configured live sources.
+def _assemble(deployment_id: str, console: Console | None = None) -> Assembly:
+    """Fetch a deployment's payload from the configured live sources, showing each source's
+    progress on `console` (stdout's by default).
 
     Raises:
         ConfigurationError: settings are malformed, or no source is configured.
@@ -438,78 +515,16 @@ def _assemble(deployment_id: str) -> Assembly:
     if all(missing.values()):
         needs = " or ".join(f"{', '.join(names)} ({source})" for source, names in missing.items())
         raise ConfigurationError(f"no live source is configured: set {needs}")
+    from alpha.display.live import LiveDisplay
     from sre.integrations.assembler import assemble
 
-    return asyncio.run(assemble(deployment_id, settings))
+    shown_on = _progress_console(console or _stdout())
+    title = f"Fetching deployment {one_line(redact(deployment_id))}"
+    with LiveDisplay(shown_on, title=title, show_result=False, transient=True) as display:
+        return asyncio.run(assemble(deployment_id, settings, progress=display.source))
 
 
 # --------------------------------------------------------------------------- rendering
-
-
-def render_result(result: ExecutionResult, console: Console) -> None:
-    """Print ranked hypotheses with their evidence, the summary and the next actions.
-
-    Every string that came from the payload is escaped: a log line like ``[gc] ...`` must
-    print as itself, not as Rich markup.
-    """
-    signals = {signal.id: signal for signal in result.signals_used}
-    console.rule(f"Investigation of {escape(result.deployment_id)}")
-    if not result.ranked_hypotheses:
-        console.print("[yellow]No hypothesis survived the evidence check.[/]")
-    for hypothesis in result.ranked_hypotheses:
-        suspects = ", ".join(map(_short, hypothesis.suspects)) or "-"
-        console.print(
-            f"\n[bold]#{hypothesis.rank} {escape(hypothesis.label)}[/]  "
-            f"[cyan]{escape(hypothesis.category)}[/]  score {hypothesis.score:.2f}  "
-            f"[dim]({escape(', '.join(hypothesis.contributing_agents))})[/]"
-        )
-        console.print(f"  suspects: {escape(suspects)}")
-        if hypothesis.description:
-            console.print(f"  {escape(hypothesis.description)}")
-        cited = hypothesis.supporting_signals
-        for signal_id in cited[:_EVIDENCE_SHOWN]:
-            signal = signals.get(signal_id)
-            text = signal.description if signal else "(not among the extracted signals)"
-            console.print(f"    [dim]{escape(signal_id)}[/] {escape(text)}")
-        if len(cited) > _EVIDENCE_SHOWN:
-            console.print(f"    [dim](+{len(cited) - _EVIDENCE_SHOWN} more signals)[/]")
-    _render_footer(result, console)
-
-
-def _render_footer(result: ExecutionResult, console: Console) -> None:
-    if result.summary:
-        console.print(f"\n[bold]Summary[/]\n{escape(result.summary)}")
-    if result.next_actions:
-        console.print("\n[bold]Next actions[/]")
-        for number, action in enumerate(result.next_actions, start=1):
-            console.print(f"  {number}. {escape(action)}")
-    problems = [o for o in result.agent_outcomes if o.status != "ok"]
-    for outcome in problems:
-        console.print(
-            f"[red]{escape(outcome.agent_name)} {outcome.status}[/]: {escape(outcome.reason or '')}"
-        )
-    for outcome in result.agent_outcomes:
-        if outcome.fallback_reason:
-            console.print(
-                f"[yellow]{escape(outcome.agent_name)} fallback:[/] "
-                f"{escape(outcome.fallback_reason)}"
-            )
-    for gap in result.gaps:
-        console.print(f"[yellow]gap:[/] {escape(gap)}")
-    if result.requires_human_review:
-        reasons = "; ".join(result.review_reasons) or "evidence is thin"
-        console.print(f"[bold yellow]Needs human review:[/] {escape(reasons)}")
-    tokens = ""
-    if result.usage.calls:
-        from alpha.display.live import usage_text
-
-        tokens = f", {result.usage.calls} LLM calls, {usage_text(result.usage)}"
-    redacted = redacted_line(count_redacted(result.model_dump_json()))
-    redacted = f", {redacted}" if redacted else ""
-    console.print(
-        f"\n[dim]{len(result.signals_used)} signals, {result.execution_time_ms:.0f} ms"
-        f"{tokens}{redacted}[/]"
-    )
 
 
 def render_eval(report: evaluation.EvalReport, console: Console) -> None:

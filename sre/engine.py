@@ -13,6 +13,10 @@ timeout, so an agent whose model is slow falls back to its rules instead of bein
 with nothing.
 The synthesis step stays deterministic.
 
+Progress: the log lines are read through `ProgressLines`, so a long parse reports how far
+it got (`run_progress` events) and a cancelled run (Ctrl-C) stops it within a fraction of a
+second (`alpha.core.progress`).
+
 Redaction (`sre.redaction.boundary`): unless `reveal` is set, the signals are redacted right
 after extraction with the investigation's redactor (one per incident, `IncidentRedactors`),
 so every agent, prompt, event and report is built from text whose secrets are already
@@ -22,10 +26,11 @@ their own, and prompts are still redacted.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from alpha.aggregation.aggregator import Aggregator
+from alpha.core.progress import StepProgress, current_progress
 from alpha.core.runtime import AlphaRuntime, EventSubscriber
 from alpha.judge.judge import JudgeLayer
 from alpha.schemas import ExecutionResult, IncidentInput, Signal
@@ -69,12 +74,12 @@ def build_runtime(
     from sre.agents.base import Evidence
     from sre.extractors.signal_extractor import extract_signals
 
-    extractor: Callable[[IncidentInput], list[Signal]] = extract_signals
+    extractor: Callable[[IncidentInput], list[Signal]] = _with_progress(extract_signals)
     if reveal:
         redactors = None
     else:
         redactors = redactors if redactors is not None else IncidentRedactors()
-        extractor = _redacting_extractor(extract_signals, redactors)
+        extractor = _redacting_extractor(extractor, redactors)
 
     sessions = None
     if llm is not None:
@@ -94,6 +99,48 @@ def build_runtime(
     for specialist in SPECIALISTS:
         runtime.register(specialist(session=sessions))
     return runtime
+
+
+class ProgressLines(list[str]):
+    """The payload's log lines, reporting how many were read as the extractor iterates.
+
+    Every `REPORT_EVERY` lines the count goes to the run's progress (`run_progress` events:
+    "parsing logs: 120,000 of 1,000,000 lines") and a cancelled run stops the parse there.
+    Each pass over the lines counts from the start again.
+    """
+
+    REPORT_EVERY = 16_384
+
+    def __init__(self, lines: list[str], progress: StepProgress) -> None:
+        super().__init__(lines)
+        self._progress = progress
+
+    def __iter__(self) -> Iterator[str]:
+        total = len(self)
+        every = self.REPORT_EVERY
+        for index, line in enumerate(super().__iter__(), start=1):
+            yield line
+            if index % every == 0:
+                self._progress.report(f"parsing logs: {index:,} of {total:,} lines")
+        self._progress.report(f"parsed {total:,} log lines")
+
+
+def _with_progress(
+    extract: Callable[[IncidentInput], list[Signal]],
+) -> Callable[[IncidentInput], list[Signal]]:
+    """`extract`, reading the logs through `ProgressLines` when the runtime gave a progress
+    (it does for every run: see `alpha.core.progress`)."""
+
+    def extract_reporting(incident: IncidentInput) -> list[Signal]:
+        progress = current_progress()
+        if progress is None or not incident.logs:
+            return extract(incident)
+        counted = incident.model_copy(update={"logs": ProgressLines(incident.logs, progress)})
+        signals = extract(counted)
+        progress.report(f"extracted {len(signals):,} signals")
+        return signals
+
+    return extract_reporting
 
 
 def _redacting_extractor(

@@ -3,9 +3,11 @@
 Pipeline of `AlphaRuntime.execute`:
 
 1. validate the payload (`IncidentInput`; a bad payload raises `InputError` naming fields);
-2. initialise a `StructuredMemory` and extract signals into it (one `signal_detected` event
-   each); the default extractor is the generic `alpha.core.signals.basic_signals`; with a
-   `signal_index` hook, build the vertical's index of the signals once for the run;
+2. initialise a `StructuredMemory` and extract signals into it in a worker thread (one
+   `signal_detected` event each; the extractor may report `run_progress` and stops when the
+   run is cancelled, see `alpha.core.progress`); the default extractor is the generic
+   `alpha.core.signals.basic_signals`; with a `signal_index` hook, build the vertical's
+   index of the signals once for the run;
 3. run every registered agent in parallel (`ParallelExecutor`) on an `AgentContext` built
    from memory (and carrying the shared index), judging each result as soon as its agent
    finishes (`JudgeLayer`; refused hypotheses become `Rejection`s, accepted ones are added
@@ -32,6 +34,7 @@ of the agents failed or timed out.
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -46,6 +49,7 @@ from alpha.core.errors import InputError
 from alpha.core.events import EventDispatcher, EventEmitter, EventSubscriber
 from alpha.core.executor import DEFAULT_AGENT_TIMEOUT, AgentRun, ParallelExecutor
 from alpha.core.memory import StructuredMemory
+from alpha.core.progress import StepProgress, progress_scope
 from alpha.core.registry import AgentRegistry
 from alpha.core.signals import basic_signals
 from alpha.judge.judge import JudgedResult, JudgeLayer
@@ -176,7 +180,7 @@ class AlphaRuntime:
             run_id, [*self._subscribers, *subscribers], clock=self._clock
         ) as events:
             events.emit(EventKind.RUN_STARTED, message=incident.deployment_id)
-            signals, index = await asyncio.to_thread(self._signals, incident)
+            signals, index = await self._extract_off_loop(incident, events)
             memory = self._remember(signals, events)
             runs = await self._executor.run(
                 self._registry.get_all(),
@@ -201,6 +205,31 @@ class AlphaRuntime:
             )
             events.emit(EventKind.RUN_COMPLETED, result=result)
         return result
+
+    @staticmethod
+    def _progress(events: EventEmitter) -> StepProgress:
+        """Progress of the extraction thread, delivered as RUN_PROGRESS events on this loop."""
+        loop = asyncio.get_running_loop()
+
+        def deliver(message: str) -> None:
+            loop.call_soon_threadsafe(
+                functools.partial(events.emit, EventKind.RUN_PROGRESS, message=message)
+            )
+
+        return StepProgress(deliver)
+
+    async def _extract_off_loop(
+        self, incident: IncidentInput, events: EventEmitter
+    ) -> tuple[list[Signal], object]:
+        """Extract in a worker thread; cancelling the run stops the thread at its next check
+        (`alpha.core.progress`) instead of when the extraction would have finished."""
+        progress = self._progress(events)
+        with progress_scope(progress):
+            try:
+                return await asyncio.to_thread(self._signals, incident)
+            except asyncio.CancelledError:
+                progress.cancel()
+                raise
 
     def _signals(self, incident: IncidentInput) -> tuple[list[Signal], object]:
         """The run's signals and, with a hook, their index (in a worker thread: CPU work)."""

@@ -10,8 +10,15 @@ so a run with hundreds of agents pays for a few renders a second, not one per ev
 `max_panels` agents the panels give way to a compact table of the agents that matter most
 (failed, timed out, running), with counts for the rest.
 
+Besides the agents it shows the run's real progress: each source being fetched (`source()`,
+called by whoever fetches, from any thread), how far signal extraction got (`run_progress`
+events: lines parsed) and, per agent, how many rules fired. A run that ends in milliseconds
+would flash by: with `min_visible` the final frame stays on screen at least that long
+(`transient` then clears it, leaving the screen to the report printed after).
+
 When the console is not a terminal (a pipe, a CI log, a test's StringIO) there is no Live
-and no ANSI: each state change is one plain line, and the result is plain lines too.
+and no ANSI: each state change is one plain line (progress at most once per
+`progress_interval` seconds), and the result is plain lines too.
 
 All data is rendered as `rich.text.Text`, never parsed as markup, so a log line containing
 `[bold]` or `[/]` shows literally and cannot break or restyle the display.
@@ -43,6 +50,7 @@ from alpha.schemas import (
 )
 
 Clock = Callable[[], float]
+Sleep = Callable[[float], None]
 
 WAITING, RUNNING, DONE, FAILED, TIMED_OUT = "waiting", "running", "done", "failed", "timed out"
 _STATUS_STYLE = {
@@ -84,6 +92,17 @@ class AgentView:
     order: int = 0
 
 
+@dataclass(slots=True)
+class SourceView:
+    """What the display knows about one source being fetched (GitHub, Sentry, ...)."""
+
+    name: str
+    message: str
+    status: str = RUNNING
+    started: float = 0.0
+    elapsed: float | None = None
+
+
 class LiveDisplay:
     """A context manager and synchronous event subscriber that shows a run as it happens.
 
@@ -94,7 +113,14 @@ class LiveDisplay:
         max_panels: above this many agents, a compact table replaces the panels.
         max_rows: rows of the compact table.
         show_result: print the ranked hypotheses on exit when the run completed.
-        clock: monotonic seconds, used only to tick the elapsed time of running agents.
+        clock: monotonic seconds: the elapsed time of running agents and sources, and how
+            long the display has been on screen.
+        transient: clear the live view when it stops (the caller prints a report instead).
+        min_visible: seconds the live view stays on screen at least, so that an instant run
+            can still be read (terminal mode only).
+        sleep: waits out `min_visible` (injected by tests).
+        progress_interval: plain mode prints a progress line at most this often (seconds).
+        title: the header before a run starts (e.g. "Fetching deployment 42").
     """
 
     def __init__(
@@ -107,6 +133,11 @@ class LiveDisplay:
         max_rows: int = 16,
         show_result: bool = True,
         clock: Clock = time.monotonic,
+        transient: bool = False,
+        min_visible: float = 0.0,
+        sleep: Sleep = time.sleep,
+        progress_interval: float = 1.0,
+        title: str | None = None,
     ) -> None:
         self.console = console if console is not None else Console()
         self.live_mode = self.console.is_terminal
@@ -116,6 +147,15 @@ class LiveDisplay:
         self.show_result = show_result
         self.result: ExecutionResult | None = None
         self._clock = clock
+        self.transient = transient
+        self.min_visible = min_visible
+        self._sleep = sleep
+        self.progress_interval = progress_interval
+        self.title = title
+        self._shown_at: float | None = None
+        self._step: str | None = None
+        self._step_printed_at: float | None = None
+        self._sources: dict[str, SourceView] = {}
         self._lock = threading.Lock()
         self._agents: dict[str, AgentView] = {}
         for name in agent_names:
@@ -127,6 +167,7 @@ class LiveDisplay:
         self._rendered_results: set[str] = set()
         self._handlers: dict[EventKind, Callable[[AgentEvent], None]] = {
             EventKind.RUN_STARTED: self._on_run_started,
+            EventKind.RUN_PROGRESS: self._on_run_progress,
             EventKind.SIGNAL_DETECTED: self._on_signal,
             EventKind.AGENT_STARTED: self._on_started,
             EventKind.AGENT_PROGRESS: self._on_progress,
@@ -139,6 +180,7 @@ class LiveDisplay:
 
     # ------------------------------------------------------------------ context manager
     def __enter__(self) -> LiveDisplay:
+        self._shown_at = self._clock()
         if self.live_mode:
             self._live = Live(
                 console=self.console,
@@ -147,6 +189,7 @@ class LiveDisplay:
                 # Agents may log; Live would otherwise reroute stdout into the display.
                 redirect_stdout=False,
                 redirect_stderr=False,
+                transient=self.transient,
             )
             self._live.start()
         return self
@@ -158,7 +201,10 @@ class LiveDisplay:
         tb: TracebackType | None,
     ) -> None:
         if self._live is not None:
-            self._live.stop()  # renders the final state once more, and leaves it on screen
+            if exc_type is None:
+                self._live.refresh()
+                self._hold()
+            self._live.stop()  # renders the final state once more (cleared when transient)
             self._live = None
         if exc_type is None and self.show_result and self.result is not None:
             self.render_result(self.result)
@@ -178,6 +224,37 @@ class LiveDisplay:
         if line is not None:
             line = strip_control(" ".join(line.split()))
             self.console.file.write(f"[{event.elapsed_ms / 1000:7.2f}s] {line}\n")
+
+    def _hold(self) -> None:
+        """Keep the final frame up until it has been visible `min_visible` seconds."""
+        if self._shown_at is None or self.min_visible <= 0:
+            return
+        left = self.min_visible - (self._clock() - self._shown_at)
+        if left > 0:
+            self._sleep(left)
+
+    def source(self, name: str, message: str, *, done: bool = False, failed: bool = False) -> None:
+        """Show what fetching source `name` is doing; thread-safe (sources fetch in threads).
+
+        Args:
+            name: the source ("GitHub", "Sentry").
+            message: what it is doing or what it got ("comparing 1a2b3c4...5ae6cd2").
+            done: the source finished.
+            failed: the source failed (`message` says why).
+        """
+        now = self._clock()
+        with self._lock:
+            view = self._sources.get(name)
+            if view is None:
+                view = self._sources[name] = SourceView(name, message, started=now)
+            view.message = message
+            if done or failed:
+                view.status = FAILED if failed else DONE
+                view.elapsed = now - view.started
+        if not self.live_mode:
+            state = "failed" if failed else "done" if done else "fetching"
+            line = strip_control(" ".join(f"{name}: {state}: {message}".split()))
+            self.console.file.write(f"[ fetch ] {line}\n")
 
     def render_result(self, result: ExecutionResult) -> None:
         """Print the ranked hypotheses (once per execution id for this display)."""
@@ -202,6 +279,9 @@ class LiveDisplay:
         self.result = None
         for view in self._agents.values():
             self._agents[view.name] = AgentView(view.name, order=view.order)
+
+    def _on_run_progress(self, event: AgentEvent) -> None:
+        self._step = event.message or None
 
     def _on_signal(self, event: AgentEvent) -> None:
         self._signals += 1
@@ -243,6 +323,8 @@ class LiveDisplay:
         kind = event.kind
         if kind == EventKind.RUN_STARTED:
             return f"run {event.execution_id} started"
+        if kind == EventKind.RUN_PROGRESS:
+            return self._plain_progress(event.message or "")
         if kind == EventKind.RUN_COMPLETED:
             took = (
                 "" if event.result is None else f" in {event.result.execution_time_ms / 1000:.2f}s"
@@ -253,14 +335,28 @@ class LiveDisplay:
             return None
         if kind == EventKind.AGENT_STARTED:
             return f"{view.name}: started ({_plural(self._signals, 'signal')})"
-        if kind == EventKind.AGENT_PROGRESS:
-            return f"{view.name}: {_clip(view.progress or '')}"
         if kind == EventKind.HYPOTHESIS_PRODUCED and view.hypotheses:
             latest = view.hypotheses[-1]
-            return f"{view.name}: hypothesis {_clip(latest.label)!r} ({latest.confidence:.2f})"
+            rules = f", rules: {', '.join(latest.rules)}" if latest.rules else ""
+            return (
+                f"{view.name}: hypothesis {_clip(latest.label)!r} ({latest.confidence:.2f}{rules})"
+            )
+        if kind == EventKind.AGENT_PROGRESS:
+            return f"{view.name}: {_clip(view.progress or '')}"
         if kind in _OUTCOME_STATUS:
             return _plain_agent_line(view)
         return None
+
+    def _plain_progress(self, message: str) -> str | None:
+        """A progress line in plain mode: the first, then at most one per interval, and
+        always the closing ones ("parsed ...", "extracted ...")."""
+        now = self._clock()
+        last = self._step_printed_at
+        closing = not message.startswith("parsing")
+        if not closing and last is not None and now - last < self.progress_interval:
+            return None
+        self._step_printed_at = now
+        return message
 
     # ------------------------------------------------------------------ rendering
     def renderable(self) -> RenderableType:
@@ -269,11 +365,38 @@ class LiveDisplay:
             views = list(self._agents.values())
             now_ms = self._now_ms()
             header = self._header(views, now_ms)
+            sources = self._source_lines()
             if len(views) <= self.max_panels:
                 body = self._panel_grid(views, now_ms)
             else:
                 body = self._compact_table(views, now_ms)
-        return Group(header, body)
+        parts: list[RenderableType] = [header]
+        if sources is not None:
+            parts.append(sources)
+        if self._step:
+            parts.append(Text(_clip(self._step), style="italic"))
+        if views:
+            parts.append(body)
+        return Group(*parts)
+
+    def _source_lines(self) -> Text | None:
+        """One line per source being fetched: status, name, what it does, time."""
+        if not self._sources:
+            return None
+        now = self._clock()
+        lines = Text()
+        for index, view in enumerate(self._sources.values()):
+            style, mark = _STATUS_STYLE[view.status]
+            elapsed = view.elapsed if view.elapsed is not None else now - view.started
+            if index:
+                lines.append("\n")
+            lines.append(f"{mark} ", style=style)
+            lines.append(f"{_clip(view.name, 12):<8}", style="bold")
+            lines.append(f"{elapsed:5.1f}s  ", style="dim")
+            lines.append(_clip(view.message, _NOTE_WIDTH + 20))
+        lines.no_wrap = True
+        lines.overflow = "ellipsis"
+        return lines
 
     def _panel_grid(self, views: list[AgentView], now_ms: float) -> RenderableType:
         columns = max(1, min(len(views), self.console.width // _PANEL_MIN_WIDTH))
@@ -294,11 +417,13 @@ class LiveDisplay:
         return (self._clock() - self._anchor) * 1000.0
 
     def _header(self, views: list[AgentView], now_ms: float) -> Text:
+        if self._execution_id is None and self.title is not None:
+            return Text(_clip(self.title), style="bold")
         finished = sum(1 for view in views if view.status in (DONE, FAILED, TIMED_OUT))
         header = Text("Investigation ", style="bold")
         header.append(_clip(self._execution_id or "(not started)"), style="bold cyan")
         header.append(
-            f"  ·  {self._signals} signals  ·  {finished}/{len(views)} agents finished"
+            f"  ·  {_plural(self._signals, 'signal')}  ·  {finished}/{len(views)} agents finished"
             f"  ·  {now_ms / 1000:.1f}s",
             style="dim",
         )
@@ -396,10 +521,13 @@ def agent_panel(view: AgentView, now_ms: float) -> Panel:
         body.append(f"\n{_clip(view.progress)}", style="italic")
     if view.hypotheses:
         cited = {signal for h in view.hypotheses for signal in h.supporting_signals}
+        rules = {rule for h in view.hypotheses for rule in h.rules}
         body.append(
             f"\n{_plural(len(view.hypotheses), 'hypothesis', 'hypotheses')}, "
             f"{_plural(len(cited), 'signal')} cited"
         )
+        if rules:
+            body.append(f", {_plural(len(rules), 'rule')} fired")
         for hypothesis in view.hypotheses[:_LABELS_SHOWN]:
             body.append(f"\n• {_clip(hypothesis.label)} ({hypothesis.confidence:.2f})")
         if len(view.hypotheses) > _LABELS_SHOWN:

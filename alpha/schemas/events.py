@@ -15,6 +15,7 @@ __all__ = ["AgentEvent", "EventKind"]
 
 class EventKind(StrEnum):
     RUN_STARTED = "run_started"
+    RUN_PROGRESS = "run_progress"
     AGENT_STARTED = "agent_started"
     AGENT_PROGRESS = "agent_progress"
     SIGNAL_DETECTED = "signal_detected"
@@ -31,7 +32,8 @@ class AgentEvent(BaseModel):
     `agent_name` is None for run-level events. `elapsed_ms` counts from the run's start.
     Payload by kind: SIGNAL_DETECTED -> `signal`; HYPOTHESIS_PRODUCED -> `hypothesis`;
     AGENT_COMPLETED/FAILED/TIMED_OUT -> `outcome`; RUN_COMPLETED -> `result`;
-    AGENT_PROGRESS -> `message`.
+    AGENT_PROGRESS -> `message`; RUN_PROGRESS -> `message` (how far signal extraction got,
+    e.g. "parsing logs: 120,000 of 1,000,000 lines").
     """
 
     model_config = ConfigDict(extra="forbid")

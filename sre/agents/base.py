@@ -546,7 +546,11 @@ class SpecialistAgent(BaseAgent):
     async def run(self, context: AgentContext) -> AgentResult:
         """Apply the rules to the run's evidence; refine them with the LLM when given."""
         found = self.candidates_from(evidence_of(context))[: self.max_hypotheses]
-        context.progress(f"{len(found)} hypothesis(es) from rules")
+        fired = len({rule for hypothesis in found for rule in hypothesis.rules})
+        context.progress(
+            f"{len(found)} {'hypothesis' if len(found) == 1 else 'hypotheses'} from "
+            f"{fired} {'rule' if fired == 1 else 'rules'} fired"
+        )
         if self.session is not None:
             from sre.llm.refine import refine
 

@@ -439,12 +439,10 @@ def next_actions(
         has_deploy: whether a deploy or change is part of the story.
     """
     if not ranked:
-        actions = [f"Review the error logs of {incident.service or 'the service'}"]
+        manual = [f"Review the error logs of {incident.service or 'the service'}"]
         if has_deploy:
-            actions.append(
-                f"Consider rolling back {incident.deployment_id} if the impact continues"
-            )
-        return actions
+            manual.append(f"Consider rolling back {incident.deployment_id} if the impact continues")
+        return manual
     by_id = {s.id: s for s in signals}
     metrics = metric_names(signals)
     config_keys = _config_keys(incident, signals)

@@ -3,7 +3,10 @@
 GitHub resolves the deployment (sha, environment, time); then the comparison with the
 previous revision, the config snapshots and Sentry's issues are fetched concurrently. Any
 source that fails becomes a gap sentence shown to the user, and the investigation goes on
-with the rest. Nothing here raises for an expected failure: the caller gets an `Assembly`.
+with the rest. Nothing here raises for an expected failure: the caller gets an `Assembly`,
+with the payload, its gaps and the `References` of its commits and Sentry issues (URLs,
+authors, pull requests, event and user counts). A `progress` callback hears what each
+source is doing as it happens (the CLI's live panel, the bot's message).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from collections.abc import Awaitable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from pydantic import ValidationError
 
@@ -23,8 +26,24 @@ from sre.integrations import github as gh
 from sre.integrations import sentry as se
 from sre.integrations.http import Clock, Sleep, UpstreamError, UpstreamNotFound
 from sre.integrations.settings import IntegrationSettings
+from sre.references import References
 
 T = TypeVar("T")
+
+
+class SourceProgress(Protocol):
+    """Hears what a source is doing (`alpha.display.live.LiveDisplay.source` is one).
+
+    Called from the event loop and from PyGithub's threads: it must be thread-safe.
+    """
+
+    def __call__(
+        self, name: str, message: str, *, done: bool = False, failed: bool = False
+    ) -> None: ...
+
+
+def no_progress(name: str, message: str, *, done: bool = False, failed: bool = False) -> None:
+    """A `SourceProgress` that ignores everything."""
 
 
 @dataclass(frozen=True)
@@ -35,11 +54,13 @@ class Assembly:
         incident: the payload, or None when nothing could be assembled.
         gaps: sentences naming what is missing (unconfigured or failed sources, caps hit).
         error: why `incident` is None, as a message for the user.
+        references: links and identity of the payload's commits and Sentry issues.
     """
 
     incident: IncidentInput | None
     gaps: list[str]
     error: str | None
+    references: References = References()
 
 
 @dataclass(frozen=True)
@@ -57,9 +78,15 @@ def _not_configured(source: str, missing: list[str]) -> str:
 
 
 async def _guarded(
-    source: str, token_setting: str, work: Awaitable[T], limit_s: float, gaps: list[str]
+    source: str,
+    token_setting: str,
+    work: Awaitable[T],
+    limit_s: float,
+    gaps: list[str],
+    progress: SourceProgress = no_progress,
 ) -> T | None:
-    """Await one source's work; a failure or overrun becomes a gap and None."""
+    """Await one source's work; a failure or overrun becomes a gap (and a failed progress
+    line) and None."""
     try:
         async with asyncio.timeout(limit_s):
             return await work
@@ -67,11 +94,21 @@ async def _guarded(
         gaps.append(exc.describe(source, token_setting))
     except TimeoutError:
         gaps.append(f"{source} unreachable: no complete answer within {limit_s:g} s")
+    progress(source, gaps[-1], failed=True)
     return None
 
 
+def _reporter(progress: SourceProgress, source: str) -> gh.Progress:
+    """What one source says, addressed to `progress` under its name."""
+    return lambda message: progress(source, message)
+
+
 async def assemble(
-    deployment_id: str, settings: IntegrationSettings, *, tuning: Tuning | None = None
+    deployment_id: str,
+    settings: IntegrationSettings,
+    *,
+    tuning: Tuning | None = None,
+    progress: SourceProgress = no_progress,
 ) -> Assembly:
     """Build the incident payload of a deployment from GitHub and Sentry.
 
@@ -79,6 +116,7 @@ async def assemble(
         deployment_id: a GitHub deployment id (digits), or a ref: tag, release name or SHA.
         settings: the integration settings, read once at the entry point.
         tuning: clock/sleep seams and caps (tests); defaults otherwise.
+        progress: hears what each source is doing, and when it is done or failed.
 
     Returns:
         An `Assembly`; `incident` is None (and `error` says why) only when the deployment
@@ -111,7 +149,7 @@ async def assemble(
             sentry = se.SentryClient(
                 settings, session, caps=tuning.sentry_caps, sleep=tuning.sleep, clock=tuning.clock
             )
-        return await _assemble(deployment_id, settings, github, sentry, gaps)
+        return await _assemble(deployment_id, settings, github, sentry, gaps, progress)
     raise AssertionError("unreachable")  # pragma: no cover - keeps type checkers content
 
 
@@ -121,21 +159,26 @@ async def _assemble(
     github: gh.GitHubSource | None,
     sentry: se.SentryClient | None,
     gaps: list[str],
+    progress: SourceProgress,
 ) -> Assembly:
     timeout = settings.source_timeout
     resolved: gh.ResolvedDeployment | None = None
     not_found: str | None = None
     if github is not None:
+        progress(gh.SOURCE, f"resolving {deployment_id}")
         try:
             async with asyncio.timeout(timeout):
                 resolved = await github.resolve(deployment_id)
         except UpstreamNotFound as exc:
             not_found = str(exc)
+            progress(gh.SOURCE, not_found, failed=True)
         except UpstreamError as exc:
             gaps.append(exc.describe(gh.SOURCE, gh.TOKEN_SETTING))
+            progress(gh.SOURCE, gaps[-1], failed=True)
             github = None
         except TimeoutError:
             gaps.append(f"GitHub unreachable: no answer within {timeout:g} s")
+            progress(gh.SOURCE, gaps[-1], failed=True)
             github = None
 
     deployed_at = resolved.created_at if resolved else None
@@ -144,12 +187,14 @@ async def _assemble(
     if sentry is not None and deployed_at is None:
         # No GitHub deployment time: Sentry's record of the release's deploys may have it.
         version = resolved.ref if resolved else deployment_id
+        progress(se.SOURCE, f"looking up release {version}")
         found = await _guarded(
             se.SOURCE,
             se.TOKEN_SETTING,
             sentry.release_deployed_at(version, environment),
             timeout,
             gaps,
+            progress,
         )
         if found is None:
             sentry = None  # it failed; the gap is recorded
@@ -165,7 +210,14 @@ async def _assemble(
     async with asyncio.TaskGroup() as tg:
         gh_task = (
             tg.create_task(
-                _guarded(gh.SOURCE, gh.TOKEN_SETTING, github.gather(resolved), timeout, gaps)
+                _guarded(
+                    gh.SOURCE,
+                    gh.TOKEN_SETTING,
+                    github.gather(resolved, _reporter(progress, gh.SOURCE)),
+                    timeout,
+                    gaps,
+                    progress,
+                )
             )
             if github is not None and resolved is not None
             else None
@@ -175,21 +227,29 @@ async def _assemble(
                 _guarded(
                     se.SOURCE,
                     se.TOKEN_SETTING,
-                    sentry.gather(deployed_at, environment),
+                    sentry.gather(deployed_at, environment, _reporter(progress, se.SOURCE)),
                     timeout,
                     gaps,
+                    progress,
                 )
             )
             if sentry is not None
             else None
         )
+    github_evidence = gh_task.result() if gh_task is not None else None
+    sentry_evidence = se_task.result() if se_task is not None else None
+    if github_evidence is not None:
+        progress(gh.SOURCE, f"{len(github_evidence.commits)} commits", done=True)
+    if sentry_evidence is not None:
+        issues = len(sentry_evidence.references)
+        progress(se.SOURCE, f"{issues} issues, {len(sentry_evidence.logs)} log lines", done=True)
     return _build(
         deployment_id,
         settings,
         deployed_at,
         environment,
-        gh_task.result() if gh_task is not None else None,
-        se_task.result() if se_task is not None else None,
+        github_evidence,
+        sentry_evidence,
         gaps,
     )
 
@@ -242,11 +302,19 @@ def _build(
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
         return Assembly(None, gaps, f"assembled payload is invalid at {where}: {first['msg']}")
-    return Assembly(incident, gaps, None)
+    references = References(
+        commits=tuple(github.references) if github else (),
+        issues=tuple(sentry.references) if sentry else (),
+    )
+    return Assembly(incident, gaps, None, references)
 
 
 async def assemble_from_sentry_issue(
-    issue_id: str, settings: IntegrationSettings, *, tuning: Tuning | None = None
+    issue_id: str,
+    settings: IntegrationSettings,
+    *,
+    tuning: Tuning | None = None,
+    progress: SourceProgress = no_progress,
 ) -> Assembly:
     """Build the payload of the deployment behind a Sentry issue (what an alert carries).
 
@@ -295,5 +363,5 @@ async def assemble_from_sentry_issue(
             deployment_id = origin.release
         finally:
             source.close()
-    result = await assemble(deployment_id, settings, tuning=tuning)
-    return Assembly(result.incident, [*gaps, *result.gaps], result.error)
+    result = await assemble(deployment_id, settings, tuning=tuning, progress=progress)
+    return Assembly(result.incident, [*gaps, *result.gaps], result.error, result.references)

@@ -33,8 +33,11 @@ from alpha.core.errors import InputError
 from sre.integrations.configfiles import merge_snapshots, parse_config
 from sre.integrations.http import UpstreamError, UpstreamNotFound, unwrap_upstream
 from sre.integrations.settings import IntegrationSettings
+from sre.references import CommitRef, pr_number_in
 
 T = TypeVar("T")
+# Reports what this source is doing (`sre.integrations.assembler.SourceProgress`).
+Progress = Callable[[str], None]
 
 SOURCE = "GitHub"
 TOKEN_SETTING = "GITHUB_TOKEN"
@@ -50,6 +53,8 @@ class GitHubCaps:
         max_patch_bytes: bytes of patch kept per file.
         max_scan: deployments, tags or releases scanned when looking something up.
         max_scan_commits: comparison commits listed before keeping the newest.
+        max_pr_lookups: newest commits whose pull request is asked of GitHub when their
+            message names none (one request each).
     """
 
     max_commits: int = 50
@@ -57,6 +62,7 @@ class GitHubCaps:
     max_patch_bytes: int = 4000
     max_scan: int = 100
     max_scan_commits: int = 1000
+    max_pr_lookups: int = 5
 
 
 @dataclass(frozen=True)
@@ -97,6 +103,7 @@ class GitHubEvidence:
     config_snapshot: dict[str, Any] = field(default_factory=dict)
     previous_config_snapshot: dict[str, Any] | None = None
     notes: list[str] = field(default_factory=list)
+    references: list[CommitRef] = field(default_factory=list)
 
 
 def build_client(settings: IntegrationSettings) -> Github:
@@ -322,13 +329,20 @@ class GitHubSource:
 
     # ------------------------------------------------------------------ evidence
 
-    async def gather(self, deployment: ResolvedDeployment) -> GitHubEvidence:
+    async def gather(
+        self, deployment: ResolvedDeployment, progress: Progress = lambda _: None
+    ) -> GitHubEvidence:
         """Commits since the previous revision and config snapshots at both revisions.
+
+        Args:
+            deployment: what `resolve` found.
+            progress: hears each step ("comparing 1a2b3c4...5ae6cd2", "files of 3/12").
 
         Raises:
             UpstreamError: GitHub failed while finding the previous revision or comparing.
                 Config files that are missing or do not parse become notes instead.
         """
+        progress(f"finding the revision before {deployment.sha[:7]}")
         previous = await self._call(
             "find previous deployment", lambda: self._previous_sync(deployment)
         )
@@ -340,7 +354,9 @@ class GitHubSource:
             )
         try:
             async with asyncio.TaskGroup() as tg:
-                commits_task = tg.create_task(self._commits(deployment, previous, evidence.notes))
+                commits_task = tg.create_task(
+                    self._commits(deployment, previous, evidence.notes, progress)
+                )
                 config_task = tg.create_task(self._configs(deployment.sha, evidence.notes))
                 prev_config_task = (
                     tg.create_task(self._configs(previous.sha, evidence.notes))
@@ -352,7 +368,7 @@ class GitHubSource:
             if error is None:
                 raise
             raise error from group
-        evidence.commits = commits_task.result()
+        evidence.commits, evidence.references = commits_task.result()
         evidence.config_snapshot = config_task.result() or {}
         if prev_config_task is not None:
             evidence.previous_config_snapshot = prev_config_task.result()
@@ -393,18 +409,25 @@ class GitHubSource:
         return None
 
     async def _commits(
-        self, deployment: ResolvedDeployment, previous: PreviousRevision | None, notes: list[str]
-    ) -> list[dict[str, Any]]:
+        self,
+        deployment: ResolvedDeployment,
+        previous: PreviousRevision | None,
+        notes: list[str],
+        progress: Progress,
+    ) -> tuple[list[dict[str, Any]], list[CommitRef]]:
         if previous is None:
-            return []
+            return [], []
         label = f"compare {previous.sha[:7]}...{deployment.sha[:7]}"
-        commits, found_notes = await self._call(
-            label, lambda: self._commits_sync(previous.sha, deployment.sha)
+        progress(f"comparing {previous.sha[:7]}...{deployment.sha[:7]}")
+        commits, refs, found_notes = await self._call(
+            label, lambda: self._commits_sync(previous.sha, deployment.sha, progress)
         )
         notes.extend(found_notes)
-        return commits
+        return commits, refs
 
-    def _commits_sync(self, base: str, head: str) -> tuple[list[dict[str, Any]], list[str]]:
+    def _commits_sync(
+        self, base: str, head: str, progress: Progress
+    ) -> tuple[list[dict[str, Any]], list[CommitRef], list[str]]:
         caps = self._caps
         repo = self._repo()
         comparison = repo.compare(base, head)
@@ -426,7 +449,9 @@ class GitHubSource:
         truncated_patches = 0
         capped_commits = 0
         result = []
-        for commit in kept:
+        refs = []
+        for number, commit in enumerate(kept, start=1):
+            progress(f"{len(kept)} commits; files of {number}/{len(kept)}")
             files, cut, capped = self._files_sync(repo, commit.sha)
             truncated_patches += cut
             capped_commits += capped
@@ -441,6 +466,16 @@ class GitHubSource:
                     "files": files,
                 }
             )
+            refs.append(
+                CommitRef(
+                    sha=commit.sha,
+                    url=commit.html_url,
+                    author=(commit.author.login if commit.author else None)
+                    or (git.author.name if git.author else None),
+                    pr_number=pr_number_in(git.message),
+                )
+            )
+        refs = self._pull_requests_sync(repo, refs, progress)
         if truncated_patches:
             notes.append(
                 f"GitHub: {truncated_patches} patch(es) truncated to {caps.max_patch_bytes} bytes"
@@ -450,7 +485,26 @@ class GitHubSource:
                 f"GitHub: {capped_commits} commit(s) list only their first"
                 f" {caps.max_files_per_commit} files"
             )
-        return result, notes
+        return result, refs, notes
+
+    def _pull_requests_sync(
+        self, repo: Repository, refs: list[CommitRef], progress: Progress
+    ) -> list[CommitRef]:
+        """Ask GitHub which pull request brought each of the newest commits whose message
+        names none (at most `max_pr_lookups` requests); a failure leaves it without one."""
+        todo = [r for r in reversed(refs) if r.pr_number is None][: self._caps.max_pr_lookups]
+        found: dict[str, CommitRef] = {}
+        for index, ref in enumerate(todo, start=1):
+            progress(f"pull request of {ref.short} ({index}/{len(todo)})")
+            try:
+                pull = _first(repo.get_commit(ref.sha).get_pulls(), lambda _: True, 1)
+            except (GithubException, requests.RequestException):
+                continue  # the commit keeps its URL and author; the PR is a courtesy
+            if pull is not None:
+                found[ref.sha] = ref.model_copy(
+                    update={"pr_number": pull.number, "pr_url": pull.html_url}
+                )
+        return [found.get(r.sha, r) for r in refs]
 
     def _files_sync(self, repo: Repository, sha: str) -> tuple[list[dict[str, Any]], int, bool]:
         """Files of one commit, capped; returns (files, patches truncated, files capped)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -28,6 +28,7 @@ from sre.integrations.http import (
     request_json,
 )
 from sre.integrations.settings import IntegrationSettings
+from sre.references import IssueRef
 
 SOURCE = "Sentry"
 TOKEN_SETTING = "SENTRY_AUTH_TOKEN"
@@ -71,6 +72,7 @@ class SentryEvidence:
     metrics: dict[str, Any] = field(default_factory=dict)
     incident_started_at: datetime | None = None
     notes: list[str] = field(default_factory=list)
+    references: list[IssueRef] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -239,6 +241,27 @@ def error_series(issues: Sequence[Mapping[str, Any]], per_issue: int) -> dict[st
     if total:
         metrics = {TOTAL_SERIES: _event_metric(sorted(total.items())), **metrics}
     return metrics
+
+
+def _count(value: Any) -> int | None:
+    """Sentry's counts arrive as strings (`"1532"`) or numbers; None when unreadable."""
+    try:
+        return int(str(value)[:20])
+    except (TypeError, ValueError):
+        return None
+
+
+def issue_reference(issue: Mapping[str, Any]) -> IssueRef:
+    """The identity of an issue as Sentry gives it: URL, short id, event and user counts."""
+    short = issue.get("shortId")
+    return IssueRef(
+        issue_id=_one_line(issue.get("id") or "?", 40),
+        short_id=_one_line(short, MAX_NAME_CHARS) if short else None,
+        title=_one_line(issue.get("title") or "", 200) or None,
+        url=issue.get("permalink") if isinstance(issue.get("permalink"), str) else None,
+        events=_count(issue.get("count")),
+        users=_count(issue.get("userCount")),
+    )
 
 
 def _tag(event: Mapping[str, Any], key: str) -> str | None:
@@ -448,8 +471,19 @@ class SentryClient:
             )
             return {}
 
-    async def gather(self, deployed_at: datetime | None, environment: str | None) -> SentryEvidence:
-        """Issues around the deployment, their latest events as logs, and error series."""
+    async def gather(
+        self,
+        deployed_at: datetime | None,
+        environment: str | None,
+        progress: Callable[[str], None] = lambda _: None,
+    ) -> SentryEvidence:
+        """Issues around the deployment, their latest events as logs, and error series.
+
+        Args:
+            deployed_at: when the deployment went live (the window's split), if known.
+            environment: the deployment's environment, to filter issues.
+            progress: hears each step ("listing issues", "latest events 2/5").
+        """
         evidence = SentryEvidence()
         start = end = None
         if deployed_at is not None:
@@ -458,11 +492,23 @@ class SentryClient:
             end = min(deployed_at + self._caps.after, max(now, deployed_at + timedelta(minutes=1)))
         else:
             evidence.notes.append("Sentry: deployment time unknown; used the last 24 hours")
+        progress("listing issues")
         issues = await self.issues(start, end, environment, evidence.notes)
         top = issues[: self._caps.max_events]
+        fetched = 0
+
+        async def event_of(issue: Mapping[str, Any]) -> dict[str, Any]:
+            nonlocal fetched
+            event = await self._event_or_note(issue, evidence.notes)
+            fetched += 1
+            progress(f"{len(issues)} issues; latest events {fetched}/{len(top)}")
+            return event
+
+        progress(f"{len(issues)} issues; latest events 0/{len(top)}")
         async with asyncio.TaskGroup() as tg:
-            tasks = [tg.create_task(self._event_or_note(i, evidence.notes)) for i in top]
+            tasks = [tg.create_task(event_of(i)) for i in top]
         events = [t.result() for t in tasks]
+        evidence.references = [issue_reference(i) for i in issues]
         if len(issues) > len(top):
             evidence.notes.append(
                 f"Sentry: latest events fetched for the top {len(top)} of {len(issues)} issues"

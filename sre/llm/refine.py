@@ -49,6 +49,7 @@ from sre.llm.mode import (
 )
 from sre.llm.prompt import Prompt, build_prompt
 from sre.taxonomy import suspects_match
+from sre.verdict import plural
 
 # The brief of an agent that declares none (any BaseAgent can be refined).
 GENERIC_BRIEF = AgentBrief("production incidents", ())
@@ -107,10 +108,10 @@ async def refine(
         return _result(agent, candidates, model, fallback.usage, fallback_reason=reason)
     hypotheses = merge_answer(answer, candidates)
     kept = len(hypotheses) - len(answer.hypotheses)
-    context.progress(
-        f"{model}: {len(answer.hypotheses)} hypothesis(es), {kept} rule finding(s) kept"
-    )
-    notes = [f"{model} gave {len(answer.hypotheses)} hypothesis(es); {kept} rule finding(s) kept"]
+    given = plural(len(answer.hypotheses), "hypothesis", "hypotheses")
+    rule_findings = plural(kept, "rule finding")
+    context.progress(f"{model}: {given}, {rule_findings} kept")
+    notes = [f"{model} gave {given}; {rule_findings} kept"]
     return _result(agent, hypotheses, model, usage, notes=notes)
 
 
