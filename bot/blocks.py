@@ -1,5 +1,11 @@
 """Block Kit rendering: pure functions from investigation state to Slack messages.
 
+The final message reads like the terminal report (`sre.report`): the verdict first (what
+broke, how sure, the one action to take now), what is missing right under it, then the
+ranked causes with their evidence (ties marked), the next actions, links and the summary.
+SHAs and Sentry short ids that the sources gave a URL for become links
+(`sre.references`: only plain http(s) URLs are kept, so a link cannot break out).
+
 Every message has a text fallback. Every string that came from a payload, an upstream
 service or a model goes through `escape`, so `<!channel>`, `<@U123>` and
 `<https://evil|https://sentry.io>` arrive as inert text. Slack's limits are enforced by
@@ -9,14 +15,19 @@ service or a model goes through `escape`, so `<!channel>`, `<@U123>` and
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from alpha.display.result import nothing_ranked
 from alpha.schemas import ExecutionResult, RankedHypothesis, Signal, TokenUsage
 from bot.progress import AgentView, RunView
 from sre.redaction import one_line
 from sre.redaction.boundary import count_redacted, redacted_line
+from sre.references import References
+from sre.report import commit_text, issue_text, named_commits
+from sre.verdict import ties, verdict
 
 Block = dict[str, Any]
 
@@ -82,6 +93,24 @@ def truncate(text: str, limit: int, marker: str = TRUNCATED) -> str:
 def code(text: object) -> str:
     """Inline code for an untrusted value (escaped; backticks removed so it cannot close)."""
     return "`" + escape(str(text).replace("`", "'")) + "`"
+
+
+def link(text: str, links: dict[str, str]) -> str:
+    """Already escaped mrkdwn with every SHA or Sentry short id in `links` made a link.
+
+    Inline code is left alone (Slack shows a link inside backticks as text).
+    """
+    if not links:
+        return text
+    pattern = re.compile(
+        r"(?<![\w/|-])("
+        + "|".join(re.escape(k) for k in sorted(links, key=len, reverse=True))
+        + r")(?![\w-])"
+    )
+    parts = text.split("`")
+    for index in range(0, len(parts), 2):
+        parts[index] = pattern.sub(lambda m: f"<{links[m.group(1)]}|{m.group(1)}>", parts[index])
+    return "`".join(parts)
 
 
 def _duration(ms: float | None) -> str:
@@ -232,17 +261,22 @@ def _evidence(hypothesis: RankedHypothesis, signals: dict[str, Signal]) -> str:
     return "\n".join(words) if words else "• (no signal cited)"
 
 
-def _hypothesis_section(hypothesis: RankedHypothesis, signals: dict[str, Signal]) -> Block:
+def _hypothesis_section(
+    hypothesis: RankedHypothesis, signals: dict[str, Signal], links: dict[str, str], tied: bool
+) -> Block:
+    tie = " · _tie: same score as another cause_" if tied else ""
     lines = [
-        f"*{hypothesis.rank}. {escape(hypothesis.label)}*  {code(hypothesis.category)}",
-        f"score *{hypothesis.score:.2f}* · confidence {hypothesis.confidence:.2f} · "
+        link(
+            f"*{hypothesis.rank}. {escape(hypothesis.label)}*  {code(hypothesis.category)}", links
+        ),
+        f"score *{hypothesis.score:.2f}*{tie} · confidence {hypothesis.confidence:.2f} · "
         f"severity {escape(hypothesis.severity)}",
     ]
     if hypothesis.suspects:
         lines.append("Suspects: " + ", ".join(code(s) for s in hypothesis.suspects))
     if hypothesis.description:
         lines.append(escape(hypothesis.description))
-    lines.append("Evidence:\n" + _evidence(hypothesis, signals))
+    lines.append("Evidence:\n" + link(_evidence(hypothesis, signals), links))
     if hypothesis.contributing_agents:
         lines.append("Agents: " + ", ".join(escape(a) for a in hypothesis.contributing_agents))
     return _section("\n".join(lines))
@@ -300,49 +334,77 @@ def _usage_text(usage: TokenUsage) -> str | None:
 
 
 def degradations(result: ExecutionResult) -> list[str]:
-    """What was degraded: missing sources, failed agents, LLM fallbacks (escaped lines)."""
-    lines = [f"• {escape(gap)}" for gap in result.gaps]
-    for outcome in result.agent_outcomes:
-        if outcome.status.value != "ok":
-            reason = f": {escape(outcome.reason)}" if outcome.reason else ""
-            status = outcome.status.value.replace("_", " ")
-            lines.append(f"• {escape(outcome.agent_name)} {status}{reason}")
-        if outcome.fallback_reason:
-            lines.append(
-                f"• {escape(outcome.agent_name)} used its rules instead of the LLM: "
-                f"{escape(outcome.fallback_reason)}"
+    """What is missing: sources, failed agents, the LLM fallbacks in one line (escaped)."""
+    return [f"• {escape(line)}" for line in verdict(result).gaps]
+
+
+def _verdict_section(result: ExecutionResult, links: dict[str, str]) -> Block:
+    found = verdict(result)
+    icon = ":rotating_light: " if found.review else ""
+    rows = [
+        f"*What broke*  {escape(found.what_broke)}",
+        f"*How sure*  {icon}{escape(found.how_sure)}",
+        f"*Do now*  {escape(found.action)}",
+    ]
+    return _section(link("\n".join(rows), links))
+
+
+def _links_context(result: ExecutionResult, refs: References) -> Block | None:
+    """Commit authors and pull requests, Sentry issue counts, each linked when known."""
+    items = []
+    for commit in named_commits(result, refs):
+        text = escape(commit_text(commit))
+        if commit.pr_number is not None and commit.pr_url:
+            text = text.replace(
+                f"PR #{commit.pr_number}", f"<{commit.pr_url}|PR #{commit.pr_number}>"
             )
-    return lines
+        items.append(
+            link(text, refs.links()) if commit.url or commit.pr_url or commit.author else text
+        )
+    for issue in refs.issues[:3]:
+        items.append(link(escape(issue_text(issue)), refs.links()))
+    return _context(*items[:MAX_CONTEXT_ELEMENTS]) if items else None
 
 
 def render_final(
-    result: ExecutionResult, *, title: str, rerun_value: str, note: str | None = None
+    result: ExecutionResult,
+    *,
+    title: str,
+    rerun_value: str,
+    refs: References | None = None,
+    note: str | None = None,
 ) -> Message:
-    """The final message: ranked hypotheses, summary, next actions, degradations, footer.
+    """The final message: the verdict and what is missing, ranked causes with evidence, next
+    actions, links, summary, Rerun and a footer.
 
     Args:
+        refs: links and identity of the commits and Sentry issues (already redacted).
         note: one line under the header (a Rerun says whether it replayed or re-fetched).
     """
+    refs = refs or References()
+    links = refs.links()
     signals = {s.id: s for s in result.signals_used}
+    tied = {h.rank for h in ties(result)} if len(ties(result)) > 1 else set()
     blocks: list[Block] = [_header(f"Alpha: {title}")]
     if note:
         blocks.append(_context(f":repeat: {escape(note)}"))
-    if result.requires_human_review:
-        reasons = "; ".join(escape(r) for r in result.review_reasons) or "evidence is thin"
-        blocks.append(_section(f":rotating_light: *Needs human review*: {reasons}"))
-    if result.summary:
-        blocks.append(_section(f"*Summary*\n{escape(result.summary)}"))
+    blocks.append(_verdict_section(result, links))
+    degraded = degradations(result)
+    if degraded:
+        blocks.append(_section(":warning: *Missing*\n" + "\n".join(degraded)))
     if not result.ranked_hypotheses:
-        blocks.append(_section("No hypothesis survived validation."))
+        blocks.append(_section(escape(nothing_ranked(result))))
     for hypothesis in result.ranked_hypotheses:
-        blocks.append(_hypothesis_section(hypothesis, signals))
+        blocks.append(_hypothesis_section(hypothesis, signals, links, hypothesis.rank in tied))
         blocks.append(_feedback_actions(result.execution_id, hypothesis))
     if result.next_actions:
         actions = "\n".join(f"{i}. {escape(a)}" for i, a in enumerate(result.next_actions, 1))
-        blocks.append(_section(f"*Next actions*\n{actions}"))
-    degraded = degradations(result)
-    if degraded:
-        blocks.append(_section("*Degraded*\n" + "\n".join(degraded)))
+        blocks.append(_section(link(f"*Next actions*\n{actions}", links)))
+    context = _links_context(result, refs)
+    if context is not None:
+        blocks.append(context)
+    if result.summary:
+        blocks.append(_section(link(f"*Summary*\n{escape(result.summary)}", links)))
     blocks.append(
         {
             "type": "actions",
@@ -363,12 +425,15 @@ def render_final(
 
 
 def _final_text(result: ExecutionResult, title: str) -> str:
+    """The notification text: the verdict in one line."""
     if not result.ranked_hypotheses:
-        return f"Alpha: {escape(title)}: no hypothesis survived validation"
-    top = result.ranked_hypotheses[0]
-    review = " (needs human review)" if result.requires_human_review else ""
+        return f"Alpha: {escape(title)}: {escape(nothing_ranked(result))}"
+    found = verdict(result)
+    review = " (needs human review)" if found.review else ""
+    tie = " (tie)" if found.tie else ""
     return (
-        f"Alpha: {escape(title)}: most likely {escape(top.label)} [{escape(top.category)}]{review}"
+        f"Alpha: {escape(title)}: {escape(found.what_broke)}{tie}{review}. "
+        f"Do now: {escape(found.action)}"
     )
 
 
@@ -412,10 +477,16 @@ def acknowledge_feedback(
     return [note if b.get("block_id") == block_id else b for b in blocks]
 
 
+# Slack reads `<...>` as a link or a mention, even inside backticks: placeholders are
+# written as entities so that they show as typed.
 USAGE = (
     "*Usage*\n"
-    "• `/alpha investigate <deployment_id>`: investigate a deployment; I post the results "
-    "in this channel and update them as the agents work.\n"
+    "• `/alpha investigate &lt;deployment_id&gt;`: investigate a deployment; I post the "
+    "results in this channel and update them as the agents work.\n"
+    "• `/alpha demo`: investigate the bundled demo incident (no Sentry or GitHub needed), "
+    "to check that the app is installed and can post here.\n"
     "• `/alpha history [deployment_id]`: recent investigations (only you see the list).\n"
-    "• `/alpha help`: this message."
+    "• `/alpha help`: this message.\n"
+    "The same words work when you mention me (`@Alpha investigate &lt;deployment_id&gt;`) "
+    "and in a direct message."
 )

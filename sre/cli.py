@@ -536,7 +536,7 @@ def render_eval(report: evaluation.EvalReport, console: Console) -> None:
         top = case.predicted[0] if case.predicted else None
         table.add_row(
             escape(case.name),
-            escape(case.expected.primary_category),
+            escape(" | ".join(case.expected.categories)),
             str(case.rank) if case.rank is not None else "[red]none[/]",
             escape(f"{top.category} ({', '.join(map(_short, top.suspects[:2])) or '-'})")
             if top

@@ -174,8 +174,15 @@ def scenario_from_document(document: dict[str, Any], name: str) -> Scenario:
     """Validate a whole scenario document.
 
     Raises:
-        InputError: a field is missing or malformed; the message names it.
+        InputError: a field is missing or malformed (the message names it), or the document
+            is a bare incident payload, not a scenario (it then says so).
     """
+    if not is_scenario_document(document) and "deployment_id" in document:
+        raise InputError(
+            f"{name}: not a scenario: an incident payload without a known answer "
+            "(a scenario has `name`, `incident` and `expected`; investigate a payload with "
+            "`alpha investigate --payload`)"
+        )
     return _validate(Scenario, document, name)
 
 

@@ -120,7 +120,7 @@ def _actions(result: ExecutionResult) -> Section:
     return Section(lines, keep=len(lines))
 
 
-def _named_commits(result: ExecutionResult, refs: References) -> list[CommitRef]:
+def named_commits(result: ExecutionResult, refs: References) -> list[CommitRef]:
     """Commits the ranked causes and actions name, in order, when the references know them."""
     texts = [s for h in result.ranked_hypotheses for s in [*h.suspects, h.label]]
     texts += result.next_actions
@@ -154,7 +154,7 @@ def issue_text(ref: IssueRef) -> str:
 
 def _links(result: ExecutionResult, refs: References, *, urls: bool) -> Section:
     items: list[tuple[str, list[str]]] = []
-    for commit in _named_commits(result, refs):
+    for commit in named_commits(result, refs):
         items.append((commit_text(commit), [u for u in (commit.url, commit.pr_url) if u]))
     for issue in refs.issues:
         items.append((issue_text(issue), [issue.url] if issue.url else []))

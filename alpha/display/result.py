@@ -61,6 +61,15 @@ def one_line(text: str, limit: int = _EVIDENCE_LIMIT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def nothing_ranked(result: ExecutionResult) -> str:
+    """Why a run ranked nothing: the judge refused what was proposed, or nothing was."""
+    rejected = len(result.rejections)
+    if rejected:
+        noun = "hypothesis" if rejected == 1 else "hypotheses"
+        return f"No hypothesis survived the judge ({rejected} {noun} rejected)."
+    return "No hypothesis was proposed: no agent found evidence strong enough to name a cause."
+
+
 def _agents_line(result: ExecutionResult) -> str:
     outcomes = result.agent_outcomes
     ok = sum(1 for o in outcomes if o.status == AgentStatus.OK)
@@ -141,7 +150,7 @@ def result_view(result: ExecutionResult) -> RenderableType:
     if result.ranked_hypotheses:
         parts.append(hypotheses_table(result))
     else:
-        parts.append(Text("No hypothesis survived the judge.", style="bold yellow"))
+        parts.append(Text(nothing_ranked(result), style="bold yellow"))
     cited = _cited_signals(result)
     if cited:
         evidence = Text("Cited evidence", style="bold")
@@ -173,7 +182,7 @@ def plain_result_lines(result: ExecutionResult) -> list[str]:
         lines.append("HUMAN REVIEW REQUIRED")
         lines.extend(f"  - {reason}" for reason in result.review_reasons)
     if not result.ranked_hypotheses:
-        lines.append("No hypothesis survived the judge.")
+        lines.append(nothing_ranked(result))
     for h in result.ranked_hypotheses:
         lines.append(
             f"{h.rank}. {h.label} [{h.category}] score {h.score:.2f}, confidence {h.confidence:.2f}"

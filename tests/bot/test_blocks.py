@@ -26,7 +26,8 @@ from bot.blocks import (
 )
 from bot.progress import RunView
 from sre.redaction import one_line
-from tests.bot.harness import ranked
+from sre.references import CommitRef, IssueRef, References
+from tests.bot.harness import hypothesis_sections, ranked
 
 GOLDEN = Path(__file__).parent / "golden" / "final_message.json"
 ADVERSARIAL = "<!channel> <!here> <@U123> <https://evil.example|https://sentry.io> & <#C1>"
@@ -96,20 +97,30 @@ def test_final_message_matches_the_golden_file() -> None:
     assert rendered == json.loads(GOLDEN.read_text())
 
 
-def test_final_message_shows_banner_degradations_and_usage_footer() -> None:
-    """Review banner, failed/timed-out agents, fallbacks, gaps and the token/cost footer appear."""
-    text = _all_text(render_final(_result(), title="t", rerun_value="{}").blocks)
-    assert "Needs human review" in text
-    assert "MetricsAgent timed out: no answer within 30 s" in text
-    assert "CommitAgent used its rules instead of the LLM: LLM unreachable: HTTP 503" in text
-    assert "Sentry unreachable" in text
-    assert "1,500 tokens in 3 LLM call(s) · $0.0042" in text
+def test_final_message_opens_with_the_verdict_and_what_is_missing() -> None:
+    """The verdict comes right after the header (review request included), then what is
+    missing (gaps, timed-out agents, the fallbacks in one line); the footer has the cost."""
+    blocks = render_final(_result(), title="t", rerun_value="{}").blocks
+    verdict, missing = blocks[1]["text"]["text"], blocks[2]["text"]["text"]
+    assert verdict.splitlines() == [
+        "*What broke*  Pool size lowered in 9f3c2ab (config change)",
+        "*How sure*  :rotating_light: high confidence: score 0.80, 2 agents agree; next 0.70; "
+        "needs human review: an agent timed out",
+        "*Do now*  Revert 9f3c2ab",
+    ]
+    assert missing.splitlines() == [
+        ":warning: *Missing*",
+        "• Sentry unreachable: HTTP 503 after 3 tries",
+        "• MetricsAgent timed out: no answer within 30 s",
+        "• LLM not used, rules instead for 1 agent (CommitAgent): LLM unreachable: HTTP 503",
+    ]
+    assert "1,500 tokens in 3 LLM call(s) · $0.0042" in _all_text(blocks)
 
 
 def test_footer_omits_usage_when_no_llm_was_used() -> None:
     """A deterministic run (no LLM calls) has no token/cost note."""
     text = _all_text(render_final(_result(usage=TokenUsage()), title="t", rerun_value="{}").blocks)
-    assert "tokens" not in text and "Needs human review" in text
+    assert "tokens" not in text and "needs human review" in text
 
 
 def test_adversarial_text_is_escaped_everywhere() -> None:
@@ -205,3 +216,69 @@ def test_enforce_limits_keeps_small_messages_untouched() -> None:
     """A message within every limit is returned unchanged."""
     blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "hi"}}] * 5
     assert enforce_limits(blocks) == blocks
+
+
+def test_shas_and_sentry_ids_become_links_outside_code_spans() -> None:
+    """A commit and a Sentry issue the sources gave URLs for are linked where they are
+    named in text (not inside inline code), with author, PR and counts in a context line."""
+    refs = References(
+        commits=(
+            CommitRef(
+                sha="9f3c2ab71d0e4c55a8b1f0e2d3c4b5a697887766",
+                url="https://github.example/o/r/commit/9f3c2ab71d0e",
+                author="dana",
+                pr_number=482,
+                pr_url="https://github.example/o/r/pull/482",
+            ),
+        ),
+        issues=(
+            IssueRef(
+                issue_id="4512345678",
+                short_id="CHECKOUT-3F",
+                url="https://sentry.example/issues/4512345678/",
+                events=1532,
+                users=210,
+                title="KeyError 'sku'",
+            ),
+        ),
+    )
+    blocks = render_final(_result(), title="t", rerun_value="{}", refs=refs).blocks
+    verdict = blocks[1]["text"]["text"]
+    assert "*Do now*  Revert <https://github.example/o/r/commit/9f3c2ab71d0e|9f3c2ab>" in verdict
+    context = next(b for b in blocks if b["type"] == "context" and "dana" in _all_text([b]))
+    texts = [e["text"] for e in context["elements"]]
+    assert texts[0] == (
+        "<https://github.example/o/r/commit/9f3c2ab71d0e|9f3c2ab> by dana, "
+        "<https://github.example/o/r/pull/482|PR #482>"
+    )
+    assert texts[1] == (
+        "<https://sentry.example/issues/4512345678/|CHECKOUT-3F>: 1,532 events, 210 users: "
+        "KeyError 'sku'"
+    )
+    suspects = next(s for s in hypothesis_sections(blocks) if "Suspects" in s)
+    assert "`9f3c2ab`" in suspects  # inline code stays code
+
+
+def test_a_url_that_could_break_out_of_a_link_is_dropped() -> None:
+    """A reference URL with `|`, `>` or spaces (or not http) is not kept: no link at all."""
+    for url in ("https://x.example/a|<!channel>", "javascript:alert(1)", "https://a b", "ftp://x"):
+        ref = CommitRef(sha="9f3c2ab71d0e4c55a8b1f0e2d3c4b5a697887766", url=url)
+        assert ref.url is None
+        refs = References(commits=(ref,))
+        blocks = render_final(_result(), title="t", rerun_value="{}", refs=refs).blocks
+        assert "<!channel>" not in _all_text(blocks) and "|9f3c2ab>" not in _all_text(blocks)
+
+
+def test_a_tie_is_marked_on_both_causes_and_in_the_verdict() -> None:
+    """Two causes with the same score: the verdict says tie and both sections say so."""
+    result = _result(
+        ranked_hypotheses=[
+            ranked("A", 1, score=1.0),
+            ranked("B", 2, score=1.0, category="database"),
+        ]
+    )
+    message = render_final(result, title="t", rerun_value="{}")
+    assert "tie at 1.00 with #2" in message.blocks[1]["text"]["text"]
+    assert "(tie)" in message.text
+    sections = hypothesis_sections(message.blocks)
+    assert all("_tie: same score as another cause_" in s for s in sections)

@@ -254,20 +254,28 @@ def test_investigate_payload_file_and_stdin(
     path = scenario_dir() / "cart-redis-refused.json"
     code, out, _ = _run(capsys, "investigate", "--payload", str(path))
     assert code == 0
-    assert "#1 " in out
+    assert out.startswith("What broke  ")
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(path.read_bytes())))
     code, out, _ = _run(capsys, "investigate", "--payload", "-", "--json")
     assert code == 0
     assert ExecutionResult.model_validate_json(out).deployment_id == "cart-service:4.7.0"
 
 
-def test_demo_prints_ranked_hypotheses_with_evidence(capsys: pytest.CaptureFixture[str]) -> None:
-    """`alpha demo` runs offline and prints ranked hypotheses with cited signals."""
+def test_demo_prints_the_verdict_first_then_ranked_causes_with_evidence(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`alpha demo` runs offline: the verdict's three lines first, then the ranked causes
+    (the tie marked), the evidence of the first and the next actions; progress on stderr."""
     code, out, err = _run(capsys, "demo")
     assert code == 0, err
-    assert "Investigation of deploy-2026-11-20-1402" in out
-    assert "#1 " in out
-    assert "sig_0" in out
+    lines = out.splitlines()
+    assert lines[0] == "What broke  database.pool_size lowered 50 -> 10 (config change)"
+    assert lines[1].startswith("How sure    tie at 1.00 with #2, both acted on: Commit 5ae6cd2")
+    assert lines[2] == "Do now      Restore database.pool_size 10 -> 50 (changed in 5ae6cd2)"
+    assert "  1  1.00 = config change" in out and "  2  1.00 = code regression" in out
+    assert re.search(r"^  sig_\d{3} database.pool_size changed 50 -> 10", out, re.M)
+    assert "  2. Revert commit 5ae6cd2 (it also changed database.max_overflow)" in out
+    assert "run completed" in err and "parsed 355 log lines" in err
 
 
 # --------------------------------------------------------------------------- installed script

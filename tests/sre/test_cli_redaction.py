@@ -62,7 +62,8 @@ def test_text_output_shows_no_canary_and_counts_what_it_hid(
     code, out = _run(capsys, "investigate", "--payload", str(planted))
     assert code == 0
     assert _leaked(out) == {}
-    assert "secrets redacted" in out.splitlines()[-1]
+    footer = [line for line in out.splitlines() if " signals · " in line]
+    assert len(footer) == 1 and "secrets redacted" in footer[0]
     assert "database.pool_size" in out  # the analysis itself is intact
 
 

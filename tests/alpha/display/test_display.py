@@ -213,11 +213,21 @@ def test_plain_mode_golden() -> None:
 
 
 def test_plain_result_lines_without_hypotheses() -> None:
-    """A run where nothing survived says so, and shows no review banner when none is due."""
+    """A run that ranked nothing says why: nothing was proposed, or the judge refused it;
+    no review banner when none is due."""
     result = ExecutionResult(execution_id="e", deployment_id="d", execution_time_ms=5.0)
     lines = plain_result_lines(result)
-    assert "No hypothesis survived the judge." in lines
-    assert not any("REVIEW" in line for line in lines)
+    assert (
+        "No hypothesis was proposed: no agent found evidence strong enough to name a cause."
+        in lines
+    )
+    assert not any("survived" in line or "REVIEW" in line for line in lines)
+    refused = result.model_copy(
+        update={"rejections": [Rejection(agent_name="a", label="x", reason="cites sig_404")]}
+    )
+    assert "No hypothesis survived the judge (1 hypothesis rejected)." in plain_result_lines(
+        refused
+    )
 
 
 # ---------------------------------------------------------------------- terminal mode
