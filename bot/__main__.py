@@ -167,6 +167,11 @@ def log_sources(settings: BotSettings, sources: list[str], llm: Any) -> None:
         )
     if settings.alert_channels and "Sentry" not in sources:
         log.warning("ALPHA_ALERT_CHANNELS is set but Sentry is not configured: alerts are ignored")
+    if settings.alert_channels and not settings.sentry_app_ids:
+        log.warning(
+            "ALPHA_SENTRY_APP_IDS is not set: Sentry alerts are recognised by the display name "
+            "'Sentry', which any app can take; set the Sentry app's id (docs/slack.md)"
+        )
     log.info("analysis: %s", "LLM-refined" if llm is not None else "deterministic (no LLM)")
 
 

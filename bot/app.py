@@ -28,6 +28,7 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
@@ -64,6 +65,20 @@ REPLAY_WINDOW_S = 2 * MAX_CLOCK_SKEW_S
 _BAD_TOKEN = frozenset(
     {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"}
 )
+
+
+class _TokenNoticeFilter(logging.Filter):
+    """Drops Bolt's "`token` will be unused" warning, which is noise here.
+
+    Bolt reads `SLACK_BOT_TOKEN` from the environment itself and warns at every start that
+    the client we give it wins over that token. The token is ours on purpose: it comes from
+    the settings through `BotIdentity` for every request.
+    """
+
+    _NOTICE = warning_client_prioritized_and_token_skipped()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != self._NOTICE
 
 
 class BotIdentity:
@@ -174,6 +189,9 @@ def create_bot(
 
     secret = settings.slack_signing_secret.get_secret_value()
     verify = settings.mode == "http" or bool(secret)
+    bolt_log = logging.getLogger("bot.bolt")
+    if not any(isinstance(f, _TokenNoticeFilter) for f in bolt_log.filters):
+        bolt_log.addFilter(_TokenNoticeFilter())
     app = AsyncApp(
         # Bolt's own client carries no token: every request gets one from `identity`.
         client=AsyncWebClient(base_url=client.base_url),
@@ -181,7 +199,7 @@ def create_bot(
         signing_secret=secret or None,
         request_verification_enabled=verify,
         process_before_response=False,
-        logger=logging.getLogger("bot.bolt"),
+        logger=bolt_log,
     )
     manager = manager or InvestigationManager(max_concurrent=settings.max_concurrent)
     dedup = dedup or SQLiteDedupStore(settings.dedup_path)

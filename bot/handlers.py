@@ -1,7 +1,12 @@
-"""Bolt listeners: `/alpha`, Sentry alerts in channels, and the message buttons.
+"""Bolt listeners: `/alpha`, `@Alpha` mentions, direct messages, Sentry alerts in channels,
+and the message buttons.
 
-Listeners acknowledge first and hand the slow work to the `InvestigationManager`; a refused
-requester (allow-lists) gets a polite answer and nothing is fetched for them.
+The same words work everywhere: `investigate <deployment_id>`, `demo` (the bundled demo,
+no source needed: it checks that an install can post), `history [deployment_id]` and
+`help`, typed after `/alpha`, after a mention of the bot (`@Alpha investigate deploy-42`,
+answered in the mention's thread) or in a direct message to it (answered there). Listeners
+acknowledge first and hand the slow work to the `InvestigationManager`; a refused requester
+(allow-lists) gets a polite answer and nothing is fetched for them.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from typing import Any, Literal
 
 from slack_bolt import BoltResponse
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
 
 from alpha.core.errors import AlphaError
 from bot.blocks import (
@@ -41,7 +47,7 @@ from bot.runner import InvestigationRunner, TellRequester
 from bot.sentry_alerts import parse_alert
 from bot.settings import BotSettings
 from bot.slack_calls import SlackCallFailed, slack_call
-from bot.targets import MAX_BUTTON_VALUE, Target, deployment_problem
+from bot.targets import DEMO_ID, MAX_BUTTON_VALUE, Target, deployment_problem
 from sre.history.records import RunContext, Trigger
 
 log = logging.getLogger(__name__)
@@ -76,9 +82,20 @@ NO_SENTRY = (
 class Command:
     """A parsed `/alpha` command: what to do, and the problem when it cannot be done."""
 
-    action: Literal["investigate", "history", "help", "usage"]
+    action: Literal["investigate", "demo", "history", "help", "usage"]
     deployment_id: str | None = None
     problem: str | None = None
+
+
+_MENTION = re.compile(r"<[@!#][^<>]{0,200}>")
+_LINK = re.compile(r"<([^<>|]{1,2000})(?:\|([^<>]{0,2000}))?>")
+
+
+def message_words(text: str | None) -> str:
+    """What a person typed in a message, as a command: mentions dropped, Slack's automatic
+    links (`<http://v1.example|v1.example>`) back to what was typed."""
+    text = _MENTION.sub(" ", (text or "")[: MAX_COMMAND_CHARS * 4])
+    return _LINK.sub(lambda m: m.group(2) or m.group(1), text)
 
 
 def parse_command(text: str | None) -> Command:
@@ -89,10 +106,14 @@ def parse_command(text: str | None) -> Command:
     verb = words[0].lower()
     if verb == "history":
         return _parse_history(words)
+    if verb == "demo":
+        return (
+            Command("demo") if len(words) == 1 else Command("usage", problem="demo takes nothing")
+        )
     if verb != "investigate":
         return Command("usage", problem=f"unknown subcommand {code(words[0][:50])}")
     if len(words) != 2:
-        problem = "missing <deployment_id>" if len(words) == 1 else "expected one <deployment_id>"
+        problem = "missing the deployment id" if len(words) == 1 else "expected one deployment id"
         return Command("usage", problem=problem)
     deployment_id = words[1]
     invalid = deployment_problem(deployment_id)
@@ -104,7 +125,7 @@ def parse_command(text: str | None) -> Command:
 def _parse_history(words: list[str]) -> Command:
     """`/alpha history [deployment_id]`."""
     if len(words) > 2:
-        return Command("usage", problem="expected at most one <deployment_id> after history")
+        return Command("usage", problem="expected at most one deployment id after history")
     if len(words) == 1:
         return Command("history")
     invalid = deployment_problem(words[1])
@@ -143,6 +164,7 @@ class Handlers:
         """Attach every listener to `app`, behind the once-per-delivery middleware."""
         app.middleware(self.once_per_delivery)
         app.command("/alpha")(self.on_command)
+        app.event("app_mention")(self.on_mention)
         app.event("message")(self.on_message)
         app.action(RERUN_ACTION)(self.on_rerun)
         app.action(_FEEDBACK)(self.on_feedback)
@@ -170,6 +192,8 @@ class Handlers:
 
     def _source_problem(self, target: Target) -> str | None:
         """Why `target` cannot be investigated with the sources configured, in Slack terms."""
+        if target.kind == "demo":
+            return None  # bundled: it needs no source, which is what makes it a check
         if not self.live_sources:
             return NO_SOURCE
         if target.kind == "sentry_issue" and "Sentry" not in self.live_sources:
@@ -233,7 +257,7 @@ class Handlers:
                 text=await self._history_text(parsed.deployment_id), response_type="ephemeral"
             )
             return
-        target = Target("deployment", str(parsed.deployment_id))
+        target = _target(parsed)
         problem = self._source_problem(target)
         if problem is not None:
             await ack(text=problem, response_type="ephemeral")
@@ -249,7 +273,7 @@ class Handlers:
             trigger="slash_command", requested_by=str(user), origin=f"slack:{channel}"
         )
         job = self._job(target, channel, tell_requester=_private(respond), context=context)
-        self.manager.submit(job, name=f"investigate {target.id}")
+        self.manager.submit(job, name=f"{parsed.action} {target.id}")
 
     async def _history_text(self, deployment_id: str | None) -> str:
         """The ephemeral answer to `/alpha history` (never raises: Slack waits for the ack)."""
@@ -262,8 +286,82 @@ class Handlers:
             return "The history database did not answer; the bot's logs have details."
         return render_history(runs, deployment_id)
 
+    async def on_mention(self, event: dict[str, Any]) -> None:
+        """`@Alpha investigate <id>`, `@Alpha demo`, `@Alpha help`: answered in the thread of
+        the mention (help, usage and refusals privately, to whoever mentioned the bot)."""
+        channel, user, ts = event.get("channel"), event.get("user"), event.get("ts")
+        if not isinstance(channel, str) or not isinstance(user, str) or not isinstance(ts, str):
+            return
+        thread = event.get("thread_ts") if isinstance(event.get("thread_ts"), str) else ts
+        await self._converse(
+            message_words(event.get("text")),
+            user,
+            channel,
+            thread,
+            tell=_ephemeral(self.runner.client, channel, user, thread),
+            trigger="mention",
+        )
+
+    async def on_direct_message(self, event: dict[str, Any]) -> None:
+        """A person's message in the bot's DM: the same words as `/alpha`, answered there."""
+        if event.get("subtype") is not None or event.get("bot_id"):
+            return  # edits, joins and other bots' messages (the bot's own included)
+        channel, user = event.get("channel"), event.get("user")
+        if not isinstance(channel, str) or not isinstance(user, str):
+            return
+        await self._converse(
+            message_words(event.get("text")),
+            user,
+            channel,
+            None,
+            tell=_post(self.runner.client, channel, None),
+            trigger="direct_message",
+        )
+
+    async def _converse(
+        self,
+        text: str,
+        user: str,
+        channel: str,
+        thread: str | None,
+        *,
+        tell: TellRequester,
+        trigger: Trigger,
+    ) -> None:
+        """Act on words typed to the bot in a message (a mention or a DM)."""
+        parsed = parse_command(text)
+        if parsed.action == "help":
+            await tell(USAGE)
+            return
+        if parsed.action == "usage":
+            await tell(f":warning: {slack_safe(parsed.problem or '')}\n{USAGE}")
+            return
+        # A DM is the requester's own conversation: only the user allow-list applies there.
+        allowed = self.settings.user_allowed(user) and (
+            trigger == "direct_message" or self.settings.channel_allowed(channel)
+        )
+        if not allowed:
+            log.info("refused a message command from user %s in channel %s", user, channel)
+            await tell(REFUSAL)
+            return
+        if parsed.action == "history":
+            await tell(await self._history_text(parsed.deployment_id))
+            return
+        target = _target(parsed)
+        problem = self._source_problem(target)
+        if problem is not None:
+            await tell(problem)
+            return
+        context = RunContext(trigger=trigger, requested_by=user, origin=f"slack:{channel}")
+        job = self._job(target, channel, thread, tell_requester=tell, context=context)
+        self.manager.submit(job, name=f"{parsed.action} {target.id}")
+
     async def on_message(self, event: dict[str, Any]) -> None:
-        """A message in an alert channel from the Sentry app starts one triage per issue."""
+        """A direct message to the bot is a command; a message in an alert channel from the
+        Sentry app starts one triage per issue."""
+        if event.get("channel_type") == "im":
+            await self.on_direct_message(event)
+            return
         if event.get("channel") not in self.settings.alert_channels:
             return
         alert = parse_alert(event, self.settings.sentry_app_ids)
@@ -474,6 +572,54 @@ def delivery_key(body: dict[str, Any]) -> str | None:
         kind = "command" if "command" in body else "action"
         return f"{kind}:{trigger_id}"
     return None
+
+
+def _target(parsed: Command) -> Target:
+    """What a parsed `investigate` or `demo` command is about."""
+    if parsed.action == "demo":
+        return Target("demo", DEMO_ID)
+    return Target("deployment", str(parsed.deployment_id))
+
+
+async def _told(method: str, call: Awaitable[Any]) -> None:
+    try:
+        await slack_call(method, call)
+    except SlackCallFailed as error:
+        log.warning("could not answer the requester: %s", error.code)
+
+
+def _ephemeral(
+    client: AsyncWebClient, channel: str, user: str, thread: str | None
+) -> TellRequester:
+    """Tell `user` privately in `channel` (in `thread`); passes the redaction boundary."""
+
+    async def tell(text: str) -> None:
+        await _told(
+            "chat.postEphemeral",
+            client.chat_postEphemeral(
+                channel=channel, user=user, text=slack_safe(text), thread_ts=thread
+            ),
+        )
+
+    return tell
+
+
+def _post(client: AsyncWebClient, channel: str, thread: str | None) -> TellRequester:
+    """Answer in `channel` (a DM: only the requester sees it)."""
+
+    async def tell(text: str) -> None:
+        await _told(
+            "chat.postMessage",
+            client.chat_postMessage(
+                channel=channel,
+                thread_ts=thread,
+                text=slack_safe(text),
+                unfurl_links=False,
+                unfurl_media=False,
+            ),
+        )
+
+    return tell
 
 
 def _private(respond: AsyncRespond) -> TellRequester:

@@ -37,6 +37,8 @@ from bot.slack_calls import SlackCallFailed, slack_call
 from bot.targets import Target
 from sre.history.records import RunContext
 from sre.redaction import redact
+from sre.references import References, from_payload
+from sre.scenarios import incident_b
 
 if TYPE_CHECKING:
     from bot.history import BotHistory
@@ -45,7 +47,8 @@ log = logging.getLogger(__name__)
 
 
 class AssemblyLike(Protocol):
-    """What `sre.integrations.assembler.Assembly` provides to the bot."""
+    """What `sre.integrations.assembler.Assembly` provides to the bot (and, when it has
+    them, `references`: links and identity of its commits and Sentry issues)."""
 
     @property
     def incident(self) -> IncidentInput | None: ...
@@ -53,6 +56,22 @@ class AssemblyLike(Protocol):
     def gaps(self) -> list[str]: ...
     @property
     def error(self) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class DemoAssembly:
+    """The bundled demo incident (`/alpha demo`), with what its payload says of its commits."""
+
+    incident: IncidentInput
+    gaps: list[str]
+    error: None
+    references: References
+
+    @classmethod
+    def load(cls) -> DemoAssembly:
+        """The demo of `sre.scenarios.incident_b`; nothing is fetched."""
+        scenario = incident_b.scenario()
+        return cls(scenario.incident, [], None, from_payload(scenario.incident))
 
 
 AssembleFn = Callable[[str], Awaitable[AssemblyLike]]
@@ -230,12 +249,7 @@ class InvestigationRunner:
     ) -> tuple[AssemblyLike, IncidentInput | None, str | None]:
         """The assembly, and what to investigate: the fresh payload or, for a Rerun of
         unchanged sources, the stored one (with the sentence that says which)."""
-        assemble = (
-            self.services.assemble_deployment
-            if target.kind == "deployment"
-            else self.services.assemble_sentry_issue
-        )
-        assembly = await assemble(target.id)
+        assembly = await self._assemble(target)
         if rerun is None or self.history is None:
             return assembly, assembly.incident, None
         choice = await self.history.choose_payload(
@@ -270,6 +284,7 @@ class InvestigationRunner:
                 result = await self.services.engine(
                     incident, subscribers=[on_event], gaps=assembly.gaps
                 )
+                refs = getattr(assembly, "references", None)
         except AlphaError as error:
             # Expected failures (a payload that breaks the contract, an integration error)
             # have messages written for people; redacted because they may quote the payload.
@@ -285,9 +300,23 @@ class InvestigationRunner:
             )
             return None
         publisher.finish(
-            render_final(result, title=target.plain_title, rerun_value=target.to_value(), note=note)
+            render_final(
+                result,
+                title=target.plain_title,
+                rerun_value=target.to_value(),
+                refs=refs if isinstance(refs, References) else None,
+                note=note,
+            )
         )
         return result, incident
+
+    async def _assemble(self, target: Target) -> AssemblyLike:
+        """The payload of `target`: fetched from the live sources, or the bundled demo."""
+        if target.kind == "demo":
+            return DemoAssembly.load()
+        if target.kind == "deployment":
+            return await self.services.assemble_deployment(target.id)
+        return await self.services.assemble_sentry_issue(target.id)
 
     async def _say_cancelled(self, channel: str, ts: str, target: Target) -> None:
         """Best effort, bounded: leave the message saying the run stopped, not "running"."""

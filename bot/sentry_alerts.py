@@ -1,7 +1,12 @@
 """Recognising the Sentry app's alert messages in a channel.
 
-Sentry posts ordinary bot messages (no fixed `bot_id`), so the app is identified by its
-`bot_profile`. The issue id comes from the first block's `block_id`, which is JSON such as
+Sentry posts ordinary bot messages (no fixed `bot_id`: each workspace's install, and each
+self-hosted Sentry's own Slack app, has its own), so the app is identified by the ids an
+admin configures (`ALPHA_SENTRY_APP_IDS`: the app id `A...` or the bot id `B...`, matched
+against `bot_profile.app_id`, `bot_id` and `bot_profile.id`). Only when none is configured,
+a bot profile named "Sentry" counts: a documented fallback, since any app can take that
+name; the first alert recognised that way is logged with its ids so they can be pinned.
+The issue id comes from the first block's `block_id`, which is JSON such as
 `{"issue":4512345678,"rule":12}`; older alerts use attachments, so the fallback is the issue
 URL pattern `/issues/<id>/` anywhere in the message. All of it is untrusted input: nothing
 here raises on a malformed message; it is simply not an alert.
@@ -10,10 +15,13 @@ here raises on a malformed message; it is simply not an alert.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 _ISSUE_URL = re.compile(r"/issues/(\d{1,20})/")
 _TITLE = re.compile(r"^\s*\[(?P<project>[^\]\n]{1,100})\]\s*(?P<title>[^\n]*)")
@@ -39,13 +47,21 @@ class SentryAlert:
         return self.thread_ts or self.ts
 
 
+def sender_ids(event: Mapping[str, Any]) -> set[str]:
+    """The app and bot ids a message event carries (`bot_profile.app_id`, `bot_id`, ...)."""
+    profile = event.get("bot_profile")
+    profile = profile if isinstance(profile, Mapping) else {}
+    found = (profile.get("app_id"), event.get("app_id"), event.get("bot_id"), profile.get("id"))
+    return {value for value in found if isinstance(value, str) and value}
+
+
 def is_sentry_message(event: Mapping[str, Any], app_ids: Sequence[str] = ()) -> bool:
     """Whether a message event was posted by the Sentry app.
 
     Args:
         event: the Slack `message` event.
-        app_ids: when given, only these app ids count; otherwise a bot profile named
-            "Sentry" does.
+        app_ids: when given, only a message from one of these app or bot ids counts;
+            otherwise (the documented fallback) a bot profile named "Sentry" does.
     """
     subtype = event.get("subtype")
     if subtype is not None and (not isinstance(subtype, str) or subtype not in _ALERT_SUBTYPES):
@@ -54,8 +70,26 @@ def is_sentry_message(event: Mapping[str, Any], app_ids: Sequence[str] = ()) -> 
     if not isinstance(profile, Mapping):
         return False
     if app_ids:
-        return str(profile.get("app_id") or "") in app_ids
-    return str(profile.get("name") or "").strip().lower() == "sentry"
+        return bool(sender_ids(event) & set(app_ids))
+    named = str(profile.get("name") or "").strip().lower() == "sentry"
+    if named and not _pinning_hint_logged:
+        _log_pinning_hint(event)
+    return named
+
+
+_pinning_hint_logged = False
+
+
+def _log_pinning_hint(event: Mapping[str, Any]) -> None:
+    """Once per process: say which ids to pin instead of trusting the display name."""
+    global _pinning_hint_logged
+    _pinning_hint_logged = True
+    ids = ", ".join(sorted(i for i in sender_ids(event) if i.isalnum() and len(i) <= 20))
+    log.warning(
+        "recognised a Sentry alert by its display name only; set ALPHA_SENTRY_APP_IDS=%s so "
+        "that no other app named 'Sentry' can start investigations (docs/slack.md)",
+        ids or "<the Sentry app id>",
+    )
 
 
 def issue_id_text(issue: object) -> str | None:

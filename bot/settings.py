@@ -83,8 +83,8 @@ class BotSettings(BaseSettings):
     allowed_users: _CommaList = Field(
         default=(), validation_alias=AliasChoices("ALPHA_ALLOWED_USERS", "allowed_users")
     )
-    # When set, only these Slack app ids count as "the Sentry app"; otherwise a bot profile
-    # named "Sentry" does (any workspace admin controls which apps are installed).
+    # When set, only these Slack app ids (`A...`) or bot ids (`B...`) count as "the Sentry
+    # app"; otherwise, as a documented fallback, a bot profile named "Sentry" does.
     sentry_app_ids: _CommaList = Field(
         default=(), validation_alias=AliasChoices("ALPHA_SENTRY_APP_IDS", "sentry_app_ids")
     )

@@ -17,8 +17,14 @@ from typing import Literal
 from bot.blocks import code
 from sre.redaction import one_line, redact
 
-TargetKind = Literal["deployment", "sentry_issue"]
-_KIND_NAMES: dict[TargetKind, str] = {"deployment": "deployment", "sentry_issue": "Sentry issue"}
+TargetKind = Literal["deployment", "sentry_issue", "demo"]
+_KIND_NAMES: dict[TargetKind, str] = {
+    "deployment": "deployment",
+    "sentry_issue": "Sentry issue",
+    "demo": "the bundled demo incident",
+}
+# The demo is one bundled payload (`/alpha demo`): no source is fetched for it.
+DEMO_ID = "incident_b"
 
 MAX_DEPLOYMENT_ID = 200
 # Letters, digits and the punctuation of tags, refs and release names.
@@ -50,6 +56,8 @@ def target_problem(kind: str, ident: str) -> str | None:
         if _SENTRY_ISSUE_ID.fullmatch(ident):
             return None
         return f"Sentry issue id {code(ident[:50])} is not a number"
+    if kind == "demo":
+        return None if ident == DEMO_ID else f"unknown demo {code(ident[:50])}"
     return f"unknown target kind {code(kind[:30])}"
 
 

@@ -13,8 +13,19 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from alpha.schemas import ExecutionResult, IncidentInput
 
-Trigger = Literal["cli", "slash_command", "alert", "webhook", "button", "replay"]
-TRIGGERS: tuple[Trigger, ...] = ("cli", "slash_command", "alert", "webhook", "button", "replay")
+Trigger = Literal[
+    "cli", "slash_command", "mention", "direct_message", "alert", "webhook", "button", "replay"
+]
+TRIGGERS: tuple[Trigger, ...] = (
+    "cli",
+    "slash_command",
+    "mention",
+    "direct_message",
+    "alert",
+    "webhook",
+    "button",
+    "replay",
+)
 Verdict = Literal["correct", "wrong"]
 FeedbackSource = Literal["cli", "slack"]
 

@@ -60,7 +60,7 @@ async def test_command_posts_one_message_edits_it_and_shows_the_ranking() -> Non
         assert rendered.index("Pool size lowered") < rendered.index("Database overloaded")
         assert "Roll back the pool size change" in rendered
         assert "exec-1" in rendered
-        assert final["text"].startswith("Alpha: deployment deploy-42: most likely Pool size")
+        assert final["text"].startswith("Alpha: deployment deploy-42: Pool size lowered in 9f3c2ab")
         # The signal list goes to the thread under the message.
         thread = [p for p in posts if p.body.get("thread_ts") == "1700000001.000001"]
         assert thread and "pool_size 50 -&gt; 5" in _texts(thread[0].body)

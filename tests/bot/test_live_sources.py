@@ -124,4 +124,4 @@ async def test_sentry_outage_is_reported_as_degraded(live: Live) -> None:
     await live.server.command("investigate 102")
     await live.finished()
     text = json.dumps(live.final_blocks())
-    assert "*Degraded*" in text and "Sentry" in text.split("*Degraded*")[1]
+    assert "*Missing*" in text and "Sentry" in text.split("*Missing*")[1]

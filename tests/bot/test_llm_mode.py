@@ -113,7 +113,7 @@ async def test_failing_llm_falls_back_and_says_so() -> None:
     async with _bot(default=Reply.http_error(402, "insufficient credits")) as (slack, _, server):
         final = await _final_message(slack, server)
     blocks = json.loads(final)
-    assert "Degraded" in final and "402" in final
+    assert "LLM not used, rules instead for" in final and "402" in final
     first = next(
         b["text"]["text"] for b in blocks if "Suspects: " in b.get("text", {}).get("text", "")
     )
