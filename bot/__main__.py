@@ -20,6 +20,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from alpha.core.errors import AlphaError, ConfigurationError, StorageError
+from alpha.core.http import NetworkPolicy
 from bot.app import EVENTS_PATH, Bot, create_bot, create_web_app
 from bot.dedup import DatabaseDedup
 from bot.history import BotHistory
@@ -175,7 +176,9 @@ def log_sources(settings: BotSettings, sources: list[str], llm: Any) -> None:
     log.info("analysis: %s", "LLM-refined" if llm is not None else "deterministic (no LLM)")
 
 
-async def _main(settings: BotSettings, history: HistorySettings, llm: Any) -> None:
+async def _main(
+    settings: BotSettings, history: HistorySettings, llm: Any, network: NetworkPolicy
+) -> None:
     from bot.services import default_services, live_sources
     from bot.worker import Worker
     from sre.history.store import open_store
@@ -184,7 +187,9 @@ async def _main(settings: BotSettings, history: HistorySettings, llm: Any) -> No
     integration_settings = IntegrationSettings()
     stop = _stop_on_signals()
     with Worker() as worker:
-        services = default_services(settings, integration_settings, llm=llm, worker=worker)
+        services = default_services(
+            settings, integration_settings, llm=llm, worker=worker, network=network
+        )
         log_sources(settings, live_sources(integration_settings), llm)
         # The history database also holds the dedup keys, shared by every bot process on it.
         async with open_store(history.url()) as store:
@@ -195,6 +200,7 @@ async def _main(settings: BotSettings, history: HistorySettings, llm: Any) -> No
                 dedup=DatabaseDedup(store),
                 store=store,
                 retention_days=history.retention_days,
+                network=network,
             )
             memory = bot.history or BotHistory(store, bot.client)  # create_bot made it
             # Not in a TaskGroup with the server: its errors (a refused token) must reach
@@ -223,11 +229,11 @@ async def _cancel(task: asyncio.Task[None]) -> None:
             raise
 
 
-def _llm_mode() -> Any:
+def _llm_mode(network: NetworkPolicy) -> Any:
     """The process's LLM mode when a key or endpoint is configured, else None."""
     from sre.llm.mode import configured_mode
 
-    return configured_mode(required=False)
+    return configured_mode(required=False, network=network)
 
 
 def main() -> int:
@@ -236,15 +242,16 @@ def main() -> int:
         settings = BotSettings()
         settings.check()
         history = HistorySettings()
-        llm = _llm_mode()
+        network = NetworkPolicy.from_environment()
+        llm = _llm_mode(network)
     except (ValidationError, ConfigurationError) as error:
         print(f"alpha bot: configuration error: {error}", file=sys.stderr)
         return 2
     from bot.observability import configure
 
-    configure(settings)
+    configure(settings, network)
     try:
-        asyncio.run(_main(settings, history, llm))
+        asyncio.run(_main(settings, history, llm, network))
     except ConfigurationError as error:
         print(f"alpha bot: configuration error: {error}", file=sys.stderr)
         return 2

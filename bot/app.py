@@ -37,6 +37,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from alpha.core.errors import ConfigurationError
+from alpha.core.http import NetworkPolicy
 from bot.dedup import DedupStore, SQLiteDedupStore
 from bot.handlers import Handlers
 from bot.history import BotHistory
@@ -136,7 +137,9 @@ class Bot:
         await self.identity.verify()
 
 
-def make_clients(settings: BotSettings) -> tuple[AsyncWebClient, AsyncWebClient]:
+def make_clients(
+    settings: BotSettings, network: NetworkPolicy | None = None
+) -> tuple[AsyncWebClient, AsyncWebClient]:
     """Two redacting Web API clients on the same token: one retrying 429s and 5xx, one for
     edits.
 
@@ -146,11 +149,17 @@ def make_clients(settings: BotSettings) -> tuple[AsyncWebClient, AsyncWebClient]
     """
     token = settings.slack_bot_token.get_secret_value()
     base_url = settings.slack_api_url.rstrip("/") + "/"
+    network = network or NetworkPolicy()
+    # slack_sdk reads HTTPS_PROXY itself but not NO_PROXY: the policy's answer is set after.
+    proxy = network.proxy_for(base_url)
+    context = network.ssl_context()
     # Every body either client sends passes the redaction boundary (bot.redacting_client).
-    client = RedactingWebClient(token=token, base_url=base_url)
+    client = RedactingWebClient(token=token, base_url=base_url, ssl=context)
+    client.proxy = proxy
     client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=2))
     client.retry_handlers.append(AsyncServerErrorRetryHandler(max_retry_count=2))
-    update_client = RedactingWebClient(token=token, base_url=base_url)
+    update_client = RedactingWebClient(token=token, base_url=base_url, ssl=context)
+    update_client.proxy = proxy
     return client, update_client
 
 
@@ -162,6 +171,7 @@ def create_bot(
     dedup: DedupStore | None = None,
     store: HistoryStore | None = None,
     retention_days: int = DEFAULT_RETENTION_DAYS,
+    network: NetworkPolicy | None = None,
 ) -> Bot:
     """Build the Bolt app with every listener registered.
 
@@ -174,13 +184,14 @@ def create_bot(
         store: the open history store (its opener closes it): runs, verdicts, replays;
             None keeps no history.
         retention_days: runs older than this are purged by `BotHistory.retention_loop`.
+        network: proxies and CA bundle of the Slack clients (`alpha.core.http`).
 
     Raises:
         ConfigurationError: the dedup store cannot be opened.
     """
     # The secret rules compile on first use (about 0.1 s): now, not in the first request.
     warm_up()
-    client, update_client = make_clients(settings)
+    client, update_client = make_clients(settings, network)
     identity = BotIdentity(client)
 
     async def authorize() -> AuthorizeResult:
@@ -192,9 +203,11 @@ def create_bot(
     bolt_log = logging.getLogger("bot.bolt")
     if not any(isinstance(f, _TokenNoticeFilter) for f in bolt_log.filters):
         bolt_log.addFilter(_TokenNoticeFilter())
+    bolt_client = AsyncWebClient(base_url=client.base_url, ssl=client.ssl)
+    bolt_client.proxy = client.proxy
     app = AsyncApp(
         # Bolt's own client carries no token: every request gets one from `identity`.
-        client=AsyncWebClient(base_url=client.base_url),
+        client=bolt_client,
         authorize=authorize,
         signing_secret=secret or None,
         request_verification_enabled=verify,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from alpha.core.http import NetworkPolicy
 from bot.settings import BotSettings
 from sre.redaction import Redactor, install_log_redaction
 
@@ -24,8 +25,9 @@ def scrub_event(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:
     return scrubbed
 
 
-def configure(settings: BotSettings) -> None:
-    """Log to stderr with secrets redacted, and report errors to Sentry when a DSN is set."""
+def configure(settings: BotSettings, network: NetworkPolicy | None = None) -> None:
+    """Log to stderr with secrets redacted, and report errors to Sentry when a DSN is set
+    (through the process's proxy and CA bundle, like every other client)."""
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -36,4 +38,13 @@ def configure(settings: BotSettings) -> None:
 
         # The default logging integration turns ERROR records (a crashed investigation is
         # logged with its traceback) into Sentry events.
-        sentry_sdk.init(dsn=dsn, send_default_pii=False, before_send=scrub_event)  # type: ignore[arg-type]
+        network = network or NetworkPolicy()
+        proxy = network.proxy_for(dsn)
+        sentry_sdk.init(
+            dsn=dsn,
+            send_default_pii=False,
+            before_send=scrub_event,  # type: ignore[arg-type]
+            http_proxy=proxy or "",
+            https_proxy=proxy or "",
+            ca_certs=network.ca_bundle,
+        )

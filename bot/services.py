@@ -13,6 +13,7 @@ from dataclasses import replace
 from typing import Any, cast
 
 from alpha.core.events import EventSubscriber
+from alpha.core.http import NetworkPolicy
 from alpha.schemas import ExecutionResult, IncidentInput
 from bot.runner import AssemblyLike, Services
 from bot.settings import BotSettings
@@ -35,6 +36,7 @@ def default_services(
     *,
     llm: Any = None,
     worker: Worker | None = None,
+    network: NetworkPolicy | None = None,
 ) -> Services:
     """Services backed by `sre.integrations.assembler` and `sre.engine.build_runtime`.
 
@@ -47,6 +49,7 @@ def default_services(
             token cap and redactor, and the process shares the circuit breakers.
         worker: when given (production), assembling and investigating run on its loop;
             without, on the caller's loop.
+        network: proxies and CA bundle of the live sources (the environment's when None).
     """
     from sre.agents.roster import AGENT_NAMES
     from sre.engine import build_runtime
@@ -58,10 +61,15 @@ def default_services(
     runtime = build_runtime(agent_timeout=settings.agent_timeout_s, llm=llm, redactors=redactors)
 
     async def assemble_deployment(deployment_id: str) -> AssemblyLike:
-        return cast(AssemblyLike, await assemble(deployment_id, integration_settings))
+        return cast(
+            AssemblyLike, await assemble(deployment_id, integration_settings, network=network)
+        )
 
     async def assemble_issue(issue_id: str) -> AssemblyLike:
-        return cast(AssemblyLike, await assemble_from_sentry_issue(issue_id, integration_settings))
+        return cast(
+            AssemblyLike,
+            await assemble_from_sentry_issue(issue_id, integration_settings, network=network),
+        )
 
     async def engine(
         incident: IncidentInput,

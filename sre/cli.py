@@ -54,6 +54,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from alpha.core.errors import AlphaError, ConfigurationError
+from alpha.core.http import NetworkPolicy
 from alpha.schemas import ExecutionResult, IncidentInput
 from sre import evaluation
 from sre.history import commands as history_commands
@@ -416,7 +417,7 @@ def _llm_mode(args: argparse.Namespace) -> LLMMode | None:
         return None
     from sre.llm.mode import configured_mode
 
-    return configured_mode(required=True)
+    return configured_mode(required=True, network=NetworkPolicy.from_environment())
 
 
 async def _investigate(
@@ -521,7 +522,14 @@ def _assemble(deployment_id: str, console: Console | None = None) -> Assembly:
     shown_on = _progress_console(console or _stdout())
     title = f"Fetching deployment {one_line(redact(deployment_id))}"
     with LiveDisplay(shown_on, title=title, show_result=False, transient=True) as display:
-        return asyncio.run(assemble(deployment_id, settings, progress=display.source))
+        return asyncio.run(
+            assemble(
+                deployment_id,
+                settings,
+                progress=display.source,
+                network=NetworkPolicy.from_environment(),
+            )
+        )
 
 
 # --------------------------------------------------------------------------- rendering

@@ -1,7 +1,9 @@
 """`OpenRouterClient`: chat completions from OpenRouter or any OpenAI-compatible endpoint.
 
 The only module that imports `openai`. The SDK's own retries are off (`max_retries=0`):
-this module is the single retry layer, so the number of requests is known and tested.
+the project's one retry policy (`alpha.core.http.RetryPolicy`, on tenacity) is the single
+retry layer, so the number of requests is known and tested. Proxies and the CA bundle come
+from the process's `NetworkPolicy`, like every other client's.
 
 Retry policy (each attempt has its own deadline of `timeout` seconds):
 
@@ -9,8 +11,8 @@ Retry policy (each attempt has its own deadline of `timeout` seconds):
   `retry-after-ms`, or an HTTP date read against the response's `Date` header). A wait
   longer than `max_retry_after` is not attempted: the call fails at once with
   `LLMRateLimitError(retry_after=...)`, so an agent can fall back instead of stalling.
-- 408, 5xx, timeouts and connection errors: retried up to `retries` times with a short
-  exponential backoff (`backoff`, `2 * backoff`, ...).
+- 408, 5xx, timeouts and connection errors: retried up to `retries` times with an
+  exponential backoff with jitter (`backoff`, `2 * backoff`, ..., each up to `jitter` less).
 - Any other status (400, 401, 402, 403, 404, 422, ...) is final: `LLMProviderError`.
 
 Answers: a 2xx body carrying an `error` object is an `LLMProviderError` (retried as above
@@ -45,6 +47,7 @@ from alpha.core.errors import (
     LLMRateLimitError,
     LLMTimeoutError,
 )
+from alpha.core.http import NetworkPolicy, Retryable, RetryPolicy
 from alpha.llm.base import LLMClient
 from alpha.llm.settings import OPENROUTER_BASE_URL, LLMSettings
 from alpha.schemas import TokenUsage
@@ -78,15 +81,6 @@ def environment_api_key() -> str | None:
     return (key or "").strip() or None
 
 
-class _Retryable(Exception):
-    """One failed attempt that the retry loop may repeat."""
-
-    def __init__(self, error: LLMError, wait: float | None = None) -> None:
-        super().__init__(str(error))
-        self.error = error
-        self.wait = wait
-
-
 class OpenRouterClient(LLMClient):
     """An `LLMClient` on `openai.AsyncOpenAI` with explicit timeout and a single retry layer.
 
@@ -108,6 +102,8 @@ class OpenRouterClient(LLMClient):
         openrouter: whether the endpoint is OpenRouter (adds its provider-routing field to
             structured requests and requires a key); detected from the host when None.
         sleep: the coroutine used to wait between attempts (injected by tests).
+        jitter: the random share of each backoff (0 for exact waits).
+        network: proxies and CA bundle (the standard variables when None).
     """
 
     def __init__(
@@ -127,6 +123,8 @@ class OpenRouterClient(LLMClient):
         app_title: str | None = None,
         openrouter: bool | None = None,
         sleep: Sleep = asyncio.sleep,
+        jitter: float = 0.5,
+        network: NetworkPolicy | None = None,
     ) -> None:
         super().__init__()
         if not model.strip():
@@ -157,22 +155,43 @@ class OpenRouterClient(LLMClient):
         self.max_tokens = max_tokens
         self.temperature = temperature
         self._sleep = sleep
+        self.policy = RetryPolicy(
+            retries=retries,
+            rate_limit_retries=rate_limit_retries,
+            backoff=backoff,
+            max_wait=max_retry_after,
+            jitter=jitter,
+            timeout=timeout,
+        )
+        network = network or NetworkPolicy()
         headers = {}
         if app_url:
             headers["HTTP-Referer"] = app_url
         if app_title:
             headers["X-Title"] = app_title
+        context = network.ssl_context()
         self._client = openai.AsyncOpenAI(
             api_key=api_key or PLACEHOLDER_API_KEY,
             base_url=self.base_url,
             timeout=timeout,
             max_retries=0,
             default_headers=headers or None,
+            # The process's policy, not httpx's own reading of the environment.
+            http_client=openai.DefaultAsyncHttpxClient(
+                proxy=network.proxy_for(self.base_url),
+                verify=context if context is not None else True,
+                trust_env=False,
+            ),
         )
 
     @classmethod
     def from_settings(
-        cls, settings: LLMSettings, *, model: str | None = None, sleep: Sleep = asyncio.sleep
+        cls,
+        settings: LLMSettings,
+        *,
+        model: str | None = None,
+        sleep: Sleep = asyncio.sleep,
+        network: NetworkPolicy | None = None,
     ) -> OpenRouterClient:
         """Build a client from `LLMSettings`; `model` overrides `settings.model`."""
         chosen = model or settings.model
@@ -188,6 +207,7 @@ class OpenRouterClient(LLMClient):
             app_url=settings.app_url,
             app_title=settings.app_title,
             sleep=sleep,
+            network=network,
         )
 
     async def aclose(self) -> None:
@@ -242,31 +262,23 @@ class OpenRouterClient(LLMClient):
 
     async def _complete(self, system: str, user: str, response_format: Any) -> str:
         request = self._request(system, user, response_format)
-        failures = rate_limited = 0
-        while True:
-            try:
-                return await self._attempt(request)
-            except _Retryable as retry:
-                if isinstance(retry.error, LLMRateLimitError):
-                    rate_limited += 1
-                    wait = retry.wait
-                    if wait is not None and wait > self.max_retry_after:
-                        note = f"Retry-After {wait!r}s exceeds the {self.max_retry_after!r}s cap"
-                        raise _final(retry.error, note) from None
-                    if rate_limited > self.rate_limit_retries:
-                        raise _final(retry.error, f"after {rate_limited} tries") from None
-                else:
-                    failures += 1
-                    wait = None
-                    if failures > self.retries:
-                        raise _final(retry.error, f"after {failures} tries") from None
-                await self._sleep(wait if wait is not None else self._backoff(failures))
 
-    def _backoff(self, attempt: int) -> float:
-        return float(self.backoff * (2 ** max(0, attempt - 1)))
+        def final(failure: Retryable, tries: int) -> BaseException:
+            wait = failure.wait
+            if failure.rate_limited and wait is not None and wait > self.max_retry_after:
+                note = f"Retry-After {wait!r}s exceeds the {self.max_retry_after!r}s cap"
+            else:
+                note = f"after {tries} tries"
+            error = failure.error
+            assert isinstance(error, LLMError)
+            return _final(error, note)
+
+        return await self.policy.call(
+            lambda: self._attempt(request), sleep=self._sleep, final=final
+        )
 
     async def _attempt(self, request: dict[str, Any]) -> str:
-        """One HTTP request; a retryable failure raises `_Retryable`, a final one LLMError."""
+        """One HTTP request; a retryable failure raises `Retryable`, a final one LLMError."""
         where = self._describe()
         try:
             # The SDK's timeout is per socket operation; this bounds the whole attempt.
@@ -274,11 +286,11 @@ class OpenRouterClient(LLMClient):
                 raw = await self._client.chat.completions.with_raw_response.create(**request)
         except (TimeoutError, openai.APITimeoutError):
             error = LLMTimeoutError(f"{where}: no answer within {self.timeout!r}s")
-            raise _Retryable(error) from None
+            raise Retryable(error) from None
         except openai.APIStatusError as exc:
             raise _status_failure(where, exc) from None
         except openai.APIConnectionError as exc:
-            raise _Retryable(LLMProviderError(f"{where}: connection failed: {exc!r}")) from None
+            raise Retryable(LLMProviderError(f"{where}: connection failed: {exc!r}")) from None
         try:
             body = raw.http_response.json()
         except ValueError:
@@ -408,9 +420,9 @@ def _status_failure(where: str, exc: openai.APIStatusError) -> Exception:
     message = f"{where}: HTTP {status}: {_clip(upstream)!r}"
     if status == 429:
         wait = parse_retry_after(exc.response.headers)
-        return _Retryable(LLMRateLimitError(message, retry_after=wait), wait)
+        return Retryable(LLMRateLimitError(message, retry_after=wait), wait, rate_limited=True)
     if status in _RETRYABLE_STATUS or status >= 500:
-        return _Retryable(LLMProviderError(message, status=status))
+        return Retryable(LLMProviderError(message, status=status))
     return LLMProviderError(message, status=status)
 
 
@@ -424,9 +436,9 @@ def _error_object_failure(where: str, error: object) -> Exception:
     status = code if isinstance(code, int) and not isinstance(code, bool) else 200
     message = f"{where}: provider error in a 200 answer: {_clip(error)!r}"
     if status == 429:
-        return _Retryable(LLMRateLimitError(message))
+        return Retryable(LLMRateLimitError(message), rate_limited=True)
     if status in _RETRYABLE_STATUS or status >= 500:
-        return _Retryable(LLMProviderError(message, status=status))
+        return Retryable(LLMProviderError(message, status=status))
     return LLMProviderError(message, status=status)
 
 

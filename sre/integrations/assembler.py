@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,7 +24,13 @@ from pydantic import ValidationError
 from alpha.schemas import IncidentInput
 from sre.integrations import github as gh
 from sre.integrations import sentry as se
-from sre.integrations.http import Clock, Sleep, UpstreamError, UpstreamNotFound
+from sre.integrations.http import (
+    Clock,
+    NetworkPolicy,
+    Sleep,
+    UpstreamError,
+    UpstreamNotFound,
+)
 from sre.integrations.settings import IntegrationSettings
 from sre.references import References
 
@@ -71,6 +77,8 @@ class Tuning:
     clock: Clock = time.time
     github_caps: gh.GitHubCaps | None = None
     sentry_caps: se.SentryCaps | None = None
+    # GitHub's calls retry in their worker thread, where the wait is a blocking one.
+    github_sleep: Callable[[float], None] = time.sleep
 
 
 def _not_configured(source: str, missing: list[str]) -> str:
@@ -109,6 +117,7 @@ async def assemble(
     *,
     tuning: Tuning | None = None,
     progress: SourceProgress = no_progress,
+    network: NetworkPolicy | None = None,
 ) -> Assembly:
     """Build the incident payload of a deployment from GitHub and Sentry.
 
@@ -117,6 +126,8 @@ async def assemble(
         settings: the integration settings, read once at the entry point.
         tuning: clock/sleep seams and caps (tests); defaults otherwise.
         progress: hears what each source is doing, and when it is done or failed.
+        network: proxies and CA bundle of both clients (read from the environment, once,
+            when None).
 
     Returns:
         An `Assembly`; `incident` is None (and `error` says why) only when the deployment
@@ -139,15 +150,27 @@ async def assemble(
             "no live source configured: set GITHUB_TOKEN and GITHUB_REPOSITORY, and/or"
             " SENTRY_AUTH_TOKEN, SENTRY_ORG and SENTRY_PROJECT (or pass --payload FILE)",
         )
+    network = network or NetworkPolicy.from_environment()
     async with AsyncExitStack() as stack:
-        github = gh.GitHubSource(settings, caps=tuning.github_caps) if use_github else None
+        github = (
+            gh.GitHubSource(
+                settings, caps=tuning.github_caps, network=network, sleep=tuning.github_sleep
+            )
+            if use_github
+            else None
+        )
         if github is not None:
             stack.callback(github.close)
         sentry = None
         if use_sentry:
-            session = await stack.enter_async_context(se.sentry_session(settings))
+            session = await stack.enter_async_context(se.sentry_session(settings, network))
             sentry = se.SentryClient(
-                settings, session, caps=tuning.sentry_caps, sleep=tuning.sleep, clock=tuning.clock
+                settings,
+                session,
+                caps=tuning.sentry_caps,
+                sleep=tuning.sleep,
+                clock=tuning.clock,
+                network=network,
             )
         return await _assemble(deployment_id, settings, github, sentry, gaps, progress)
     raise AssertionError("unreachable")  # pragma: no cover - keeps type checkers content
@@ -315,6 +338,7 @@ async def assemble_from_sentry_issue(
     *,
     tuning: Tuning | None = None,
     progress: SourceProgress = no_progress,
+    network: NetworkPolicy | None = None,
 ) -> Assembly:
     """Build the payload of the deployment behind a Sentry issue (what an alert carries).
 
@@ -330,8 +354,11 @@ async def assemble_from_sentry_issue(
         gap = _not_configured("Sentry", settings.missing_sentry())
         return Assembly(None, [gap], f"cannot look up Sentry issue {issue_id!r}: {gap}")
     gaps: list[str] = []
-    async with se.sentry_session(settings) as session:
-        client = se.SentryClient(settings, session, sleep=tuning.sleep, clock=tuning.clock)
+    network = network or NetworkPolicy.from_environment()
+    async with se.sentry_session(settings, network) as session:
+        client = se.SentryClient(
+            settings, session, sleep=tuning.sleep, clock=tuning.clock, network=network
+        )
         try:
             async with asyncio.timeout(settings.source_timeout):
                 origin = await client.origin(issue_id)
@@ -351,7 +378,9 @@ async def assemble_from_sentry_issue(
         )
     deployment_id = origin.release
     if not settings.missing_github():
-        source = gh.GitHubSource(settings, caps=tuning.github_caps)
+        source = gh.GitHubSource(
+            settings, caps=tuning.github_caps, network=network, sleep=tuning.github_sleep
+        )
         try:
             async with asyncio.timeout(settings.source_timeout):
                 found = await source.resolve_release(origin.release, origin.environment)
@@ -363,5 +392,7 @@ async def assemble_from_sentry_issue(
             deployment_id = origin.release
         finally:
             source.close()
-    result = await assemble(deployment_id, settings, tuning=tuning, progress=progress)
+    result = await assemble(
+        deployment_id, settings, tuning=tuning, progress=progress, network=network
+    )
     return Assembly(result.incident, [*gaps, *result.gaps], result.error, result.references)

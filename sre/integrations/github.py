@@ -1,8 +1,13 @@
 """GitHub: resolve a deployment id, compare it with the previous one, read config files.
 
-PyGithub is synchronous, so every call runs in `asyncio.to_thread`; each thread call is
-bounded by the client's own timeout and retry budget. Failures leave this module as
-`UpstreamError` (from `sre.integrations.http`) so the assembler can turn them into gaps.
+PyGithub is synchronous, so every call runs in a worker thread, retried by the project's
+one policy (`alpha.core.http.RetryPolicy`: 5xx, 429, rate-limit 403s, timeouts and
+connection errors, with jittered backoff or the server's wait); PyGithub's own retries are
+off. The threads are daemon threads rather than `asyncio.to_thread`'s pool: a blocking
+request cannot be interrupted, and Ctrl-C must not wait for it (the pool is joined at
+exit). Proxies are the standard variables (requests reads them as `NetworkPolicy` does),
+the CA bundle is the network policy's. Failures leave this module as `UpstreamError` (from
+`sre.integrations.http`) so the assembler can turn them into gaps.
 
 Resolution of a deployment id:
     * digits -> a GitHub deployment (sha, environment, created_at); if no such deployment
@@ -16,22 +21,27 @@ for a bare ref, the next-older tag; failing both, the commit's first parent.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import itertools
 import math
+import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import requests
-from github import Auth, Github, GithubException, GithubRetry
+from github import Auth, Github, GithubException
 from github.Deployment import Deployment
 from github.GithubException import RateLimitExceededException
 from github.Repository import Repository
 
 from alpha.core.errors import InputError
+from alpha.core.http import NetworkPolicy, Retryable
 from sre.integrations.configfiles import merge_snapshots, parse_config
-from sre.integrations.http import UpstreamError, UpstreamNotFound, unwrap_upstream
+from sre.integrations.http import UpstreamError, UpstreamNotFound, rate_limit_wait, unwrap_upstream
 from sre.integrations.settings import IntegrationSettings
 from sre.references import CommitRef, pr_number_in
 
@@ -106,31 +116,66 @@ class GitHubEvidence:
     references: list[CommitRef] = field(default_factory=list)
 
 
-def build_client(settings: IntegrationSettings) -> Github:
-    """A PyGithub client for the configured API URL.
-
-    `http_retries=0` disables retries altogether (tests); otherwise a bounded `GithubRetry`
-    retries 5xx, 429 and rate-limit 403s, waiting at most `max_retry_wait` for a reset.
-    """
-    retry: GithubRetry | None = None
-    if settings.http_retries > 0:
-        retry = GithubRetry(
-            total=settings.http_retries,
-            backoff_factor=settings.retry_backoff,
-            status_forcelist=[429, 500, 502, 503, 504],
-            max_rate_limit_wait=settings.max_retry_wait,
-            # Give the last response back so the error names its status, not "max retries".
-            raise_on_status=False,
-        )
+def build_client(settings: IntegrationSettings, network: NetworkPolicy | None = None) -> Github:
+    """A PyGithub client for the configured API URL, without retries of its own (the
+    caller's `RetryPolicy` retries) and trusting the network policy's CA bundle."""
     return Github(
         auth=Auth.Token(settings.github_token.get_secret_value()),
         base_url=settings.github_api_url,
         # PyGithub insists on an int; round up so a short timeout never becomes zero.
         timeout=max(1, math.ceil(settings.http_timeout)),
-        retry=retry,
+        retry=None,
         seconds_between_requests=settings.github_seconds_between_requests,
         lazy=True,
+        verify=(network or NetworkPolicy()).verify,
     )
+
+
+def _retryable(exc: Exception) -> bool:
+    """Whether a PyGithub / requests failure is worth another try."""
+    if isinstance(exc, GithubException):
+        status = exc.status
+        limited = isinstance(exc, RateLimitExceededException) or (
+            status == 403 and _server_wait(exc) is not None
+        )
+        return status == 429 or status >= 500 or limited
+    return isinstance(exc, requests.Timeout | requests.ConnectionError)
+
+
+def _server_wait(exc: Exception) -> float | None:
+    """The wait GitHub asked for (`Retry-After`, `x-ratelimit-reset`), if any."""
+    headers = getattr(exc, "headers", None) or {}
+    return rate_limit_wait(headers, time.time()) if headers else None
+
+
+async def in_daemon_thread(fn: Callable[[], T]) -> T:
+    """`fn()` in a daemon thread; cancelling the caller returns at once (the thread ends on
+    its own, and never holds up the process's exit)."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
+    context = contextvars.copy_context()
+
+    def deliver(result: T | None, error: BaseException | None) -> None:
+        if future.done():
+            return  # the caller was cancelled
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)  # type: ignore[arg-type]
+
+    def run() -> None:
+        result: T | None = None
+        error: BaseException | None = None
+        try:
+            result = context.run(fn)
+        except BaseException as exc:  # handed to the awaiting task, never swallowed
+            error = exc
+        # A closed loop means the caller is gone (Ctrl-C): nobody awaits this any more.
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(deliver, result, error)
+
+    threading.Thread(target=run, name="alpha-github", daemon=True).start()
+    return await future
 
 
 def _translate(exc: Exception, attempts: int, label: str) -> UpstreamError:
@@ -223,11 +268,19 @@ class GitHubSource:
         caps: bounds on what is fetched.
     """
 
-    def __init__(self, settings: IntegrationSettings, *, caps: GitHubCaps | None = None) -> None:
+    def __init__(
+        self,
+        settings: IntegrationSettings,
+        *,
+        caps: GitHubCaps | None = None,
+        network: NetworkPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self._settings = settings
         self._caps = caps or GitHubCaps()
-        self._client = build_client(settings)
-        self._attempts = settings.http_retries + 1
+        self._client = build_client(settings, network)
+        self._policy = settings.retry_policy()
+        self._sleep = sleep
         self.repository = settings.github_repository
 
     def close(self) -> None:
@@ -235,11 +288,23 @@ class GitHubSource:
         self._client.close()
 
     async def _call(self, label: str, fn: Callable[[], T]) -> T:
-        """Run a blocking PyGithub function off the loop, translating its failures."""
-        try:
-            return await asyncio.to_thread(fn)
-        except (GithubException, requests.RequestException) as exc:
-            raise _translate(exc, self._attempts, label) from exc
+        """Run a blocking PyGithub function off the loop under the retry policy, translating
+        its failures into `UpstreamError`s."""
+        attempts = 0
+
+        def attempt() -> T:
+            nonlocal attempts
+            attempts += 1
+            try:
+                return fn()
+            except (GithubException, requests.RequestException) as exc:
+                error = _translate(exc, attempts, label)
+                if _retryable(exc):
+                    limited = error.kind == "rate_limited"
+                    raise Retryable(error, _server_wait(exc), rate_limited=limited) from exc
+                raise error from exc
+
+        return await in_daemon_thread(lambda: self._policy.call_sync(attempt, sleep=self._sleep))
 
     def _repo(self) -> Repository:
         return self._client.get_repo(self.repository)

@@ -1,10 +1,12 @@
-"""Shared HTTP plumbing for the live sources: typed upstream errors, retry with backoff,
-rate-limit waits and `Link` pagination.
+"""Shared HTTP plumbing for the live sources: typed upstream errors, rate-limit waits and
+`Link` pagination, on the project's one retry and network policy (`alpha.core.http`).
 
-`request_json` is the one place that talks to aiohttp for Sentry: it retries 429, 5xx,
-timeouts and connection errors (never 4xx), honours `Retry-After` and Sentry's
-`X-Sentry-Rate-Limit-Reset`, and turns the final failure into an `UpstreamError` whose
-`describe()` is the sentence shown to the user.
+`request_json` is the one place that talks to aiohttp for Sentry: through the
+`RetryPolicy` (tenacity, exponential backoff with jitter) it retries 429, 5xx, timeouts
+and connection errors (never 4xx), honours `Retry-After` and Sentry's
+`X-Sentry-Rate-Limit-Reset`, goes through the proxy `NetworkPolicy.proxy_for` names, and
+turns the final failure into an `UpstreamError` whose `describe()` is the sentence shown to
+the user. GitHub's calls use the same policy (`sre.integrations.github`).
 """
 
 from __future__ import annotations
@@ -13,13 +15,25 @@ import asyncio
 import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any, Literal
 
 import aiohttp
 
 from alpha.core.errors import IntegrationError, NotFoundError
+from alpha.core.http import NetworkPolicy, Retryable, RetryPolicy
+
+__all__ = [
+    "NetworkPolicy",
+    "RetryPolicy",
+    "UpstreamError",
+    "UpstreamNotFound",
+    "next_page_url",
+    "parse_link_header",
+    "rate_limit_wait",
+    "request_json",
+    "unwrap_upstream",
+]
 
 Sleep = Callable[[float], Awaitable[None]]
 Clock = Callable[[], float]
@@ -72,28 +86,6 @@ class UpstreamError(IntegrationError):
 
 class UpstreamNotFound(UpstreamError, NotFoundError):
     """HTTP 404: the thing asked for does not exist upstream."""
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How hard to try one request.
-
-    Attributes:
-        retries: extra attempts after the first (so `retries=2` means up to 3 tries).
-        backoff: base of the exponential backoff in seconds (`backoff * 2**n`).
-        max_wait: longest single wait, including a server-requested rate-limit wait; a
-            server asking for longer ends the retries at once.
-        timeout: total seconds for one attempt.
-    """
-
-    retries: int = 2
-    backoff: float = 0.5
-    max_wait: float = 30.0
-    timeout: float = 15.0
-
-    def backoff_for(self, attempt: int) -> float:
-        """Wait before retry number `attempt` (1-based) when the server gave no hint."""
-        return float(min(self.max_wait, self.backoff * (2 ** (attempt - 1))))
 
 
 # `[^<>]`, not `[^>]`: from every `<` the old form scanned to the next `>`, so a header of
@@ -171,8 +163,12 @@ async def request_json(
     policy: RetryPolicy,
     sleep: Sleep = asyncio.sleep,
     clock: Clock = time.time,
+    proxy: str | None = None,
 ) -> tuple[Any, Mapping[str, str]]:
     """GET `url` and decode its JSON body, retrying what is worth retrying.
+
+    Args:
+        proxy: the proxy to go through (`NetworkPolicy.proxy_for(url)`), or None.
 
     Returns:
         The decoded body and the response headers.
@@ -180,7 +176,7 @@ async def request_json(
     Raises:
         UpstreamNotFound: on 404.
         UpstreamError: on 401/403 (kind `auth`), other 4xx, or when 429/5xx/timeouts persist
-            past `policy.retries` retries.
+            past `policy.retries` retries (or a wait past `policy.max_wait` is asked for).
     """
     label = f"GET {_redacted_path(url)}"
     query: list[tuple[str, str]] = []
@@ -188,32 +184,13 @@ async def request_json(
         values = value if isinstance(value, list) else [value]
         query.extend((key, v) for v in values)
     attempts = 0
-    while True:
+
+    async def attempt() -> tuple[Any, Mapping[str, str]]:
+        nonlocal attempts
         attempts += 1
-        outcome = await _attempt(session, url, query, policy, label, attempts, clock)
-        if isinstance(outcome, _Ok):
-            return outcome.body, outcome.headers
-        failure, wait = outcome.error, outcome.wait
-        if attempts > policy.retries:
-            raise failure
-        if wait is None:
-            wait = policy.backoff_for(attempts)
-        elif wait > policy.max_wait:
-            # The server wants longer than we are willing to block an investigation.
-            raise failure
-        await sleep(wait)
+        return await _attempt(session, url, query, policy, label, attempts, clock, proxy)
 
-
-@dataclass(frozen=True)
-class _Ok:
-    body: Any
-    headers: Mapping[str, str]
-
-
-@dataclass(frozen=True)
-class _Retryable:
-    error: UpstreamError
-    wait: float | None  # seconds the server asked for, or None for our own backoff
+    return await policy.call(attempt, sleep=sleep)
 
 
 async def _attempt(
@@ -224,11 +201,13 @@ async def _attempt(
     label: str,
     attempts: int,
     clock: Clock,
-) -> _Ok | _Retryable:
-    """One request: the decoded body, a retryable failure, or a raised non-retryable one."""
+    proxy: str | None,
+) -> tuple[Any, Mapping[str, str]]:
+    """One request: the decoded body and headers; raises `Retryable` for a failure worth
+    another try, `UpstreamError` for a final one."""
     timeout = aiohttp.ClientTimeout(total=policy.timeout)
     try:
-        async with session.get(url, params=query or None, timeout=timeout) as resp:
+        async with session.get(url, params=query or None, timeout=timeout, proxy=proxy) as resp:
             status = resp.status
             headers = dict(resp.headers)
             if 200 <= status < 300:
@@ -242,23 +221,21 @@ async def _attempt(
                         attempts=attempts,
                         request=label,
                     ) from exc
-                return _Ok(body, headers)
+                return body, headers
             text = (await resp.text())[:200]
     except TimeoutError:
-        return _Retryable(
-            UpstreamError(f"{label}: timed out", kind="timeout", attempts=attempts, request=label),
-            None,
-        )
+        raise Retryable(
+            UpstreamError(f"{label}: timed out", kind="timeout", attempts=attempts, request=label)
+        ) from None
     except aiohttp.ClientError as exc:
-        return _Retryable(
+        raise Retryable(
             UpstreamError(
                 f"connection failed ({type(exc).__name__})",
                 kind="network",
                 attempts=attempts,
                 request=label,
-            ),
-            None,
-        )
+            )
+        ) from None
     message = f"{label}: HTTP {status}: {text!r}"
 
     def failure(kind: FailureKind, cls: type[UpstreamError] = UpstreamError) -> UpstreamError:
@@ -270,11 +247,11 @@ async def _attempt(
         # A 403 that carries a rate-limit wait is a rate limit, not a refusal.
         wait = rate_limit_wait(headers, clock())
         if status == 429 or wait is not None:
-            return _Retryable(failure("rate_limited"), wait)
+            raise Retryable(failure("rate_limited"), wait)
     if status in (401, 403):
         raise failure("auth")
     if status >= 500:
-        return _Retryable(failure("server"), None)
+        raise Retryable(failure("server"))
     raise failure("client")
 
 

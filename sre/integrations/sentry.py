@@ -20,7 +20,7 @@ import aiohttp
 
 from sre.integrations.http import (
     Clock,
-    RetryPolicy,
+    NetworkPolicy,
     Sleep,
     UpstreamError,
     UpstreamNotFound,
@@ -275,10 +275,16 @@ def _tag(event: Mapping[str, Any], key: str) -> str | None:
 
 
 @asynccontextmanager
-async def sentry_session(settings: IntegrationSettings) -> AsyncIterator[aiohttp.ClientSession]:
-    """An aiohttp session carrying the Sentry bearer token (never logged)."""
+async def sentry_session(
+    settings: IntegrationSettings, network: NetworkPolicy | None = None
+) -> AsyncIterator[aiohttp.ClientSession]:
+    """An aiohttp session carrying the Sentry bearer token (never logged), trusting the
+    network policy's CA bundle (proxies are given per request: `SentryClient`)."""
     headers = {"Authorization": f"Bearer {settings.sentry_auth_token.get_secret_value()}"}
-    async with aiohttp.ClientSession(headers=headers) as session:
+    network = network or NetworkPolicy()
+    context = network.ssl_context()
+    connector = aiohttp.TCPConnector(ssl=context if context is not None else True)
+    async with aiohttp.ClientSession(headers=headers, connector=connector) as session:
         yield session
 
 
@@ -291,6 +297,7 @@ class SentryClient:
         caps: bounds on what is fetched.
         sleep: the wait between retries (injected so tests do not sleep).
         clock: the current epoch time (rate-limit resets, the end of the window).
+        network: proxies (and, through `sentry_session`, the CA bundle).
     """
 
     def __init__(
@@ -301,20 +308,17 @@ class SentryClient:
         caps: SentryCaps | None = None,
         sleep: Sleep = asyncio.sleep,
         clock: Clock = time.time,
+        network: NetworkPolicy | None = None,
     ) -> None:
         self._settings = settings
+        self._network = network or NetworkPolicy()
         self._session = session
         self._caps = caps or SentryCaps()
         self._sleep = sleep
         self._clock = clock
         self._base = f"{settings.sentry_url}/api/0/"
         self._org = quote(settings.sentry_org, safe="")
-        self._policy = RetryPolicy(
-            retries=settings.http_retries,
-            backoff=settings.retry_backoff,
-            max_wait=settings.max_retry_wait,
-            timeout=settings.http_timeout,
-        )
+        self._policy = settings.retry_policy()
         self._project_id: str | None = None
 
     async def _fetch(
@@ -327,6 +331,7 @@ class SentryClient:
             policy=self._policy,
             sleep=self._sleep,
             clock=self._clock,
+            proxy=self._network.proxy_for(url),
         )
 
     async def _get(self, path: str, params: Mapping[str, str | list[str]] | None = None) -> Any:

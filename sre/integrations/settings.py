@@ -12,6 +12,8 @@ from typing import Annotated
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from alpha.core.http import RetryPolicy
+
 _CommaList = Annotated[tuple[str, ...], NoDecode]
 
 
@@ -67,6 +69,12 @@ class IntegrationSettings(BaseSettings):
     max_retry_wait: float = Field(
         default=30.0, ge=0, validation_alias=AliasChoices("ALPHA_HTTP_MAX_WAIT", "max_retry_wait")
     )
+    retry_jitter: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        validation_alias=AliasChoices("ALPHA_HTTP_JITTER", "retry_jitter"),
+    )
     github_seconds_between_requests: float | None = Field(
         default=0.25,
         validation_alias=AliasChoices("ALPHA_GITHUB_THROTTLE", "github_seconds_between_requests"),
@@ -117,6 +125,16 @@ class IntegrationSettings(BaseSettings):
                 "GITHUB_TOKEN": self.github_token.get_secret_value(),
                 "GITHUB_REPOSITORY": self.github_repository,
             }
+        )
+
+    def retry_policy(self) -> RetryPolicy:
+        """The retry policy of both live sources (`alpha.core.http.RetryPolicy`)."""
+        return RetryPolicy(
+            retries=self.http_retries,
+            backoff=self.retry_backoff,
+            max_wait=self.max_retry_wait,
+            jitter=self.retry_jitter,
+            timeout=self.http_timeout,
         )
 
     @property

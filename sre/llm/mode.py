@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from alpha.core.errors import ConfigurationError
+from alpha.core.http import NetworkPolicy
 from alpha.llm.base import LLMClient
 from alpha.schemas import IncidentInput, TokenUsage
 from sre.agents.roster import AGENT_NAMES
@@ -86,6 +87,7 @@ class LLMMode:
         reasoning: ReasoningSettings,
         *,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        network: NetworkPolicy | None = None,
     ) -> LLMMode:
         """The mode for the configured endpoint (OpenRouter or any OpenAI-compatible one).
 
@@ -93,11 +95,12 @@ class LLMMode:
             llm: Endpoint, key, per-attempt timeout and retries.
             reasoning: Per-agent models, budget, cap, deadline, breaker policy.
             sleep: How the client waits between attempts (tests record instead of waiting).
+            network: Proxies and CA bundle of the process (`alpha.core.http`).
         """
         from alpha.llm.openrouter import OpenRouterClient
 
         def factory(model: str) -> LLMClient:
-            client = OpenRouterClient.from_settings(llm, model=model, sleep=sleep)
+            client = OpenRouterClient.from_settings(llm, model=model, sleep=sleep, network=network)
             client.max_tokens = reasoning.max_completion_tokens
             return client
 
@@ -187,12 +190,14 @@ class _SharedClient(LLMClient):
         self.last_usage = spent
 
 
-def configured_mode(*, required: bool) -> LLMMode | None:
+def configured_mode(*, required: bool, network: NetworkPolicy | None = None) -> LLMMode | None:
     """The process's LLM mode from the environment and `.env` (call once, at an entry point).
 
     Args:
         required: Whether a missing endpoint is an error (`alpha --llm`) or means "no LLM"
             (the bot, which uses an LLM only when one is configured).
+
+        network: Proxies and CA bundle (read from the environment when None).
 
     Raises:
         ConfigurationError: a malformed setting, or no endpoint while `required`.
@@ -204,7 +209,9 @@ def configured_mode(*, required: bool) -> LLMMode | None:
                 "--llm needs OPENROUTER_API_KEY or ALPHA_LLM_BASE_URL (see .env.example)"
             )
         return None
-    return LLMMode.from_settings(llm, reasoning)
+    return LLMMode.from_settings(
+        llm, reasoning, network=network or NetworkPolicy.from_environment()
+    )
 
 
 @dataclass

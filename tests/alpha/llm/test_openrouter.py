@@ -54,7 +54,8 @@ async def llm() -> AsyncIterator[FakeLLMServer]:
 def make_client(
     server: FakeLLMServer, sleep: RecordingSleep | None = None, **kwargs: object
 ) -> OpenRouterClient:
-    options: dict[str, object] = {"api_key": "sk-test", "base_url": server.base_url}
+    # Exact waits: the jitter has its own test.
+    options: dict[str, object] = {"api_key": "sk-test", "base_url": server.base_url, "jitter": 0}
     options.update(kwargs)
     return OpenRouterClient("test/model", sleep=sleep or RecordingSleep(), **options)  # type: ignore[arg-type]
 
@@ -344,12 +345,29 @@ async def test_connection_refused_retried_then_provider_error() -> None:
     async with FakeLLMServer() as server:
         base_url = server.base_url
     sleep = RecordingSleep()
-    client = OpenRouterClient("m/x", api_key="k", base_url=base_url, retries=2, sleep=sleep)
+    client = OpenRouterClient(
+        "m/x", api_key="k", base_url=base_url, retries=2, sleep=sleep, jitter=0
+    )
     async with client:
         with pytest.raises(LLMProviderError, match="connection failed") as caught:
             await client.complete("s", "u")
     assert caught.value.status is None
     assert sleep.waits == [0.5, 1.0]
+
+
+async def test_backoff_waits_are_jittered_within_their_bounds(llm: FakeLLMServer) -> None:
+    """With jitter, each backoff is between half and all of its exponential value, and two
+    clients failing together do not wait the same (tenacity retries with our wait)."""
+    llm.default = Reply.http_error(503, "busy")
+    waits = []
+    for _ in range(2):
+        sleep = RecordingSleep()
+        with pytest.raises(LLMProviderError):
+            await run(llm, [], sleep=sleep, retries=3, backoff=0.5, jitter=0.5)
+        assert 0.25 <= sleep.waits[0] <= 0.5 and 0.5 <= sleep.waits[1] <= 1.0
+        assert 1.0 <= sleep.waits[2] <= 2.0
+        waits.append(sleep.waits)
+    assert waits[0] != waits[1]
 
 
 async def test_invalid_configuration_is_rejected() -> None:

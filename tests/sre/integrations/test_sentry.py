@@ -132,9 +132,14 @@ def test_link_parser_never_raises(header: str) -> None:
 
 
 def test_backoff_grows_and_is_capped() -> None:
-    """Backoff doubles per attempt and never exceeds the maximum wait."""
-    policy = RetryPolicy(retries=5, backoff=0.5, max_wait=1.5)
-    assert [policy.backoff_for(n) for n in (1, 2, 3, 4)] == [0.5, 1.0, 1.5, 1.5]
+    """Backoff doubles per attempt and never exceeds the maximum wait; jitter takes up to
+    its share off each wait (with the random source at its extremes: none, all of it)."""
+    exact = RetryPolicy(retries=5, backoff=0.5, max_wait=1.5, jitter=0.0)
+    assert [exact.backoff_for(n) for n in (1, 2, 3, 4)] == [0.5, 1.0, 1.5, 1.5]
+    top = RetryPolicy(backoff=0.5, max_wait=1.5, jitter=0.5, random=lambda: 0.0)
+    bottom = RetryPolicy(backoff=0.5, max_wait=1.5, jitter=0.5, random=lambda: 1.0)
+    assert [top.backoff_for(n) for n in (1, 2, 3)] == [0.5, 1.0, 1.5]
+    assert [bottom.backoff_for(n) for n in (1, 2, 3)] == [0.25, 0.5, 0.75]
 
 
 # --------------------------------------------------------------------------- client
@@ -214,7 +219,7 @@ async def test_persistent_5xx_retries_with_backoff_then_fails() -> None:
     async with FakeSentry(checkout_sentry()) as fake:
         fake.faults.add(Fault(r"/issues/$", status=503, times=None))
         with pytest.raises(UpstreamError) as caught:
-            await _gather(fake, sleep=sleeps, http_retries=2, retry_backoff=0.5)
+            await _gather(fake, sleep=sleeps, http_retries=2, retry_backoff=0.5, retry_jitter=0)
     assert sleeps.waits == [0.5, 1.0]
     assert caught.value.describe("Sentry", "SENTRY_AUTH_TOKEN") == (
         "Sentry unreachable: HTTP 503 after 3 tries"
