@@ -169,11 +169,11 @@ _DETERMINISTIC = re.compile(r";\s*deterministic analysis used\s*$")
 
 
 def _generic(outcome: AgentOutcome) -> str:
-    """The fallback reason without the agent's own model name and the common suffix."""
+    """The fallback reason without the agent's own model name and the common suffix, so
+    that agents on different models failing the same way give one reason."""
     reason = _DETERMINISTIC.sub("", outcome.fallback_reason or "")
-    if outcome.model:
-        reason = reason.replace(f" {outcome.model} ", " ").replace(f"{outcome.model}: ", "")
-        reason = reason.replace(repr(outcome.model), "its model").replace(
-            outcome.model, "its model"
-        )
+    model = outcome.model
+    if model:
+        for form in (f" for {model}", f" {model!r}", f" {model}:", f" {model}"):
+            reason = reason.replace(form, "" if form.endswith(model) or "'" in form else ":")
     return " ".join(reason.split())

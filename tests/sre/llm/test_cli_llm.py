@@ -120,4 +120,8 @@ async def test_investigate_llm_report_shows_fallbacks(
         code = await asyncio.to_thread(main, ["investigate", "--scenario", scenario, "--llm"])
     out = capsys.readouterr().out
     assert code == 0
-    assert "fallback:" in out and "out of credit (HTTP 402)" in out
+    missing = [line for line in out.splitlines() if line.startswith("Missing")]
+    assert missing == [
+        "Missing     LLM not used, rules instead for 6 agents (LogAgent, MetricsAgent, "
+        "CommitAgent, ConfigAgent +2 more): LLM out of credit (HTTP 402)"
+    ]
