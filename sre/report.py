@@ -273,18 +273,21 @@ def print_report(
     *,
     brief: bool = False,
     reserve: int = 1,
+    fit: bool = True,
 ) -> None:
     """Print the report: fitted to the terminal, or whole when piped.
 
     Args:
         reserve: rows left free below the report on a terminal (the shell's prompt).
+        fit: cut the report to the terminal's height (the verdict stays on screen); False
+            prints it whole (lines are still clipped to the width).
     """
     terminal = console.is_terminal
     lines = report_lines(
         result,
         refs,
         width=console.width if terminal else None,
-        height=console.height - reserve if terminal else None,
+        height=console.height - reserve if terminal and fit else None,
         brief=brief,
     )
     if terminal:

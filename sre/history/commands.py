@@ -244,9 +244,10 @@ def cmd_show(args: argparse.Namespace, console: Console) -> int:
         _print_json(run.model_dump(mode="json"))
         return EXIT_OK
     render_run_header(run, console)
-    from sre.cli import render_result
+    from sre.report import print_report
 
-    render_result(run.result, console)
+    # A stored run is read at leisure: the whole report, not one fitted to the window.
+    print_report(run.result, console, fit=False)
     render_feedback(run, console)
     return EXIT_OK
 

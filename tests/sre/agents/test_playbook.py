@@ -221,6 +221,7 @@ def test_an_expired_certificate_is_renewed_and_a_refused_credential_rotated() ->
             example="x509: certificate has expired",
             template="x509: certificate has expired",
             hosts=["api.carrier.com"],
+            obj_active=None,
         )
     )
     cert = ranked(
@@ -301,6 +302,7 @@ def test_a_dns_failure_names_the_resolver_apart_from_the_names() -> None:
             example="lookup pricing.internal on 10.96.0.10:53: no such host",
             template="lookup <*> on <*>: no such host",
             hosts=[],
+            obj_active=None,
         )
     )
     top = top.model_copy(update={"supporting_signals": [sig.id]})
