@@ -44,6 +44,7 @@ class GitHubData:
         default_factory=list
     )  # {id, name, tag_name, published_at}
     contents: dict[tuple[str, str], str] = field(default_factory=dict)  # (path, sha) -> text
+    pulls: dict[str, int] = field(default_factory=dict)  # sha -> the pull request merging it
 
 
 class FakeGitHub:
@@ -69,6 +70,7 @@ class FakeGitHub:
         app.router.add_get(prefix, self._repo)
         app.router.add_get(f"{prefix}/deployments", self._deployments)
         app.router.add_get(f"{prefix}/deployments/{{id}}", self._deployment)
+        app.router.add_get(f"{prefix}/commits/{{sha:[0-9a-f]+}}/pulls", self._pulls)
         app.router.add_get(f"{prefix}/commits/{{ref:.+}}", self._commit)
         app.router.add_get(f"{prefix}/compare/{{spec:.+}}", self._compare)
         app.router.add_get(f"{prefix}/tags", self._tags)
@@ -227,6 +229,27 @@ class FakeGitHub:
         if dep is None:
             return self._not_found()
         return web.json_response(self._deployment_json(request, dep))
+
+    async def _pulls(self, request: web.Request) -> web.Response:
+        """`GET /repos/o/r/commits/{sha}/pulls`: the pull requests that brought a commit."""
+        number = self.data.pulls.get(request.match_info["sha"])
+        base = f"https://github.example/{self.data.owner}/{self.data.name}"
+        items = (
+            []
+            if number is None
+            else [
+                {
+                    "url": f"{self._base(request)}/pulls/{number}",
+                    "id": number,
+                    "number": number,
+                    "state": "closed",
+                    "title": f"PR {number}",
+                    "html_url": f"{base}/pull/{number}",
+                    "user": {"login": "dev", "id": 3, "type": "User"},
+                }
+            ]
+        )
+        return web.json_response(items)
 
     async def _commit(self, request: web.Request) -> web.Response:
         commit = self._find_commit(request.match_info["ref"])

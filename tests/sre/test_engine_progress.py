@@ -1,0 +1,29 @@
+"""The engine's extraction progress: lines parsed, then signals extracted, as run events."""
+
+from __future__ import annotations
+
+from alpha.schemas import AgentEvent, EventKind
+from sre.engine import ProgressLines, investigate
+from sre.scenarios import incident_b
+
+
+async def test_a_long_log_reports_lines_parsed_then_signals_extracted() -> None:
+    """Every `REPORT_EVERY` lines a count, then the total and the number of signals; the
+    analysis is the same as without progress (the lines are the payload's)."""
+    scenario = incident_b.scenario()
+    logs = scenario.incident.logs * 100
+    incident = scenario.incident.model_copy(update={"logs": logs})
+    seen: list[AgentEvent] = []
+    result = await investigate(incident, subscribers=[seen.append])
+    progress = [e.message for e in seen if e.kind is EventKind.RUN_PROGRESS]
+    every = ProgressLines.REPORT_EVERY
+    counted = [
+        f"parsing logs: {n:,} of {len(logs):,} lines" for n in range(every, len(logs), every)
+    ]
+    assert progress == [
+        *counted,
+        f"parsed {len(logs):,} log lines",
+        f"extracted {len(result.signals_used):,} signals",
+    ]
+    plain = await investigate(scenario.incident)
+    assert result.ranked_hypotheses[0].label == plain.ranked_hypotheses[0].label
