@@ -21,7 +21,7 @@ TargetKind = Literal["deployment", "sentry_issue", "demo"]
 _KIND_NAMES: dict[TargetKind, str] = {
     "deployment": "deployment",
     "sentry_issue": "Sentry issue",
-    "demo": "the bundled demo incident",
+    "demo": "demo",
 }
 # The demo is one bundled payload (`/alpha demo`): no source is fetched for it.
 DEMO_ID = "incident_b"

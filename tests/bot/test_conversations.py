@@ -146,7 +146,7 @@ async def test_slash_demo_runs_the_bundled_incident_with_no_source() -> None:
         assert services.live_sources == []
         async with BotServer(create_bot(bot_settings, services)) as server:
             status, body = await server.command("demo")
-            assert status == 200 and "the bundled demo incident" in body
+            assert status == 200 and "Investigating demo `incident_b`" in body
             await wait_finished(server.bot, timeout=30)
         final = _texts(slack.of("chat.update")[-1].body)
         assert "*What broke*  database.pool_size lowered 50 -&gt; 10 (config change)" in final
