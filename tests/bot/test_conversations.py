@@ -91,6 +91,8 @@ async def test_a_mention_asking_for_help_is_answered_privately() -> None:
         await wait_for(lambda: len(slack.of("chat.postEphemeral")) == 2)
         help_answer, usage = (c.body for c in slack.of("chat.postEphemeral"))
         assert help_answer["user"] == "U1" and help_answer["text"] == USAGE
+        # Slack reads `<...>` as a link: the placeholder arrives as entities, shown as typed.
+        assert "<deployment_id>" not in USAGE and "&lt;deployment_id&gt;" in USAGE
         assert "unknown subcommand `frobnicate`" in usage["text"]
         assert not sources.calls and not slack.of("chat.postMessage")
 

@@ -202,6 +202,29 @@ def test_eval_reports_invalid_files_by_name(
     assert json.loads(out) == {"cases": [], "top1": 0.0, "top3": 0.0, "by_category": {}}
 
 
+def test_eval_of_a_bare_payload_says_it_is_not_a_scenario(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A plain incident payload given to eval is "not a scenario", not 14 missing fields."""
+    (tmp_path / "payload.json").write_text(json.dumps(_payload()))
+    code, _, err = _run(capsys, "eval", str(tmp_path / "payload.json"))
+    assert code == 2
+    assert err.startswith("alpha: ") and "payload.json: not a scenario" in err
+    assert "missing required field" not in err and err.count("\n") == 1
+
+
+def test_eval_table_shows_every_accepted_category(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A case accepting two categories shows both in the "expected" column."""
+    case = json.loads((scenario_dir() / "incident_b.json").read_text())
+    case["expected"]["category"] = ["config_change", "code_regression"]
+    (tmp_path / "two.json").write_text(json.dumps(case))
+    code, out, _ = _run(capsys, "eval", str(tmp_path / "two.json"))
+    assert code == 0
+    assert "config_change | code_regression" in out
+
+
 def test_eval_missing_path(capsys: pytest.CaptureFixture[str]) -> None:
     """A path that does not exist is reported and fails the run."""
     code, out, err = _run(capsys, "eval", "nowhere")
