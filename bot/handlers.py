@@ -20,7 +20,6 @@ from typing import Any, Literal
 
 from slack_bolt import BoltResponse
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
-from slack_sdk.web.async_client import AsyncWebClient
 
 from alpha.core.errors import AlphaError
 from bot.blocks import (
@@ -31,6 +30,7 @@ from bot.blocks import (
     code,
     hypothesis_heading,
 )
+from bot.conversations import ephemeral, message_words, post_in
 from bot.dedup import DedupStore
 from bot.history import (
     CATEGORY_BLOCK,
@@ -85,17 +85,6 @@ class Command:
     action: Literal["investigate", "demo", "history", "help", "usage"]
     deployment_id: str | None = None
     problem: str | None = None
-
-
-_MENTION = re.compile(r"<[@!#][^<>]{0,200}>")
-_LINK = re.compile(r"<([^<>|]{1,2000})(?:\|([^<>]{0,2000}))?>")
-
-
-def message_words(text: str | None) -> str:
-    """What a person typed in a message, as a command: mentions dropped, Slack's automatic
-    links (`<http://v1.example|v1.example>`) back to what was typed."""
-    text = _MENTION.sub(" ", (text or "")[: MAX_COMMAND_CHARS * 4])
-    return _LINK.sub(lambda m: m.group(2) or m.group(1), text)
 
 
 def parse_command(text: str | None) -> Command:
@@ -298,7 +287,7 @@ class Handlers:
             user,
             channel,
             thread,
-            tell=_ephemeral(self.runner.client, channel, user, thread),
+            tell=ephemeral(self.runner.client, channel, user, thread),
             trigger="mention",
         )
 
@@ -314,7 +303,7 @@ class Handlers:
             user,
             channel,
             None,
-            tell=_post(self.runner.client, channel, None),
+            tell=post_in(self.runner.client, channel, None),
             trigger="direct_message",
         )
 
@@ -579,47 +568,6 @@ def _target(parsed: Command) -> Target:
     if parsed.action == "demo":
         return Target("demo", DEMO_ID)
     return Target("deployment", str(parsed.deployment_id))
-
-
-async def _told(method: str, call: Awaitable[Any]) -> None:
-    try:
-        await slack_call(method, call)
-    except SlackCallFailed as error:
-        log.warning("could not answer the requester: %s", error.code)
-
-
-def _ephemeral(
-    client: AsyncWebClient, channel: str, user: str, thread: str | None
-) -> TellRequester:
-    """Tell `user` privately in `channel` (in `thread`); passes the redaction boundary."""
-
-    async def tell(text: str) -> None:
-        await _told(
-            "chat.postEphemeral",
-            client.chat_postEphemeral(
-                channel=channel, user=user, text=slack_safe(text), thread_ts=thread
-            ),
-        )
-
-    return tell
-
-
-def _post(client: AsyncWebClient, channel: str, thread: str | None) -> TellRequester:
-    """Answer in `channel` (a DM: only the requester sees it)."""
-
-    async def tell(text: str) -> None:
-        await _told(
-            "chat.postMessage",
-            client.chat_postMessage(
-                channel=channel,
-                thread_ts=thread,
-                text=slack_safe(text),
-                unfurl_links=False,
-                unfurl_media=False,
-            ),
-        )
-
-    return tell
 
 
 def _private(respond: AsyncRespond) -> TellRequester:

@@ -21,11 +21,8 @@ for a bare ref, the next-older tag; failing both, the commit's first parent.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import contextvars
 import itertools
 import math
-import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -40,6 +37,7 @@ from github.Repository import Repository
 
 from alpha.core.errors import InputError
 from alpha.core.http import NetworkPolicy, Retryable
+from sre.integrations.blocking import in_daemon_thread
 from sre.integrations.configfiles import merge_snapshots, parse_config
 from sre.integrations.http import UpstreamError, UpstreamNotFound, rate_limit_wait, unwrap_upstream
 from sre.integrations.settings import IntegrationSettings
@@ -146,36 +144,6 @@ def _server_wait(exc: Exception) -> float | None:
     """The wait GitHub asked for (`Retry-After`, `x-ratelimit-reset`), if any."""
     headers = getattr(exc, "headers", None) or {}
     return rate_limit_wait(headers, time.time()) if headers else None
-
-
-async def in_daemon_thread(fn: Callable[[], T]) -> T:
-    """`fn()` in a daemon thread; cancelling the caller returns at once (the thread ends on
-    its own, and never holds up the process's exit)."""
-    loop = asyncio.get_running_loop()
-    future: asyncio.Future[T] = loop.create_future()
-    context = contextvars.copy_context()
-
-    def deliver(result: T | None, error: BaseException | None) -> None:
-        if future.done():
-            return  # the caller was cancelled
-        if error is not None:
-            future.set_exception(error)
-        else:
-            future.set_result(result)  # type: ignore[arg-type]
-
-    def run() -> None:
-        result: T | None = None
-        error: BaseException | None = None
-        try:
-            result = context.run(fn)
-        except BaseException as exc:  # handed to the awaiting task, never swallowed
-            error = exc
-        # A closed loop means the caller is gone (Ctrl-C): nobody awaits this any more.
-        with contextlib.suppress(RuntimeError):
-            loop.call_soon_threadsafe(deliver, result, error)
-
-    threading.Thread(target=run, name="alpha-github", daemon=True).start()
-    return await future
 
 
 def _translate(exc: Exception, attempts: int, label: str) -> UpstreamError:

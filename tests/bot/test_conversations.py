@@ -11,7 +11,8 @@ import pytest
 
 from bot.app import create_bot
 from bot.blocks import USAGE
-from bot.handlers import message_words, parse_command
+from bot.conversations import message_words
+from bot.handlers import parse_command
 from bot.sentry_alerts import is_sentry_message
 from bot.services import default_services
 from sre.integrations.settings import IntegrationSettings
