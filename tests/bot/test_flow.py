@@ -272,9 +272,12 @@ async def test_investigations_beyond_the_limit_show_queued() -> None:
             slack, engine, sources, max_concurrent=1, manager=InvestigationManager(max_concurrent=1)
         )
         async with BotServer(bot) as server:
-            acks = [
-                json.loads((await server.command(f"investigate d-{i}"))[1])["text"]
-                for i in range(3)
+            acks = [json.loads((await server.command("investigate d-0"))[1])["text"]]
+            # The first run holds the only slot before the others arrive (a command that
+            # arrives while the first is still posting its message is not yet "queued").
+            await wait_for(lambda: bot.manager.running == 1)
+            acks += [
+                json.loads((await server.command(f"investigate d-{i}"))[1])["text"] for i in (1, 2)
             ]
             await wait_for(lambda: len(slack.of("chat.postMessage")) == 3 and engine.runs == 1)
             assert "queued" in acks[2]
