@@ -57,9 +57,11 @@ def test_render(golden):
 
 
 def test_the_ci_hypothesis_profile_is_loaded() -> None:
-    """Property tests run without deadlines or the speed health check (machine speed varies)."""
+    """Property tests run without deadlines or the speed health check (machine speed varies),
+    on the same examples every run."""
     assert settings.default.deadline is None
     assert HealthCheck.too_slow in settings.default.suppress_health_check
+    assert settings.default.derandomize
 
 
 def test_each_test_starts_without_project_or_proxy_variables(

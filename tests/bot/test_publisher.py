@@ -163,6 +163,25 @@ async def test_burst_on_the_loop_clock_is_spaced_at_the_fake_server() -> None:
         assert (texts[0], texts[-2], texts[-1]) == ("state 0", "state 99", "state -1")
 
 
+@pytest.mark.looptime
+async def test_default_interval_is_one_edit_per_second() -> None:
+    """Without an interval argument, a message is edited at most once a second: the
+    production default that keeps a run within Slack's chat.update rate (Tier 3)."""
+    async with FakeSlack() as slack:
+        client = AsyncWebClient(token="xoxb-test", base_url=slack.api_url)
+        loop = asyncio.get_running_loop()
+        publisher = ThrottledPublisher(client, "C1", "1.000001", clock=loop.time)
+        async with asyncio.TaskGroup() as group:
+            group.create_task(publisher.run())
+            for i in range(250):
+                publisher.submit(_state(i))
+                await asyncio.sleep(0.01)
+            publisher.finish(_state(-1))
+        times = [u.at for u in slack.of("chat.update")]
+    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    assert gaps == [pytest.approx(1.0)] * 3
+
+
 async def test_unreachable_slack_neither_crashes_nor_loops_forever() -> None:
     """With nothing listening at the API URL, the publisher gives up at its deadline."""
     vt = VirtualTime()
