@@ -36,9 +36,19 @@ INNER_HERMETIC_TEST = f"""
 import os
 from pathlib import Path
 
+import pytest
 
-def test_inner(hermetic_environment):
-    for name in {sorted(EXPORTED)!r}:
+NAMES = {sorted(EXPORTED)!r}
+
+
+@pytest.fixture(scope="module")
+def seen_by_a_module_fixture():
+    return [name for name in NAMES if name in os.environ]
+
+
+def test_inner(hermetic_environment, seen_by_a_module_fixture):
+    assert seen_by_a_module_fixture == []
+    for name in NAMES:
         assert name not in os.environ, name
     assert os.environ["KEEP_ME"] == "kept"
     for name in ("HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME"):
@@ -68,7 +78,8 @@ def test_each_test_starts_without_project_or_proxy_variables(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Exported Alpha, Slack, Sentry, GitHub, OpenRouter and proxy variables (any case) and a
-    `.env` in the working directory are invisible to a test; HOME and XDG dirs are its own."""
+    `.env` in the working directory are invisible to a test and to module-scoped fixtures;
+    HOME and XDG dirs are the test's own."""
     for name, value in EXPORTED.items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("KEEP_ME", "kept")
