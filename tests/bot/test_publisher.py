@@ -167,9 +167,9 @@ async def test_burst_on_the_loop_clock_is_spaced_at_the_fake_server() -> None:
 async def test_default_interval_is_one_edit_per_second() -> None:
     """Without an interval argument, a message is edited at most once a second: the
     production default that keeps a run within Slack's chat.update rate (Tier 3)."""
-    async with FakeSlack() as slack:
+    loop = asyncio.get_running_loop()
+    async with FakeSlack(clock=loop.time) as slack:
         client = AsyncWebClient(token="xoxb-test", base_url=slack.api_url)
-        loop = asyncio.get_running_loop()
         publisher = ThrottledPublisher(client, "C1", "1.000001", clock=loop.time)
         async with asyncio.TaskGroup() as group:
             group.create_task(publisher.run())

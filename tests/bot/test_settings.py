@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from bot.app import create_bot
 from bot.services import default_services
 from bot.settings import BotSettings
+from sre.agents.roster import AGENT_NAMES
 from sre.integrations.settings import IntegrationSettings
 from sre.llm.mode import configured_mode
 from tests.bot.harness import BOT_TOKEN, incident
@@ -65,7 +66,7 @@ async def test_environment_reaches_the_objects_that_use_it(
         assert (bot.client.base_url, bot.client.token) == (environment["SLACK_API_URL"], BOT_TOKEN)
         assert bot.settings.user_allowed("U_OK") and not bot.settings.user_allowed("U_OTHER")
         result = await services.engine(incident(), subscribers=[], gaps=[])
-    assert llm.request_count == len(result.agent_outcomes) == 4
+    assert llm.request_count == len(result.agent_outcomes) == len(AGENT_NAMES)
     for outcome in result.agent_outcomes:
         assert "gave no answer within 6 s" in (outcome.fallback_reason or ""), outcome
 

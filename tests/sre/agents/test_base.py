@@ -232,7 +232,7 @@ _FIELDS = {
     # A config key names a path, never nothing (with "" ConfigAgent's risk rule would name
     # no suspect; the value models accept it: reported, not changed here).
     "key": _TEXT.filter(bool),
-    "sha": st.sampled_from([SHA_BAD, "9f3c2ab"]) | st.from_regex(r"[0-9a-f]{7,40}", fullmatch=True)
+    "sha": st.sampled_from([SHA_BAD, "9f3c2ab"]) | st.from_regex(r"[0-9a-f]{7,40}", fullmatch=True),
 }
 
 
