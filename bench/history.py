@@ -7,13 +7,15 @@ Run: `python bench/history.py [--runs 5] [--stored 100000] [--big-lines 1000000]
    the newest 20 are listed, all of them, of one deployment and of one service: medians of
    the in-process query (`SQLHistoryStore.history`), and of the `alpha history --json`
    command (process start and imports included).
-2. What recording adds to an investigation, per bundled scenario and on a payload of
-   `--big-lines` generated log lines, measured side by side in one run:
-   `engine` is `sre.engine.investigate`; `record` is `capture` (the payload capped, both
-   payload and result through the redaction boundary) plus the write to SQLite. The ratio
-   record / engine is the figure; medians of `--runs`.
-3. The same as seen on the command line: `alpha investigate --payload FILE --json` with and
-   without `--no-store` (medians), for the demo incident.
+2. What recording costs beside the engine, in process, per bundled scenario and on a
+   payload of `--big-lines` generated log lines, measured side by side in one run:
+   `engine` is `sre.engine.investigate`; `capture` is the payload capped and both payload
+   and result through the redaction boundary; `spool` is `capture` plus the spool file the
+   CLI writes on SQLite (`sre.history.spool`); `write` is `capture` plus the transaction a
+   database server (or the bot) gets. Ratios to `engine`; medians of `--runs`. The bot
+   records after its final message, so there this is throughput, not latency.
+3. What the user waits for: `alpha investigate --payload FILE --json` with and without
+   `--no-store`, interleaved (medians), for the demo incident.
 
 Everything runs in a temporary folder (`XDG_DATA_HOME` and `ALPHA_DATABASE_URL` pointed
 at it), nothing is left behind.
@@ -48,6 +50,7 @@ from alpha.schemas import (
 from sre.engine import investigate
 from sre.history.capture import capture
 from sre.history.records import RunContext, RunRecord
+from sre.history.spool import spool_run
 from sre.history.store import _investigation_row, open_store
 from sre.history.tables import Investigation
 from sre.scenarios import load_bundled, scenario_names, scenario_paths
@@ -147,50 +150,62 @@ def bench_history(stored: int, runs: int, folder: Path) -> None:
     )
 
 
-async def _record(url: str, incident: IncidentInput, result: ExecutionResult) -> float:
+async def _write(url: str, record: RunRecord) -> float:
     async with open_store(url) as store:
         start = time.perf_counter()
-        record = capture(incident, result, RunContext(trigger="cli"))
         await store.record(record)
         return time.perf_counter() - start
 
 
-def _measure(incident: IncidentInput, url: str, runs: int) -> tuple[float, float]:
-    engine, record = [], []
+def _measure(incident: IncidentInput, url: str, folder: Path, runs: int) -> dict[str, float]:
+    times: dict[str, list[float]] = {"engine": [], "capture": [], "spool": [], "write": []}
     for _ in range(runs):
         start = time.perf_counter()
         result = asyncio.run(investigate(incident))
-        engine.append(time.perf_counter() - start)
-        record.append(asyncio.run(_record(url, incident, result)))
-    return statistics.median(engine), statistics.median(record)
+        times["engine"].append(time.perf_counter() - start)
+        start = time.perf_counter()
+        record = capture(incident, result, RunContext(trigger="cli"))
+        captured = time.perf_counter() - start
+        times["capture"].append(captured)
+        start = time.perf_counter()
+        spool_run(folder, record)
+        times["spool"].append(captured + time.perf_counter() - start)
+        for path in folder.iterdir():
+            path.unlink()
+        written = capture(incident, result, RunContext(trigger="cli"))
+        times["write"].append(captured + asyncio.run(_write(url, written)))
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def bench_recording(runs: int, big_lines: int, folder: Path) -> None:
     url = f"sqlite+aiosqlite:///{folder / 'recording.db'}"
-    print(f"\n{'scenario':34s} {'engine ms':>10s} {'record ms':>10s} {'record/engine':>14s}")
-    ratios = []
-    engines, records = [], []
-    for name in scenario_names():
-        engine, record = _measure(load_bundled(name).incident, url, runs)
-        ratios.append(record / engine)
-        engines.append(engine)
-        records.append(record)
-        print(f"{name:34s} {engine * 1000:10.1f} {record * 1000:10.1f} {record / engine:13.0%}")
+    spool = folder / "bench.spool"
     print(
-        f"{'median over scenarios':34s} {statistics.median(engines) * 1000:10.1f} "
-        f"{statistics.median(records) * 1000:10.1f} {statistics.median(ratios):13.0%}"
+        f"\n{'scenario':30s} {'engine ms':>9s} {'capture':>8s} {'spool':>8s} {'write':>8s}"
+        f" {'spool/engine':>13s} {'write/engine':>13s}"
     )
+    rows = []
+    for name in scenario_names():
+        row = _measure(load_bundled(name).incident, url, spool, runs)
+        rows.append(row)
+        _print_row(name, row)
+    medians = {key: statistics.median(row[key] for row in rows) for key in rows[0]}
+    _print_row("median over scenarios", medians)
     if big_lines:
         document = load_bundled("incident_b").incident.model_dump(mode="json")
         document["logs"], _ = generate(big_lines)
         document["deployed_at"] = DEPLOY.isoformat()
         document["incident_started_at"] = None
         big = IncidentInput.model_validate(document)
-        engine, record = _measure(big, url, 1)
-        print(
-            f"{f'{big_lines:,} log lines':34s} {engine * 1000:10.0f} {record * 1000:10.0f} "
-            f"{record / engine:13.0%}   (one run each)"
-        )
+        _print_row(f"{big_lines:,} log lines (1 run)", _measure(big, url, spool, 1))
+
+
+def _print_row(name: str, row: dict[str, float]) -> None:
+    engine = row["engine"]
+    print(
+        f"{name:30s} {engine * 1000:9.1f} {row['capture'] * 1000:8.1f} {row['spool'] * 1000:8.1f}"
+        f" {row['write'] * 1000:8.1f} {row['spool'] / engine:13.0%} {row['write'] / engine:13.0%}"
+    )
 
 
 def bench_command(runs: int, folder: Path) -> None:

@@ -270,12 +270,18 @@ def _cmd_investigate(args: argparse.Namespace) -> int:
         return _show_prompts(incident, gaps)
     # Settings read before the run, so that a malformed one fails before any work.
     url = None if args.no_store else history_commands.history_settings().url()
-    result = _investigate_and_show(args, incident, gaps, llm, refs or from_payload(incident))
+    redactor = None if args.reveal else Redactor()
+    result = _investigate_and_show(
+        args, incident, gaps, llm, redactor, refs or from_payload(incident)
+    )
     if url is not None:
         from sre.history.recorder import record_run
 
-        # The store redacts what it keeps whatever was shown (--reveal included).
-        problem = record_run(url, incident, result, history_commands.cli_context())
+        # The store redacts what it keeps whatever was shown (--reveal included), with
+        # the placeholders the user saw.
+        problem = record_run(
+            url, incident, result, history_commands.cli_context(), redactor=redactor
+        )
         if problem is not None:
             sys.stderr.write(f"alpha: history: run not recorded: {problem}\n")
     return EXIT_OK
@@ -286,10 +292,10 @@ def _investigate_and_show(
     incident: IncidentInput,
     gaps: list[str],
     llm: LLMMode | None,
+    redactor: Redactor | None,
     refs: References,
 ) -> ExecutionResult:
-    """Investigate, print the result (redacted unless --reveal) and return it."""
-    redactor = None if args.reveal else Redactor()
+    """Investigate, print the result (through `redactor`; None with --reveal), return it."""
     if args.json:
         result = asyncio.run(
             _investigate(incident, gaps=gaps, llm=llm, redactor=redactor, reveal=args.reveal)

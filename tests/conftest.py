@@ -1,4 +1,16 @@
-"""Fixtures shared by the whole suite."""
+"""Fixtures shared by the whole suite.
+
+The suite is hermetic by default: every test runs with the project's own variables, the
+proxy variables and the data directories cleared or pointed at a fresh temporary directory,
+and in a working directory without a `.env`, so what a developer has exported (or a CI
+runner provides) cannot change a result.
+
+Hypothesis runs under the `ci` profile unless `HYPOTHESIS_PROFILE` names another: no
+deadlines and no speed health check (wall-clock speed is the machine's, not the code's),
+and derandomized, so every run of the suite tries the same examples and counts the same.
+`HYPOTHESIS_PROFILE=dev` explores new examples each run (still without deadlines) and
+replays past failures from `.hypothesis/`.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +21,106 @@ import subprocess
 import sys
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# `pytester` runs a pytest inside the suite: tests/test_hermetic.py checks these fixtures.
+pytest_plugins = ["pytester"]
+
+# Variables the code (or a client library it uses) reads: Alpha's own settings, the vendor
+# credentials and endpoints, and the OpenAI SDK's defaults. pydantic-settings matches names
+# case-insensitively, so `alpha_llm_model` counts as much as `ALPHA_LLM_MODEL`.
+CLEARED_PREFIXES = ("ALPHA_", "SLACK_", "SENTRY_", "GITHUB_", "OPENROUTER_", "OPENAI_")
+CLEARED_NAMES = ("PORT",)
+# aiohttp, httpx and urllib honour these (in either case): a proxy would route the
+# loopback fakes' traffic elsewhere.
+PROXY_VARIABLES = tuple(
+    form
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
+    for form in (name, name.lower())
+)
+# Where per-user state lives; pointed at a fresh directory for each test.
+DATA_DIRECTORIES = ("HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME")
+
+# The suite's own switches, read once before the hermetic fixtures clear every ALPHA_
+# variable: only the exact value 1 rewrites goldens; `.ci/run` passes its PostgreSQL server
+# (a `postgresql...` URL; anything else is not one) and asks for its tests to be required.
+UPDATE_GOLDEN = os.environ.get("ALPHA_UPDATE_GOLDEN") == "1"
+_given_database = os.environ.get("ALPHA_TEST_DATABASE_URL", "")
+TEST_DATABASE_URL = _given_database if _given_database.startswith("postgresql") else ""
+REQUIRE_POSTGRES = os.environ.get("ALPHA_TEST_REQUIRE_POSTGRES") == "1"
+
+settings.register_profile(
+    "ci",
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    derandomize=True,
+    database=None,
+    print_blob=True,
+)
+settings.register_profile("dev", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+def is_cleared(name: str) -> bool:
+    """Whether the hermetic fixture removes the environment variable `name` for each test."""
+    upper = name.upper()
+    return upper.startswith(CLEARED_PREFIXES) or upper in CLEARED_NAMES or name in PROXY_VARIABLES
+
+
+def _clear_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in list(os.environ):
+        if is_cleared(name):
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def hermetic_session() -> Iterator[None]:
+    """The same variables cleared for the whole run: module- and session-scoped fixtures are
+    set up before any test's own fixtures."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _clear_variables(monkeypatch)
+        yield
+
+
+@pytest.fixture(autouse=True)
+def hermetic_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """Each test starts with no Alpha, Slack, Sentry, GitHub, OpenRouter or proxy variable,
+    with `HOME` and the XDG directories in a fresh directory, and with that directory as
+    the working directory (so no developer's `.env` is read). Returns the directory."""
+    _clear_variables(monkeypatch)
+    place = tmp_path_factory.mktemp("env")
+    for name in DATA_DIRECTORIES:
+        directory = place / name.lower()
+        directory.mkdir()
+        monkeypatch.setenv(name, str(directory))
+    monkeypatch.chdir(place)
+    return place
+
+
+@pytest.fixture
+def golden() -> Callable[[Path, str], None]:
+    """Compare rendered text with a reviewed golden file.
+
+    With `ALPHA_UPDATE_GOLDEN=1` (exactly), the file is rewritten instead and the test is
+    reported as skipped, saying so: a run that rewrote goldens never counts as passed.
+    """
+
+    def check(path: Path, text: str) -> None:
+        if UPDATE_GOLDEN:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            pytest.skip(f"golden file written: {path} (review the diff before committing)")
+        if not path.exists():
+            pytest.fail(f"golden file {path} is missing; create it with ALPHA_UPDATE_GOLDEN=1")
+        assert text == path.read_text(encoding="utf-8"), f"{path.name} differs from the output"
+
+    return check
 
 
 def console_script(name: str) -> Path:
@@ -40,16 +148,6 @@ def lint_imports_script() -> Path:
     return console_script("lint-imports")
 
 
-@pytest.fixture(autouse=True)
-def _history_in_tmp(
-    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """No test records into the developer's own history: the data directory is a temp one."""
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg-data")))
-    monkeypatch.delenv("ALPHA_DATABASE_URL", raising=False)
-    monkeypatch.delenv("ALPHA_RETENTION_DAYS", raising=False)
-
-
 # --------------------------------------------------------------------------- databases
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,11 +161,10 @@ def postgres_server() -> Iterator[str]:
     `.ci/run` starts a throwaway cluster and passes its URL in `ALPHA_TEST_DATABASE_URL`.
     Without it, a cluster is started here with the same script when the server binaries
     are installed; otherwise the PostgreSQL tests are skipped, except when
-    `ALPHA_TEST_REQUIRE_POSTGRES` is set (CI), where they fail.
+    `ALPHA_TEST_REQUIRE_POSTGRES=1` (CI), where they fail.
     """
-    given = os.environ.get("ALPHA_TEST_DATABASE_URL")
-    if given:
-        yield given
+    if TEST_DATABASE_URL:
+        yield TEST_DATABASE_URL
         return
     # Not under pytest's own temp folder: that one is private to this user, and the server
     # may run as another (postgres, when the tests run as root).
@@ -81,7 +178,7 @@ def postgres_server() -> Iterator[str]:
     if started.returncode != 0:
         reason = f"no PostgreSQL server: {started.stderr.strip() or started.returncode}"
         shutil.rmtree(folder, ignore_errors=True)
-        if os.environ.get("ALPHA_TEST_REQUIRE_POSTGRES"):
+        if REQUIRE_POSTGRES:
             pytest.fail(reason)
         pytest.skip(reason)
     try:

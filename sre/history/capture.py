@@ -15,9 +15,12 @@ replay can say why it may differ from the original run.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
+
+from pydantic import ValidationError
 
 from alpha.schemas import ExecutionResult, IncidentInput
 from sre.history.records import (
@@ -29,8 +32,11 @@ from sre.history.records import (
     now_utc,
 )
 from sre.history.version import engine_version
+from sre.payload import describe_validation_error
 from sre.redaction import Redactor
 from sre.redaction.boundary import learn_incident, redact_payload, redact_result
+
+log = logging.getLogger(__name__)
 
 CLIPPED = " …[clipped]"
 # How often the log lines are halved, at most, to fit `max_bytes`.
@@ -114,15 +120,17 @@ def store_payload(
 
     Returns:
         None when even without log lines the payload exceeds `caps.max_bytes` (a config
-        snapshot of many megabytes): the run is recorded without its payload.
+        snapshot of many megabytes), or when redaction left it invalid: the run is then
+        recorded without its payload.
     """
     caps = caps or PayloadCaps()
     original = incident.model_dump_json().encode("utf-8")
     # Config secrets, commit texts and key blocks spread over log lines, first.
     learn_incident(redactor, incident)
-    document = incident.model_dump(mode="json", exclude_none=True)
+    # The log lines are plain strings: taken from the model, not dumped (all of them).
+    document = incident.model_dump(mode="json", exclude_none=True, exclude={"logs"})
     cuts = PayloadCuts(original_bytes=len(original), log_lines_total=len(incident.logs))
-    document["logs"] = _keep_ends(document["logs"], caps.max_log_lines)
+    document["logs"] = _keep_ends(list(incident.logs), caps.max_log_lines)
     document["metrics"] = _cap_metrics(document["metrics"], caps, cuts)
     document = redact_payload(document, redactor)
     _clip_commits(document["recent_commits"], caps, cuts)
@@ -133,7 +141,13 @@ def store_payload(
         lines = _keep_ends(kept, limit)
         attempt.log_lines_dropped = len(incident.logs) - len(lines)
         body = dict(document, logs=_clip_lines(lines, caps, attempt))
-        stored = IncidentInput.model_validate(body)
+        try:
+            stored = IncidentInput.model_validate(body)
+        except ValidationError as error:
+            # A placeholder where the contract wants an id: recorded without its payload
+            # rather than not at all (the field, never the value, is logged).
+            log.warning("history: payload not stored: %s", describe_validation_error(error, body))
+            return None
         size = len(stored.model_dump_json(exclude_none=True).encode("utf-8"))
         if size <= caps.max_bytes:
             attempt.stored_bytes = size
@@ -195,6 +209,7 @@ def capture(
     *,
     caps: PayloadCaps | None = None,
     clock: Callable[[], datetime] = now_utc,
+    redactor: Redactor | None = None,
 ) -> RunRecord:
     """Build the record of a finished run, redacted and capped (CPU work, no I/O).
 
@@ -204,8 +219,10 @@ def capture(
         context: who, how and where.
         caps: the payload's bounds (defaults of `PayloadCaps`).
         clock: now, for a result without `started_at`.
+        redactor: the redactor of the output already shown, so that the record's
+            placeholders are the ones the user saw (a fresh one when None).
     """
-    redactor = Redactor()
+    redactor = redactor or Redactor()
     payload = store_payload(incident, redactor, caps) if incident is not None else None
     return build_record(
         result, context, payload=payload, redactor=redactor, incident=incident, clock=clock

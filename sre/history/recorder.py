@@ -17,6 +17,8 @@ from alpha.core.errors import AlphaError
 from alpha.schemas import ExecutionResult, IncidentInput
 from sre.history.capture import capture
 from sre.history.records import PayloadCaps, RunContext
+from sre.history.spool import spool_folder, spool_run
+from sre.redaction import Redactor
 
 
 async def record_run_async(
@@ -44,10 +46,24 @@ def record_run(
     result: ExecutionResult,
     context: RunContext,
     caps: PayloadCaps | None = None,
+    *,
+    redactor: Redactor | None = None,
 ) -> str | None:
-    """Record one run; returns a one-line problem, or None when it was recorded."""
+    """Record one run; returns a one-line problem, or None when it was recorded.
+
+    On an SQLite file the run is spooled (`sre.history.spool`): this process then never
+    imports the database layer. Elsewhere it is written at once.
+
+    Args:
+        redactor: the one that redacted what was shown, so that the stored run uses the
+            same placeholders (a fresh one when None).
+    """
     try:
-        asyncio.run(record_run_async(url, incident, result, context, caps))
+        folder = spool_folder(url)
+        if folder is None:
+            asyncio.run(record_run_async(url, incident, result, context, caps))
+        else:
+            spool_run(folder, capture(incident, result, context, caps=caps, redactor=redactor))
     except AlphaError as error:
         return " ".join(str(error).split())
     return None

@@ -43,6 +43,7 @@ from sre.history.records import (
     StoredRun,
 )
 from sre.history.settings import async_url
+from sre.history.spool import move_in, spool_folder
 from sre.history.tables import AgentRun, DedupKey, Feedback, Investigation, Payload
 
 Clock = Callable[[], float]
@@ -163,6 +164,8 @@ async def open_store(
 ) -> AsyncIterator[SQLHistoryStore]:
     """Connect to the database at `url`, migrate it to the head, and close it on exit.
 
+    Runs the CLI spooled for an SQLite file (`sre.history.spool`) are moved in first.
+
     Raises:
         StorageError: the database cannot be reached or migrated.
     """
@@ -171,6 +174,9 @@ async def open_store(
         if migrate:
             with store.errors("migrate"):
                 await ensure_schema(store.engine)
+            folder = spool_folder(url)
+            if folder is not None:
+                await move_in(store, folder)
         yield store
     finally:
         await store.aclose()

@@ -39,7 +39,11 @@ _BEGIN_MARK = "-----BEGIN"
 
 
 def learn_incident(redactor: Redactor, incident: IncidentInput) -> None:
-    """Learn the secrets of the payload's sources that outputs are built from (step 1)."""
+    """Learn the secrets of the payload's sources that outputs are built from (step 1).
+
+    The commit shas are allowed first: identifiers, never secrets (`Redactor.allow`).
+    """
+    redactor.allow(commit.sha for commit in incident.recent_commits)
     redactor.learn_config(incident.config_snapshot)
     if incident.previous_config_snapshot is not None:
         redactor.learn_config(incident.previous_config_snapshot)

@@ -52,6 +52,10 @@ class Redactor:
     _pattern: re.Pattern[str] | None = field(default=None, init=False)
     _grams: dict[str, str] = field(default_factory=dict, init=False)
     _done: set[object] = field(default_factory=set, init=False)
+    # Strings this redactor returned: already scanned, so learning them again finds
+    # nothing (a placeholder has no secret's shape); hiding known values still applies.
+    _outputs: set[str] = field(default_factory=set, init=False)
+    _public: set[str] = field(default_factory=set, init=False)
 
     def once(self, tag: object) -> bool:
         """True the first time `tag` is given (learn an incident once per redactor)."""
@@ -62,6 +66,15 @@ class Redactor:
 
     # ----------------------------------------------------------------- learning
 
+    def allow(self, values: Iterable[str]) -> None:
+        """Values that are identifiers, never secrets: the payload's own commit shas.
+
+        A generic rule may take a 40-hex sha quoted near a word like `key` for a token; the
+        sha would then be hidden everywhere (`revert commit [REDACTED:...]`), and a stored
+        payload whose commit id is a placeholder no longer validates.
+        """
+        self._public.update(v.strip() for v in values if v.strip())
+
     def add_known(self, value: str, kind: str = CONFIG_KIND, *, fragments: bool = True) -> None:
         """Hide this exact value wherever it appears (shorter than 4 characters: ignored).
 
@@ -71,6 +84,8 @@ class Redactor:
         """
         value = value.strip()
         if len(value) < MIN_SECRET or value in self._known or "[REDACTED:" in value:
+            return
+        if value in self._public:
             return
         self._known[value] = kind
         self._pattern = None
@@ -106,7 +121,7 @@ class Redactor:
         The texts are scanned together, in one pass of each rule set, so learning a few
         thousand strings costs about one scan of their joined length.
         """
-        joined = _SEPARATOR.join(t for t in texts if t)
+        joined = _SEPARATOR.join(t for t in texts if t and t not in self._outputs)
         if joined:
             self._add_found(find_secrets(joined))
 
@@ -137,8 +152,13 @@ class Redactor:
         """`text` with every secret (learned or found in it) replaced by its placeholder."""
         if not text:
             return text
-        self._add_found(find_secrets(text))
-        return self.hide_known(text)
+        if text not in self._outputs:
+            self._add_found(find_secrets(text))
+        return self._output(self.hide_known(text))
+
+    def _output(self, text: str) -> str:
+        self._outputs.add(text)
+        return text
 
     def hide_known(self, text: str) -> str:
         """`text` with every learned value and learned fragment replaced (no new scan)."""
@@ -204,7 +224,7 @@ class Redactor:
         place and whole in another is hidden in both.
         """
         self.learn_tree(value)
-        return _map_strings(value, self.hide_known)
+        return _map_strings(value, lambda text: self._output(self.hide_known(text)))
 
     @property
     def count(self) -> int:

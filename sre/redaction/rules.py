@@ -25,11 +25,12 @@ Every rule finds *values*; the redactor replaces each value wherever it appears.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from sre.redaction.keys import is_trivial_value, secret_value
+from sre.redaction.keys import SECRET_KEY_HINT, is_trivial_value, secret_value
 
 
 @dataclass(frozen=True)
@@ -42,11 +43,32 @@ class Found:
 
 @dataclass(frozen=True)
 class Rule:
-    """One regex rule; group `secret` is the value, `check` may veto a match."""
+    """One regex rule; group `secret` is the value, `check` may veto a match.
+
+    `keywords` (lower case), as in gitleaks' rules: a match holds one of them, so only the
+    lines whose lower-cased form holds one are searched (`find_in`; finding those lines is
+    far cheaper than the rule's own scan). Empty: the whole text is searched.
+    """
 
     kind: str
     pattern: re.Pattern[str]
     check: Callable[[re.Match[str]], bool] | None = None
+    keywords: tuple[str, ...] = ()
+
+    def may_match(self, lowered: str) -> bool:
+        """Whether a text, lower-cased, holds one of the keywords (or none are set)."""
+        return not self.keywords or any(word in lowered for word in self.keywords)
+
+    def find_in(self, text: str, lowered: str) -> Iterator[Found]:
+        """`find` on the lines of `text` holding a keyword (`lowered`: text lower-cased).
+
+        Every rule matches within one line, so the other lines cannot hold a match.
+        """
+        if not self.keywords:
+            yield from self.find(text)
+        elif self.may_match(lowered):
+            keyword_lines = lines_with(text, _keyword_pattern(self.keywords), lowered=lowered)
+            yield from self.find(keyword_lines)
 
     def find(self, text: str) -> Iterator[Found]:
         """Every value this rule finds in `text`.
@@ -64,6 +86,11 @@ class Rule:
                 position = max(match.end(1) if match.re.groups else 0, match.start() + 1)
 
 
+@functools.cache
+def _keyword_pattern(keywords: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(map(re.escape, keywords)))
+
+
 def _assignment_ok(match: re.Match[str]) -> bool:
     value = match.group("secret").rstrip("\\")
     return secret_value(match.group("key"), value)
@@ -79,12 +106,6 @@ _ASSIGNMENT = re.compile(
     r"(?P<key>[A-Za-z_][\w.-]{0,60})\\?[\"']?[ \t]*(?:=>|:=|=|:)[ \t]*(?P<q>\\?[\"'])?"
     r"(?P<secret>(?(q)[^\"'\\\n]{1,300}|[^\s\"'\\,;&}\]<>)]{1,300}))",
 )
-# Only texts holding one of these can hold a secret-like key (a cheap test first).
-_ASSIGNMENT_HINT = re.compile(
-    r"pass|pwd|secret|token|key|auth|cred|sig|salt|hmac|dsn|license|seed|cookie|cert|pem",
-    re.I,
-)
-
 RULES: tuple[Rule, ...] = (
     Rule(
         "url_password",
@@ -94,6 +115,7 @@ RULES: tuple[Rule, ...] = (
             r"@[A-Za-z0-9.\-\[\]_]+"
         ),
         _credential_ok,
+        ("://",),
     ),
     Rule(
         "auth_header",
@@ -101,26 +123,46 @@ RULES: tuple[Rule, ...] = (
             r"(?i)\b(?:basic|bearer|token|digest|sso-key)[ \t]+(?P<secret>[A-Za-z0-9._~+/=:-]{12,})"
         ),
         _credential_ok,
+        ("basic", "bearer", "token", "digest", "sso-key"),
     ),
     Rule(
         "aws_access_key_id",
         re.compile(r"\b(?P<secret>(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16})\b"),
+        keywords=("a3t", "akia", "asia", "abia", "acca"),
     ),
     Rule(
         "slack_token",
         re.compile(r"(?i)\b(?P<secret>xox[a-z](?:\.xox[a-z])?-[0-9a-z-]{10,})"),
+        keywords=("xox",),
     ),
     # The prefixes `docs/security.md` promises by name, at any length and entropy: the
     # maintained rules want exact lengths and random-looking bodies.
-    Rule("github_token", re.compile(r"(?i)\b(?P<secret>gh[pousr]_[0-9a-z]{20,255})")),
-    Rule("github_token", re.compile(r"(?i)\b(?P<secret>github_pat_[0-9a-z_]{20,255})")),
-    Rule("slack_app_token", re.compile(r"(?i)\b(?P<secret>xapp-\d-[0-9a-z-]{10,})")),
+    Rule(
+        "github_token",
+        re.compile(r"(?i)\b(?P<secret>gh[pousr]_[0-9a-z]{20,255})"),
+        keywords=("ghp_", "gho_", "ghu_", "ghs_", "ghr_"),
+    ),
+    Rule(
+        "github_token",
+        re.compile(r"(?i)\b(?P<secret>github_pat_[0-9a-z_]{20,255})"),
+        keywords=("github_pat_",),
+    ),
+    Rule(
+        "slack_app_token",
+        re.compile(r"(?i)\b(?P<secret>xapp-\d-[0-9a-z-]{10,})"),
+        keywords=("xapp-",),
+    ),
     Rule(
         "api_key",
         re.compile(r"(?i)\b(?P<secret>sk-(?:or-v1-|proj-|ant-[a-z0-9]{2,6}-)?[0-9a-z_-]{20,})"),
+        keywords=("sk-",),
     ),
-    Rule("stripe_webhook_secret", re.compile(r"(?i)\b(?P<secret>whsec_[0-9a-z]{24,})")),
-    Rule("gcp_api_key", re.compile(r"\b(?P<secret>AIza[\w-]{35})")),
+    Rule(
+        "stripe_webhook_secret",
+        re.compile(r"(?i)\b(?P<secret>whsec_[0-9a-z]{24,})"),
+        keywords=("whsec_",),
+    ),
+    Rule("gcp_api_key", re.compile(r"\b(?P<secret>AIza[\w-]{35})"), keywords=("aiza",)),
     Rule(
         "email",
         # Matches may only start where a run of local-part characters starts, and the run
@@ -128,6 +170,7 @@ RULES: tuple[Rule, ...] = (
         re.compile(
             r"(?P<secret>(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]++@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b)"
         ),
+        keywords=("@",),
     ),
 )
 ASSIGNMENT = Rule("secret_assignment", _ASSIGNMENT, _assignment_ok)
@@ -136,11 +179,46 @@ ASSIGNMENT = Rule("secret_assignment", _ASSIGNMENT, _assignment_ok)
 def find_by_rules(text: str) -> list[Found]:
     """Every value our own rules find in `text` (blocks excepted, see `find_blocks`)."""
     found: list[Found] = []
+    lowered = _lower_aligned(text)
     for rule in RULES:
-        found.extend(rule.find(text))
-    if _ASSIGNMENT_HINT.search(text):
-        found.extend(ASSIGNMENT.find(text))
+        found.extend(rule.find_in(text, lowered))
+    # An assignment never spans lines and its key holds a hint word: only the lines with
+    # one are read by the (slow, Python-level) assignment scan.
+    hinted = lines_with(text, SECRET_KEY_HINT, lowered=lowered)
+    if hinted:
+        found.extend(ASSIGNMENT.find(hinted))
     return found
+
+
+def lines_with(text: str, pattern: re.Pattern[str], *, lowered: str | None = None) -> str:
+    """The lines of `text` holding a match of `pattern`, joined by newlines, in order.
+
+    Each line is taken once however many matches it holds; the search itself runs at the
+    regex engine's speed over the whole text. With `lowered` (`text` lower-cased by
+    `_lower_aligned`), `pattern` (lower case) is searched there instead.
+    """
+    haystack = text if lowered is None else lowered
+    lines: list[str] = []
+    position = 0
+    while (match := pattern.search(haystack, position)) is not None:
+        start = text.rfind("\n", 0, match.start()) + 1
+        end = text.find("\n", match.end())
+        end = len(text) if end < 0 else end
+        lines.append(text[start:end])
+        position = end + 1
+    return "\n".join(lines)
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _lower_aligned(text: str) -> str:
+    """`text` lower-cased, character for character (positions in it are positions in text).
+
+    `str.lower` lengthens a few characters (`İ` becomes two); then only ASCII is folded.
+    """
+    lowered = text.lower()
+    return lowered if len(lowered) == len(text) else text.translate(_ASCII_LOWER)
 
 
 # --------------------------------------------------------------------------- key blocks

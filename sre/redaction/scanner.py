@@ -24,10 +24,11 @@ import re
 import urllib.parse
 
 from sre.redaction.maintained import find_maintained
-from sre.redaction.rules import Found, find_blocks, find_by_rules
+from sre.redaction.rules import Found, find_blocks, find_by_rules, lines_with
 
 MAX_DEPTH = 2
 _PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
+_ENCODED = re.compile(r"%[0-9A-Fa-f]{2}|\\")
 _ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|x([0-9A-Fa-f]{2})|([\"'/\\])|([nrt]))")
 _CONTROL_ESCAPES = {"n": "\n", "r": "\r", "t": "\t"}
 _BASE64_RUN = re.compile(r"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{20,8000}={0,2}")
@@ -68,8 +69,10 @@ def _unescape(match: re.Match[str]) -> str:
 def _in_decoded_view(text: str, depth: int) -> list[Found]:
     if "%" not in text and "\\" not in text:
         return []
-    view = decode_view(text)
-    if view == text:
+    # Only the lines holding an escape have a decoded view that differs.
+    encoded = lines_with(text, _ENCODED)
+    view = decode_view(encoded)
+    if view == encoded:
         return []
     located: list[Found] = []
     for secret in find_secrets(view, depth + 1):

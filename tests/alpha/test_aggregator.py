@@ -263,5 +263,3 @@ def test_aggregation_invariants(raw):
         assert len(set(r.contributing_agents)) == len(r.contributing_agents)
     total = sum(len(h) for _, h in raw)
     assert len(ranked) <= total
-    # deterministic: same input, same output
-    assert Aggregator(top_n=100).aggregate(results) == ranked

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 import alpha
 from alpha import schemas
@@ -56,7 +56,6 @@ def test_every_alpha_module_imports():
 )
 def test_schemas_refuse_unknown_keys(model):
     """Every boundary schema, input or output, fails on a misspelt key instead of dropping it."""
-    assert issubclass(model, BaseModel)
     with pytest.raises(ValidationError) as caught:
         model.model_validate({"misspelt_field": 1})
     assert any(e["type"] == "extra_forbidden" for e in caught.value.errors())

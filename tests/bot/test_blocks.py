@@ -1,9 +1,15 @@
-"""Block Kit rendering: limits, escaping of adversarial text, and the golden final message."""
+"""Block Kit rendering: limits, escaping of adversarial text, and the golden final message.
+
+The final message is compared with tests/bot/golden/final_message.json; regenerate it with
+`ALPHA_UPDATE_GOLDEN=1 python -m pytest tests/bot/test_blocks.py` (the test then reports
+"skipped: golden file written") and review the diff.
+"""
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from hypothesis import given
@@ -86,15 +92,15 @@ def _all_text(blocks: list[dict[str, object]]) -> str:
     return json.dumps(blocks, ensure_ascii=False)
 
 
-def test_final_message_matches_the_golden_file() -> None:
+def test_final_message_matches_the_golden_file(golden: Callable[[Path, str], None]) -> None:
     """The final message's Block Kit JSON is exactly the reviewed golden file."""
     message = render_final(
         _result(),
         title="deployment deploy-42",
         rerun_value='{"kind":"deployment","id":"deploy-42"}',
     )
-    rendered = json.loads(json.dumps({"text": message.text, "blocks": message.blocks}))
-    assert rendered == json.loads(GOLDEN.read_text())
+    rendered = {"text": message.text, "blocks": message.blocks}
+    golden(GOLDEN, json.dumps(rendered, indent=2, ensure_ascii=False) + "\n")
 
 
 def test_final_message_opens_with_the_verdict_and_what_is_missing() -> None:

@@ -272,15 +272,19 @@ async def test_investigations_beyond_the_limit_show_queued() -> None:
             slack, engine, sources, max_concurrent=1, manager=InvestigationManager(max_concurrent=1)
         )
         async with BotServer(bot) as server:
-            acks = [
-                json.loads((await server.command(f"investigate d-{i}"))[1])["text"]
-                for i in range(3)
+            acks = [json.loads((await server.command("investigate d-0"))[1])["text"]]
+            # The first run holds the only slot before the others arrive (a command that
+            # arrives while the first is still posting its message is not yet "queued").
+            await wait_for(lambda: bot.manager.running == 1)
+            acks += [
+                json.loads((await server.command(f"investigate d-{i}"))[1])["text"] for i in (1, 2)
             ]
-            await wait_for(lambda: len(slack.of("chat.postMessage")) == 3 and engine.runs == 1)
+            # A queued job posts its message before it starts waiting for the slot.
+            await wait_for(lambda: bot.manager.queued == 2)
             assert "queued" in acks[2]
             firsts = [p.body["blocks"] for p in slack.of("chat.postMessage")]
-            assert sum("Queued" in json.dumps(b) for b in firsts) == 2
-            assert bot.manager.running == 1 and bot.manager.queued == 2
+            assert len(firsts) == 3 and sum("Queued" in json.dumps(b) for b in firsts) == 2
+            assert bot.manager.running == 1 and engine.runs == 1
             gate.set()
             await wait_for(lambda: bot.manager.active == 0, timeout=10)
             assert engine.runs == 3

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks import Message
@@ -139,11 +140,14 @@ async def test_a_final_that_never_lands_gives_up_at_its_deadline() -> None:
         assert 15 <= len(tries) <= 30
 
 
-async def test_real_time_burst_is_spaced_at_the_fake_server() -> None:
-    """In real time with a 0.2 s interval, the fake server sees updates at least ~0.2 s apart."""
-    async with FakeSlack() as slack:
+@pytest.mark.looptime
+async def test_burst_on_the_loop_clock_is_spaced_at_the_fake_server() -> None:
+    """On the loop's clock and sleep (virtual time: looptime), a 0.8 s burst with a 0.2 s
+    interval reaches the fake server as one update per 0.2 s, ending on the final state."""
+    loop = asyncio.get_running_loop()
+    async with FakeSlack(clock=loop.time) as slack:
         client = AsyncWebClient(token="xoxb-test", base_url=slack.api_url)
-        publisher = ThrottledPublisher(client, "C1", "1.000001", interval=0.2)
+        publisher = ThrottledPublisher(client, "C1", "1.000001", interval=0.2, clock=loop.time)
         async with asyncio.TaskGroup() as group:
             group.create_task(publisher.run())
             for i in range(100):
@@ -152,10 +156,30 @@ async def test_real_time_burst_is_spaced_at_the_fake_server() -> None:
             publisher.finish(_state(-1))
         times = [u.at for u in slack.of("chat.update")]
         gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
-        assert len(times) <= 1 + 0.8 / 0.2 + 2
-        # The server timestamps requests on arrival; allow a little loopback jitter.
-        assert min(gaps) >= 0.18
-        assert slack.of("chat.update")[-1].body["text"] == "state -1"
+        texts = [u.body["text"] for u in slack.of("chat.update")]
+        # Requests take no loop time: sends at 0, 0.2, ... 0.8 s (the newest state each time),
+        # then the final one interval after the last.
+        assert gaps == [pytest.approx(0.2)] * 5
+        assert (texts[0], texts[-2], texts[-1]) == ("state 0", "state 99", "state -1")
+
+
+@pytest.mark.looptime
+async def test_default_interval_is_one_edit_per_second() -> None:
+    """Without an interval argument, a message is edited at most once a second: the
+    production default that keeps a run within Slack's chat.update rate (Tier 3)."""
+    loop = asyncio.get_running_loop()
+    async with FakeSlack(clock=loop.time) as slack:
+        client = AsyncWebClient(token="xoxb-test", base_url=slack.api_url)
+        publisher = ThrottledPublisher(client, "C1", "1.000001", clock=loop.time)
+        async with asyncio.TaskGroup() as group:
+            group.create_task(publisher.run())
+            for i in range(250):
+                publisher.submit(_state(i))
+                await asyncio.sleep(0.01)
+            publisher.finish(_state(-1))
+        times = [u.at for u in slack.of("chat.update")]
+    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    assert gaps == [pytest.approx(1.0)] * 3
 
 
 async def test_unreachable_slack_neither_crashes_nor_loops_forever() -> None:

@@ -96,6 +96,9 @@ def _leaked(text: str) -> dict[str, list[str]]:
     return {c.name: found for c in CORPUS if (found := leaks(c, text))}
 
 
+# Virtual loop time (looptime): the LLM client's 2 s timeout counts waiting, not the time
+# the other agents' prompts take to build on a loaded machine.
+@pytest.mark.looptime
 async def test_no_canary_reaches_slack_the_llm_or_the_logs(
     caplog: pytest.LogCaptureFixture,
 ) -> None:

@@ -10,9 +10,65 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
+from bot.app import create_bot
+from bot.services import default_services
 from bot.settings import BotSettings
+from sre.agents.roster import AGENT_NAMES
+from sre.integrations.settings import IntegrationSettings
+from sre.llm.mode import configured_mode
+from tests.bot.harness import BOT_TOKEN, incident
+from tests.fakes.llm_server import FakeLLMServer, Reply
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_production_defaults() -> None:
+    """With nothing configured: one edit per second per message, 30 s per agent, 4 runs at
+    once, one run per alerting issue per hour, HTTP mode on port 3000 against Slack's API."""
+    settings = BotSettings(_env_file=None)  # type: ignore[call-arg]
+    assert settings.update_interval_s == 1.0
+    assert settings.agent_timeout_s == 30.0
+    assert settings.max_concurrent == 4
+    assert settings.alert_dedup_window_s == 3600.0
+    assert (settings.mode, settings.port) == ("http", 3000)
+    assert settings.slack_api_url == "https://slack.com/api/"
+    assert settings.allowed_users == settings.allowed_channels == settings.alert_channels == ()
+
+
+@pytest.mark.looptime
+async def test_environment_reaches_the_objects_that_use_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Variables read as `python -m bot` reads them reach their users: the publisher's
+    interval, the manager's limit, the Slack client, the allow-list, the LLM endpoint and
+    (through the LLM deadline kept 1 s under it) the agent timeout."""
+    async with FakeLLMServer(default=Reply.slow(600.0)) as llm:
+        environment = {
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": "signing-secret",
+            "SLACK_API_URL": "http://127.0.0.1:9/api/",
+            "ALPHA_SLACK_UPDATE_INTERVAL": "2.5",
+            "ALPHA_MAX_CONCURRENT": "3",
+            "ALPHA_AGENT_TIMEOUT": "7",
+            "ALPHA_ALLOWED_USERS": "U_OK",
+            "ALPHA_LLM_BASE_URL": llm.base_url,
+            "ALPHA_LLM_RETRIES": "0",
+        }
+        for name, value in environment.items():
+            monkeypatch.setenv(name, value)
+        settings = BotSettings()
+        settings.check()
+        llm_mode = configured_mode(required=False)
+        services = default_services(settings, IntegrationSettings(), llm=llm_mode)
+        bot = create_bot(settings, services)
+        assert bot.runner.services.update_interval == 2.5
+        assert bot.manager.max_concurrent == 3
+        assert (bot.client.base_url, bot.client.token) == (environment["SLACK_API_URL"], BOT_TOKEN)
+        assert bot.settings.user_allowed("U_OK") and not bot.settings.user_allowed("U_OTHER")
+        result = await services.engine(incident(), subscribers=[], gaps=[])
+    assert llm.request_count == len(result.agent_outcomes) == len(AGENT_NAMES)
+    for outcome in result.agent_outcomes:
+        assert "gave no answer within 6 s" in (outcome.fallback_reason or ""), outcome
 
 
 def test_comma_separated_lists_are_split_and_trimmed(monkeypatch: pytest.MonkeyPatch) -> None:

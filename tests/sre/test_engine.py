@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from typing import Any
 
 from alpha.agents.base import AgentContext, BaseAgent
@@ -147,3 +150,40 @@ def test_evidence_of_a_bare_context_is_built_from_its_signals() -> None:
         built = evidence_of(context)
         assert built is not other and built.incident is case
         assert [x.id for x in built.log_signals()] == ["sig_001"]
+
+
+# Investigates every bundled scenario and prints the results without their clock readings.
+_RESULTS_SCRIPT = """
+import asyncio, json, sys
+from sre.engine import investigate
+from sre.scenarios import load_all
+out = {}
+for scenario in load_all():
+    result = asyncio.run(investigate(scenario.incident, execution_id="x"))
+    data = result.model_dump(mode="json", exclude={"execution_time_ms", "started_at"})
+    for part in data["agent_outcomes"] + data["agent_results"]:
+        del part["execution_time_ms"]
+    out[scenario.name] = data
+json.dump(out, sys.stdout)
+"""
+
+
+def test_investigations_do_not_depend_on_the_hash_seed() -> None:
+    """Every bundled scenario gives byte-identical signals, ranking, summary and actions under
+    two hash seeds: no set or dict iteration order leaks into the output."""
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _RESULTS_SCRIPT],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for seed in ("1", "2")
+    ]
+    outputs = [run.communicate(timeout=110) for run in runs]
+    for run, (_, err) in zip(runs, outputs, strict=True):
+        assert run.returncode == 0, err
+    first, second = (out for out, _ in outputs)
+    assert '"ranked_hypotheses": [{' in first
+    assert first == second

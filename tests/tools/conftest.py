@@ -27,6 +27,14 @@ def load_module(relative: str, name: str) -> ModuleType:
     return module
 
 
+@pytest.fixture
+def in_repository(monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The repository root as the working directory, where the tools are run from (the
+    suite's hermetic fixture otherwise starts each test in an empty directory)."""
+    monkeypatch.chdir(ROOT)
+    return ROOT
+
+
 @pytest.fixture(scope="session")
 def nezha() -> ModuleType:
     """tools/datasets/nezha.py."""

@@ -240,7 +240,7 @@ def test_converts_a_small_snapshot_end_to_end(holmes_ask, make_git_snapshot, tmp
     assert "test_investigate" not in files[0].read_text()
 
 
-def test_out_inside_the_project_is_refused(holmes_ask, capsys):
+def test_out_inside_the_project_is_refused(holmes_ask, capsys, in_repository):
     """Writing into the repository is refused before anything is read."""
     assert holmes_ask.main(["--mirror", "/nonexistent", "--out", "."]) == 2
     assert "must be outside the project" in capsys.readouterr().err

@@ -202,7 +202,7 @@ def test_unknown_fault_kind_is_refused(nezha):
         nezha.build_scenario(fault, [], 1, [], {})
 
 
-def test_out_inside_the_project_is_refused(nezha, capsys):
+def test_out_inside_the_project_is_refused(nezha, capsys, in_repository):
     """Writing into the repository is refused before anything is read."""
     assert nezha.main(["--mirror", "/nonexistent", "--out", "tests/tools/out"]) == 2
     assert "must be outside the project" in capsys.readouterr().err

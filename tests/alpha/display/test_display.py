@@ -1,16 +1,17 @@
 """The Rich live display: event handling, panels, compact view, ranked table, plain mode.
 
-Rendered output is compared with golden files under tests/alpha/golden/ (fixed width 100,
-no colour). Regenerate them with
-`ALPHA_UPDATE_GOLDEN=1 python -m pytest tests/alpha/test_display.py` and review the diff.
+Rendered output is compared with golden files under tests/alpha/display/golden/ (fixed
+width 100, no colour). Regenerate them with
+`ALPHA_UPDATE_GOLDEN=1 python -m pytest tests/alpha/display` (those tests then report
+"skipped: golden file written") and review the diff.
 """
 
 from __future__ import annotations
 
 import asyncio
 import io
-import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -35,6 +36,7 @@ from alpha.schemas import (
 )
 
 GOLDEN = Path(__file__).parent / "golden"
+Golden = Callable[[Path, str], None]
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 EXEC = "exec-42"
 MARKUP = "pool [bold]exhausted[/bold] [/]"
@@ -71,15 +73,10 @@ def render(renderable: object, *, terminal: bool = True) -> str:
     return output(con)
 
 
-def check_golden(name: str, text: str) -> None:
-    # Rich pads lines to the console width; trailing blanks are stripped so that editors
-    # which trim whitespace cannot break the comparison.
-    text = "\n".join(line.rstrip() for line in text.splitlines()) + "\n"
-    path = GOLDEN / name
-    if os.environ.get("ALPHA_UPDATE_GOLDEN"):
-        path.parent.mkdir(exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    assert text == path.read_text(encoding="utf-8")
+def trimmed(text: str) -> str:
+    """Rendered text without trailing blanks: Rich pads lines to the console width, and
+    editors that trim whitespace must not break the golden comparison."""
+    return "\n".join(line.rstrip() for line in text.splitlines()) + "\n"
 
 
 def ev(kind: EventKind, ms: float, agent: str | None = None, **payload: object) -> AgentEvent:
@@ -200,7 +197,7 @@ def make_result(*, review: bool = True) -> ExecutionResult:
 # ---------------------------------------------------------------------- plain mode
 
 
-def test_plain_mode_golden() -> None:
+def test_plain_mode_golden(golden: Golden) -> None:
     """Without a terminal each state change is one plain line, then the result; no ANSI."""
     con = console(terminal=False)
     with LiveDisplay(con, agent_names=["logs", "config", "commits", "metrics"]) as display:
@@ -209,7 +206,7 @@ def test_plain_mode_golden() -> None:
             display(event)
     text = output(con)
     assert "\x1b" not in text
-    check_golden("display_plain.txt", text)
+    golden(GOLDEN / "display_plain.txt", trimmed(text))
 
 
 def test_plain_result_lines_without_hypotheses() -> None:
@@ -233,7 +230,7 @@ def test_plain_result_lines_without_hypotheses() -> None:
 # ---------------------------------------------------------------------- terminal mode
 
 
-def test_panels_golden_midway() -> None:
+def test_panels_golden_midway(golden: Golden) -> None:
     """Mid-run panels: running agent ticks with the clock, finished ones show their outcome."""
     clock = FakeClock()
     display = LiveDisplay(
@@ -246,10 +243,10 @@ def test_panels_golden_midway() -> None:
     text = render(display.renderable())
     # The run started at clock 100.0 (its first event); config started 2 ms in; now is 101.25.
     assert "● running  1.25s" in text and "·  1.2s" in text
-    check_golden("display_panels_midway.txt", text)
+    golden(GOLDEN / "display_panels_midway.txt", trimmed(text))
 
 
-def test_panels_golden_final() -> None:
+def test_panels_golden_final(golden: Golden) -> None:
     """Final panels: fallback note, tokens and cost, failure reasons with literal markup."""
     display = LiveDisplay(console(terminal=True), clock=FakeClock())
     for event in run_events():
@@ -264,16 +261,16 @@ def test_panels_golden_final() -> None:
     assert "2 hypotheses, 2 signals cited" in panels["logs"]
     assert "⏱ timed out  3.00s" in panels["metrics"]
     assert "4/4 agents finished  ·  3.0s" in text  # the result's elapsed time once complete
-    check_golden("display_panels_final.txt", text)
+    golden(GOLDEN / "display_panels_final.txt", trimmed(text))
 
 
-def test_result_view_golden() -> None:
+def test_result_view_golden(golden: Golden) -> None:
     """The ranked table, cited evidence, summary, next actions, review banner and footer."""
     con = console(terminal=True)
     render_result(make_result(), con)
     text = output(con)
     assert text.index("HUMAN REVIEW REQUIRED") < text.index("Ranked hypotheses")
-    check_golden("display_result.txt", text)
+    golden(GOLDEN / "display_result.txt", trimmed(text))
 
 
 def test_events_do_not_render() -> None:

@@ -396,10 +396,41 @@ def test_parse_retry_after_never_raises(headers: dict[str, str]) -> None:
     assert wait is None or wait >= 0.0
 
 
-@given(_json_values)
-def test_normalise_content_always_gives_text(content: object) -> None:
-    """Any JSON value a provider sends as content normalises to a string without raising."""
-    assert isinstance(normalise_content(content), str)
+def _is_text_part(value: object) -> bool:
+    return isinstance(value, str) or (
+        isinstance(value, dict) and isinstance(value.get("text"), str)
+    )
+
+
+# (part, the text it contributes): plain strings, `{"type": "text", "text": ...}` parts, and
+# anything else (images, numbers, nested lists), which contributes nothing.
+_parts = st.lists(
+    st.one_of(
+        st.text().map(lambda s: (s, s)),
+        st.text().map(lambda s: ({"type": "text", "text": s}, s)),
+        _json_values.filter(lambda v: not _is_text_part(v)).map(lambda v: (v, "")),
+    ),
+    max_size=6,
+)
+
+
+@given(_parts)
+def test_content_parts_normalise_to_their_text_in_order(parts: list[tuple[object, str]]) -> None:
+    """A list of content parts gives its text parts joined in order; other parts are dropped."""
+    content = [part for part, _ in parts]
+    assert normalise_content(content) == "".join(text for _, text in parts)
+
+
+@given(_json_values.filter(lambda v: not isinstance(v, list)))
+def test_other_content_normalises_without_losing_it(content: object) -> None:
+    """Text stays as is, None becomes "", an object its JSON, a number or flag its text."""
+    text = normalise_content(content)
+    if content is None:
+        assert text == ""
+    elif isinstance(content, dict):
+        assert json.loads(text) == content
+    else:
+        assert text == (content if isinstance(content, str) else str(content))
 
 
 async def test_design_form_reads_the_key_from_the_environment(

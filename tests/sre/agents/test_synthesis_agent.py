@@ -134,12 +134,6 @@ def test_no_hypothesis_gives_a_manual_investigation_summary() -> None:
     assert result.next_actions[0].startswith("Review the error logs of checkout-api")
 
 
-def test_synthesis_is_deterministic() -> None:
-    """The same input gives the same output."""
-    top = ranked("x failing", "dependency_failure", ["x.internal"], 0.7)
-    assert synthesize(incident(), [], [top]) == synthesize(incident(), [], [top])
-
-
 def test_several_keys_of_one_commit_restore_the_lead_and_revert_the_rest() -> None:
     """The lead key is restored; the other keys of its commit are covered by a revert."""
     s = Signals()

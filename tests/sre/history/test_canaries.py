@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import text
 
 from sre.cli import main
+from sre.history.spool import spool_folder
 from sre.history.store import open_store
 from sre.scenarios import scenario_dir
 from tests.canaries import canary_corpus, leaks, planted_incident
@@ -64,6 +65,10 @@ def test_no_canary_reaches_the_database(
     assert len(_leaked(path.read_text())) == len(CORPUS)  # every canary is in the input
 
     _run(capsys, "investigate", "--payload", str(path))
+    spooled = spool_folder(database_url)
+    if spooled is not None:  # SQLite: the run waits in the spool until the next opener
+        (waiting,) = spooled.iterdir()
+        assert _leaked(waiting.read_text()) == {} and "[REDACTED:" in waiting.read_text()
     (run,) = _run(capsys, "history")["runs"]
     execution_id = run["execution_id"]
     note = next(c for c in CORPUS if c.kind == "github").text
@@ -83,6 +88,7 @@ def test_no_canary_reaches_the_database(
     if database_url.startswith("sqlite"):
         database = Path(database_url.split("///", 1)[1])
         files = [p for p in database.parent.iterdir() if p.name.startswith(database.name)]
+        files = [p for p in files if p.is_file()]
         raw = b"".join(p.read_bytes() for p in files).decode("latin-1")
         assert _leaked(raw) == {}
         assert raw.count("[REDACTED:") >= 50

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from alpha.schemas import IncidentInput
 from sre.history.capture import CLIPPED, capture, fingerprint, store_payload
@@ -134,3 +135,12 @@ def test_fingerprint_tells_equal_payloads_from_changed_ones() -> None:
     assert fingerprint(a) != fingerprint(incident(logs=[*a.logs, "one more"]))
     stored = store_payload(a, Redactor())
     assert stored is not None and stored.fingerprint == fingerprint(a)
+
+
+def test_a_payload_left_invalid_by_redaction_is_not_stored(caplog: Any) -> None:
+    """A secret that swallows a timestamp: the run is kept without its payload, with a warning."""
+    redactor = Redactor()
+    redactor.add_known("2026-11-20T14:00:00 was the password")
+    payload = store_payload(incident(deployed_at="2026-11-20T14:00:00Z"), redactor)
+    assert payload is None
+    assert "payload not stored: deployed_at" in caplog.text

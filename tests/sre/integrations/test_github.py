@@ -202,6 +202,18 @@ async def test_429_then_success_is_retried() -> None:
     assert sum(path.endswith("/deployments/102") for path, _ in fake.requests) == 2
 
 
+async def test_429_without_rate_limit_headers_is_retried() -> None:
+    """A bare 429 (no Retry-After, no rate-limit reset) is retried and the resolution
+    then succeeds."""
+    async with FakeGitHub(checkout_repo()) as fake:
+        fake.faults.add(Fault(r"/deployments/102$", status=429, headers={}))
+        source = GitHubSource(integration_settings(fake, http_retries=2))
+        resolved = await source.resolve("102")
+        source.close()
+    assert resolved.sha == SHA_DEPLOY
+    assert sum(path.endswith("/deployments/102") for path, _ in fake.requests) == 2
+
+
 async def test_timeout_is_reported_as_unreachable() -> None:
     """A GitHub that does not answer within the timeout is reported as timed out."""
     async with FakeGitHub(checkout_repo()) as fake:

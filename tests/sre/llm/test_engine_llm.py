@@ -1,4 +1,8 @@
-"""Whole investigations in LLM mode against the loopback fake endpoint."""
+"""Whole investigations in LLM mode against the loopback fake endpoint.
+
+The tests run on virtual loop time (looptime): request timeouts, LLM deadlines and agent
+timeouts count only the time spent waiting, never the machine's speed.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +13,16 @@ from typing import Any
 import pytest
 
 from alpha.llm.settings import LLMSettings
-from alpha.schemas import ExecutionResult, IncidentInput
+from alpha.schemas import ExecutionResult
 from sre.agents.roster import AGENT_NAMES
 from sre.engine import build_runtime, investigate
 from sre.llm.mode import LLMSessions
 from sre.llm.refine import LLMMode
 from sre.llm.settings import ReasoningSettings
 from tests.fakes.llm_server import FakeLLMServer, RecordedRequest, Reply
-from tests.sre.llm.canaries import SHA_CONFIG, canary_incident, leaked
+from tests.sre.llm.canaries import CANARIES, SHA_CONFIG, canary_incident, leaked
+
+pytestmark = pytest.mark.looptime
 
 
 async def _no_wait(seconds: float) -> None:
@@ -57,14 +63,19 @@ def _top(result: ExecutionResult) -> list[tuple[str, str, tuple[str, ...]]]:
     return [(h.label, h.category, tuple(h.suspects)) for h in result.ranked_hypotheses]
 
 
-async def test_without_llm_nothing_changes() -> None:
-    """No LLM mode: the same ranking as the deterministic engine, no usage, no fallback."""
-    incident = canary_incident()
-    first = await investigate(incident)
-    second = await investigate(incident, llm=None)
-    assert _top(first) == _top(second)
-    assert second.usage.calls == 0
-    assert all(o.fallback_reason is None for o in second.agent_outcomes)
+async def test_without_an_llm_mode_the_configured_endpoint_is_never_called(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With no LLM mode passed, nothing reaches the endpoint the environment names: the
+    engine never reads LLM settings itself; no usage, no fallback."""
+    async with FakeLLMServer(default=good_model) as server:
+        monkeypatch.setenv("ALPHA_LLM_BASE_URL", server.base_url)
+        monkeypatch.setenv("OPENROUTER_API_KEY", "sk-or-v1-set-but-unused")
+        result = await investigate(canary_incident())
+    assert server.request_count == 0
+    assert result.ranked_hypotheses
+    assert result.usage.calls == 0
+    assert all(o.fallback_reason is None and o.usage is None for o in result.agent_outcomes)
 
 
 async def test_llm_investigation_records_usage_per_agent_and_in_total() -> None:
@@ -161,9 +172,11 @@ async def test_llm_deadline_fits_inside_the_agent_timeout() -> None:
     assert all("no answer within" in (o.fallback_reason or "") for o in result.agent_outcomes)
 
 
-def test_fixture_payload_is_valid() -> None:
-    """The canary payload validates as an IncidentInput."""
-    assert isinstance(canary_incident(injections=False), IncidentInput)
+@pytest.mark.parametrize("injections", [True, False])
+def test_every_canary_is_planted_in_the_payload(injections: bool) -> None:
+    """Each canary secret occurs in the payload, so a leak check has something to find."""
+    incident = canary_incident(injections=injections)
+    assert sorted(leaked(incident.model_dump_json())) == sorted(CANARIES)
 
 
 async def test_a_reused_runtime_gives_each_investigation_its_own_cap() -> None:

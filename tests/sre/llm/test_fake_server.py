@@ -1,4 +1,8 @@
-"""The LLM mode through the real OpenAI client against a loopback fake endpoint."""
+"""The LLM mode through the real OpenAI client against a loopback fake endpoint.
+
+The tests run on virtual loop time (looptime): a 0.2 s request timeout expires only when the
+fake endpoint really makes the client wait that long, however loaded the machine is.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +20,8 @@ from sre.llm.refine import LLMMode, refine
 from sre.llm.settings import ReasoningSettings
 from tests.fakes.llm_server import FakeLLMServer, RecordedRequest, Reply
 from tests.sre.llm.canaries import SHA_CONFIG, canary_incident, leaked
+
+pytestmark = pytest.mark.looptime
 
 INCIDENT = canary_incident()
 SIGNALS = extract_signals(INCIDENT)

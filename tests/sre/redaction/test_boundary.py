@@ -142,3 +142,14 @@ async def test_bundled_scenarios_hold_no_secret_and_lose_no_evidence() -> None:
         result = await investigate(scenario.incident, redactor=redactor)
         shown = redact_result(result, redactor).model_dump_json()
         assert count_redacted(shown) == 0, scenario.name
+
+
+def test_the_payloads_commit_shas_are_never_hidden() -> None:
+    """A sha quoted where a generic rule sees a token (`"key": "<sha>"`) stays readable."""
+    sha = "5ae6cd212ea3cdf683a68d100578828ee26d2a47"
+    text = f'{{"key": "{sha}"}}'
+    assert sha not in Redactor().redact(text)  # the generic rule alone takes it for a token
+    incident = _incident(recent_commits=[{"sha": sha, "message": "Lower the pool size"}])
+    redactor = IncidentRedactors().for_incident(incident)
+    assert sha in redactor.redact(text)
+    assert redactor.redact(f"revert commit {sha}") == f"revert commit {sha}"

@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sre.redaction import PLACEHOLDER, Redactor
+from sre.redaction.rules import RULES
 from tests.canaries import Canary, canary_corpus, kinds, leaks
 
 CORPUS = canary_corpus()
@@ -77,3 +78,13 @@ def test_redaction_of_arbitrary_text_is_idempotent(text: str) -> None:
     once = redactor.redact(text)
     assert redactor.redact(once) == once
     assert Redactor().redact(once) == once
+
+
+@pytest.mark.parametrize("canary", CORPUS, ids=lambda c: c.name)
+def test_rule_keywords_never_skip_a_text_the_rule_matches(canary: Canary) -> None:
+    """A rule skipped for want of its keywords would have found nothing there anyway."""
+    for text in (canary.text, canary.text.upper(), canary.text.lower()):
+        lowered = text.lower()
+        for rule in RULES:
+            if list(rule.find(text)):
+                assert rule.may_match(lowered), (rule.kind, text)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from sre.redaction.keys import looks_random, secret_key_strength, secret_value
+from sre.redaction.keys import SECRET_KEY_HINT, looks_random, secret_key_strength, secret_value
 
 
 @pytest.mark.parametrize(
@@ -71,3 +73,27 @@ def test_random_values_look_random_and_words_do_not() -> None:
     assert looks_random("Zk3p9QvL2mX8rT4w")
     assert not looks_random("orders-service")
     assert not looks_random("aaaaaaaaaaaaaaaa1")
+
+
+_key_words = st.sampled_from(
+    ["db", "api", "access", "client", "private", "service", "cache", "value", "x", "my"]
+    + ["password", "passwd", "pwd", "pass", "secret", "token", "credentials", "creds"]
+    + ["key", "auth", "sig", "salt", "hmac", "dsn", "license", "seed", "cookie", "sas"]
+    + ["cert", "pem", "ttl", "name", "id", "dbpassword", "cookiesecret", "apikey"]
+)
+
+
+@given(
+    words=st.lists(_key_words, min_size=1, max_size=4),
+    joiner=st.sampled_from(["_", "-", ".", "", "camel"]),
+    upper=st.booleans(),
+)
+def test_every_secret_key_holds_a_hint_word(words: list[str], joiner: str, upper: bool) -> None:
+    """The cheap line filter (`SECRET_KEY_HINT`) never drops a key the full test accepts."""
+    if joiner == "camel":
+        key = words[0] + "".join(w.capitalize() for w in words[1:])
+    else:
+        key = joiner.join(words)
+    key = key.upper() if upper else key
+    if secret_key_strength(key) is not None:
+        assert SECRET_KEY_HINT.search(key.lower()), key

@@ -111,9 +111,19 @@ def test_encoded_forms_are_hidden_where_they_appear() -> None:
 
 
 def test_case_does_not_matter_for_prefixes() -> None:
-    """Uppercased prefixes (GHP_, XOXB-, SK-OR-V1-) are recognised too."""
-    for token in (GITHUB.upper(), "XOXB-12345678901-1234567890123-ABCDEFGHIJKLMNOPQRSTUVWX"):
-        assert token not in redact(f"value {token} end")
+    """Uppercased prefixes (GHP_, XOXB-, GLPAT-) are recognised too.
+
+    GLPAT- is known to the maintained rules alone, in lower case: it is caught through the
+    lower-case view of the lines with an upper-case prefix shape.
+    """
+    tokens = (
+        GITHUB.upper(),
+        "XOXB-12345678901-1234567890123-ABCDEFGHIJKLMNOPQRSTUVWX",
+        "GLPAT-ABCDEFGHIJ1234567890",
+    )
+    for token in tokens:
+        out = redact(f"line one\nvalue {token} end\nline three")
+        assert token not in out and "line one\n" in out and "\nline three" in out
 
 
 def test_ordinary_evidence_is_left_alone() -> None:
@@ -145,3 +155,13 @@ def test_the_log_filter_redacts_messages_and_tracebacks() -> None:
     text = stream.getvalue()
     assert GITHUB not in text and JWT[:20] not in text and "\x1b" not in text
     assert text.count("[REDACTED:") >= 2
+
+
+def test_an_output_redacted_again_still_hides_what_was_learned_since() -> None:
+    """Outputs are not scanned twice, but values learned later are still hidden in them."""
+    redactor = Redactor()
+    shown = redactor.redact(f"token {GITHUB} then ticket INC-123456789012")
+    assert GITHUB not in shown and redactor.redact(shown) == shown
+    redactor.add_known("INC-123456789012", "ticket")
+    assert "INC-123456789012" not in redactor.redact(shown)
+    assert "INC-123456789012" not in redactor.redact_tree({"text": shown})["text"]

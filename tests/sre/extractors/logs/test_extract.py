@@ -388,14 +388,14 @@ def test_bounded_number_of_findings() -> None:
     assert len(_by_type(result, "log_template")) == 15
 
 
-def test_findings_are_deterministic_and_ordered() -> None:
-    """The same incident gives identical findings, high severity first."""
+def test_findings_are_ordered_high_severity_first() -> None:
+    """Findings come high severity first, though the medium ones appeared first in the logs."""
     logs = _background(range(-20, 20))
-    logs += [f"{_iso(m)} ERROR connect to payments.internal:443 timed out" for m in range(1, 9)]
-    first = extract_logs(_incident(sorted(logs)))
-    second = extract_logs(_incident(sorted(logs)))
-    assert first == second
-    ranks = [{"high": 0, "medium": 1, "low": 2}[f.severity] for f in first.findings]
+    logs += [f"{_iso(m)} WARN cache miss ratio high on shard 3" for m in range(1, 9)]
+    logs += [f"{_iso(m)} ERROR connect to payments.internal:443 timed out" for m in range(10, 18)]
+    findings = extract_logs(_incident(sorted(logs))).findings
+    ranks = [{"high": 0, "medium": 1, "low": 2}[f.severity] for f in findings]
+    assert {0, 1} <= set(ranks)
     assert ranks == sorted(ranks)
 
 

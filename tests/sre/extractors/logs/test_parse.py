@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import math
 import random
 import re
 from calendar import timegm
+from datetime import datetime
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sre.extractors.logs.parse import (
+    LEVELS,
     LogRecord,
     is_continuation,
     normalize_level,
@@ -226,18 +230,69 @@ def test_line_parser_matches_parse_line_on_repeated_shapes() -> None:
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=300))
-def test_parse_line_never_raises(text: str) -> None:
-    """Any text parses to a line whose message is a string."""
-    assert isinstance(parse_line(text).message, str)
+def test_any_text_parses_to_a_known_level_and_a_real_time(text: str) -> None:
+    """Any text parses, without raising, to a canonical level or none, a finite epoch or
+    none, and text fields."""
+    parsed = parse_line(text)
+    assert parsed.level is None or parsed.level in LEVELS
+    assert parsed.ts is None or math.isfinite(parsed.ts)
+    assert isinstance(parsed.message, str)
+    assert all(isinstance(k, str) and isinstance(v, str) for k, v in parsed.fields.items())
+
+
+_MESSAGE_WORDS = st.sampled_from(
+    ["pool", "exhausted", "request", "served", "cache", "miss", "user", "42", "/api/orders"]
+    + ["took", "ms", "db-1.internal:5432", "ok"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2099, 12, 31)),
+    st.sampled_from(LEVELS),
+    st.lists(_MESSAGE_WORDS, min_size=1, max_size=8).map(" ".join),
+    st.sampled_from(["plain", "json", "logfmt"]),
+)
+def test_a_written_line_parses_back_to_its_time_level_and_message(
+    moment: datetime, level: str, message: str, form: str
+) -> None:
+    """A line written as plain text, JSON or logfmt gives back its time (to the
+    millisecond), its level and its message."""
+    moment = moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+    stamp = moment.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    line = {
+        "plain": f"{stamp} {level} {message}",
+        "json": json.dumps({"ts": stamp, "level": level.lower(), "msg": message}),
+        "logfmt": f'ts={stamp} level={level.lower()} msg="{message}"',
+    }[form]
+    parsed = parse_line(line)
+    assert (parsed.level, parsed.message) == (level, message)
+    assert parsed.ts == pytest.approx(timegm(moment.timetuple()) + moment.microsecond / 1e6)
+
+
+def _physical_lines(lines: list[str]) -> list[str]:
+    """The non-blank lines records are made of: a payload entry holding newlines is split."""
+    out: list[str] = []
+    for line in lines:
+        if "\n" in line:
+            out += [part for part in line.splitlines() if part.strip()]
+        elif line and not line.isspace():
+            out.append(line)
+    return out
 
 
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.text(max_size=120), max_size=30))
-def test_iter_records_never_raises_and_keeps_lines(lines: list[str]) -> None:
-    """Grouping any lines never raises and never invents records."""
-    records = list(iter_records(lines))
-    non_blank = sum(1 for line in lines for part in line.splitlines() if part.strip())
-    assert len(records) <= non_blank
+def test_iter_records_accounts_for_every_line_once_in_order(lines: list[str]) -> None:
+    """Grouping any lines never raises; the records' line counts add up to the non-blank
+    lines, and each record starts at the next line not yet accounted for."""
+    physical = _physical_lines(lines)
+    position = 0
+    for record in iter_records(lines):
+        assert record.raw == physical[position]
+        assert record.line_count >= 1
+        position += record.line_count
+    assert position == len(physical)
 
 
 def test_traces_after_cached_shapes_stay_separate() -> None:
