@@ -476,7 +476,7 @@ def hypothesis(
         severity=severity_for(value),
         supporting_signals=list(dict.fromkeys(signals)),
         category=category,
-        suspects=list(dict.fromkeys(s for s in suspects if s)),
+        suspects=list(dict.fromkeys(s for s in suspects if s.strip())),
         rules=[rule or _caller_rule()],
     )
 

@@ -39,6 +39,8 @@ class ConfigAgent(SpecialistAgent):
 
 def _weigh_change(change: ConfigChangeSignal, evidence: Evidence) -> Hypothesis | None:
     key = change.value.key
+    if not key.strip():  # a blank key names nothing a responder could restore
+        return None
     support = key_support(key, evidence)
     if not support:
         return None
@@ -82,7 +84,7 @@ def _unchanged_risks(evidence: Evidence) -> list[Hypothesis]:
     found = []
     for risk in evidence.of(ConfigRiskSignal):
         key = risk.value.key
-        if evidence.config_change_for(key) is not None:
+        if not key.strip() or evidence.config_change_for(key) is not None:
             continue
         support = key_support(key, evidence)
         if not support:

@@ -17,7 +17,8 @@ turns the `signature` findings into hypotheses, one per kind:
 - a service the lines say is gone (no instances, no healthy upstream) that kept logging at
   its usual rate is up: the callers' view is stale or partial, and the signature keeps
   `UP_FACTOR`;
-- a hypothesis with nothing to act on (no object, emitter, host or series) keeps
+- a hypothesis with nothing more precise to act on (no object, emitter, host or series)
+  names the incident's service (lines with no emitter are its own) and keeps
   `UNNAMED_FACTOR` of its confidence: it says what happened, not where;
 - confidence: `0.45 + 0.35 * strength`, plus `VOLUME_BONUS` for at least `MANY` lines;
   a signature no more frequent than before the split (`steady`, chronic) keeps
@@ -139,7 +140,10 @@ class PlatformAgent(SpecialistAgent):
         series = _series_by_kind(evidence)
         databases = _database_hosts(evidence)
         return merge_candidates(
-            [_hypothesis(g, commits, deploy, series, databases) for g in groups.values()]
+            [
+                _hypothesis(g, commits, deploy, series, databases, evidence.incident.service)
+                for g in groups.values()
+            ]
         )
 
 
@@ -206,6 +210,7 @@ def _hypothesis(
     deploy: bool,
     series: dict[str, list[tuple[float, Metric]]],
     databases: list[str],
+    service: str | None,
 ) -> Hypothesis:
     objects = group.objects()
     if not objects and group.signals[0].value.family == "database":
@@ -224,6 +229,8 @@ def _hypothesis(
     if backing:
         weights.append(CORROBORATION)
     factor = _factor(group, deploy) * (1.0 if suspects else UNNAMED_FACTOR)
+    if not suspects and service and service.strip():
+        suspects = [service]
     weights = [w * factor for w in weights]
     where = f": {', '.join(objects[:3])}" if objects else ""
     example = group.signals[0].value.example

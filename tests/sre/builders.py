@@ -16,11 +16,13 @@ from sre.signals import (
     ConfigChangeSignal,
     ConfigRiskSignal,
     DependencyErrorsSignal,
+    EntityLogsSignal,
     ExceptionSignal,
     LogTemplateSignal,
     MetricAnomalySignal,
     MetricGrowthSignal,
     MetricSaturationSignal,
+    SignatureSignal,
     SreSignal,
     signal_class,
     signal_type,
@@ -30,6 +32,7 @@ from sre.signals.values import (
     ConfigChangeValue,
     ConfigRiskValue,
     DependencyErrorsValue,
+    EntityLogsValue,
     ExceptionValue,
     FileKinds,
     LogTemplateValue,
@@ -38,6 +41,7 @@ from sre.signals.values import (
     MetricSaturationValue,
     RiskyChangeValue,
     SignalValue,
+    SignatureValue,
 )
 
 DEPLOYED = "2026-11-20T14:02:00Z"
@@ -173,6 +177,57 @@ class Signals:
         base.update(value)
         signal = self.add(MetricAnomalyValue.model_validate(base))
         assert isinstance(signal, MetricAnomalySignal)
+        return signal
+
+    def signature(
+        self, kind: str, category: str | None, example: str, **value: Any
+    ) -> SignatureSignal:
+        """A platform signature (`sre.extractors.signatures`): new, 12 lines after the split."""
+        base: dict[str, Any] = {
+            "kind": kind,
+            "family": "kubernetes",
+            "category": category,
+            "strength": 1.0,
+            "summary": kind.replace("_", " "),
+            "obj": None,
+            "emitter": None,
+            "count_before": 0,
+            "count_after": 12,
+            "trend": "new",
+            "first_seen": "2026-11-20T14:03:30Z",
+            "example": example,
+            "template": example,
+            "hosts": [],
+            "obj_active": None,
+        }
+        base.update(value)
+        signal = self.add(SignatureValue.model_validate(base))
+        assert isinstance(signal, SignatureSignal)
+        return signal
+
+    def entity_logs(self, workload: str, excess: float, **value: Any) -> EntityLogsSignal:
+        """One entity's own log trouble: `excess` error records beyond its volume."""
+        base: dict[str, Any] = {
+            "entity": workload,
+            "kind": "service",
+            "workload": workload,
+            "records_before": 500,
+            "records_after": 500,
+            "errors_before": 0,
+            "errors_after": int(excess),
+            "warnings_before": 0,
+            "warnings_after": 0,
+            "excess": excess,
+            "pattern_shift": 0.0,
+            "pattern_g": 0.0,
+            "new_templates": 0,
+            "templates": [],
+            "first_seen": "2026-11-20T14:03:30Z",
+            "names": [],
+        }
+        base.update(value)
+        signal = self.add(EntityLogsValue.model_validate(base))
+        assert isinstance(signal, EntityLogsSignal)
         return signal
 
     def saturation(

@@ -1,0 +1,171 @@
+"""PlatformAgent rules on hand-built signature signals: one decisive line decides a cause,
+named after what to act on, weighed by trend, deploy and corroboration."""
+
+from __future__ import annotations
+
+from alpha.schemas import Hypothesis
+from sre.agents.platform_agent import PlatformAgent
+from tests.sre.builders import SHA_CONFIG, SHA_OTHER, Signals, incident
+
+AGENT = PlatformAgent()
+NO_DEPLOY = {"deployed_at": None}
+OOM = "Last State: Terminated  Reason: OOMKilled  Exit Code: 137"
+
+
+def _only(found: list[Hypothesis]) -> Hypothesis:
+    assert len(found) == 1, [h.label for h in found]
+    return found[0]
+
+
+def test_one_oomkilled_pod_is_a_resource_exhaustion_of_its_workload() -> None:
+    """An OOMKilled pod with no deploy is resource exhaustion, suspect its workload."""
+    s = Signals()
+    sig = s.signature("oom_killed", "resource_exhaustion", OOM, obj="cart-7d9f8b6c5d-x2k4q")
+    found = _only(AGENT.candidates(s.items, incident(**NO_DEPLOY)))
+    assert found.category == "resource_exhaustion"
+    assert found.suspects == ["cart"]
+    assert found.supporting_signals == [sig.id]
+    assert found.rules == ["platform.oom_killed"]
+    assert 0.75 <= found.confidence <= 0.95
+
+
+def test_symptom_signatures_make_no_hypothesis() -> None:
+    """A crash loop says an entity is in trouble, not why: no category, no hypothesis."""
+    s = Signals()
+    s.signature("crash_loop", None, "Back-off restarting failed container", obj="cart")
+    assert AGENT.candidates(s.items, incident(**NO_DEPLOY)) == []
+
+
+def test_signature_seen_only_before_the_split_makes_no_hypothesis() -> None:
+    """A signature with no line after the split is history, not the incident."""
+    s = Signals()
+    s.signature("oom_killed", "resource_exhaustion", OOM, obj="cart", count_after=0)
+    assert AGENT.candidates(s.items, incident(**NO_DEPLOY)) == []
+
+
+def test_a_line_that_names_nothing_names_the_incidents_service_at_lower_confidence() -> None:
+    """With no object, emitter, host or series the service is the suspect, and the
+    hypothesis is weaker than one that names where."""
+    unnamed, named = Signals(), Signals()
+    example = "HikariPool-1 - Connection is not available, request timed out after 30000ms"
+    unnamed.signature("pool_exhausted", "resource_exhaustion", example)
+    named.signature("pool_exhausted", "resource_exhaustion", example, emitter="orders")
+    vague = _only(AGENT.candidates(unnamed.items, incident(**NO_DEPLOY)))
+    precise = _only(AGENT.candidates(named.items, incident(**NO_DEPLOY)))
+    assert vague.suspects == ["checkout-api"]
+    assert precise.suspects == ["orders"]
+    assert vague.confidence < precise.confidence
+
+
+def test_a_line_that_names_nothing_in_an_incident_without_service_has_no_suspect() -> None:
+    """No service to fall back on: the hypothesis says what happened and names nothing
+    invented."""
+    s = Signals()
+    s.signature("pool_exhausted", "resource_exhaustion", "pool exhausted")
+    found = _only(AGENT.candidates(s.items, incident(service=None, **NO_DEPLOY)))
+    assert found.suspects == []
+
+
+def test_a_chronic_signature_weighs_less_than_a_new_one() -> None:
+    """As frequent before the split as after (steady) is chronic: well under a new one."""
+    new, steady = Signals(), Signals()
+    new.signature("oom_killed", "resource_exhaustion", OOM, obj="cart")
+    steady.signature(
+        "oom_killed", "resource_exhaustion", OOM, obj="cart", count_before=12, trend="steady"
+    )
+    fresh = _only(AGENT.candidates(new.items, incident(**NO_DEPLOY)))
+    chronic = _only(AGENT.candidates(steady.items, incident(**NO_DEPLOY)))
+    assert chronic.confidence < 0.6 * fresh.confidence
+
+
+def test_after_a_deploy_a_running_out_signature_is_left_to_the_change_agents() -> None:
+    """A pool running out after a deploy is likely the change's symptom: damped; a
+    certificate expiring is not something a deploy explains: not damped."""
+    pool, cert = Signals(), Signals()
+    pool.signature("pool_exhausted", "resource_exhaustion", "pool exhausted", emitter="orders")
+    cert.signature(
+        "tls_expired", "certificate_or_credentials", "x509: certificate has expired", family="tls"
+    )
+    with_deploy = _only(AGENT.candidates(pool.items, incident()))
+    without = _only(AGENT.candidates(pool.items, incident(**NO_DEPLOY)))
+    assert with_deploy.confidence < 0.7 * without.confidence
+    cert_deploy = _only(AGENT.candidates(cert.items, incident()))
+    cert_none = _only(AGENT.candidates(cert.items, incident(**NO_DEPLOY)))
+    assert cert_deploy.confidence == cert_none.confidence
+
+
+def test_dns_failures_name_dns_first_then_the_host_that_does_not_resolve() -> None:
+    """NXDOMAIN for a host: suspects `dns`, then that host."""
+    s = Signals()
+    s.signature(
+        "dns_failure",
+        "infrastructure",
+        "lookup payments.internal on 10.0.0.10:53: no such host",
+        family="dns",
+        obj="payments.internal",
+    )
+    found = _only(AGENT.candidates(s.items, incident(**NO_DEPLOY)))
+    assert found.category == "infrastructure"
+    assert found.suspects == ["dns", "payments.internal"]
+
+
+def test_a_commit_that_mentions_the_missing_object_is_named_and_cited() -> None:
+    """A missing Secret that a recent commit mentions adds that commit as a suspect."""
+    s = Signals()
+    s.signature(
+        "missing_config",
+        "config_change",
+        'Error: secret "payments-api-keys" not found',
+        obj="payments-api-keys",
+    )
+    mentioning = s.commit(SHA_CONFIG, "Read the key from the payments-api-keys secret")
+    s.commit(SHA_OTHER, "Tidy logging")
+    found = _only(AGENT.candidates(s.items, incident()))
+    assert found.suspects == ["payments-api-keys", SHA_CONFIG]
+    assert mentioning.id in found.supporting_signals
+    assert SHA_OTHER not in found.suspects
+
+
+def test_a_disk_filling_beside_no_space_left_corroborates_and_is_named() -> None:
+    """`No space left on device` with a disk series that departed: the series is cited and
+    named, and the hypothesis is stronger than without it."""
+    alone, backed = Signals(), Signals()
+    line = "write /var/lib/data/wal: No space left on device"
+    for s in (alone, backed):
+        s.signature("disk_full", "resource_exhaustion", line, family="disk", emitter="ingest")
+    disk = backed.anomaly("ingest.disk_used_percent", 61.0, 99.0, kind="disk", unit="percent")
+    without = _only(AGENT.candidates(alone.items, incident(**NO_DEPLOY)))
+    found = _only(AGENT.candidates(backed.items, incident(**NO_DEPLOY)))
+    assert found.suspects == ["ingest", "ingest.disk_used_percent"]
+    assert disk.id in found.supporting_signals
+    assert found.confidence > without.confidence
+
+
+def test_a_full_disk_of_a_database_is_a_database_cause() -> None:
+    """Storage running out on a database entity is `database`, elsewhere
+    `resource_exhaustion`."""
+    s = Signals()
+    s.signature(
+        "disk_full",
+        "resource_exhaustion",
+        "could not extend file: No space left on device",
+        family="disk",
+        emitter="orders-postgres-0",
+    )
+    found = _only(AGENT.candidates(s.items, incident(**NO_DEPLOY)))
+    assert found.category == "database"
+    assert found.suspects == ["orders-postgres-0"]  # a StatefulSet pod is its own entity
+
+
+def test_a_service_said_to_be_gone_that_keeps_logging_is_weak() -> None:
+    """`No instances available for X` while X kept logging at its usual rate: the callers'
+    view is stale, so the hypothesis keeps a fraction of its weight."""
+    gone, up = Signals(), Signals()
+    line = "No instances available for ts-order-service"
+    gone.signature("no_instances", "dependency_failure", line, obj="ts-order-service")
+    up.signature(
+        "no_instances", "dependency_failure", line, obj="ts-order-service", obj_active=True
+    )
+    missing = _only(AGENT.candidates(gone.items, incident(**NO_DEPLOY)))
+    serving = _only(AGENT.candidates(up.items, incident(**NO_DEPLOY)))
+    assert serving.confidence < 0.6 * missing.confidence

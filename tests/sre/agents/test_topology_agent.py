@@ -1,0 +1,119 @@
+"""TopologyAgent on hand-built signals: which entity is at fault when many show trouble
+(victims explained by their callee, rarity of symptoms, category from the evidence)."""
+
+from __future__ import annotations
+
+from alpha.schemas import Hypothesis
+from sre.agents.topology_agent import MAX_CONFIDENCE, TopologyAgent
+from tests.sre.builders import Signals, incident
+
+AGENT = TopologyAgent()
+NO_DEPLOY = {"deployed_at": None, "service": None}
+
+
+def _names(found: list[Hypothesis]) -> list[str]:
+    return [h.suspects[0] for h in found]
+
+
+def test_one_entity_is_nothing_to_localise() -> None:
+    """Trouble in a single entity: the agent says nothing (the other agents do)."""
+    s = Signals()
+    s.entity_logs("cart", 80.0)
+    s.anomaly("cart.cpu_percent", 20.0, 95.0, entity="cart", kind="cpu", unit="percent")
+    assert AGENT.candidates(s.items, incident(**NO_DEPLOY)) == []
+
+
+def test_the_callee_named_by_its_callers_errors_outranks_the_loud_callers() -> None:
+    """Two callers log errors naming `inventory`; inventory itself logs a few: the callee is
+    the first suspect and the callers are explained by it."""
+    s = Signals()
+    s.entity_logs("frontend", 120.0, names=["inventory:8080"])
+    s.entity_logs("checkout", 90.0, names=["inventory.shop.svc.cluster.local"])
+    s.entity_logs("inventory", 15.0)
+    found = AGENT.candidates(s.items, incident(**NO_DEPLOY))
+    assert _names(found)[0] == "inventory"
+    assert found[0].category == "dependency_failure"
+    assert "named by the errors of checkout, frontend" in found[0].description
+
+
+def test_a_saturated_resource_makes_it_resource_exhaustion_and_names_the_series() -> None:
+    """The entity whose CPU departed most (among entities with milder latency moves) is
+    running out of resources; the series is a suspect."""
+    s = Signals()
+    s.anomaly(
+        "ts-food-service.CpuUsageRate(%)",
+        8.0,
+        97.0,
+        entity="ts-food-service",
+        kind="cpu",
+        unit="percent",
+        score=3.0,
+    )
+    for caller in ("ts-travel-service", "ts-order-service"):
+        s.anomaly(f"{caller}.latency_p99_ms", 80.0, 300.0, entity=caller, kind="latency")
+    top = AGENT.candidates(s.items, incident(**NO_DEPLOY))[0]
+    assert top.category == "resource_exhaustion"
+    assert top.suspects == ["ts-food-service", "ts-food-service.CpuUsageRate(%)"]
+
+
+def test_a_symptom_every_entity_shows_says_less_than_one_only_one_shows() -> None:
+    """Latency up on four services and memory up on one: the memory one leads, because a
+    symptom shared by all says nothing about which one is at fault."""
+    s = Signals()
+    for name in ("a-svc", "b-svc", "c-svc", "d-svc"):
+        s.anomaly(f"{name}.latency_ms", 50.0, 150.0, entity=name, kind="latency", score=1.0)
+    s.anomaly("c-svc.memory_bytes", 1e8, 9e8, entity="c-svc", kind="memory", score=1.0)
+    found = AGENT.candidates(s.items, incident(**NO_DEPLOY))
+    assert _names(found)[0] == "c-svc"
+
+
+def test_a_database_entity_with_resource_trouble_is_a_database_cause() -> None:
+    """Connections running out on a database entity is `database`."""
+    s = Signals()
+    s.anomaly(
+        "orders-db.connections", 40.0, 200.0, entity="orders-db", kind="connections", score=3.0
+    )
+    s.anomaly("api.latency_ms", 40.0, 90.0, entity="api", kind="latency", score=0.5)
+    top = AGENT.candidates(s.items, incident(**NO_DEPLOY))[0]
+    assert top.suspects[0] == "orders-db"
+    assert top.category == "database"
+
+
+def test_the_deployed_service_failing_is_left_to_the_change_agents() -> None:
+    """After a deploy of `checkout-api`, "checkout-api is failing" is not this agent's
+    answer; with no deploy it is."""
+    s = Signals()
+    s.entity_logs("checkout-api", 200.0)
+    s.entity_logs("search", 5.0)
+    deployed = AGENT.candidates(s.items, incident())
+    assert "checkout-api" not in _names(deployed)
+    undeployed = AGENT.candidates(s.items, incident(deployed_at=None))
+    assert _names(undeployed)[0] == "checkout-api"
+
+
+def test_confidence_follows_strength_and_is_capped() -> None:
+    """A weaker entity never outranks a stronger one and nothing passes MAX_CONFIDENCE;
+    an entity far below the best is not a hypothesis at all."""
+    s = Signals()
+    s.entity_logs("payments", 5000.0, new_templates=6, pattern_shift=0.8)
+    s.entity_logs("ledger", 30.0)
+    s.entity_logs("audit", 1.0)
+    found = AGENT.candidates(s.items, incident(**NO_DEPLOY))
+    confidences = [h.confidence for h in found]
+    assert confidences == sorted(confidences, reverse=True)
+    assert all(c <= MAX_CONFIDENCE for c in confidences)
+    assert _names(found)[0] == "payments"
+    assert "audit" not in _names(found)
+
+
+def test_every_cited_signal_is_one_of_the_entitys_own() -> None:
+    """A hypothesis cites only the evidence of its entity (its logs, its series, the errors
+    naming it), never another entity's."""
+    s = Signals()
+    own = s.entity_logs("inventory", 40.0)
+    naming = s.entity_logs("frontend", 120.0, names=["inventory"])
+    other = s.anomaly("search.cpu_percent", 10.0, 30.0, entity="search", kind="cpu", score=0.2)
+    top = AGENT.candidates(s.items, incident(**NO_DEPLOY))[0]
+    assert top.suspects[0] == "inventory"
+    assert {own.id, naming.id} <= set(top.supporting_signals)
+    assert other.id not in top.supporting_signals
