@@ -9,7 +9,8 @@ Run: `python bench/history.py [--runs 5] [--stored 100000] [--big-lines 1000000]
    command (process start and imports included).
 2. What recording costs beside the engine, in process, per bundled scenario and on a
    payload of `--big-lines` generated log lines, measured side by side in one run:
-   `engine` is `sre.engine.investigate`; `capture` is the payload capped and both payload
+   `engine` is `sre.engine.investigate` with the run's redactor, as the CLI runs it (it
+   learns the incident's secrets); `capture` is the payload capped and both payload
    and result through the redaction boundary; `spool` is `capture` plus the spool file the
    CLI writes on SQLite (`sre.history.spool`); `write` is `capture` plus the transaction a
    database server (or the bot) gets. Ratios to `engine`; medians of `--runs`. The bot
@@ -53,6 +54,7 @@ from sre.history.records import RunContext, RunRecord
 from sre.history.spool import spool_run
 from sre.history.store import _investigation_row, open_store
 from sre.history.tables import Investigation
+from sre.redaction import Redactor
 from sre.scenarios import load_bundled, scenario_names, scenario_paths
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -160,11 +162,14 @@ async def _write(url: str, record: RunRecord) -> float:
 def _measure(incident: IncidentInput, url: str, folder: Path, runs: int) -> dict[str, float]:
     times: dict[str, list[float]] = {"engine": [], "capture": [], "spool": [], "write": []}
     for _ in range(runs):
+        # As the CLI runs it: the engine's redactor (which learned the incident) is the one
+        # the output is shown with and the record is captured with.
+        redactor = Redactor()
         start = time.perf_counter()
-        result = asyncio.run(investigate(incident))
+        result = asyncio.run(investigate(incident, redactor=redactor))
         times["engine"].append(time.perf_counter() - start)
         start = time.perf_counter()
-        record = capture(incident, result, RunContext(trigger="cli"))
+        record = capture(incident, result, RunContext(trigger="cli"), redactor=redactor)
         captured = time.perf_counter() - start
         times["capture"].append(captured)
         start = time.perf_counter()

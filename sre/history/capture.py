@@ -44,8 +44,30 @@ _MAX_HALVINGS = 24
 
 
 def fingerprint(incident: IncidentInput) -> str:
-    """SHA-256 of the payload's canonical JSON: equal fingerprints, equal data."""
-    return hashlib.sha256(incident.model_dump_json().encode("utf-8")).hexdigest()
+    """SHA-256 of the payload's data: equal fingerprints, equal data."""
+    return _digest(incident)[0]
+
+
+def _digest(incident: IncidentInput) -> tuple[str, int]:
+    """The payload's fingerprint and size in bytes.
+
+    The hash covers the canonical JSON of everything but the logs, the number of log lines
+    and their text joined by newlines; when a line holds a newline itself, each line's
+    length too (so no two line lists hash alike). Dumping a million lines to JSON only to
+    hash them cost four times as much (`bench/history.py`). The size is that JSON's plus
+    the lines' UTF-8 bytes: the data, without JSON's quoting.
+    """
+    rest = incident.model_dump_json(exclude={"logs"}).encode("utf-8")
+    lines = incident.logs
+    joined = "\n".join(lines)
+    digest = hashlib.sha256(rest)
+    digest.update(len(lines).to_bytes(8, "little"))
+    if joined.count("\n") != max(0, len(lines) - 1):
+        for line in lines:
+            digest.update(len(line).to_bytes(8, "little"))
+    text = joined.encode("utf-8")
+    digest.update(text)
+    return digest.hexdigest(), len(rest) + len(text) - max(0, len(lines) - 1)
 
 
 def _clip(text: str, limit: int) -> tuple[str, bool]:
@@ -124,12 +146,14 @@ def store_payload(
         recorded without its payload.
     """
     caps = caps or PayloadCaps()
-    original = incident.model_dump_json().encode("utf-8")
-    # Config secrets, commit texts and key blocks spread over log lines, first.
-    learn_incident(redactor, incident)
+    payload_fingerprint, original_bytes = _digest(incident)
+    # Config secrets, commit texts and key blocks spread over log lines, first (unless the
+    # run's redactor already learned this incident: the CLI passes the one it showed with).
+    if redactor.once(("incident", id(incident))):
+        learn_incident(redactor, incident)
     # The log lines are plain strings: taken from the model, not dumped (all of them).
     document = incident.model_dump(mode="json", exclude_none=True, exclude={"logs"})
-    cuts = PayloadCuts(original_bytes=len(original), log_lines_total=len(incident.logs))
+    cuts = PayloadCuts(original_bytes=original_bytes, log_lines_total=len(incident.logs))
     document["logs"] = _keep_ends(list(incident.logs), caps.max_log_lines)
     document["metrics"] = _cap_metrics(document["metrics"], caps, cuts)
     document = redact_payload(document, redactor)
@@ -156,7 +180,7 @@ def store_payload(
                 incident=stored,
                 caps=caps,
                 cuts=attempt,
-                fingerprint=hashlib.sha256(original).hexdigest(),
+                fingerprint=payload_fingerprint,
             )
         if limit == 0:
             break

@@ -137,6 +137,19 @@ def test_fingerprint_tells_equal_payloads_from_changed_ones() -> None:
     assert stored is not None and stored.fingerprint == fingerprint(a)
 
 
+def test_fingerprint_tells_where_lines_split_and_counts_the_payloads_bytes() -> None:
+    """The same characters split into other lines (or moved out of the logs) are other
+    data; the recorded size is the non-log JSON plus the lines' UTF-8 bytes."""
+    one = incident(logs=["ab", "c"])
+    assert fingerprint(one) != fingerprint(incident(logs=["a", "bc"]))
+    assert fingerprint(one) != fingerprint(incident(logs=["abc"]))
+    assert fingerprint(incident(logs=["a\nb", "c"])) != fingerprint(incident(logs=["a", "b\nc"]))
+    assert fingerprint(one) != fingerprint(incident(logs=["ab", "c"], service="c"))
+    stored = store_payload(incident(logs=["é", "c"]), Redactor())
+    rest = incident(logs=[]).model_dump_json(exclude={"logs"}).encode("utf-8")
+    assert stored is not None and stored.cuts.original_bytes == len(rest) + 3
+
+
 def test_a_payload_left_invalid_by_redaction_is_not_stored(caplog: Any) -> None:
     """A secret that swallows a timestamp: the run is kept without its payload, with a warning."""
     redactor = Redactor()
