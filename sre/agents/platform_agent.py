@@ -232,7 +232,9 @@ def _hypothesis(
     if not suspects and service and service.strip():
         suspects = [service]
     weights = [w * factor for w in weights]
-    where = f": {', '.join(objects[:3])}" if objects else ""
+    # In parentheses, not after a colon: "registry credentials: orders-api" reads as an
+    # assignment to the redaction boundary, which would hide the name everywhere.
+    where = f" ({', '.join(objects[:3])})" if objects else ""
     example = group.signals[0].value.example
     return hypothesis(
         label=f"{group.summary[0].upper()}{group.summary[1:]}{where}",

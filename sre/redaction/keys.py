@@ -172,9 +172,27 @@ def is_trivial_value(value: str) -> bool:
     )
 
 
+# A Kubernetes object name (DNS-1123): lower-case words joined by `-` or `.`.
+_OBJECT_NAME = re.compile(r"[a-z0-9]+(?:[-.][a-z0-9]+)+")
+
+
+def names_secret_objects(key: str) -> bool:
+    """Whether `key` lists secrets by name: a plural `secrets` (`imagePullSecrets[0]`,
+    compose's `secrets`), whose entries reference Secret objects rather than hold values."""
+    words = [w for w in key_words(key.rsplit(".", 1)[-1]) if not w.isdigit()]
+    return bool(words) and words[-1] == "secrets"
+
+
 def secret_value(key: str, value: str) -> bool:
-    """Whether `value`, found under `key`, is a secret to hide."""
+    """Whether `value`, found under `key`, is a secret to hide.
+
+    Under a key that lists secrets by name, an entry shaped like an object name
+    (`ecr-registry-creds`) that does not look random is a reference, not a secret.
+    """
     strength = secret_key_strength(key)
     if strength is None or is_trivial_value(value):
         return False
-    return strength == "strong" or looks_random(value.strip().strip("\"'"))
+    bare = value.strip().strip("\"'")
+    if names_secret_objects(key) and _OBJECT_NAME.fullmatch(bare) and not looks_random(bare):
+        return False
+    return strength == "strong" or looks_random(bare)

@@ -22,7 +22,7 @@ import logging
 import re
 from typing import Any
 
-from sre.redaction.rules import Found, lines_with
+from sre.redaction.rules import Found, is_option, lines_with
 
 log = logging.getLogger(__name__)
 
@@ -100,12 +100,16 @@ def find_maintained(text: str) -> list[Found]:
         return []
     # Lone surrogates cannot cross into C; each becomes one `?`, keeping every offset.
     safe = text.translate(_NUL).encode("utf-8", "replace").decode("utf-8")
-    found = [Found(kind_of(rule), value) for rule, value in _scan(engine, safe) if value]
+    found = [
+        Found(kind_of(rule), value)
+        for rule, value in _scan(engine, safe)
+        if value and not is_option(value)
+    ]
     shouting = lines_with(safe, _UPPER_PREFIX)
     lowered = shouting.translate(_ASCII_LOWER)
     if lowered != shouting:
         for rule, value in _scan(engine, lowered):
-            if value:
+            if value and not is_option(value):
                 anycase = re.compile(re.escape(value), re.IGNORECASE | re.ASCII)
                 found.extend(Found(kind_of(rule), m.group(0)) for m in anycase.finditer(text))
     return found

@@ -91,8 +91,21 @@ def _keyword_pattern(keywords: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile("|".join(map(re.escape, keywords)))
 
 
+# A command-line option (`--dry-run=client`): lower-case words joined by dashes, maybe with
+# a value. `--docker-password= --dry-run=client` is an empty option followed by the next
+# one; taking the next option for the password would hide that word everywhere.
+OPTION = re.compile(r"--[a-z][a-z0-9]*(?:-[a-z0-9]+)*(?:=\S*)?")
+
+
+def is_option(value: str) -> bool:
+    """Whether `value` is shaped like a command-line option, not a secret."""
+    return OPTION.fullmatch(value) is not None
+
+
 def _assignment_ok(match: re.Match[str]) -> bool:
     value = match.group("secret").rstrip("\\")
+    if is_option(value) and match.string[match.start("secret") - 1] in " \t":
+        return False
     return secret_value(match.group("key"), value)
 
 

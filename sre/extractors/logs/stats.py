@@ -36,11 +36,57 @@ _EACH_LINE = 2  # read from each line
 _TOKEN_MEMO_LIMIT = 100_000
 # Lines that name the object the following lines are about (cheap first-character test).
 _CONTEXT_STARTS = frozenset("N$")
-_CONTEXT_RE = re.compile(
-    r"^(?:Name:\s+(?P<obj>[\w.-]{2,253})\s*$|\$ kubectl\s+(?:describe|logs|get)\s+"
-    r"(?:(?:pods?|nodes?|deploy(?:ment)?s?|statefulsets?|daemonsets?|jobs?|pvc|svc"
-    r"|persistentvolumeclaims?|services?)(?:/|\s+))?(?P<obj2>[a-z0-9][\w.-]{1,252})?)"
+_NAME_LINE = re.compile(r"^Name:\s+(?P<obj>[\w.-]{2,253})\s*$")
+_KUBECTL = re.compile(r"^\$ kubectl\s+(?:describe|logs|get)\s+(?P<args>.*)$")
+# Resource kinds (and short names) `kubectl get/describe/logs` takes before a name.
+_KUBE_KINDS = frozenset(
+    {"all", "pod", "pods", "po", "node", "nodes", "no", "deploy", "deployment", "deployments"}
+    | {"statefulset", "statefulsets", "sts", "daemonset", "daemonsets", "ds", "job", "jobs"}
+    | {"cronjob", "cronjobs", "cj", "pvc", "pv", "persistentvolumeclaim"}
+    | {"persistentvolumeclaims", "persistentvolume", "persistentvolumes", "svc", "service"}
+    | {"services", "event", "events", "ev", "secret", "secrets", "configmap", "configmaps"}
+    | {"cm", "ingress", "ingresses", "ing", "replicaset", "replicasets", "rs", "namespace"}
+    | {"namespaces", "ns", "hpa", "horizontalpodautoscaler", "endpoints", "ep"}
+    | {"endpointslices", "networkpolicy", "networkpolicies", "netpol", "serviceaccount"}
+    | {"serviceaccounts", "sa", "storageclass", "storageclasses", "sc", "lease", "leases"}
 )
+# Options that take the next word as their value (`-n orders`, `-o wide`).
+_KUBE_VALUE_FLAGS = frozenset(
+    {"-n", "--namespace", "-l", "--selector", "-L", "--label-columns", "-o", "--output"}
+    | {"-c", "--container", "--context", "--cluster", "--field-selector", "--sort-by"}
+    | {"--since", "--since-time", "--tail", "--kubeconfig", "-s", "--server", "--user"}
+)
+
+
+def kubectl_object(command: str) -> str | None:
+    """The object a `$ kubectl get|describe|logs` line is about, or None for a listing.
+
+    `kubectl describe pod -n orders orders-api-6c8b7d9f45-2pv5z` -> the pod;
+    `kubectl logs job/ecr-cred-refresher-29654400` -> the job; `kubectl get events -A` and
+    `kubectl get nodes -L zone` list many objects and name none (`events` and `nodes` are
+    kinds, not entities; `-n orders` is a namespace, not the object).
+    """
+    m = _KUBECTL.match(command)
+    if m is None:
+        return None
+    words = m.group("args").split("|", 1)[0].split()
+    skip_value = False
+    for word in words:
+        if skip_value:
+            skip_value = False
+            continue
+        if word.startswith("-"):
+            skip_value = word in _KUBE_VALUE_FLAGS
+            continue
+        kind, slash, name = word.partition("/")
+        if slash:
+            return name or None
+        if all(part.lower() in _KUBE_KINDS for part in word.split(",")):
+            continue
+        return word if re.fullmatch(r"[a-z0-9][\w.-]{1,252}", word) else None
+    return None
+
+
 _MAX_FRAMES = 10
 _T = TypeVar("_T")
 
@@ -231,12 +277,14 @@ class LogAccumulator:
             self._remember_shape(record.shape, message, record.level, stats, entity, entity_mode)
 
     def _note_context(self, raw: str) -> None:
-        """Remember the object a `kubectl describe` block or a `$ kubectl` command is about."""
-        m = _CONTEXT_RE.match(raw)
+        """Remember the object a `kubectl describe` block or a `$ kubectl` command is about
+        (a command that lists many objects forgets the last one)."""
+        if raw.startswith("$ kubectl"):
+            self._context = kubectl_object(raw)
+            return
+        m = _NAME_LINE.match(raw)
         if m is not None:
-            named = m.group("obj") or m.group("obj2")
-            if named and not named.startswith("-"):
-                self._context = named
+            self._context = m.group("obj")
 
     def _emitter(self, record: LogRecord) -> tuple[EntityCounts | None, int]:
         """The entity that emitted a record, and how later lines of its shape find theirs."""

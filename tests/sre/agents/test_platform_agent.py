@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from alpha.schemas import Hypothesis
 from sre.agents.platform_agent import PlatformAgent
+from sre.redaction import Redactor
 from tests.sre.builders import SHA_CONFIG, SHA_OTHER, Signals, incident
 
 AGENT = PlatformAgent()
@@ -169,3 +170,19 @@ def test_a_service_said_to_be_gone_that_keeps_logging_is_weak() -> None:
     missing = _only(AGENT.candidates(gone.items, incident(**NO_DEPLOY)))
     serving = _only(AGENT.candidates(up.items, incident(**NO_DEPLOY)))
     assert serving.confidence < 0.6 * missing.confidence
+
+
+def test_a_label_naming_credentials_survives_the_redaction_boundary() -> None:
+    """`registry credentials (orders-api)`: the name is not read as a value assigned to
+    `credentials`, so the redactor hides nothing in the label."""
+    s = Signals()
+    s.signature(
+        "image_pull_auth",
+        "certificate_or_credentials",
+        "Failed to pull image: no basic auth credentials",
+        summary="image pulls refused: registry credentials",
+        obj="orders-api",
+    )
+    found = _only(AGENT.candidates(s.items, incident(**NO_DEPLOY)))
+    assert "orders-api" in found.label
+    assert Redactor().redact(found.label) == found.label

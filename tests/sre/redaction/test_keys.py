@@ -60,6 +60,12 @@ def test_key_strength(key: str, strength: str | None) -> None:
         ("client_key", "/etc/certs/carrierlink/client.key", False),
         ("key", "wh/fra2/2807663.json.gz", False),
         ("aws_secret_access_key", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzX9pLq2Wv4Tn8", True),
+        # Secrets listed by name (Kubernetes imagePullSecrets, compose secrets): references.
+        ("orders-api.imagePullSecrets[0]", "ecr-registry-creds", False),
+        ("services.api.secrets[1]", "db-password-v2", False),
+        ("imagePullSecrets[0]", "Zk3p9QvL2mX8rT4w-k", True),
+        ("secrets", "hunter2pass", True),
+        ("db.secret", "ecr-registry-creds", True),
     ],
 )
 def test_secret_values(key: str, value: str, hidden: bool) -> None:

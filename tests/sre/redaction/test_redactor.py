@@ -138,6 +138,17 @@ def test_ordinary_evidence_is_left_alone() -> None:
     assert [redact(line) for line in lines] == lines
 
 
+def test_an_empty_option_followed_by_the_next_option_assigns_nothing() -> None:
+    """`--docker-password= --dry-run=client` leaves `--dry-run=client` alone (it would
+    otherwise be learned and hidden everywhere); a value right after `=` is still hidden."""
+    r = Redactor()
+    command = "kubectl create secret docker-registry creds --docker-password= --dry-run=client"
+    assert r.redact(command) == command
+    assert "Zq8rT2vLx9" not in r.redact("--db-password=--Zq8rT2vLx9 --dry-run=client")
+    assert "--Zq8rT2vLx9" not in r.redact("password: --Zq8rT2vLx9")
+    assert "hunter2-very-secret" not in r.redact("password= hunter2-very-secret")
+
+
 def test_the_log_filter_redacts_messages_and_tracebacks() -> None:
     """The logging filter hides secrets in messages, arguments and exception text."""
     import io

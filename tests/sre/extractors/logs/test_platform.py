@@ -7,6 +7,7 @@ from typing import Any
 
 from alpha.schemas import IncidentInput
 from sre.extractors.logs.extract import extract_logs
+from sre.extractors.logs.stats import kubectl_object
 
 T0 = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
 START = T0 + timedelta(minutes=10)
@@ -95,3 +96,41 @@ def test_decisive_lines_count_with_no_baseline() -> None:
     findings = extract_logs(_incident(lines, incident_started_at=None)).findings
     oom = [f for f in findings if f.type == "signature" and f.value.kind == "oom_killed"]
     assert oom and oom[0].value.count_after == 1 and oom[0].value.count_before == 0
+
+
+def test_kubectl_commands_name_their_object_and_listings_name_none() -> None:
+    """A describe or logs command names its object (past flags and their values); a
+    listing (`get events -A`, `get nodes -L zone`, kinds joined by commas) names none."""
+    assert kubectl_object("$ kubectl describe pod -n orders orders-api-6c8b7d9f45-2pv5z") == (
+        "orders-api-6c8b7d9f45-2pv5z"
+    )
+    assert kubectl_object("$ kubectl logs -n ops job/refresher-29654400 --timestamps") == (
+        "refresher-29654400"
+    )
+    assert kubectl_object("$ kubectl get secret -n orders registry-creds -o wide") == (
+        "registry-creds"
+    )
+    for listing in (
+        "$ kubectl get events -A --sort-by=.lastTimestamp",
+        "$ kubectl get nodes -L node.kubernetes.io/instance-type",
+        "$ kubectl get pods -A -o wide | grep -v Completed",
+        "$ kubectl get cronjob,job -n kube-ops",
+    ):
+        assert kubectl_object(listing) is None, listing
+
+
+def test_a_signature_under_a_listing_is_not_attributed_to_the_kind() -> None:
+    """An image-pull failure in a `kubectl get events` table, after a describe of a pod:
+    the listing ends the pod's context, and no entity is called `events`."""
+    lines = [
+        "$ kubectl describe pod -n orders orders-api-6c8b7d9f45-2pv5z",
+        "Name:             orders-api-6c8b7d9f45-2pv5z",
+        "  Warning  Failed  3m  kubelet  Failed to pull image: 401 Unauthorized",
+        "$ kubectl get events -A --sort-by=.lastTimestamp",
+        "orders  4m35s  Warning  Failed  pod/orders-api-6c8b7d9f45-9xk2l  "
+        "Failed to pull image: pull access denied, authorization failed: no basic auth credentials",
+    ]
+    findings = extract_logs(_incident(lines, incident_started_at=None)).findings
+    named = {f.value.obj or f.value.emitter for f in findings if f.type == "signature"}
+    assert "events" not in named
+    assert named & {"orders-api-6c8b7d9f45-2pv5z", "orders-api-6c8b7d9f45-9xk2l"}
