@@ -46,7 +46,7 @@ from bot.services import on_worker  # noqa: E402
 from bot.settings import BotSettings  # noqa: E402
 from bot.worker import Worker  # noqa: E402
 from sre.agents.roster import AGENT_NAMES  # noqa: E402
-from sre.integrations.assembler import Assembly  # noqa: E402
+from sre.integrations.assembler import Assembly, SourceProgress  # noqa: E402
 from sre.scenarios import load_bundled  # noqa: E402
 from tests.fakes.llm_server import FakeLLMServer, RecordedRequest, Reply  # noqa: E402
 from tests.fakes.loopback import serve  # noqa: E402
@@ -152,7 +152,7 @@ async def _run(n: int, llm_delay: float, max_concurrent: int) -> None:
     incident = load_bundled("orders-n-plus-one").incident
     names = list(AGENT_NAMES)
 
-    async def assemble(deployment_id: str) -> Assembly:
+    async def assemble(deployment_id: str, *, progress: SourceProgress) -> Assembly:
         return Assembly(incident.model_copy(update={"deployment_id": deployment_id}), [], None)
 
     async with FakeSlack() as slack, FakeLLMServer(default=lambda r: _slow(r, llm_delay)) as llm:
@@ -235,7 +235,7 @@ async def _heavy_once(incident: object, worker: Worker | None) -> tuple[list[flo
 
     runtime = build_runtime()
 
-    async def assemble(deployment_id: str) -> Assembly:
+    async def assemble(deployment_id: str, *, progress: SourceProgress) -> Assembly:
         return Assembly(incident, [], None)  # type: ignore[arg-type]
 
     async def engine(incident, *, subscribers, gaps):  # type: ignore[no-untyped-def]
@@ -296,7 +296,7 @@ async def bench_outage(seconds: float) -> None:
 
     runtime = build_runtime()
 
-    async def assemble(deployment_id: str) -> Assembly:
+    async def assemble(deployment_id: str, *, progress: SourceProgress) -> Assembly:
         return Assembly(incident, [], None)
 
     async def engine(incident, *, subscribers, gaps):  # type: ignore[no-untyped-def]

@@ -22,7 +22,7 @@ from typing import Any
 
 from alpha.display.result import nothing_ranked
 from alpha.schemas import ExecutionResult, RankedHypothesis, Signal, TokenUsage
-from bot.progress import AgentView, RunView
+from bot.progress import AgentView, RunView, SourceView
 from sre.redaction import one_line
 from sre.redaction.boundary import count_redacted, redacted_line
 from sre.references import References
@@ -224,17 +224,39 @@ def _agent_line(view: AgentView) -> str:
 
 _PHASE_TEXT = {
     "queued": ":double_vertical_bar: Queued: waiting for a free slot",
-    "gathering": ":mag: Gathering data from Sentry and GitHub",
+    "gathering": ":mag: Gathering data",
     "running": ":gear: Agents running",
     "done": ":white_check_mark: Done",
     "error": ":x: Failed",
 }
 
+_SOURCE_STATE = {
+    "fetching": ":hourglass_flowing_sand: *{name}* fetching",
+    "done": ":white_check_mark: *{name}* done",
+    "failed": ":x: *{name}* failed",
+}
+
+
+def _phase_text(view: RunView) -> str:
+    """The status line's phase, naming the live sources while they are fetched."""
+    text = _PHASE_TEXT[view.phase]
+    if view.phase == "gathering" and view.source_names:
+        text += " from " + " and ".join(escape(name) for name in view.source_names)
+    return text
+
+
+def _source_line(view: SourceView) -> str:
+    """One source: what it is fetching now, or how it ended ("failed" with its gap)."""
+    line = _SOURCE_STATE[view.state].format(name=escape(view.name))
+    return f"{line} · {escape(view.message)}" if view.message else line
+
 
 def render_progress(view: RunView) -> Message:
-    """The in-progress message: a header, then one section per agent."""
+    """The in-progress message: a header, the status, one line per live source (what it is
+    fetching, done, or failed with its gap), then one section per agent."""
     blocks: list[Block] = [_header(f"Alpha: investigating {view.title}")]
-    status = [_PHASE_TEXT[view.phase]]
+    phase = _phase_text(view)
+    status = [phase]
     if view.phase in ("running", "done"):
         status.append(f"{view.signals} signal(s) found")
         status.append(_duration(view.elapsed_ms))
@@ -243,9 +265,11 @@ def render_progress(view: RunView) -> Message:
     blocks.append(_context(" · ".join(status)))
     if view.note:
         blocks.append(_section(escape(view.note)))
+    if view.sources:
+        blocks.append(_section("\n".join(_source_line(s) for s in view.sources.values())))
     if view.phase in ("running", "done"):
         blocks.extend(_section(_agent_line(agent)) for agent in view.agents.values())
-    text = f"Alpha: investigating {escape(view.title)}: {_PHASE_TEXT[view.phase].split(': ')[-1]}"
+    text = f"Alpha: investigating {escape(view.title)}: {phase.split(': ')[-1]}"
     return _message(text, blocks)
 
 

@@ -14,6 +14,9 @@ from alpha.schemas import AgentEvent, AgentStatus, EventKind, ExecutionResult
 
 AgentState = Literal["waiting", "running", "ok", "failed", "timed_out"]
 Phase = Literal["queued", "gathering", "running", "done", "error"]
+SourceState = Literal["fetching", "done", "failed"]
+# A source's word is one line of the message; upstream text is cut to this many characters.
+MAX_SOURCE_MESSAGE = 300
 
 _OUTCOME_STATE: dict[AgentStatus, AgentState] = {
     AgentStatus.OK: "ok",
@@ -38,6 +41,15 @@ class AgentView:
 
 
 @dataclass
+class SourceView:
+    """One live source's line: what it is fetching now, or how it ended (its gap if failed)."""
+
+    name: str
+    state: SourceState = "fetching"
+    message: str = ""
+
+
+@dataclass
 class RunView:
     """Everything the in-progress message renders.
 
@@ -45,16 +57,21 @@ class RunView:
         title: what is investigated, e.g. "deployment `deploy-42`" (untrusted parts escaped
             by the renderer, not here).
         agent_names: the panels to show up front, in display order.
+        source_names: the live sources the payload is gathered from ("GitHub", "Sentry"),
+            named while gathering; none for the bundled demo. Each source gets its own line
+            when it first says what it is doing.
     """
 
     title: str
     agent_names: Sequence[str] = ()
+    source_names: Sequence[str] = ()
     phase: Phase = "queued"
     execution_id: str | None = None
     elapsed_ms: float = 0.0
     signals: int = 0
     note: str | None = None
     agents: dict[str, AgentView] = field(default_factory=dict)
+    sources: dict[str, SourceView] = field(default_factory=dict)
     result: ExecutionResult | None = None
 
     def __post_init__(self) -> None:
@@ -67,6 +84,23 @@ class RunView:
         if view is None:
             view = self.agents[name] = AgentView(name)
         return view
+
+    def source(self, name: str, message: str, *, done: bool = False, failed: bool = False) -> None:
+        """Fold one word of a live source (a `SourceProgress` call) into the view.
+
+        A source's end is final: a late word from its abandoned thread (a GitHub call still
+        running after the source timed out) does not turn a failure back into "fetching".
+        """
+        view = self.sources.get(name)
+        if view is None:
+            view = self.sources[name] = SourceView(name)
+        elif view.state != "fetching":
+            return
+        view.message = message[:MAX_SOURCE_MESSAGE]
+        if failed:
+            view.state = "failed"
+        elif done:
+            view.state = "done"
 
     def apply(self, event: AgentEvent) -> None:
         """Fold one runtime event into the view."""

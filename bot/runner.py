@@ -8,6 +8,7 @@ production; loopback-backed ones in tests and the load benchmark).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -31,17 +32,18 @@ from bot.blocks import (
     render_signals,
 )
 from bot.investigations import Slot
-from bot.progress import RunView
+from bot.progress import MAX_SOURCE_MESSAGE, RunView
 from bot.publisher import FINAL_DEADLINE_S, Clock, PublisherStats, Sleep, ThrottledPublisher
 from bot.slack_calls import SlackCallFailed, slack_call
 from bot.targets import Target
 from sre.history.records import RunContext
-from sre.redaction import redact
+from sre.redaction import one_line, redact
 from sre.references import References, from_payload
 from sre.scenarios import incident_b
 
 if TYPE_CHECKING:
     from bot.history import BotHistory
+    from sre.integrations.assembler import SourceProgress
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +76,16 @@ class DemoAssembly:
         return cls(scenario.incident, [], None, from_payload(scenario.incident))
 
 
-AssembleFn = Callable[[str], Awaitable[AssemblyLike]]
+class AssembleFn(Protocol):
+    """Fetches the payload of one id (a deployment, a Sentry issue) from the live sources.
+
+    `progress` hears what each source is doing as it happens, and when it is done or failed
+    (`sre.integrations.assembler.SourceProgress`); it may be called from any thread.
+    """
+
+    def __call__(
+        self, target_id: str, /, *, progress: SourceProgress
+    ) -> Awaitable[AssemblyLike]: ...
 
 
 class Engine(Protocol):
@@ -94,8 +105,9 @@ class Services:
     """The runner's collaborators.
 
     Args:
-        assemble_deployment: deployment id -> Assembly (the real assembler by default).
-        assemble_sentry_issue: Sentry issue id -> Assembly.
+        assemble_deployment: deployment id -> Assembly (the real assembler by default),
+            telling the runner's `progress` what each source is doing.
+        assemble_sentry_issue: Sentry issue id -> Assembly, the same way.
         engine: runs the investigation with event subscribers.
         agent_names: panels shown before the first event, in display order.
         update_interval: seconds between two edits of one message.
@@ -181,7 +193,11 @@ class InvestigationRunner:
             rerun_of: the `ts` of the message whose Rerun was clicked: its stored payload
                 is replayed when the live sources are unchanged.
         """
-        view = RunView(title=target.plain_title, agent_names=self.services.agent_names)
+        view = RunView(
+            title=target.plain_title,
+            agent_names=self.services.agent_names,
+            source_names=() if target.kind == "demo" else self.services.live_sources,
+        )
         view.phase = "queued" if slot.would_wait else "gathering"
         try:
             ts = await self._post(channel, thread_ts, render_progress(view))
@@ -245,11 +261,11 @@ class InvestigationRunner:
         await _tell(tell_requester, f"Slack refused my messages in this channel. {final.text}")
 
     async def _payload(
-        self, target: Target, rerun: tuple[str, str] | None
+        self, target: Target, rerun: tuple[str, str] | None, progress: SourceProgress
     ) -> tuple[AssemblyLike, IncidentInput | None, str | None]:
         """The assembly, and what to investigate: the fresh payload or, for a Rerun of
         unchanged sources, the stored one (with the sentence that says which)."""
-        assembly = await self._assemble(target)
+        assembly = await self._assemble(target, progress)
         if rerun is None or self.history is None:
             return assembly, assembly.incident, None
         choice = await self.history.choose_payload(
@@ -267,9 +283,12 @@ class InvestigationRunner:
     ) -> tuple[ExecutionResult, IncidentInput] | None:
         try:
             async with slot:
-                view.phase = "gathering"
-                publisher.submit(render_progress(view))
-                assembly, incident, note = await self._payload(target, rerun)
+                if view.phase != "gathering":
+                    # Out of the queue; a run that never waited was posted as gathering.
+                    view.phase = "gathering"
+                    publisher.submit(render_progress(view))
+                progress = _source_progress(view, publisher)
+                assembly, incident, note = await self._payload(target, rerun, progress)
                 if incident is None:
                     error = assembly.error or "nothing could be assembled"
                     publisher.finish(render_error(target.plain_title, error, assembly.gaps))
@@ -310,13 +329,13 @@ class InvestigationRunner:
         )
         return result, incident
 
-    async def _assemble(self, target: Target) -> AssemblyLike:
+    async def _assemble(self, target: Target, progress: SourceProgress) -> AssemblyLike:
         """The payload of `target`: fetched from the live sources, or the bundled demo."""
         if target.kind == "demo":
             return DemoAssembly.load()
         if target.kind == "deployment":
-            return await self.services.assemble_deployment(target.id)
-        return await self.services.assemble_sentry_issue(target.id)
+            return await self.services.assemble_deployment(target.id, progress=progress)
+        return await self.services.assemble_sentry_issue(target.id, progress=progress)
 
     async def _say_cancelled(self, channel: str, ts: str, target: Target) -> None:
         """Best effort, bounded: leave the message saying the run stopped, not "running"."""
@@ -363,6 +382,30 @@ class InvestigationRunner:
             except SlackCallFailed as error:
                 log.warning("signal list not posted: %s", error.code)
                 return
+
+
+def _source_progress(view: RunView, publisher: ThrottledPublisher) -> SourceProgress:
+    """A `SourceProgress` that shows each source's word in the in-progress message.
+
+    The assembler calls it from the bot's loop, the worker's loop and PyGithub's threads:
+    the word is redacted and put on one line where it is said (off the bot's loop), then
+    handed to the bot's loop (`call_soon_threadsafe`), the only thread that touches the view
+    and the publisher. The publisher's throttle decides how often Slack sees it.
+    """
+    loop = asyncio.get_running_loop()
+
+    def show(name: str, message: str, done: bool, failed: bool) -> None:
+        view.source(name, message, done=done, failed=failed)
+        publisher.submit(render_progress(view))
+
+    def progress(name: str, message: str, *, done: bool = False, failed: bool = False) -> None:
+        # Redacted before the cut: a secret cut in half would no longer match its rule.
+        cleaned = one_line(redact(message))[:MAX_SOURCE_MESSAGE]
+        # A closed loop means the bot stopped; a thread finishing late has nobody to tell.
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(show, one_line(name)[:40], cleaned, done, failed)
+
+    return progress
 
 
 async def _tell(tell_requester: TellRequester | None, text: str) -> None:

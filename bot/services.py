@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from alpha.core.events import EventSubscriber
 from alpha.core.http import NetworkPolicy
@@ -18,6 +18,9 @@ from alpha.schemas import ExecutionResult, IncidentInput
 from bot.runner import AssemblyLike, Services
 from bot.settings import BotSettings
 from bot.worker import Worker, relay
+
+if TYPE_CHECKING:
+    from sre.integrations.assembler import SourceProgress
 
 
 def live_sources(integration_settings: Any) -> list[str]:
@@ -60,16 +63,17 @@ def default_services(
     redactors = IncidentRedactors()
     runtime = build_runtime(agent_timeout=settings.agent_timeout_s, llm=llm, redactors=redactors)
 
-    async def assemble_deployment(deployment_id: str) -> AssemblyLike:
-        return cast(
-            AssemblyLike, await assemble(deployment_id, integration_settings, network=network)
+    async def assemble_deployment(deployment_id: str, *, progress: SourceProgress) -> AssemblyLike:
+        assembly = await assemble(
+            deployment_id, integration_settings, network=network, progress=progress
         )
+        return cast(AssemblyLike, assembly)
 
-    async def assemble_issue(issue_id: str) -> AssemblyLike:
-        return cast(
-            AssemblyLike,
-            await assemble_from_sentry_issue(issue_id, integration_settings, network=network),
+    async def assemble_issue(issue_id: str, *, progress: SourceProgress) -> AssemblyLike:
+        assembly = await assemble_from_sentry_issue(
+            issue_id, integration_settings, network=network, progress=progress
         )
+        return cast(AssemblyLike, assembly)
 
     async def engine(
         incident: IncidentInput,
@@ -100,14 +104,16 @@ def on_worker(services: Services, worker: Worker) -> Services:
     """The same services with assembling and investigating run on `worker`'s loop.
 
     The runner's event subscribers are synchronous and belong to the bot's loop: each event
-    is relayed back there (`bot.worker.relay`).
+    is relayed back there (`bot.worker.relay`). The sources' `progress` goes as it is: a
+    `SourceProgress` is thread-safe by contract (PyGithub's threads call it too), and the
+    runner's hands every word to its own loop.
     """
 
-    async def assemble_deployment(deployment_id: str) -> AssemblyLike:
-        return await worker.run(services.assemble_deployment(deployment_id))
+    async def assemble_deployment(deployment_id: str, *, progress: SourceProgress) -> AssemblyLike:
+        return await worker.run(services.assemble_deployment(deployment_id, progress=progress))
 
-    async def assemble_sentry_issue(issue_id: str) -> AssemblyLike:
-        return await worker.run(services.assemble_sentry_issue(issue_id))
+    async def assemble_sentry_issue(issue_id: str, *, progress: SourceProgress) -> AssemblyLike:
+        return await worker.run(services.assemble_sentry_issue(issue_id, progress=progress))
 
     async def engine(
         incident: IncidentInput,

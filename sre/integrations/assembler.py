@@ -332,6 +332,12 @@ def _build(
     return Assembly(incident, gaps, None, references)
 
 
+def _failed(progress: SourceProgress, error: str) -> Assembly:
+    """Nothing assembled: Sentry's line says why, and so does the `Assembly`."""
+    progress(se.SOURCE, error, failed=True)
+    return Assembly(None, [], error)
+
+
 async def assemble_from_sentry_issue(
     issue_id: str,
     settings: IntegrationSettings,
@@ -355,6 +361,7 @@ async def assemble_from_sentry_issue(
         return Assembly(None, [gap], f"cannot look up Sentry issue {issue_id!r}: {gap}")
     gaps: list[str] = []
     network = network or NetworkPolicy.from_environment()
+    progress(se.SOURCE, f"looking up issue {issue_id}")
     async with se.sentry_session(settings, network) as session:
         client = se.SentryClient(
             settings, session, sleep=tuning.sleep, clock=tuning.clock, network=network
@@ -363,24 +370,25 @@ async def assemble_from_sentry_issue(
             async with asyncio.timeout(settings.source_timeout):
                 origin = await client.origin(issue_id)
         except UpstreamNotFound:
-            return Assembly(
-                None, gaps, f"Sentry issue {issue_id!r} not found in {settings.sentry_org}"
+            return _failed(
+                progress, f"Sentry issue {issue_id!r} not found in {settings.sentry_org}"
             )
         except UpstreamError as exc:
-            return Assembly(None, gaps, exc.describe(se.SOURCE, se.TOKEN_SETTING))
+            return _failed(progress, exc.describe(se.SOURCE, se.TOKEN_SETTING))
         except TimeoutError:
-            return Assembly(
-                None, gaps, f"Sentry unreachable: no answer within {settings.source_timeout:g} s"
+            return _failed(
+                progress, f"Sentry unreachable: no answer within {settings.source_timeout:g} s"
             )
     if not origin.release:
-        return Assembly(
-            None, gaps, f"Sentry issue {issue_id!r} carries no release; cannot find its deployment"
+        return _failed(
+            progress, f"Sentry issue {issue_id!r} carries no release; cannot find its deployment"
         )
     deployment_id = origin.release
     if not settings.missing_github():
         source = gh.GitHubSource(
             settings, caps=tuning.github_caps, network=network, sleep=tuning.github_sleep
         )
+        progress(gh.SOURCE, f"finding the deployment of release {origin.release}")
         try:
             async with asyncio.timeout(settings.source_timeout):
                 found = await source.resolve_release(origin.release, origin.environment)

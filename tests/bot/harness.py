@@ -39,6 +39,7 @@ from bot.investigations import InvestigationManager
 from bot.runner import Services
 from bot.settings import BotSettings
 from sre.history.store import HistoryStore
+from sre.integrations.assembler import SourceProgress
 from tests.fakes.loopback import serve
 from tests.fakes.slack_server import FakeSlack
 
@@ -84,13 +85,13 @@ class FakeSources:
     unknown: set[str] = field(default_factory=set)
     gaps: list[str] = field(default_factory=list)
 
-    async def deployment(self, deployment_id: str) -> FakeAssembly:
+    async def deployment(self, deployment_id: str, *, progress: SourceProgress) -> FakeAssembly:
         self.calls.append(("deployment", deployment_id))
         if deployment_id in self.unknown:
             return FakeAssembly(None, [], f"deployment {deployment_id!r} not found in o/r")
         return FakeAssembly(incident(deployment_id), list(self.gaps), None)
 
-    async def sentry_issue(self, issue_id: str) -> FakeAssembly:
+    async def sentry_issue(self, issue_id: str, *, progress: SourceProgress) -> FakeAssembly:
         self.calls.append(("sentry_issue", issue_id))
         return FakeAssembly(incident(f"sentry-{issue_id}"), list(self.gaps), None)
 

@@ -1,6 +1,7 @@
 """Block Kit rendering: limits, escaping of adversarial text, and the golden final message.
 
-The final message is compared with tests/bot/golden/final_message.json; regenerate it with
+The final message is compared with tests/bot/golden/final_message.json, the message while the
+sources are fetched with tests/bot/golden/progress_message.json; regenerate them with
 `ALPHA_UPDATE_GOLDEN=1 python -m pytest tests/bot/test_blocks.py` (the test then reports
 "skipped: golden file written") and review the diff.
 """
@@ -36,6 +37,7 @@ from sre.references import CommitRef, IssueRef, References
 from tests.bot.harness import hypothesis_sections, ranked
 
 GOLDEN = Path(__file__).parent / "golden" / "final_message.json"
+PROGRESS_GOLDEN = Path(__file__).parent / "golden" / "progress_message.json"
 ADVERSARIAL = "<!channel> <!here> <@U123> <https://evil.example|https://sentry.io> & <#C1>"
 
 
@@ -150,7 +152,8 @@ def test_adversarial_text_is_escaped_everywhere() -> None:
         gaps=[ADVERSARIAL],
         review_reasons=[ADVERSARIAL],
     )
-    view = RunView(title=ADVERSARIAL, agent_names=[ADVERSARIAL])
+    view = RunView(title=ADVERSARIAL, agent_names=[ADVERSARIAL], source_names=[ADVERSARIAL])
+    view.source(ADVERSARIAL, ADVERSARIAL, failed=True)
     view.phase = "running"
     view.agent(ADVERSARIAL).last_message = ADVERSARIAL
     view.agent(ADVERSARIAL).state = "running"
@@ -166,6 +169,54 @@ def test_adversarial_text_is_escaped_everywhere() -> None:
                 "<!" not in text and "<@" not in text and "<http" not in text and "<#" not in text
             )
         assert "&lt;!channel&gt;" in _all_text(message.blocks)
+
+
+def _gathering_view() -> RunView:
+    """A deployment whose GitHub is still fetching while Sentry has failed."""
+    view = RunView(
+        title="deployment 102", agent_names=["LogAgent"], source_names=["GitHub", "Sentry"]
+    )
+    view.phase = "gathering"
+    view.source("GitHub", "resolving 102")
+    view.source("Sentry", "listing issues")
+    view.source("GitHub", "3 commits; files of 1/3")
+    view.source("Sentry", "Sentry unreachable: HTTP 503 after 3 tries", failed=True)
+    return view
+
+
+def test_progress_while_gathering_matches_the_golden_file(
+    golden: Callable[[Path, str], None],
+) -> None:
+    """The message while the sources are fetched (one fetching, one failed with its gap) is
+    exactly the reviewed golden file."""
+    message = render_progress(_gathering_view())
+    rendered = {"text": message.text, "blocks": message.blocks}
+    golden(PROGRESS_GOLDEN, json.dumps(rendered, indent=2, ensure_ascii=False) + "\n")
+
+
+def test_progress_shows_each_sources_latest_word_and_keeps_it_with_the_agents() -> None:
+    """Each source shows only its latest word; the lines stay (done or failed) once the
+    agents run, above their panels."""
+    view = _gathering_view()
+    gathering = _all_text(render_progress(view).blocks)
+    assert ":hourglass_flowing_sand: *GitHub* fetching · 3 commits; files of 1/3" in gathering
+    assert "resolving 102" not in gathering and "listing issues" not in gathering
+    assert ":x: *Sentry* failed · Sentry unreachable: HTTP 503 after 3 tries" in gathering
+    view.source("GitHub", "3 commits", done=True)
+    view.phase = "running"
+    running = _all_text(render_progress(view).blocks)
+    assert ":white_check_mark: *GitHub* done · 3 commits" in running
+    assert running.index("*Sentry* failed") < running.index("*LogAgent*")
+    assert "Gathering data" not in running
+
+
+def test_progress_without_sources_names_none() -> None:
+    """A run with no live source (the demo) says "Gathering data" and has no source line."""
+    message = render_progress(
+        RunView(title="demo incident_b", agent_names=["LogAgent"], phase="gathering")
+    )
+    assert message.blocks[1]["elements"][0]["text"] == ":mag: Gathering data"
+    assert len(message.blocks) == 2
 
 
 def test_many_hypotheses_stay_within_50_blocks_with_a_marker() -> None:

@@ -49,7 +49,7 @@ async def test_full_investigation_with_the_sre_engine_shows_the_culprit_first() 
     expected = scenario["expected"]
     requested: list[str] = []
 
-    async def assemble(deployment_id: str) -> FakeAssembly:
+    async def assemble(deployment_id: str, *, progress: Any) -> FakeAssembly:
         requested.append(deployment_id)
         return FakeAssembly(incident, [], None)
 
@@ -86,7 +86,7 @@ async def test_concurrent_investigations_keep_their_own_messages_and_results() -
         for s in scenarios.values()
     }
 
-    async def assemble(deployment_id: str) -> FakeAssembly:
+    async def assemble(deployment_id: str, *, progress: Any) -> FakeAssembly:
         return FakeAssembly(by_id[deployment_id], [], None)
 
     async with FakeSlack() as slack:

@@ -278,8 +278,8 @@ async def test_rerun_refetches_when_the_sources_changed(store: SQLHistoryStore) 
         final = await _investigate(server, slack)
         original = sources.deployment
 
-        async def changed(deployment_id: str) -> Any:
-            assembly = await original(deployment_id)
+        async def changed(deployment_id: str, *, progress: Any) -> Any:
+            assembly = await original(deployment_id, progress=progress)
             assert assembly.incident is not None
             logs = [*assembly.incident.logs, "2026-11-20T14:09:00Z ERROR a new line"]
             return type(assembly)(assembly.incident.model_copy(update={"logs": logs}), [], None)

@@ -85,6 +85,34 @@ async def test_unknown_sentry_issue_gets_a_clear_error() -> None:
     assert result.error == "Sentry issue '123' not found in acme"
 
 
+async def test_sentry_issue_path_reports_each_step_and_a_failure() -> None:
+    """From a Sentry issue, the issue lookup and the release's deployment are reported before
+    the deployment's own steps; an unknown issue ends Sentry's line with the error."""
+    steps: list[tuple[str, str, bool, bool]] = []
+
+    def progress(name: str, message: str, *, done: bool = False, failed: bool = False) -> None:
+        steps.append((name, message, done, failed))
+
+    async with FakeGitHub(checkout_repo()) as github, FakeSentry(checkout_sentry()) as sentry:
+        settings = integration_settings(github, sentry)
+        found = await assemble_from_sentry_issue(
+            "4512345678", settings, tuning=TUNING, progress=progress
+        )
+        assert found.incident is not None
+        assert steps[:2] == [
+            ("Sentry", "looking up issue 4512345678", False, False),
+            ("GitHub", "finding the deployment of release v1.4.1", False, False),
+        ]
+        assert ("GitHub", "resolving 102", False, False) in steps
+        assert {(n, d) for n, _, d, _ in steps if d} == {("GitHub", True), ("Sentry", True)}
+        steps.clear()
+        missing = await assemble_from_sentry_issue(
+            "123", settings, tuning=TUNING, progress=progress
+        )
+    assert missing.error == "Sentry issue '123' not found in acme"
+    assert steps[-1] == ("Sentry", "Sentry issue '123' not found in acme", False, True)
+
+
 async def test_sentry_failure_is_a_gap_and_github_evidence_remains() -> None:
     """Persistent Sentry 503s become a gap; commits and config still make the payload."""
     async with FakeGitHub(checkout_repo()) as github, FakeSentry(checkout_sentry()) as sentry:
