@@ -111,8 +111,9 @@ class Services:
         engine: runs the investigation with event subscribers.
         agent_names: panels shown before the first event, in display order.
         update_interval: seconds between two edits of one message.
-        live_sources: names of the live sources configured ("GitHub", "Sentry"); with
-            none, the bot refuses to start investigations and says how to fix it.
+        live_sources: names of the live sources configured ("GitHub", "Sentry"), named in
+            the message while the payload is gathered; with none, the bot refuses to start
+            investigations and says how to fix it.
         agent_names: panels shown before the first event, in display order.
         update_interval: seconds between two edits of one message.
         final_deadline: seconds the final edit of a message is retried before the runner
@@ -387,10 +388,11 @@ class InvestigationRunner:
 def _source_progress(view: RunView, publisher: ThrottledPublisher) -> SourceProgress:
     """A `SourceProgress` that shows each source's word in the in-progress message.
 
-    The assembler calls it from the bot's loop, the worker's loop and PyGithub's threads:
-    the word is redacted and put on one line where it is said (off the bot's loop), then
+    The assembler calls it from the loop it runs on (the worker's, in production) and from
+    PyGithub's threads: the word is redacted and put on one line in the calling thread, then
     handed to the bot's loop (`call_soon_threadsafe`), the only thread that touches the view
-    and the publisher. The publisher's throttle decides how often Slack sees it.
+    and the publisher. The publisher's throttle decides how often Slack sees it; the Slack
+    client's redaction boundary and the renderer's escaping apply to it like to any text.
     """
     loop = asyncio.get_running_loop()
 
