@@ -100,10 +100,15 @@ async def ensure_schema(engine: AsyncEngine, revision: str = "head") -> None:
         engine: the store's engine.
         revision: a revision id, for tests that build an older schema.
     """
-    if revision == "head":
-        async with engine.connect() as connection:
-            if await connection.run_sync(current_revision) == HEAD_REVISION:
-                return
     database = engine.url.database if engine.dialect.name == "sqlite" else None
-    async with _file_lock(database), engine.begin() as connection:
-        await connection.run_sync(_locked_upgrade, revision)
+    # On SQLite the first connection also switches a new file to WAL, which needs the
+    # database to itself: several processes opening a new file at once did that together
+    # and one could fail with "database is locked" on a loaded machine. The lock beside
+    # the file is taken first (cheap; PostgreSQL takes its advisory lock below instead).
+    async with _file_lock(database):
+        if revision == "head":
+            async with engine.connect() as connection:
+                if await connection.run_sync(current_revision) == HEAD_REVISION:
+                    return
+        async with engine.begin() as connection:
+            await connection.run_sync(_locked_upgrade, revision)
