@@ -12,7 +12,14 @@ from pydantic import BaseModel
 from alpha.schemas import Signal
 from sre.agents.base import CONFIDENCE_CAP, CONFIDENCE_FLOOR, Evidence, confidence
 from sre.agents.hosts import dependency_groups, plausible_host
-from sre.agents.patterns import key_families, metric_families, symptoms_in
+from sre.agents.patterns import (
+    SYMPTOM_PATTERNS,
+    key_families,
+    metric_families,
+    symptoms_in,
+)
+from sre.agents.patterns import _KEY_FAMILIES as KEY_FAMILIES
+from sre.agents.patterns import _METRIC_FAMILIES as METRIC_FAMILIES
 from sre.agents.reading import exception_types, is_trouble, paths_match, text_files
 from sre.agents.relations import config_label
 from sre.extractors.texthosts import text_hosts
@@ -50,14 +57,37 @@ def test_paths_match_is_symmetric(a: str, b: str) -> None:
     assert paths_match(a, b) == paths_match(b, a)
 
 
-@given(st.text(max_size=300))
-def test_text_parsers_never_raise(text: str) -> None:
-    """The free-text parsers accept any text."""
-    symptoms_in(text)
-    text_files(text)
-    text_hosts(text)
-    metric_families(text)
-    key_families(text)
+# Known pieces mixed with arbitrary text: most generated inputs exercise a parser, and what a
+# known piece carries must be found whatever surrounds it.
+_FRAME = "(/app/src/svc/orders.py:42)"
+_CALL = 'Post "https://api.pay-1.example.com/v1"'
+_PIECES = st.sampled_from(
+    [_FRAME, _CALL, "too many open files", "deadlock detected", "db_connections_in_use"]
+)
+_PARSER_TEXT = st.lists(st.one_of(st.text(max_size=40), _PIECES), max_size=8).map(" ".join)
+
+
+@given(_PARSER_TEXT)
+def test_text_parsers_keep_their_invariants(text: str) -> None:
+    """The free-text parsers return known families and what the text holds, once each."""
+    assert symptoms_in(text) <= set(SYMPTOM_PATTERNS)
+    assert metric_families(text) <= set(METRIC_FAMILIES)
+    assert key_families(text) <= set(KEY_FAMILIES)
+    if "." in text:  # only the last two dotted segments count
+        assert key_families("outer." + text) == key_families(text)
+    files = text_files(text)
+    assert len(files) == len(set(files))
+    assert all(f and not f.startswith("/") and f in text for f in files)
+    hosts = text_hosts(text)
+    assert len(hosts) == len(set(hosts))
+    assert all(h == h.lower() and h.split(":")[0] in text.lower() for h in hosts)
+    # What a known piece carries is found wherever it sits.
+    if f" {_FRAME}" in f" {text}":
+        assert "app/src/svc/orders.py" in files
+    if f" {_CALL}" in f" {text}":
+        assert "api.pay-1.example.com" in hosts
+    if " too many open files" in f" {text}":
+        assert "fd" in symptoms_in(text)
 
 
 def test_symptom_families_recognise_generic_wording() -> None:
