@@ -303,9 +303,13 @@ class BotServer:
             }
         )
         extra = {}
+        timestamp = None
         if retry_num is not None:
             extra = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "timeout"}
-        return await self.post_signed(body, "application/json", extra=extra)
+            # Slack signs a redelivery at its own time: its signature differs from the first
+            # delivery's, so only the event id can tell it is the same event.
+            timestamp = int(time.time()) - retry_num
+        return await self.post_signed(body, "application/json", timestamp=timestamp, extra=extra)
 
     async def action(self, payload: dict[str, Any]) -> tuple[int, str]:
         """Send a block_actions interaction."""

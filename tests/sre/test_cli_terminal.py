@@ -113,6 +113,10 @@ def _million_line_payload(path: Path) -> int:
     return len(document["logs"])
 
 
+def _sigint_as_from_a_terminal() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_stops_a_million_line_parse_in_the_middle(
     alpha_script: Path, tmp_path: Path
 ) -> None:
@@ -125,6 +129,9 @@ def test_ctrl_c_stops_a_million_line_parse_in_the_middle(
         stderr=subprocess.PIPE,
         cwd=tmp_path,
         text=True,
+        # As from a terminal: a suite started in the background (`cmd &` in a script) has
+        # SIGINT ignored, which a child inherits and Python then honours.
+        preexec_fn=_sigint_as_from_a_terminal,
     )
     assert process.stderr is not None
     seen = []

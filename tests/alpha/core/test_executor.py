@@ -91,6 +91,22 @@ async def test_agents_run_concurrently():
     assert runs[0].started_ms < runs[1].finished_ms and runs[1].started_ms < runs[0].finished_ms
 
 
+async def test_an_overrunning_agent_is_stopped_at_its_deadline():
+    """An agent that would sleep an hour is stopped at the 30 s default, in virtual time.
+
+    Unlike a hanging agent, this one finishes on its own, so an executor that ignored the
+    deadline fails here by assertion, not by the suite's hang guard.
+    """
+    slow = Sleeper("slow", 3600.0)
+    clock = asyncio.get_running_loop().time
+    started = clock()
+    runs = await _executor(default_timeout=30.0).run([slow], _context)
+    assert runs[0].outcome.status is AgentStatus.TIMED_OUT
+    assert runs[0].outcome.execution_time_ms == pytest.approx(30_000)
+    assert clock() - started == pytest.approx(30.0)
+    assert slow.span is None, "the agent was cancelled before it returned"
+
+
 async def test_raising_and_hanging_agents_do_not_sink_the_run():
     """A raising and a hanging agent are recorded; the good agent's result is kept."""
     runs = await _executor(default_timeout=0.1).run(
