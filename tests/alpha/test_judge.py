@@ -173,3 +173,32 @@ def test_kept_hypotheses_always_satisfy_the_invariants(confidence, cited):
         assert hypothesis.supporting_signals
         assert all(sid in MEMORY for sid in hypothesis.supporting_signals)
     assert len(judged.result.hypotheses) + len(judged.rejections) == 1
+
+
+def test_rejection_reasons_are_exact_and_summarise_long_lists():
+    """Reasons quote up to five unknown ids, summarise the rest, and join problems with '; '."""
+    judge = JudgeLayer()
+    five = [f"sig_{i}" for i in range(5)]
+    assert judge.check_hypothesis(_hyp(supporting_signals=five), MEMORY) == [
+        "cites unknown signal(s) 'sig_0', 'sig_1', 'sig_2', 'sig_3', 'sig_4'"
+    ]
+    seven = [f"sig_{i}" for i in range(7)]
+    assert judge.check_hypothesis(_hyp(supporting_signals=seven), MEMORY) == [
+        "cites unknown signal(s) 'sig_0', 'sig_1', 'sig_2', 'sig_3', 'sig_4' and 2 more"
+    ]
+    bare = _hyp().model_copy(update={"supporting_signals": []})
+    assert judge.check_hypothesis(bare, MEMORY) == ["cites no signal"]
+    twice_bad = _hyp("z", supporting_signals=["sig_404"], confidence=0.5).model_copy(
+        update={"confidence": 1.5}
+    )
+    judged = judge.validate(AgentResult(agent_name="a", hypotheses=[twice_bad]), MEMORY)
+    assert judged.rejections[0].reason == (
+        "cites unknown signal(s) 'sig_404'; confidence 1.5 is outside [0, 1]"
+    )
+
+
+def test_a_nameless_result_is_owned_by_an_unnamed_agent():
+    """A result with a blank name and no runner name is refused as `<unnamed agent>`'s."""
+    judged = JudgeLayer().validate(AgentResult(agent_name="  ", hypotheses=[_hyp()]), MEMORY)
+    assert judged.valid is False
+    assert judged.rejections[0].agent_name == "<unnamed agent>"
