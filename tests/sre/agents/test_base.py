@@ -12,14 +12,14 @@ from pydantic import BaseModel
 from alpha.schemas import Signal
 from sre.agents.base import CONFIDENCE_CAP, CONFIDENCE_FLOOR, Evidence, confidence
 from sre.agents.hosts import dependency_groups, plausible_host
+from sre.agents.patterns import _KEY_FAMILIES as KEY_FAMILIES
+from sre.agents.patterns import _METRIC_FAMILIES as METRIC_FAMILIES
 from sre.agents.patterns import (
     SYMPTOM_PATTERNS,
     key_families,
     metric_families,
     symptoms_in,
 )
-from sre.agents.patterns import _KEY_FAMILIES as KEY_FAMILIES
-from sre.agents.patterns import _METRIC_FAMILIES as METRIC_FAMILIES
 from sre.agents.reading import exception_types, is_trouble, paths_match, text_files
 from sre.agents.relations import config_label
 from sre.extractors.texthosts import text_hosts
