@@ -28,7 +28,9 @@ async def _no_wait(seconds: float) -> None:
 
 
 def _mode(server: FakeLLMServer) -> LLMMode:
-    llm = LLMSettings(_env_file=None, base_url=server.base_url, timeout=2.0, retries=0)  # type: ignore[call-arg]
+    # The fake answers at once; the timeout only bounds a hang, so a loaded machine (a
+    # request taking seconds of wall time) must not reach it.
+    llm = LLMSettings(_env_file=None, base_url=server.base_url, timeout=30.0, retries=0)  # type: ignore[call-arg]
     return LLMMode.from_settings(llm, ReasoningSettings(_env_file=None), sleep=_no_wait)  # type: ignore[call-arg]
 
 

@@ -12,8 +12,9 @@ from tests.bot.harness import wait_for
 from tests.bot.processes import BotProcess, free_port, http_env, socket_env
 from tests.fakes.slack_server import FakeSlack, Scripted, server_error
 
-# Generous bounds: the property is "stops", a hang is the failure.
-STOP_WITHIN_S = 10.0
+# Generous bounds: the property is "stops", a hang is the failure. A start-up on a loaded
+# machine (imports at a fraction of a core) takes several seconds of the bound.
+STOP_WITHIN_S = 60.0
 
 
 def _error_lines(stderr: str) -> list[str]:

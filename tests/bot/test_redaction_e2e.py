@@ -83,7 +83,7 @@ async def _bot() -> AsyncIterator[tuple[FakeSlack, FakeLLMServer, BotServer]]:
         FakeSentry(_planted_sentry()) as sentry,
         FakeLLMServer(default=Reply.json({"hypotheses": []})) as llm,
     ):
-        llm_settings = LLMSettings(_env_file=None, base_url=llm.base_url, timeout=2.0, retries=0)  # type: ignore[call-arg]
+        llm_settings = LLMSettings(_env_file=None, base_url=llm.base_url, timeout=30.0, retries=0)  # type: ignore[call-arg]
         reasoning = ReasoningSettings(_env_file=None)  # type: ignore[call-arg]
         mode = LLMMode.from_settings(llm_settings, reasoning, sleep=_no_wait)
         bot_settings = settings(slack)

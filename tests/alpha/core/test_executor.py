@@ -12,7 +12,15 @@ import pytest
 from alpha.agents.base import AgentContext, BaseAgent
 from alpha.core.executor import ParallelExecutor
 from alpha.judge.judge import JudgeLayer
-from alpha.schemas import AgentResult, AgentStatus, EventKind, Hypothesis, IncidentInput, Signal
+from alpha.schemas import (
+    AgentResult,
+    AgentStatus,
+    EventKind,
+    Hypothesis,
+    IncidentInput,
+    Signal,
+    TokenUsage,
+)
 from tests.alpha.stubs import Hanger, Raiser
 
 INCIDENT = IncidentInput(
@@ -205,3 +213,98 @@ async def test_review_sets_accepted_counts():
     assert runs[0].outcome.hypotheses_produced == 1
     assert runs[0].outcome.hypotheses_accepted == 0
     assert runs[0].judged is not None and len(runs[0].judged.rejections) == 1
+
+
+class Refined(BaseAgent):
+    """Returns an LLM-refined result: one hypothesis of its own, one credited to another."""
+
+    name = "refined"
+
+    async def run(self, context: AgentContext) -> AgentResult:
+        await asyncio.sleep(0.25)
+        return AgentResult(
+            agent_name=self.name,
+            hypotheses=[
+                Hypothesis(label="mine", confidence=0.5, supporting_signals=["sig_001"]),
+                Hypothesis(
+                    label="theirs",
+                    confidence=0.5,
+                    supporting_signals=["sig_404"],
+                    contributing_agent="other",
+                ),
+            ],
+            fallback_reason="LLM m gave no answer within 45 s",
+            usage=TokenUsage(prompt_tokens=10, completion_tokens=5, calls=1),
+            model="m",
+        )
+
+
+async def test_a_result_is_stamped_and_its_outcome_carries_the_llm_facts():
+    """Hypotheses without an agent get the runner's name, the result its virtual run time,
+    and the outcome its fallback reason, token usage and model; hypothesis events carry the
+    accepted hypotheses only."""
+    emitted: list[Hypothesis] = []
+
+    class Keeping(Recorder):
+        def emit(self, kind, *, agent_name=None, **payload):
+            super().emit(kind, agent_name=agent_name)
+            if kind is EventKind.HYPOTHESIS_PRODUCED:
+                emitted.append(payload["hypothesis"])
+            if kind is EventKind.AGENT_COMPLETED:
+                assert payload["outcome"].agent_name == "refined"
+
+    recorder = Keeping()
+    judge = JudgeLayer()
+    (run,) = await _executor().run(
+        [Refined()],
+        _context,
+        events=recorder,
+        review=lambda name, result: judge.validate(result, {"sig_001"}, agent_name=name),
+    )
+    assert run.result is not None
+    assert [h.contributing_agent for h in run.result.hypotheses] == ["refined", "other"]
+    assert run.result.execution_time_ms == pytest.approx(250)
+    outcome = run.outcome
+    assert outcome.fallback_reason == "LLM m gave no answer within 45 s"
+    assert outcome.usage == TokenUsage(prompt_tokens=10, completion_tokens=5, calls=1)
+    assert outcome.model == "m"
+    assert (outcome.hypotheses_produced, outcome.hypotheses_accepted) == (2, 1)
+    assert [h.label for h in emitted] == ["mine"]
+    assert run.started_ms == pytest.approx(0) and run.finished_ms == pytest.approx(250)
+
+
+async def test_a_failed_agent_reports_no_hypotheses_and_no_llm_facts():
+    """A raising agent's outcome counts no hypotheses and claims no model, usage or fallback."""
+    (run,) = await _executor().run([Raiser(RAISED)], _context)
+    outcome = run.outcome
+    assert (outcome.hypotheses_produced, outcome.hypotheses_accepted) == (0, 0)
+    assert (outcome.fallback_reason, outcome.usage, outcome.model) == (None, None, None)
+
+
+async def test_failure_reasons_are_clipped_to_500_characters():
+    """A huge exception message is cut to 500 characters ending in an ellipsis; an empty one
+    is named by its type alone; exactly 500 characters are kept whole."""
+    runs = await _executor().run(
+        [
+            Raiser(RuntimeError("x" * 10_000)),
+            Raiser(KeyError()),
+            Raiser(RuntimeError("y" * (500 - len("RuntimeError: ")))),
+        ],
+        _context,
+    )
+    huge, empty, exact = (run.outcome.reason for run in runs)
+    assert huge == "RuntimeError: " + "x" * (499 - len("RuntimeError: ")) + "…"
+    assert len(huge) == 500
+    assert empty == "KeyError"
+    assert exact == "RuntimeError: " + "y" * (500 - len("RuntimeError: "))
+
+
+async def test_execute_returns_the_results_of_the_agents_that_succeeded(caplog):
+    """`execute` (the original design's API) keeps successful results in order and logs the
+    others with their status and reason."""
+    results = await _executor(default_timeout=1.0).execute(
+        [Sleeper("a", 0.0), Raiser(RAISED), Sleeper("b", 0.0)],
+        AgentContext(signals=list(SIGNALS), incident=INCIDENT),
+    )
+    assert [r.agent_name for r in results] == ["a", "b"]
+    assert "agent raiser failed: RuntimeError: boom: upstream said no" in caplog.text
