@@ -263,3 +263,42 @@ def test_aggregation_invariants(raw):
         assert len(set(r.contributing_agents)) == len(r.contributing_agents)
     total = sum(len(h) for _, h in raw)
     assert len(ranked) <= total
+
+
+def test_ties_on_score_and_agents_rank_by_confidence_then_evidence():
+    """At equal score and agent count, the higher confidence ranks first, then more signals
+    (both against the alphabetical order that decides last)."""
+    # Two agents each, both capped at 1.0: 0.92 + 0.1 and 0.95 + 0.1.
+    capped = Aggregator().aggregate(
+        [
+            _res("a", _hyp("a cause", 0.92), _hyp("b cause", 0.95)),
+            _res("b", _hyp("a cause", 0.92), _hyp("b cause", 0.95)),
+        ]
+    )
+    assert [(r.label, r.score) for r in capped] == [("b cause", 1.0), ("a cause", 1.0)]
+    even = Aggregator().aggregate(
+        [
+            _res("a", _hyp("a thin cause", 0.7, supporting_signals=["sig_001"])),
+            _res("b", _hyp("b thick cause", 0.7, supporting_signals=["sig_001", "sig_002"])),
+        ]
+    )
+    assert [r.label for r in even] == ["b thick cause", "a thin cause"]
+
+
+def test_a_group_keeps_every_rule_that_fired_once():
+    """A merged hypothesis lists the rules of all its members, each once, best first."""
+    ranked = Aggregator().aggregate(
+        [
+            _res("a", _hyp("pool exhausted", 0.7, rules=["logs.pool", "relations.config"])),
+            _res("b", _hyp("pool exhausted", 0.6, rules=["metrics.pool", "relations.config"])),
+        ]
+    )
+    assert ranked[0].rules == ["logs.pool", "relations.config", "metrics.pool"]
+
+
+def test_top_n_of_one_and_a_zero_bonus_are_allowed():
+    """`top_n=1` keeps the best hypothesis alone; `agreement_bonus=0` scores agreement as none."""
+    ranked = Aggregator(top_n=1, agreement_bonus=0.0).aggregate(
+        [_res("a", _hyp("x cause", 0.6), _hyp("y cause", 0.5)), _res("b", _hyp("x cause", 0.6))]
+    )
+    assert [(r.label, r.score) for r in ranked] == [("x cause", 0.6)]

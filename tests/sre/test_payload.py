@@ -238,3 +238,55 @@ def test_any_field_value_validates_or_names_the_field(field: str, value: Any) ->
         message = str(exc)
         assert message.startswith(f"f.json: {field}"), message
         assert "\n" not in message
+
+
+def test_stdin_is_capped_at_exactly_the_limit() -> None:
+    """From stdin, a payload of exactly the limit loads and one byte more is refused by name."""
+    exact = json.dumps(_payload()).encode().ljust(1_000)
+    assert load_payload("-", stdin=io.BytesIO(exact), max_bytes=1_000).incident
+    with pytest.raises(InputError, match=r"^<stdin>: larger than the 1,000 bytes allowed"):
+        load_payload("-", stdin=io.BytesIO(exact + b" "), max_bytes=1_000)
+
+
+def test_a_file_of_exactly_the_limit_loads(tmp_path: Path) -> None:
+    """A file of exactly `max_bytes` is accepted; the refusal names the file."""
+    path = _write(tmp_path, _payload())
+    size = path.stat().st_size
+    assert load_payload(path, max_bytes=size).incident
+    assert _error_with(path, max_bytes=size - 1) == (
+        f"payload.json: larger than the {size - 1:,} bytes allowed for a payload"
+    )
+
+
+def _error_with(path: Path, **options: Any) -> str:
+    with pytest.raises(InputError) as info:
+        load_payload(path, **options)
+    return str(info.value)
+
+
+def test_other_problems_are_counted_in_the_message(tmp_path: Path) -> None:
+    """The most specific problem is named and the others counted, singular or plural."""
+    one_more = _error(_write(tmp_path, _payload(logs=["ok", 3], deploy_id="x")))
+    assert one_more.endswith("(and 1 more problem)"), one_more
+    two_more = _error(_write(tmp_path, _payload(logs=["ok", 3, 4], deploy_id="x")))
+    assert two_more.endswith("(and 2 more problems)"), two_more
+    alone = _error(_write(tmp_path, _payload(logs=["ok", 3])))
+    assert alone == "payload.json: logs.1: Input should be a valid string"
+
+
+def test_a_bare_payload_is_not_a_scenario(tmp_path: Path) -> None:
+    """Loading a bare payload as a scenario says what a scenario is and how to run a payload."""
+    with pytest.raises(InputError) as info:
+        load_scenario(_write(tmp_path, _payload()))
+    assert str(info.value) == (
+        "payload.json: not a scenario: an incident payload without a known answer "
+        "(a scenario has `name`, `incident` and `expected`; investigate a payload with "
+        "`alpha investigate --payload`)"
+    )
+
+
+def test_too_deep_json_is_refused_by_name() -> None:
+    """JSON nested past the parser's recursion limit is refused, not a traceback."""
+    with pytest.raises(InputError) as info:
+        parse_json(b"[" * 100_000 + b"]" * 100_000, "deep.json")
+    assert str(info.value) == "deep.json: invalid JSON: nested too deeply"
