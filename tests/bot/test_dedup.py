@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from alpha.core.errors import ConfigurationError
-from bot.dedup import SQLiteDedupStore, stored_key
+from bot.dedup import DatabaseDedup, SQLiteDedupStore, stored_key
+from sre.history.store import open_store
 
 
 class Clock:
@@ -96,3 +97,31 @@ def test_an_unusable_path_is_a_configuration_error(tmp_path: Path) -> None:
     blocker.write_text("not a directory")
     with pytest.raises(ConfigurationError, match="ALPHA_DEDUP_PATH"):
         SQLiteDedupStore(blocker / "d.sqlite3")
+
+
+async def test_database_claims_are_shared_and_released(tmp_path: Path) -> None:
+    """On the history database a key is won once until released, then once again."""
+    async with open_store(f"sqlite+aiosqlite:///{tmp_path / 'h.db'}") as store:
+        dedup = DatabaseDedup(store)
+        assert await dedup.claim("event:Ev1", 300)
+        assert not await DatabaseDedup(store).claim("event:Ev1", 300)
+        assert await dedup.claim("event:Ev2", 300)
+        await dedup.release("event:Ev1")
+        assert await dedup.claim("event:Ev1", 300)
+        dedup.close()
+
+
+async def test_a_database_that_cannot_answer_grants_the_claim(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A failing database grants every claim (a triage twice beats a dropped alert) and says
+    so in a warning naming the key; a failed release is a warning too."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
+    async with open_store(url, migrate=False) as broken:
+        dedup = DatabaseDedup(broken)
+        assert await dedup.claim("event:EvBroken", 300)
+        assert await dedup.claim("event:EvBroken", 300)
+        await dedup.release("event:EvBroken")
+    warnings = [r.getMessage() for r in caplog.records if r.name == "bot.dedup"]
+    assert warnings[0].startswith("dedup key event:EvBroken not checked, database failed: ")
+    assert warnings[-1].startswith("dedup key event:EvBroken not released: ")

@@ -209,3 +209,19 @@ async def test_an_error_that_waiting_cannot_fix_ends_the_final_attempts_at_once(
         await asyncio.wait_for(publisher.run(), timeout=5)
         assert len(slack.of("chat.update")) == 1
         assert not publisher.stats.final_landed and vt.now < 2
+
+
+async def test_a_bare_429_waits_one_second_and_every_429_is_counted() -> None:
+    """Two 429s without Retry-After: each waits Slack's default second, both are counted,
+    and the refused state then lands."""
+    vt = VirtualTime()
+    async with FakeSlack() as slack:
+        bare = Scripted(429, {"ok": False, "error": "ratelimited"}, {})
+        slack.script("chat.update", bare, bare)
+        publisher = _publisher(slack, vt, interval=0.25)
+        async with asyncio.TaskGroup() as group:
+            group.create_task(publisher.run())
+            publisher.finish(_state(-1))
+        assert publisher.stats.rate_limited == 2
+        assert publisher.stats.final_landed
+        assert publisher.stats.sent_at == [pytest.approx(2.0)]
