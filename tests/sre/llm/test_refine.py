@@ -272,3 +272,14 @@ async def test_design_form_agent_falls_back_when_its_client_fails() -> None:
     assert [h.label for h in result.hypotheses] == [
         h.label for h in rules[: len(result.hypotheses)]
     ]
+
+
+def test_merge_without_suspects_restates_by_category_alone() -> None:
+    """When neither side names a suspect, the same category is a restatement (the candidate
+    is replaced and its rules credited); a suspect on one side only is not one."""
+    bare = Hypothesis(label="c", confidence=0.5, category="config_change", rules=["config.r"])
+    named = Hypothesis(label="d", confidence=0.5, category="config_change", suspects=["cache.ttl"])
+    answer = LLMAnswer.model_validate(json.loads(_answer(_hyp(["sig_001"], suspects=[]))))
+    merged = merge_answer(answer, [bare, named])
+    assert [h.label for h in merged] == ["Pool size lowered from 50 to 5", "d"]
+    assert merged[0].rules == ["llm.refine", "config.r"]

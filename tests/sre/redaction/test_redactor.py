@@ -176,3 +176,11 @@ def test_an_output_redacted_again_still_hides_what_was_learned_since() -> None:
     redactor.add_known("INC-123456789012", "ticket")
     assert "INC-123456789012" not in redactor.redact(shown)
     assert "INC-123456789012" not in redactor.redact_tree({"text": shown})["text"]
+
+
+def test_redact_tree_hides_secrets_in_mapping_keys() -> None:
+    """A secret used as a key of a JSON object is replaced there too; other keys stay."""
+    token = "ghp_" + "A1b2C3d4E5f6G7h8I9j0" * 2
+    tree = Redactor().redact_tree({token: {"inner": [token]}, "plain": 1, 7: "x"})
+    assert list(tree) == ["[REDACTED:github_token#1]", "plain", 7]
+    assert tree["[REDACTED:github_token#1]"] == {"inner": ["[REDACTED:github_token#1]"]}
