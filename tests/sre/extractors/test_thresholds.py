@@ -192,3 +192,40 @@ def test_long_baselines_from_20_points_ignore_a_rare_outlier() -> None:
     long = departure([100.0] * 19 + [130.0, 160.0, 160.5], 20, LATENCY)
     assert short is not None and short.spread == 15.0
     assert long is not None and long.spread == 5.0
+
+
+# --------------------------------------------------------------------------- exactly at
+
+
+def test_thresholds_are_inclusive_exactly_at_their_value() -> None:
+    """Exactly +25 %, exactly AUC 0.8 at a given split and exactly 90 % are all reported."""
+    assert shift_at([100.0] * 10 + [125.0] * 10, 10, detected=False) is not None
+    mixed = [100.0] * 16 + [200.0] * 4
+    assert separation(mixed, [150.0] * 20) == 0.8
+    assert shift_at(mixed + [150.0] * 20, 20, detected=False) is not None
+    findings = metric_findings(_current_only("cpu_percent", 90.0), {})
+    assert [f.description for f in findings] == ["cpu_percent reached 90%, 90% of its maximum"]
+
+
+def test_saturation_reads_the_sustained_high_level_of_the_window() -> None:
+    """Of a current window 10, 20, 95, 96 the level held is 95 (the second highest): 95 %."""
+    series = Series(
+        "cpu_percent", None, [10.0] * 4 + [10.0, 20.0, 95.0, 96.0], None, 4, True, False
+    )
+    saturation = [f for f in metric_findings(series, {}) if f.type == "metric_saturation"]
+    assert [f.description for f in saturation] == ["cpu_percent reached 95%, 95% of its maximum"]
+
+
+def test_shift_severity_is_high_from_x3_and_medium_from_x1_5() -> None:
+    """A shift by x3 (either way) is high, x2.99 and x1.5 medium, x1.49 low."""
+
+    def severity(before: float, after: float) -> str:
+        series = Series("latency_ms", None, [before] * 10 + [after] * 10, None, 10, True, False)
+        (anomaly,) = [f for f in metric_findings(series, {}) if f.type == "metric_anomaly"]
+        return anomaly.severity
+
+    assert severity(100.0, 300.0) == "high"
+    assert severity(300.0, 100.0) == "high"
+    assert severity(100.0, 299.0) == "medium"
+    assert severity(100.0, 150.0) == "medium"
+    assert severity(100.0, 149.0) == "low"
