@@ -6,7 +6,12 @@ killed / (killed + survived + no tests), with timeouts counted as killed (a muta
 makes a test hang is caught by the suite's hang guard). Mutants not checked yet are shown
 apart and left out of the score.
 
-Usage: .venv/bin/python tools/mutation_scores.py [--survivors]
+Usage: .venv/bin/python tools/mutation_scores.py [--survivors] [--retest-survivors]
+
+`--retest-survivors` forgets the verdict of every surviving (and untested) mutant, so that
+the next `mutmut run` tries them against the tests added since; mutmut itself keeps a
+verdict until the mutated function changes. It uses mutmut's own (private) reset helper,
+so it is tied to the mutmut 3.x this project pins.
 """
 
 from __future__ import annotations
@@ -46,7 +51,12 @@ def main() -> int:
     """Print the per-module table (and the survivors with --survivors)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--survivors", action="store_true", help="list surviving mutants")
+    parser.add_argument(
+        "--retest-survivors", action="store_true", help="make the next run retest survivors"
+    )
     args = parser.parse_args()
+    if args.retest_survivors:
+        return retest_survivors()
     by_module: dict[str, Counter[str]] = defaultdict(Counter)
     survivors: list[str] = []
     for name, status in results():
@@ -76,6 +86,19 @@ def main() -> int:
         )
     if args.survivors:
         print("\n".join(survivors))
+    return 0
+
+
+def retest_survivors() -> int:
+    """Forget the verdicts of surviving and untested mutants (see the module docstring)."""
+    import os
+
+    from mutmut.__main__ import _reset_mutant_results  # mutmut 3.x
+    from mutmut.stats import status_by_exit_code
+
+    os.chdir(ROOT)
+    count = _reset_mutant_results(lambda _key, code: status_by_exit_code[code] in MISSED)
+    print(f"{count} mutants will be retested by the next `mutmut run`")
     return 0
 
 
