@@ -229,3 +229,20 @@ def test_shift_severity_is_high_from_x3_and_medium_from_x1_5() -> None:
     assert severity(100.0, 299.0) == "medium"
     assert severity(100.0, 150.0) == "medium"
     assert severity(100.0, 149.0) == "low"
+
+
+def test_a_ratio_named_as_a_percentage_moves_in_points_of_one() -> None:
+    """A percentage whose values stay within [0, 1] is a ratio: 0.049 is 4.9 points of it."""
+    below = departure([0.5] * 4 + [0.549], 4, CPU)
+    above = departure([0.5] * 4 + [0.551], 4, CPU)
+    assert below is not None and below.effect == 0.0
+    assert above is not None and above.effect == pytest.approx(0.051)
+    assert above.spread == pytest.approx(0.025)
+
+
+def test_growth_reports_its_ends_peak_slope_and_steadiness() -> None:
+    """A leak 100 -> 150 in 6 points (peak 155 before the end) is described exactly."""
+    found = growth([100.0, 110.0, 120.0, 130.0, 155.0, 150.0])
+    assert found is not None
+    assert (found.first, found.last, found.peak, found.slope) == (100.0, 150.0, 155.0, 10.0)
+    assert (found.monotonic_share, found.spearman) == (0.8, 0.943)
