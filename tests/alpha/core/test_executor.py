@@ -308,3 +308,36 @@ async def test_execute_returns_the_results_of_the_agents_that_succeeded(caplog):
     )
     assert [r.agent_name for r in results] == ["a", "b"]
     assert "agent raiser failed: RuntimeError: boom: upstream said no" in caplog.text
+
+
+class Echo(BaseAgent):
+    """Cites every signal of the context it was given, after a short sleep."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    async def run(self, context: AgentContext) -> AgentResult:
+        await asyncio.sleep(0.5)
+        cited = [signal.id for signal in context.signals]
+        return AgentResult(
+            agent_name=self.name,
+            hypotheses=[Hypothesis(label=self.name, confidence=0.5, supporting_signals=cited)],
+        )
+
+
+async def test_each_agent_gets_its_own_context_and_times_count_from_the_run():
+    """`context_for` builds each agent's context; times are measured from the run's start,
+    however late on the loop's clock it begins."""
+    await asyncio.sleep(100.0)  # the loop's clock is far from zero when the run starts
+
+    def context_for(agent: BaseAgent) -> AgentContext:
+        own = Signal(id=f"sig_{agent.name}", type="t", description="d", source="test")
+        return AgentContext(signals=[own], incident=INCIDENT)
+
+    runs = await _executor().run([Echo("a"), Echo("b")], context_for)
+    assert [run.result.hypotheses[0].supporting_signals for run in runs] == [["sig_a"], ["sig_b"]]
+    assert [(run.started_ms, run.finished_ms) for run in runs] == [
+        (pytest.approx(0.0), pytest.approx(500.0)),
+        (pytest.approx(0.0), pytest.approx(500.0)),
+    ]
+    assert runs[0].outcome.execution_time_ms == pytest.approx(500.0)
