@@ -64,7 +64,7 @@ settings.register_profile(
 )
 settings.register_profile("dev", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 # For mutation testing (README): each mutant reruns the property tests that reach it, so
-# they try 20 examples instead of 100; the named examples of each test still run.
+# they try 20 examples instead of 100.
 settings.register_profile("mutation", settings.get_profile("ci"), max_examples=20)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
