@@ -243,3 +243,11 @@ async def test_url_verification_challenge_is_answered_only_when_signed() -> None
         assert status == 200 and "chal-123" in text
         status, _ = await server.post_raw(body, {}, "application/json")
         assert status == 401
+
+
+def test_a_signature_that_is_not_utf8_is_refused_not_raised() -> None:
+    """aiohttp hands undecodable header bytes over as lone surrogates; such a signature is
+    invalid (False), never a UnicodeEncodeError that would answer 500."""
+    from bot.app import signature_ok
+
+    assert signature_ok("secret", str(NOW), "v0=\udcff\udcfe", b"token=x", float(NOW)) is False
