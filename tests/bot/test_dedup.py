@@ -89,6 +89,11 @@ def test_long_keys_are_stored_hashed() -> None:
     long_key = "event:" + "x" * 1_000_000
     assert stored_key(long_key).startswith("event:sha256:") and len(stored_key(long_key)) < 100
     assert stored_key(long_key) != stored_key(long_key + "y")
+    # The boundary: 200 characters are kept, 201 hashed; the namespace is the first part only.
+    assert stored_key("e:" + "x" * 198) == "e:" + "x" * 198
+    assert stored_key("e:" + "x" * 199).startswith("e:sha256:")
+    assert stored_key("alert:a:" + "x" * 300).startswith("alert:sha256:")
+    assert stored_key("alert:\udcff" + "x" * 300).startswith("alert:sha256:")
 
 
 def test_an_unusable_path_is_a_configuration_error(tmp_path: Path) -> None:

@@ -46,6 +46,7 @@ async def test_a_burst_of_states_is_coalesced_to_one_update_per_interval() -> No
         assert 2 <= len(sent) <= vt.now + 1
         updates = slack.of("chat.update")
         assert len(updates) == publisher.stats.updates_sent
+        assert {(u.body["channel"], u.body["ts"]) for u in updates} == {("C1", "1.000001")}
         assert updates[-1].body["text"] == "state -1"
         assert publisher.stats.final_landed
 
