@@ -219,7 +219,7 @@ def test_skip_reasons(holmes_ask):
 
 
 def test_converts_a_small_snapshot_end_to_end(holmes_ask, make_git_snapshot, tmp_path):
-    """Only labelled fixtures of test_ask_holmes are written; test_investigate is never read."""
+    """Only labelled fixtures of test_ask_holmes are written; other folders are never read."""
     base = "tests/llm/fixtures/test_ask_holmes"
     pod = "worker-747ccfb9db-78qds"
     git_dir = make_git_snapshot(
@@ -228,7 +228,7 @@ def test_converts_a_small_snapshot_end_to_end(holmes_ask, make_git_snapshot, tmp
             f"{base}/09_crashpod/kubectl_describe.txt": _recording(HEADER, DESCRIBE),
             f"{base}/09_crashpod/kubectl_logs.txt": _recording(_logs_header(pod), "undefined\n"),
             f"{base}/01_how_many_pods/test_case.yaml": "user_prompt: how many pods?\n",
-            "tests/llm/fixtures/test_investigate/01_x/test_case.yaml": "reserved: never read\n",
+            "tests/llm/fixtures/other_suite/01_x/test_case.yaml": "not ours: never read\n",
         }
     )
     out = tmp_path / "out"
@@ -237,7 +237,7 @@ def test_converts_a_small_snapshot_end_to_end(holmes_ask, make_git_snapshot, tmp
     assert [f.name for f in files] == ["holmes-ask-09_crashpod.json"]
     scenario = scenario_from_document(json.loads(files[0].read_text()), "out")
     assert f"[pod/{pod}/main-container] undefined" in scenario.incident.logs
-    assert "test_investigate" not in files[0].read_text()
+    assert "other_suite" not in files[0].read_text()
 
 
 def test_out_inside_the_project_is_refused(holmes_ask, capsys, in_repository):

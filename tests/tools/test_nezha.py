@@ -228,7 +228,7 @@ def test_converts_a_small_snapshot_end_to_end(nezha, make_git_snapshot, tmp_path
             f"{day}/2023-01-29-fault_list.json": FAULTS,
             f"{day}/log/08_43_log.csv": log,
             f"{day}/metric/{pod}_metric.csv": metric,
-            "rca_data/2023-01-30/2023-01-30-fault_list.json": "reserved: never read",
+            "rca_data/2099-01-01/2099-01-01-fault_list.json": "another day: never read",
         }
     )
     out = tmp_path / "out"

@@ -9,8 +9,8 @@ file (`shared/spec/scenario-format.md`) per kept fixture:
 
     DIR/holmes-ask/holmes-ask-<fixture>.json
 
-Only `tests/llm/fixtures/test_ask_holmes/` is read; `test_investigate/` is reserved for
-acceptance and never listed or opened. The output folder must be outside the project.
+Only `tests/llm/fixtures/test_ask_holmes/` is read; no other folder of the snapshot is
+listed or opened. The output folder must be outside the project.
 
 A fixture is a question to HolmesGPT (`test_case.yaml`: `user_prompt`, `expected_output`)
 and the outputs of the tools it called, recorded one per file: a first line naming the tool
