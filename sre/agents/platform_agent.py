@@ -229,8 +229,8 @@ def _hypothesis(
     if backing:
         weights.append(CORROBORATION)
     factor = _factor(group, deploy) * (1.0 if suspects else UNNAMED_FACTOR)
-    if not suspects and service and service.strip():
-        suspects = [service]
+    if not suspects and service:
+        suspects = [service]  # a blank one is dropped by `hypothesis`
     weights = [w * factor for w in weights]
     # In parentheses, not after a colon: "registry credentials: orders-api" reads as an
     # assignment to the redaction boundary, which would hide the name everywhere.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from alpha.schemas import IncidentInput, Signal
+from alpha.schemas import IncidentInput, RankedHypothesis, Signal
 from sre.signals import (
     CommitSignal,
     ConfigChangeSignal,
@@ -69,6 +69,24 @@ def incident(**overrides: Any) -> IncidentInput:
     }
     data.update(overrides)
     return IncidentInput.model_validate(data)
+
+
+def ranked(
+    label: str, category: str, suspects: list[str], score: float, **extra: Any
+) -> RankedHypothesis:
+    """A ranked hypothesis as the aggregator would return it."""
+    data: dict[str, Any] = {
+        "label": label,
+        "confidence": score,
+        "category": category,
+        "suspects": suspects,
+        "score": score,
+        "rank": 1,
+        "contributing_agents": ["LogAgent"],
+        "supporting_signals": [],
+    }
+    data.update(extra)
+    return RankedHypothesis(**data)
 
 
 class Signals:

@@ -78,7 +78,7 @@ def kubectl_object(command: str) -> str | None:
         if word.startswith("-"):
             skip_value = word in _KUBE_VALUE_FLAGS
             continue
-        kind, slash, name = word.partition("/")
+        _, slash, name = word.partition("/")
         if slash:
             return name or None
         if all(part.lower() in _KUBE_KINDS for part in word.split(",")):

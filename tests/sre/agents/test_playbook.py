@@ -8,33 +8,14 @@ from typing import Any
 
 import pytest
 
-from alpha.schemas import RankedHypothesis
 from sre.agents.cues import Endpoint, lock_waits, merge_endpoints, migration_of
 from sre.agents.synthesis_agent import PLAYBOOK, synthesize
 from sre.engine import investigate
 from sre.payload import load_payload
 from sre.taxonomy import VALID_CATEGORIES
-from tests.sre.builders import SHA_BAD, SHA_CONFIG, Signals, incident
+from tests.sre.builders import SHA_BAD, SHA_CONFIG, Signals, incident, ranked
 
 HELDOUT = Path(__file__).parents[1]
-
-
-def ranked(
-    label: str, category: str, suspects: list[str], score: float, **extra: Any
-) -> RankedHypothesis:
-    """A ranked hypothesis as the aggregator would return it."""
-    data: dict[str, Any] = {
-        "label": label,
-        "confidence": score,
-        "category": category,
-        "suspects": suspects,
-        "score": score,
-        "rank": 1,
-        "contributing_agents": ["LogAgent"],
-        "supporting_signals": [],
-    }
-    data.update(extra)
-    return RankedHypothesis(**data)
 
 
 def no_deploy(**overrides: Any) -> Any:

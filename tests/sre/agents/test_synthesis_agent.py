@@ -4,27 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from alpha.schemas import RankedHypothesis
 from sre.agents import SynthesisAgent, synthesize
-from tests.sre.builders import SHA_BAD, SHA_CONFIG, Signals, incident
-
-
-def ranked(
-    label: str, category: str, suspects: list[str], score: float, **extra: Any
-) -> RankedHypothesis:
-    """A ranked hypothesis as the aggregator would return it."""
-    data: dict[str, Any] = {
-        "label": label,
-        "confidence": score,
-        "category": category,
-        "suspects": suspects,
-        "score": score,
-        "rank": 1,
-        "contributing_agents": ["LogAgent"],
-        "supporting_signals": [],
-    }
-    data.update(extra)
-    return RankedHypothesis(**data)
+from tests.sre.builders import SHA_BAD, SHA_CONFIG, Signals, incident, ranked
 
 
 async def test_code_regression_rolls_back_the_commit_and_names_the_fix() -> None:
