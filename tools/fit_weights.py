@@ -39,6 +39,7 @@ from sre.payload import Scenario, load_scenario
 GRID: dict[str, tuple[float, ...]] = {
     "chronic": (0.0, 0.3, 0.6),
     "pattern": (0.0, 0.75, 1.5),
+    "silenced": (0.0, 0.5, 1.0, 2.0),
     "symptom_kind": (0.25, 0.5, 1.0),
     "saturation": (1.0, 2.0, 3.0),
     "named": (0.25, 0.5, 1.0),

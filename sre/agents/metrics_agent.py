@@ -36,6 +36,7 @@ from sre.agents.relations import (
     rising_metrics,
     surging_traffic,
 )
+from sre.agents.topology_agent import is_database
 from sre.extractors.entities import metric_entity
 from sre.extractors.measures import measure_of
 from sre.signals import (
@@ -80,6 +81,7 @@ class MetricsAgent(SpecialistAgent):
         found += config_links(evidence, logs=False)
         found += surge
         found += _resources(evidence, surge=bool(surge))
+        found += _depleted(evidence)
         found += _infrastructure(evidence)
         found += _dependencies(evidence)
         if not surge:
@@ -191,6 +193,33 @@ def _resources(evidence: Evidence, *, surge: bool) -> list[Hypothesis]:
                 suspects=list(dict.fromkeys(metric_name(s) for s in signals))[:3],
                 weights=weights,
                 signals=[s.id for s in signals[:4]] + [s.id for s in logs[:2]],
+            )
+        )
+    return found
+
+
+def _depleted(evidence: Evidence) -> list[Hypothesis]:
+    """Free space or credits run down to almost nothing of their own peak: the entity they
+    measure ran out (a database out of storage, an instance out of CPU credits), whatever
+    the symptoms elsewhere. One hypothesis per entity, the entity named first."""
+    by_entity: dict[str, list[MetricSaturationSignal]] = {}
+    for signal in evidence.of(MetricSaturationSignal):
+        if signal.value.depleted:
+            subject = metric_entity(signal.value.metric).entity
+            owner = subject.workload if subject is not None else signal.value.metric
+            by_entity.setdefault(owner, []).append(signal)
+    found = []
+    for owner, signals in by_entity.items():
+        names = [s.value.metric for s in signals]
+        database = "db" in metric_families(names[0]) or is_database(owner)
+        found.append(
+            hypothesis(
+                label=f"{owner} ran out ({', '.join(metric_entity(n).measure for n in names)})",
+                description="; ".join(s.description for s in signals) + ".",
+                category="database" if database else "resource_exhaustion",
+                suspects=[owner, *names],
+                weights=[STRONG],
+                signals=[s.id for s in signals],
             )
         )
     return found

@@ -11,6 +11,7 @@ the system (a symptom every service shows says nothing about which one is at fau
     strength(e) = log1p(excess(e))                       errors beyond its own volume
                 + chronic * log1p(errors_after(e))       errors it logs at all
                 + pattern * shift(e) / n_shift           its log pattern shifted
+                + silenced * log1p(surprise(e)) / n_sil  a steady template of it stopped
                 + sum_k w_k * score_k(e) / n_k           departed series of kind k
                 + saturation / n_sat if a bounded resource of it saturated
                 + named * log1p(named(e))                callers' errors naming it
@@ -89,6 +90,7 @@ class Weights:
 
     chronic: float = 0.3
     pattern: float = 1.5
+    silenced: float = 1.0
     symptom_kind: float = 0.5
     saturation: float = 2.0
     named: float = 0.5
@@ -121,6 +123,8 @@ class Profile:
     log_excess: float = 0.0
     errors_after: int = 0
     pattern_shift: float = 0.0
+    silenced: float = 0.0
+    silenced_line: str = ""
     new_templates: int = 0
     metric_score: float = 0.0
     kinds: dict[str, float] = field(default_factory=dict)
@@ -206,10 +210,20 @@ def _add_log_trouble(evidence: Evidence, profiles: dict[str, Profile]) -> None:
         own.log_excess += value.excess
         own.errors_after += value.errors_after
         own.pattern_shift = max(own.pattern_shift, value.pattern_shift)
+        gone = value.silenced_template
+        if gone is not None and value.silenced > own.silenced:
+            own.silenced = value.silenced
+            own.silenced_line = f"'{gone.template[:80]}' ({gone.before} before, {gone.after} after)"
         own.new_templates += value.new_templates
         if value.kind == "pod" and value.entity not in own.pods:
             own.pods.append(value.entity)
-        own.cite(signal, value.excess + value.pattern_shift + math.log1p(value.errors_after))
+        own.cite(
+            signal,
+            value.excess
+            + value.pattern_shift
+            + math.log1p(value.errors_after)
+            + math.log1p(value.silenced),
+        )
 
 
 def _add_metric_trouble(evidence: Evidence, profiles: dict[str, Profile]) -> None:
@@ -294,8 +308,9 @@ def rank_profiles(
         for kind, score in profile.kinds.items():
             if score > 0:
                 spread[kind] = spread.get(kind, 0) + 1
-    shifted = sum(1 for p in profiles.values() if p.pattern_shift > 0) or 1
-    raw = {key: strength(p, spread, shifted, weights) for key, p in profiles.items()}
+    spread["pattern"] = sum(1 for p in profiles.values() if p.pattern_shift > 0) or 1
+    spread["silenced"] = sum(1 for p in profiles.values() if p.silenced > 0) or 1
+    raw = {key: strength(p, spread, weights) for key, p in profiles.items()}
     top = max(raw, key=lambda k: (raw[k], k))
     for caller in profiles[top].callers:
         if caller in raw and caller != top:
@@ -303,10 +318,12 @@ def rank_profiles(
     return sorted(((profiles[k], v) for k, v in raw.items()), key=lambda kv: (-kv[1], kv[0].name))
 
 
-def strength(
-    profile: Profile, spread: dict[str, int], shifted: int, weights: Weights = DEFAULT_WEIGHTS
-) -> float:
-    """How much anomalous evidence one entity accounts for (see the module docstring)."""
+def strength(profile: Profile, spread: dict[str, int], weights: Weights = DEFAULT_WEIGHTS) -> float:
+    """How much anomalous evidence one entity accounts for (see the module docstring).
+
+    `spread` counts the entities showing each kind of evidence (metric kinds, `pattern`,
+    `silenced`): the rarer a kind across the system, the more it says about one entity.
+    """
     metrics = 0.0
     for kind, score in profile.kinds.items():
         if kind == "saturation" or score <= 0:
@@ -318,7 +335,8 @@ def strength(
     return (
         math.log1p(profile.log_excess)
         + weights.chronic * math.log1p(profile.errors_after)
-        + weights.pattern * profile.pattern_shift / shifted
+        + weights.pattern * profile.pattern_shift / spread.get("pattern", 1)
+        + weights.silenced * math.log1p(profile.silenced) / spread.get("silenced", 1)
         + metrics
         + weights.named * math.log1p(profile.named)
         + weights.symptom * min(1.0, profile.symptoms)
@@ -370,6 +388,8 @@ def _describe(profile: Profile, category: str) -> tuple[str, str]:
         parts.append(f"{profile.errors_after} error records")
     if profile.pattern_shift > 0:
         parts.append(f"its log pattern shifted ({profile.pattern_shift:.0%} of its lines moved)")
+    if profile.silenced_line:
+        parts.append(f"its steady {profile.silenced_line} lines stopped")
     metric = profile.best_metric
     if metric is not None:
         v = metric.value

@@ -36,7 +36,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["Measure", "measure_of"]
+__all__ = ["Measure", "is_absolute_unit", "measure_of"]
 
 
 @dataclass(frozen=True)
@@ -128,6 +128,11 @@ def measure_of(name: str, unit: str | None) -> Measure:
     if client:
         weight = 0.5
     return Measure(kind, bad, _percent(words, unit, kind), weight, client)
+
+
+def is_absolute_unit(unit: str | None) -> bool:
+    """Whether a unit rules a percentage out (`Bytes`, `Count`, `Seconds`)."""
+    return (unit or "").strip().lower() in _ABSOLUTE_UNITS
 
 
 def _percent(words: set[str], unit: str | None, kind: str) -> float | None:

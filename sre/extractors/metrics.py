@@ -31,7 +31,7 @@ from sre.extractors.entities import metric_entity
 from sre.extractors.finding import Finding
 from sre.extractors.fmt import fmt_num, fmt_ratio, is_number
 from sre.extractors.keywords import LIMIT_TOKENS, concepts, tokens
-from sre.extractors.measures import Measure, measure_of
+from sre.extractors.measures import Measure, is_absolute_unit, measure_of
 from sre.extractors.stats import (
     average_ranks,
     change_point,
@@ -379,16 +379,24 @@ def _current_window(series: Series, shift: Shift | None) -> list[float]:
     return values[start:] or values
 
 
+# A metric named like a percentage (`usage`, `utilization`) whose values pass this is a
+# quantity (bytes, counts), not a share: even CPU percentages summed over cores stay below it.
+MAX_PERCENT = 1_000.0
+
+
 def _percent_scale(series: Series) -> float | None:
     """What 100 % is for a percentage-like metric (100 or 1), or None if it is not one."""
     name_tokens = set(tokens(series.name))
     unit = (series.unit or "").strip().lower()
-    if name_tokens & (_GOOD_TOKENS | _ERROR_TOKENS):
+    if name_tokens & (_GOOD_TOKENS | _ERROR_TOKENS) or is_absolute_unit(unit):
         return None
     if unit in {"%", "percent", "pct"} or name_tokens & {"percent", "pct"}:
         return 100.0
     if name_tokens & _PERCENT_TOKENS:
-        return 1.0 if series.values and max(series.values) <= 1.0 else 100.0
+        top = max(series.values, default=0.0)
+        if top > MAX_PERCENT:
+            return None  # `SwapUsage` in bytes with no unit given: not a share of anything
+        return 1.0 if top <= 1.0 else 100.0
     return None
 
 
@@ -464,6 +472,44 @@ def _saturation(series: Series, shift: Shift | None, config: dict[str, Any]) -> 
     )
 
 
+# A free-space or credit series whose current window sits at or below this share of the
+# series' own peak has run out, whatever its noise: a steady decline over the whole payload
+# has no change point and a spread as wide as the fall, yet ends at zero all the same.
+DEPLETED_AT = 0.05
+# Free memory is left out: a kernel keeps it near zero on purpose (page cache).
+_DEPLETABLE = frozenset({"free_disk", "credits"})
+
+
+def _depleted(series: Series, measure: Measure, shift: Shift | None) -> Finding | None:
+    """A free-space or credit series run down to `DEPLETED_AT` of its peak, or None."""
+    if measure.kind not in _DEPLETABLE or measure.percent is not None:
+        return None
+    window = _current_window(series, shift)
+    peak = max(series.values)
+    if not window or not math.isfinite(peak) or peak <= 0:
+        return None
+    low = sustained(window, up=False)
+    if low > DEPLETED_AT * peak:
+        return None
+    unit = f" {series.unit}" if series.unit else ""
+    return Finding(
+        description=(
+            f"{series.name} fell to {fmt_num(low)}{unit}, {low / peak:.1%} of its peak "
+            f"{fmt_num(peak)}{unit}: nearly exhausted"
+        ),
+        severity="high",
+        value=MetricSaturationValue(
+            metric=series.name,
+            current=low,
+            limit=peak,
+            limit_key=None,
+            utilization=round(1.0 - low / peak, 4),
+            statistic="sustained low of the current window against the series' peak",
+            depleted=True,
+        ),
+    )
+
+
 def _lone_value(series: Series) -> Finding | None:
     """An error-like metric above zero with no baseline to compare it with."""
     if not series.current_only or not series.values:
@@ -509,7 +555,8 @@ def metric_findings(
         findings.append(_shift_finding(series, shift, given, measure, moved, label))
     if grown is not None:
         findings.append(_growth_finding(series, grown))
-    for extra in (_saturation(series, shift, config), _lone_value(series)):
+    extras = (_saturation(series, shift, config), _depleted(series, measure, shift))
+    for extra in (*extras, _lone_value(series)):
         if extra is not None:
             findings.append(extra)
     return findings

@@ -241,8 +241,10 @@ CATALOGUE: tuple[Signature, ...] = (
         r"|rebooted)|the database system is (?:shutting down|starting up|in recovery mode)",
         "the database failed over or restarted",
         objects=(
+            # An identifier, not the next word ("DB instance restarted", "... has started"):
+            # RDS and Aurora names carry a hyphen, digit, dot or underscore.
             r"(?:DB instance|DB cluster|to (?:the )?(?:instance|replica|writer))[: ]+[\"'`]?"
-            r"(?P<obj>[a-z][\w.-]{2,62})",
+            r"(?P<obj>(?=[a-z][\w.-]*(?:[-_\d]|\.\w))[a-z][\w.-]{2,62})",
         ),
     ),
     _sig(

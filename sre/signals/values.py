@@ -188,11 +188,12 @@ class LogVolumeValue(_Value):
 
 
 class EntityTemplateValue(_Value):
-    """One of the error/warning templates that rose most for an entity.
+    """One of an entity's templates: an error/warning template that rose most, or a steady
+    template that went silent.
 
     Attributes:
         template: The template's text (at most 300 characters).
-        level: `ERROR` or `WARN`.
+        level: `ERROR`, `WARN` or `INFO`.
         before: Its records from the entity before the split.
         after: Its records from the entity after the split.
         excess: Records after the split beyond what the entity's own volume predicts.
@@ -228,6 +229,9 @@ class EntityLogsValue(_Value):
         templates: The templates that rose most (at most 3).
         first_seen: When its rising trouble first appeared, or None.
         names: Hosts and objects its rising errors name, most named first.
+        silenced: Poisson surprise that one of its steady templates stopped after the
+            split (0 when none did significantly; `EntityCounts.silenced`).
+        silenced_template: That template, or None.
     """
 
     entity: str
@@ -246,6 +250,8 @@ class EntityLogsValue(_Value):
     templates: list[EntityTemplateValue]
     first_seen: str | None
     names: list[str]
+    silenced: float = 0.0
+    silenced_template: EntityTemplateValue | None = None
 
 
 # How a signature's count moved between the windows (`sre.extractors.logs.platform.trend`).
@@ -351,8 +357,10 @@ class MetricSaturationValue(_Value):
         current: Max of the current window.
         limit: The limit (100 or 1 for percentages, else the config value).
         limit_key: The dotted config key holding the limit (None for percentages).
-        utilization: current / limit (0..1+).
+        utilization: current / limit (0..1+); for a depleted series, the share used up.
         statistic: How `current` was taken.
+        depleted: Whether this is a free-space or credit series run down to almost nothing
+            of its own peak (`limit`), rather than a usage series at its limit.
     """
 
     metric: str
@@ -361,6 +369,7 @@ class MetricSaturationValue(_Value):
     limit_key: str | None
     utilization: float
     statistic: str
+    depleted: bool = False
 
 
 class MetricGrowthValue(_Value):

@@ -264,6 +264,22 @@ class Signals:
         assert isinstance(signal, MetricSaturationSignal)
         return signal
 
+    def depleted(self, metric: str, current: float, peak: float) -> MetricSaturationSignal:
+        """A free-space or credit series run down to `current` of its `peak`."""
+        signal = self.add(
+            MetricSaturationValue(
+                metric=metric,
+                current=current,
+                limit=peak,
+                limit_key=None,
+                utilization=1.0 - current / peak,
+                statistic="sustained low of the current window against the series' peak",
+                depleted=True,
+            )
+        )
+        assert isinstance(signal, MetricSaturationSignal)
+        return signal
+
     def growth(
         self, metric: str, first: float, last: float, share: float = 0.95
     ) -> MetricGrowthSignal:

@@ -19,6 +19,12 @@ Two measures of trouble are used downstream:
   common), with the G statistic `pattern_g` that says whether the move is more than chance.
   An exception thrown in a request path rarely logs an error in the service itself, but the
   statements after it stop appearing: its own INFO lines change their mix.
+- `silenced`: the strongest evidence that one of the entity's steady templates (any level)
+  stopped: a template whose baseline rate, scaled by the whole system's change in volume (the
+  system's traffic is the clock: the entity's own volume falls with the template), predicts at
+  least `MIN_SILENCED_EXPECTED` records after the split, of which at most `SILENCED_SHARE`
+  came. The evidence is the Poisson surprise `-log P(X = after | expected)`. A failing
+  operation often logs nothing at all; the statements on its normal path simply stop.
 """
 
 from __future__ import annotations
@@ -33,6 +39,8 @@ MAX_ENTITY_TEMPLATES = 20_000
 MIN_NEW = 2
 MIN_RISE = 2.0
 MIN_LLR = 6.0
+MIN_SILENCED_EXPECTED = 8.0
+SILENCED_SHARE = 0.1
 
 
 @dataclass(slots=True)
@@ -98,6 +106,25 @@ class EntityCounts:
                     g += observed * math.log(observed * total / (row * column))
         return distance / 2.0, 2.0 * g, max(1, len(self.templates) - 1)
 
+    def silenced(self, volume_ratio: float) -> tuple[float, TemplateTally | None]:
+        """(Poisson surprise, template) of the steady template that went most surely
+        silent, given the system's `volume_ratio` (records after / before); (0, None) when
+        none did (see the module docstring)."""
+        best: tuple[float, TemplateTally | None] = (0.0, None)
+        for tally in self.templates.values():
+            expected = tally.before * volume_ratio
+            if expected < MIN_SILENCED_EXPECTED or tally.after > SILENCED_SHARE * expected:
+                continue
+            surprise = _poisson_surprise(tally.after, expected)
+            if surprise > best[0]:
+                best = (surprise, tally)
+        return best
+
+
+def _poisson_surprise(observed: int, expected: float) -> float:
+    """-log of the Poisson probability of `observed` records when `expected` were due."""
+    return expected - observed * math.log(expected) + math.lgamma(observed + 1)
+
 
 def _poisson_llr(observed: int, expected: float) -> float:
     if observed <= expected or expected <= 0:
@@ -111,6 +138,13 @@ class EntityTally:
 
     entities: dict[str, EntityCounts] = field(default_factory=dict)
     _templates: int = 0
+
+    def volume_ratio(self) -> float:
+        """The system's records after the split over its records before (0 without a
+        baseline): what a steady template's baseline count is scaled by."""
+        before = sum(c.records_before for c in self.entities.values())
+        after = sum(c.records_after for c in self.entities.values())
+        return after / before if before else 0.0
 
     def entity(self, name: str, kind: str, workload: str) -> EntityCounts | None:
         """The counts of an entity (created on first sight, up to `MAX_ENTITIES`)."""

@@ -4,7 +4,10 @@ After the one pass over the lines (`sre.extractors.logs.stats.LogAccumulator`):
 
 - `entity_findings`: one `entity_logs` finding per emitting entity whose error and warning
   records rose beyond what its own volume predicts (`EntityCounts.excess`), whose template
-  mix shifted significantly, or which logs at least `MIN_ERRORS` errors after the split,
+  mix shifted significantly, one of whose steady templates went silent with a Poisson
+  surprise of at least `MIN_SILENCED` (`EntityCounts.silenced`: about one chance in 20,000,
+  so a few hundred templates tested per payload rarely raise one by chance), or which logs
+  at least `MIN_ERRORS` errors after the split,
   strongest first, at most `MAX_ENTITY_FINDINGS`;
 - `signature_findings`: one `signature` finding per catalogue kind and object
   (`sre.extractors.signatures`), found in the mined templates (each template's text, its
@@ -58,6 +61,9 @@ PATTERN_SIGMAS = 4.0
 SHIFT_WEIGHT = 0.25
 MIN_NEW = 2
 ACTIVE_SHARE = 0.5
+MIN_SILENCED = 10.0
+# A silenced template counts, in the ranking, like this many error records per unit of surprise.
+SILENCED_WEIGHT = 0.25
 _HOST_TEXT_CHARS = 4_000
 RISE_FACTOR = 2.0
 
@@ -89,18 +95,27 @@ def entity_findings(acc: LogAccumulator, label: str) -> list[Finding]:
         acc: The accumulator after the pass over the lines.
         label: How descriptions name the split ("the incident start", ...).
     """
-    scored: list[tuple[float, str, EntityCounts, float, float]] = []
+    scored: list[tuple[float, str, EntityCounts, float, float, _Silenced]] = []
+    ratio = acc.tally.volume_ratio()
     for counts in acc.tally.entities.values():
         excess = sum(_weight(t) * counts.excess(t) for t in counts.templates.values())
         shift, g = _significant_shift(counts)
         errors = sum(t.after for t in counts.templates.values() if t.level == "ERROR")
-        if excess >= MIN_EXCESS or shift > 0 or errors >= MIN_ERRORS:
-            strength = excess + SHIFT_WEIGHT * shift * counts.records_after + 0.1 * errors
-            scored.append((strength, counts.workload, counts, excess, g))
+        silenced = counts.silenced(ratio)
+        if silenced[0] < MIN_SILENCED:
+            silenced = (0.0, None)
+        if excess >= MIN_EXCESS or shift > 0 or errors >= MIN_ERRORS or silenced[1]:
+            strength = (
+                excess
+                + SHIFT_WEIGHT * shift * counts.records_after
+                + 0.1 * errors
+                + SILENCED_WEIGHT * silenced[0]
+            )
+            scored.append((strength, counts.workload, counts, excess, g, silenced))
     scored.sort(key=lambda item: (-item[0], item[1]))
     return [
-        _entity_finding(acc, counts, excess, g, label)
-        for _, _, counts, excess, g in scored[:MAX_ENTITY_FINDINGS]
+        _entity_finding(acc, counts, excess, g, silenced, label)
+        for _, _, counts, excess, g, silenced in scored[:MAX_ENTITY_FINDINGS]
     ]
 
 
@@ -119,8 +134,16 @@ def _significant_shift(counts: EntityCounts) -> tuple[float, float]:
     return distance, g
 
 
+_Silenced = tuple[float, TemplateTally | None]
+
+
 def _entity_finding(
-    acc: LogAccumulator, counts: EntityCounts, excess: float, g: float, label: str
+    acc: LogAccumulator,
+    counts: EntityCounts,
+    excess: float,
+    g: float,
+    silenced: _Silenced,
+    label: str,
 ) -> Finding:
     trouble = [t for t in counts.templates.values() if t.level != "INFO"]
     errors = [t for t in trouble if t.level == "ERROR"]
@@ -169,6 +192,10 @@ def _entity_finding(
         templates=templates,
         first_seen=_iso(min(first)) if first else None,
         names=names,
+        silenced=round(silenced[0], 2),
+        silenced_template=(
+            None if silenced[1] is None else _template_value(acc, counts, silenced[1])
+        ),
     )
     return Finding(_describe(value, label), value, "high" if excess >= 10 else "medium")
 
@@ -199,6 +226,12 @@ def _describe(value: EntityLogsValue, label: str) -> str:
         )
     if value.pattern_shift > 0:
         parts.append(f"its log pattern shifted ({value.pattern_shift:.0%} of its lines moved)")
+    if value.silenced_template is not None:
+        gone = value.silenced_template
+        parts.append(
+            f"its steady '{clip(gone.template, 80)}' lines stopped "
+            f"({gone.before} before {label}, {gone.after} after)"
+        )
     top = value.templates[0].template if value.templates else ""
     return f"{value.workload}: {'; '.join(parts)}; most: '{clip(top, 120)}'"
 

@@ -27,6 +27,27 @@ def test_request_surge_followed_by_saturation_is_traffic_surge() -> None:
     assert found[0].confidence >= 0.7
 
 
+def test_a_database_out_of_free_storage_is_named_first() -> None:
+    """Free storage run down to nothing on `orders-db` is a database hypothesis naming the
+    instance first, however loud a queue backlog elsewhere is."""
+    s = Signals()
+    s.depleted("orders-db/FreeStorageSpace", 0.25e9, 33.6e9)
+    s.anomaly("SQS/payment-events/ApproximateNumberOfMessagesVisible", 34, 12297)
+    found = by_category(AGENT.candidates(s.items, incident(deployed_at=None)), "database")
+    assert found and found[0].suspects[:2] == ["orders-db", "orders-db/FreeStorageSpace"]
+    assert found[0].label == "orders-db ran out (FreeStorageSpace)"
+
+
+def test_credits_run_down_on_an_instance_are_resource_exhaustion() -> None:
+    """An instance's CPU credits at zero: it ran out (resource exhaustion, not database)."""
+    s = Signals()
+    s.depleted("EC2/web-7/CPUCreditBalance", 0.0, 288.0)
+    found = by_category(
+        AGENT.candidates(s.items, incident(deployed_at=None)), "resource_exhaustion"
+    )
+    assert found and found[0].suspects[0] == "web-7"
+
+
 def test_a_small_rise_in_requests_is_not_a_surge() -> None:
     """Requests up 30% is normal variation, not a surge."""
     s = Signals()

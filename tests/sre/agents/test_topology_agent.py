@@ -36,6 +36,24 @@ def test_the_callee_named_by_its_callers_errors_outranks_the_loud_callers() -> N
     assert "named by the errors of checkout, frontend" in found[0].description
 
 
+def test_a_service_whose_steady_operation_stopped_outranks_chronic_errors() -> None:
+    """A service logging no errors whose steady operation went silent leads services whose
+    few errors were there all along; its description says which lines stopped."""
+    s = Signals()
+    gone = {"template": "[getRouteById] Query route by id", "level": "INFO"}
+    s.entity_logs(
+        "route",
+        0.0,
+        silenced=25.0,
+        silenced_template={**gone, "before": 29, "after": 0, "excess": 0.0},
+    )
+    s.entity_logs("food", 0.0, errors_before=4, errors_after=7)
+    s.entity_logs("preserve", 0.0, errors_before=2, errors_after=6)
+    found = AGENT.candidates(s.items, incident(**NO_DEPLOY))
+    assert _names(found)[0] == "route"
+    assert "Query route by id" in found[0].description and "stopped" in found[0].description
+
+
 def test_a_saturated_resource_makes_it_resource_exhaustion_and_names_the_series() -> None:
     """The entity whose CPU departed most (among entities with milder latency moves) is
     running out of resources; the series is a suspect."""

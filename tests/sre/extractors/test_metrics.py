@@ -204,6 +204,41 @@ def test_percent_saturation_in_both_scales() -> None:
     assert names == ["cpu_utilization", "disk_used_percent"]
 
 
+def test_a_usage_in_bytes_is_never_a_percentage() -> None:
+    """`SwapUsage` in Bytes (or with values no share can reach) is a quantity, not a share
+    of 100 %: no saturation, whatever its name says."""
+    swap = {"points": _points([12_500_000 + 1_000 * (i % 5) for i in range(30)]), "unit": "Bytes"}
+    binlog = {"points": _points([3.6e9 + 1e7 * i for i in range(30)])}
+    incident = _incident({"db/SwapUsage": swap, "db/BinLogDiskUsage": binlog})
+    assert _of_type(extract_metrics(incident), "metric_saturation") == []
+
+
+def test_free_storage_run_down_to_nothing_is_depleted() -> None:
+    """Free storage falling steadily to under 5 % of its peak is a depleted resource, even
+    though the fall spans the whole baseline (no change point, a spread as wide as the fall);
+    free memory near zero is not (kernels keep it low on purpose)."""
+    falling = [33e9 - 0.9e9 * i for i in range(36)] + [0.25e9, 0.24e9, 0.26e9, 0.25e9]
+    metrics = {
+        "orders-db/FreeStorageSpace": {"points": _points(falling), "unit": "Bytes"},
+        "orders-db/FreeableMemory": {"points": _points(falling), "unit": "Bytes"},
+    }
+    start = (T0 + timedelta(minutes=36)).isoformat()
+    incident = _incident(metrics, incident_started_at=start)
+    [depleted] = _of_type(extract_metrics(incident), "metric_saturation")
+    assert depleted.value.metric == "orders-db/FreeStorageSpace"
+    assert depleted.value.depleted and depleted.value.limit == 33e9
+    assert depleted.value.current <= 0.26e9 and depleted.value.utilization > 0.99
+    assert "nearly exhausted" in depleted.description
+
+
+def test_free_storage_that_stays_plentiful_is_not_depleted() -> None:
+    """Free storage wobbling well above its floor is no depletion."""
+    metrics = {
+        "db/FreeStorageSpace": {"points": _points([x * 1e8 for x in NOISE]), "unit": "Bytes"}
+    }
+    assert _of_type(extract_metrics(_incident(metrics)), "metric_saturation") == []
+
+
 def test_higher_is_better_percentages_are_not_saturation() -> None:
     """A cache hit percentage of 99 is good news, not saturation."""
     assert extract_metrics(_incident({"cache_hit_percent": 99})) == []

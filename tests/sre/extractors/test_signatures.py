@@ -53,6 +53,12 @@ from sre.extractors.signatures import CATALOGUE, match_signatures
             None,
         ),
         ("ERROR: cannot execute INSERT in a read-only transaction", "db_failover", None),
+        ("RDS-EVENT-0006 The DB instance restarted.", "db_failover", None),
+        (
+            "Multi-AZ instance failover started for DB instance orders-db-prod",
+            "db_failover",
+            "orders-db-prod",
+        ),
         ("Node ip-10-31-7-142.ec2.internal status is now: NodeNotReady", "node_not_ready", None),
         ("OSError: [Errno 28] No space left on device", "disk_full", None),
         ("java.lang.OutOfMemoryError: Java heap space", "runtime_oom", None),

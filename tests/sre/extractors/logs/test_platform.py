@@ -86,6 +86,41 @@ def test_callers_naming_a_service_are_recorded() -> None:
     assert signature.value.count_after == len(range(620, 1200, 20))
 
 
+def test_a_steady_operation_that_stops_is_a_silenced_entity() -> None:
+    """A service whose steady INFO line stops at the start, while the system's traffic goes
+    on, is reported with that template as silenced; a service whose lines go on is not."""
+    timed: list[tuple[int, str]] = []
+    for pod in PODS.values():
+        timed += _traffic(range(0, 1200), pod, per=4)
+    timed += [
+        (s, _line(s, PODS["orders"], "INFO", "[getRouteById] Query route by id"))
+        for s in range(0, 600, 15)
+    ]
+    lines = [line for _, line in sorted(timed)]
+    found = [f for f in extract_logs(_incident(lines)).findings if f.type == "entity_logs"]
+    assert [f.value.workload for f in found] == ["orders"]
+    orders = found[0].value
+    assert orders.silenced > 10 and orders.errors_after == 0
+    assert orders.silenced_template is not None
+    assert "Query route by id" in orders.silenced_template.template
+    assert (orders.silenced_template.before, orders.silenced_template.after) == (40, 0)
+    assert "stopped" in found[0].description
+
+
+def test_a_line_that_falls_with_the_whole_systems_traffic_is_not_silenced() -> None:
+    """When every service's traffic halves, a template that halves with it went nowhere."""
+    timed: list[tuple[int, str]] = []
+    for pod in PODS.values():
+        timed += _traffic(range(0, 600), pod, per=2) + _traffic(range(600, 1200), pod, per=4)
+    timed += [
+        (s, _line(s, PODS["orders"], "INFO", "[getRouteById] Query route by id"))
+        for s in [*range(0, 600, 15), *range(600, 1200, 30)]
+    ]
+    lines = [line for _, line in sorted(timed)]
+    found = [f for f in extract_logs(_incident(lines)).findings if f.type == "entity_logs"]
+    assert all(f.value.silenced == 0 for f in found)
+
+
 def test_decisive_lines_count_with_no_baseline() -> None:
     """Without a split, a signature still counts every line, all after."""
     lines = [
