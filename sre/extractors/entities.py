@@ -15,7 +15,8 @@ Log lines (the emitter of the line)
     - docker compose: `<service>-1  | ...`.
 
 Metric names (the entity measured)
-    - Prometheus labels: `cpu{pod="cart-7f9c8d6b5-x2k4p", service="cart"}`;
+    - Prometheus labels: `cpu{pod="cart-7f9c8d6b5-x2k4p", service="cart"}`, and CloudWatch
+      dimensions in braces, quoted or not: `AWS/RDS CPUUtilization{DBInstanceIdentifier=orders-db}`;
     - CloudWatch-style paths: `orders-db/FreeStorageSpace`, `Lambda/thumbnailer/Throttles`
       (the resource is the segment before the metric name; a leading AWS namespace is
       skipped);
@@ -105,10 +106,28 @@ _LABEL_ORDER = (
     "table",
     "db",
     "database",
+    "datname",
+    # CloudWatch dimensions (lower-cased), the resource each series measures.
     "dbinstanceidentifier",
+    "dbclusteridentifier",
+    "cacheclusterid",
+    "tablename",
+    "queuename",
+    "functionname",
+    "instanceid",
+    "autoscalinggroupname",
+    "targetgroup",
+    "loadbalancer",
     "namespace",
+    "availabilityzone",
+    "zone",
+    "az",
 )
-_LABELS = re.compile(r"(?P<key>[A-Za-z_][\w.]*)\s*=\s*\"(?P<value>[^\"]*)\"")
+# Prometheus labels are quoted (`pod="cart-..."`); CloudWatch dimensions as consoles and
+# exporters print them often are not (`{DBInstanceIdentifier=orders-db}`).
+_LABELS = re.compile(
+    r"(?P<key>[A-Za-z_][\w.]*)\s*=\s*(?:\"(?P<value>[^\"]*)\"|(?P<bare>[^,}\s\"]+))"
+)
 # Leading CloudWatch namespaces (`AWS/RDS`, `Lambda`, ...) say nothing about which resource.
 _NAMESPACES = frozenset(
     {
@@ -271,7 +290,10 @@ def metric_entity(name: str) -> MetricName:
     """Split a metric name into its entity and its measure (see the module docstring)."""
     brace = name.find("{")
     if brace > 0 and name.endswith("}"):
-        labels = {m.group("key").lower(): m.group("value") for m in _LABELS.finditer(name)}
+        labels = {
+            m.group("key").lower(): m.group("value") or m.group("bare") or ""
+            for m in _LABELS.finditer(name)
+        }
         return MetricName(_from_labels(labels), name[:brace].strip(), labels)
     if "/" in name:
         parts = [p for p in name.split("/") if p]

@@ -62,10 +62,22 @@ def test_a_plain_line_has_no_entity() -> None:
         ("AWS/RDS/orders-db/CPUUtilization", "orders-db", "CPUUtilization"),
         ('cpu{pod="cart-7f9c8d6b5-x2k4p",namespace="shop"}', "cart", "cpu"),
         ('latency{service="checkout"}', "checkout", "latency"),
+        (
+            "AWS/RDS DatabaseConnections{DBInstanceIdentifier=payments-pg-prod}",
+            "payments-pg-prod",
+            "AWS/RDS DatabaseConnections",
+        ),
+        (
+            "AWS/DynamoDB ThrottledRequests{TableName=sessions, Operation=Query}",
+            "sessions",
+            "AWS/DynamoDB ThrottledRequests",
+        ),
+        ('pg_locks_count{datname="orders",mode="ExclusiveLock"}', "orders", "pg_locks_count"),
     ],
 )
 def test_metric_names_split_into_entity_and_measure(name: str, entity: str, measure: str) -> None:
-    """Dotted prefixes, CloudWatch paths and Prometheus labels name the entity."""
+    """Dotted prefixes, CloudWatch paths and dimensions (quoted or not) and Prometheus
+    labels name the entity."""
     found = metric_entity(name)
     assert found.entity is not None and found.entity.workload == entity
     assert found.measure == measure
