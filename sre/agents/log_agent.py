@@ -63,6 +63,7 @@ from sre.extractors.fmt import clip
 from sre.signals import (
     CommitSignal,
     DependencyErrorsSignal,
+    EntityLogsSignal,
     LogSignal,
     LogTemplateSignal,
     MetricAnomalySignal,
@@ -379,6 +380,7 @@ def _dependencies(evidence: Evidence) -> list[Hypothesis]:
     # load it used to take (its quota or capacity changed); with our rate surging, the
     # surge is the cause and the traffic rule owns it.
     throttled_counts = not surging_traffic(evidence)
+    relays = _relaying_entities(evidence)
     found = []
     for trouble in troubles:
         symptoms = trouble.symptoms()
@@ -405,6 +407,11 @@ def _dependencies(evidence: Evidence) -> list[Hypothesis]:
             weights = [WEAK]
         elif many:
             weights = [MEDIUM]
+        relay = next((r for r in (_host_entity(h) for h in hosts) if r in relays), None)
+        if relay is not None:
+            # The host's own logs are mostly failed calls of its own: it passes on a failure
+            # from further down, which is what to act on (the TopologyAgent follows it).
+            weights = [WEAK]
         what = ", ".join(sorted(k.replace("_", " ") for k in kinds))
         found.append(
             hypothesis(
@@ -422,6 +429,27 @@ def _dependencies(evidence: Evidence) -> list[Hypothesis]:
             )
         )
     return found
+
+
+# Share of an entity's new errors that must be failed calls of its own for it to be a relay.
+_RELAY_SHARE = 0.5
+
+
+def _relaying_entities(evidence: Evidence) -> set[str]:
+    """Entities (workload names, lower case) whose rising errors are mostly failed outbound
+    calls of their own (`call_failures`): a failure reported by their callers came from
+    further down."""
+    return {
+        s.value.workload.lower()
+        for s in evidence.of(EntityLogsSignal)
+        if s.value.excess > 0 and s.value.call_failures >= _RELAY_SHARE
+    }
+
+
+def _host_entity(host: str) -> str:
+    """The workload a host names (`payment-service.payments:3000` -> `payment-service`)."""
+    head = host.lower().split("://")[-1].split("/")[0].rsplit(":", 1)[0]
+    return head.split(".")[0]
 
 
 def _configured_peer_faults(evidence: Evidence) -> list[Hypothesis]:

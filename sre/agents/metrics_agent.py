@@ -36,7 +36,6 @@ from sre.agents.relations import (
     rising_metrics,
     surging_traffic,
 )
-from sre.agents.topology_agent import is_database
 from sre.extractors.entities import metric_entity
 from sre.extractors.measures import measure_of
 from sre.signals import (
@@ -190,12 +189,19 @@ def _resources(evidence: Evidence, *, surge: bool) -> list[Hypothesis]:
                     + "."
                 ),
                 category="resource_exhaustion",
-                suspects=list(dict.fromkeys(metric_name(s) for s in signals))[:3],
+                suspects=_entities_first(signals),
                 weights=weights,
                 signals=[s.id for s in signals[:4]] + [s.id for s in logs[:2]],
             )
         )
     return found
+
+
+def _entities_first(signals: list[MetricSignal]) -> list[str]:
+    """The entities the series measure (the thing to act on), then the series themselves."""
+    names = list(dict.fromkeys(metric_name(s) for s in signals))
+    owners = [e.workload for n in names if (e := metric_entity(n).entity) is not None]
+    return list(dict.fromkeys(owners))[:2] + names[:3]
 
 
 def _depleted(evidence: Evidence) -> list[Hypothesis]:
@@ -211,12 +217,13 @@ def _depleted(evidence: Evidence) -> list[Hypothesis]:
     found = []
     for owner, signals in by_entity.items():
         names = [s.value.metric for s in signals]
-        database = "db" in metric_families(names[0]) or is_database(owner)
         found.append(
             hypothesis(
                 label=f"{owner} ran out ({', '.join(metric_entity(n).measure for n in names)})",
                 description="; ".join(s.description for s in signals) + ".",
-                category="database" if database else "resource_exhaustion",
+                # Storage or credits used up: a resource ran out (the taxonomy's
+                # resource_exhaustion), a database's or not.
+                category="resource_exhaustion",
                 suspects=[owner, *names],
                 weights=[STRONG],
                 signals=[s.id for s in signals],

@@ -203,14 +203,21 @@ def is_program_error(exception_type: str) -> bool:
 _METRIC_FAMILIES: dict[str, re.Pattern[str]] = {
     "db": re.compile(
         r"(?:^|_)(?:db|database|sql|pg|postgres|mysql|mongo|replica|replication|"
-        r"queries|query|deadlocks?|locks?)(?:_|$)|hikari",
+        r"queries|query|deadlocks?|locks?)(?:_|$)|hikari"
+        # CloudWatch: a managed database's namespace or dimension.
+        r"|AWS/(?:RDS|DocDB|Neptune|DynamoDB)\b|DB(?:Instance|Cluster)Identifier",
         re.I,
     ),
     "connections": re.compile(r"conn|pool|hikari|sockets?(?:_|$)", re.I),
     "latency": re.compile(
         r"latency|duration|response_time|(?:^|_)p\d{2,3}(?:_|$)|_ms$|lag_ms", re.I
     ),
-    "errors": re.compile(r"error|5xx|fail|exception|(?:^|_)5\d\d(?:_|$)", re.I),
+    "errors": re.compile(
+        r"error|5xx|fail|exception|(?:^|_)5\d\d(?:_|$)"
+        # a request count filtered to failing responses (`status="500"`, `code=~"5.."`)
+        r"|(?:status|code)\w*\s*=~?\s*\"?(?:5\d\d|5xx|5\.\.|Internal\b|Unavailable\b)",
+        re.I,
+    ),
     "memory": re.compile(r"mem|rss|heap|(?:^|_)gc(?:_|$)", re.I),
     "cpu": re.compile(r"cpu|load_avg|loadavg", re.I),
     "disk": re.compile(r"disk|filesystem|(?:^|_)fs_|volume|inode", re.I),

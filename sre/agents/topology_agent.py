@@ -15,6 +15,7 @@ the system (a symptom every service shows says nothing about which one is at fau
                 + sum_k w_k * score_k(e) / n_k           departed series of kind k
                 + saturation / n_sat if a bounded resource of it saturated
                 + named * log1p(named(e))                callers' errors naming it
+                                                         (or, unnamed, pointing at it)
                 + symptom * min(1, symptoms(e))          crash loops, failing probes
 
 `score_k` is the departure score (`sre.extractors.departure`) of its harmful series of kind
@@ -22,6 +23,10 @@ the system (a symptom every service shows says nothing about which one is at fau
 out (CPU, memory, disk, connections, throttling, credits, lag) and `symptom_kind` for what
 usually follows a fault elsewhere (latency, errors, traffic, network volume). A caller whose
 errors name the top entity is explained by it: its strength keeps `explained` of itself.
+A caller whose errors report failed outbound calls (`call_failures`) but name no entity
+points at whichever entities show trouble of their own that is not a caller's (their own
+error or latency series, their own non-call errors): each is credited an equal share of
+those errors, as if named, and explains the caller the same way.
 
 The top entities (at least `min_relative` of the best) become hypotheses whose confidence
 follows their dominance over the strongest `CONTENDERS`:
@@ -55,6 +60,7 @@ from sre.agents.base import (
     merge_candidates,
 )
 from sre.extractors.entities import metric_entity, pod_workload
+from sre.extractors.measures import measure_of
 from sre.signals import (
     DependencyErrorsSignal,
     EntityLogsSignal,
@@ -68,6 +74,7 @@ CONTENDERS = 5
 MAX_CONFIDENCE = 0.85
 MAX_HYPOTHESES = 3
 RESOURCE_SHARE = 0.3
+_CAPACITY_KINDS = frozenset({"memory", "free_memory", "disk", "free_disk"})
 
 RESOURCE_KINDS = frozenset(
     {"cpu", "memory", "free_memory", "disk", "free_disk", "connections", "throttling", "gc"}
@@ -131,6 +138,9 @@ class Profile:
     traffic_up: float = 0.0
     named: float = 0.0
     callers: set[str] = field(default_factory=set)
+    call_excess: float = 0.0
+    names_others: bool = False
+    saturated_kinds: set[str] = field(default_factory=set)
     symptoms: float = 0.0
     signals: dict[str, float] = field(default_factory=dict)
     best_metric: MetricAnomalySignal | None = None
@@ -208,6 +218,8 @@ def _add_log_trouble(evidence: Evidence, profiles: dict[str, Profile]) -> None:
         value = signal.value
         own = _profile(profiles, value.workload)
         own.log_excess += value.excess
+        own.call_excess += value.excess * value.call_failures
+        own.names_others = own.names_others or bool(value.names)
         own.errors_after += value.errors_after
         own.pattern_shift = max(own.pattern_shift, value.pattern_shift)
         gone = value.silenced_template
@@ -244,6 +256,8 @@ def _add_metric_trouble(evidence: Evidence, profiles: dict[str, Profile]) -> Non
         if subject is not None and subject.workload.lower() in profiles:
             owner = profiles[subject.workload.lower()]
             owner.kinds["saturation"] = 1.0
+            measure = measure_of(metric_entity(full.value.metric).measure, None)
+            owner.saturated_kinds.add(measure.kind)
             owner.cite(full, 1.0)
 
 
@@ -284,6 +298,7 @@ def _link_callers(evidence: Evidence, profiles: dict[str, Profile]) -> None:
             profiles[callee].named += signal.value.excess
             profiles[callee].callers.add(caller)
             profiles[callee].cite(signal, signal.value.excess)
+    _link_unnamed_callers(evidence, profiles)
     for failing in evidence.of(DependencyErrorsSignal):
         weight = float(max(0, failing.value.count_after - failing.value.count_before))
         if weight <= 0:
@@ -292,6 +307,43 @@ def _link_callers(evidence: Evidence, profiles: dict[str, Profile]) -> None:
         callee = _entity_key(failing.value.host, profiles) or _host_key(failing.value.host)
         _profile(profiles, callee).named += weight
         profiles[callee].cite(failing, weight)
+
+
+# Share of a caller's excess that must be failed calls for it to count as a caller, and the
+# kinds of an entity's own series that show trouble of its own.
+CALLER_SHARE = 0.5
+_OWN_TROUBLE_KINDS = frozenset({"errors", "latency"})
+
+
+def _is_caller(profile: Profile) -> bool:
+    return profile.log_excess > 0 and profile.call_excess >= CALLER_SHARE * profile.log_excess
+
+
+def _link_unnamed_callers(evidence: Evidence, profiles: dict[str, Profile]) -> None:
+    """Credit the entities with trouble of their own with the failed calls of callers whose
+    errors name no one (see the module docstring)."""
+    callers = [k for k, p in profiles.items() if _is_caller(p) and not p.names_others]
+    if not callers:
+        return
+    own = [
+        k
+        for k, p in profiles.items()
+        if not _is_caller(p)
+        and (p.log_excess > 0 or any(p.kinds.get(kind, 0.0) > 0 for kind in _OWN_TROUBLE_KINDS))
+    ]
+    if not own:
+        return
+    by_id = {s.id: s for s in evidence.of(EntityLogsSignal)}
+    for caller in callers:
+        share = profiles[caller].call_excess / len(own)
+        # Its failed calls are the callees' evidence now, not its own trouble.
+        profiles[caller].log_excess -= profiles[caller].call_excess
+        cited = [sid for sid in profiles[caller].signals if sid in by_id]
+        for callee in own:
+            profiles[callee].named += share
+            profiles[callee].callers.add(caller)
+            for sid in cited:
+                profiles[callee].cite(by_id[sid], share)
 
 
 def _host_key(host: str) -> str:
@@ -348,6 +400,11 @@ def category_of(profile: Profile) -> str:
     resource = sum(v for k, v in profile.kinds.items() if k in RESOURCE_KINDS)
     saturated = profile.kinds.get("saturation", 0.0) > 0
     database = is_database(profile.name)
+    # A database out of memory or disk ran out of a resource (the taxonomy's
+    # resource_exhaustion); its connections, locks, lag or load are the database's own.
+    capacity_only = profile.saturated_kinds and profile.saturated_kinds <= _CAPACITY_KINDS
+    if database and saturated and capacity_only:
+        return "resource_exhaustion"
     if database and (resource > 0 or saturated):
         return "database"
     if saturated or (resource > 0 and resource >= RESOURCE_SHARE * profile.metric_score):

@@ -57,6 +57,8 @@ FULL_EFFECT = 0.5
 HARMLESS_DIRECTION = 0.3
 RELATIVE_NOISE = 0.05
 LONG_BASELINE = 20
+# How far off the grid (in steps) a value of a quantised series may sit (float rounding).
+QUANTUM_TOLERANCE = 0.01
 
 
 @dataclass(frozen=True)
@@ -106,9 +108,19 @@ def sustained(values: Sequence[float], up: bool) -> float:
 
 
 def _quantum(values: Sequence[float]) -> float:
+    """The step a quantised series moves by (a counter's tick), or 0 when it has none: the
+    smallest gap between its distinct values, provided every value sits on that grid. A
+    level shift caught mid-bucket (0, 0.186, 0.31) has a smallest gap but no grid."""
     distinct = sorted(set(values))
     gaps = [b - a for a, b in zip(distinct, distinct[1:], strict=False) if b - a > 0]
-    return min(gaps) if len(gaps) >= 2 else 0.0
+    if len(gaps) < 2:
+        return 0.0
+    step = min(gaps)
+    for value in distinct:
+        ticks = (value - distinct[0]) / step
+        if abs(ticks - round(ticks)) > QUANTUM_TOLERANCE:
+            return 0.0
+    return step
 
 
 def _half_range(baseline: Sequence[float]) -> float:

@@ -67,11 +67,21 @@ _COMPOSE = re.compile(r"^(?P<service>[a-z][\w.-]*?)(?:[-_]\d{1,3})\s+\|\s")
 # What an event or alert is about (Robusta findings, Kubernetes events as JSON): its subject
 # wins over whoever reported it.
 _SUBJECT_FIELDS = ("subject_name", "involvedObject.name", "involved_object", "object_name")
-_POD_FIELDS = ("kubernetes.pod_name", "kubernetes.pod.name", "pod", "pod_name", "k8s.pod.name")
+_POD_FIELDS = (
+    "kubernetes.pod_name",
+    "kubernetes.pod.name",
+    "pod",
+    "pod_name",
+    "k8s.pod.name",
+    "resource.labels.pod_name",  # Cloud Logging's k8s_container resource
+    "resource.attributes.k8s.pod.name",  # OpenTelemetry logs
+)
 _SERVICE_FIELDS = (
     "service",
     "service.name",
     "service_name",
+    "resource.labels.service_name",
+    "resource.attributes.service.name",
     "svc",
     "app",
     "application",
@@ -80,8 +90,22 @@ _SERVICE_FIELDS = (
     "component",
     "logger_service",
 )
-_CONTAINER_FIELDS = ("kubernetes.container_name", "container", "container_name")
-_HOST_FIELDS = ("host", "hostname", "host.name", "node", "kubernetes.host", "nodename")
+_CONTAINER_FIELDS = (
+    "kubernetes.container_name",
+    "container",
+    "container_name",
+    "resource.labels.container_name",
+)
+_HOST_FIELDS = (
+    "host",
+    "hostname",
+    "host.name",
+    "node",
+    "kubernetes.host",
+    "nodename",
+    "resource.labels.instance_id",
+    "resource.labels.node_name",
+)
 # Cloud event streams name the resource an event is about (`source=orders-db`).
 _RESOURCE_FIELDS = ("source", "source_identifier", "resource", "db_instance", "cluster")
 
@@ -97,6 +121,14 @@ _LABEL_ORDER = (
     "deployment",
     "statefulset",
     "daemonset",
+    # The callee a caller-side series measures (Istio, Envoy, service-graph exporters).
+    "destination_workload",
+    "destination_service_name",
+    "destination_service",
+    "destination",
+    "upstream_cluster",
+    "upstream",
+    "peer_service",
     "node",
     "instance",
     "host",
@@ -126,7 +158,7 @@ _LABEL_ORDER = (
 # Prometheus labels are quoted (`pod="cart-..."`); CloudWatch dimensions as consoles and
 # exporters print them often are not (`{DBInstanceIdentifier=orders-db}`).
 _LABELS = re.compile(
-    r"(?P<key>[A-Za-z_][\w.]*)\s*=\s*(?:\"(?P<value>[^\"]*)\"|(?P<bare>[^,}\s\"]+))"
+    r"(?P<key>[A-Za-z_][\w.]*)\s*=~?\s*(?:\"(?P<value>[^\"]*)\"|(?P<bare>[^,}\s\"]+))"
 )
 # Leading CloudWatch namespaces (`AWS/RDS`, `Lambda`, ...) say nothing about which resource.
 _NAMESPACES = frozenset(
@@ -259,8 +291,15 @@ def line_entity(raw: str, fields: Mapping[str, str] | None = None) -> Entity | N
         return _pod(m.group("pod")) or Entity(m.group("pod"), "pod", m.group("pod"))
     m = _LEADING_TIME.match(head)
     if m is not None:
-        token = head[m.end() :].split(" ", 1)[0]
-        pod = _pod(token)
+        rest = head[m.end() :]
+        if rest.startswith("{"):
+            # logcli/Loki output: `<time> {app="x", pod="x-7f9c8d6b5-x2k4p"} <line>`.
+            end = rest.find("}")
+            labels = metric_labels(rest[: end + 1]) if end > 0 else {}
+            found = _from_labels(labels) if labels else None
+            if found is not None:
+                return found
+        pod = _pod(rest.split(" ", 1)[0])
         if pod is not None:
             return pod
     m = _SYSLOG.match(head)
@@ -284,6 +323,19 @@ def _from_labels(labels: Mapping[str, str]) -> Entity | None:
             kind = "resource"
         return Entity(value, kind, value)
     return None
+
+
+def metric_labels(name: str) -> dict[str, str]:
+    """Every `key="value"` (or `key=value`) label in a series name or query, keys lower case:
+    also inside PromQL (`sum(rate(x{status=~"5.."}[1m]))`), where `metric_entity` reads none."""
+    return (
+        {
+            m.group("key").lower(): m.group("value") or m.group("bare") or ""
+            for m in _LABELS.finditer(name)
+        }
+        if "=" in name
+        else {}
+    )
 
 
 def metric_entity(name: str) -> MetricName:

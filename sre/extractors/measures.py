@@ -34,6 +34,7 @@ which move with load for innocent reasons, count a quarter; a caller's view of l
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 __all__ = ["Measure", "is_absolute_unit", "measure_of"]
@@ -116,8 +117,22 @@ def _tokens(name: str) -> set[str]:
     return words | {w.lower() for w in re.split(r"[^A-Za-z0-9]+", name) if w}
 
 
-def measure_of(name: str, unit: str | None) -> Measure:
-    """The meaning of a metric from its measure name (without the entity) and unit."""
+# A request count filtered to failing responses (`status="500"`, `response_code_class="5xx"`,
+# `code=~"5.."`, `grpc_code="Internal"`) counts errors, not traffic (nor an unknown count).
+_STATUS_LABEL = re.compile(r"status|code", re.I)
+_ERROR_STATUS = re.compile(
+    r"^(?:5\d\d|5xx|5\.\.|5\d\d\|.*|Internal|Unavailable|DeadlineExceeded|Unknown|DataLoss)$", re.I
+)
+
+
+def measure_of(name: str, unit: str | None, labels: Mapping[str, str] | None = None) -> Measure:
+    """The meaning of a metric from its measure name (without the entity), unit and labels."""
+    failing = labels and any(
+        _STATUS_LABEL.search(key) and _ERROR_STATUS.match(value.strip())
+        for key, value in labels.items()
+    )
+    if failing and measure_of(name, unit).kind in ("traffic", "other"):
+        return Measure("errors", "up", None, 1.0, False)
     words = _tokens(name)
     kind, bad, weight = "other", "both", 0.5
     for rule_kind, rule_bad, rule_weight, alternatives in _RULES:

@@ -27,10 +27,11 @@ from typing import Any
 from alpha.schemas import IncidentInput, MetricPoints, MetricValue, MetricWindows, Severity
 from sre.extractors.config import flatten_config, is_capacity_key
 from sre.extractors.departure import Departure, departure, sustained
-from sre.extractors.entities import metric_entity
+from sre.extractors.entities import metric_entity, metric_labels
 from sre.extractors.finding import Finding
 from sre.extractors.fmt import fmt_num, fmt_ratio, is_number
 from sre.extractors.keywords import LIMIT_TOKENS, concepts, tokens
+from sre.extractors.limits import paired_limits
 from sre.extractors.measures import Measure, is_absolute_unit, measure_of
 from sre.extractors.stats import (
     average_ranks,
@@ -432,7 +433,12 @@ def _config_limit(series: Series, config: dict[str, Any]) -> tuple[str, float] |
     return (best[1], best[2]) if best else None
 
 
-def _saturation(series: Series, shift: Shift | None, config: dict[str, Any]) -> Finding | None:
+def _saturation(
+    series: Series,
+    shift: Shift | None,
+    config: dict[str, Any],
+    paired: tuple[str, float] | None = None,
+) -> Finding | None:
     window = _current_window(series, shift)
     if not window:
         return None
@@ -442,6 +448,8 @@ def _saturation(series: Series, shift: Shift | None, config: dict[str, Any]) -> 
     limit_key: str | None = None
     if scale is not None:
         limit = scale
+    elif paired is not None:
+        limit_key, limit = paired  # the limit series exported beside it (`limits`)
     else:
         found = _config_limit(series, config)
         if found is None:
@@ -482,7 +490,7 @@ _DEPLETABLE = frozenset({"free_disk", "credits"})
 
 def _depleted(series: Series, measure: Measure, shift: Shift | None) -> Finding | None:
     """A free-space or credit series run down to `DEPLETED_AT` of its peak, or None."""
-    if measure.kind not in _DEPLETABLE or measure.percent is not None:
+    if measure.kind not in _DEPLETABLE:
         return None
     window = _current_window(series, shift)
     peak = max(series.values)
@@ -529,15 +537,21 @@ def _lone_value(series: Series) -> Finding | None:
 
 
 def metric_findings(
-    series: Series, config: dict[str, Any], label: str = "the deploy"
+    series: Series,
+    config: dict[str, Any],
+    label: str = "the deploy",
+    paired: tuple[str, float] | None = None,
 ) -> list[Finding]:
-    """Every finding for one normalised metric, in a fixed order."""
+    """Every finding for one normalised metric, in a fixed order (`paired`: the limit series
+    exported beside it and its value, `sre.extractors.limits`)."""
     if not series.values:
         return []
     shift, given = find_shift(series)
     grown = growth(series.values)
     findings: list[Finding] = []
-    measure = measure_of(metric_entity(series.name).measure, series.unit)
+    measure = measure_of(
+        metric_entity(series.name).measure, series.unit, metric_labels(series.name)
+    )
     # The noise model must agree: a shift inside what the series already did before (its
     # spikes, its quantisation) is no departure (`sre.extractors.departure`).
     moved = departure(series.values, shift.index, measure) if shift is not None else None
@@ -555,7 +569,7 @@ def metric_findings(
         findings.append(_shift_finding(series, shift, given, measure, moved, label))
     if grown is not None:
         findings.append(_growth_finding(series, grown))
-    extras = (_saturation(series, shift, config), _depleted(series, measure, shift))
+    extras = (_saturation(series, shift, config, paired), _depleted(series, measure, shift))
     for extra in (*extras, _lone_value(series)):
         if extra is not None:
             findings.append(extra)
@@ -571,7 +585,10 @@ def extract_metrics(incident: IncidentInput, window: Window | None = None) -> li
     window = window if window is not None else investigation_window(incident)
     config = flatten_config(incident.config_snapshot)
     findings: list[Finding] = []
-    for name in sorted(incident.metrics):
-        series = normalise(name, incident.metrics[name], window.split_at)
-        findings.extend(metric_findings(series, config, window.label))
+    all_series = [
+        normalise(n, incident.metrics[n], window.split_at) for n in sorted(incident.metrics)
+    ]
+    paired = paired_limits((s.name, s.values) for s in all_series)
+    for series in all_series:
+        findings.extend(metric_findings(series, config, window.label, paired.get(series.name)))
     return findings

@@ -195,6 +195,13 @@ CATALOGUE: tuple[Signature, ...] = (
         r"\bNodeNotReady\b|Kubelet stopped posting node status|node \S+ (?:is|status is now:?)"
         r" NotReady|\bNotReady\b.*\bnode\b|\bnode\b.*\bNotReady\b",
         "a node went NotReady",
+        objects=(
+            # klog: `... event message for node gke-pool-8c1f-k7xq`; events and kubectl:
+            # `Node ip-10-0-1-5 status is now: NodeNotReady`, `node/ip-10-0-1-5 ... NotReady`.
+            r"\b(?:for|on) node [\"'`]?(?P<obj>[a-z0-9][\w.-]{2,252})",
+            r"\bnode[/ ][\"'`]?(?P<obj>(?=[a-z0-9][\w.-]*[-.\d])[a-z0-9][\w.-]{2,252})[\"'`]?"
+            r" (?:is|status|became|was)\b",
+        ),
     ),
     _sig(
         "crash_loop",

@@ -229,6 +229,9 @@ class EntityLogsValue(_Value):
         templates: The templates that rose most (at most 3).
         first_seen: When its rising trouble first appeared, or None.
         names: Hosts and objects its rising errors name, most named first.
+        call_failures: The share of `excess` in templates that report a failed outbound
+            call (an RPC status error, an upstream failure, a refused connection): how much
+            of its trouble is a caller's symptom of something it called.
         silenced: Poisson surprise that one of its steady templates stopped after the
             split (0 when none did significantly; `EntityCounts.silenced`).
         silenced_template: That template, or None.
@@ -250,6 +253,7 @@ class EntityLogsValue(_Value):
     templates: list[EntityTemplateValue]
     first_seen: str | None
     names: list[str]
+    call_failures: float = 0.0
     silenced: float = 0.0
     silenced_template: EntityTemplateValue | None = None
 

@@ -297,6 +297,50 @@ def _scalar_str(value: Any) -> str:
     return json.dumps(value, default=str) if isinstance(value, list) else str(value)
 
 
+# Collectors nest what a line is about: Fluent Bit's `kubernetes: {pod_name: ...}`, Cloud
+# Logging's `resource: {labels: {pod_name: ...}}` and `jsonPayload: {message: ...}`, ECS's
+# `service: {name: ...}`. Nested objects become dotted fields (`resource.labels.pod_name`) to
+# this depth; an error object (`error: {type, message, stack}`) stays one text.
+NESTED_DEPTH = 4
+_ERROR_OBJECT_KEYS = frozenset({"error", "err", "exception", "exc", "fault", "@x"})
+
+
+def _is_error_object(key: str, value: dict[str, Any]) -> bool:
+    return key.lower() in _ERROR_OBJECT_KEYS or any(k in value for k in _STACK_KEYS)
+
+
+def _flatten(prefix: str, value: dict[str, Any], fields: dict[str, str], depth: int) -> None:
+    for key, item in value.items():
+        name = f"{prefix}.{key}"
+        if isinstance(item, dict) and depth > 1 and not _is_error_object(key, item):
+            _flatten(name, item, fields, depth - 1)
+        else:
+            fields[name] = _scalar_str(item)
+
+
+def _nested_message(
+    fields: dict[str, str], message: str | None, level: str | None
+) -> tuple[str | None, str | None]:
+    """The message and level of a record that nests them (`jsonPayload.message`,
+    `jsonPayload.level`), taken out of `fields`; the given ones when already known."""
+    for name in list(fields):
+        if "." not in name:
+            continue
+        last = name.rsplit(".", 1)[1]
+        if message is None and last in _MSG_KEYS:
+            message = fields.pop(name)
+        elif level is None and last in _LEVEL_KEYS:
+            raw = fields[name]
+            try:
+                found = _numeric_level(float(raw))
+            except ValueError:
+                found = normalize_level(raw)
+            if found is not None:
+                level = found
+                del fields[name]
+    return message, level
+
+
 def _error_dict(value: dict[str, Any]) -> tuple[str, list[str]]:
     """Text and stack of `{"type": "X", "message": "y", "stack": "..."}`-style objects."""
     stack: list[str] = []
@@ -354,6 +398,9 @@ def _parse_json(line: str, default_year: int) -> ParsedLine | None:
     for key, value in obj.items():
         if key == msg_key or key in TS_KEYS or key in _LEVEL_KEYS:
             continue
+        if isinstance(value, dict) and not _is_error_object(key, value):
+            _flatten(key, value, fields, NESTED_DEPTH)
+            continue
         if isinstance(value, dict):
             text, inner = _error_dict(value)
             stack = stack or inner
@@ -363,6 +410,8 @@ def _parse_json(line: str, default_year: int) -> ParsedLine | None:
             stack = text.splitlines()[:MAX_CONTINUATION]
         else:
             fields[key] = text
+    if message is None or level is None:
+        message, level = _nested_message(fields, message, level)
     if message is None:
         message = " ".join(f"{k}={v}" for k, v in fields.items())
     if "\n" in message:

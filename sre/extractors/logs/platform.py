@@ -23,6 +23,7 @@ Warnings count a quarter of errors in `excess`: they are noisier and rarely the 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -66,6 +67,20 @@ MIN_SILENCED = 10.0
 SILENCED_WEIGHT = 0.25
 _HOST_TEXT_CHARS = 4_000
 RISE_FACTOR = 2.0
+# Errors that report a failed outbound call: the emitter is a caller, its trouble lies in
+# whatever it called (gRPC status errors, upstream and gateway failures, refused or timed-out
+# connections, "failed to get/retrieve ..." wrappers, service-discovery misses).
+_CALL_FAILURE = re.compile(
+    r"rpc error|code\s*=\s*(?:Unavailable|DeadlineExceeded|Internal|Unknown|ResourceExhausted)"
+    r"|\bupstream\b|failed to (?:get|retrieve|call|fetch|reach|connect|query|send|load|contact)"
+    r"|could not (?:get|retrieve|fetch|reach|connect|call|load|contact)"
+    r"|error (?:calling|contacting|while calling)|request to \S+ failed|calling \S+ failed"
+    r"|connection refused|ECONNREFUSED|ECONNRESET|timed? ?out (?:calling|waiting for|connecting)"
+    r"|context deadline exceeded|Read timed out|SocketTimeout|\b50[234] (?:Service|Bad|Gateway)"
+    r"|No instances available|no healthy upstream|circuit ?breaker"
+    r"|request failed with status(?: code)?|ERR_BAD_RESPONSE|HTTPError|status code 5\d\d from",
+    re.I,
+)
 
 
 def _iso(ts: float | None) -> str | None:
@@ -153,6 +168,7 @@ def _entity_finding(
         (t for t in trouble if counts.excess(t) > 0),
         key=lambda t: (-_weight(t) * counts.excess(t), t.cluster_id),
     )
+    calls = 0.0
     for tally in rising:
         stats = acc.templates.get(tally.cluster_id)
         if stats is not None:
@@ -160,6 +176,8 @@ def _entity_finding(
             for host in stats.hosts:
                 named.add(host, grown)
             text = _template_text(acc, tally.cluster_id)
+            if _CALL_FAILURE.search(text) or _CALL_FAILURE.search(stats.example):
+                calls += _weight(tally) * grown
             for found in match_signatures(text + " " + stats.example):
                 if found.obj:
                     named.add(found.obj, grown)
@@ -192,6 +210,7 @@ def _entity_finding(
         templates=templates,
         first_seen=_iso(min(first)) if first else None,
         names=names,
+        call_failures=round(min(1.0, calls / excess), 4) if excess > 0 else 0.0,
         silenced=round(silenced[0], 2),
         silenced_template=(
             None if silenced[1] is None else _template_value(acc, counts, silenced[1])

@@ -77,6 +77,21 @@ def test_a_change_touching_the_host_path_weakens_the_dependency_hypothesis() -> 
     assert weak.confidence <= 0.3
 
 
+def test_a_host_that_relays_failures_from_further_down_is_a_weak_suspect() -> None:
+    """Callers see 5xx from payment-service, whose own new errors are failed calls of its
+    own: it passes the failure on, so it is a weaker suspect than when its errors are its own."""
+    relay = Signals()
+    relay.dependency("payment-service.payments:3000", ["http_5xx"])
+    relay.entity_logs("payment-service", 90.0, call_failures=1.0)
+    own = Signals()
+    own.dependency("payment-service.payments:3000", ["http_5xx"])
+    own.entity_logs("payment-service", 90.0, call_failures=0.0)
+    weak = by_category(AGENT.candidates(relay.items, incident()), "dependency_failure")[0]
+    clean = by_category(AGENT.candidates(own.items, incident()), "dependency_failure")[0]
+    assert weak.suspects[0] == clean.suspects[0] == "payment-service.payments:3000"
+    assert weak.confidence < clean.confidence and weak.confidence <= 0.3
+
+
 def _top_for_line(template: str, example: str) -> Hypothesis:
     """The LogAgent's top hypothesis when one new error line is all the evidence."""
     s = Signals()

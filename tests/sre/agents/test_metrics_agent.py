@@ -28,12 +28,15 @@ def test_request_surge_followed_by_saturation_is_traffic_surge() -> None:
 
 
 def test_a_database_out_of_free_storage_is_named_first() -> None:
-    """Free storage run down to nothing on `orders-db` is a database hypothesis naming the
-    instance first, however loud a queue backlog elsewhere is."""
+    """Free storage run down to nothing on `orders-db`: the database ran out of disk
+    (resource exhaustion, the taxonomy's "disk full"), the instance named first, however loud
+    a queue backlog elsewhere is."""
     s = Signals()
     s.depleted("orders-db/FreeStorageSpace", 0.25e9, 33.6e9)
     s.anomaly("SQS/payment-events/ApproximateNumberOfMessagesVisible", 34, 12297)
-    found = by_category(AGENT.candidates(s.items, incident(deployed_at=None)), "database")
+    found = by_category(
+        AGENT.candidates(s.items, incident(deployed_at=None)), "resource_exhaustion"
+    )
     assert found and found[0].suspects[:2] == ["orders-db", "orders-db/FreeStorageSpace"]
     assert found[0].label == "orders-db ran out (FreeStorageSpace)"
 

@@ -54,6 +54,43 @@ def test_a_service_whose_steady_operation_stopped_outranks_chronic_errors() -> N
     assert "Query route by id" in found[0].description and "stopped" in found[0].description
 
 
+def test_unnamed_failed_calls_point_at_the_entity_with_trouble_of_its_own() -> None:
+    """The frontend logs many failed calls that name no one; the catalog logs nothing but its
+    own error ratio rose: the catalog leads and the frontend is its caller."""
+    s = Signals()
+    s.entity_logs("frontend", 175.0, call_failures=1.0)
+    s.anomaly("frontend/error_ratio", 0.002, 0.19, entity="frontend", kind="errors")
+    s.anomaly("catalog/error_ratio", 0.0, 0.31, entity="catalog", kind="errors")
+    found = AGENT.candidates(s.items, incident(**NO_DEPLOY))
+    assert _names(found)[0] == "catalog"
+    assert "named by the errors of frontend" in found[0].description
+
+
+def test_a_services_own_errors_are_not_a_callers_symptom() -> None:
+    """The same volume of errors that are not failed calls stays the frontend's own."""
+    s = Signals()
+    s.entity_logs("frontend", 175.0, call_failures=0.0)
+    s.anomaly("frontend/error_ratio", 0.002, 0.19, entity="frontend", kind="errors")
+    s.anomaly("catalog/error_ratio", 0.0, 0.31, entity="catalog", kind="errors")
+    assert _names(AGENT.candidates(s.items, incident(**NO_DEPLOY)))[0] == "frontend"
+
+
+def test_a_cache_out_of_memory_ran_out_of_a_resource_not_a_database_fault() -> None:
+    """Redis memory at its limit (its callers' latency up): resource exhaustion of
+    redis-sessions, named first; its connections at their limit would be the database's."""
+    s = Signals()
+    s.anomaly("redis-sessions.evicted_keys", 0.0, 3000.0, entity="redis-sessions", kind="other")
+    s.saturation(
+        'redis_memory_used_bytes{service="redis-sessions"}',
+        4.29e9,
+        4.29e9,
+        'redis_memory_max_bytes{service="redis-sessions"}',
+    )
+    s.anomaly("auth-api.latency_p99_ms", 20.0, 300.0, entity="auth-api", kind="latency")
+    top = AGENT.candidates(s.items, incident(**NO_DEPLOY))[0]
+    assert (top.suspects[0], top.category) == ("redis-sessions", "resource_exhaustion")
+
+
 def test_a_saturated_resource_makes_it_resource_exhaustion_and_names_the_series() -> None:
     """The entity whose CPU departed most (among entities with milder latency moves) is
     running out of resources; the series is a suspect."""

@@ -29,6 +29,22 @@ def test_cpu_from_one_to_a_hundred_percent_is_a_strong_departure() -> None:
     assert found.direction == "up" and found.z > 50 and found.effect > 0.9
 
 
+def test_a_level_shift_caught_mid_bucket_is_not_quantisation() -> None:
+    """An error ratio at 0, one transitional point (0.186), then 0.31: its values sit on no
+    grid, so the gap 0.124 is no noise scale and the jump departs strongly."""
+    errors = measure_of("error_ratio", "ratio")
+    found = departure([0.0] * 29 + [0.186] + [0.31] * 22, 30, errors)
+    assert found is not None and found.significant and found.z >= 100
+
+
+def test_a_counter_moving_by_one_tick_is_noise() -> None:
+    """A counter on a grid of 1 (0, 1, 2) now at 2 moved two ticks: its tick is the noise
+    scale (z 2), not the baseline's tighter percentile range (which would make it z 4)."""
+    errors = measure_of("errors_total", None)
+    found = departure([0.0] * 28 + [1.0, 2.0, 2.0, 2.0], 30, errors)
+    assert found is not None and found.spread == 1.0 and not found.significant
+
+
 def test_a_near_idle_series_outranks_nothing() -> None:
     """Bytes/s moving 968 -> 1316 on a noisy baseline is no departure at all."""
     found = departure([1153.0, 858.0, 968.0, 1200.0, 1316.0, 1290.0, 1310.0], 4, BYTES)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from sre.extractors.entities import line_entity, metric_entity, pod_workload
+from sre.extractors.logs.parse import parse_line
 
 
 @pytest.mark.parametrize(
@@ -39,13 +42,58 @@ def test_collector_prefix_names_the_pod() -> None:
 
 
 def test_kubectl_prefix_syslog_compose_and_fields() -> None:
-    """`kubectl logs --prefix`, syslog, docker compose and structured fields each name it."""
+    """`kubectl logs --prefix`, syslog, docker compose, logcli's label sets and structured
+    fields each name it."""
     assert line_entity("[pod/cart-7f9c8d6b5-x2k4p/app] started").workload == "cart"  # type: ignore[union-attr]
     host = line_entity("Nov 20 14:03:11 web-01 nginx[123]: upstream timed out")
     assert host is not None and (host.kind, host.name) == ("host", "web-01")
     assert line_entity("payments-1  | listening on :8080").workload == "payments"  # type: ignore[union-attr]
+    loki = '2026-12-01T18:40:55Z {app="storefront", pod="storefront-9fj6j2pbqp-g5jv5"} GET /'
+    assert line_entity(loki).workload == "storefront"  # type: ignore[union-attr]
     fields = {"service": "orders", "host": "ip-10-0-0-1"}
     assert line_entity('{"msg": "x"}', fields).workload == "orders"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("line", "workload", "message", "level"),
+    [
+        (  # Fluent Bit with Kubernetes metadata
+            '{"log": "GET /cart 500", "level": "error", "kubernetes": {"pod_name":'
+            ' "cart-7f9c8d6b5-x2k4p", "namespace_name": "shop", "container_name": "cart"}}',
+            "cart",
+            "GET /cart 500",
+            "ERROR",
+        ),
+        (  # Cloud Logging: the pod in resource.labels, message and level in jsonPayload
+            '{"resource": {"type": "k8s_container", "labels": {"pod_name":'
+            ' "currencyservice-ll5q9tlk2m-ltgmz", "container_name": "server"}},'
+            ' "timestamp": "2026-05-12T13:30:01Z", "jsonPayload": {"message": "conversion'
+            ' request failed", "level": 50}}',
+            "currencyservice",
+            "conversion request failed",
+            "ERROR",
+        ),
+    ],
+)
+def test_nested_collector_fields_name_the_pod(
+    line: str, workload: str, message: str, level: str
+) -> None:
+    """Collectors that nest metadata (Fluent Bit, Cloud Logging) still name the pod, never
+    the resource's type, and the nested message and level are the record's own."""
+    parsed = parse_line(line, 2026)
+    found = line_entity(line, parsed.fields)
+    assert found is not None and (found.kind, found.workload) == ("pod", workload)
+    assert (parsed.message, parsed.level) == (message, level)
+
+
+def test_an_error_object_stays_one_text_with_its_stack() -> None:
+    """`error: {type, message, stack}` is not flattened: it stays the error's text and stack."""
+    line = json.dumps(
+        {"msg": "charge failed", "error": {"type": "Timeout", "message": "5s", "stack": "a\nb"}}
+    )
+    parsed = parse_line(line, 2026)
+    assert parsed.message == "charge failed"
+    assert parsed.fields["error"] == "Timeout: 5s" and parsed.stack == ["a", "b"]
 
 
 def test_a_plain_line_has_no_entity() -> None:
@@ -73,6 +121,11 @@ def test_a_plain_line_has_no_entity() -> None:
             "AWS/DynamoDB ThrottledRequests",
         ),
         ('pg_locks_count{datname="orders",mode="ExclusiveLock"}', "orders", "pg_locks_count"),
+        (  # a caller-side series measures its callee
+            'istio_requests_total{destination_workload="cart",response_code="503"}',
+            "cart",
+            "istio_requests_total",
+        ),
     ],
 )
 def test_metric_names_split_into_entity_and_measure(name: str, entity: str, measure: str) -> None:

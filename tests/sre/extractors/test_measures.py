@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from sre.agents.patterns import metric_families
+from sre.extractors.entities import metric_entity, metric_labels
 from sre.extractors.measures import measure_of
 
 
@@ -48,3 +50,28 @@ def test_load_driven_and_client_side_series_weigh_less() -> None:
     client = measure_of("PodClientLatencyP90(s)", "s")
     assert client.client_side and client.weight == 0.5
     assert measure_of("CPUUtilization", "Percent").weight == 1.0
+
+
+@pytest.mark.parametrize(
+    "series",
+    [
+        'backend_request_count{backend="frontend-neg",response_code_class="500"}',
+        'sum(rate(nginx_ingress_controller_requests{status=~"5.."}[1m]))',
+        'grpc_server_handled:rate1m{grpc_service="Catalog",grpc_code="Internal"}',
+    ],
+)
+def test_a_request_count_of_failing_responses_counts_errors(series: str) -> None:
+    """Requests filtered to 5xx (or a failing gRPC code) are errors rising, not traffic; the
+    same count of 200s stays traffic, in the extractor and in the agents' families."""
+    measure = measure_of(metric_entity(series).measure, None, metric_labels(series))
+    assert (measure.kind, measure.bad) == ("errors", "up")
+    assert "errors" in metric_families(series) and "traffic" not in metric_families(series)
+    ok = 'http_requests_total{status="200"}'
+    assert measure_of(metric_entity(ok).measure, None, metric_labels(ok)).kind == "traffic"
+
+
+def test_a_managed_databases_throughput_is_database_load_not_traffic() -> None:
+    """CloudWatch's RDS namespace or DB dimension makes a throughput series database load,
+    never the service's incoming traffic (no request surge from it)."""
+    families = metric_families("AWS/RDS/ReadThroughput{DBInstanceIdentifier=catalog-db}")
+    assert "db" in families and "traffic" not in families

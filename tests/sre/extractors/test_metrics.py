@@ -204,6 +204,24 @@ def test_percent_saturation_in_both_scales() -> None:
     assert names == ["cpu_utilization", "disk_used_percent"]
 
 
+def test_usage_at_the_limit_series_beside_it_is_saturation() -> None:
+    """Redis memory used at its exported maximum is saturation against that series, in
+    bytes; the same usage far below its maximum is not."""
+    used = [4.19e9, 4.2e9, 4.21e9, 4.2e9, 4.29e9, 4.295e9]
+    incident = _incident(
+        {
+            'redis_memory_used_bytes{instance="redis-0"}': {"points": _points(used)},
+            'redis_memory_max_bytes{instance="redis-0"}': {"points": _points([4.294967296e9] * 6)},
+            'redis_memory_used_bytes{instance="redis-1"}': {"points": _points([1e9] * 6)},
+            'redis_memory_max_bytes{instance="redis-1"}': {"points": _points([4.294967296e9] * 6)},
+        }
+    )
+    [full] = _of_type(extract_metrics(incident), "metric_saturation")
+    assert full.value.metric == 'redis_memory_used_bytes{instance="redis-0"}'
+    assert full.value.limit_key == 'redis_memory_max_bytes{instance="redis-0"}'
+    assert full.value.utilization >= 0.99
+
+
 def test_a_usage_in_bytes_is_never_a_percentage() -> None:
     """`SwapUsage` in Bytes (or with values no share can reach) is a quantity, not a share
     of 100 %: no saturation, whatever its name says."""
@@ -229,6 +247,20 @@ def test_free_storage_run_down_to_nothing_is_depleted() -> None:
     assert depleted.value.depleted and depleted.value.limit == 33e9
     assert depleted.value.current <= 0.26e9 and depleted.value.utilization > 0.99
     assert "nearly exhausted" in depleted.description
+
+
+def test_burst_credits_in_percent_run_to_zero_are_depleted() -> None:
+    """An RDS BurstBalance (a percentage of credits) falling from 100 to 0 is depleted."""
+    balance = [100.0] * 20 + [80.0, 60.0, 40.0, 20.0, 5.0, 0.0, 0.0, 0.0]
+    metrics = {
+        "AWS/RDS/BurstBalance{DBInstanceIdentifier=catalog-db}": {
+            "points": _points(balance),
+            "unit": "Percent",
+        }
+    }
+    incident = _incident(metrics, incident_started_at=(T0 + timedelta(minutes=24)).isoformat())
+    [depleted] = _of_type(extract_metrics(incident), "metric_saturation")
+    assert depleted.value.depleted and depleted.value.current == 0.0
 
 
 def test_free_storage_that_stays_plentiful_is_not_depleted() -> None:

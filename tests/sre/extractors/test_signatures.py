@@ -59,7 +59,21 @@ from sre.extractors.signatures import CATALOGUE, match_signatures
             "db_failover",
             "orders-db-prod",
         ),
-        ("Node ip-10-31-7-142.ec2.internal status is now: NodeNotReady", "node_not_ready", None),
+        (
+            "Node ip-10-31-7-142.ec2.internal status is now: NodeNotReady",
+            "node_not_ready",
+            "ip-10-31-7-142.ec2.internal",
+        ),
+        (
+            "Recording status change NodeNotReady event message for node gke-pool-8c1f-k7xq",
+            "node_not_ready",
+            "gke-pool-8c1f-k7xq",
+        ),
+        (
+            "Warning NodeNotReady pod/currencyservice-ssk4mf7qh-kmncp Node is not ready",
+            "node_not_ready",
+            None,
+        ),
         ("OSError: [Errno 28] No space left on device", "disk_full", None),
         ("java.lang.OutOfMemoryError: Java heap space", "runtime_oom", None),
         ("accept4: Too many open files", "fd_exhausted", None),

@@ -137,8 +137,9 @@ def test_growth_step_may_be_at_most_half_of_the_rise() -> None:
 
 
 def test_departure_z_threshold_is_3() -> None:
-    """On a noise scale of 20, a move of 59 (z 2.95) is no departure and 61 (z 3.05) is one."""
-    base = [90.0, 110.0] * 3
+    """On a noise scale of 20 (half the baseline's range), a move of 59 (z 2.95) is no
+    departure and 61 (z 3.05) is one."""
+    base = [80.0, 100.0, 100.0, 100.0, 100.0, 120.0]
     below = departure([*base, 159.0, 159.0], 6, LATENCY)
     above = departure([*base, 161.0, 161.0], 6, LATENCY)
     assert below is not None and below.spread == 20.0 and not below.significant

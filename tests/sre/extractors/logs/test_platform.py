@@ -86,6 +86,34 @@ def test_callers_naming_a_service_are_recorded() -> None:
     assert signature.value.count_after == len(range(620, 1200, 20))
 
 
+def test_failed_outbound_calls_are_told_from_a_services_own_errors() -> None:
+    """A service whose new errors are gRPC status errors from a call is a caller
+    (`call_failures` 1); one whose new errors are its own exceptions is not (0)."""
+    timed: list[tuple[int, str]] = []
+    for pod in PODS.values():
+        timed += _traffic(range(0, 1200), pod)
+    timed += [
+        (
+            s,
+            _line(
+                s, PODS["cart"], "ERROR", "could not retrieve product: rpc error: code = Internal"
+            ),
+        )
+        for s in range(610, 1200, 15)
+    ]
+    timed += [
+        (s, _line(s, PODS["orders"], "ERROR", "NullPointerException in OrderMapper.toDto"))
+        for s in range(610, 1200, 15)
+    ]
+    lines = [line for _, line in sorted(timed)]
+    found = {
+        f.value.workload: f.value
+        for f in extract_logs(_incident(lines)).findings
+        if f.type == "entity_logs"
+    }
+    assert found["cart"].call_failures == 1.0 and found["orders"].call_failures == 0.0
+
+
 def test_a_steady_operation_that_stops_is_a_silenced_entity() -> None:
     """A service whose steady INFO line stops at the start, while the system's traffic goes
     on, is reported with that template as silenced; a service whose lines go on is not."""
