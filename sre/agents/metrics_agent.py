@@ -24,6 +24,7 @@ from sre.agents.base import (
     merge_candidates,
 )
 from sre.agents.bumps import bump_links
+from sre.agents.dimensions import PEER_FACTOR, shared_unit
 from sre.agents.hosts import configured_peers, failing_hosts, host_tokens, is_db_host, url_host
 from sre.agents.patterns import DEPENDENCY_FAULTS, metric_families, tokens
 from sre.agents.reading import flatten_items, fmt_value, metric_name, short_sha
@@ -81,7 +82,7 @@ class MetricsAgent(SpecialistAgent):
         found += surge
         found += _resources(evidence, surge=bool(surge))
         found += _depleted(evidence)
-        found += _infrastructure(evidence)
+        found += _infrastructure_by_unit(evidence)
         found += _dependencies(evidence)
         if not surge:
             found += _unnamed_dependency(evidence)
@@ -195,6 +196,50 @@ def _resources(evidence: Evidence, *, surge: bool) -> list[Hypothesis]:
             )
         )
     return found
+
+
+def _infrastructure_by_unit(evidence: Evidence) -> list[Hypothesis]:
+    """Infrastructure metrics that moved, named by the zone or node they share when one
+    stands out: the unit explains them, so the two are one hypothesis naming the unit."""
+    generic = _infrastructure(evidence)
+    unit = _shared_unit(evidence)
+    if not unit or not generic:
+        return generic + unit
+    mine, other = unit[0], generic[0]
+    signals = list(dict.fromkeys(mine.supporting_signals + other.supporting_signals))
+    confidence = max(mine.confidence, other.confidence)
+    return [mine.model_copy(update={"confidence": confidence, "supporting_signals": signals})]
+
+
+def _shared_unit(evidence: Evidence) -> list[Hypothesis]:
+    """One zone or node that most harmful departures share while its siblings stay healthy
+    (`sre.agents.dimensions`): that unit is failing, whichever services it carries."""
+    unit = shared_unit(evidence)
+    if unit is None:
+        return []
+    if unit.led:
+        why = (
+            f"in {unit.led} famil{'y' if unit.led == 1 else 'ies'} of like series, its "
+            f"departure is at least {PEER_FACTOR:g}x its sibling {unit.kind}s'"
+        )
+        sure = unit.led >= 2
+    else:
+        why = (
+            f"{unit.anomalous} of its {unit.total} series departed harmfully "
+            f"({unit.share:.0%} of such departures among series naming a {unit.kind}), "
+            f"{unit.contrast:.0%} more often than the series of the other {unit.kind}s"
+        )
+        sure = unit.share >= 0.8
+    return [
+        hypothesis(
+            label=f"{unit.kind.capitalize()} {unit.value} is degraded",
+            description=f"{why}: the trouble follows the {unit.kind}, not a service.",
+            category="infrastructure",
+            suspects=[unit.value],
+            weights=[STRONG if sure else MEDIUM],
+            signals=list(unit.signals[:6]),
+        )
+    ]
 
 
 def _entities_first(signals: list[MetricSignal]) -> list[str]:
