@@ -412,7 +412,9 @@ def category_of(profile: Profile) -> str:
     surge = profile.traffic_up > 0 and profile.traffic_up >= 0.5 * profile.metric_score
     if surge and (_is_edge(profile.name) or profile.log_excess == 0):
         return "traffic_surge"
-    return "database" if database and profile.log_excess == 0 else "dependency_failure"
+    # A database failing is the database itself (the taxonomy's `database`), whether its own
+    # logs say so or only its callers do.
+    return "database" if database else "dependency_failure"
 
 
 def _hypothesis(profile: Profile, dominance: float, category: str) -> Hypothesis:

@@ -404,8 +404,12 @@ CATALOGUE: tuple[Signature, ...] = (
         "resource_exhaustion",
         1.0,
         r"No space left on device|\bENOSPC\b|disk quota exceeded|flood[-_ ]stage"
-        r"|disk usage exceeded|low disk watermark",
+        r"|disk usage exceeded|(?:low|high) disk watermark",
         "a disk is full",
+        objects=(
+            # Elasticsearch/OpenSearch: `watermark [95%] exceeded on [<id>][<node>][<path>]`.
+            r"watermark \[[^\]]*\] exceeded on \[[^\]]*\]\[(?P<obj>[^\]]+)\]",
+        ),
     ),
     # ----------------------------------------------------------------- networks
     _sig(
@@ -467,11 +471,17 @@ def match_signatures(text: str) -> list[SignatureMatch]:
         if signature.kind == "image_pull" and "image_pull_auth" in seen_kinds:
             continue
         seen_kinds.add(signature.kind)
-        obj = next((v for k, v in m.groupdict().items() if k.startswith("obj") and v), None)
-        for extra in signature.objects:
-            if obj is not None:
-                break
-            hit = extra.search(text)
-            obj = hit.group("obj") if hit is not None else None
+        obj = _object(signature, text)
         found.append(SignatureMatch(signature, obj.strip(".,;:'\"`)]") if obj else None))
     return found
+
+
+def _object(signature: Signature, text: str) -> str | None:
+    """The first object the entry's patterns capture in `text` that is a real name: a mined
+    template masks variable parts (`[<*>]`), so the same text's example line is read on."""
+    for pattern in (signature.pattern, *signature.objects):
+        for m in pattern.finditer(text):
+            for key, value in m.groupdict().items():
+                if key.startswith("obj") and value and "<*>" not in value:
+                    return value
+    return None

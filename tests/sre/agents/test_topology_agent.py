@@ -91,6 +91,15 @@ def test_a_cache_out_of_memory_ran_out_of_a_resource_not_a_database_fault() -> N
     assert (top.suspects[0], top.category) == ("redis-sessions", "resource_exhaustion")
 
 
+def test_a_failing_database_is_the_database_category_even_when_it_logs_errors() -> None:
+    """`pg-ledger-01` logging its own errors, with callers naming it: the database itself."""
+    s = Signals()
+    s.entity_logs("pg-ledger-01", 40.0)
+    s.entity_logs("ledger-api", 30.0, names=["pg-ledger-01:5432"])
+    top = AGENT.candidates(s.items, incident(**NO_DEPLOY))[0]
+    assert (top.suspects[0], top.category) == ("pg-ledger-01", "database")
+
+
 def test_a_saturated_resource_makes_it_resource_exhaustion_and_names_the_series() -> None:
     """The entity whose CPU departed most (among entities with milder latency moves) is
     running out of resources; the series is a suspect."""

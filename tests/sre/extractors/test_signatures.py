@@ -75,6 +75,11 @@ from sre.extractors.signatures import CATALOGUE, match_signatures
             None,
         ),
         ("OSError: [Errno 28] No space left on device", "disk_full", None),
+        (
+            "flood stage disk watermark [95%] exceeded on [oacc8yJMb][es-data-4][/data] free: 1gb",
+            "disk_full",
+            "es-data-4",
+        ),
         ("java.lang.OutOfMemoryError: Java heap space", "runtime_oom", None),
         ("accept4: Too many open files", "fd_exhausted", None),
         ("0/6 nodes are available: 6 Insufficient memory.", "failed_scheduling", None),
@@ -100,6 +105,15 @@ def test_ordinary_lines_match_nothing(line: str) -> None:
     """Routine lines and near misses carry no signature."""
     kinds = [m.signature.kind for m in match_signatures(line)]
     assert "dns_failure" not in kinds and (kinds == [] or line.startswith("Failed to pull"))
+
+
+def test_a_masked_template_object_gives_way_to_the_example_line() -> None:
+    """A mined template masks the node (`[<*>]`); the object is read from the example
+    line that follows it in the same text."""
+    template = "flood stage disk watermark [<*>] exceeded on [<*>][<*>][<*>]"
+    example = "flood stage disk watermark [95%] exceeded on [x1][es-data-4][/data]"
+    [found] = match_signatures(template + " " + example)
+    assert found.obj == "es-data-4"
 
 
 def test_a_credential_refusal_is_not_also_a_bad_tag() -> None:
