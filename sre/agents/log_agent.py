@@ -59,6 +59,7 @@ from sre.agents.relations import (
     config_links,
     surging_traffic,
 )
+from sre.extractors.entities import pod_workload
 from sre.extractors.fmt import clip
 from sre.signals import (
     CommitSignal,
@@ -71,6 +72,7 @@ from sre.signals import (
     MetricSaturationSignal,
     MetricSignal,
     MetricValueSignal,
+    SignatureSignal,
     TroubleSignal,
 )
 
@@ -380,7 +382,7 @@ def _dependencies(evidence: Evidence) -> list[Hypothesis]:
     # load it used to take (its quota or capacity changed); with our rate surging, the
     # surge is the cause and the traffic rule owns it.
     throttled_counts = not surging_traffic(evidence)
-    relays = _relaying_entities(evidence)
+    relays = _relaying_entities(evidence) | _entities_with_decisive_causes(evidence)
     found = []
     for trouble in troubles:
         symptoms = trouble.symptoms()
@@ -409,8 +411,10 @@ def _dependencies(evidence: Evidence) -> list[Hypothesis]:
             weights = [MEDIUM]
         relay = next((r for r in (_host_entity(h) for h in hosts) if r in relays), None)
         if relay is not None:
-            # The host's own logs are mostly failed calls of its own: it passes on a failure
-            # from further down, which is what to act on (the TopologyAgent follows it).
+            # The host's own logs are mostly failed calls of its own (it passes on a failure
+            # from further down), or a decisive platform signature says why it fails (its
+            # pods OOMKilled, its image not pulled): that is what to act on, and the
+            # agents that own it say so.
             weights = [WEAK]
         what = ", ".join(sorted(k.replace("_", " ") for k in kinds))
         found.append(
@@ -444,6 +448,20 @@ def _relaying_entities(evidence: Evidence) -> set[str]:
         for s in evidence.of(EntityLogsSignal)
         if s.value.excess > 0 and s.value.call_failures >= _RELAY_SHARE
     }
+
+
+def _entities_with_decisive_causes(evidence: Evidence) -> set[str]:
+    """Entities (workload names, lower case) a decisive platform signature with a cause
+    (`category`, unlike a crash loop's symptom) was seen on after the split."""
+    found = set()
+    for signal in evidence.of(SignatureSignal):
+        value = signal.value
+        if value.category is None or value.count_after == 0 or value.strength < 1.0:
+            continue
+        for name in (value.obj, value.emitter):
+            if name:
+                found.add(pod_workload(name.lower()) or name.lower())
+    return found
 
 
 def _host_entity(host: str) -> str:
