@@ -96,7 +96,7 @@ def test_a_host_whose_pods_were_oomkilled_is_explained_by_the_kill() -> None:
     """Callers' refused connections to session-api, whose pods the kernel OOMKilled: the
     kill explains the refusals, so the host failing is a weak suspect of its own."""
     killed = Signals()
-    killed.dependency("session-api.web.svc.cluster.local:8080", ["refused"])
+    killed.dependency("session-api.web.svc.cluster.local:8080", ["connection_refused"])
     killed.signature(
         "oom_killed",
         "resource_exhaustion",
@@ -104,7 +104,7 @@ def test_a_host_whose_pods_were_oomkilled_is_explained_by_the_kill() -> None:
         obj="session-api-frds2xk9t6-8qnb5",
     )
     alone = Signals()
-    alone.dependency("session-api.web.svc.cluster.local:8080", ["refused"])
+    alone.dependency("session-api.web.svc.cluster.local:8080", ["connection_refused"])
     weak = by_category(AGENT.candidates(killed.items, incident()), "dependency_failure")[0]
     clean = by_category(AGENT.candidates(alone.items, incident()), "dependency_failure")[0]
     assert weak.confidence < clean.confidence and weak.confidence <= 0.3
