@@ -56,6 +56,7 @@ KEY_RE = re.compile(rf"(?<![^{SEPARATORS}])[^{SEPARATORS}\d]*+\d[^{SEPARATORS}]*
 _SHAPE_LIMIT = 100_000
 _RECORD_STARTS = frozenset("0123456789{")
 _NO_STACK: list[str] = []  # shared, never mutated: cached shapes carry no stack
+_KUBECTL_PREFIX = re.compile(r"\[pod/[^/\]\s]+/[^\]\s]+\]\s")
 
 
 # Digit-blind line key: every ASCII digit byte becomes `0` (UTF-8 never uses those bytes
@@ -379,7 +380,15 @@ def iter_records(
         ):
             _append(current, raw)
             continue
-        ts, parsed, exact, shape = parser.parse_parts(raw, True, blind)
+        text = raw
+        if raw.startswith("[pod/"):
+            # `kubectl logs --prefix [--timestamps]`: the time and level follow the prefix;
+            # the record keeps the whole line (the prefix names its pod).
+            prefix = _KUBECTL_PREFIX.match(raw)
+            if prefix is not None:
+                text = raw[prefix.end() :]
+                blind = blind[len(raw[: prefix.end()].encode("utf-8", "surrogatepass")) :]
+        ts, parsed, exact, shape = parser.parse_parts(text, True, blind)
         if current is not None:
             yield current
         # Positional arguments: keyword passing costs measurably at one record per line.

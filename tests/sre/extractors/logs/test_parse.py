@@ -329,6 +329,17 @@ def test_common_log_format_time() -> None:
     assert (cached.ts, exact) == (T0, False)
 
 
+def test_kubectl_prefix_keeps_the_time_and_level_that_follow_it() -> None:
+    """`kubectl logs --prefix --timestamps` lines: the record's time and level are those
+    after the `[pod/...]` prefix, and the record keeps the whole line (its pod)."""
+    line = "[pod/cart-7f9c8d6b5-x2k4p/cart] 2026-11-20T14:03:11Z ERROR charge failed"
+    lines = [line, line.replace("14:03:11", "14:03:12")]
+    records = list(iter_records(lines, 2026))
+    assert [r.ts for r in records] == [T0, T0 + 1]
+    assert records[0].level == "ERROR" and records[0].message == "charge failed"
+    assert records[1].raw.startswith("[pod/cart-7f9c8d6b5-x2k4p/cart] ")
+
+
 def test_lower_case_level_prefix_after_time() -> None:
     """`<time> error: msg` (winston style) has a level; without a time it stays text."""
     assert parse_line("2026-11-20T14:03:11Z error: PATCH /x failed").level == "ERROR"
