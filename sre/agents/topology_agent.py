@@ -118,6 +118,19 @@ def is_database(name: str) -> bool:
     return bool(_words(name) & _DB_WORDS)
 
 
+_SYNTHETIC_WORDS = frozenset(
+    {"loadgen", "loadgenerator", "locust", "k6", "jmeter", "gatling", "vegeta", "wrk", "wrk2"}
+    | {"artillery", "tsung", "siege"}
+)
+
+
+def is_synthetic_client(name: str) -> bool:
+    """Whether an entity's name says it is a load generator (`loadgenerator`, `locust-master`,
+    `load-generator`): a client of the system, never what to fix."""
+    words = _words(name)
+    return bool(words & _SYNTHETIC_WORDS) or {"load", "generator"} <= words
+
+
 def _is_edge(name: str) -> bool:
     return bool(_words(name) & _EDGE_WORDS)
 
@@ -174,6 +187,8 @@ class TopologyAgent(SpecialistAgent):
         for profile, score in ranked[:MAX_HYPOTHESES]:
             if score < self.weights.min_relative * best or not profile.signals:
                 continue
+            if is_synthetic_client(profile.name):
+                continue  # the load generator only reports what the system did to it
             category = category_of(profile)
             if deployed and profile.name.lower() == deployed and category == "dependency_failure":
                 continue  # the deployed service failing is the change agents' question
@@ -218,7 +233,9 @@ def _add_log_trouble(evidence: Evidence, profiles: dict[str, Profile]) -> None:
         value = signal.value
         own = _profile(profiles, value.workload)
         own.log_excess += value.excess
-        own.call_excess += value.excess * value.call_failures
+        # A load generator's errors are all failed calls: it is the system's client.
+        share = 1.0 if is_synthetic_client(value.workload) else value.call_failures
+        own.call_excess += value.excess * share
         own.names_others = own.names_others or bool(value.names)
         own.errors_after += value.errors_after
         own.pattern_shift = max(own.pattern_shift, value.pattern_shift)

@@ -114,8 +114,12 @@ _LABEL_ORDER = (
     "pod",
     "pod_name",
     "kubernetes_pod_name",
+    "k8s.pod.name",  # OpenTelemetry resource attributes
     "container",
+    "k8s.container.name",
     "service",
+    "service.name",
+    "k8s.deployment.name",
     "job",
     "app",
     "deployment",
@@ -130,8 +134,10 @@ _LABEL_ORDER = (
     "upstream",
     "peer_service",
     "node",
+    "k8s.node.name",
     "instance",
     "host",
+    "host.name",
     "persistentvolumeclaim",
     "queue",
     "topic",
@@ -157,8 +163,9 @@ _LABEL_ORDER = (
 )
 # Prometheus labels are quoted (`pod="cart-..."`); CloudWatch dimensions as consoles and
 # exporters print them often are not (`{DBInstanceIdentifier=orders-db}`).
+# Datadog writes its tags `key:value` (`{kube_namespace:shop,pod_name:cart-...}`).
 _LABELS = re.compile(
-    r"(?P<key>[A-Za-z_][\w.]*)\s*=~?\s*(?:\"(?P<value>[^\"]*)\"|(?P<bare>[^,}\s\"]+))"
+    r"(?P<key>[A-Za-z_][\w.]*)\s*(?:=~?|:)\s*(?:\"(?P<value>[^\"]*)\"|(?P<bare>[^,}\s\"]+))"
 )
 # Leading CloudWatch namespaces (`AWS/RDS`, `Lambda`, ...) say nothing about which resource.
 _NAMESPACES = frozenset(
@@ -311,41 +318,49 @@ def line_entity(raw: str, fields: Mapping[str, str] | None = None) -> Entity | N
     return None
 
 
+_HOST_LABELS = frozenset({"node", "k8s.node.name", "instance", "host", "host.name"})
+_SERVICE_LABELS = frozenset(
+    {"container", "k8s.container.name", "service", "service.name", "k8s.deployment.name"}
+    | {"job", "app"}
+)
+
+
 def _from_labels(labels: Mapping[str, str]) -> Entity | None:
     for key in _LABEL_ORDER:
         value = labels.get(key)
         if not value:
             continue
-        if key in ("pod", "pod_name", "kubernetes_pod_name"):
+        if key in ("pod", "pod_name", "kubernetes_pod_name", "k8s.pod.name"):
             return _pod(value) or Entity(value, "pod", value)
-        kind = "host" if key in ("node", "instance", "host") else "service"
-        if key not in ("pod", "container", "service", "job", "app", "node", "instance", "host"):
+        kind = "host" if key in _HOST_LABELS else "service"
+        if key not in _SERVICE_LABELS | _HOST_LABELS:
             kind = "resource"
         return Entity(value, kind, value)
     return None
 
 
 def metric_labels(name: str) -> dict[str, str]:
-    """Every `key="value"` (or `key=value`) label in a series name or query, keys lower case:
-    also inside PromQL (`sum(rate(x{status=~"5.."}[1m]))`), where `metric_entity` reads none."""
-    return (
-        {
-            m.group("key").lower(): m.group("value") or m.group("bare") or ""
-            for m in _LABELS.finditer(name)
-        }
-        if "=" in name
-        else {}
-    )
+    """Every `key="value"` (`key=value`, Datadog's `key:value`) label inside the braces of a
+    series name or query, keys lower case: also inside PromQL (`sum(rate(x{status=~"5.."}[1m]))`),
+    where `metric_entity` reads none. Text outside braces is never read as a label
+    (`node:cpu_utilisation:avg1m` is a recording rule's name)."""
+    found: dict[str, str] = {}
+    start = name.find("{")
+    while start >= 0:
+        end = name.find("}", start)
+        if end < 0:
+            break
+        for m in _LABELS.finditer(name, start + 1, end):
+            found.setdefault(m.group("key").lower(), m.group("value") or m.group("bare") or "")
+        start = name.find("{", end)
+    return found
 
 
 def metric_entity(name: str) -> MetricName:
     """Split a metric name into its entity and its measure (see the module docstring)."""
     brace = name.find("{")
     if brace > 0 and name.endswith("}"):
-        labels = {
-            m.group("key").lower(): m.group("value") or m.group("bare") or ""
-            for m in _LABELS.finditer(name)
-        }
+        labels = metric_labels(name)
         return MetricName(_from_labels(labels), name[:brace].strip(), labels)
     if "/" in name:
         parts = [p for p in name.split("/") if p]

@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 
 from alpha.schemas import IncidentInput, MetricPoints
 from sre.extractors.logs.parse import ERROR_LEVELS
-from sre.extractors.logs.shapes import LineParser
+from sre.extractors.logs.shapes import LineParser, collector_prefix
 from sre.extractors.timeutil import as_utc
 from sre.signals.values import SplitBy
 
@@ -127,9 +127,11 @@ def error_change_point(lines: Sequence[str]) -> datetime | None:
     parser = LineParser()
     points: list[tuple[float, bool]] = []
     for line in lines[::stride]:
-        parsed = parser.parse(line)[0]
-        if parsed.ts is not None:
-            points.append((parsed.ts, parsed.level in ERROR_LEVELS))
+        cut = collector_prefix(line)
+        parsed = parser.parse(line[cut:])[0]
+        ts = parsed.ts if parsed.ts is not None or not cut else parser.prefix_time(line)
+        if ts is not None:
+            points.append((ts, parsed.level in ERROR_LEVELS))
     if len(points) < 20:
         return None
     first = min(t for t, _ in points)

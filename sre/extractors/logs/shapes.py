@@ -56,7 +56,21 @@ KEY_RE = re.compile(rf"(?<![^{SEPARATORS}])[^{SEPARATORS}\d]*+\d[^{SEPARATORS}]*
 _SHAPE_LIMIT = 100_000
 _RECORD_STARTS = frozenset("0123456789{")
 _NO_STACK: list[str] = []  # shared, never mutated: cached shapes carry no stack
+# Collector prefixes before the application's own line: `kubectl logs --prefix` and
+# logcli's `<time> {labels} ` (Loki).
 _KUBECTL_PREFIX = re.compile(r"\[pod/[^/\]\s]+/[^\]\s]+\]\s")
+_LOKI_PREFIX = re.compile(r"\d{4}-\d{2}-\d{2}T[\d:.]+(?:Z|[+-]\d{2}:?\d{2})? \{[^{}\n]*\} ")
+
+
+def collector_prefix(raw: str) -> int:
+    """Where the application's own text starts after a collector prefix (0: no prefix)."""
+    if raw.startswith("[pod/"):
+        m = _KUBECTL_PREFIX.match(raw)
+        return m.end() if m is not None else 0
+    if raw.find(" {", 10, 48) > 0:
+        m = _LOKI_PREFIX.match(raw)
+        return m.end() if m is not None else 0
+    return 0
 
 
 # Digit-blind line key: every ASCII digit byte becomes `0` (UTF-8 never uses those bytes
@@ -121,6 +135,11 @@ class LineParser:
         self._cont: dict[bytes, int] = {}
         self._plans_per_shape: dict[str, int] = {}
         self._lines = self._misses = 0
+
+    def prefix_time(self, raw: str) -> float | None:
+        """The time a collector prefix carries (`<time> {labels} ...`), or None."""
+        m = ISO_RE.match(raw)
+        return iso_from_match(m, self._minutes) if m is not None else None
 
     def parse(self, raw: str, with_time: bool = True) -> tuple[ParsedLine, bool, str]:
         """The parsed line, whether it is exact (False: a cached representative), its shape.
@@ -380,15 +399,18 @@ def iter_records(
         ):
             _append(current, raw)
             continue
-        text = raw
-        if raw.startswith("[pod/"):
-            # `kubectl logs --prefix [--timestamps]`: the time and level follow the prefix;
-            # the record keeps the whole line (the prefix names its pod).
-            prefix = _KUBECTL_PREFIX.match(raw)
-            if prefix is not None:
-                text = raw[prefix.end() :]
-                blind = blind[len(raw[: prefix.end()].encode("utf-8", "surrogatepass")) :]
-        ts, parsed, exact, shape = parser.parse_parts(text, True, blind)
+        cut = collector_prefix(raw)
+        if cut:
+            # The record keeps the whole line (the prefix names its pod); its time, level
+            # and message are those of the application's own line after the prefix.
+            text = raw[cut:]
+            ts, parsed, exact, shape = parser.parse_parts(
+                text, True, blind[len(raw[:cut].encode("utf-8", "surrogatepass")) :]
+            )
+            if ts is None:
+                ts = parser.prefix_time(raw)
+        else:
+            ts, parsed, exact, shape = parser.parse_parts(raw, True, blind)
         if current is not None:
             yield current
         # Positional arguments: keyword passing costs measurably at one record per line.

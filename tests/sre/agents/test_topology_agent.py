@@ -100,6 +100,18 @@ def test_a_failing_database_is_the_database_category_even_when_it_logs_errors() 
     assert (top.suspects[0], top.category) == ("pg-ledger-01", "database")
 
 
+def test_a_load_generator_is_a_client_never_the_fault() -> None:
+    """The load generator logs the most errors (every failed request): it is never a
+    hypothesis; the service whose own errors rose is."""
+    s = Signals()
+    s.entity_logs("loadgenerator", 240.0)
+    s.entity_logs("cartservice", 12.0)
+    s.anomaly("cartservice/error_ratio", 0.0, 0.2, entity="cartservice", kind="errors")
+    found = AGENT.candidates(s.items, incident(**NO_DEPLOY))
+    assert _names(found)[0] == "cartservice"
+    assert "loadgenerator" not in _names(found)
+
+
 def test_a_saturated_resource_makes_it_resource_exhaustion_and_names_the_series() -> None:
     """The entity whose CPU departed most (among entities with milder latency moves) is
     running out of resources; the series is a suspect."""

@@ -121,6 +121,21 @@ def test_a_plain_line_has_no_entity() -> None:
             "AWS/DynamoDB ThrottledRequests",
         ),
         ('pg_locks_count{datname="orders",mode="ExclusiveLock"}', "orders", "pg_locks_count"),
+        (  # OpenTelemetry resource attributes as labels
+            'k8s.pod.cpu.utilization{k8s.namespace.name="hotel",k8s.pod.name="geo-45jvtcn9g9-v2kqq"}',
+            "geo",
+            "k8s.pod.cpu.utilization",
+        ),
+        (  # Datadog tags
+            "kubernetes.cpu.usage.total{kube_namespace:social,pod_name:post-storage-2tvpwjjs5h-zs5mf}",
+            "post-storage",
+            "kubernetes.cpu.usage.total",
+        ),
+        (  # a recording rule's colons are no labels
+            'node:cpu_utilisation:avg1m{instance="batch-02"}',
+            "batch-02",
+            "node:cpu_utilisation:avg1m",
+        ),
         (  # a caller-side series measures its callee
             'istio_requests_total{destination_workload="cart",response_code="503"}',
             "cart",

@@ -340,6 +340,17 @@ def test_kubectl_prefix_keeps_the_time_and_level_that_follow_it() -> None:
     assert records[1].raw.startswith("[pod/cart-7f9c8d6b5-x2k4p/cart] ")
 
 
+def test_loki_label_set_prefix_keeps_the_level_of_the_line_after_it() -> None:
+    """logcli's `<time> {labels} <line>`: the level and message are the application line's;
+    without a time of its own, the record takes the prefix's."""
+    labels = '{namespace="shop", pod="cart-7f9c8d6b5-x2k4p"}'
+    own = f"2026-11-20T14:03:11Z {labels} 2026-11-20 14:03:11.000 ERROR 1 --- charge failed"
+    bare = f"2026-11-20T14:03:12Z {labels} WARN cache miss"
+    first, second = iter_records([own, bare], 2026)
+    assert (first.ts, first.level) == (T0, "ERROR") and "charge failed" in first.message
+    assert (second.ts, second.level, second.message) == (T0 + 1, "WARN", "cache miss")
+
+
 def test_lower_case_level_prefix_after_time() -> None:
     """`<time> error: msg` (winston style) has a level; without a time it stays text."""
     assert parse_line("2026-11-20T14:03:11Z error: PATCH /x failed").level == "ERROR"
