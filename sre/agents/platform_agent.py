@@ -11,7 +11,9 @@ turns the `signature` findings into hypotheses, one per kind:
   then the hosts the lines point at; DNS failures add `dns`; a missing variable or object
   that a recent commit mentions adds that commit; metric series of the same resource that
   departed or saturated (a disk filling beside `No space left on device`) corroborate it:
-  they are cited and named, and add `CORROBORATION`;
+  they are cited and named, and add `CORROBORATION`; an image that cannot be pulled puts
+  a changed config key naming an image or tag (`catalog-api.image.tag`) and its commit
+  first;
 - a database signature that names no database takes the database hosts the errors talk
   to, or the service is configured with (`sre.agents.hosts`);
 - a service the lines say is gone (no instances, no healthy upstream) that kept logging at
@@ -33,6 +35,7 @@ in trouble, not why, and are left to the TopologyAgent.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from alpha.schemas import Hypothesis
@@ -43,6 +46,7 @@ from sre.extractors.entities import pod_workload
 from sre.extractors.measures import measure_of
 from sre.signals import (
     CommitSignal,
+    ConfigChangeSignal,
     DependencyErrorsSignal,
     MetricAnomalySignal,
     MetricSaturationSignal,
@@ -139,9 +143,14 @@ class PlatformAgent(SpecialistAgent):
         deploy = evidence.incident.deployed_at is not None or bool(commits)
         series = _series_by_kind(evidence)
         databases = _database_hosts(evidence)
+        changes = evidence.of(ConfigChangeSignal)
         return merge_candidates(
             [
-                _hypothesis(g, commits, deploy, series, databases, evidence.incident.service)
+                _with_changed_keys(
+                    _hypothesis(g, commits, deploy, series, databases, evidence.incident.service),
+                    g,
+                    changes,
+                )
                 for g in groups.values()
             ]
         )
@@ -249,6 +258,30 @@ def _hypothesis(
         + [c.id for c in mentioning[:1]]
         + [m.id for m in backing],
         rule=f"platform.{group.kind}",
+    )
+
+
+# The config words a signature is about: a changed key holding them is what to roll back.
+_KEY_WORDS = {"image_pull": frozenset({"image", "tag"})}
+
+
+def _with_changed_keys(
+    found: Hypothesis, group: _Group, changes: list[ConfigChangeSignal]
+) -> Hypothesis:
+    """An image that cannot be pulled right after its tag changed: the changed key (and its
+    commit) come first among the suspects, and the change is cited."""
+    words = _KEY_WORDS.get(group.kind)
+    if not words:
+        return found
+    keys = [c for c in changes if set(re.split(r"[._\-/]+", c.value.key.lower())) & words]
+    if not keys:
+        return found
+    first = [keys[0].value.key, *keys[0].value.commit_shas[:1]]
+    return found.model_copy(
+        update={
+            "suspects": list(dict.fromkeys([*first, *found.suspects])),
+            "supporting_signals": [*found.supporting_signals, keys[0].id],
+        }
     )
 
 

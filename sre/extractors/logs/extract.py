@@ -20,7 +20,9 @@ reported (rates and `is_new` are not judged). `log_volume` says which split was 
 Time of lines: a record without a timestamp inherits the previous record's time; records
 before the first timestamped one take that first time (when it comes within the first
 `MAX_PENDING` records; otherwise they have no time). A record with no time is in the
-incident window; with no timestamp anywhere there is no baseline.
+incident window; with no timestamp anywhere there is no baseline. The output of a command
+an investigator ran (after a `$ kubectl ...`, `$ aws ...` line, until the next timestamped
+record) describes the present state: it is in the incident window, whatever came before.
 Counts are of records (a stack trace with its continuation lines is one record).
 
 `mine_templates(lines)` exposes the template miner alone (one template id per line).
@@ -28,6 +30,7 @@ Counts are of records (a stack trace with its continuation lines is one record).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -162,14 +165,20 @@ def _accumulate(acc: LogAccumulator, records: Iterator[LogRecord], split: float 
     add = acc.add
     pending: list[LogRecord] = []
     last: float | None = None
+    present = False  # inside a command's output: the present state
     for record in records:
         ts = record.ts
         if ts is not None:
             last = ts
+            present = False
             if pending:
                 for early in pending:
                     add(early, ts, split is None or ts >= split)
                 pending = []
+        elif present or (record.raw.startswith(_PROMPTS) and _COMMAND.match(record.raw)):
+            present = True
+            add(record, None, True)
+            continue
         elif last is not None:
             ts = last
         elif len(pending) < MAX_PENDING:
@@ -184,6 +193,13 @@ def _accumulate(acc: LogAccumulator, records: Iterator[LogRecord], split: float 
         add(record, ts, split is None or ts is None or ts >= split)
     for early in pending:
         add(early, None, True)
+
+
+_PROMPTS = ("$", "#", ">", "%")
+_COMMAND = re.compile(
+    r"^[$#>%]\s*(?:kubectl|oc|helm|aws|gcloud|az|docker|systemctl|journalctl|curl|dig|nslookup"
+    r"|psql|mysql|redis-cli|rabbitmqctl|kafka-\S+|k9s|argocd|terraform|openssl)\b"
+)
 
 
 def _bare(host: str) -> str:

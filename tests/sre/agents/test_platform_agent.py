@@ -30,6 +30,24 @@ def test_one_oomkilled_pod_is_a_resource_exhaustion_of_its_workload() -> None:
     assert 0.75 <= found.confidence <= 0.95
 
 
+def test_an_image_pull_failure_after_its_tag_changed_blames_the_key_and_commit() -> None:
+    """ErrImagePull right after `catalog-api.image.tag` changed: the key and its commit come
+    first; an unrelated flag changed in the same deploy is not named."""
+    s = Signals()
+    s.signature(
+        "image_pull",
+        "config_change",
+        "Failed to pull image ghcr.io/acme/catalog-api:4.12.0: manifest unknown",
+        obj="ip-10-40-2-238.ec2.internal",
+    )
+    s.config_change("catalog-api.image.tag", "v4.11.3", "4.12.0", shas=["71c5be9"])
+    s.config_change("storefront-web.flags.pdp_gallery_v2_pct", 0, 10, shas=["c2d81f0"])
+    [found] = AGENT.candidates(s.items, incident())
+    assert found.category == "config_change"
+    assert found.suspects[:2] == ["catalog-api.image.tag", "71c5be9"]
+    assert "storefront-web.flags.pdp_gallery_v2_pct" not in found.suspects
+
+
 def test_symptom_signatures_make_no_hypothesis() -> None:
     """A crash loop says an entity is in trouble, not why: no category, no hypothesis."""
     s = Signals()

@@ -149,6 +149,20 @@ def test_a_line_that_falls_with_the_whole_systems_traffic_is_not_silenced() -> N
     assert all(f.value.silenced == 0 for f in found)
 
 
+def test_a_commands_output_is_the_present_state_whatever_came_before() -> None:
+    """An investigator's `$ kubectl get pods` after older timestamped logs: its untimed rows
+    (ErrImagePull) count after the split, not in the baseline their neighbours set."""
+    lines = [
+        _line(10, PODS["cart"], "INFO", "handled GET /api"),
+        "$ kubectl -n shop get pods",
+        "NAME                         READY   STATUS         RESTARTS   AGE",
+        "catalog-api-n2c67z2chp-2dbs7 0/1     ErrImagePull   0          19m",
+    ]
+    findings = extract_logs(_incident(lines)).findings
+    pull = [f for f in findings if f.type == "signature" and f.value.kind == "image_pull"]
+    assert pull and pull[0].value.count_after == 1 and pull[0].value.count_before == 0
+
+
 def test_decisive_lines_count_with_no_baseline() -> None:
     """Without a split, a signature still counts every line, all after."""
     lines = [
