@@ -36,9 +36,12 @@ development sets with cross-validation (`tools/fit_weights.py`; `docs/accuracy.m
 
 The category follows what the entity's evidence says: a bounded resource saturated, or
 resources making up at least `RESOURCE_SHARE` of its departures -> `resource_exhaustion`
-(`database` for a database); lag -> `database`; a request surge at an edge entity ->
-`traffic_surge`; otherwise the entity is failing -> `dependency_failure` (with no change to
-blame, "this service is failing" is the honest system-level answer). The service that was
+(for a database: `database`, unless only its memory or disk ran out, which the taxonomy
+calls `resource_exhaustion`); lag -> `database`; a request surge at an edge entity ->
+`traffic_surge`; otherwise the entity is failing -> `dependency_failure`, or `database` for
+a database (with no change to blame, "this service is failing" is the honest system-level
+answer). A load generator (`is_synthetic_client`) is the system's client: its errors are
+all failed calls, and it is never a hypothesis. The service that was
 just deployed is left to the change agents. With one entity or none there is nothing to
 localise (the payload's logs and metric names show a single entity), and the agent says
 nothing.
