@@ -41,7 +41,7 @@ from sre.extractors.finding import Finding
 from sre.extractors.fmt import clip
 from sre.extractors.logs.parse import ERROR_LEVELS, LogRecord
 from sre.extractors.logs.platform import entity_findings, signature_findings
-from sre.extractors.logs.shapes import LineParser, iter_records
+from sre.extractors.logs.shapes import LineParser, has_collector_prefixes, iter_records
 from sre.extractors.logs.significance import Verdict, Windows, judge
 from sre.extractors.logs.stats import ExceptionStats, HostStats, LogAccumulator, TemplateStats
 from sre.extractors.logs.templates import TemplateMiner, normalise_spaces
@@ -134,7 +134,8 @@ def extract_logs(incident: IncidentInput, window: Window | None = None) -> LogEx
     moment = incident.deployed_at or incident.incident_started_at or window.split_at
     parser = LineParser(moment.year if moment else 1970)
     acc = LogAccumulator(parser=parser, miner=TemplateMiner(max_clusters=MAX_TEMPLATES))
-    records = iter_records(incident.logs, parser.default_year, parser)
+    prefixes = has_collector_prefixes(incident.logs)
+    records = iter_records(incident.logs, parser.default_year, parser, prefixes)
     split = _epoch(window.split_at)
     _accumulate(acc, records, split)
     windows = _windows(acc, split, window)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 from sre.extractors.logs.owntext import OwnText
 from sre.extractors.logs.parse import (
@@ -367,15 +367,31 @@ class LineParser:
         return None
 
 
+# Lines sampled, at most, to decide whether a log carries collector prefixes at all.
+PREFIX_SAMPLE = 2_000
+
+
+def has_collector_prefixes(lines: Sequence[str]) -> bool:
+    """Whether an even sample of the lines shows a collector prefix: looking for one on
+    every line of a million costs a third of a second, and a collector writes all of its
+    lines the same way."""
+    stride = max(1, len(lines) // PREFIX_SAMPLE)
+    return any(collector_prefix(line) for line in lines[::stride])
+
+
 def iter_records(
-    lines: Iterable[str], default_year: int = 1970, parser: LineParser | None = None
+    lines: Iterable[str],
+    default_year: int = 1970,
+    parser: LineParser | None = None,
+    prefixes: bool = True,
 ) -> Iterator[LogRecord]:
     """Group lines into records (first line + continuation lines), streaming.
 
     Lines with a timestamp always start a record. A line without one continues the
     previous record when it is indented, starts a known stack-trace form, or is an
     exception header following an error (see `is_continuation`). Blank lines are skipped.
-    Records built from a cached shape have `exact=False` (see `LineParser`).
+    Records built from a cached shape have `exact=False` (see `LineParser`). With
+    `prefixes` False, no line is looked at for a collector prefix (`has_collector_prefixes`).
     """
     parser = parser or LineParser(default_year)
     current: LogRecord | None = None
@@ -388,7 +404,7 @@ def iter_records(
                 yield current
                 current = None
             parts = [p for p in raw.splitlines() if p.strip()]
-            yield from iter_records(parts, parser.default_year, parser)
+            yield from iter_records(parts, parser.default_year, parser, prefixes)
             continue
         blind = raw.encode("utf-8", "surrogatepass").translate(ZERO_DIGITS)
         # Most lines start with a digit (a time) or `{` (JSON): skip the continuation checks.
@@ -399,7 +415,7 @@ def iter_records(
         ):
             _append(current, raw)
             continue
-        cut = collector_prefix(raw)
+        cut = collector_prefix(raw) if prefixes else 0
         if cut:
             # The record keeps the whole line (the prefix names its pod); its time, level
             # and message are those of the application's own line after the prefix.

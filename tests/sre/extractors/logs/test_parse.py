@@ -26,6 +26,7 @@ from sre.extractors.logs.shapes import (
     SEPARATORS,
     ZERO_DIGITS,
     LineParser,
+    has_collector_prefixes,
     iter_records,
 )
 
@@ -349,6 +350,16 @@ def test_loki_label_set_prefix_keeps_the_level_of_the_line_after_it() -> None:
     first, second = iter_records([own, bare], 2026)
     assert (first.ts, first.level) == (T0, "ERROR") and "charge failed" in first.message
     assert (second.ts, second.level, second.message) == (T0 + 1, "WARN", "cache miss")
+
+
+def test_collector_prefixes_are_detected_on_a_sample() -> None:
+    """A log whose lines carry logcli label sets is seen to have prefixes; a plain one is
+    not, so its lines are never looked at for one."""
+    loki = [
+        f'2026-11-20T14:03:{i % 60:02d}Z {{pod="cart-7f9c8d6b5-x2k4p"}} INFO x' for i in range(50)
+    ]
+    plain = [f"2026-11-20T14:03:{i % 60:02d}Z INFO handled {{json}}" for i in range(50)]
+    assert has_collector_prefixes(loki) and not has_collector_prefixes(plain)
 
 
 def test_lower_case_level_prefix_after_time() -> None:
