@@ -13,6 +13,7 @@ them.
 
 from __future__ import annotations
 
+import re
 import sys
 from abc import abstractmethod
 from collections.abc import Iterable, Sequence
@@ -476,9 +477,18 @@ def hypothesis(
         severity=severity_for(value),
         supporting_signals=list(dict.fromkeys(signals)),
         category=category,
-        suspects=list(dict.fromkeys(s for s in suspects if s.strip())),
+        suspects=list(dict.fromkeys(s for s in suspects if s.strip() and not _nobody(s))),
         rules=[rule or _caller_rule()],
     )
+
+
+# A wildcard or loopback address (`0.0.0.0:443`, `127.0.0.1`, `[::]:8080`, `localhost:5432`)
+# is where a process listens or talks to itself: no one a responder could act on.
+_NOBODY = re.compile(r"^(?:0\.0\.0\.0|127\.0\.0\.1|\[?::1?\]?|localhost)(?::\d+)?$", re.I)
+
+
+def _nobody(suspect: str) -> bool:
+    return _NOBODY.match(suspect.strip()) is not None
 
 
 def _caller_rule() -> str:

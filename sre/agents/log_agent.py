@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from alpha.schemas import Hypothesis
+from alpha.schemas import Hypothesis, Signal
 from sre.agents.base import (
     MEDIUM,
     STRONG,
@@ -59,7 +59,7 @@ from sre.agents.relations import (
     config_links,
     surging_traffic,
 )
-from sre.extractors.entities import pod_workload
+from sre.extractors.entities import line_entity, pod_workload
 from sre.extractors.fmt import clip
 from sre.signals import (
     CommitSignal,
@@ -256,7 +256,10 @@ def _resources(evidence: Evidence) -> list[Hypothesis]:
                 label=f"{title}{where}",
                 description=f"Logs show {noun} running out ({_quote(signals[0])}).",
                 category="resource_exhaustion",
-                suspects=[*hosts[:3], *(metric_name(m) for m in metrics[:2])] or [noun],
+                # With no host or series, whoever logged it: never the resource's bare noun.
+                suspects=[*hosts[:3], *(metric_name(m) for m in metrics[:2])]
+                or _emitters(signals)
+                or [evidence.incident.service or noun],
                 weights=weights,
                 signals=[s.id for s in signals[:4]] + [m.id for m in metrics[:2]],
             )
@@ -437,6 +440,17 @@ def _dependencies(evidence: Evidence) -> list[Hypothesis]:
 
 # Share of an entity's new errors that must be failed calls of its own for it to be a relay.
 _RELAY_SHARE = 0.5
+
+
+def _emitters(signals: Sequence[Signal]) -> list[str]:
+    """The workloads that logged these lines (`sre.extractors.entities.line_entity`)."""
+    found: dict[str, None] = {}
+    for signal in signals:
+        if isinstance(signal, LogTemplateSignal):
+            entity = line_entity(signal.value.example)
+            if entity is not None:
+                found.setdefault(entity.workload, None)
+    return list(found)[:2]
 
 
 def _relaying_entities(evidence: Evidence) -> set[str]:

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from alpha.schemas import Signal
-from sre.agents.base import CONFIDENCE_CAP, CONFIDENCE_FLOOR, Evidence, confidence
+from sre.agents.base import CONFIDENCE_CAP, CONFIDENCE_FLOOR, Evidence, confidence, hypothesis
 from sre.agents.hosts import dependency_groups, plausible_host
 from sre.agents.patterns import _KEY_FAMILIES as KEY_FAMILIES
 from sre.agents.patterns import _METRIC_FAMILIES as METRIC_FAMILIES
@@ -35,6 +35,19 @@ def test_confidence_is_calibrated_between_floor_and_cap() -> None:
     assert 0.8 <= confidence(0.3, 0.3, 0.15) <= 0.95
     assert confidence(0.3, 0.3, 0.3, 0.3) == CONFIDENCE_CAP
     assert confidence(-1.0) == CONFIDENCE_FLOOR
+
+
+def test_wildcard_and_loopback_addresses_are_never_suspects() -> None:
+    """`0.0.0.0:443`, `127.0.0.1`, `[::]:8080`, `localhost:5432` name no one to act on."""
+    found = hypothesis(
+        label="TLS handshakes fail",
+        description="x",
+        category="certificate_or_credentials",
+        suspects=["0.0.0.0:443", "127.0.0.1", "[::]:8080", "localhost:5432", "origin.shop.io"],
+        weights=[0.3],
+        signals=[],
+    )
+    assert found.suspects == ["origin.shop.io"]
 
 
 @given(st.lists(st.floats(min_value=-1, max_value=1), max_size=8))

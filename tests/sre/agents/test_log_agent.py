@@ -110,6 +110,18 @@ def test_a_host_whose_pods_were_oomkilled_is_explained_by_the_kill() -> None:
     assert weak.confidence < clean.confidence and weak.confidence <= 0.3
 
 
+def test_a_resource_running_out_with_no_host_names_whoever_logged_it() -> None:
+    """An out-of-memory line naming no host and no series names the pod's workload that
+    logged it, never the bare word `memory`."""
+    s = Signals()
+    s.template(
+        "JavaScript heap out of memory",
+        example="[pod/pricing-service-2687p62kbv-j2wjw/app] FATAL JavaScript heap out of memory",
+    )
+    found = by_category(AGENT.candidates(s.items, incident()), "resource_exhaustion")
+    assert found and found[0].suspects == ["pricing-service"]
+
+
 def _top_for_line(template: str, example: str) -> Hypothesis:
     """The LogAgent's top hypothesis when one new error line is all the evidence."""
     s = Signals()
