@@ -356,12 +356,23 @@ def metric_labels(name: str) -> dict[str, str]:
     return found
 
 
+_SELECTED = re.compile(r"([A-Za-z_:][\w:.]*)\{")
+
+
 def metric_entity(name: str) -> MetricName:
     """Split a metric name into its entity and its measure (see the module docstring)."""
     brace = name.find("{")
     if brace > 0 and name.endswith("}"):
         labels = metric_labels(name)
         return MetricName(_from_labels(labels), name[:brace].strip(), labels)
+    if brace > 0:
+        # A PromQL query (`histogram_quantile(0.99, sum(rate(x_bucket{pod="..."}[1m])) by
+        # (le))`): the selector's labels name the entity, the selected series is the measure.
+        labels = metric_labels(name)
+        selected = _SELECTED.search(name)
+        entity = _from_labels(labels)
+        if entity is not None and selected is not None:
+            return MetricName(entity, selected.group(1), labels)
     if "/" in name:
         parts = [p for p in name.split("/") if p]
         if len(parts) >= 2:

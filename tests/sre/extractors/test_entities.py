@@ -131,6 +131,17 @@ def test_a_plain_line_has_no_entity() -> None:
             "post-storage",
             "kubernetes.cpu.usage.total",
         ),
+        (  # a PromQL query: the selector's labels and the selected series
+            "histogram_quantile(0.99, istio_request_duration_milliseconds_bucket"
+            '{destination_workload="currencyservice",reporter="source"})',
+            "currencyservice",
+            "istio_request_duration_milliseconds_bucket",
+        ),
+        (
+            'rate(container_cpu_usage_seconds_total{pod="ts-seat-service-lgq9wbrm9n-7sgg5"}[1m])',
+            "ts-seat-service",
+            "container_cpu_usage_seconds_total",
+        ),
         (  # a recording rule's colons are no labels
             'node:cpu_utilisation:avg1m{instance="batch-02"}',
             "batch-02",
