@@ -41,7 +41,9 @@ calls `resource_exhaustion`); lag -> `database`; a request surge at an edge enti
 `traffic_surge`; otherwise the entity is failing -> `dependency_failure`, or `database` for
 a database (with no change to blame, "this service is failing" is the honest system-level
 answer). A load generator (`is_synthetic_client`) is the system's client: its errors are
-all failed calls, and it is never a hypothesis. The service that was
+all failed calls, and it is never a hypothesis. An entry service (`frontend`, `gateway`,
+`webui`) whose errors name no callee surfaces every backend failure: its errors are read as
+failed calls too. The service that was
 just deployed is left to the change agents. With one entity or none there is nothing to
 localise (the payload's logs and metric names show a single entity), and the agent says
 nothing.
@@ -132,6 +134,14 @@ def is_synthetic_client(name: str) -> bool:
     `load-generator`): a client of the system, never what to fix."""
     words = _words(name)
     return bool(words & _SYNTHETIC_WORDS) or {"load", "generator"} <= words
+
+
+_ENTRY_WORDS = frozenset({"frontend", "front", "webui", "ui", "gateway", "bff", "storefront"})
+
+
+def _is_entry(name: str) -> bool:
+    """Whether an entity's name says it is the entry service users hit first."""
+    return bool(_words(name) & _ENTRY_WORDS)
 
 
 def _is_edge(name: str) -> bool:
@@ -236,8 +246,11 @@ def _add_log_trouble(evidence: Evidence, profiles: dict[str, Profile]) -> None:
         value = signal.value
         own = _profile(profiles, value.workload)
         own.log_excess += value.excess
-        # A load generator's errors are all failed calls: it is the system's client.
-        share = 1.0 if is_synthetic_client(value.workload) else value.call_failures
+        # A load generator's errors are all failed calls: it is the system's client. An entry
+        # service (frontend, gateway) surfaces every backend failure in its own error lines:
+        # when it names no callee, its errors are read as failed calls too.
+        entry = _is_entry(value.workload) and not value.names
+        share = 1.0 if is_synthetic_client(value.workload) or entry else value.call_failures
         own.call_excess += value.excess * share
         own.names_others = own.names_others or bool(value.names)
         own.errors_after += value.errors_after

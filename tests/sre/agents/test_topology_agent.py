@@ -67,12 +67,13 @@ def test_unnamed_failed_calls_point_at_the_entity_with_trouble_of_its_own() -> N
 
 
 def test_a_services_own_errors_are_not_a_callers_symptom() -> None:
-    """The same volume of errors that are not failed calls stays the frontend's own."""
+    """The same volume of errors that are not failed calls stays the service's own (a service
+    that is not an entry point: `orders`)."""
     s = Signals()
-    s.entity_logs("frontend", 175.0, call_failures=0.0)
-    s.anomaly("frontend/error_ratio", 0.002, 0.19, entity="frontend", kind="errors")
+    s.entity_logs("orders", 175.0, call_failures=0.0)
+    s.anomaly("orders/error_ratio", 0.002, 0.19, entity="orders", kind="errors")
     s.anomaly("catalog/error_ratio", 0.0, 0.31, entity="catalog", kind="errors")
-    assert _names(AGENT.candidates(s.items, incident(**NO_DEPLOY)))[0] == "frontend"
+    assert _names(AGENT.candidates(s.items, incident(**NO_DEPLOY)))[0] == "orders"
 
 
 def test_a_cache_out_of_memory_ran_out_of_a_resource_not_a_database_fault() -> None:
@@ -98,6 +99,16 @@ def test_a_failing_database_is_the_database_category_even_when_it_logs_errors() 
     s.entity_logs("ledger-api", 30.0, names=["pg-ledger-01:5432"])
     top = AGENT.candidates(s.items, incident(**NO_DEPLOY))[0]
     assert (top.suspects[0], top.category) == ("pg-ledger-01", "database")
+
+
+def test_an_entry_service_surfacing_backend_failures_points_at_the_backend() -> None:
+    """The frontend logs every failed page (naming no callee); the catalog's own error ratio
+    rose: the catalog leads, the frontend is its caller."""
+    s = Signals()
+    s.entity_logs("frontend", 120.0)
+    s.anomaly("productcatalog/error_ratio", 0.0, 0.3, entity="productcatalog", kind="errors")
+    found = AGENT.candidates(s.items, incident(**NO_DEPLOY))
+    assert _names(found)[0] == "productcatalog"
 
 
 def test_a_load_generator_is_a_client_never_the_fault() -> None:
