@@ -93,11 +93,16 @@ class SharedUnit:
     led: int = 0
 
 
+def _unit_kind(key: str) -> str | None:
+    """The kind of infrastructure unit a label key names (`AvailabilityZone` -> zone)."""
+    return _UNIT_KEYS.get(re.sub(r"[^a-z0-9]+", "_", key.lower()).strip("_"))
+
+
 def _units(name: str) -> dict[str, str]:
     """The infrastructure dimensions of a series name: kind -> value."""
     found: dict[str, str] = {}
     for key, value in metric_labels(name).items():
-        kind = _UNIT_KEYS.get(re.sub(r"[^a-z0-9]+", "_", key).strip("_"))
+        kind = _unit_kind(key)
         if kind is not None and value:
             found.setdefault(kind, value)
     if "zone" not in found and "/" in name:
@@ -162,7 +167,7 @@ def _family(name: str, kind: str, value: str) -> str:
     labels = {
         k: v
         for k, v in metric_labels(name).items()
-        if k not in _IDENTITY_KEYS and _UNIT_KEYS.get(re.sub(r"[^a-z0-9]+", "_", k)) != kind
+        if k not in _IDENTITY_KEYS and _unit_kind(k) != kind
     }
     return head + "{" + ",".join(f"{k}={v}" for k, v in sorted(labels.items())) + "}"
 

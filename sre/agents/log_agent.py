@@ -59,6 +59,7 @@ from sre.agents.relations import (
     config_links,
     surging_traffic,
 )
+from sre.agents.topology_agent import CALLER_SHARE
 from sre.extractors.entities import line_entity, pod_workload
 from sre.extractors.fmt import clip
 from sre.signals import (
@@ -438,10 +439,6 @@ def _dependencies(evidence: Evidence) -> list[Hypothesis]:
     return found
 
 
-# Share of an entity's new errors that must be failed calls of its own for it to be a relay.
-_RELAY_SHARE = 0.5
-
-
 def _emitters(signals: Sequence[Signal]) -> list[str]:
     """The workloads that logged these lines (`sre.extractors.entities.line_entity`)."""
     found: dict[str, None] = {}
@@ -460,7 +457,7 @@ def _relaying_entities(evidence: Evidence) -> set[str]:
     return {
         s.value.workload.lower()
         for s in evidence.of(EntityLogsSignal)
-        if s.value.excess > 0 and s.value.call_failures >= _RELAY_SHARE
+        if s.value.excess > 0 and s.value.call_failures >= CALLER_SHARE
     }
 
 

@@ -11,6 +11,9 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
+from sre.extractors.entities import metric_labels
+from sre.extractors.measures import counts_failures
+
 # --------------------------------------------------------------------------- log symptoms
 
 # Ordered so that the most specific family is listed first; a text may belong to several.
@@ -212,12 +215,7 @@ _METRIC_FAMILIES: dict[str, re.Pattern[str]] = {
     "latency": re.compile(
         r"latency|duration|response_time|(?:^|_)p\d{2,3}(?:_|$)|_ms$|lag_ms", re.I
     ),
-    "errors": re.compile(
-        r"error|5xx|fail|exception|(?:^|_)5\d\d(?:_|$)"
-        # a request count filtered to failing responses (`status="500"`, `code=~"5.."`)
-        r"|(?:status|code)\w*\s*=~?\s*\"?(?:5\d\d|5xx|5\.\.|Internal\b|Unavailable\b)",
-        re.I,
-    ),
+    "errors": re.compile(r"error|5xx|fail|exception|(?:^|_)5\d\d(?:_|$)", re.I),
     "memory": re.compile(r"mem|rss|heap|(?:^|_)gc(?:_|$)", re.I),
     "cpu": re.compile(r"cpu|load_avg|loadavg", re.I),
     "disk": re.compile(r"disk|filesystem|(?:^|_)fs_|volume|inode", re.I),
@@ -259,6 +257,10 @@ def metric_label_values(name: str) -> list[str]:
 def metric_families(name: str) -> set[str]:
     """The families a metric name belongs to (`db_connections_in_use` -> db, connections)."""
     found = {family for family, pattern in _METRIC_FAMILIES.items() if pattern.search(name)}
+    # A request count filtered to failing responses (`status="500"`, `code=~"5.."`) counts
+    # errors, by the extractor's own reading of its labels.
+    if "{" in name and counts_failures(metric_labels(name)):
+        found.add("errors")
     # Database query rates are database load, and error or latency series of requests
     # are symptoms: neither is the service's incoming traffic.
     if found & {"db", "errors", "latency", "auth", "rate_limited"}:

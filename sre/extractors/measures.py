@@ -37,7 +37,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-__all__ = ["Measure", "is_absolute_unit", "measure_of"]
+__all__ = ["Measure", "counts_failures", "is_absolute_unit", "measure_of"]
 
 
 @dataclass(frozen=True)
@@ -125,13 +125,17 @@ _ERROR_STATUS = re.compile(
 )
 
 
-def measure_of(name: str, unit: str | None, labels: Mapping[str, str] | None = None) -> Measure:
-    """The meaning of a metric from its measure name (without the entity), unit and labels."""
-    failing = labels and any(
+def counts_failures(labels: Mapping[str, str]) -> bool:
+    """Whether a series' labels filter it to failing responses (`status=~"5.."`)."""
+    return any(
         _STATUS_LABEL.search(key) and _ERROR_STATUS.match(value.strip())
         for key, value in labels.items()
     )
-    if failing and measure_of(name, unit).kind in ("traffic", "other"):
+
+
+def measure_of(name: str, unit: str | None, labels: Mapping[str, str] | None = None) -> Measure:
+    """The meaning of a metric from its measure name (without the entity), unit and labels."""
+    if labels and counts_failures(labels) and measure_of(name, unit).kind in ("traffic", "other"):
         return Measure("errors", "up", None, 1.0, False)
     words = _tokens(name)
     kind, bad, weight = "other", "both", 0.5

@@ -249,16 +249,27 @@ class Signals:
         return signal
 
     def saturation(
-        self, metric: str, current: float, limit: float, limit_key: str | None
+        self,
+        metric: str,
+        current: float,
+        limit: float,
+        limit_key: str | None,
+        *,
+        depleted: bool = False,
     ) -> MetricSaturationSignal:
+        """A series at its limit, or (`depleted`) a free-space or credit series run down to
+        `current` of its peak `limit`."""
         signal = self.add(
             MetricSaturationValue(
                 metric=metric,
                 current=current,
                 limit=limit,
                 limit_key=limit_key,
-                utilization=current / limit,
-                statistic="sustained level of the current window",
+                utilization=1.0 - current / limit if depleted else current / limit,
+                statistic="sustained low of the current window against the series' peak"
+                if depleted
+                else "sustained level of the current window",
+                depleted=depleted,
             )
         )
         assert isinstance(signal, MetricSaturationSignal)
@@ -266,19 +277,7 @@ class Signals:
 
     def depleted(self, metric: str, current: float, peak: float) -> MetricSaturationSignal:
         """A free-space or credit series run down to `current` of its `peak`."""
-        signal = self.add(
-            MetricSaturationValue(
-                metric=metric,
-                current=current,
-                limit=peak,
-                limit_key=None,
-                utilization=1.0 - current / peak,
-                statistic="sustained low of the current window against the series' peak",
-                depleted=True,
-            )
-        )
-        assert isinstance(signal, MetricSaturationSignal)
-        return signal
+        return self.saturation(metric, current, peak, None, depleted=True)
 
     def growth(
         self, metric: str, first: float, last: float, share: float = 0.95

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -40,6 +41,17 @@ def _traffic(seconds: range, pod: str, per: int = 2) -> list[tuple[int, str]]:
     return [(s, _line(s, pod, "INFO", "handled GET /api")) for s in seconds[::per]]
 
 
+def _every(seconds: Iterable[int], pod: str, level: str, message: str) -> list[tuple[int, str]]:
+    """One line of `pod` at each of `seconds`."""
+    return [(s, _line(s, pod, level, message)) for s in seconds]
+
+
+def _entity_logs(timed: list[tuple[int, str]]) -> list[Any]:
+    """The `entity_logs` findings of the lines, put in time order."""
+    lines = [line for _, line in sorted(timed)]
+    return [f for f in extract_logs(_incident(lines)).findings if f.type == "entity_logs"]
+
+
 def test_new_errors_of_one_service_make_its_entity_finding() -> None:
     """A service whose error template appears after the start is found, named by workload,
     while a service whose warnings only follow its doubled traffic is not."""
@@ -48,19 +60,13 @@ def test_new_errors_of_one_service_make_its_entity_finding() -> None:
         timed += _traffic(range(0, 1200), pod)
     # search doubles its traffic after the start, and its routine warning doubles with it.
     timed += _traffic(range(600, 1200), PODS["search"])
-    timed += [
-        (s, _line(s, PODS["search"], "WARN", "cache miss for key 42")) for s in range(0, 600, 20)
-    ]
-    timed += [
-        (s, _line(s, PODS["search"], "WARN", "cache miss for key 42")) for s in range(600, 1200, 10)
-    ]
+    timed += _every(range(0, 600, 20), PODS["search"], "WARN", "cache miss for key 42")
+    timed += _every(range(600, 1200, 10), PODS["search"], "WARN", "cache miss for key 42")
     # cart fails after the start.
-    timed += [
-        (s, _line(s, PODS["cart"], "ERROR", "No contacts according to contactsId"))
-        for s in range(610, 1200, 15)
-    ]
-    lines = [line for _, line in sorted(timed)]
-    found = [f for f in extract_logs(_incident(lines)).findings if f.type == "entity_logs"]
+    timed += _every(
+        range(610, 1200, 15), PODS["cart"], "ERROR", "No contacts according to contactsId"
+    )
+    found = _entity_logs(timed)
     assert [f.value.workload for f in found] == ["cart"]
     cart = found[0].value
     assert cart.errors_before == 0 and cart.errors_after == len(range(610, 1200, 15))
@@ -71,10 +77,9 @@ def test_new_errors_of_one_service_make_its_entity_finding() -> None:
 def test_callers_naming_a_service_are_recorded() -> None:
     """Errors that say which service has no instances name it in `names`."""
     timed = _traffic(range(0, 1200), PODS["orders"])
-    timed += [
-        (s, _line(s, PODS["orders"], "ERROR", "No instances available for ts-route-service"))
-        for s in range(620, 1200, 20)
-    ]
+    timed += _every(
+        range(620, 1200, 20), PODS["orders"], "ERROR", "No instances available for ts-route-service"
+    )
     lines = [line for _, line in sorted(timed)]
     findings = extract_logs(_incident(lines)).findings
     orders = next(f for f in findings if f.type == "entity_logs")
@@ -92,25 +97,11 @@ def test_failed_outbound_calls_are_told_from_a_services_own_errors() -> None:
     timed: list[tuple[int, str]] = []
     for pod in PODS.values():
         timed += _traffic(range(0, 1200), pod)
-    timed += [
-        (
-            s,
-            _line(
-                s, PODS["cart"], "ERROR", "could not retrieve product: rpc error: code = Internal"
-            ),
-        )
-        for s in range(610, 1200, 15)
-    ]
-    timed += [
-        (s, _line(s, PODS["orders"], "ERROR", "NullPointerException in OrderMapper.toDto"))
-        for s in range(610, 1200, 15)
-    ]
-    lines = [line for _, line in sorted(timed)]
-    found = {
-        f.value.workload: f.value
-        for f in extract_logs(_incident(lines)).findings
-        if f.type == "entity_logs"
-    }
+    after = range(610, 1200, 15)
+    failed_call = "could not retrieve product: rpc error: code = Internal"
+    timed += _every(after, PODS["cart"], "ERROR", failed_call)
+    timed += _every(after, PODS["orders"], "ERROR", "NullPointerException in OrderMapper.toDto")
+    found = {f.value.workload: f.value for f in _entity_logs(timed)}
     assert found["cart"].call_failures == 1.0 and found["orders"].call_failures == 0.0
 
 
@@ -120,12 +111,8 @@ def test_a_steady_operation_that_stops_is_a_silenced_entity() -> None:
     timed: list[tuple[int, str]] = []
     for pod in PODS.values():
         timed += _traffic(range(0, 1200), pod, per=4)
-    timed += [
-        (s, _line(s, PODS["orders"], "INFO", "[getRouteById] Query route by id"))
-        for s in range(0, 600, 15)
-    ]
-    lines = [line for _, line in sorted(timed)]
-    found = [f for f in extract_logs(_incident(lines)).findings if f.type == "entity_logs"]
+    timed += _every(range(0, 600, 15), PODS["orders"], "INFO", "[getRouteById] Query route by id")
+    found = _entity_logs(timed)
     assert [f.value.workload for f in found] == ["orders"]
     orders = found[0].value
     assert orders.silenced > 10 and orders.errors_after == 0
@@ -140,12 +127,13 @@ def test_a_line_that_falls_with_the_whole_systems_traffic_is_not_silenced() -> N
     timed: list[tuple[int, str]] = []
     for pod in PODS.values():
         timed += _traffic(range(0, 600), pod, per=2) + _traffic(range(600, 1200), pod, per=4)
-    timed += [
-        (s, _line(s, PODS["orders"], "INFO", "[getRouteById] Query route by id"))
-        for s in [*range(0, 600, 15), *range(600, 1200, 30)]
-    ]
-    lines = [line for _, line in sorted(timed)]
-    found = [f for f in extract_logs(_incident(lines)).findings if f.type == "entity_logs"]
+    timed += _every(
+        [*range(0, 600, 15), *range(600, 1200, 30)],
+        PODS["orders"],
+        "INFO",
+        "[getRouteById] Query route by id",
+    )
+    found = _entity_logs(timed)
     assert all(f.value.silenced == 0 for f in found)
 
 
