@@ -16,7 +16,8 @@ import random
 from collections.abc import Callable
 
 from alpha.schemas import IncidentInput
-from sre.extractors.metrics import metric_findings, normalise
+from sre.extractors.metrics import metric_findings
+from sre.extractors.shifts import normalise
 
 
 def _poisson(rng: random.Random, lam: float) -> float:

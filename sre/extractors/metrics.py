@@ -1,30 +1,15 @@
 """Metric evidence: level shifts, saturation, steady growth and notable lone values.
 
-Every payload form is first normalised to one series with an optional split:
-
-- `480` (current only) and `{"current": ...}` without a baseline: no split;
-- `[...]` evenly spaced series: it carries no times, so `deployed_at` cannot place it and
-  the split is a detected change point;
-- `{"baseline": ..., "current": ...}`: the split is given;
-- `{"points": [...]}`: sorted by time and split at `deployed_at` when that falls inside
-  the series, else a detected change point.
-
-A shift is reported (`metric_anomaly`) only when it is both large relative to the baseline
-(>= 25 %) and large against the noise (robust z >= 3.5, the noise being the MAD of every
-point around its own side's median). The two sides must also separate:
-P(after > before) >= 0.8 (or <= 0.2) at a given split, and >= 0.9 (or <= 0.1) at a
-detected change point, because the best split of pure noise would otherwise look like a
-shift. Medians alone are fooled by sparse counts (mostly 0, sometimes 1 or 2).
+Series are normalised and their shifts found by `sre.extractors.shifts`.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from alpha.schemas import IncidentInput, MetricPoints, MetricValue, MetricWindows, Severity
+from alpha.schemas import IncidentInput, Severity
 from sre.extractors.config import flatten_config, is_capacity_key
 from sre.extractors.departure import Departure, departure, sustained
 from sre.extractors.entities import metric_entity, metric_labels
@@ -33,15 +18,12 @@ from sre.extractors.fmt import fmt_num, fmt_ratio, is_number
 from sre.extractors.keywords import LIMIT_TOKENS, concepts, tokens
 from sre.extractors.limits import paired_limits
 from sre.extractors.measures import Measure, is_absolute_unit, measure_of
+from sre.extractors.shifts import Series, Shift, detected_shift, find_shift, normalise
 from sre.extractors.stats import (
     average_ranks,
-    change_point,
-    finite,
     median,
-    pooled_scale,
-    separation,
 )
-from sre.extractors.timeutil import as_utc, iso
+from sre.extractors.timeutil import iso
 from sre.extractors.window import NO_SPLIT_LABEL, Window, investigation_window
 from sre.signals.values import (
     MetricAnomalyValue,
@@ -50,10 +32,6 @@ from sre.signals.values import (
     MetricSaturationValue,
 )
 
-MIN_RELATIVE_CHANGE = 0.25
-MIN_ROBUST_Z = 3.5
-MIN_SEPARATION = 0.9
-MIN_SEPARATION_GIVEN = 0.8
 SATURATION_AT = 0.9
 GROWTH_MIN_POINTS = 5
 GROWTH_NONDECREASING = 0.8
@@ -82,127 +60,6 @@ _UNQUALIFYING = frozenset(
     {"in", "use", "used", "active", "busy", "current", "open", "inflight", "count", "num"}
     | {"default", "config", "settings", "app", "service", "client", "clients", "process"}
 )
-
-
-@dataclass(frozen=True)
-class Series:
-    """A metric normalised: values oldest first, and where the current window starts.
-
-    `split` is the index of the first current point (None when unknown); `given_split`
-    tells whether the payload fixed it (windows, or `deployed_at` inside the points).
-    """
-
-    name: str
-    unit: str | None
-    values: list[float]
-    times: list[datetime] | None
-    split: int | None
-    given_split: bool
-    current_only: bool
-
-
-def _as_list(value: float | list[float] | None) -> list[float]:
-    if value is None:
-        return []
-    return finite(value) if isinstance(value, list) else finite([value])
-
-
-def normalise(name: str, metric: MetricValue, split_at: datetime | None) -> Series:
-    """The series of one payload metric (see the module docstring for the forms).
-
-    Args:
-        name: The metric's name.
-        metric: Its payload value.
-        split_at: Where a timestamped series splits (the investigation window's split).
-    """
-    if isinstance(metric, MetricWindows):
-        baseline, current = _as_list(metric.baseline), _as_list(metric.current)
-        if metric.baseline is None or not baseline:
-            return Series(name, metric.unit, current, None, None, False, True)
-        return Series(name, metric.unit, baseline + current, None, len(baseline), True, False)
-    if isinstance(metric, MetricPoints):
-        pairs = sorted(
-            ((as_utc(t), float(v)) for t, v in metric.points if finite([v])),
-            key=lambda pair: pair[0],
-        )
-        times, values = [t for t, _ in pairs], [v for _, v in pairs]
-        split: int | None = None
-        if split_at is not None:
-            cut = as_utc(split_at)
-            index = next((i for i, t in enumerate(times) if t >= cut), len(times))
-            split = index if 0 < index < len(times) else None
-        return Series(name, metric.unit, values, times, split, split is not None, False)
-    if isinstance(metric, list):
-        return Series(name, None, finite(metric), None, None, False, False)
-    return Series(name, None, _as_list(metric), None, None, False, True)
-
-
-# --------------------------------------------------------------------------- anomalies
-
-
-@dataclass(frozen=True)
-class Shift:
-    """A significant level shift between the two sides of a split."""
-
-    baseline: float
-    current: float
-    ratio: float | None
-    robust_z: float
-    index: int
-
-
-def _min_segment(n: int) -> int:
-    return 1 if n < 4 else max(2, n // 10)
-
-
-def shift_at(values: list[float], split: int, detected: bool) -> Shift | None:
-    """The shift at `split` if it passes the thresholds of the module docstring."""
-    before, after = values[:split], values[split:]
-    if not before or not after:
-        return None
-    base, cur = median(before), median(after)
-    delta = cur - base
-    if delta == 0:
-        return None
-    relative = abs(delta) / abs(base) if base else float("inf")
-    # Without noise (a constant baseline, single points) the floor keeps z finite; the
-    # relative threshold then decides.
-    scale = max(pooled_scale([before, after]), 0.01 * max(abs(base), abs(cur)), 1e-9)
-    z = delta / scale
-    if relative < MIN_RELATIVE_CHANGE or abs(z) < MIN_ROBUST_Z:
-        return None
-    needed = MIN_SEPARATION if detected else MIN_SEPARATION_GIVEN
-    auc = separation(before, after)
-    if needed > auc > 1 - needed:
-        return None
-    ratio = cur / base if base else None
-    if ratio is not None and not math.isfinite(ratio):
-        ratio = None  # a baseline of 1e-300 is zero for every practical purpose
-    return Shift(base, cur, ratio, round(z, 2), split)
-
-
-def find_shift(series: Series) -> tuple[Shift | None, bool]:
-    """The series' significant shift and whether it sits at the given split.
-
-    When the payload's split shows no shift, a detected change point is tried as well:
-    an incident need not start at the deploy (a dependency failing an hour later).
-    """
-    values = series.values
-    if series.split is not None:
-        at_split = shift_at(values, series.split, detected=not series.given_split)
-        if at_split is not None:
-            return at_split, series.given_split
-    return detected_shift(series), False
-
-
-def detected_shift(series: Series) -> Shift | None:
-    """The significant shift at the series' own change point (not at the given split)."""
-    if series.current_only:
-        return None
-    index = change_point(series.values, _min_segment(len(series.values)))
-    if index is None or index == series.split:
-        return None
-    return shift_at(series.values, index, detected=True)
 
 
 def _shift_severity(shift: Shift) -> Severity:
@@ -554,12 +411,12 @@ def metric_findings(
     )
     # The noise model must agree: a shift inside what the series already did before (its
     # spikes, its quantisation) is no departure (`sre.extractors.departure`).
-    moved = departure(series.values, shift.index, measure) if shift is not None else None
+    moved = _departure(series, shift, measure)
     if moved is not None and not moved.significant and given:
         # An alert fires after the onset: the change may sit before the given split, where
         # the baseline already holds it. The series' own change point is then the onset.
         own = detected_shift(series)
-        own_moved = departure(series.values, own.index, measure) if own is not None else None
+        own_moved = _departure(series, own, measure)
         if own is not None and own_moved is not None and own_moved.significant:
             shift, given, moved = own, False, own_moved
     if moved is not None and not moved.significant:
@@ -574,6 +431,13 @@ def metric_findings(
         if extra is not None:
             findings.append(extra)
     return findings
+
+
+def _departure(series: Series, shift: Shift | None, measure: Measure) -> Departure | None:
+    """The departure of the shift's episode from the baseline before it."""
+    if shift is None:
+        return None
+    return departure(series.values[: shift.end], shift.index, measure)
 
 
 def extract_metrics(incident: IncidentInput, window: Window | None = None) -> list[Finding]:

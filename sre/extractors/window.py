@@ -11,7 +11,13 @@ window"). The split is, in order:
 3. a change point found in the error rate of the logs: the time after which the share of
    error lines is significantly higher (a Poisson likelihood-ratio test over time buckets,
    at least `MIN_ERRORS_AFTER` errors after and `MIN_RATE_RATIO` times the rate before);
-4. none: the whole payload is the incident window, and decisive signatures carry the case.
+4. a change point found in the latency, error and success series (`metric_change_point`):
+   each timestamped series of those kinds that departs from its own noise in its harmful
+   direction (`sre.extractors.shifts`, `sre.extractors.departure`) votes for its change
+   point with its departure's score; the onsets that agree within `ONSET_TOLERANCE` of the
+   evidence's span and carry the most score win, and the earliest of them is the split (an
+   incident begins at its first symptom);
+5. none: the whole payload is the incident window, and decisive signatures carry the case.
 
 `Window.has_deploy` says whether a deploy is part of the story at all (a `deployed_at`, or
 recent commits): with none, nothing may be said or advised about a deploy.
@@ -23,13 +29,17 @@ so it stays cheap on a million lines. Pure: no clock, no I/O.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from alpha.schemas import IncidentInput, MetricPoints
+from alpha.schemas import IncidentInput, MetricPoints, MetricValue
+from sre.extractors.departure import departure
+from sre.extractors.entities import metric_entity, metric_labels
 from sre.extractors.logs.parse import ERROR_LEVELS
 from sre.extractors.logs.shapes import LineParser, collector_prefix
+from sre.extractors.measures import measure_of
+from sre.extractors.shifts import detected_shift, normalise
 from sre.extractors.timeutil import as_utc
 from sre.signals.values import SplitBy
 
@@ -41,6 +51,7 @@ __all__ = [
     "Window",
     "error_change_point",
     "investigation_window",
+    "metric_change_point",
 ]
 
 MAX_SCAN_LINES = 50_000
@@ -51,6 +62,11 @@ MIN_RATE_RATIO = 3.0
 # tries many, so it is set well above the single-test threshold).
 MIN_LLR = 10.0
 _HEAD_LINES = 200
+# Kinds whose harmful move marks an incident by itself (traffic and resources move for
+# innocent reasons too: a batch job, a deploy elsewhere).
+_ONSET_KINDS = frozenset({"latency", "errors", "success"})
+# Onsets this share of the evidence's time span apart are the same onset.
+ONSET_TOLERANCE = 0.05
 NO_SPLIT_LABEL = "the start of the evidence"
 
 
@@ -93,10 +109,45 @@ def investigation_window(incident: IncidentInput) -> Window:
         # after" the given moment by the payload's contract.
         if moment is not None and (start is None or start < as_utc(moment)):
             return Window(as_utc(moment), name, has_deploy)
-    found = error_change_point(incident.logs)
+    found = error_change_point(incident.logs) or metric_change_point(incident.metrics)
     if found is not None:
         return Window(found, "change_point", has_deploy)
     return Window(None, None, has_deploy)
+
+
+def metric_change_point(metrics: Mapping[str, MetricValue]) -> datetime | None:
+    """The onset the harmful latency/error departures agree on, or None (see the module
+    docstring, step 4)."""
+    onsets: list[tuple[datetime, float]] = []
+    first: datetime | None = None
+    last: datetime | None = None
+    for name in sorted(metrics):
+        metric = metrics[name]
+        if not isinstance(metric, MetricPoints):
+            continue
+        measure = measure_of(metric_entity(name).measure, metric.unit, metric_labels(name))
+        if measure.kind not in _ONSET_KINDS:
+            continue
+        series = normalise(name, metric, None)
+        if not series.times:
+            continue
+        first = min(first or series.times[0], series.times[0])
+        last = max(last or series.times[-1], series.times[-1])
+        shift = detected_shift(series)
+        if shift is None:
+            continue
+        moved = departure(series.values[: shift.end], shift.index, measure)
+        if moved is not None and moved.significant and moved.bad:
+            onsets.append((series.times[shift.index], moved.score))
+    if not onsets or first is None or last is None:
+        return None
+    tolerance = ONSET_TOLERANCE * (last - first)
+
+    def agreeing(moment: datetime) -> list[tuple[datetime, float]]:
+        return [(t, score) for t, score in onsets if abs(t - moment) <= tolerance]
+
+    best = max(onsets, key=lambda o: (sum(score for _, score in agreeing(o[0])), -o[0].timestamp()))
+    return min(t for t, _ in agreeing(best[0]))
 
 
 def _evidence_start(incident: IncidentInput) -> datetime | None:

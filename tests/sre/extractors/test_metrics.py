@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from alpha.schemas import IncidentInput
 from sre.extractors.finding import Finding
-from sre.extractors.metrics import extract_metrics, growth, shift_at
+from sre.extractors.metrics import extract_metrics, growth
+from sre.extractors.shifts import shift_at
 from sre.extractors.stats import change_point, median, separation
 
 T0 = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)

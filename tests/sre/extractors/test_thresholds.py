@@ -14,7 +14,8 @@ import pytest
 from alpha.schemas import IncidentInput
 from sre.extractors.departure import departure
 from sre.extractors.measures import measure_of
-from sre.extractors.metrics import Series, extract_metrics, growth, metric_findings, shift_at
+from sre.extractors.metrics import extract_metrics, growth, metric_findings
+from sre.extractors.shifts import Series, shift_at
 from sre.extractors.stats import separation
 
 LATENCY = measure_of("latency_p99_ms", "ms")

@@ -76,3 +76,56 @@ def test_commits_alone_put_a_deploy_in_the_story() -> None:
     """Recent commits without `deployed_at` still make deploy wording legitimate."""
     commit = {"sha": "9f3c2ab71d0e", "message": "Tune pool"}
     assert investigation_window(_incident(recent_commits=[commit])).has_deploy
+
+
+def _points(values: list[float]) -> dict[str, Any]:
+    """A series sampled every 30 s from T0."""
+    return {
+        "points": [
+            [(T0 + timedelta(seconds=30 * i)).strftime("%Y-%m-%dT%H:%M:%SZ"), v]
+            for i, v in enumerate(values)
+        ]
+    }
+
+
+def _noisy(level: float, n: int, seed: int) -> list[float]:
+    """`n` points around `level`, a fixed wobble of a few percent."""
+    return [level * (1 + 0.03 * (((i * 7 + seed) % 5) - 2)) for i in range(n)]
+
+
+def test_without_log_errors_the_latency_series_place_the_onset() -> None:
+    """No deploy, no start, no error jump in the log: the time the latency and error
+    series depart in their harmful direction splits, at the first of them."""
+    metrics = {
+        "checkout.latency_p99_ms": _points(_noisy(80, 40, 1) + _noisy(400, 20, 2)),
+        "cart.latency_p99_ms": _points(_noisy(50, 41, 3) + _noisy(300, 19, 4)),
+        "cart.error_rate": _points(_noisy(1, 42, 5) + _noisy(9, 18, 6)),
+        "cart.requests_per_second": _points(_noisy(100, 10, 7) + _noisy(300, 50, 8)),
+    }
+    window = investigation_window(_incident(metrics=metrics))
+    assert window.split_by == "change_point"
+    assert window.split_at == T0 + timedelta(seconds=30 * 40)
+
+
+def test_traffic_alone_places_no_onset() -> None:
+    """A series that moves for innocent reasons (requests) does not split by itself."""
+    metrics = {"cart.requests_per_second": _points(_noisy(100, 30, 1) + _noisy(300, 30, 2))}
+    assert investigation_window(_incident(metrics=metrics)).split_at is None
+
+
+def test_a_latency_drop_places_no_onset() -> None:
+    """Latency falling is its harmless direction: no incident begins there."""
+    metrics = {"cart.latency_p99_ms": _points(_noisy(300, 30, 1) + _noisy(60, 30, 2))}
+    assert investigation_window(_incident(metrics=metrics)).split_at is None
+
+
+def test_the_onset_most_series_agree_on_wins_over_a_lone_one() -> None:
+    """Three latency series departing together outweigh one departing earlier alone."""
+    metrics = {
+        "batch.latency_p99_ms": _points(_noisy(80, 10, 1) + _noisy(200, 50, 2)),
+        "a.latency_p99_ms": _points(_noisy(80, 45, 3) + _noisy(400, 15, 4)),
+        "b.latency_p99_ms": _points(_noisy(80, 45, 5) + _noisy(400, 15, 6)),
+        "c.latency_p99_ms": _points(_noisy(80, 46, 7) + _noisy(400, 14, 8)),
+    }
+    window = investigation_window(_incident(metrics=metrics))
+    assert window.split_at == T0 + timedelta(seconds=30 * 45)
