@@ -27,7 +27,12 @@ turns the `signature` findings into hypotheses, one per kind:
   `CHRONIC_FACTOR` of it, one whose rise is unclear `UNCLEAR_FACTOR`;
 - a signature a recent change can explain (a pool, memory or threads running out, locks
   piling up after a deploy) is the change's symptom, not its cause: it keeps
-  `CHANGE_FACTOR` and the change agents decide.
+  `CHANGE_FACTOR` and the change agents decide;
+- an application's pool of connections or threads running out while the database shows
+  trouble of its own (locks, a failover, replica lag, throttling or full storage in its
+  lines; a database entity's latency, CPU, lag or locks departing in the harmful way) is
+  the database's symptom: connections are held for as long as the database makes them
+  wait. It keeps `DB_SYMPTOM_FACTOR`, and the database's own hypotheses lead.
 
 Symptom signatures (a crash loop, failing probes) have no category: they say an entity is
 in trouble, not why, and are left to the TopologyAgent.
@@ -60,6 +65,7 @@ UNCLEAR_FACTOR = 0.7
 CHANGE_FACTOR = 0.6
 UNNAMED_FACTOR = 0.5
 UP_FACTOR = 0.4
+DB_SYMPTOM_FACTOR = 0.6
 CORROBORATION = 0.05
 # The metric kinds (`sre.extractors.measures`) that show the same resource running out.
 _CORROBORATING_KINDS: dict[str, frozenset[str]] = {
@@ -78,6 +84,14 @@ _CORROBORATING_KINDS: dict[str, frozenset[str]] = {
     "failed_scheduling": frozenset({"cpu", "memory"}),
 }
 _STORAGE_KINDS = frozenset({"disk_full", "db_storage_full"})
+# Pools that empty when the database makes every borrower wait.
+_POOL_KINDS = frozenset({"pool_exhausted", "threads_exhausted"})
+# The database's own trouble: signatures it logs or that are logged about it, and the kinds
+# of a database entity's series that show it struggling.
+_DB_TROUBLE_KINDS = frozenset(
+    {"db_locks", "db_failover", "db_replica_lag", "db_throttled", "db_storage_full"}
+)
+_DB_TROUBLE_SERIES = frozenset({"latency", "cpu", "lag", "throttling", "disk", "free_disk"})
 # What a recent change commonly causes (a smaller pool, a lower limit, a leak, a migration
 # holding locks): after a deploy these are the change's symptoms.
 _CHANGE_SENSITIVE = frozenset(
@@ -144,16 +158,42 @@ class PlatformAgent(SpecialistAgent):
         series = _series_by_kind(evidence)
         databases = _database_hosts(evidence)
         changes = evidence.of(ConfigChangeSignal)
+        db_trouble = _database_trouble(groups, evidence)
         return merge_candidates(
             [
                 _with_changed_keys(
-                    _hypothesis(g, commits, deploy, series, databases, evidence.incident.service),
+                    _hypothesis(
+                        g,
+                        commits,
+                        deploy,
+                        series,
+                        databases,
+                        evidence.incident.service,
+                        db_trouble=db_trouble,
+                    ),
                     g,
                     changes,
                 )
                 for g in groups.values()
             ]
         )
+
+
+def _database_trouble(groups: dict[str, _Group], evidence: Evidence) -> bool:
+    """Whether the database shows trouble of its own (see the module docstring)."""
+    if any(kind in _DB_TROUBLE_KINDS and not _chronic(g) for kind, g in groups.items()):
+        return True
+    return any(
+        anomaly.value.bad
+        and anomaly.value.kind in _DB_TROUBLE_SERIES
+        and anomaly.value.entity is not None
+        and is_database(anomaly.value.entity)
+        for anomaly in evidence.of(MetricAnomalySignal)
+    )
+
+
+def _chronic(group: _Group) -> bool:
+    return {s.value.trend for s in group.signals} <= {"steady"}
 
 
 def _database_hosts(evidence: Evidence) -> list[str]:
@@ -199,10 +239,10 @@ def _category(group: _Group, objects: list[str]) -> str:
     return group.category
 
 
-def _factor(group: _Group, deploy: bool) -> float:
+def _factor(group: _Group, deploy: bool, db_trouble: bool) -> float:
     trends = {s.value.trend for s in group.signals}
     factor = 1.0
-    if trends <= {"steady"}:
+    if _chronic(group):
         factor = CHRONIC_FACTOR
     elif trends <= {"steady", "unclear"}:
         factor = UNCLEAR_FACTOR
@@ -210,6 +250,8 @@ def _factor(group: _Group, deploy: bool) -> float:
         factor *= CHANGE_FACTOR
     if any(s.value.obj_active for s in group.signals):
         factor *= UP_FACTOR
+    if db_trouble and group.kind in _POOL_KINDS:
+        factor *= DB_SYMPTOM_FACTOR
     return factor
 
 
@@ -220,6 +262,8 @@ def _hypothesis(
     series: dict[str, list[tuple[float, Metric]]],
     databases: list[str],
     service: str | None,
+    *,
+    db_trouble: bool,
 ) -> Hypothesis:
     objects = group.objects()
     if not objects and group.signals[0].value.family == "database":
@@ -237,7 +281,7 @@ def _hypothesis(
         weights.append(VOLUME_BONUS)
     if backing:
         weights.append(CORROBORATION)
-    factor = _factor(group, deploy) * (1.0 if suspects else UNNAMED_FACTOR)
+    factor = _factor(group, deploy, db_trouble) * (1.0 if suspects else UNNAMED_FACTOR)
     if not suspects and service:
         suspects = [service]  # a blank one is dropped by `hypothesis`
     weights = [w * factor for w in weights]

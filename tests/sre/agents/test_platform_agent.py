@@ -113,6 +113,33 @@ def test_after_a_deploy_a_running_out_signature_is_left_to_the_change_agents() -
     assert cert_deploy.confidence == cert_none.confidence
 
 
+def test_a_pool_running_out_while_the_database_struggles_is_its_symptom() -> None:
+    """Locks piling up in the database, or a database entity's latency departing, explain
+    an application pool running out: damped below the database's own hypothesis; a pool
+    running out beside a healthy database is not."""
+    pool = "HikariPool-1 - Connection is not available, request timed out after 30000ms"
+    alone, locked, slow = Signals(), Signals(), Signals()
+    for s in (alone, locked, slow):
+        s.signature("pool_exhausted", "resource_exhaustion", pool, emitter="orders-api")
+    locked.signature(
+        "db_locks",
+        "database",
+        "ERROR: canceling statement due to lock timeout",
+        family="database",
+        emitter="orders-db-0",
+    )
+    slow.anomaly("orders-db.read_latency_ms", 2.0, 40.0, kind="latency", entity="orders-db")
+    # The application's own latency rising is no trouble of the database's.
+    alone.anomaly("orders-api.latency_p99_ms", 80.0, 900.0, kind="latency", entity="orders-api")
+    free = _only(AGENT.candidates(alone.items, incident(**NO_DEPLOY)))
+    by_locks = AGENT.candidates(locked.items, incident(**NO_DEPLOY))
+    exhausted = next(h for h in by_locks if h.category == "resource_exhaustion")
+    database = next(h for h in by_locks if h.category == "database")
+    assert exhausted.confidence < 0.7 * free.confidence < database.confidence
+    by_series = _only(AGENT.candidates(slow.items, incident(**NO_DEPLOY)))
+    assert by_series.confidence < 0.7 * free.confidence
+
+
 def test_dns_failures_name_dns_first_then_the_host_that_does_not_resolve() -> None:
     """NXDOMAIN for a host: suspects `dns`, then that host."""
     s = Signals()
