@@ -26,7 +26,9 @@ errors name the top entity is explained by it: its strength keeps `explained` of
 A caller whose errors report failed outbound calls (`call_failures`) but name no entity
 points at whichever entities show trouble of their own that is not a caller's (their own
 error or latency series, their own non-call errors): each is credited an equal share of
-those errors, as if named, and explains the caller the same way.
+those errors, as if named, and explains the caller the same way; the errors of its own
+callers that name it pass on with them (what names a relay names the path through it: a
+load generator's failures all name the front door).
 
 The top entities (at least `min_relative` of the best) become hypotheses whose confidence
 follows their dominance over the strongest `CONTENDERS`:
@@ -331,7 +333,6 @@ def _link_callers(evidence: Evidence, profiles: dict[str, Profile]) -> None:
             profiles[callee].named += signal.value.excess
             profiles[callee].callers.add(caller)
             profiles[callee].cite(signal, signal.value.excess)
-    _link_unnamed_callers(evidence, profiles)
     for failing in evidence.of(DependencyErrorsSignal):
         weight = float(max(0, failing.value.count_after - failing.value.count_before))
         if weight <= 0:
@@ -340,6 +341,7 @@ def _link_callers(evidence: Evidence, profiles: dict[str, Profile]) -> None:
         callee = _entity_key(failing.value.host, profiles) or _host_key(failing.value.host)
         _profile(profiles, callee).named += weight
         profiles[callee].cite(failing, weight)
+    _link_unnamed_callers(evidence, profiles)
 
 
 # Share of a caller's excess that must be failed calls for it to count as a caller, and the
@@ -368,9 +370,14 @@ def _link_unnamed_callers(evidence: Evidence, profiles: dict[str, Profile]) -> N
         return
     by_id = {s.id: s for s in evidence.of(EntityLogsSignal)}
     for caller in callers:
-        share = profiles[caller].call_excess / len(own)
+        # What names a relay names the path through it: its callers' errors pass on too.
+        share = (profiles[caller].call_excess + profiles[caller].named) / len(own)
         # Its failed calls are the callees' evidence now, not its own trouble.
         profiles[caller].log_excess -= profiles[caller].call_excess
+        profiles[caller].named = 0.0
+        # Its error rate and latency are its view of those calls too.
+        for kind in _OWN_TROUBLE_KINDS:
+            profiles[caller].kinds.pop(kind, None)
         cited = [sid for sid in profiles[caller].signals if sid in by_id]
         for callee in own:
             profiles[callee].named += share

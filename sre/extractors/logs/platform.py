@@ -69,13 +69,15 @@ _HOST_TEXT_CHARS = 4_000
 RISE_FACTOR = 2.0
 # Errors that report a failed outbound call: the emitter is a caller, its trouble lies in
 # whatever it called (gRPC status errors, upstream and gateway failures, refused or timed-out
-# connections, "failed to get/retrieve ..." wrappers, service-discovery misses).
+# connections, Node's socket errors, "failed to get/retrieve ..." wrappers, service-discovery
+# misses).
 _CALL_FAILURE = re.compile(
     r"rpc error|code\s*=\s*(?:Unavailable|DeadlineExceeded|Internal|Unknown|ResourceExhausted)"
     r"|\bupstream\b|failed to (?:get|retrieve|call|fetch|reach|connect|query|send|load|contact)"
     r"|could not (?:get|retrieve|fetch|reach|connect|call|load|contact)"
     r"|error (?:calling|contacting|while calling)|request to \S+ failed|calling \S+ failed"
     r"|connection refused|ECONNREFUSED|ECONNRESET|timed? ?out (?:calling|waiting for|connecting)"
+    r"|\bE(?:SOCKET)?TIMEDOUT\b|EHOSTUNREACH|ENETUNREACH|socket hang up"
     r"|context deadline exceeded|Read timed out|SocketTimeout|\b50[234] (?:Service|Bad|Gateway)"
     r"|No instances available|no healthy upstream|circuit ?breaker"
     r"|request failed with status(?: code)?|ERR_BAD_RESPONSE|HTTPError|status code 5\d\d from",

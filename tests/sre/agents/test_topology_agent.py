@@ -111,6 +111,30 @@ def test_an_entry_service_surfacing_backend_failures_points_at_the_backend() -> 
     assert _names(found)[0] == "productcatalog"
 
 
+def test_a_relays_own_latency_and_errors_are_its_view_of_the_backend() -> None:
+    """The front door relays failed calls (naming no callee) and its own p99 and error ratio
+    rose more than anything; the backend whose latency rose behind it leads."""
+    s = Signals()
+    s.entity_logs("front-end", 7.0)
+    s.anomaly("front-end/p99", 60.0, 4300.0, entity="front-end", kind="latency", score=4.6)
+    s.anomaly("front-end/error_ratio", 0.0, 0.06, entity="front-end", kind="errors", score=4.6)
+    s.anomaly("catalogue/p99", 140.0, 2000.0, entity="catalogue", kind="latency", score=3.0)
+    found = AGENT.candidates(s.items, incident(**NO_DEPLOY))
+    assert _names(found)[0] == "catalogue"
+
+
+def test_what_names_a_relay_names_the_path_through_it() -> None:
+    """The load generator's failures all name the front door; the front door's own errors
+    are failed calls naming no one: the credit passes on to the backend in trouble."""
+    s = Signals()
+    s.entity_logs("loadgenerator", 60.0, names=["front-end"])
+    s.dependency("front-end", ["http_5xx"], count_after=60)
+    s.entity_logs("front-end", 7.0)
+    s.anomaly("catalogue/p99", 140.0, 2000.0, entity="catalogue", kind="latency", score=3.0)
+    found = AGENT.candidates(s.items, incident(**NO_DEPLOY))
+    assert _names(found)[0] == "catalogue"
+
+
 def test_a_load_generator_is_a_client_never_the_fault() -> None:
     """The load generator logs the most errors (every failed request): it is never a
     hypothesis; the service whose own errors rose is."""

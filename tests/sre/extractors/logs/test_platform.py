@@ -105,6 +105,21 @@ def test_failed_outbound_calls_are_told_from_a_services_own_errors() -> None:
     assert found["cart"].call_failures == 1.0 and found["orders"].call_failures == 0.0
 
 
+def test_nodes_socket_errors_are_failed_calls() -> None:
+    """`ESOCKETTIMEDOUT`, `ETIMEDOUT`, `EHOSTUNREACH` and `socket hang up` (Node's request
+    and http clients) report a call that failed: the emitter is a caller."""
+    timed: list[tuple[int, str]] = []
+    for pod in PODS.values():
+        timed += _traffic(range(0, 1200), pod)
+    after = range(610, 1200, 15)
+    for i, second in enumerate(after):
+        error = "Error: ESOCKETTIMEDOUT" if i % 2 else "connect ETIMEDOUT"
+        timed += _every([second], PODS["search"], "ERROR", error)
+    timed += _every(after, PODS["cart"], "ERROR", "Error: socket hang up")
+    found = {f.value.workload: f.value for f in _entity_logs(timed)}
+    assert found["search"].call_failures == 1.0 and found["cart"].call_failures == 1.0
+
+
 def test_a_steady_operation_that_stops_is_a_silenced_entity() -> None:
     """A service whose steady INFO line stops at the start, while the system's traffic goes
     on, is reported with that template as silenced; a service whose lines go on is not."""
