@@ -12,7 +12,9 @@ Log lines (the emitter of the line)
     - a collector prefix (Loki/Promtail, Fluent Bit, `kubectl logs --timestamps`): a leading
       timestamp followed by a Kubernetes pod name (`cart-7f9c8d6b5-x2k4p`, `kafka-0`);
     - syslog: `<time> <host> <program>[<pid>]: ...`;
-    - docker compose: `<service>-1  | ...`.
+    - docker compose: `<service>-1  | ...`;
+    - a Kubernetes event row (`kubectl get events`): `[<time or age>] Normal|Warning <reason>
+      <kind>/<name> <message>`: the event is about its object, whoever reported it.
 
 Metric names (the entity measured)
     - Prometheus labels: `cpu{pod="cart-7f9c8d6b5-x2k4p", service="cart"}`, and CloudWatch
@@ -63,6 +65,9 @@ _SYSLOG = re.compile(
     r"\s+(?P<host>[A-Za-z0-9][\w.-]*)\s+(?P<program>[A-Za-z][\w./-]*?)(?:\[\d+\])?:\s"
 )
 _COMPOSE = re.compile(r"^(?P<service>[a-z][\w.-]*?)(?:[-_]\d{1,3})\s+\|\s")
+_EVENT_ROW = re.compile(
+    r"^(?:\S+\s+)?(?:Normal|Warning)\s+[A-Za-z]+\s+(?P<kind>[a-z]+)/(?P<name>[a-z0-9][\w.-]*)\s"
+)
 
 # What an event or alert is about (Robusta findings, Kubernetes events as JSON): its subject
 # wins over whoever reported it.
@@ -309,6 +314,10 @@ def line_entity(raw: str, fields: Mapping[str, str] | None = None) -> Entity | N
         pod = _pod(rest.split(" ", 1)[0])
         if pod is not None:
             return pod
+    if "Warning" in head or "Normal" in head:
+        m = _EVENT_ROW.match(head[m.end() :] if m is not None else head)
+        if m is not None:
+            return _event_object(m.group("kind"), m.group("name"))
     m = _SYSLOG.match(head)
     if m is not None:
         return Entity(m.group("host"), "host", m.group("host"))
@@ -316,6 +325,15 @@ def line_entity(raw: str, fields: Mapping[str, str] | None = None) -> Entity | N
     if m is not None:
         return Entity(m.group("service"), "service", m.group("service"))
     return None
+
+
+def _event_object(kind: str, name: str) -> Entity:
+    """The entity a Kubernetes event's `<kind>/<name>` object is."""
+    if kind == "pod":
+        return _pod(name) or Entity(name, "pod", name)
+    if kind == "node":
+        return Entity(name, "host", name)
+    return Entity(name, "service", name)
 
 
 _HOST_LABELS = frozenset({"node", "k8s.node.name", "instance", "host", "host.name"})

@@ -96,6 +96,20 @@ def test_an_error_object_stays_one_text_with_its_stack() -> None:
     assert parsed.fields["error"] == "Timeout: 5s" and parsed.stack == ["a", "b"]
 
 
+def test_a_kubernetes_event_row_is_about_its_object() -> None:
+    """`kubectl get events` rows (with a time or an age) name their object: a pod is
+    reduced to its workload, a node is a host; a line that merely says "Warning" is not one."""
+    probe = (
+        "2026-11-22T14:09:47Z   Warning Unhealthy   pod/teastore-auth-5skbck8jl-2q88n   "
+        'Readiness probe failed: Get "http://10.244.2.31:8080/ready": connection refused'
+    )
+    found = line_entity(probe)
+    assert found is not None and (found.kind, found.workload) == ("pod", "teastore-auth")
+    node = line_entity("5m   Warning   NodeNotReady   node/gke-pool-1-7k2m   Node is not ready")
+    assert node is not None and (node.kind, node.workload) == ("host", "gke-pool-1-7k2m")
+    assert line_entity("Warning: the disk pod/cache is almost full") is None
+
+
 def test_a_plain_line_has_no_entity() -> None:
     """Nothing is guessed from a line without a convention."""
     assert line_entity("2026-11-20T14:03:11Z ERROR timeout calling ledger") is None
