@@ -22,7 +22,9 @@ Metric names (the entity measured)
     - CloudWatch-style paths: `orders-db/FreeStorageSpace`, `Lambda/thumbnailer/Throttles`
       (the resource is the segment before the metric name; a leading AWS namespace is
       skipped);
-    - dotted prefixes: `checkout.latency_p99_ms`, `ts-food-service.CpuUsageRate(%)`.
+    - dotted prefixes: `checkout.latency_p99_ms`, `ts-food-service.CpuUsageRate(%)`; a
+      caller's series about a dependency names the dependency
+      (`checkout-api.outbound.tax-provider.errors` -> `tax-provider`).
 
 A pod name is reduced to the workload it belongs to (`cart-7f9c8d6b5-x2k4p` -> `cart`,
 `fluent-bit-x7k2p` -> `fluent-bit`) by the Kubernetes naming rules: a ReplicaSet hash and a
@@ -406,9 +408,26 @@ def metric_entity(name: str) -> MetricName:
         # `checkout.latency_p99_ms`, `ts-food-service.CpuUsageRate(%)`; not `0.5` or a
         # dotted measure such as `jvm.memory.used` (no entity-like head).
         if _looks_like_entity(head) and measure:
+            callee = _CALLEE_PATH.match(measure)
+            if callee is not None and callee.group("peer").lower() not in _PATH_WORDS:
+                return MetricName(_resource(callee.group("peer")), callee.group("measure"), {})
             return MetricName(_resource(head), measure, {})
     return MetricName(None, name, {})
 
+
+# A caller's series about one of its dependencies (`checkout-api.outbound.tax-provider.errors`,
+# `web.upstream.auth.latency_p99`): the dependency is the entity measured, as with Istio's
+# `destination_workload`.
+_CALLEE_PATH = re.compile(
+    r"(?:outbound|upstream|egress|dependency|dependencies|deps|downstream_service|external)"
+    r"\.(?P<peer>[A-Za-z][\w-]{1,100})\.(?P<measure>\w.*)$",
+    re.I,
+)
+# Segments that name a measure or a grouping, not a peer (`outbound.requests.count`).
+_PATH_WORDS = frozenset(
+    {"requests", "request", "calls", "call", "errors", "error", "latency", "duration", "http"}
+    | {"grpc", "total", "count", "rate", "bytes", "connections", "timeouts", "time", "all"}
+)
 
 _MEASURE_WORDS = frozenset(
     {"jvm", "process", "system", "go", "http", "node", "container", "kube", "db", "python"}

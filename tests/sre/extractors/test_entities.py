@@ -166,6 +166,16 @@ def test_a_plain_line_has_no_entity() -> None:
             "cart",
             "istio_requests_total",
         ),
+        (  # so does a caller's dotted series about a dependency
+            "checkout-api.outbound.tax-provider.latency_p99",
+            "tax-provider",
+            "latency_p99",
+        ),
+        (  # a grouping segment is no dependency
+            "web.outbound.requests.count",
+            "web",
+            "outbound.requests.count",
+        ),
     ],
 )
 def test_metric_names_split_into_entity_and_measure(name: str, entity: str, measure: str) -> None:
