@@ -24,6 +24,12 @@ SYMPTOM_PATTERNS: dict[str, re.Pattern[str]] = {
         re.I,
     ),
     "fd": re.compile(r"too many open files|\bemfile\b|file descriptors? (?:limit|exhausted)", re.I),
+    # Kubernetes health checks failing, and the restarts they cause.
+    "probe": re.compile(
+        r"(?:liveness|readiness|startup) probe (?:failed|errored)|failed (?:liveness|readiness|"
+        r"startup) probe|probe failed|back-?off restarting failed container|crashloopbackoff",
+        re.I,
+    ),
     "disk": re.compile(
         r"no space left|disk (?:is )?full|\benospc\b|disk quota|filesystem (?:is )?full|"
         r"out of disk|disk pressure",
@@ -293,6 +299,12 @@ _KEY_FAMILIES: dict[str, re.Pattern[str]] = {
         r"(?:^|_)(?:log|logs|logging|logger)_(?:level|rotat|retention|keep|backup|max|size|file)",
         re.I,
     ),
+    # Health checks: how soon and how often a container is probed, and how many failures
+    # restart it.
+    "probe": re.compile(
+        r"probe|liveness|readiness|startup|health_?check|initial_?delay|failure_?threshold",
+        re.I,
+    ),
     # Batch and fetch sizes govern how much work each round trip does.
     "batch": re.compile(r"batch|fetch|prefetch|bytes|chunk|page_size|max_poll", re.I),
     # Which bucket, container, queue or table the service uses: a credential scoped to the
@@ -347,6 +359,7 @@ _EXPLAINS: dict[tuple[str, str], tuple[frozenset[str], frozenset[str]]] = {
         _F({"errors"}),
     ),
     ("logging", "any"): (_F({"disk"}), _F({"disk", "cpu"})),
+    ("probe", "any"): (_F({"probe"}), _F()),
 }
 
 

@@ -35,8 +35,28 @@ from sre.signals import (
     MetricGrowthSignal,
     MetricSaturationSignal,
     MetricSignal,
+    SignatureSignal,
 )
 
+# The log symptom a decisive platform signature shows (`sre.extractors.signatures`): a
+# setting that governs the symptom explains the signature as it explains the lines.
+SIGNATURE_SYMPTOMS = {
+    "probe_failed": "probe",
+    "crash_loop": "probe",
+    "oom_killed": "oom",
+    "runtime_oom": "oom",
+    "disk_full": "disk",
+    "fd_exhausted": "fd",
+    "pool_exhausted": "conn_pool",
+    "threads_exhausted": "thread_pool",
+    "db_connections_maxed": "too_many_connections",
+    "db_locks": "lock",
+    "dns_failure": "dns",
+    "tls_expired": "tls",
+    "tls_untrusted": "tls",
+    "tls_handshake": "tls",
+    "auth_failed": "auth",
+}
 # A metric shift this long before the deploy predates the change and cannot be its effect.
 _EARLY = timedelta(minutes=2)
 # A request rate at least this many times its baseline is a surge; twice that is a big one.
@@ -228,6 +248,13 @@ def _log_support(
             matched.extend(s for s in evidence.code_errors() if s not in matched)
         else:
             matched.extend(s for s in evidence.symptom_signals(symptom) if s not in matched)
+        matched.extend(
+            s
+            for s in evidence.of(SignatureSignal)
+            if SIGNATURE_SYMPTOMS.get(s.value.kind) == symptom
+            and s.value.count_after > s.value.count_before
+            and s not in matched
+        )
     if matched:
         support.add(MEDIUM, matched[:4], "log symptoms this setting governs")
     if not own:

@@ -113,3 +113,22 @@ def test_camel_case_keys_are_understood() -> None:
     s.config_change("logLevel", "info", "debug")
     found = AGENT.candidates(s.items, incident())
     assert [h.suspects for h in found] == [["consumer.partitionsConsumedConcurrently"]]
+
+
+def test_a_probe_setting_changed_before_probes_fail_is_blamed_through_the_signature() -> None:
+    """Failing probes and a crash loop seen only as platform signatures (kubectl describe,
+    get pods) are the symptoms a liveness delay governs: the changed key is blamed and the
+    signature cited; a pool setting changed beside them is not."""
+    s = Signals()
+    probe = s.signature(
+        "probe_failed",
+        None,
+        "Liveness probe failed: Get http://10.42.4.238:8080/actuator/health: connection refused",
+        emitter="pricing-engine",
+    )
+    s.signature("crash_loop", None, "pricing-engine-jcvgzg89dk-pbfwl 0/1 CrashLoopBackOff")
+    s.config_change("probes.liveness.initialDelaySeconds", 120, 20, [SHA_CONFIG])
+    s.config_change("database.pool_size", 20, 10)
+    found = AGENT.candidates(s.items, incident())
+    assert [h.suspects[0] for h in found] == ["probes.liveness.initialDelaySeconds"]
+    assert probe.id in found[0].supporting_signals
