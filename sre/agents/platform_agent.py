@@ -6,11 +6,12 @@ turns the `signature` findings into hypotheses, one per kind:
 
 - the category is the signature's; a full disk or storage of a database entity is
   `database`, of anything else `resource_exhaustion`;
-- the suspects are what to act on: the object the line names (the host that does not
-  resolve, the missing Secret, the service with no instances), else the emitter's workload,
-  then the hosts the lines point at; DNS failures add `dns`; a missing variable or object
-  that a recent commit mentions adds that commit; metric series of the same resource that
-  departed or saturated (a disk filling beside `No space left on device`) corroborate it:
+- the suspects are what to act on: the objects the lines name (the host that does not
+  resolve, the missing Secret, the service with no instances), then the workloads emitting
+  lines that name none, then the hosts the lines point at; DNS failures add `dns`; a
+  missing variable or object that a recent commit mentions adds that commit; metric
+  series of the same resource that departed or saturated (a disk filling beside `No space
+  left on device`) corroborate it:
   they are cited and named, and add `CORROBORATION`; an image that cannot be pulled puts
   a changed config key naming an image or tag (`catalog-api.image.tag`) and its commit
   first;
@@ -119,13 +120,15 @@ class _Group:
         return sum(s.value.count_before for s in self.signals)
 
     def objects(self) -> list[str]:
-        """What the lines name, most frequent first: objects, else emitters, then hosts."""
+        """What the lines name, most frequent first: the objects they are about, then the
+        emitters of lines that name none (a client refused by a full cluster logs more than
+        the node that filled), then hosts."""
         seen: dict[str, None] = {}
         ordered = sorted(self.signals, key=lambda s: -s.value.count_after)
-        for signal in ordered:
-            name = signal.value.obj or signal.value.emitter
-            if name:
-                seen.setdefault(pod_workload(name) or name, None)
+        named = [s.value.obj for s in ordered if s.value.obj]
+        emitters = [s.value.emitter for s in ordered if not s.value.obj and s.value.emitter]
+        for name in named + emitters:
+            seen.setdefault(pod_workload(name) or name, None)
         for signal in ordered:
             for host in signal.value.hosts:
                 seen.setdefault(host, None)

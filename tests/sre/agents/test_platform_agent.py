@@ -203,6 +203,31 @@ def test_a_full_disk_of_a_database_is_a_database_cause() -> None:
     assert found.suspects == ["orders-postgres-0"]  # a StatefulSet pod is its own entity
 
 
+def test_the_object_a_line_is_about_comes_before_louder_emitters() -> None:
+    """Clients refused by a full cluster log more lines than the node whose disk filled:
+    the node the lines name is named first."""
+    s = Signals()
+    s.signature(
+        "disk_full",
+        "resource_exhaustion",
+        "index [feed] blocked by: [TOO_MANY_REQUESTS/12/disk usage exceeded flood-stage]",
+        family="disk",
+        emitter="feed-indexer",
+        count_after=268,
+    )
+    s.signature(
+        "disk_full",
+        "resource_exhaustion",
+        "flood stage disk watermark [95%] exceeded on [es-data-2]",
+        family="disk",
+        obj="es-data-2",
+        emitter="es-master-0",
+        count_after=49,
+    )
+    found = _only(AGENT.candidates(s.items, incident(**NO_DEPLOY)))
+    assert found.suspects[:2] == ["es-data-2", "feed-indexer"]
+
+
 def test_a_service_said_to_be_gone_that_keeps_logging_is_weak() -> None:
     """`No instances available for X` while X kept logging at its usual rate: the callers'
     view is stale, so the hypothesis keeps a fraction of its weight."""
