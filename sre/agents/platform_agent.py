@@ -11,10 +11,9 @@ turns the `signature` findings into hypotheses, one per kind:
   lines that name none, then the hosts the lines point at; DNS failures add `dns`; a
   missing variable or object that a recent commit mentions adds that commit; metric
   series of the same resource that departed or saturated (a disk filling beside `No space
-  left on device`) corroborate it:
-  they are cited and named, and add `CORROBORATION`; an image that cannot be pulled puts
-  a changed config key naming an image or tag (`catalog-api.image.tag`) and its commit
-  first;
+  left on device`) corroborate it: they are cited and named, and add `CORROBORATION`; an
+  image that cannot be pulled puts a changed config key naming an image or tag
+  (`catalog-api.image.tag`) and its commit first;
 - a database signature that names no database takes the database hosts the errors talk
   to, or the service is configured with (`sre.agents.hosts`);
 - a service the lines say is gone (no instances, no healthy upstream) that kept logging at
