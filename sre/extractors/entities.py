@@ -24,7 +24,9 @@ Metric names (the entity measured)
       skipped);
     - dotted prefixes: `checkout.latency_p99_ms`, `ts-food-service.CpuUsageRate(%)`; a
       caller's series about a dependency names the dependency
-      (`checkout-api.outbound.tax-provider.errors` -> `tax-provider`).
+      (`checkout-api.outbound.tax-provider.errors` -> `tax-provider`);
+    - a service glued to a short measure by an underscore, as CSV exports of per-service
+      metrics do: `ts-travel-service_cpu`, `carts_latency-90`.
 
 A pod name is reduced to the workload it belongs to (`cart-7f9c8d6b5-x2k4p` -> `cart`,
 `fluent-bit-x7k2p` -> `fluent-bit`) by the Kubernetes naming rules: a ReplicaSet hash and a
@@ -412,7 +414,24 @@ def metric_entity(name: str) -> MetricName:
             if callee is not None and callee.group("peer").lower() not in _PATH_WORDS:
                 return MetricName(_resource(callee.group("peer")), callee.group("measure"), {})
             return MetricName(_resource(head), measure, {})
+    m = _SERVICE_UNDERSCORE.match(name)
+    if m is not None and m.group("entity").lower() not in _MEASURE_WORDS | _NAMESPACE_WORDS:
+        return MetricName(_resource(m.group("entity")), m.group("measure"), {})
     return MetricName(None, name, {})
+
+
+# `<service>_<measure>` (`ts-travel-service_cpu`, `carts_latency-90`, `nacos_mem`): the form
+# per-service metrics take once exported to CSV or a dataframe. Only the measures such
+# exports carry end it, so `node_load1` or `process_cpu_seconds_total` stay whole.
+_SERVICE_UNDERSCORE = re.compile(
+    r"^(?P<entity>[A-Za-z][A-Za-z0-9-]*)_(?P<measure>cpu|mem|memory|latency(?:-\d+)?|workload"
+    r"|net_(?:rx|tx)\w*|disk_(?:read|write)\w*|errors?|error_rate|requests|rps|qps|threads)$"
+)
+# Prefixes that open a metric's own name (Prometheus exporters), not an entity.
+_NAMESPACE_WORDS = frozenset(
+    {"node", "process", "container", "kube", "kubelet", "go", "jvm", "http", "grpc", "system"}
+    | {"machine", "host", "redis", "mysql", "pg", "postgres", "mongodb", "nginx", "envoy"}
+)
 
 
 # A caller's series about one of its dependencies (`checkout-api.outbound.tax-provider.errors`,

@@ -176,6 +176,8 @@ def test_a_plain_line_has_no_entity() -> None:
             "web",
             "outbound.requests.count",
         ),
+        ("ts-travel-service_cpu", "ts-travel-service", "cpu"),  # a CSV export's columns
+        ("carts_latency-90", "carts", "latency-90"),
     ],
 )
 def test_metric_names_split_into_entity_and_measure(name: str, entity: str, measure: str) -> None:
@@ -186,7 +188,18 @@ def test_metric_names_split_into_entity_and_measure(name: str, entity: str, meas
     assert found.measure == measure
 
 
-@pytest.mark.parametrize("name", ["latency_p99_ms", "jvm.memory.used", "0.5", "Lambda/Errors"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "latency_p99_ms",
+        "jvm.memory.used",
+        "0.5",
+        "Lambda/Errors",
+        "node_load1",
+        "process_cpu",
+        "cache_hit_errors",
+    ],
+)
 def test_metric_names_without_an_entity(name: str) -> None:
     """A bare measure, a dotted measure or a namespace alone names no entity."""
     assert metric_entity(name).entity is None
