@@ -51,8 +51,9 @@ _HOST_PATTERNS = (
         r"""\bcircuit[ -]?breaker (?:for|on|to|of) ["']?([a-z0-9][a-z0-9.-]*[a-z0-9])""",
         re.I,
     ),
-    # name.with.dots:port or an IPv4 address with a port
-    re.compile(r"\b([a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+:\d{2,5})\b", re.I),
+    # name.with.dots:port or an IPv4 address with a port; not a file name before a date
+    # (`grep -r` output: `/var/log/pods/.../0.log:2025-03-05T10:03:02Z ...`)
+    re.compile(r"\b([a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+:\d{2,5})\b(?!-\d)", re.I),
     # a bare service name with a port, after a verb of connecting: `tried: prod-db:3333`,
     # `dial tcp cart:8080`, `connecting to redis-0:6379`
     re.compile(

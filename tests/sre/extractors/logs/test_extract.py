@@ -86,6 +86,8 @@ def _templates(result: LogExtraction) -> dict[str, Any]:
         ("POST https://api.vendor.io/v2/send failed: 503", ("api.vendor.io",)),
         # the local end of a socket (`local->remote`) is not a dependency
         ("read udp 10.4.0.9:40206->10.96.0.10:53: i/o timeout", ("10.96.0.10:53",)),
+        # `grep -r` over log files: the file name before a date is no host
+        ("/var/log/pods/ns_db-0_1f2e/mysql/0.log:2025-03-05T10:03:02Z could not resolve", ()),
     ],
 )
 def test_hosts_in(text: str, hosts: tuple[str, ...]) -> None:
