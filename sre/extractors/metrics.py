@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from alpha.schemas import IncidentInput, Severity
@@ -18,7 +19,15 @@ from sre.extractors.fmt import fmt_num, fmt_ratio, is_number
 from sre.extractors.keywords import LIMIT_TOKENS, concepts, tokens
 from sre.extractors.limits import paired_limits
 from sre.extractors.measures import Measure, is_absolute_unit, measure_of
-from sre.extractors.shifts import Series, Shift, detected_shift, find_shift, normalise
+from sre.extractors.shifts import (
+    ZERO_OMITTED_KINDS,
+    Series,
+    Shift,
+    detected_shift,
+    find_shift,
+    normalise,
+    zero_filled,
+)
 from sre.extractors.stats import (
     average_ranks,
     median,
@@ -440,6 +449,14 @@ def _departure(series: Series, shift: Shift | None, measure: Measure) -> Departu
     return departure(series.values[: shift.end], shift.index, measure)
 
 
+def _zero_filled(series: Series, start: datetime, split_at: datetime | None) -> Series:
+    """Event counts begun after the evidence were zero until then (`shifts.zero_filled`)."""
+    name = metric_entity(series.name)
+    if measure_of(name.measure, series.unit, name.labels).kind not in ZERO_OMITTED_KINDS:
+        return series
+    return zero_filled(series, start, split_at)
+
+
 def extract_metrics(incident: IncidentInput, window: Window | None = None) -> list[Finding]:
     """Metric findings for every metric of the incident, metrics sorted by name.
 
@@ -452,6 +469,9 @@ def extract_metrics(incident: IncidentInput, window: Window | None = None) -> li
     all_series = [
         normalise(n, incident.metrics[n], window.split_at) for n in sorted(incident.metrics)
     ]
+    starts = [s.times[0] for s in all_series if s.times]
+    if starts:
+        all_series = [_zero_filled(s, min(starts), window.split_at) for s in all_series]
     paired = paired_limits((s.name, s.values) for s in all_series)
     for series in all_series:
         findings.extend(metric_findings(series, config, window.label, paired.get(series.name)))

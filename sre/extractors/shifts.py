@@ -21,12 +21,16 @@ clears. The points after the series returns (`episode_end`: a second change poin
 level is back at least half way to the baseline) are neither baseline nor incident, so
 the shift is measured on the episode alone; counting them as "after" would blur a clear
 move (a CPU burn of 14 points followed by 7 recovered ones separates at P = 0.83).
+
+Some exporters write a count only when it is not zero (CloudWatch's throttles and 5XX
+counts): an error or throttling series that begins after the rest of the evidence was
+zero until then, and `zero_filled` writes those zeros back at the series' own step.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from alpha.schemas import MetricPoints, MetricValue, MetricWindows
@@ -34,6 +38,7 @@ from sre.extractors.stats import change_point, finite, median, pooled_scale, sep
 from sre.extractors.timeutil import as_utc
 
 __all__ = [
+    "ZERO_OMITTED_KINDS",
     "MIN_EPISODE",
     "MIN_RELATIVE_CHANGE",
     "MIN_ROBUST_Z",
@@ -47,6 +52,7 @@ __all__ = [
     "min_segment",
     "normalise",
     "shift_at",
+    "zero_filled",
 ]
 
 MIN_RELATIVE_CHANGE = 0.25
@@ -98,15 +104,46 @@ def normalise(name: str, metric: MetricValue, split_at: datetime | None) -> Seri
             key=lambda pair: pair[0],
         )
         times, values = [t for t, _ in pairs], [v for _, v in pairs]
-        split: int | None = None
-        if split_at is not None:
-            cut = as_utc(split_at)
-            index = next((i for i, t in enumerate(times) if t >= cut), len(times))
-            split = index if 0 < index < len(times) else None
+        split = _split_index(times, split_at)
         return Series(name, metric.unit, values, times, split, split is not None, False)
     if isinstance(metric, list):
         return Series(name, None, finite(metric), None, None, False, False)
     return Series(name, None, _as_list(metric), None, None, False, True)
+
+
+def _split_index(times: list[datetime], split_at: datetime | None) -> int | None:
+    """The index of the first point at or after `split_at`, when it falls inside."""
+    if split_at is None:
+        return None
+    cut = as_utc(split_at)
+    index = next((i for i, t in enumerate(times) if t >= cut), len(times))
+    return index if 0 < index < len(times) else None
+
+
+# Counts of bad events that exporters leave out while they are zero: CloudWatch reports a
+# Sum only for periods with data (throttles, 5XX), many exporters create a series at its
+# first event. A series of these kinds that begins after the rest of the evidence was zero
+# until then.
+ZERO_OMITTED_KINDS = frozenset({"errors", "throttling"})
+
+
+def zero_filled(series: Series, start: datetime, split_at: datetime | None) -> Series:
+    """`series` with the zeros its exporter left out between `start` (when the rest of the
+    evidence begins) and its first point, at its own step, split again at `split_at`;
+    unchanged when it begins at `start` or has fewer than two points (no step)."""
+    times = series.times
+    if not times or len(times) < 2 or times[0] <= start:
+        return series
+    step = sorted(b - a for a, b in zip(times, times[1:], strict=False))[(len(times) - 1) // 2]
+    if step.total_seconds() <= 0:
+        return series
+    missing = int((times[0] - start) / step)
+    if missing < 1:
+        return series
+    filled = [times[0] - step * (missing - i) for i in range(missing)] + times
+    split = _split_index(filled, split_at)
+    values = [0.0] * missing + series.values
+    return replace(series, values=values, times=filled, split=split, given_split=split is not None)
 
 
 @dataclass(frozen=True)

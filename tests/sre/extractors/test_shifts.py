@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from sre.extractors.shifts import Series, detected_shift, episode_end, shift_at
+from datetime import UTC, datetime, timedelta
+
+from sre.extractors.shifts import (
+    Series,
+    detected_shift,
+    episode_end,
+    find_shift,
+    shift_at,
+    zero_filled,
+)
 
 
 def _wobble(level: float, n: int, seed: int) -> list[float]:
@@ -53,3 +62,29 @@ def test_a_move_over_before_the_incident_is_the_baselines_wobble() -> None:
     assert episode_end(values, 5) == 8
     assert episode_end(values, 5, incident=7) == len(values)
     assert shift_at(values, 5, detected=True, incident=7) is None
+
+
+def test_a_count_series_begun_late_was_zero_until_then() -> None:
+    """CloudWatch writes a throttle count only for minutes that had one: a series whose
+    first point comes after the rest of the evidence began is filled with zeros back to
+    that start, at its own step, and split again."""
+    t0 = datetime(2026, 3, 2, 13, 0, tzinfo=UTC)
+    times = [t0 + timedelta(minutes=27 + i) for i in range(8)]
+    late = Series(
+        "DynamoDB/sessions/ThrottledRequests", "Count", [900.0] * 8, times, None, False, False
+    )
+    filled = zero_filled(late, t0, t0 + timedelta(minutes=27))
+    assert filled.values == [0.0] * 27 + [900.0] * 8
+    assert filled.times is not None and filled.times[0] == t0
+    assert filled.split == 27 and filled.given_split
+    shift, given = find_shift(filled)
+    assert given and shift is not None and (shift.baseline, shift.current) == (0.0, 900.0)
+
+
+def test_a_series_that_begins_with_the_evidence_is_left_alone() -> None:
+    """Nothing is filled when the series starts with the rest, or has no step to fill at."""
+    t0 = datetime(2026, 3, 2, 13, 0, tzinfo=UTC)
+    whole = Series("x", None, [1.0, 2.0], [t0, t0 + timedelta(minutes=1)], None, False, False)
+    single = Series("y", None, [5.0], [t0 + timedelta(minutes=9)], None, False, False)
+    assert zero_filled(whole, t0, None) is whole
+    assert zero_filled(single, t0, None) is single
