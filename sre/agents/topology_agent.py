@@ -85,7 +85,7 @@ _CAPACITY_KINDS = frozenset({"memory", "free_memory", "disk", "free_disk"})
 
 RESOURCE_KINDS = frozenset(
     {"cpu", "memory", "free_memory", "disk", "free_disk", "connections", "throttling", "gc"}
-    | {"credits", "lag", "queue"}
+    | {"credits", "lag"}
 )
 _DB_WORDS = frozenset(
     {"db", "database", "rds", "aurora", "postgres", "postgresql", "pg", "mysql", "mariadb"}

@@ -26,7 +26,10 @@ Metric names (the entity measured)
       caller's series about a dependency names the dependency
       (`checkout-api.outbound.tax-provider.errors` -> `tax-provider`);
     - a service glued to a short measure by an underscore, as CSV exports of per-service
-      metrics do: `ts-travel-service_cpu`, `carts_latency-90`.
+      metrics do: `ts-travel-service_cpu`, `carts_latency-90`;
+    - a namespace before the resource (`lambda.report-export-pdf.invocations`), dimensions
+      in parentheses (`AWS/Lambda.Errors.Sum(FunctionName=quote-engine)`), a service-graph
+      edge's callee (`xray.edge.FaultCount(quotes-api->quote-engine)`).
 
 A pod name is reduced to the workload it belongs to (`cart-7f9c8d6b5-x2k4p` -> `cart`,
 `fluent-bit-x7k2p` -> `fluent-bit`) by the Kubernetes naming rules: a ReplicaSet hash and a
@@ -161,6 +164,14 @@ _LABEL_ORDER = (
     "tablename",
     "queuename",
     "functionname",
+    "apiname",
+    "apiid",
+    "servicename",
+    "clustername",
+    "natgatewayid",
+    "bucketname",
+    "streamname",
+    "domainname",
     "instanceid",
     "autoscalinggroupname",
     "targetgroup",
@@ -201,6 +212,7 @@ _NAMESPACES = frozenset(
         "xray",
         "containerinsights",
         "cwagent",
+        "lambdainsights",
         "es",
         "opensearch",
         "msk",
@@ -379,10 +391,23 @@ def metric_labels(name: str) -> dict[str, str]:
 
 
 _SELECTED = re.compile(r"([A-Za-z_:][\w:.]*)\{")
+# `(<caller>-><callee>)` at the end of a series name: a service-graph edge.
+_EDGE = re.compile(r"\((?P<caller>[\w.-]+)\s*->\s*(?P<callee>[\w.:-]+)\)$")
 
 
 def metric_entity(name: str) -> MetricName:
     """Split a metric name into its entity and its measure (see the module docstring)."""
+    edge = _EDGE.search(name)
+    if edge is not None:
+        # An X-Ray or service-graph edge (`xray.edge.FaultCount(quotes-api->quote-engine)`)
+        # measures the callee, as the caller sees it.
+        return MetricName(_resource(edge.group("callee")), name[: edge.start()], {})
+    if "{" not in name and name.endswith(")") and "=" in name:
+        # Dimensions in parentheses (`AWS/Lambda.Errors.Sum(FunctionName=quote-engine)`).
+        labels = metric_labels("{" + name[name.rfind("(") + 1 : -1] + "}")
+        found = _from_labels(labels)
+        if found is not None:
+            return MetricName(found, name[: name.rfind("(")], labels)
     brace = name.find("{")
     if brace > 0 and name.endswith("}"):
         labels = metric_labels(name)
@@ -407,6 +432,10 @@ def metric_entity(name: str) -> MetricName:
             return MetricName(None, parts[-1], {})
     if "." in name:
         head, _, measure = name.partition(".")
+        # `lambda.report-export-pdf.invocations`, `sqs.orders-dlq.visible`: a service's
+        # namespace first, then the resource.
+        while head.lower().replace("-", "") in _NAMESPACES and measure.count(".") >= 1:
+            head, _, measure = measure.partition(".")
         # `checkout.latency_p99_ms`, `ts-food-service.CpuUsageRate(%)`; not `0.5` or a
         # dotted measure such as `jvm.memory.used` (no entity-like head).
         if _looks_like_entity(head) and measure:

@@ -135,6 +135,18 @@ def test_what_names_a_relay_names_the_path_through_it() -> None:
     assert _names(found)[0] == "catalogue"
 
 
+def test_a_queue_backing_up_is_its_consumers_symptom() -> None:
+    """Messages pile up in a queue because its consumer fails: the consumer whose errors
+    rose leads, the queue's age is no resource running out."""
+    s = Signals()
+    s.anomaly("orders-queue/AgeOfOldestMessage", 5.0, 900.0, entity="orders-queue", kind="queue")
+    s.anomaly("orders-queue/MessagesVisible", 10.0, 4000.0, entity="orders-queue", kind="queue")
+    s.anomaly("order-worker/Errors", 0.0, 40.0, entity="order-worker", kind="errors", score=2.0)
+    found = AGENT.candidates(s.items, incident(**NO_DEPLOY))
+    assert _names(found)[0] == "order-worker"
+    assert all(h.category != "resource_exhaustion" for h in found)
+
+
 def test_a_load_generator_is_a_client_never_the_fault() -> None:
     """The load generator logs the most errors (every failed request): it is never a
     hypothesis; the service whose own errors rose is."""

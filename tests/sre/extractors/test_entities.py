@@ -178,6 +178,15 @@ def test_a_plain_line_has_no_entity() -> None:
         ),
         ("ts-travel-service_cpu", "ts-travel-service", "cpu"),  # a CSV export's columns
         ("carts_latency-90", "carts", "latency-90"),
+        # a namespace before the resource; dimensions in parentheses; an edge's callee
+        ("lambda.report-export-pdf.invocations", "report-export-pdf", "invocations"),
+        ("sqs.report-export-dlq.messages_visible", "report-export-dlq", "messages_visible"),
+        (
+            "AWS/Lambda.Errors.Sum(FunctionName=quote-engine)",
+            "quote-engine",
+            "AWS/Lambda.Errors.Sum",
+        ),
+        ("xray.edge.FaultCount(quotes-api->quote-engine)", "quote-engine", "xray.edge.FaultCount"),
     ],
 )
 def test_metric_names_split_into_entity_and_measure(name: str, entity: str, measure: str) -> None:
