@@ -221,6 +221,17 @@ _NAMESPACES = frozenset(
 )
 
 
+# Prefixes exporters put before a namespace (`cloudwatch.AWS_Lambda.<function>.Errors`).
+_EXPORT_PREFIXES = frozenset({"cloudwatch", "custom", "stats", "statsd", "metrics"})
+
+
+def _is_namespace(word: str) -> bool:
+    """Whether a leading name segment is a namespace or an exporter's prefix (`lambda`,
+    `AWS_Lambda`, `cloudwatch`), not a resource."""
+    low = word.lower().replace("-", "").replace("_", "")
+    return low in _NAMESPACES or low in _EXPORT_PREFIXES or low.removeprefix("aws") in _NAMESPACES
+
+
 @dataclass(frozen=True)
 class Entity:
     """Something evidence belongs to.
@@ -391,6 +402,8 @@ def metric_labels(name: str) -> dict[str, str]:
 
 
 _SELECTED = re.compile(r"([A-Za-z_:][\w:.]*)\{")
+# `.by_<dimension>.<value>` at the end of a Graphite/StatsD-style name.
+_BREAKDOWN = re.compile(r"\.by_(?P<dim>[a-z]+)\.(?P<value>[A-Za-z0-9][\w-]{1,100})$")
 # `(<caller>-><callee>)` at the end of a series name: a service-graph edge.
 _EDGE = re.compile(r"\((?P<caller>[\w.-]+)\s*->\s*(?P<callee>[\w.:-]+)\)$")
 
@@ -402,12 +415,23 @@ def metric_entity(name: str) -> MetricName:
         # An X-Ray or service-graph edge (`xray.edge.FaultCount(quotes-api->quote-engine)`)
         # measures the callee, as the caller sees it.
         return MetricName(_resource(edge.group("callee")), name[: edge.start()], {})
-    if "{" not in name and name.endswith(")") and "=" in name:
-        # Dimensions in parentheses (`AWS/Lambda.Errors.Sum(FunctionName=quote-engine)`).
-        labels = metric_labels("{" + name[name.rfind("(") + 1 : -1] + "}")
+    if "{" not in name and name[-1:] in ")]" and "=" in name:
+        # Dimensions in parentheses or brackets (`AWS/Lambda.Errors.Sum(FunctionName=x)`,
+        # `AWS/Lambda Errors [FunctionName=x, Resource=x:live]`).
+        opening = name.rfind("(" if name.endswith(")") else "[")
+        labels = metric_labels("{" + name[opening + 1 : -1] + "}")
         found = _from_labels(labels)
-        if found is not None:
-            return MetricName(found, name[: name.rfind("(")], labels)
+        if found is not None and opening > 0:
+            return MetricName(found, name[:opening].strip(), labels)
+    broken_down = _BREAKDOWN.search(name)
+    if broken_down is not None:
+        # A breakdown by one dimension (`publicapi.requests.by_client.fleetlink-prod`): the
+        # series measures that dimension's value.
+        return MetricName(
+            _resource(broken_down.group("value")),
+            name[: broken_down.start()],
+            {broken_down.group("dim").lower(): broken_down.group("value")},
+        )
     brace = name.find("{")
     if brace > 0 and name.endswith("}"):
         labels = metric_labels(name)
@@ -434,7 +458,7 @@ def metric_entity(name: str) -> MetricName:
         head, _, measure = name.partition(".")
         # `lambda.report-export-pdf.invocations`, `sqs.orders-dlq.visible`: a service's
         # namespace first, then the resource.
-        while head.lower().replace("-", "") in _NAMESPACES and measure.count(".") >= 1:
+        while _is_namespace(head) and measure.count(".") >= 1:
             head, _, measure = measure.partition(".")
         # `checkout.latency_p99_ms`, `ts-food-service.CpuUsageRate(%)`; not `0.5` or a
         # dotted measure such as `jvm.memory.used` (no entity-like head).

@@ -187,6 +187,18 @@ def test_a_plain_line_has_no_entity() -> None:
             "AWS/Lambda.Errors.Sum",
         ),
         ("xray.edge.FaultCount(quotes-api->quote-engine)", "quote-engine", "xray.edge.FaultCount"),
+        # brackets; an exporter's prefix before the namespace; a breakdown's value
+        (
+            "AWS/Lambda Errors [FunctionName=invoice-api, Resource=x:live]",
+            "invoice-api",
+            "AWS/Lambda Errors",
+        ),
+        ("cloudwatch.AWS_Lambda.shipments-search.Invocations", "shipments-search", "Invocations"),
+        (
+            "custom.publicapi.requests.by_client.fleetlink-prod",
+            "fleetlink-prod",
+            "custom.publicapi.requests",
+        ),
     ],
 )
 def test_metric_names_split_into_entity_and_measure(name: str, entity: str, measure: str) -> None:
