@@ -459,6 +459,40 @@ def dep_key(text: str) -> str:
     return (_INERT_DIGITS_RE if text.isascii() else _WORD_DIGITS_RE).sub(_zeros, text)
 
 
+class DepKeys:
+    """`dep_key` for many texts, its zeroed runs remembered per digit-blind text.
+
+    In ASCII text `_INERT_DIGITS_RE` sees only *whether* a character is a digit, so texts
+    with one digit-blind key (every ASCII digit read as `0`) have their inert runs at the
+    same places: they are found once per key and each text is rebuilt around them, which
+    costs a fraction of the pattern's pass over the text.
+    """
+
+    def __init__(self) -> None:
+        self._runs: dict[bytes, tuple[tuple[int, int], ...]] = {}
+
+    def key(self, text: str) -> str:
+        """`dep_key(text)`."""
+        if not text.isascii():
+            return dep_key(text)
+        blind = text.encode().translate(ZERO_DIGITS)
+        runs = self._runs.get(blind)
+        if runs is None:
+            runs = tuple(m.span() for m in _INERT_DIGITS_RE.finditer(text))
+            if len(self._runs) < _READER_LIMIT:
+                self._runs[blind] = runs
+        if not runs:
+            return text
+        parts = []
+        at = 0
+        for start, end in runs:
+            parts.append(text[at:start])
+            parts.append("0" * (end - start))
+            at = end
+        parts.append(text[at:])
+        return "".join(parts)
+
+
 def dep_facts(text: str, fields: dict[str, str] | None = None) -> DepFacts:
     """Hosts, error kinds and status codes of one error line (message and fields)."""
     if fields:

@@ -87,25 +87,50 @@ _PLANS_PER_SHAPE = 256
 _PLAN_TRIAL = 5_000
 # Continuation rules remembered at most (only lines not starting with a time ask).
 _CONT_LIMIT = 20_000
+# Hex-blind key: the digit-blind key with `a`-`f` read as `0` too. Lines that differ only in
+# hexadecimal ids (`e5a7c452-8baf-...`, `cc220dfa290f0821`) share one, where each has a
+# digit-blind key of its own, so a plan found for one line is checked for the others (see
+# `LineParser._hex_plan`) instead of being built again: the shape-key pass costs most of a
+# miss. At most this many are remembered.
+_HEX_BLIND = bytes.maketrans(b"abcdef", b"000000")
+_HEX_PLAN_LIMIT = 20_000
+# `ISO_RE` reads at most 5 characters past the end of its match (a zone it fails to read) and
+# fewer than this many from the start of a line when it does not match there.
+_ISO_LOOKAHEAD = 6
+_ISO_READ_MAX = 48
 # Plan kinds: where a shape's time is read from (see `LineParser._plan`).
 _AT_START = 0  # an ISO time at the start of the line; the shape key is of the rest
 _IN_FIELD = 1  # an ISO time inside a JSON/logfmt field; the shape key is of the whole line
 _GENERIC = 2  # `_fast_ts` reads the time; the shape key is of the whole line
-# (kind, shape key, minute start, minute end, second start, fraction start or -1,
-#  fraction end, zone start or -1, zone end, end of a leading time or 0)
-_Plan = tuple[int, str, int, int, int, int, int, int, int, int]
+# (kind, shape key, minute start, minute end, end of the seconds, fraction start or -1,
+#  fraction end, fraction divisor, zone start or -1, zone end, end of a leading time or 0)
+_Plan = tuple[int, str, int, int, int, int, int, float, int, int, int]
+# A plan as found for one line, for the lines of its hex-blind key: (plan, the digit-blind
+# bytes the plan's time and branches depend on, the spans its shape key masks, the spans it
+# keeps, and those of the kept spans that are not empty).
+_HexPlan = tuple[_Plan, bytes, tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]]
+# Zones that mean UTC, as no zone does: a plan leaves them out of the time it looks up, so
+# their lines share one remembered epoch per second and skip a concatenation.
+_UTC_ZONES = frozenset({"Z", "z", "UTC"})
+# 10**n for a fraction of n digits: `int(digits) / 10**n` is the double nearest to
+# `0.digits` (both operands are exact and IEEE division rounds correctly), as `float` reads it.
+_FRACTION_DIVISORS = tuple(float(10**n) for n in range(10))
 
 
-def _iso_spans(m: re.Match[str], base: int) -> tuple[int, int, int, int, int, int, int]:
-    """Where an `ISO_RE` match's minute, second, fraction and zone are, offset by `base`."""
+def _time_plan(m: re.Match[str], base: int) -> tuple[int, int, int, int, int, float, int, int]:
+    """Where an `ISO_RE` match's minute, second and fraction (with its divisor) and zone are,
+    offset by `base` (see `_Plan`)."""
     frac_start, frac_end = m.span(3)
     zone_start, zone_end = m.span(4)
+    if zone_start >= 0 and m.group(4) in _UTC_ZONES:
+        zone_start = -1
     return (
         base + m.start(1),
         base + m.end(1),
-        base + m.start(2),
+        base + m.end(2),
         base + frac_start if frac_start >= 0 else -1,
         base + frac_end,
+        _FRACTION_DIVISORS[frac_end - frac_start] if frac_start >= 0 else 1.0,
         base + zone_start if zone_start >= 0 else -1,
         base + zone_end,
     )
@@ -129,11 +154,13 @@ class LineParser:
         self.default_year = default_year
         self._minutes = MinuteCache()
         self._seconds: dict[str, float | None] = {}
+        self._fractions: dict[str, float] = {}  # fraction digits -> their value
         self._shapes: dict[str, ParsedLine] = {}
         self._plans: dict[bytes, _Plan | str] = {}
         self._own = OwnText(self.exact)
         self._cont: dict[bytes, int] = {}
         self._plans_per_shape: dict[str, int] = {}
+        self._hex_plans: dict[bytes, _HexPlan] = {}
         self._lines = self._misses = 0
 
     def prefix_time(self, raw: str) -> float | None:
@@ -171,11 +198,13 @@ class LineParser:
             blind = raw.encode("utf-8", "surrogatepass").translate(ZERO_DIGITS)
         plan = self._plans.get(blind)
         if plan is None:
-            self._misses += 1
-            if with_time and self._misses > _PLAN_TRIAL and self._misses * 2 > self._lines:
-                # Few lines repeat a blind key: building plans would cost more than they save.
-                return self._parse_slow(raw)
-            plan = sys.intern(KEY_RE.sub("0", raw)) if not with_time else self._plan(raw)
+            plan = self._hex_plan(raw, blind) if with_time and self._hex_plans else None
+            if plan is None:
+                self._misses += 1
+                if with_time and self._misses > _PLAN_TRIAL and self._misses * 2 > self._lines:
+                    # Few lines repeat a blind key: building plans would cost more than they save.
+                    return self._parse_slow(raw)
+                plan = sys.intern(KEY_RE.sub("0", raw)) if not with_time else self._plan(raw, blind)
             self._keep_plan(blind, plan)
         if isinstance(plan, str):  # `with_time=False`: the plan is the shape key
             shape = self._shapes.get(plan)
@@ -189,15 +218,23 @@ class LineParser:
                 return self._first_of_shape(raw, key)
             return self._fast_ts(raw), shape, False, key
         # `_second_base`, inlined: this runs once per line. Logs repeat each second many
-        # times, so the time up to its second (with its zone) is looked up whole.
-        kind, _, m0, _, s0, f0, f1, z0, z1, _ = plan
-        second = raw[m0 : s0 + 2] + raw[z0:z1] if z0 >= 0 else raw[m0 : s0 + 2]
+        # times, so the time up to its second (with its zone, unless UTC) is looked up whole.
+        kind, _, m0, _, s2, f0, f1, scale, z0, z1, _ = plan
+        second = raw[m0:s2] if z0 < 0 else raw[m0:s2] + raw[z0:z1]
         base = self._seconds.get(second, -1.0)
         if base == -1.0:  # not known (or that very epoch, which is then recomputed)
             base = self._second_epoch(raw, plan, second)
         ts: float | None = None
         if base is not None:
-            ts = base + (float("0." + raw[f0:f1]) if f0 >= 0 else 0.0)
+            ts = base
+            if f0 >= 0:
+                digits = raw[f0:f1]
+                fraction = self._fractions.get(digits)
+                if fraction is None:
+                    fraction = int(digits) / scale
+                    if len(self._fractions) < _SECOND_LIMIT:
+                        self._fractions[digits] = fraction
+                ts = base + fraction
             if not ts and kind == _IN_FIELD:
                 ts = None  # `parse_iso(..) or ..`: epoch 0 reads as no time there
         elif kind == _AT_START:
@@ -210,9 +247,9 @@ class LineParser:
 
     def _second_epoch(self, raw: str, plan: _Plan, second: str) -> float | None:
         """Epoch of the time at `plan`'s slices without its fraction (None: no valid time),
-        remembered by `second`, that text up to the second with its zone."""
-        _, _, m0, m1, s0, _, _, z0, z1, _ = plan
-        sec = raw[s0 : s0 + 2]
+        remembered by `second`, that text up to the second with its zone (unless UTC)."""
+        _, _, m0, m1, s2, _, _, _, z0, z1, _ = plan
+        sec = raw[s2 - 2 : s2]
         base = self._minutes.epoch(raw[m0:m1], raw[z0:z1] if z0 >= 0 else "")
         value = None if base is None or sec > "60" else base + int(sec)
         if len(self._seconds) < _SECOND_LIMIT:
@@ -235,8 +272,8 @@ class LineParser:
 
     def _second_base(self, raw: str, plan: _Plan) -> float | None:
         """Epoch of the time at `plan`'s slices without its fraction (None: not a valid time)."""
-        _, _, m0, _, s0, _, _, z0, z1, _ = plan
-        second = raw[m0 : s0 + 2] + raw[z0:z1] if z0 >= 0 else raw[m0 : s0 + 2]
+        _, _, m0, _, s2, _, _, _, z0, z1, _ = plan
+        second = raw[m0:s2] if z0 < 0 else raw[m0:s2] + raw[z0:z1]
         base = self._seconds.get(second, -1.0)
         return self._second_epoch(raw, plan, second) if base == -1.0 else base
 
@@ -250,9 +287,9 @@ class LineParser:
         plan = self._plans.get(blind)
         if isinstance(plan, tuple):
             if plan[0] == _AT_START and self._second_base(raw, plan) is not None:
-                return self._own.after_time(raw, blind, plan[9])
+                return self._own.after_time(raw, blind, plan[10])
             if plan[0] == _IN_FIELD:
-                return self._own.around_field_time(raw, blind, plan[2], plan[9])
+                return self._own.around_field_time(raw, blind, plan[2], plan[10])
         parsed = self.exact(raw)
         return parsed.message, parsed.fields
 
@@ -280,17 +317,23 @@ class LineParser:
             self._shapes[key] = parsed
         return parsed.ts, parsed, True, key
 
-    def _plan(self, raw: str) -> _Plan:
-        """Shape key and time position for every line of `raw`'s digit-blind key.
+    def _plan(self, raw: str, blind: bytes) -> _Plan:
+        """Shape key and time position for every line of `raw`'s digit-blind key `blind`.
 
         Follows the branches of `_parse_slow` and `_fast_ts`; each test taken is one that
-        lines differing only in digits pass or fail together.
+        lines differing only in digits pass or fail together. A timed plan of an ASCII line
+        is also remembered by its hex-blind key (`_hex_plan`).
         """
         first = raw[:1]
         m = ISO_RE.match(raw) if first.isdigit() or first == "[" else None
         if m is not None:
-            key = sys.intern(KEY_RE.sub("0", raw[m.end() :]))  # plans share few shape keys
-            return (_AT_START, key, *_iso_spans(m, 0), m.end())
+            end = m.end()
+            rest = raw[end:]
+            key = sys.intern(KEY_RE.sub("0", rest))  # plans share few shape keys
+            plan: _Plan = (_AT_START, key, *_time_plan(m, 0), end)
+            if raw.isascii():
+                self._remember_hex(plan, rest, end, blind, blind[: end + _ISO_LOOKAHEAD])
+            return plan
         key = sys.intern(KEY_RE.sub("0", raw))
         value = self._ts_field(raw)
         if value is not None:
@@ -299,8 +342,60 @@ class LineParser:
             im = ISO_RE.match(text.strip())
             if im is not None:
                 at = start + lead
-                return (_IN_FIELD, key, *_iso_spans(im, at), at + im.end())
-        return (_GENERIC, key, 0, 0, 0, -1, 0, -1, 0, 0)
+                plan = (_IN_FIELD, key, *_time_plan(im, at), at + im.end())
+                # `_ts_field`'s branches read the line up to the character after the field's
+                # value (and `ISO_RE` its start); a logfmt line may also take the CLF branch,
+                # whose month names are hex letters: only without a `/` in its head.
+                if raw.isascii() and (first == "{" or "/" not in raw[:HEAD]):
+                    head = start + len(text) + 1
+                    if first.isdigit() or first == "[":
+                        head = max(head, _ISO_READ_MAX)
+                    self._remember_hex(plan, raw, 0, blind, blind[:head])
+                return plan
+        return (_GENERIC, key, 0, 0, 0, -1, 0, 1.0, -1, 0, 0)
+
+    def _remember_hex(self, plan: _Plan, body: str, base: int, blind: bytes, head: bytes) -> None:
+        """Keep `plan` for the lines of its hex-blind key; `body` (the line from `base` on)
+        is the text its shape key is of, `head` the digit-blind bytes it depends on."""
+        if len(self._hex_plans) >= _HEX_PLAN_LIMIT:
+            return
+        masked = tuple((base + m.start(), base + m.end()) for m in KEY_RE.finditer(body))
+        kept = []
+        at = base
+        for start, end in masked:
+            kept.append((at, start))
+            at = end
+        kept.append((at, base + len(body)))
+        if "0".join([body[a - base : b - base] for a, b in kept]) != plan[1]:
+            return  # the spans do not rebuild the key (they always should): keep nothing
+        self._hex_plans.setdefault(blind.translate(_HEX_BLIND), (plan, head, masked, tuple(kept)))
+
+    def _hex_plan(self, raw: str, blind: bytes) -> _Plan | None:
+        """The plan of a line of a known hex-blind key, when the checks show it is the one
+        `_plan` would build; None otherwise.
+
+        Lines of one hex-blind key have their separators, and every character other than
+        a digit or `a`-`f`, at the same places, so `KEY_RE` sees the same words. The plan
+        holds when the bytes its time and branches read are the same digit-blind bytes, every
+        word it masks holds a digit and no other text does: then its shape key is the kept
+        text of this line with `0` between.
+        """
+        if not raw.isascii():
+            return None
+        found = self._hex_plans.get(blind.translate(_HEX_BLIND))
+        if found is None:
+            return None
+        plan, head, masked, kept = found
+        if not blind.startswith(head):
+            return None
+        for start, end in masked:
+            if blind.find(b"0", start, end) < 0:
+                return None
+        for start, end in kept:
+            if blind.find(b"0", start, end) >= 0:
+                return None
+        key = sys.intern("0".join([raw[start:end] for start, end in kept]))
+        return (plan[0], key, *plan[2:])  # type: ignore[return-value]
 
     def _ts_field(self, raw: str) -> tuple[int, str] | None:
         """Start and text of the field `_fast_ts` reads a JSON/logfmt time from, if it
@@ -406,7 +501,10 @@ def iter_records(
             parts = [p for p in raw.splitlines() if p.strip()]
             yield from iter_records(parts, parser.default_year, parser, prefixes)
             continue
-        blind = raw.encode("utf-8", "surrogatepass").translate(ZERO_DIGITS)
+        try:
+            blind = raw.encode().translate(ZERO_DIGITS)  # naming no handler is faster
+        except UnicodeEncodeError:  # a lone surrogate (JSON's `\ud800`)
+            blind = raw.encode("utf-8", "surrogatepass").translate(ZERO_DIGITS)
         # Most lines start with a digit (a time) or `{` (JSON): skip the continuation checks.
         if (
             current is not None

@@ -14,7 +14,7 @@ from typing import TypeVar
 
 from sre.extractors.entities import line_entity
 from sre.extractors.logs.by_entity import EntityCounts, EntityTally
-from sre.extractors.logs.deps import StatusReader, dep_facts, dep_key, error_kinds
+from sre.extractors.logs.deps import DepKeys, StatusReader, dep_facts, error_kinds
 from sre.extractors.logs.parse import ERROR_LEVELS, LEVEL_RANK, LogRecord
 from sre.extractors.logs.shapes import LineParser
 from sre.extractors.logs.templates import Cluster, TemplateMiner
@@ -201,6 +201,7 @@ class LogAccumulator:
     )
     _status_shapes: set[str] = field(default_factory=set)
     _statuses: StatusReader = field(default_factory=StatusReader)
+    _dep_keys: DepKeys = field(default_factory=DepKeys)
     _shapes: dict[str, _ShapeFacts] = field(default_factory=dict)
     _errorish_cache: dict[str, bool] = field(default_factory=dict)
     _counts: dict[str, _ShapeCount] = field(default_factory=dict)
@@ -463,7 +464,7 @@ class LogAccumulator:
             facts = dep_facts(record.message, record.fields)
             return facts.hosts, facts.kinds, facts.statuses
         # Keyed by `dep_key`: error messages often differ only in a duration.
-        key = dep_key(record.message)
+        key = self._dep_keys.key(record.message)
         got = self._dep_cache.get(key)
         if got is None:
             facts = dep_facts(record.message)
