@@ -1,6 +1,7 @@
 """End-to-end time of `alpha investigate` on each bundled scenario and on a 1M-line payload.
 
-Run: `python bench/investigate.py [--runs 5] [--big-lines 1000000] [--wide-runs 5]`
+Run: `python bench/investigate.py [--runs 5] [--big-lines 1000000] [--wide-runs 5]
+[--vs COMMAND [--vs-runs 7] [--big-payload FILE]]`
 
 For each bundled scenario: the median in-process time of `sre.engine.investigate` (the
 engine alone) next to the median wall time of the `alpha investigate --payload FILE --json`
@@ -11,6 +12,13 @@ with its peak resident memory.
 Then a wide, alert-driven payload (`bench/wide_payload.py`: 30 services, 300 metric series,
 7,000 log lines, no deploy): the engine's median time (goal: under 1 s).
 
+With `--vs COMMAND` (another engine's `alpha investigate`, e.g. an older checkout's
+`.venv/bin/alpha investigate`), the 1M-line payload (or `--big-payload FILE`) goes through
+this checkout's command and that one in turn, `--vs-runs` pairs: medians of each one's wall
+and CPU seconds (the child's user + system time) and the median of the paired ratios, which
+keeps the comparison fair when the machine's speed drifts. The commands run with `--json`
+(and this checkout's with `--no-store`: recording is measured by `bench/history.py`).
+
 The bench directory is put on sys.path to reuse the throughput bench's line generator.
 """
 
@@ -20,6 +28,7 @@ import argparse
 import asyncio
 import json
 import resource
+import shlex
 import statistics
 import subprocess
 import sys
@@ -37,13 +46,31 @@ from sre.scenarios import load_bundled, scenario_names, scenario_paths
 
 
 def _cli(path: Path) -> float:
+    return _timed(_ours(path))[0]
+
+
+def _ours(path: Path) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "sre",
+        "investigate",
+        "--payload",
+        str(path),
+        "--json",
+        "--no-store",
+    ]
+
+
+def _timed(command: list[str]) -> tuple[float, float]:
+    """Wall and CPU (user + system) seconds of one run of `command`."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "sre", "investigate", "--payload", str(path), "--json"],
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    return time.perf_counter() - start
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
 
 
 def _engine(name: str, runs: int) -> float:
@@ -72,23 +99,45 @@ def bench_scenarios(runs: int) -> None:
     )
 
 
-def bench_big(lines: int) -> None:
+def _big_payload(lines: int, path: Path) -> int:
     # The incident_b payload (metrics, commits, config) with the log lines replaced by the
     # throughput bench's generated story: mixed formats, a deploy at its middle, new errors.
     incident = load_bundled("incident_b").incident.model_dump(mode="json")
     incident["logs"], _ = generate(lines)
     incident["deployed_at"] = DEPLOY.isoformat()
     incident["incident_started_at"] = None
+    path.write_text(json.dumps(incident))
+    return len(incident["logs"])
+
+
+def bench_big(lines: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "big.json"
-        path.write_text(json.dumps(incident))
+        count = _big_payload(lines, path)
         size_mb = path.stat().st_size / 1e6
         wall = _cli(path)
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(
-        f"\n{len(incident['logs']):,}-line payload ({size_mb:.0f} MB): "
+        f"\n{count:,}-line payload ({size_mb:.0f} MB): "
         f"`alpha investigate --payload` {wall:.1f} s wall, peak RSS {peak_mb:.0f} MB"
     )
+
+
+def bench_vs(other: str, runs: int, lines: int, payload: Path | None) -> None:
+    """This checkout's command and `other` on one big payload, in turn (see the docstring)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = payload or Path(tmp) / "big.json"
+        if payload is None:
+            _big_payload(lines, path)
+        ours, theirs = _ours(path), [*shlex.split(other), "--payload", str(path), "--json"]
+        _timed(ours), _timed(theirs)  # warm-up: file caches, not counted
+        pairs = [(_timed(ours), _timed(theirs)) for _ in range(runs)]
+    print(f"\n{path.name} here (A) and through `{other}` (B), {runs} pairs in turn (medians):")
+    for index, what in enumerate(("wall", "cpu")):
+        a = statistics.median(pair[0][index] for pair in pairs)
+        b = statistics.median(pair[1][index] for pair in pairs)
+        ratio = statistics.median(pair[0][index] / pair[1][index] for pair in pairs)
+        print(f"  {what:4s} A {a:6.2f} s   B {b:6.2f} s   A/B (median of pairs) x{ratio:.3f}")
 
 
 def bench_wide(runs: int) -> None:
@@ -113,7 +162,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--big-lines", type=int, default=1_000_000)
     parser.add_argument("--wide-runs", type=int, default=5)
+    parser.add_argument("--vs", metavar="COMMAND", help="another `alpha investigate` to pair with")
+    parser.add_argument("--vs-runs", type=int, default=7)
+    parser.add_argument("--big-payload", type=Path, help="with --vs: this payload, not a new one")
     args = parser.parse_args()
+    if args.vs:
+        bench_vs(args.vs, args.vs_runs, args.big_lines, args.big_payload)
+        return
     bench_scenarios(args.runs)
     if args.wide_runs:
         bench_wide(args.wide_runs)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from alpha.core.progress import StepCancelled, StepProgress
 from alpha.schemas import AgentEvent, EventKind
 from sre.engine import ProgressLines, investigate
 from sre.scenarios import incident_b
@@ -27,3 +30,25 @@ async def test_a_long_log_reports_lines_parsed_then_signals_extracted() -> None:
     ]
     plain = await investigate(scenario.incident)
     assert result.ranked_hypotheses[0].label == plain.ranked_hypotheses[0].label
+
+
+def test_progress_counts_each_full_slice_then_the_total_and_stops_when_cancelled() -> None:
+    """Reading the lines reports each multiple of `REPORT_EVERY` reached (the last one too,
+    when the count is a multiple), then the total; a cancelled step stops at its next report."""
+    every = ProgressLines.REPORT_EVERY
+    lines = [f"line {i}" for i in range(2 * every)]
+    messages: list[str] = []
+    assert list(ProgressLines(lines, StepProgress(messages.append))) == lines
+    total = f"{2 * every:,}"
+    assert messages == [
+        f"parsing logs: {every:,} of {total} lines",
+        f"parsing logs: {2 * every:,} of {total} lines",
+        f"parsed {total} log lines",
+    ]
+    progress = StepProgress(messages.append)
+    read = []
+    with pytest.raises(StepCancelled):
+        for line in ProgressLines(lines, progress):
+            read.append(line)
+            progress.cancel()
+    assert read == lines[:every]

@@ -395,7 +395,7 @@ class LineParser:
             if blind.find(b"0", start, end) >= 0:
                 return None
         key = sys.intern("0".join([raw[start:end] for start, end in kept]))
-        return (plan[0], key, *plan[2:])  # type: ignore[return-value]
+        return (plan[0], key, *plan[2:])
 
     def _ts_field(self, raw: str) -> tuple[int, str] | None:
         """Start and text of the field `_fast_ts` reads a JSON/logfmt time from, if it

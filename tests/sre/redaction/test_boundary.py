@@ -10,6 +10,7 @@ from sre.redaction import Redactor, one_line, safe_text
 from sre.redaction.boundary import (
     IncidentRedactors,
     count_redacted,
+    learn_key_blocks,
     redact_event,
     redact_signals,
     redacted_line,
@@ -65,6 +66,20 @@ async def test_a_key_block_over_log_lines_never_reaches_the_result() -> None:
     assert leaks(KEY_BLOCK, revealed)  # the engine did surface some of the key
     shown = (await investigate(incident, redactor=Redactor())).model_dump_json()
     assert leaks(KEY_BLOCK, shown) == []
+
+
+def test_key_blocks_are_learned_wherever_they_sit_in_a_long_log() -> None:
+    """A key block is learned as well across the end of one run of joined lines, and far
+    into a long log, as on its own."""
+    body = KEY_BLOCK.lines()
+    alone = Redactor()
+    learn_key_blocks(alone, body)
+    assert alone.known > 0
+    filler = [f"2026-11-20T14:03:00Z INFO request {i} ok" for i in range(10_000)]
+    for start in (4_094, 9_000):
+        redactor = Redactor()
+        learn_key_blocks(redactor, filler[:start] + body + filler[start:])
+        assert redactor.known == alone.known, start
 
 
 def test_redacted_signals_keep_their_evidence() -> None:

@@ -12,6 +12,7 @@ import pytest
 
 from alpha.schemas import IncidentInput
 from sre.extractors.logs.deps import (
+    DepKeys,
     StatusReader,
     dep_facts,
     dep_key,
@@ -194,6 +195,14 @@ def test_dep_key_groups_texts_with_the_same_facts() -> None:
     """Texts with one `dep_key` have the same dependency facts, over many digit variants."""
     for text in _digit_variants(_DEP_FORMS, seed=9, count=2000):
         assert dep_facts(text) == dep_facts(dep_key(text)), text
+
+
+def test_dep_keys_remembered_per_blind_text_equal_dep_key() -> None:
+    """`DepKeys` rebuilds each text around the runs found for its digit-blind form, giving
+    `dep_key`'s text over many digit variants (non-ASCII text included)."""
+    keys = DepKeys()
+    for text in _digit_variants(_DEP_FORMS, seed=13, count=3000):
+        assert keys.key(text) == dep_key(text), text
 
 
 def test_dep_facts_reads_status_field() -> None:

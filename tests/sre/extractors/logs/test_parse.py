@@ -386,6 +386,8 @@ _FORMS = [
     '10.0.0.{1} - - [{2}/Nov/{4}:{2}:{2}:{2} +0{1}00] "GET /x/{2} HTTP/1.1" {3} {4}',
     "[Fri Nov {2} {2}:{2}:{2} {4}] [error] child {2} failed",
     "{10} worker {2} started",
+    "{4}-{2}-{2} {2}:{2}:{2}.{9} UTC ERROR pool {2} exhausted",
+    "{4}-{2}-{2}T{2}:{2}:{2}z INFO tick {2}",
     "plain words with number {3}",
     # Own text that is not one slice of the line, or not at the same offsets for every digit
     # variant: a JSON number (`1.50` reads as `1.5`), a level inside the message, a logfmt
@@ -506,3 +508,83 @@ def test_possessive_shape_key_matches_backtracking_form(text: str) -> None:
     """The possessive shape-key pattern replaces exactly what the plain form does."""
     plain = re.compile(rf"(?<![^{SEPARATORS}])[^{SEPARATORS}]*\d[^{SEPARATORS}]*")
     assert KEY_RE.sub("0", text) == plain.sub("0", text)
+
+
+# Line forms whose `{h}` slots take hexadecimal ids of varying width, with and without digits
+# (`cafe` has none: that word stays in the shape key), `{n}` slots digits and `{t}` a time:
+# plans found through a hex-blind key must be the ones built for the line itself.
+_HEX_FORMS = [
+    "{t} INFO Completed refund for account {h}-{h}-{h}",
+    "{t} INFO session {h} expired after {n} minutes",
+    '{{"ts": "{t}", "level": "warn", "msg": "trace {h} span {h} took {n}ms"}}',
+    'time={t} level=error msg="job {h} failed" worker={h}',
+    "{t} ERROR bad {h} fed {h} at {h}/{n}",
+]
+
+
+@st.composite
+def _hex_line(draw: st.DrawFn) -> str:
+    form = draw(st.sampled_from(_HEX_FORMS))
+    second = draw(st.integers(0, 59))
+    zone = draw(st.sampled_from(["Z", "", ".123Z", ".5 UTC", "+02:00"]))
+    time = f"2026-11-20T14:03:{second:02d}{zone}"
+    hexes = iter(draw(st.lists(st.text("0123456789abcdef", min_size=1, max_size=12), min_size=4)))
+    numbers = iter(draw(st.lists(st.text("0123456789", min_size=1, max_size=4), min_size=2)))
+    return (
+        re.sub(
+            r"\{([htn])\}",
+            lambda m: {"t": time, "h": next(hexes, "0"), "n": next(numbers, "1")}[m.group(1)],
+            form,
+        )
+        .replace("{{", "{")
+        .replace("}}", "}")
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_hex_line(), min_size=1, max_size=40))
+def test_plans_found_by_hex_blind_key_match_full_path(lines: list[str]) -> None:
+    """Lines that differ only in hex ids take a plan checked against the first one's, with the
+    same time, level, message, fields and shape as the full path."""
+    fast, full = LineParser(2026), LineParser(2026)
+    for line in lines:
+        _assert_fast_matches_full(fast, full, line)
+
+
+def test_hex_ids_reuse_one_plan_instead_of_building_one_per_line() -> None:
+    """A million-line log of ids is not a million plans: lines differing only in hex ids
+    (uuids with and without letters in each group) are served by the first line's plan."""
+    rng = random.Random(11)
+    parser, full = LineParser(2026), LineParser(2026)
+    lines = [
+        f"2026-11-20T14:03:{i % 60:02d}.{i:06d}Z INFO Completed refund for account "
+        f"{rng.getrandbits(32):08x}-{rng.getrandbits(16):04x}-0259-{rng.getrandbits(48):012x}"
+        for i in range(2_000)
+    ]
+    for line in lines:
+        _assert_fast_matches_full(parser, full, line)
+    assert parser._misses < 20  # the shape key was built for a handful of lines, not 2,000
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        # A word of hex letters is kept in the shape key; with a digit it is masked.
+        ["2026-11-20T14:03:11Z INFO bad cafe", "2026-11-20T14:03:12Z INFO bad c4fe"],
+        ["2026-11-20T14:03:11Z INFO bad c4fe", "2026-11-20T14:03:12Z INFO bad cafe"],
+        # A hex letter where the time has a digit: no time at all.
+        ["2026-11-20T14:03:11Z INFO x", "2026-11-2aT14:03:11Z INFO x"],
+        # A field name that differs in hex letters only: `fate` is no time key.
+        [
+            '{"date": "2026-11-20T14:03:11Z", "m": "x"}',
+            '{"fate": "2026-11-20T14:03:11Z", "m": "x"}',
+        ],
+        ['time=2026-11-20T14:03:11Z msg="x"', 'tide=2026-11-20T14:03:11Z msg="x"'],
+    ],
+)
+def test_hex_blind_plans_are_checked_before_use(lines: list[str]) -> None:
+    """A line with the hex-blind key of a known plan, but other words, time or field name,
+    parses as the full path does."""
+    fast, full = LineParser(2026), LineParser(2026)
+    for line in lines:
+        _assert_fast_matches_full(fast, full, line)
