@@ -3,9 +3,13 @@
 Throughput: `LineParser` parses each line *shape* once. Lines are first looked up by a
 digit-blind key (every ASCII digit read as `0`); since all the regexes here treat digits
 alike, lines with one blind key take the same branches, so a stored *plan* says where
-their time is and which shape they have. The full path (`LineParser._parse_slow`) stays
-the reference; `tests/sre/extractors/logs/test_parse.py` checks the plans against it, and
-`bench/extract_throughput.py --check-snapshot` checks whole extractions.
+their time is and which shape they have. Lines that differ in hexadecimal ids too (uuids,
+trace ids) each have a new digit-blind key; they share a hex-blind key (`a`-`f` read as
+`0` as well), whose plan is reused once a few byte tests show it holds for the line
+(`LineParser._hex_plan`), instead of being built again. The full path
+(`LineParser._parse_slow`) stays the reference; `tests/sre/extractors/logs/test_parse.py`
+checks the plans against it, and `bench/extract_throughput.py --check-snapshot` checks whole
+extractions.
 
 A *record* is one log event: its first line plus the continuation lines that follow it
 (stack-trace frames, `Caused by:`, Go goroutine dumps, ...). `iter_records` groups lines
