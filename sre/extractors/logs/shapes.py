@@ -44,6 +44,7 @@ from sre.extractors.logs.parse import (
     clf_ts,
     ctime_ts,
     iso_from_match,
+    new_record,
     parse_line,
     syslog_ts,
     ts_from_value,
@@ -532,7 +533,7 @@ def iter_records(
         if current is not None:
             yield current
         # Positional arguments: keyword passing costs measurably at one record per line.
-        current = LogRecord(
+        current = new_record(
             ts,
             parsed.level,
             parsed.message,

@@ -36,6 +36,10 @@ _EACH_LINE = 2  # read from each line
 _TOKEN_MEMO_LIMIT = 100_000
 # Lines that name the object the following lines are about (cheap first-character test).
 _CONTEXT_STARTS = frozenset("N$")
+# First characters of the shape keys whose lines may start with one of `_CONTEXT_STARTS`: a
+# shape key is of the line (its first word kept, or masked to `0`: `$` is no separator) or of
+# what follows a leading time or a collector prefix, whose lines start with neither.
+_CONTEXT_SHAPE_STARTS = frozenset({"N", "$", "0", ""})
 _NAME_LINE = re.compile(r"^Name:\s+(?P<obj>[\w.-]{2,253})\s*$")
 _KUBECTL = re.compile(r"^\$ kubectl\s+(?:describe|logs|get)\s+(?P<args>.*)$")
 # Resource kinds (and short names) `kubectl get/describe/logs` takes before a name.
@@ -129,6 +133,7 @@ class _ShapeCount:
     quiet: bool  # its error details add nothing per line (see `LogAccumulator._is_quiet`)
     entity: EntityCounts | None  # the emitter of the shape's first line (None: unknown)
     entity_mode: int  # how later lines find theirs: `_SAME`, `_SECOND_TOKEN` or `_EACH_LINE`
+    maybe_context: bool  # its lines may name a context (see `_CONTEXT_SHAPE_STARTS`)
 
 
 @dataclass(slots=True)
@@ -217,10 +222,10 @@ class LogAccumulator:
                 self.min_ts = ts
             if self.max_ts is None or ts > self.max_ts:
                 self.max_ts = ts
-        if record.raw[:1] in _CONTEXT_STARTS:
-            self._note_context(record.raw)
         exact = record.exact
         known = None if exact else self._counts.get(record.shape)
+        if (known is None or known.maybe_context) and record.raw[:1] in _CONTEXT_STARTS:
+            self._note_context(record.raw)
         if known is None:
             # `_error_details` may replace an inexact record's text with its own: keep the
             # shape's representative text for `_remember_shape`.
@@ -361,6 +366,7 @@ class LogAccumulator:
             self._is_quiet(shape),
             entity,
             entity_mode,
+            shape[:1] in _CONTEXT_SHAPE_STARTS,
         )
 
     def _is_quiet(self, shape: str) -> bool:

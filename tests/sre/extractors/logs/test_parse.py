@@ -17,6 +17,7 @@ from sre.extractors.logs.parse import (
     LEVELS,
     LogRecord,
     is_continuation,
+    new_record,
     normalize_level,
     parse_iso,
     parse_line,
@@ -294,6 +295,13 @@ def test_iter_records_accounts_for_every_line_once_in_order(lines: list[str]) ->
         assert record.line_count >= 1
         position += record.line_count
     assert position == len(physical)
+
+
+def test_records_of_the_parse_loop_equal_constructed_ones() -> None:
+    """`new_record` builds the record `LogRecord(...)` does, every field set."""
+    args = (T0, "ERROR", "boom", "raw boom", {"k": "v"}, ["  at x"], False, "boom 0")
+    assert new_record(*args) == LogRecord(*args)
+    assert new_record(*args).line_count == 1
 
 
 def test_traces_after_cached_shapes_stay_separate() -> None:

@@ -8,7 +8,8 @@ from typing import Any
 
 from alpha.schemas import IncidentInput
 from sre.extractors.logs.extract import extract_logs
-from sre.extractors.logs.stats import kubectl_object
+from sre.extractors.logs.shapes import LineParser, iter_records
+from sre.extractors.logs.stats import LogAccumulator, kubectl_object
 
 T0 = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
 START = T0 + timedelta(minutes=10)
@@ -214,3 +215,25 @@ def test_a_signature_under_a_listing_is_not_attributed_to_the_kind() -> None:
     named = {f.value.obj or f.value.emitter for f in findings if f.type == "signature"}
     assert "events" not in named
     assert named & {"orders-api-6c8b7d9f45-2pv5z", "orders-api-6c8b7d9f45-9xk2l"}
+
+
+def test_each_described_object_is_the_context_of_the_templates_under_it() -> None:
+    """`Name:` lines and `$ kubectl` commands of a shape already counted still set the
+    context: each new template under a describe block is about that block's object."""
+    messages = [
+        "Warning BackOff restarting failed container",
+        "Liveness probe failed: connection refused",
+        "Readiness probe failed with statuscode",
+        "Container was OOMKilled while exceeding its memory",
+        "Failed to pull image: unauthorized",
+    ]
+    lines: list[str] = []
+    for index, message in enumerate(messages, start=1):
+        pod = f"web-{index}"
+        lines += [f"$ kubectl describe pod -n shop {pod}", f"Name:             {pod}", message]
+    parser = LineParser(2026)
+    acc = LogAccumulator(parser=parser)
+    for record in iter_records(lines, 2026, parser, prefixes=False):
+        acc.add(record, None, True)
+    context = {stats.example: stats.context for stats in acc.templates.values()}
+    assert [context[m] for m in messages] == [f"web-{i}" for i in range(1, 6)]
