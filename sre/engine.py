@@ -127,7 +127,7 @@ class ProgressLines(list[str]):
         every = self.REPORT_EVERY
         for start in range(0, total, every):
             end = start + every
-            yield list.__getitem__(self, slice(start, end))
+            yield self[start:end]
             if end <= total:
                 self._progress.report(f"parsing logs: {end:,} of {total:,} lines")
         self._progress.report(f"parsed {total:,} log lines")

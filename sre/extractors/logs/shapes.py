@@ -86,6 +86,8 @@ ZERO_DIGITS = bytes.maketrans(b"123456789", b"000000000")
 _PLAN_LIMIT = 100_000
 # Seconds (time text up to the second, with zone) whose epoch is remembered at most.
 _SECOND_LIMIT = 100_000
+# Fractions of a second (their digits) whose value is remembered at most.
+_FRACTION_LIMIT = 100_000
 # Plans kept per shape key at most (see `LineParser._keep_plan`).
 _PLANS_PER_SHAPE = 256
 # Plans stored before the share of lines that reuse one is checked.
@@ -237,7 +239,7 @@ class LineParser:
                 fraction = self._fractions.get(digits)
                 if fraction is None:
                     fraction = int(digits) / scale
-                    if len(self._fractions) < _SECOND_LIMIT:
+                    if len(self._fractions) < _FRACTION_LIMIT:
                         self._fractions[digits] = fraction
                 ts = base + fraction
             if not ts and kind == _IN_FIELD:
