@@ -154,14 +154,14 @@ BUGS: tuple[Bug, ...] = (
     ),
     Bug(
         "metric robust-z threshold 3.5 -> 7.0",
-        "sre/extractors/metrics.py",
+        "sre/extractors/shifts.py",
         "MIN_ROBUST_Z = 3.5",
         "MIN_ROBUST_Z = 7.0",
         ("tests/sre/extractors/test_metrics.py", "tests/sre/extractors/test_thresholds.py"),
     ),
     Bug(
         "metric relative-change threshold 0.25 -> 0.5",
-        "sre/extractors/metrics.py",
+        "sre/extractors/shifts.py",
         "MIN_RELATIVE_CHANGE = 0.25",
         "MIN_RELATIVE_CHANGE = 0.5",
         ("tests/sre/extractors/test_metrics.py", "tests/sre/extractors/test_thresholds.py"),
