@@ -21,14 +21,16 @@ the system (a symptom every service shows says nothing about which one is at fau
 `score_k` is the departure score (`sre.extractors.departure`) of its harmful series of kind
 `k`, `n_k` the number of entities with such a series, and `w_k` is 1 for resources running
 out (CPU, memory, disk, connections, throttling, credits, lag) and `symptom_kind` for what
-usually follows a fault elsewhere (latency, errors, traffic, network volume). A caller whose
+usually follows a fault elsewhere (latency, errors, traffic, network volume, a queue's
+backlog, which its consumer causes). A caller whose
 errors name the top entity is explained by it: its strength keeps `explained` of itself.
 A caller whose errors report failed outbound calls (`call_failures`) but name no entity
 points at whichever entities show trouble of their own that is not a caller's (their own
 error or latency series, their own non-call errors): each is credited an equal share of
 those errors, as if named, and explains the caller the same way; the errors of its own
 callers that name it pass on with them (what names a relay names the path through it: a
-load generator's failures all name the front door).
+load generator's failures all name the front door), and its own error and latency series
+are its view of those calls, no trouble of its own.
 
 The top entities (at least `min_relative` of the best) become hypotheses whose confidence
 follows their dominance over the strongest `CONTENDERS`:
@@ -45,10 +47,9 @@ a database (with no change to blame, "this service is failing" is the honest sys
 answer). A load generator (`is_synthetic_client`) is the system's client: its errors are
 all failed calls, and it is never a hypothesis. An entry service (`frontend`, `gateway`,
 `webui`) whose errors name no callee surfaces every backend failure: its errors are read as
-failed calls too. The service that was
-just deployed is left to the change agents. With one entity or none there is nothing to
-localise (the payload's logs and metric names show a single entity), and the agent says
-nothing.
+failed calls too. The service that was just deployed is left to the change agents. With one
+entity or none there is nothing to localise (the payload's logs and metric names show a
+single entity), and the agent says nothing.
 """
 
 from __future__ import annotations
@@ -377,7 +378,7 @@ def _link_unnamed_callers(evidence: Evidence, profiles: dict[str, Profile]) -> N
         profiles[caller].named = 0.0
         # Its error rate and latency are its view of those calls too.
         for kind in _OWN_TROUBLE_KINDS:
-            profiles[caller].kinds.pop(kind, None)
+            profiles[caller].metric_score -= profiles[caller].kinds.pop(kind, 0.0)
         cited = [sid for sid in profiles[caller].signals if sid in by_id]
         for callee in own:
             profiles[callee].named += share

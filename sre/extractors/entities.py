@@ -410,7 +410,7 @@ _EDGE = re.compile(r"\((?P<caller>[\w.-]+)\s*->\s*(?P<callee>[\w.:-]+)\)$")
 
 def metric_entity(name: str) -> MetricName:
     """Split a metric name into its entity and its measure (see the module docstring)."""
-    edge = _EDGE.search(name)
+    edge = _EDGE.search(name) if "->" in name else None
     if edge is not None:
         # An X-Ray or service-graph edge (`xray.edge.FaultCount(quotes-api->quote-engine)`)
         # measures the callee, as the caller sees it.
@@ -468,7 +468,7 @@ def metric_entity(name: str) -> MetricName:
                 return MetricName(_resource(callee.group("peer")), callee.group("measure"), {})
             return MetricName(_resource(head), measure, {})
     m = _SERVICE_UNDERSCORE.match(name)
-    if m is not None and m.group("entity").lower() not in _MEASURE_WORDS | _NAMESPACE_WORDS:
+    if m is not None and m.group("entity").lower() not in _NOT_SERVICES:
         return MetricName(_resource(m.group("entity")), m.group("measure"), {})
     return MetricName(None, name, {})
 
@@ -479,11 +479,6 @@ def metric_entity(name: str) -> MetricName:
 _SERVICE_UNDERSCORE = re.compile(
     r"^(?P<entity>[A-Za-z][A-Za-z0-9-]*)_(?P<measure>cpu|mem|memory|latency(?:-\d+)?|workload"
     r"|net_(?:rx|tx)\w*|disk_(?:read|write)\w*|errors?|error_rate|requests|rps|qps|threads)$"
-)
-# Prefixes that open a metric's own name (Prometheus exporters), not an entity.
-_NAMESPACE_WORDS = frozenset(
-    {"node", "process", "container", "kube", "kubelet", "go", "jvm", "http", "grpc", "system"}
-    | {"machine", "host", "redis", "mysql", "pg", "postgres", "mongodb", "nginx", "envoy"}
 )
 
 
@@ -503,6 +498,12 @@ _PATH_WORDS = frozenset(
 
 _MEASURE_WORDS = frozenset(
     {"jvm", "process", "system", "go", "http", "node", "container", "kube", "db", "python"}
+)
+# Prefixes that open an exporter's own metric names (`node_load1`, `redis_memory`), never a
+# service glued to its measure (`_SERVICE_UNDERSCORE`).
+_NOT_SERVICES = _MEASURE_WORDS | frozenset(
+    {"kubelet", "grpc", "machine", "host", "redis", "mysql", "pg", "postgres", "mongodb"}
+    | {"nginx", "envoy"}
 )
 
 

@@ -37,7 +37,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-__all__ = ["Measure", "counts_failures", "is_absolute_unit", "measure_of"]
+from sre.extractors.entities import metric_entity, metric_labels
+
+__all__ = ["Measure", "counts_failures", "is_absolute_unit", "measure_of", "series_measure"]
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,11 @@ def counts_failures(labels: Mapping[str, str]) -> bool:
         _STATUS_LABEL.search(key) and _ERROR_STATUS.match(value.strip())
         for key, value in labels.items()
     )
+
+
+def series_measure(name: str, unit: str | None) -> Measure:
+    """The meaning of a whole series name: its measure without the entity, with its labels."""
+    return measure_of(metric_entity(name).measure, unit, metric_labels(name))
 
 
 def measure_of(name: str, unit: str | None, labels: Mapping[str, str] | None = None) -> Measure:

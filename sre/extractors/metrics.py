@@ -12,26 +12,24 @@ from typing import Any
 
 from alpha.schemas import IncidentInput, Severity
 from sre.extractors.config import flatten_config, is_capacity_key
-from sre.extractors.departure import Departure, departure, sustained
-from sre.extractors.entities import metric_entity, metric_labels
+from sre.extractors.departure import Departure, sustained
+from sre.extractors.entities import metric_entity
 from sre.extractors.finding import Finding
 from sre.extractors.fmt import fmt_num, fmt_ratio, is_number
 from sre.extractors.keywords import LIMIT_TOKENS, concepts, tokens
 from sre.extractors.limits import paired_limits
-from sre.extractors.measures import Measure, is_absolute_unit, measure_of
+from sre.extractors.measures import Measure, is_absolute_unit, series_measure
 from sre.extractors.shifts import (
     ZERO_OMITTED_KINDS,
     Series,
     Shift,
     detected_shift,
+    episode_departure,
     find_shift,
     normalise,
     zero_filled,
 )
-from sre.extractors.stats import (
-    average_ranks,
-    median,
-)
+from sre.extractors.stats import average_ranks, median
 from sre.extractors.timeutil import iso
 from sre.extractors.window import NO_SPLIT_LABEL, Window, investigation_window
 from sre.signals.values import (
@@ -415,17 +413,15 @@ def metric_findings(
     shift, given = find_shift(series)
     grown = growth(series.values)
     findings: list[Finding] = []
-    measure = measure_of(
-        metric_entity(series.name).measure, series.unit, metric_labels(series.name)
-    )
+    measure = series_measure(series.name, series.unit)
     # The noise model must agree: a shift inside what the series already did before (its
     # spikes, its quantisation) is no departure (`sre.extractors.departure`).
-    moved = _departure(series, shift, measure)
+    moved = episode_departure(series, shift, measure)
     if moved is not None and not moved.significant and given:
         # An alert fires after the onset: the change may sit before the given split, where
         # the baseline already holds it. The series' own change point is then the onset.
         own = detected_shift(series)
-        own_moved = _departure(series, own, measure)
+        own_moved = episode_departure(series, own, measure)
         if own is not None and own_moved is not None and own_moved.significant:
             shift, given, moved = own, False, own_moved
     if moved is not None and not moved.significant:
@@ -442,17 +438,9 @@ def metric_findings(
     return findings
 
 
-def _departure(series: Series, shift: Shift | None, measure: Measure) -> Departure | None:
-    """The departure of the shift's episode from the baseline before it."""
-    if shift is None:
-        return None
-    return departure(series.values[: shift.end], shift.index, measure)
-
-
 def _zero_filled(series: Series, start: datetime, split_at: datetime | None) -> Series:
     """Event counts begun after the evidence were zero until then (`shifts.zero_filled`)."""
-    name = metric_entity(series.name)
-    if measure_of(name.measure, series.unit, name.labels).kind not in ZERO_OMITTED_KINDS:
+    if series_measure(series.name, series.unit).kind not in ZERO_OMITTED_KINDS:
         return series
     return zero_filled(series, start, split_at)
 

@@ -34,6 +34,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from alpha.schemas import MetricPoints, MetricValue, MetricWindows
+from sre.extractors.departure import Departure, departure
+from sre.extractors.measures import Measure
 from sre.extractors.stats import change_point, finite, median, pooled_scale, separation
 from sre.extractors.timeutil import as_utc
 
@@ -48,8 +50,8 @@ __all__ = [
     "Shift",
     "detected_shift",
     "episode_end",
+    "episode_departure",
     "find_shift",
-    "min_segment",
     "normalise",
     "shift_at",
     "zero_filled",
@@ -158,21 +160,24 @@ class Shift:
     end: int
 
 
-def min_segment(n: int) -> int:
+def _min_segment(n: int) -> int:
+    """The fewest points a side of a change point may have in a series of `n`."""
     return 1 if n < 4 else max(2, n // 10)
 
 
 def episode_end(values: list[float], start: int, incident: int | None = None) -> int:
     """Where the shift that began at `start` ends: the first point of a return at least
     half way to the baseline (see the module docstring), or the series' length. An
-    episode keeps at least `MIN_EPISODE` and `min_segment` points of the whole series,
+    episode keeps at least `MIN_EPISODE` and `_min_segment` points of the whole series,
     and as many past `incident` (the given split) when there is one: a move that is over
     before the incident began, or just after, is the baseline's own wobble."""
     n = len(values)
-    keep = min_segment(n)
+    if start == 0:
+        return n
+    keep = _min_segment(n)
     tail = values[start:]
     back = change_point(tail, max(2, keep))
-    if back is None or back < max(MIN_EPISODE, keep) or start == 0:
+    if back is None or back < max(MIN_EPISODE, keep):
         return n
     if incident is not None and start + back < incident + keep:
         return n
@@ -212,6 +217,13 @@ def shift_at(
     return Shift(base, cur, ratio, round(z, 2), split, end)
 
 
+def episode_departure(series: Series, shift: Shift | None, measure: Measure) -> Departure | None:
+    """How far the shift's episode departs from the baseline before it (None: no shift)."""
+    if shift is None:
+        return None
+    return departure(series.values[: shift.end], shift.index, measure)
+
+
 def find_shift(series: Series) -> tuple[Shift | None, bool]:
     """The series' significant shift and whether it sits at the given split.
 
@@ -230,7 +242,7 @@ def detected_shift(series: Series) -> Shift | None:
     """The significant shift at the series' own change point (not at the given split)."""
     if series.current_only:
         return None
-    index = change_point(series.values, min_segment(len(series.values)))
+    index = change_point(series.values, _min_segment(len(series.values)))
     if index is None or index == series.split:
         return None
     incident = series.split if series.given_split else None

@@ -34,12 +34,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from alpha.schemas import IncidentInput, MetricPoints, MetricValue
-from sre.extractors.departure import departure
-from sre.extractors.entities import metric_entity, metric_labels
 from sre.extractors.logs.parse import ERROR_LEVELS
 from sre.extractors.logs.shapes import LineParser, collector_prefix
-from sre.extractors.measures import measure_of
-from sre.extractors.shifts import detected_shift, normalise
+from sre.extractors.measures import series_measure
+from sre.extractors.shifts import detected_shift, episode_departure, normalise
 from sre.extractors.timeutil import as_utc
 from sre.signals.values import SplitBy
 
@@ -125,7 +123,7 @@ def metric_change_point(metrics: Mapping[str, MetricValue]) -> datetime | None:
         metric = metrics[name]
         if not isinstance(metric, MetricPoints):
             continue
-        measure = measure_of(metric_entity(name).measure, metric.unit, metric_labels(name))
+        measure = series_measure(name, metric.unit)
         if measure.kind not in _ONSET_KINDS:
             continue
         series = normalise(name, metric, None)
@@ -136,7 +134,7 @@ def metric_change_point(metrics: Mapping[str, MetricValue]) -> datetime | None:
         shift = detected_shift(series)
         if shift is None:
             continue
-        moved = departure(series.values[: shift.end], shift.index, measure)
+        moved = episode_departure(series, shift, measure)
         if moved is not None and moved.significant and moved.bad:
             onsets.append((series.times[shift.index], moved.score))
     if not onsets or first is None or last is None:

@@ -93,14 +93,19 @@ def _noisy(level: float, n: int, seed: int) -> list[float]:
     return [level * (1 + 0.03 * (((i * 7 + seed) % 5) - 2)) for i in range(n)]
 
 
+def _jump(before: float, after: float, at: int, seed: int) -> dict[str, Any]:
+    """60 points every 30 s from T0 around `before`, then from point `at` around `after`."""
+    return _points(_noisy(before, at, seed) + _noisy(after, 60 - at, seed + 1))
+
+
 def test_without_log_errors_the_latency_series_place_the_onset() -> None:
     """No deploy, no start, no error jump in the log: the time the latency and error
     series depart in their harmful direction splits, at the first of them."""
     metrics = {
-        "checkout.latency_p99_ms": _points(_noisy(80, 40, 1) + _noisy(400, 20, 2)),
-        "cart.latency_p99_ms": _points(_noisy(50, 41, 3) + _noisy(300, 19, 4)),
-        "cart.error_rate": _points(_noisy(1, 42, 5) + _noisy(9, 18, 6)),
-        "cart.requests_per_second": _points(_noisy(100, 10, 7) + _noisy(300, 50, 8)),
+        "checkout.latency_p99_ms": _jump(80, 400, at=40, seed=1),
+        "cart.latency_p99_ms": _jump(50, 300, at=41, seed=3),
+        "cart.error_rate": _jump(1, 9, at=42, seed=5),
+        "cart.requests_per_second": _jump(100, 300, at=10, seed=7),
     }
     window = investigation_window(_incident(metrics=metrics))
     assert window.split_by == "change_point"
@@ -109,23 +114,23 @@ def test_without_log_errors_the_latency_series_place_the_onset() -> None:
 
 def test_traffic_alone_places_no_onset() -> None:
     """A series that moves for innocent reasons (requests) does not split by itself."""
-    metrics = {"cart.requests_per_second": _points(_noisy(100, 30, 1) + _noisy(300, 30, 2))}
+    metrics = {"cart.requests_per_second": _jump(100, 300, at=30, seed=1)}
     assert investigation_window(_incident(metrics=metrics)).split_at is None
 
 
 def test_a_latency_drop_places_no_onset() -> None:
     """Latency falling is its harmless direction: no incident begins there."""
-    metrics = {"cart.latency_p99_ms": _points(_noisy(300, 30, 1) + _noisy(60, 30, 2))}
+    metrics = {"cart.latency_p99_ms": _jump(300, 60, at=30, seed=1)}
     assert investigation_window(_incident(metrics=metrics)).split_at is None
 
 
 def test_the_onset_most_series_agree_on_wins_over_a_lone_one() -> None:
     """Three latency series departing together outweigh one departing earlier alone."""
     metrics = {
-        "batch.latency_p99_ms": _points(_noisy(80, 10, 1) + _noisy(200, 50, 2)),
-        "a.latency_p99_ms": _points(_noisy(80, 45, 3) + _noisy(400, 15, 4)),
-        "b.latency_p99_ms": _points(_noisy(80, 45, 5) + _noisy(400, 15, 6)),
-        "c.latency_p99_ms": _points(_noisy(80, 46, 7) + _noisy(400, 14, 8)),
+        "batch.latency_p99_ms": _jump(80, 200, at=10, seed=1),
+        "a.latency_p99_ms": _jump(80, 400, at=45, seed=3),
+        "b.latency_p99_ms": _jump(80, 400, at=45, seed=5),
+        "c.latency_p99_ms": _jump(80, 400, at=46, seed=7),
     }
     window = investigation_window(_incident(metrics=metrics))
     assert window.split_at == T0 + timedelta(seconds=30 * 45)
