@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sre.agents.base import Evidence
@@ -17,8 +18,9 @@ from sre.agents.reading import (
     signal_symptoms,
     signal_text,
 )
+from sre.extractors.entities import line_entity, metric_entity
 from sre.extractors.texthosts import text_hosts
-from sre.signals import DependencyErrorsSignal, LogSignal
+from sre.signals import DependencyErrorsSignal, EntityLogsSignal, LogSignal
 
 
 def host_tokens(host: str) -> set[str]:
@@ -76,6 +78,94 @@ def node_names(signals: Sequence[LogSignal]) -> list[str]:
 
 def _bare(host: str) -> str:
     return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+# Default ports of stores, brokers and coordinators, with the words their workloads are
+# named by: `10.96.44.193:11211` is a memcached, whatever the cluster calls it.
+PORT_SERVICES: dict[str, frozenset[str]] = {
+    "11211": frozenset({"memcached", "memcache"}),
+    "6379": frozenset({"redis", "valkey", "keydb"}),
+    "5432": frozenset({"postgres", "postgresql", "pg"}),
+    "6432": frozenset({"pgbouncer"}),
+    "3306": frozenset({"mysql", "mariadb"}),
+    "1433": frozenset({"mssql", "sqlserver"}),
+    "26257": frozenset({"cockroach", "cockroachdb", "crdb"}),
+    "27017": frozenset({"mongo", "mongodb"}),
+    "9042": frozenset({"cassandra", "scylla"}),
+    "9092": frozenset({"kafka"}),
+    "5672": frozenset({"rabbitmq", "rabbit", "amqp"}),
+    "4222": frozenset({"nats"}),
+    "9200": frozenset({"elasticsearch", "opensearch", "elastic"}),
+    "2181": frozenset({"zookeeper", "zk"}),
+    "2379": frozenset({"etcd"}),
+    "8300": frozenset({"consul"}),
+    "8500": frozenset({"consul"}),
+}
+
+
+def _name_parts(name: str) -> set[str]:
+    return set(re.split(r"[^a-z0-9]+", name.lower())) - {""}
+
+
+def address_owner(address: str, names: Iterable[str], callers: Iterable[str] = ()) -> str | None:
+    """The workload behind a bare `IP:port`, when the port and the names say which one.
+
+    Go and Node clients report the address a Service name resolved to (`dial tcp
+    10.96.44.193:11211: connect: connection refused`), so the failing store is named by an
+    address nobody acts on. Of the workloads `names` whose name carries the port's
+    technology, the only one; else the only one also named after a caller (a store is
+    commonly named after its client: `memcached-rate` for `rate`). None when unsure.
+    """
+    host, _, port = address.rpartition(":")
+    words = PORT_SERVICES.get(port)
+    if not words or not _is_ip(host):
+        return None
+    # An exporter's target (`memcached-rate:9150`) is the workload it watches.
+    candidates = sorted({_bare(n) for n in names if _name_parts(_bare(n)) & words})
+    if len(candidates) <= 1:
+        return candidates[0] if candidates else None
+    shared = set.intersection(*(_name_parts(c) for c in candidates))
+    theirs = set().union(*(_name_parts(c) for c in callers)) - shared
+    named_after = [c for c in candidates if (_name_parts(c) - shared - words) & theirs]
+    return named_after[0] if len(named_after) == 1 else None
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+def address_owners(evidence: Evidence) -> dict[str, str]:
+    """Bare addresses that failing calls name -> the workload behind each
+    (`address_owner`), among the workloads that log or have series here; once per run."""
+    if "address_owners" in evidence.memo:
+        owners: dict[str, str] = evidence.memo["address_owners"]
+        return owners
+    callers: dict[str, set[str]] = {}
+    workloads: set[str] = set()
+    for signal in evidence.of(EntityLogsSignal):
+        workloads.add(signal.value.workload.lower())
+        for name in signal.value.names:
+            callers.setdefault(name, set()).add(signal.value.workload.lower())
+    for failing in evidence.of(DependencyErrorsSignal):
+        emitter = line_entity(failing.value.example)
+        found = callers.setdefault(failing.value.host, set())
+        if emitter is not None:
+            found.add(emitter.workload.lower())
+    for name in evidence.incident.metrics:
+        subject = metric_entity(name).entity
+        if subject is not None:
+            workloads.add(subject.workload.lower())
+    owners = {}
+    for address, its_callers in callers.items():
+        owner = address_owner(address, workloads, its_callers)
+        if owner is not None:
+            owners[address] = owner
+    evidence.memo["address_owners"] = owners
+    return owners
 
 
 DB_HOST_WORDS = frozenset(

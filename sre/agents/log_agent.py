@@ -25,6 +25,7 @@ from sre.agents.base import (
 from sre.agents.bumps import bump_links
 from sre.agents.hosts import (
     HostTrouble,
+    address_owners,
     config_db_hosts,
     configured_peers,
     dns_servers,
@@ -387,6 +388,7 @@ def _dependencies(evidence: Evidence) -> list[Hypothesis]:
     # surge is the cause and the traffic rule owns it.
     throttled_counts = not surging_traffic(evidence)
     relays = _relaying_entities(evidence) | _entities_with_decisive_causes(evidence)
+    owners = address_owners(evidence)
     found = []
     for trouble in troubles:
         symptoms = trouble.symptoms()
@@ -397,6 +399,11 @@ def _dependencies(evidence: Evidence) -> list[Hypothesis]:
         if _db_trouble(trouble) or not kinds or "dns" in symptoms:
             continue
         hosts = trouble.hosts
+        # A bare address first: the workload behind it is what a responder acts on.
+        owner = next((owners[h] for h in hosts if h in owners), None)
+        shown = hosts[0] if owner is None else f"{owner} ({hosts[0]})"
+        if owner is not None:
+            hosts = [owner, *hosts]
         # Throttling alone is a softer failure than timeouts or 5xx.
         weights = [STRONG if kinds != {"rate_limited"} else MEDIUM]
         if trouble.count() >= 20 or len(trouble.signals) >= 2:
@@ -423,9 +430,9 @@ def _dependencies(evidence: Evidence) -> list[Hypothesis]:
         what = ", ".join(sorted(k.replace("_", " ") for k in kinds))
         found.append(
             hypothesis(
-                label=f"{hosts[0]} failing ({what})",
+                label=f"{shown} failing ({what})",
                 description=(
-                    f"{int(trouble.count())} errors to {hosts[0]} {evidence.since()} ({what})"
+                    f"{int(trouble.count())} errors to {shown} {evidence.since()} ({what})"
                     + ("; no recent change touches the path to it." if _changes(evidence) else ".")
                 ),
                 category="dependency_failure",

@@ -229,7 +229,8 @@ _METRIC_FAMILIES: dict[str, re.Pattern[str]] = {
     "threads": re.compile(r"thread|worker|goroutine|executor", re.I),
     "traffic": re.compile(
         r"requests?_(?:per|rate|total|count)|(?:^|_)(?:rps|qps|tps)(?:_|$)|request_rate|"
-        r"throughput|invocations|(?:^|_)traffic|ingress|incoming|(?:^|_)http_requests",
+        r"throughput|invocations|(?:^|_)traffic|ingress|incoming|(?:^|_)http_requests|"
+        r"(?:^|[./])requests?(?:$|[.{\[( ])",
         re.I,
     ),
     "queue": re.compile(r"queue|backlog|consumer_?(?:group)?_lag|pending|(?:^|_)lag(?:_|$)", re.I),

@@ -67,6 +67,7 @@ from sre.agents.base import (
     hypothesis,
     merge_candidates,
 )
+from sre.agents.hosts import address_owners
 from sre.extractors.entities import metric_entity, pod_workload
 from sre.extractors.measures import measure_of
 from sre.signals import (
@@ -324,11 +325,13 @@ def _entity_key(name: str | None, profiles: dict[str, Profile]) -> str | None:
 
 
 def _link_callers(evidence: Evidence, profiles: dict[str, Profile]) -> None:
-    """Credit each entity with the errors of the callers whose lines name it."""
+    """Credit each entity with the errors of the callers whose lines name it (a bare
+    address by the workload behind it, `sre.agents.hosts.address_owner`)."""
+    owners = address_owners(evidence)
     for signal in evidence.of(EntityLogsSignal):
         caller = signal.value.workload.lower()
         for name in signal.value.names:
-            callee = _entity_key(name, profiles)
+            callee = _entity_key(name, profiles) or _owner_key(name, owners, profiles)
             if callee is None or callee == caller:
                 continue
             profiles[callee].named += signal.value.excess
@@ -339,10 +342,21 @@ def _link_callers(evidence: Evidence, profiles: dict[str, Profile]) -> None:
         if weight <= 0:
             continue
         # A host the errors point at is an entity even when it has no logs or series here.
-        callee = _entity_key(failing.value.host, profiles) or _host_key(failing.value.host)
+        host = failing.value.host
+        callee = (
+            _entity_key(host, profiles) or _owner_key(host, owners, profiles) or _host_key(host)
+        )
         _profile(profiles, callee).named += weight
         profiles[callee].cite(failing, weight)
     _link_unnamed_callers(evidence, profiles)
+
+
+def _owner_key(address: str, owners: dict[str, str], profiles: dict[str, Profile]) -> str | None:
+    owner = owners.get(address)
+    if owner is None:
+        return None
+    _profile(profiles, owner)
+    return owner
 
 
 # Share of a caller's excess that must be failed calls for it to count as a caller, and the

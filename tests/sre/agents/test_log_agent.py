@@ -431,3 +431,16 @@ def test_a_database_name_that_fails_to_resolve_is_not_database_trouble() -> None
     found = AGENT.candidates(s.items, incident())
     assert by_category(found, "database") == []
     assert found[0].category == "infrastructure"
+
+
+def test_a_failing_bare_address_is_named_by_the_workload_behind_it() -> None:
+    """`dial tcp 10.96.44.193:11211: refused` from `rate`, with series of two memcacheds:
+    the one named after its caller leads the hypothesis, the address stays its evidence."""
+    s = Signals()
+    s.dependency("10.96.44.193:11211", ["connection_refused"])
+    s.entity_logs("rate", 40.0, names=["10.96.44.193:11211"], call_failures=1.0)
+    series = {"baseline": [1.0] * 5, "current": [1.0] * 5}
+    metrics = {f"{w}.cpu_usage": series for w in ("memcached-rate", "memcached-profile")}
+    top = by_category(AGENT.candidates(s.items, incident(metrics=metrics)), "dependency_failure")
+    assert top[0].suspects[:2] == ["memcached-rate", "10.96.44.193:11211"]
+    assert top[0].label.startswith("memcached-rate (10.96.44.193:11211) failing")

@@ -240,3 +240,19 @@ def test_every_cited_signal_is_one_of_the_entitys_own() -> None:
     assert top.suspects[0] == "inventory"
     assert {own.id, naming.id} <= set(top.supporting_signals)
     assert other.id not in top.supporting_signals
+
+
+def test_a_bare_address_its_callers_fail_on_is_the_workload_behind_it() -> None:
+    """`rate` fails calls to `10.96.44.193:11211`; of the two memcacheds with series, the
+    one named after `rate` is credited with those failures (no entity would be, were the
+    port one that says nothing of what listens)."""
+    s = Signals()
+    s.entity_logs("rate", 80.0, names=["10.96.44.193:11211"], call_failures=1.0)
+    s.entity_logs("frontend", 30.0, names=["rate:8084"], call_failures=1.0)
+    s.anomaly("memcached-rate.restarts", 0.0, 1.0, entity="memcached-rate", kind="restarts")
+    series = {"baseline": [1.0] * 5, "current": [1.0] * 5}
+    metrics = {f"{w}.cpu_usage": series for w in ("memcached-rate", "memcached-profile")}
+    found = AGENT.candidates(s.items, incident(metrics=metrics, **NO_DEPLOY))
+    store = next(h for h in found if h.suspects[0] == "memcached-rate")
+    assert "named by the errors of rate" in store.description
+    assert "memcached-profile" not in _names(found)

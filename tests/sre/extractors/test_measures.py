@@ -75,3 +75,19 @@ def test_a_managed_databases_throughput_is_database_load_not_traffic() -> None:
     never the service's incoming traffic (no request surge from it)."""
     families = metric_families("AWS/RDS/ReadThroughput{DBInstanceIdentifier=catalog-db}")
     assert "db" in families and "traffic" not in families
+
+
+@pytest.mark.parametrize(
+    "series",
+    [
+        "custom.publicapi.requests.by_client.fleetlink-prod",
+        "AWS/CloudFront/Requests{DistributionId=E2QWRUHAPOMQZL}",
+        "app.checkout.requests",
+    ],
+)
+def test_a_series_named_requests_is_incoming_traffic(series: str) -> None:
+    """A bare `requests` count (a Graphite breakdown by client, CloudFront's `Requests`) is
+    traffic to the agents as it is to the extractor, so a surge in it is a request surge."""
+    assert "traffic" in metric_families(series)
+    assert measure_of(metric_entity(series).measure, None, metric_labels(series)).kind == "traffic"
+    assert "traffic" not in metric_families("app.checkout.requests.errors")
