@@ -32,7 +32,10 @@ turns the `signature` findings into hypotheses, one per kind:
   trouble of its own (locks, a failover, replica lag, throttling or full storage in its
   lines; a database entity's latency, CPU, lag or locks departing in the harmful way) is
   the database's symptom: connections are held for as long as the database makes them
-  wait. It keeps `DB_SYMPTOM_FACTOR`, and the database's own hypotheses lead.
+  wait. It keeps `DB_SYMPTOM_FACTOR`, and the database's own hypotheses lead;
+- certificates "expired" and credentials refused while a host's clock is wrong (its
+  lines say so, or a clock-offset series departed) are judged against that clock: they
+  keep `CLOCK_SYMPTOM_FACTOR`, and the clock leads.
 
 Symptom signatures (a crash loop, failing probes) have no category: they say an entity is
 in trouble, not why, and are left to the TopologyAgent.
@@ -66,8 +69,15 @@ CHANGE_FACTOR = 0.6
 UNNAMED_FACTOR = 0.5
 UP_FACTOR = 0.4
 DB_SYMPTOM_FACTOR = 0.6
+CLOCK_SYMPTOM_FACTOR = 0.5
 CORROBORATION = 0.05
 # The metric kinds (`sre.extractors.measures`) that show the same resource running out.
+# Series of a clock's offset or synchronisation (node_exporter's `node_timex_*`, chrony's
+# and NTP exporters'): the kind `_series_by_kind` files them under.
+_CLOCK = "clock"
+_CLOCK_SERIES = re.compile(r"timex|clock|(?:^|[._])ntp|chrony", re.I)
+# Signatures that judge time: a wrong clock makes valid certificates and tokens look bad.
+_CLOCK_SYMPTOMS = frozenset({"tls_expired", "auth_failed"})
 _CORROBORATING_KINDS: dict[str, frozenset[str]] = {
     "disk_full": frozenset({"disk", "free_disk"}),
     "db_storage_full": frozenset({"disk", "free_disk"}),
@@ -82,6 +92,7 @@ _CORROBORATING_KINDS: dict[str, frozenset[str]] = {
     "db_throttled": frozenset({"throttling"}),
     "cpu_throttling": frozenset({"throttling", "cpu"}),
     "failed_scheduling": frozenset({"cpu", "memory"}),
+    "clock_skew": frozenset({_CLOCK}),
 }
 _STORAGE_KINDS = frozenset({"disk_full", "db_storage_full"})
 # Pools that empty when the database makes every borrower wait.
@@ -161,6 +172,8 @@ class PlatformAgent(SpecialistAgent):
         databases = _database_hosts(evidence)
         changes = evidence.of(ConfigChangeSignal)
         db_trouble = _database_trouble(groups, evidence)
+        clock = "clock_skew" in groups and not _chronic(groups["clock_skew"])
+        clock_trouble = clock or _CLOCK in series
         return merge_candidates(
             [
                 _with_changed_keys(
@@ -172,6 +185,7 @@ class PlatformAgent(SpecialistAgent):
                         databases,
                         evidence.incident.service,
                         db_trouble=db_trouble,
+                        clock_trouble=clock_trouble,
                     ),
                     g,
                     changes,
@@ -217,7 +231,8 @@ def _series_by_kind(evidence: Evidence) -> dict[str, list[tuple[float, Metric]]]
     found: dict[str, list[tuple[float, Metric]]] = {}
     for anomaly in evidence.of(MetricAnomalySignal):
         if anomaly.value.bad:
-            found.setdefault(anomaly.value.kind, []).append((anomaly.value.score, anomaly))
+            kind = _CLOCK if _CLOCK_SERIES.search(anomaly.value.metric) else anomaly.value.kind
+            found.setdefault(kind, []).append((anomaly.value.score, anomaly))
     for full in evidence.of(MetricSaturationSignal):
         kind = measure_of(full.value.metric, None).kind
         found.setdefault(kind, []).append((5.0 * full.value.utilization, full))
@@ -241,7 +256,7 @@ def _category(group: _Group, objects: list[str]) -> str:
     return group.category
 
 
-def _factor(group: _Group, deploy: bool, db_trouble: bool) -> float:
+def _factor(group: _Group, deploy: bool, db_trouble: bool, clock_trouble: bool) -> float:
     trends = {s.value.trend for s in group.signals}
     factor = 1.0
     if _chronic(group):
@@ -254,6 +269,8 @@ def _factor(group: _Group, deploy: bool, db_trouble: bool) -> float:
         factor *= UP_FACTOR
     if db_trouble and group.kind in _POOL_KINDS:
         factor *= DB_SYMPTOM_FACTOR
+    if clock_trouble and group.kind in _CLOCK_SYMPTOMS:
+        factor *= CLOCK_SYMPTOM_FACTOR
     return factor
 
 
@@ -266,6 +283,7 @@ def _hypothesis(
     service: str | None,
     *,
     db_trouble: bool,
+    clock_trouble: bool,
 ) -> Hypothesis:
     objects = group.objects()
     if not objects and group.signals[0].value.family == "database":
@@ -283,7 +301,8 @@ def _hypothesis(
         weights.append(VOLUME_BONUS)
     if backing:
         weights.append(CORROBORATION)
-    factor = _factor(group, deploy, db_trouble) * (1.0 if suspects else UNNAMED_FACTOR)
+    factor = _factor(group, deploy, db_trouble, clock_trouble)
+    factor *= 1.0 if suspects else UNNAMED_FACTOR
     if not suspects and service:
         suspects = [service]  # a blank one is dropped by `hypothesis`
     weights = [w * factor for w in weights]

@@ -411,6 +411,18 @@ CATALOGUE: tuple[Signature, ...] = (
             r"watermark \[[^\]]*\] exceeded on \[[^\]]*\]\[(?P<obj>[^\]]+)\]",
         ),
     ),
+    # ----------------------------------------------------------------- clocks
+    _sig(
+        "clock_skew",
+        "clock",
+        "infrastructure",
+        1.0,
+        r"System clock wrong by|clock skew|ClockSkew|RequestTimeTooSkewed"
+        r"|Can't synchroni[sz]e: no selectable sources|clock (?:is )?(?:not |un)synchroni[sz]ed"
+        r"|(?:time|clock) (?:is )?out of sync"
+        r"|Marking clocksource \S+ as unstable",
+        "a host's clock is wrong",
+    ),
     # ----------------------------------------------------------------- networks
     _sig(
         "network_partition",
@@ -449,7 +461,7 @@ _PREFILTER = re.compile(
     r"|authentication|instances available|healthy upstream|available server|upstream connect"
     r"|endpoints available|memory|MemoryError|allocate|bad_alloc|open files|EMFILE|ENFILE"
     r"|RejectedExecution|thread|starvation|event loop|space left|ENOSPC|flood|watermark"
-    r"|No route|unreachable|packet loss|partition|split.brain",
+    r"|No route|unreachable|packet loss|partition|split.brain|clock|skew|synchroni",
     re.I,
 )
 

@@ -256,3 +256,30 @@ def test_a_label_naming_credentials_survives_the_redaction_boundary() -> None:
     found = _only(AGENT.candidates(s.items, incident(**NO_DEPLOY)))
     assert "orders-api" in found.label
     assert Redactor().redact(found.label) == found.label
+
+
+def test_certificates_expiring_on_a_host_whose_clock_is_wrong_are_the_clocks_symptom() -> None:
+    """`certificate has expired or is not yet valid` beside `System clock wrong by` (or a
+    clock-offset series departing): the clock leads, the certificate is damped; beside a
+    right clock the certificate stands."""
+    expired = "x509: certificate has expired or is not yet valid"
+    alone, by_lines, by_series = Signals(), Signals(), Signals()
+    for s in (alone, by_lines, by_series):
+        s.signature("tls_expired", "certificate_or_credentials", expired, emitter="kubelet")
+    by_lines.signature(
+        "clock_skew",
+        "infrastructure",
+        "chronyd[702]: System clock wrong by -93.6 seconds",
+        family="clock",
+        emitter="ip-10-20-5-91",
+    )
+    by_series.anomaly(
+        'node_timex_offset_seconds{instance="ip-10-20-5-91"}', 0.0, -93.6, kind="other"
+    )
+    certificate = _only(AGENT.candidates(alone.items, incident(**NO_DEPLOY)))
+    found = AGENT.candidates(by_lines.items, incident(**NO_DEPLOY))
+    assert found[0].category == "infrastructure" and found[0].suspects[0] == "ip-10-20-5-91"
+    damped = next(h for h in found if h.category == "certificate_or_credentials")
+    assert damped.confidence < 0.7 * certificate.confidence
+    by_offset = _only(AGENT.candidates(by_series.items, incident(**NO_DEPLOY)))
+    assert by_offset.confidence < 0.7 * certificate.confidence

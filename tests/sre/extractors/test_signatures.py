@@ -47,6 +47,9 @@ from sre.extractors.signatures import CATALOGUE, match_signatures
         ),
         ("getaddrinfo ENOTFOUND redis.cache.svc", "dns_failure", "redis.cache.svc"),
         ("x509: certificate has expired or is not yet valid", "tls_expired", None),
+        ("chronyd[702]: System clock wrong by -93.600000 seconds", "clock_skew", None),
+        ("chronyd[702]: Can't synchronise: no selectable sources", "clock_skew", None),
+        ("RequestTimeTooSkewed: The difference between the request time", "clock_skew", None),
         (
             "FATAL:  remaining connection slots are reserved for superuser",
             "db_connections_maxed",
