@@ -477,7 +477,7 @@ def hypothesis(
         severity=severity_for(value),
         supporting_signals=list(dict.fromkeys(signals)),
         category=category,
-        suspects=list(dict.fromkeys(s for s in suspects if s.strip() and not _nobody(s))),
+        suspects=list(dict.fromkeys(s for s in suspects if s.strip() and not nobody(s))),
         rules=[rule or _caller_rule()],
     )
 
@@ -487,7 +487,8 @@ def hypothesis(
 _NOBODY = re.compile(r"^(?:0\.0\.0\.0|127\.0\.0\.1|\[?::1?\]?|localhost)(?::\d+)?$", re.I)
 
 
-def _nobody(suspect: str) -> bool:
+def nobody(suspect: str) -> bool:
+    """Whether a suspect is a wildcard or loopback address (never one to act on)."""
     return _NOBODY.match(suspect.strip()) is not None
 
 

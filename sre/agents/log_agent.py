@@ -21,6 +21,7 @@ from sre.agents.base import (
     SpecialistAgent,
     hypothesis,
     merge_candidates,
+    nobody,
 )
 from sre.agents.bumps import bump_links
 from sre.agents.hosts import (
@@ -60,7 +61,7 @@ from sre.agents.relations import (
     config_links,
     surging_traffic,
 )
-from sre.agents.topology_agent import CALLER_SHARE
+from sre.agents.topology_agent import CALLER_SHARE, is_database
 from sre.extractors.entities import line_entity, pod_workload
 from sre.extractors.fmt import clip
 from sre.signals import (
@@ -366,6 +367,9 @@ def _database(evidence: Evidence) -> list[Hypothesis]:
     hosts = hosts or [h for h in hosts_of(signals) if is_db_host(h)]
     # The database the service is configured with names it best for a responder.
     hosts = unique_hosts([*config_db_hosts(evidence)[:2], *hosts])
+    # With no address to go by, a database whose own logs changed (its shutdown, its
+    # restart) is the one the errors are about.
+    hosts = [h for h in hosts if not nobody(h)] or _databases_logging(evidence)
     metrics = [m for m in _metrics_of(evidence, frozenset({"db"})) if _rose(m)]
     what = ", ".join(dict.fromkeys(k.replace("_", " ") for k in kinds)) or "errors"
     return [
@@ -444,6 +448,14 @@ def _dependencies(evidence: Evidence) -> list[Hypothesis]:
             )
         )
     return found
+
+
+def _databases_logging(evidence: Evidence) -> list[str]:
+    """Database entities (by name, `is_database`) whose own logs changed."""
+    found = dict.fromkeys(
+        s.value.workload for s in evidence.of(EntityLogsSignal) if is_database(s.value.workload)
+    )
+    return list(found)[:2]
 
 
 def _emitters(signals: Sequence[Signal]) -> list[str]:

@@ -31,6 +31,7 @@ from sre.signals import (
     ConfigChangeSignal,
     ConfigRiskSignal,
     DependencyErrorsSignal,
+    EntityLogsSignal,
     MetricAnomalySignal,
     MetricGrowthSignal,
     MetricSaturationSignal,
@@ -232,11 +233,24 @@ def key_support(
     change = evidence.config_change_for(key)
     explains_logs, explains_metrics = change_explains(key, change)
     own = key_tokens(key) - evidence.service_tokens()
+    if "flag" in key_families(key):
+        # A flag's word that names a workload of the system (`invoice_pdf_v2` and the
+        # `invoice-worker`) names that workload's lines, not the code path the flag switched.
+        own -= workload_tokens(evidence)
     if logs:
         _log_support(support, evidence, key, explains_logs, own)
     if metrics:
         _metric_support(support, evidence, key, explains_metrics)
     return support
+
+
+def workload_tokens(evidence: Evidence) -> set[str]:
+    """Tokens of the names of the workloads that log here (`invoice-worker` -> invoice, worker)."""
+    return {
+        token
+        for signal in evidence.of(EntityLogsSignal)
+        for token in host_tokens(signal.value.workload)
+    }
 
 
 def _log_support(

@@ -13,6 +13,9 @@ Log lines (the emitter of the line)
       timestamp followed by a Kubernetes pod name (`cart-7f9c8d6b5-x2k4p`, `kafka-0`);
     - syslog: `<time> <host> <program>[<pid>]: ...`;
     - docker compose: `<service>-1  | ...`;
+    - a Cloud Logging resource after the time (`gcloud logging read` columns):
+      `k8s_container:<namespace>/<pod>/<container>`, `k8s_pod:<namespace>/<pod>`,
+      `<type>:<project>:<instance>` (`cloudsql_database:acme-prod:billing-pg`);
     - a Kubernetes event row (`kubectl get events`): `[<time or age>] Normal|Warning <reason>
       <kind>/<name> <message>`: the event is about its object, whoever reported it.
 
@@ -70,6 +73,12 @@ _KUBECTL_PREFIX = re.compile(r"^\[pod/(?P<pod>[^/\]\s]+)/(?P<container>[^\]\s]+)
 _SYSLOG = re.compile(
     r"^(?:<\d{1,3}>\d?\s?)?(?:[A-Z][a-z]{2}\s+\d{1,2}\s\d{2}:\d{2}:\d{2}|\d{4}-\d{2}-\d{2}T\S+)"
     r"\s+(?P<host>[A-Za-z0-9][\w.-]*)\s+(?P<program>[A-Za-z][\w./-]*?)(?:\[\d+\])?:\s"
+)
+# Cloud Logging's monitored resource, `type:labels`, as a column after the time.
+_CLOUD_RESOURCE = re.compile(
+    r"^(?:k8s_container|k8s_pod):[\w.-]+/(?P<pod>[\w.-]+)(?:/[\w.-]+)?\s"
+    r"|^(?:cloudsql_database|gce_instance|redis_instance|spanner_instance|cloud_run_revision)"
+    r":(?:[\w.-]+:)*(?P<resource>[\w.-]+)\s"
 )
 _COMPOSE = re.compile(r"^(?P<service>[a-z][\w.-]*?)(?:[-_]\d{1,3})\s+\|\s")
 _EVENT_ROW = re.compile(
@@ -341,6 +350,12 @@ def line_entity(raw: str, fields: Mapping[str, str] | None = None) -> Entity | N
         pod = _pod(rest.split(" ", 1)[0])
         if pod is not None:
             return pod
+        cloud = _CLOUD_RESOURCE.match(rest)
+        if cloud is not None and cloud.group("pod"):
+            return _pod(cloud.group("pod")) or Entity(cloud.group("pod"), "pod", cloud.group("pod"))
+        if cloud is not None:
+            name = cloud.group("resource")
+            return Entity(name, "service", name)
     if "Warning" in head or "Normal" in head:
         m = _EVENT_ROW.match(head[m.end() :] if m is not None else head)
         if m is not None:

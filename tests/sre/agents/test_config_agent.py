@@ -62,6 +62,23 @@ def test_flag_turned_on_with_errors_naming_its_feature_is_blamed() -> None:
     assert found[0].confidence >= 0.6
 
 
+def test_a_flags_word_that_names_another_workload_does_not_link_its_errors() -> None:
+    """`flags.invoice_pdf_v2.rollout` raised while `invoice-worker` logs lost database
+    connections: the word `invoice` names the worker, not the code path the flag switched,
+    so the flag is not blamed; errors naming the feature itself still blame it."""
+    s = Signals()
+    s.template(
+        "job generate_invoice failed: server closed the connection unexpectedly",
+        example="k8s_container:billing/invoice-worker-7b9c6d5f8-tzsrb/worker job failed",
+    )
+    s.entity_logs("invoice-worker", 40.0)
+    s.config_change("billing-api.flags.invoice_pdf_v2.rollout", 10, 50)
+    assert AGENT.candidates(s.items, incident(service="billing-api")) == []
+    s.template("pdf v2 renderer crashed: invoice_pdf_v2 template missing")
+    (linked,) = AGENT.candidates(s.items, incident(service="billing-api"))
+    assert "errors name what this key configures" in linked.description
+
+
 def test_rate_limit_lowered_with_429s_is_blamed() -> None:
     """A lowered rate limit with 429 responses appearing is a config_change."""
     s = Signals()

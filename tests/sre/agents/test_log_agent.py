@@ -303,6 +303,18 @@ def test_a_database_port_and_the_configured_dsn_name_the_database() -> None:
     assert found[0].suspects[:2] == ["catalog-db.internal", "10.20.1.14:5432"]
 
 
+def test_a_database_behind_a_loopback_proxy_is_named_by_its_own_logs() -> None:
+    """Lost connections to `127.0.0.1:5432` (a sidecar proxy) while `billing-pg` logs its
+    shutdown: the loopback address is no one to act on, the database that logged is."""
+    s = Signals()
+    s.template("connection to server at 127.0.0.1, port 5432 failed: server closed the connection")
+    s.entity_logs("billing-pg", 12.0)
+    s.entity_logs("billing-api", 60.0)
+    config = {"db": {"host": "127.0.0.1", "port": 5432}}
+    found = by_category(AGENT.candidates(s.items, incident(config_snapshot=config)), "database")
+    assert found and found[0].suspects == ["billing-pg"]
+
+
 def test_a_host_the_extractor_saw_steady_is_not_revived_by_a_shared_template() -> None:
     """A rising template quoting a host whose own error count did not rise blames nothing."""
     s = Signals()

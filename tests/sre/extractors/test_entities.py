@@ -41,6 +41,16 @@ def test_collector_prefix_names_the_pod() -> None:
     assert found is not None and (found.kind, found.workload) == ("pod", "ts-travel2-service")
 
 
+def test_a_cloud_logging_resource_column_names_the_pod_or_instance() -> None:
+    """`gcloud logging read` columns: time, monitored resource, payload."""
+    pod = line_entity(
+        "2026-03-08T02:12:20Z\tk8s_container:billing/invoice-worker-7b9c6d5f8-tzsrb/worker\tx"
+    )
+    assert pod is not None and (pod.kind, pod.workload) == ("pod", "invoice-worker")
+    db = line_entity("2026-03-08T02:12:20Z\tcloudsql_database:acme-prod:billing-pg\tLOG: shutdown")
+    assert db is not None and db.workload == "billing-pg"
+
+
 def test_kubectl_prefix_syslog_compose_and_fields() -> None:
     """`kubectl logs --prefix`, syslog, docker compose, logcli's label sets and structured
     fields each name it."""
