@@ -213,6 +213,8 @@ _METRIC_FAMILIES: dict[str, re.Pattern[str]] = {
     "db": re.compile(
         r"(?:^|_)(?:db|database|sql|pg|postgres|mysql|mongo|replica|replication|"
         r"queries|query|deadlocks?|locks?)(?:_|$)|hikari"
+        # A database's own series (`orders-prod-pg/ReadThroughput`): its load, not traffic.
+        r"|(?:^|[-_])(?:db|pg|postgres|mysql|mongo|aurora|rds)[/.]"
         # CloudWatch: a managed database's namespace or dimension.
         r"|AWS/(?:RDS|DocDB|Neptune|DynamoDB)\b|DB(?:Instance|Cluster)Identifier",
         re.I,

@@ -75,6 +75,10 @@ def test_a_managed_databases_throughput_is_database_load_not_traffic() -> None:
     never the service's incoming traffic (no request surge from it)."""
     families = metric_families("AWS/RDS/ReadThroughput{DBInstanceIdentifier=catalog-db}")
     assert "db" in families and "traffic" not in families
+    # A database's own series, named after it, is its load too.
+    for name in ("orders-prod-pg/ReadThroughput", "orders-db.requests_per_second"):
+        assert "db" in metric_families(name) and "traffic" not in metric_families(name)
+    assert "traffic" in metric_families("checkout.requests_per_second")
 
 
 @pytest.mark.parametrize(
