@@ -363,7 +363,16 @@ _EXPLAINS: dict[tuple[str, str], tuple[frozenset[str], frozenset[str]]] = {
     ),
     ("logging", "any"): (_F({"disk"}), _F({"disk", "cpu"})),
     ("probe", "any"): (_F({"probe"}), _F()),
+    ("resolver", "any"): (_F({"dns"}), _F({"errors"})),
 }
+
+# A resolver's configuration, wherever in the key it sits (`kube-system/coredns.Corefile.
+# corp.example.internal:53.forward`, `dnsConfig.options.ndots`): it governs name resolution.
+_RESOLVER_KEY = re.compile(
+    r"coredns|corefile|kube-?dns|node-?local-?dns|dnsmasq|resolv(?:\.conf|er)|dns_?config"
+    r"|nameservers?|ndots|stub_?domains",
+    re.I,
+)
 
 
 def explains(family: str, direction: str = "any") -> tuple[frozenset[str], frozenset[str]]:
@@ -387,7 +396,10 @@ def key_families(key: str) -> set[str]:
     # camelCase keys (`maxBytesPerPartition`) are read as words too.
     snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", key)
     tail = "_".join(snake.lower().split(".")[-2:])
-    return {family for family, pattern in _KEY_FAMILIES.items() if pattern.search(tail)}
+    found = {family for family, pattern in _KEY_FAMILIES.items() if pattern.search(tail)}
+    if _RESOLVER_KEY.search(key):
+        found.add("resolver")
+    return found
 
 
 _TOKEN = re.compile(r"[a-z][a-z0-9]+")

@@ -149,3 +149,23 @@ def test_a_probe_setting_changed_before_probes_fail_is_blamed_through_the_signat
     found = AGENT.candidates(s.items, incident())
     assert [h.suspects[0] for h in found] == ["probes.liveness.initialDelaySeconds"]
     assert probe.id in found[0].supporting_signals
+
+
+def test_a_resolvers_changed_configuration_explains_names_that_stop_resolving() -> None:
+    """A CoreDNS forward for a zone changed while its names fail to resolve: the change is
+    blamed; the same failures beside a changed log level blame nothing."""
+    failing = "dial tcp: lookup adfs.corp.example.internal on 10.96.0.10:53: no such host"
+    s = Signals()
+    s.template(failing, example=failing)
+    s.config_change(
+        "kube-system/coredns.Corefile.corp.example.internal:53.forward",
+        ". 10.40.0.2 10.40.0.3",
+        ". 10.40.9.2",
+    )
+    found = AGENT.candidates(s.items, incident())
+    assert found and found[0].suspects[0].startswith("kube-system/coredns.Corefile")
+    assert found[0].confidence >= 0.6
+    quiet = Signals()
+    quiet.template(failing, example=failing)
+    quiet.config_change("invoice-api.logging.level", "info", "debug")
+    assert AGENT.candidates(quiet.items, incident()) == []
