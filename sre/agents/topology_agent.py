@@ -143,6 +143,17 @@ def is_synthetic_client(name: str) -> bool:
 _ENTRY_WORDS = frozenset({"frontend", "front", "webui", "ui", "gateway", "bff", "storefront"})
 
 
+# A public host name (`api.geolookup.io`, `hooks.slack.com`), not a cluster or private one.
+_EXTERNAL_HOST = re.compile(r"^(?:[a-z0-9-]+\.)+[a-z]{2,6}$")
+_PRIVATE_SUFFIXES = ("local", "internal", "svc", "lan", "corp", "intranet", "cluster", "home")
+
+
+def is_external_host(name: str) -> bool:
+    """Whether an entity's name is a public host: a third party's endpoint."""
+    low = name.lower()
+    return bool(_EXTERNAL_HOST.match(low)) and not low.endswith(_PRIVATE_SUFFIXES)
+
+
 def _is_entry(name: str) -> bool:
     """Whether an entity's name says it is the entry service users hit first."""
     return bool(_words(name) & _ENTRY_WORDS)
@@ -455,6 +466,10 @@ def category_of(profile: Profile) -> str:
     resource = sum(v for k, v in profile.kinds.items() if k in RESOURCE_KINDS)
     saturated = profile.kinds.get("saturation", 0.0) > 0
     database = is_database(profile.name)
+    if is_external_host(profile.name) and not database:
+        # A third party's API has no resources of ours to run out of: its throttling and
+        # slowness are a dependency failing us.
+        return "dependency_failure"
     # A database out of memory or disk ran out of a resource (the taxonomy's
     # resource_exhaustion); its connections, locks, lag or load are the database's own.
     capacity_only = profile.saturated_kinds and profile.saturated_kinds <= _CAPACITY_KINDS

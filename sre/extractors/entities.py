@@ -154,12 +154,16 @@ _LABEL_ORDER = (
     "upstream_cluster",
     "upstream",
     "peer_service",
+    "clientname",  # Spring Boot's http.client.requests: the host called
     "node",
     "k8s.node.name",
     "instance",
     "host",
     "host.name",
     "persistentvolumeclaim",
+    # A consumer group's lag is its consumer's: the group, not the topic it reads.
+    "consumergroup",
+    "consumer_group",
     "queue",
     "topic",
     "table",

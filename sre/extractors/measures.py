@@ -83,7 +83,7 @@ _RULES_TEXT: tuple[tuple[str, str, float, str], ...] = (
     ("errors", "up", 0.5, "4xx"),
     ("gc", "up", 1.0, "gc|garbage"),
     ("latency", "up", 1.0, "latency|duration|response time|responsetime|elapsed|rtt|wait"),
-    ("latency", "up", 1.0, "p99|p95|p90|p50|seconds sum"),
+    ("latency", "up", 1.0, "p99|p95|p90|p50|seconds sum|seconds bucket|quantile"),
     ("cpu", "up", 1.0, "cpu|processor"),
     ("memory", "up", 1.0, "memory|mem|heap|rss|working set|swap"),
     ("disk", "up", 1.0, "disk|storage|volume|filesystem|inodes|fs"),
@@ -135,6 +135,13 @@ def counts_failures(labels: Mapping[str, str]) -> bool:
     )
 
 
+def counts_throttled(labels: Mapping[str, str]) -> bool:
+    """Whether a series' labels filter it to throttled responses (`status="429"`)."""
+    return any(
+        _STATUS_LABEL.search(key) and value.strip() == "429" for key, value in labels.items()
+    )
+
+
 def series_measure(name: str, unit: str | None) -> Measure:
     """The meaning of a whole series name: its measure without the entity, with its labels."""
     return measure_of(metric_entity(name).measure, unit, metric_labels(name))
@@ -144,6 +151,8 @@ def measure_of(name: str, unit: str | None, labels: Mapping[str, str] | None = N
     """The meaning of a metric from its measure name (without the entity), unit and labels."""
     if labels and counts_failures(labels) and measure_of(name, unit).kind in ("traffic", "other"):
         return Measure("errors", "up", None, 1.0, False)
+    if labels and counts_throttled(labels) and measure_of(name, unit).kind in ("traffic", "other"):
+        return Measure("throttling", "up", None, 1.0, False)
     words = _tokens(name)
     kind, bad, weight = "other", "both", 0.5
     for rule_kind, rule_bad, rule_weight, alternatives in _RULES:

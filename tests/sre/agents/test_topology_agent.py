@@ -256,3 +256,17 @@ def test_a_bare_address_its_callers_fail_on_is_the_workload_behind_it() -> None:
     store = next(h for h in found if h.suspects[0] == "memcached-rate")
     assert "named by the errors of rate" in store.description
     assert "memcached-profile" not in _names(found)
+
+
+def test_a_third_party_api_throttling_us_is_a_dependency_failure_not_our_resource() -> None:
+    """429s and slowness from `api.geolookup.io` (a public host) above a consumer's lag:
+    the API is a dependency failing us, not a resource of ours running out."""
+    s = Signals()
+    s.anomaly("api.geolookup.io.throttled", 0.0, 40.0, entity="api.geolookup.io", kind="throttling")
+    s.anomaly("api.geolookup.io.p99", 0.2, 3.0, entity="api.geolookup.io", kind="latency")
+    s.anomaly("geo-enricher.lag", 10.0, 90000.0, entity="geo-enricher", kind="lag", robust_z=5.0)
+    found = AGENT.candidates(s.items, incident(**NO_DEPLOY))
+    api = next(h for h in found if h.suspects[0] == "api.geolookup.io")
+    assert api.category == "dependency_failure"
+    own = next(h for h in found if h.suspects[0] == "geo-enricher")
+    assert own.category == "resource_exhaustion"

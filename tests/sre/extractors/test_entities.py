@@ -133,6 +133,16 @@ def test_a_plain_line_has_no_entity() -> None:
         ("Lambda/thumbnailer/Throttles", "thumbnailer", "Throttles"),
         ("AWS/RDS/orders-db/CPUUtilization", "orders-db", "CPUUtilization"),
         ('cpu{pod="cart-7f9c8d6b5-x2k4p",namespace="shop"}', "cart", "cpu"),
+        (
+            'kafka_consumergroup_lag{consumergroup="geo-enricher",topic="clickstream.raw"}',
+            "geo-enricher",
+            "kafka_consumergroup_lag",
+        ),
+        (
+            'http_client_requests_seconds_count{clientName="api.geolookup.io",status="429"}',
+            "api.geolookup.io",
+            "http_client_requests_seconds_count",
+        ),
         ('latency{service="checkout"}', "checkout", "latency"),
         (
             "AWS/RDS DatabaseConnections{DBInstanceIdentifier=payments-pg-prod}",

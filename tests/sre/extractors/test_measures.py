@@ -6,7 +6,7 @@ import pytest
 
 from sre.agents.patterns import metric_families
 from sre.extractors.entities import metric_entity, metric_labels
-from sre.extractors.measures import measure_of
+from sre.extractors.measures import measure_of, series_measure
 
 
 @pytest.mark.parametrize(
@@ -95,3 +95,14 @@ def test_a_series_named_requests_is_incoming_traffic(series: str) -> None:
     assert "traffic" in metric_families(series)
     assert measure_of(metric_entity(series).measure, None, metric_labels(series)).kind == "traffic"
     assert "traffic" not in metric_families("app.checkout.requests.errors")
+
+
+def test_a_count_of_429_responses_is_throttling_and_a_histogram_quantile_latency() -> None:
+    """`status="429"` filters a request count to throttled calls; `histogram_quantile(...)`
+    of a `_seconds_bucket` is a latency, whatever the word `requests` in it says."""
+    throttled = 'http_client_requests_seconds_count{clientName="api.x.io",status="429"}'
+    assert series_measure(throttled, None).kind == "throttling"
+    ok = 'http_client_requests_seconds_count{clientName="api.x.io",status="200"}'
+    assert series_measure(ok, None).kind == "traffic"
+    quantile = "histogram_quantile(0.99, http_client_requests_seconds_bucket)"
+    assert series_measure(quantile, None).kind == "latency"
