@@ -14,6 +14,7 @@ from alpha.schemas import IncidentInput, Severity
 from sre.extractors.config import flatten_config, is_capacity_key
 from sre.extractors.departure import Departure, sustained
 from sre.extractors.entities import metric_entity
+from sre.extractors.expiry import expired_certificate
 from sre.extractors.finding import Finding
 from sre.extractors.fmt import fmt_num, fmt_ratio, is_number
 from sre.extractors.keywords import LIMIT_TOKENS, concepts, tokens
@@ -432,7 +433,7 @@ def metric_findings(
     if grown is not None:
         findings.append(_growth_finding(series, grown))
     extras = (_saturation(series, shift, config, paired), _depleted(series, measure, shift))
-    for extra in (*extras, _lone_value(series)):
+    for extra in (*extras, _lone_value(series), expired_certificate(series)):
         if extra is not None:
             findings.append(extra)
     return findings

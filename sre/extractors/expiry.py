@@ -1,0 +1,91 @@
+"""Certificates that expired, read from the series that watch them.
+
+A blackbox exporter (`probe_ssl_earliest_cert_expiry`), cert-manager
+(`certmanager_certificate_expiration_timestamp_seconds`) or a recording rule
+(`...:days_remaining`) says when a certificate stops being valid. When that moment passes
+inside the evidence, the series decides the cause on its own, as one
+`x509: certificate has expired` line does in the logs: a `signature` finding of kind
+`tls_expired` (`sre.extractors.signatures`), about the endpoint or certificate the series
+names. Two readings, both decisive only when the certificate was valid at the series' start:
+
+- an expiry *timestamp* (epoch seconds) that a later point's own time has passed;
+- a *remaining* time (days or seconds left) that fell to zero or below.
+
+Pure functions, no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sre.extractors.entities import metric_entity, metric_labels
+from sre.extractors.finding import Finding
+from sre.extractors.shifts import Series
+from sre.extractors.signatures import CATALOGUE
+from sre.extractors.timeutil import iso
+from sre.signals.values import SignatureValue
+
+_CERT = re.compile(r"cert|ssl|tls", re.I)
+_TIMESTAMP = re.compile(r"expiry|expiration|expires|not_?after", re.I)
+_REMAINING = re.compile(r"remaining|_left|until|ttl", re.I)
+# Epoch seconds after 2001: a timestamp, not a count of days.
+_EPOCH_FLOOR = 1e9
+# Labels naming the endpoint or certificate watched, in order of precision.
+_SUBJECT_LABELS = ("instance", "target", "host", "domain", "cn", "subject", "secret_name", "name")
+_EXPIRED = next(s for s in CATALOGUE if s.kind == "tls_expired")
+
+
+def expired_certificate(series: Series) -> Finding | None:
+    """A `tls_expired` signature finding when the series shows its certificate lapsing."""
+    if not series.times or len(series.values) < 2 or not _CERT.search(series.name):
+        return None
+    lapsed = _lapsed_at(series)
+    if lapsed is None:
+        return None
+    subject = _subject(series.name)
+    example = f"{series.name} = {series.values[lapsed]:g} at {iso(series.times[lapsed])}"
+    value = SignatureValue(
+        kind=_EXPIRED.kind,
+        family=_EXPIRED.family,
+        category=_EXPIRED.category,
+        strength=_EXPIRED.strength,
+        summary=_EXPIRED.summary,
+        obj=subject,
+        emitter=None,
+        count_before=0,
+        count_after=1,
+        trend="new",
+        first_seen=iso(series.times[lapsed]),
+        example=example,
+        template=series.name[:300],
+        hosts=[],
+        obj_active=None,
+    )
+    where = f" ({subject})" if subject else ""
+    return Finding(f"{_EXPIRED.summary}{where}: {example}", value, "high")
+
+
+def _lapsed_at(series: Series) -> int | None:
+    """The index of the first point at which the certificate was no longer valid, or None
+    when it was already invalid at the start (nothing changed) or never lapsed."""
+    assert series.times is not None
+    if _TIMESTAMP.search(series.name) and series.values[0] >= _EPOCH_FLOOR:
+        valid = [v > t.timestamp() for v, t in zip(series.values, series.times, strict=False)]
+    elif _REMAINING.search(series.name):
+        valid = [v > 0 for v in series.values]
+    else:
+        return None
+    if not valid[0]:
+        return None
+    return next((i for i, ok in enumerate(valid) if not ok), None)
+
+
+def _subject(name: str) -> str | None:
+    """The endpoint or certificate a series watches (`https://a.io:443/x` -> `a.io:443`)."""
+    labels = metric_labels(name)
+    for key in _SUBJECT_LABELS:
+        value = labels.get(key)
+        if value:
+            return re.sub(r"^[a-z][a-z0-9+.-]*://|/.*$", "", value.strip()) or None
+    entity = metric_entity(name).entity
+    return entity.name if entity is not None else None
