@@ -123,7 +123,8 @@ def _tokens(name: str) -> set[str]:
 # `code=~"5.."`, `grpc_code="Internal"`) counts errors, not traffic (nor an unknown count).
 _STATUS_LABEL = re.compile(r"status|code", re.I)
 _ERROR_STATUS = re.compile(
-    r"^(?:5\d\d|5xx|5\.\.|5\d\d\|.*|Internal|Unavailable|DeadlineExceeded|Unknown|DataLoss)$", re.I
+    r"^(?:(?:5\d\d|5xx|5\.\.)(?:\|.*)?|Internal|Unavailable|DeadlineExceeded|Unknown|DataLoss)$",
+    re.I,
 )
 
 

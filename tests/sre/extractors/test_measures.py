@@ -58,6 +58,7 @@ def test_load_driven_and_client_side_series_weigh_less() -> None:
         'backend_request_count{backend="frontend-neg",response_code_class="500"}',
         'sum(rate(nginx_ingress_controller_requests{status=~"5.."}[1m]))',
         'grpc_server_handled:rate1m{grpc_service="Catalog",grpc_code="Internal"}',
+        'istio_requests_total:rate1m{destination_workload="frontend",response_code=~"5..|0"}',
     ],
 )
 def test_a_request_count_of_failing_responses_counts_errors(series: str) -> None:
