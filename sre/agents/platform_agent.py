@@ -33,6 +33,10 @@ turns the `signature` findings into hypotheses, one per kind:
   lines; a database entity's latency, CPU, lag or locks departing in the harmful way) is
   the database's symptom: connections are held for as long as the database makes them
   wait. It keeps `DB_SYMPTOM_FACTOR`, and the database's own hypotheses lead;
+- names of pods behind a headless Service (`redis-0.redis.shop.svc.cluster.local`) that
+  stop resolving while nodes go NotReady or pods are evicted say those pods are gone (their
+  records leave with them), not that DNS fails: the DNS hypothesis keeps
+  `GONE_POD_FACTOR`, and the node or eviction leads;
 - certificates "expired" and credentials refused while a host's clock is wrong (its
   lines say so, or a clock-offset series departed) are judged against that clock: they
   keep `CLOCK_SYMPTOM_FACTOR`, and the clock leads.
@@ -70,6 +74,12 @@ UNNAMED_FACTOR = 0.5
 UP_FACTOR = 0.4
 DB_SYMPTOM_FACTOR = 0.6
 CLOCK_SYMPTOM_FACTOR = 0.5
+GONE_POD_FACTOR = 0.5
+# A StatefulSet pod's own DNS name under its headless Service: `<name>-<ordinal>.<service>.
+# <namespace>.svc[.cluster.local]`.
+_POD_DNS_NAME = re.compile(r"^[a-z0-9-]+-\d+\.[a-z0-9-]+\.[a-z0-9-]+\.svc(?:\.cluster\.local)?\.?$")
+# Signatures that take pods away.
+_PODS_GONE_KINDS = frozenset({"node_not_ready", "evicted"})
 CORROBORATION = 0.05
 # The metric kinds (`sre.extractors.measures`) that show the same resource running out.
 # Series of a clock's offset or synchronisation (node_exporter's `node_timex_*`, chrony's
@@ -174,6 +184,7 @@ class PlatformAgent(SpecialistAgent):
         db_trouble = _database_trouble(groups, evidence)
         clock = "clock_skew" in groups and not _chronic(groups["clock_skew"])
         clock_trouble = clock or _CLOCK in series
+        pods_gone = any(k in groups and not _chronic(groups[k]) for k in _PODS_GONE_KINDS)
         return merge_candidates(
             [
                 _with_changed_keys(
@@ -186,6 +197,7 @@ class PlatformAgent(SpecialistAgent):
                         evidence.incident.service,
                         db_trouble=db_trouble,
                         clock_trouble=clock_trouble,
+                        pods_gone=pods_gone,
                     ),
                     g,
                     changes,
@@ -256,7 +268,9 @@ def _category(group: _Group, objects: list[str]) -> str:
     return group.category
 
 
-def _factor(group: _Group, deploy: bool, db_trouble: bool, clock_trouble: bool) -> float:
+def _factor(
+    group: _Group, deploy: bool, db_trouble: bool, clock_trouble: bool, pods_gone: bool
+) -> float:
     trends = {s.value.trend for s in group.signals}
     factor = 1.0
     if _chronic(group):
@@ -271,6 +285,10 @@ def _factor(group: _Group, deploy: bool, db_trouble: bool, clock_trouble: bool) 
         factor *= DB_SYMPTOM_FACTOR
     if clock_trouble and group.kind in _CLOCK_SYMPTOMS:
         factor *= CLOCK_SYMPTOM_FACTOR
+    names = group.objects()
+    # The name most lines fail on is what the incident is about.
+    if pods_gone and group.kind == "dns_failure" and names and _POD_DNS_NAME.match(names[0]):
+        factor *= GONE_POD_FACTOR
     return factor
 
 
@@ -284,6 +302,7 @@ def _hypothesis(
     *,
     db_trouble: bool,
     clock_trouble: bool,
+    pods_gone: bool,
 ) -> Hypothesis:
     objects = group.objects()
     if not objects and group.signals[0].value.family == "database":
@@ -301,7 +320,7 @@ def _hypothesis(
         weights.append(VOLUME_BONUS)
     if backing:
         weights.append(CORROBORATION)
-    factor = _factor(group, deploy, db_trouble, clock_trouble)
+    factor = _factor(group, deploy, db_trouble, clock_trouble, pods_gone)
     factor *= 1.0 if suspects else UNNAMED_FACTOR
     if not suspects and service:
         suspects = [service]  # a blank one is dropped by `hypothesis`

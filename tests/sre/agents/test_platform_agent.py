@@ -283,3 +283,25 @@ def test_certificates_expiring_on_a_host_whose_clock_is_wrong_are_the_clocks_sym
     assert damped.confidence < 0.7 * certificate.confidence
     by_offset = _only(AGENT.candidates(by_series.items, incident(**NO_DEPLOY)))
     assert by_offset.confidence < 0.7 * certificate.confidence
+
+
+def test_a_headless_pod_name_that_stops_resolving_while_its_node_fails_is_the_node() -> None:
+    """`lookup redis-cart-0.redis-cart.shop.svc.cluster.local: no such host` while the node
+    went NotReady: the pod's record left with the pod, so the node leads; the same failure
+    with no node trouble stays a DNS fault."""
+    lookup = "dial tcp: lookup redis-cart-0.redis-cart.shop.svc.cluster.local: no such host"
+    obj = "redis-cart-0.redis-cart.shop.svc.cluster.local"
+    alone, with_node = Signals(), Signals()
+    for s in (alone, with_node):
+        s.signature("dns_failure", "infrastructure", lookup, family="dns", obj=obj)
+    with_node.signature(
+        "node_not_ready",
+        "infrastructure",
+        "Node ip-10-31-77-142 status is now: NodeNotReady",
+        obj="ip-10-31-77-142",
+    )
+    dns = _only(AGENT.candidates(alone.items, incident(**NO_DEPLOY)))
+    found = AGENT.candidates(with_node.items, incident(**NO_DEPLOY))
+    assert found[0].suspects[0] == "ip-10-31-77-142"
+    gone = next(h for h in found if "dns" in h.suspects)
+    assert gone.confidence < 0.7 * dns.confidence
