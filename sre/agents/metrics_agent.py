@@ -27,7 +27,7 @@ from sre.agents.bumps import bump_links
 from sre.agents.dimensions import PEER_FACTOR, shared_unit
 from sre.agents.hosts import configured_peers, failing_hosts, host_tokens, is_db_host, url_host
 from sre.agents.patterns import DEPENDENCY_FAULTS, metric_families, tokens
-from sre.agents.reading import flatten_items, fmt_value, metric_name, short_sha
+from sre.agents.reading import flatten_items, fmt_value, metric_direction, metric_name, short_sha
 from sre.agents.relations import (
     SURGE_RATIO,
     change_touching_host,
@@ -38,7 +38,7 @@ from sre.agents.relations import (
     surging_traffic,
 )
 from sre.extractors.entities import metric_entity
-from sre.extractors.measures import measure_of
+from sre.extractors.measures import measure_of, series_measure
 from sre.signals import (
     MetricAnomalySignal,
     MetricGrowthSignal,
@@ -95,6 +95,34 @@ def _changed_key_explains(evidence: Evidence, metric_family: str) -> bool:
     return bool(changed_keys_explaining(evidence, metric_family=metric_family))
 
 
+# Series of requests arriving at the system's front door (API Gateway, a load balancer, an
+# ingress or CDN), and of work a function or consumer does inside it.
+_ENTRY_TRAFFIC = re.compile(
+    r"api_?gateway|apigw|requestcount|loadbalancer|\b[ae]lb\b|ingress|cloudfront|nginx|envoy"
+    r"|istio_requests|frontend|front-end|\bedge\b",
+    re.I,
+)
+_INTERNAL_TRAFFIC = re.compile(r"invocations|lambda|consumed|messages", re.I)
+
+
+def _internal_surge(evidence: Evidence, top: MetricSignal) -> bool:
+    """Whether a surge is work inside the system the front door did not see: a function's
+    invocations rising while the entry's request series exist and did not surge (retries of
+    failing batches, a backlog draining, a fan-out), which is no demand from outside."""
+    if not _INTERNAL_TRAFFIC.search(metric_name(top)):
+        return False
+    entries = {
+        n
+        for n in evidence.incident.metrics
+        if _ENTRY_TRAFFIC.search(n) and series_measure(n, None).kind == "traffic"
+    }
+    surged = any(
+        metric_name(s) in entries and metric_direction(s) == "up" and growth_ratio(s) >= SURGE_RATIO
+        for s in evidence.of(MetricAnomalySignal, MetricGrowthSignal)
+    )
+    return bool(entries) and not surged
+
+
 def _traffic_surge(evidence: Evidence) -> list[Hypothesis]:
     surges = surging_traffic(evidence)
     if not surges:
@@ -107,7 +135,7 @@ def _traffic_surge(evidence: Evidence) -> list[Hypothesis]:
     shed = evidence.symptom_signals("load_shed") + evidence.symptom_signals("rate_limited")
     if shed:
         weights.append(WEAK)
-    if _changed_key_explains(evidence, "traffic"):
+    if _changed_key_explains(evidence, "traffic") or _internal_surge(evidence, top):
         weights = [WEAK]
     return [
         hypothesis(

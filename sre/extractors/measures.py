@@ -17,8 +17,8 @@ A metric's name and unit decide; nothing else is assumed. The kinds:
 | unhealthy     | UnHealthyHostCount                                   | up        |
 | credits       | CPUCreditBalance, BurstBalance                       | down      |
 | connections   | DatabaseConnections, pool in use, active threads     | up        |
-| lag           | ReplicaLag, consumer_lag, AgeOfOldestMessage         | up        |
-| queue         | queue depth, backlog, ApproximateNumberOfMessages    | up        |
+| lag           | ReplicaLag, consumer_lag, replication delay          | up        |
+| queue         | queue depth, backlog, AgeOfOldestMessage             | up        |
 | traffic       | requests per second, Invocations, workload, rps      | both      |
 | network       | NetworkReceiveBytes, NetworkIn, bytes transmitted    | both      |
 | packet_loss   | packets dropped, retransmits, packet loss            | up        |
@@ -76,7 +76,7 @@ _RULES_TEXT: tuple[tuple[str, str, float, str], ...] = (
     ("success", "down", 1.0, "success|availability|apdex|uptime"),
     ("throttling", "up", 1.0, "throttled|throttles|throttling|throttle"),
     ("packet_loss", "up", 1.0, "packet loss|dropped|drops|retransmits|retransmit|retrans"),
-    ("lag", "up", 1.0, "lag|replication delay|age oldest|behind"),
+    ("lag", "up", 1.0, "lag|replication delay|behind"),
     ("errors", "up", 1.0, "error|errors|5xx|fault|faults|failed|failure|failures|fail"),
     ("errors", "up", 1.0, "exception|exceptions|timeouts|rejected|oom|restarts|restart"),
     ("errors", "up", 1.0, "kills|evicted|crash|dlq"),
@@ -89,7 +89,7 @@ _RULES_TEXT: tuple[tuple[str, str, float, str], ...] = (
     ("disk", "up", 1.0, "disk|storage|volume|filesystem|inodes|fs"),
     ("connections", "up", 1.0, "connections|connection|pool|threads|fds|descriptors|sockets"),
     ("connections", "up", 1.0, "concurrent|inflight"),
-    ("queue", "up", 1.0, "queue|backlog|depth|messages visible|pending"),
+    ("queue", "up", 1.0, "queue|backlog|depth|messages visible|pending|age oldest"),
     ("network", "both", 0.25, "network|bytes|net|receive|transmit|packets|bandwidth"),
     ("traffic", "both", 0.25, "requests|request|rps|qps|throughput|ops|invocations|workload"),
     ("traffic", "both", 0.25, "count|calls|hits"),

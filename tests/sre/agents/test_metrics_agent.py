@@ -215,3 +215,20 @@ def test_the_peer_rule_stays_out_when_logs_name_the_host_or_the_metric_is_our_ow
     assert ["geo", "geo_client_latency_p99_ms"] not in named_suspects
     own_suspects = [h.suspects for h in AGENT.candidates(own.items, incident())]
     assert all("checkout" not in suspects for suspects in own_suspects)
+
+
+def test_a_functions_invocations_rising_unseen_by_the_front_door_are_no_surge() -> None:
+    """A function invoked 6x while the API Gateway's request count stays flat: the work is
+    internal (retries of failing batches, a backlog draining), a weak surge at most; the
+    same rise with the gateway's count surging too is demand from outside."""
+    flat = {"points": [["2026-11-20T14:00:00Z", 100.0], ["2026-11-20T14:05:00Z", 102.0]]}
+    gateway = "ApiGateway Count ApiName=orders-api Stage=prod"
+    internal = Signals()
+    internal.anomaly("AWS/Lambda Invocations FunctionName=ledger-writer", 100, 620)
+    quiet = AGENT.candidates(internal.items, incident(metrics={gateway: flat}))
+    (weak,) = by_category(quiet, "traffic_surge")
+    outside = Signals()
+    outside.anomaly("AWS/Lambda Invocations FunctionName=ledger-writer", 100, 620)
+    outside.anomaly(gateway, 100, 650)
+    loud = AGENT.candidates(outside.items, incident(metrics={gateway: flat}))
+    assert by_category(loud, "traffic_surge")[0].confidence >= 0.5 > 0.3 >= weak.confidence

@@ -107,3 +107,11 @@ def test_a_count_of_429_responses_is_throttling_and_a_histogram_quantile_latency
     assert series_measure(ok, None).kind == "traffic"
     quantile = "histogram_quantile(0.99, http_client_requests_seconds_bucket)"
     assert series_measure(quantile, None).kind == "latency"
+
+
+def test_the_age_of_a_queues_oldest_message_is_its_backlog() -> None:
+    """SQS's ApproximateAgeOfOldestMessage measures the queue's backlog (the consumer's
+    symptom), not a lag of its own."""
+    assert series_measure("AWS/SQS ApproximateAgeOfOldestMessage QueueName=jobs", None).kind == (
+        "queue"
+    )
