@@ -8,13 +8,12 @@ credential, a DNS, node or network fault. Pure functions over typed signals and 
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from alpha.schemas import IncidentInput
-from sre.agents.reading import signal_text
+from sre.agents.reading import is_ip, signal_text
 from sre.signals import (
     CommitSignal,
     DependencyErrorsSignal,
@@ -38,14 +37,6 @@ _INDEX_TEXT = re.compile(
     r"\bAddIndex\b|\bCREATE\s+(?:UNIQUE\s+)?INDEX\b|\badd_index\b|\.index\(", re.I
 )
 _CONCURRENT_TEXT = re.compile(r"CONCURRENTLY|AddIndexConcurrently|algorithm:\s*:concurrently", re.I)
-
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return False
-    return True
 
 
 def split_port(endpoint: str) -> tuple[str, str | None]:
@@ -105,7 +96,7 @@ def merge_endpoints(names: Sequence[str], signals: Iterable[SreSignal]) -> list[
     endpoints = []
     for members in groups.values():
         # A name a person recognises leads; among names, the one with a port (the endpoint).
-        named = [m for m in members if not _is_ip(split_port(m)[0])]
+        named = [m for m in members if not is_ip(split_port(m)[0])]
         lead = max(
             named or members, key=lambda m: (split_port(m)[1] is not None, -members.index(m))
         )
@@ -123,7 +114,7 @@ def _same_endpoint(a: str, b: str, texts: Sequence[str]) -> bool:
     host_b, port_b = split_port(b)
     if host_a == host_b:
         return True
-    if port_a is None or port_a != port_b or _is_ip(host_a) == _is_ip(host_b):
+    if port_a is None or port_a != port_b or is_ip(host_a) == is_ip(host_b):
         return False
     return any(a in text and b in text for text in texts)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from sre.agents.reading import (
     count_after,
     flatten_items,
     is_error_level,
+    is_ip,
     signal_hosts,
     signal_symptoms,
     signal_text,
@@ -118,7 +118,7 @@ def address_owner(address: str, names: Iterable[str], callers: Iterable[str] = (
     """
     host, _, port = address.rpartition(":")
     words = PORT_SERVICES.get(port)
-    if not words or not _is_ip(host):
+    if not words or not is_ip(host):
         return None
     # An exporter's target (`memcached-rate:9150`) is the workload it watches.
     candidates = sorted({_bare(n) for n in names if _name_parts(_bare(n)) & words})
@@ -128,14 +128,6 @@ def address_owner(address: str, names: Iterable[str], callers: Iterable[str] = (
     theirs = set().union(*(_name_parts(c) for c in callers)) - shared
     named_after = [c for c in candidates if (_name_parts(c) - shared - words) & theirs]
     return named_after[0] if len(named_after) == 1 else None
-
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return False
-    return True
 
 
 def address_owners(evidence: Evidence) -> dict[str, str]:

@@ -8,6 +8,7 @@ extractors could not unpack.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from datetime import datetime
 from typing import Any
@@ -50,6 +51,15 @@ def fmt_value(value: Any) -> str:
         return "unset"
     text = str(value)
     return clip(text, 40)
+
+
+def is_ip(host: str) -> bool:
+    """Whether a host is an IP address (`10.0.0.7`, `[::1]`), not a name."""
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
 
 
 def parse_iso(text: object) -> datetime | None:
