@@ -302,6 +302,10 @@ class Evidence:
         """Full SHAs of recent commits that changed a config key (either source says so)."""
         shas: dict[str, None] = {}
         change = self.config_change_for(key)
+        # A GitOps revision (`argocd/inventory.revision: <sha>`) names the commit it rolled
+        # out: that commit changed what the key configures.
+        if change is not None and _is_revision(change.value.new):
+            shas.setdefault(str(change.value.new), None)
         if change is not None:
             for sha in change.value.commit_shas:
                 commit = self.commit_for_sha(sha)
@@ -480,6 +484,16 @@ def hypothesis(
         suspects=list(dict.fromkeys(s for s in suspects if s.strip() and not nobody(s))),
         rules=[rule or _caller_rule()],
     )
+
+
+def _is_revision(value: object) -> bool:
+    """A commit SHA as a config value: 7-40 hex digits with letters and digits both (a
+    number of seven digits is not one)."""
+    if not isinstance(value, str) or not 7 <= len(value) <= 40:
+        return False
+    low = value.lower()
+    hexdigits = all(c in "0123456789abcdef" for c in low)
+    return hexdigits and any(c.isdigit() for c in low) and any(c.isalpha() for c in low)
 
 
 # A wildcard or loopback address (`0.0.0.0:443`, `127.0.0.1`, `[::]:8080`, `localhost:5432`)

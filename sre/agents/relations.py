@@ -237,11 +237,35 @@ def key_support(
         # A flag's word that names a workload of the system (`invoice_pdf_v2` and the
         # `invoice-worker`) names that workload's lines, not the code path the flag switched.
         own -= workload_tokens(evidence)
+        # ... and a word the service's ordinary lines use all the time (`checkout` in
+        # `NEW_CHECKOUT_FLOW_PCT`, `invoice` in a billing service) is its domain, not the
+        # code path the flag switched: errors naming it need not come from that path.
+        own -= ordinary_words(evidence, own)
     if logs:
         _log_support(support, evidence, key, explains_logs, own)
     if metrics:
         _metric_support(support, evidence, key, explains_metrics)
     return support
+
+
+# A word in at least this share of the lines that report no trouble is everyday vocabulary.
+ORDINARY_SHARE = 0.1
+# Lines read to estimate it (evenly spaced, so the estimate costs the same on any payload).
+_ORDINARY_SAMPLE = 20_000
+_TROUBLE_WORDS = re.compile(r"error|warn|exception|fail|fatal|panic|timeout|refused", re.I)
+
+
+def ordinary_words(evidence: Evidence, words: set[str]) -> set[str]:
+    """Of `words`, those in at least `ORDINARY_SHARE` of the log lines that report no
+    trouble (an evenly spaced sample of at most `_ORDINARY_SAMPLE` lines)."""
+    logs = evidence.incident.logs
+    if not words or not logs:
+        return set()
+    step = max(1, len(logs) // _ORDINARY_SAMPLE)
+    calm = [line.lower() for line in logs[::step] if not _TROUBLE_WORDS.search(line)]
+    if not calm:
+        return set()
+    return {w for w in words if sum(w in line for line in calm) >= ORDINARY_SHARE * len(calm)}
 
 
 def workload_tokens(evidence: Evidence) -> set[str]:

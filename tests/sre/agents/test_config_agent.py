@@ -169,3 +169,29 @@ def test_a_resolvers_changed_configuration_explains_names_that_stop_resolving() 
     quiet.template(failing, example=failing)
     quiet.config_change("invoice-api.logging.level", "info", "debug")
     assert AGENT.candidates(quiet.items, incident()) == []
+
+
+def test_a_flags_word_the_services_ordinary_lines_use_does_not_link_its_errors() -> None:
+    """`NEW_CHECKOUT_FLOW_PCT` raised while checkout calls fail on a refused inventory: the
+    service logs `checkout` in every ordinary request line, so errors saying `checkout` do
+    not come from the flagged path; a word its ordinary lines never use still links."""
+    ordinary = [f'{{"level":"info","msg":"POST /v1/checkout 201","i":{i}}}' for i in range(50)]
+    refused = "checkout failed: reserveStock connect ECONNREFUSED 172.20.44.91:8080"
+    s = Signals()
+    s.template(refused, example=refused)
+    s.config_change("orders-api.FEATURE_NEW_CHECKOUT_FLOW_PCT", 0, 10)
+    assert AGENT.candidates(s.items, incident(service="orders-api", logs=ordinary)) == []
+    s.template("autocomplete failed in the address step", example="address step failed")
+    s.config_change("orders-api.FEATURE_ADDRESS_AUTOCOMPLETE", False, True)
+    found = AGENT.candidates(s.items, incident(service="orders-api", logs=ordinary))
+    assert [h.suspects[0] for h in found] == ["orders-api.FEATURE_ADDRESS_AUTOCOMPLETE"]
+
+
+def test_a_gitops_revision_names_the_commit_it_rolled_out() -> None:
+    """`argocd/inventory.revision` moved to a SHA: that commit is a suspect of the change."""
+    sha = "fd822fa4a01b403234b7625e9fd4df52504531c8"
+    s = Signals()
+    s.template("dial tcp inventory:8080: connection refused", hosts=["inventory:8080"])
+    s.config_change("argocd/inventory.revision", "c8146c45393bf13bee17c3f92b9f754b7f4b1c4f", sha)
+    found = AGENT.candidates(s.items, incident())
+    assert found and sha in found[0].suspects
