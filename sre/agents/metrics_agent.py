@@ -352,11 +352,16 @@ def _query_amplification(evidence: Evidence) -> list[Hypothesis]:
     # A query regression loads the database with the first real traffic, not a day later.
     if not load or evidence.is_very_stale():
         return []
+    # Credits that were already running out before the deploy throttle the database's CPU
+    # whatever shipped: every query then takes longer, and its load rises on its own.
+    drained = _credits_drained_before_deploy(evidence)
     found = []
     for commit in evidence.data_access_commits():
         sha = commit.value.sha
         weights = [MEDIUM, WEAK] if max(growth_ratio(s) for s in load) >= 3 else [MEDIUM]
         weights.extend(evidence.staleness())
+        if drained:
+            weights = [WEAK]
         found.append(
             hypothesis(
                 label=f"Commit {short_sha(sha)} raised database load",
@@ -371,6 +376,27 @@ def _query_amplification(evidence: Evidence) -> list[Hypothesis]:
             )
         )
     return found
+
+
+def _credits_drained_before_deploy(evidence: Evidence) -> bool:
+    """Whether a CPU-credit or burst balance that ran out was already below half its peak
+    when the deploy landed (its drain began before the change)."""
+    deployed = evidence.incident.deployed_at
+    if deployed is None:
+        return False
+    for full in evidence.of(MetricSaturationSignal):
+        name = full.value.metric
+        if not full.value.depleted or measure_of(name, None).kind != "credits":
+            continue
+        metric = evidence.incident.metrics.get(name)
+        points = getattr(metric, "points", None)
+        if not points:
+            continue
+        peak = max(v for _, v in points)
+        before = [v for t, v in points if t <= deployed]
+        if before and peak > 0 and before[-1] < 0.5 * peak:
+            return True
+    return False
 
 
 def _database(evidence: Evidence) -> list[Hypothesis]:

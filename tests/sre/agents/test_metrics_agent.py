@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from alpha.schemas import Hypothesis
 from sre.agents import MetricsAgent
 from tests.sre.builders import (
     SHA_BAD,
@@ -232,3 +235,27 @@ def test_a_functions_invocations_rising_unseen_by_the_front_door_are_no_surge() 
     outside.anomaly(gateway, 100, 650)
     loud = AGENT.candidates(outside.items, incident(metrics={gateway: flat}))
     assert by_category(loud, "traffic_surge")[0].confidence >= 0.5 > 0.3 >= weak.confidence
+
+
+def test_database_load_after_a_deploy_is_the_credits_when_they_were_draining_before_it() -> None:
+    """The same load rise after a data-access commit, but the instance's CPU credits were
+    already below half their peak when the deploy landed and ran out after: the throttled
+    CPU loads the database, and the commit is a weaker suspect."""
+    credits = "AWS/RDS CPUCreditBalance DBInstanceIdentifier=billing-db"
+    balance = [440.0, 400.0, 300.0, 200.0, 100.0, 10.0, 0.0, 0.0]
+    times = [f"2026-11-20T{9 + i:02d}:00:00Z" for i in range(len(balance))]
+    series = {credits: {"points": [[t, v] for t, v in zip(times, balance, strict=True)]}}
+
+    def found_for(metrics: dict[str, Any]) -> list[Hypothesis]:
+        s = Signals()
+        s.anomaly("db_queries_per_second", 300, 4200)
+        s.saturation(credits, 0.0, 440.0, None, depleted=True)
+        s.commit(SHA_BAD, "Invoices query", code=["billing/repository.py"])
+        return AGENT.candidates(s.items, incident(metrics=metrics))
+
+    drained = found_for(series)
+    assert drained[0].category == "resource_exhaustion"
+    (weak,) = by_category(drained, "code_regression")
+    # Without the series, nothing says when the drain began: the commit keeps its weight.
+    (unknown,) = by_category(found_for({}), "code_regression")
+    assert weak.confidence < unknown.confidence
