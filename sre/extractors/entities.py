@@ -32,7 +32,8 @@ Metric names (the entity measured)
       metrics do: `ts-travel-service_cpu`, `carts_latency-90`;
     - a namespace before the resource (`lambda.report-export-pdf.invocations`), dimensions
       in parentheses (`AWS/Lambda.Errors.Sum(FunctionName=quote-engine)`), a service-graph
-      edge's callee (`xray.edge.FaultCount(quotes-api->quote-engine)`).
+      edge's callee (`xray.edge.FaultCount(quotes-api->quote-engine)`, `X-Ray edge
+      cart-quote -> api.tax.com ResponseTime.p99`).
 
 A pod name is reduced to the workload it belongs to (`cart-7f9c8d6b5-x2k4p` -> `cart`,
 `fluent-bit-x7k2p` -> `fluent-bit`) by the Kubernetes naming rules: a ReplicaSet hash and a
@@ -425,6 +426,7 @@ _SELECTED = re.compile(r"([A-Za-z_:][\w:.]*)\{")
 _BREAKDOWN = re.compile(r"\.by_(?P<dim>[a-z]+)\.(?P<value>[A-Za-z0-9][\w-]{1,100})$")
 # `(<caller>-><callee>)` at the end of a series name: a service-graph edge.
 _EDGE = re.compile(r"\((?P<caller>[\w.-]+)\s*->\s*(?P<callee>[\w.:-]+)\)$")
+_SPACED_EDGE = re.compile(r"(?:^|\s)(?P<caller>[\w.:-]+) -> (?P<callee>[\w.:-]+)(?=\s|$)")
 
 
 def metric_entity(name: str) -> MetricName:
@@ -434,6 +436,11 @@ def metric_entity(name: str) -> MetricName:
         # An X-Ray or service-graph edge (`xray.edge.FaultCount(quotes-api->quote-engine)`)
         # measures the callee, as the caller sees it.
         return MetricName(_resource(edge.group("callee")), name[: edge.start()], {})
+    edge = _SPACED_EDGE.search(name) if " -> " in name else None
+    if edge is not None:
+        # The same edge written in words (`X-Ray edge cart-quote -> api.tax.com ResponseTime`).
+        measure = name[edge.end() :].strip() or name[: edge.start()].strip()
+        return MetricName(_resource(edge.group("callee")), measure, {})
     if "{" not in name and name[-1:] in ")]" and "=" in name:
         # Dimensions in parentheses or brackets (`AWS/Lambda.Errors.Sum(FunctionName=x)`,
         # `AWS/Lambda Errors [FunctionName=x, Resource=x:live]`).

@@ -134,6 +134,11 @@ def test_a_plain_line_has_no_entity() -> None:
         ("AWS/RDS/orders-db/CPUUtilization", "orders-db", "CPUUtilization"),
         ('cpu{pod="cart-7f9c8d6b5-x2k4p",namespace="shop"}', "cart", "cpu"),
         (
+            "X-Ray edge cart-quote -> api.taxcalc-partner.com ResponseTime.p99",
+            "api.taxcalc-partner.com",
+            "ResponseTime.p99",
+        ),
+        (
             'kafka_consumergroup_lag{consumergroup="geo-enricher",topic="clickstream.raw"}',
             "geo-enricher",
             "kafka_consumergroup_lag",
