@@ -25,9 +25,10 @@ from sre.extractors.signatures import CATALOGUE
 from sre.extractors.timeutil import iso
 from sre.signals.values import SignatureValue
 
-_CERT = re.compile(r"cert|ssl|tls", re.I)
-_TIMESTAMP = re.compile(r"expiry|expiration|expires|not_?after", re.I)
-_REMAINING = re.compile(r"remaining|_left|until|ttl", re.I)
+# Whole words of the name (`ClientTLSNegotiationErrorCount` has no `ttl` in it).
+_CERT = re.compile(r"(?:^|_)(?:cert|certs|certificate|ssl|tls|x509)(?:_|$)")
+_TIMESTAMP = re.compile(r"(?:^|_)(?:expiry|expiration|expires|not_after|notafter)(?:_|$)")
+_REMAINING = re.compile(r"(?:^|_)(?:remaining|left|until|ttl)(?:_|$)")
 # Epoch seconds after 2001: a timestamp, not a count of days.
 _EPOCH_FLOOR = 1e9
 # Labels naming the endpoint or certificate watched, in order of precision.
@@ -37,7 +38,7 @@ _EXPIRED = next(s for s in CATALOGUE if s.kind == "tls_expired")
 
 def expired_certificate(series: Series) -> Finding | None:
     """A `tls_expired` signature finding when the series shows its certificate lapsing."""
-    if not series.times or len(series.values) < 2 or not _CERT.search(series.name):
+    if not series.times or len(series.values) < 2 or not _CERT.search(_words(series.name)):
         return None
     lapsed = _lapsed_at(series)
     if lapsed is None:
@@ -69,15 +70,24 @@ def _lapsed_at(series: Series) -> int | None:
     """The index of the first point at which the certificate was no longer valid, or None
     when it was already invalid at the start (nothing changed) or never lapsed."""
     assert series.times is not None
-    if _TIMESTAMP.search(series.name) and series.values[0] >= _EPOCH_FLOOR:
+    words = _words(series.name)
+    if _TIMESTAMP.search(words) and series.values[0] >= _EPOCH_FLOOR:
         valid = [v > t.timestamp() for v, t in zip(series.values, series.times, strict=False)]
-    elif _REMAINING.search(series.name):
+    elif _REMAINING.search(words):
         valid = [v > 0 for v in series.values]
     else:
         return None
     if not valid[0]:
         return None
     return next((i for i, ok in enumerate(valid) if not ok), None)
+
+
+def _words(name: str) -> str:
+    """The series' name (labels aside) as lower-case words joined by `_`
+    (`CertExpiryDays{x="y"}` -> `cert_expiry_days`)."""
+    bare = name.split("{", 1)[0]
+    snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", bare)
+    return "_".join(w for w in re.split(r"[^A-Za-z0-9]+", snake.lower()) if w)
 
 
 def _subject(name: str) -> str | None:

@@ -48,6 +48,8 @@ def test_days_remaining_falling_below_zero_is_an_expired_certificate() -> None:
         # Not a certificate's series.
         (f"session_ttl_remaining_seconds{{{ENDPOINT}}}", [30.0, 10.0, 0.0, -5.0]),
         (f"probe_ssl_handshake_seconds{{{ENDPOINT}}}", [0.1, 0.2, -1.0]),
+        # `ClientTLS...` has no `ttl` in its words: a count of failed handshakes.
+        ("AWS/ApplicationELB ClientTLSNegotiationErrorCount LoadBalancer=app/x", [3.0, 0.0]),
     ],
 )
 def test_nothing_lapsed_is_no_finding(name: str, values: list[float]) -> None:
