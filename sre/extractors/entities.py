@@ -22,6 +22,9 @@ Log lines (the emitter of the line)
 Metric names (the entity measured)
     - Prometheus labels: `cpu{pod="cart-7f9c8d6b5-x2k4p", service="cart"}`, and CloudWatch
       dimensions in braces, quoted or not: `AWS/RDS CPUUtilization{DBInstanceIdentifier=orders-db}`;
+    - CloudWatch written out: `AWS/ApplicationELB TargetResponseTime LoadBalancer=app/<name>/
+      <id> Average` (the metric after the namespace, the resource from the dimensions; an
+      ELB's or target group's `app/<name>/<id>` is `<name>`);
     - CloudWatch-style paths: `orders-db/FreeStorageSpace`, `Lambda/thumbnailer/Throttles`
       (the resource is the segment before the metric name; a leading AWS namespace is
       skipped);
@@ -426,6 +429,22 @@ _SELECTED = re.compile(r"([A-Za-z_:][\w:.]*)\{")
 _BREAKDOWN = re.compile(r"\.by_(?P<dim>[a-z]+)\.(?P<value>[A-Za-z0-9][\w-]{1,100})$")
 # `(<caller>-><callee>)` at the end of a series name: a service-graph edge.
 _EDGE = re.compile(r"\((?P<caller>[\w.-]+)\s*->\s*(?P<callee>[\w.:-]+)\)$")
+# `<Namespace> <MetricName> <Dim>=<value>... [<statistic>]` (the console's and the CLI's way).
+_CLOUDWATCH_SPACED = re.compile(
+    r"^(?P<ns>AWS/[\w.-]+)\s+(?P<metric>[A-Za-z][\w.:%-]*)"
+    r"(?P<dims>(?:\s+[A-Za-z][\w.-]*=\S+)+)(?:\s+(?P<stat>[A-Za-z][\w.]*))?\s*$"
+)
+_DIMENSION = re.compile(r"([A-Za-z][\w.-]*)=(\S+)")
+# An ELB or target group dimension (`app/<name>/<id>`, `targetgroup/<name>/<id>`).
+_ELB_DIMENSION = re.compile(r"^(?:app|net|gwy|targetgroup)/(?P<name>[^/]+)/[0-9a-f]+$")
+
+
+def _dimension_value(value: str) -> str:
+    """A dimension's value as the resource's name (an ELB's `app/<name>/<id>` -> `<name>`)."""
+    elb = _ELB_DIMENSION.match(value)
+    return elb.group("name") if elb is not None else value
+
+
 _SPACED_EDGE = re.compile(r"(?:^|\s)(?P<caller>[\w.:-]+) -> (?P<callee>[\w.:-]+)(?=\s|$)")
 
 
@@ -441,6 +460,14 @@ def metric_entity(name: str) -> MetricName:
         # The same edge written in words (`X-Ray edge cart-quote -> api.tax.com ResponseTime`).
         measure = name[edge.end() :].strip() or name[: edge.start()].strip()
         return MetricName(_resource(edge.group("callee")), measure, {})
+    spaced = _CLOUDWATCH_SPACED.match(name) if "=" in name and " " in name else None
+    if spaced is not None:
+        # CloudWatch written out (`AWS/ApplicationELB TargetResponseTime LoadBalancer=app/
+        # shop-edge-alb/2f85 Average`): the metric, then its dimensions.
+        labels = {
+            k.lower(): _dimension_value(v) for k, v in _DIMENSION.findall(spaced.group("dims"))
+        }
+        return MetricName(_from_labels(labels), spaced.group("metric"), labels)
     if "{" not in name and name[-1:] in ")]" and "=" in name:
         # Dimensions in parentheses or brackets (`AWS/Lambda.Errors.Sum(FunctionName=x)`,
         # `AWS/Lambda Errors [FunctionName=x, Resource=x:live]`).

@@ -134,6 +134,17 @@ def test_a_plain_line_has_no_entity() -> None:
         ("AWS/RDS/orders-db/CPUUtilization", "orders-db", "CPUUtilization"),
         ('cpu{pod="cart-7f9c8d6b5-x2k4p",namespace="shop"}', "cart", "cpu"),
         (
+            "AWS/ApplicationELB TargetResponseTime LoadBalancer=app/shop-edge-alb/2f85968749d1",
+            "shop-edge-alb",
+            "TargetResponseTime",
+        ),
+        (
+            "AWS/ApplicationELB HTTPCode_Target_5XX_Count LoadBalancer=app/int-alb/b46e"
+            " TargetGroup=targetgroup/tg-pet-search/4a6440 Sum",
+            "tg-pet-search",
+            "HTTPCode_Target_5XX_Count",
+        ),
+        (
             "X-Ray edge cart-quote -> api.taxcalc-partner.com ResponseTime.p99",
             "api.taxcalc-partner.com",
             "ResponseTime.p99",
