@@ -33,6 +33,7 @@ from sre.agents.reading import (
     frame_files_of,
     is_error_level,
     is_innocuous,
+    is_sha,
     is_trouble,
     module_tokens,
     parse_iso,
@@ -489,11 +490,9 @@ def hypothesis(
 def _is_revision(value: object) -> bool:
     """A commit SHA as a config value: 7-40 hex digits with letters and digits both (a
     number of seven digits is not one)."""
-    if not isinstance(value, str) or not 7 <= len(value) <= 40:
+    if not isinstance(value, str) or len(value) > 40 or not is_sha(value):
         return False
-    low = value.lower()
-    hexdigits = all(c in "0123456789abcdef" for c in low)
-    return hexdigits and any(c.isdigit() for c in low) and any(c.isalpha() for c in low)
+    return any(c.isdigit() for c in value) and any(c.isalpha() for c in value)
 
 
 # A wildcard or loopback address (`0.0.0.0:443`, `127.0.0.1`, `[::]:8080`, `localhost:5432`)

@@ -89,6 +89,7 @@ PORT_SERVICES: dict[str, frozenset[str]] = {
     "6432": frozenset({"pgbouncer"}),
     "3306": frozenset({"mysql", "mariadb"}),
     "1433": frozenset({"mssql", "sqlserver"}),
+    "1521": frozenset({"oracle"}),
     "26257": frozenset({"cockroach", "cockroachdb", "crdb"}),
     "27017": frozenset({"mongo", "mongodb"}),
     "9042": frozenset({"cassandra", "scylla"}),
@@ -179,9 +180,10 @@ def failing_dependencies(evidence: Evidence) -> list[DependencyErrorsSignal]:
     return found
 
 
-# Default ports of databases (Postgres, pgbouncer, MySQL, SQL Server, Oracle, MongoDB,
-# CockroachDB): `10.20.1.14:5432` is a database whatever its name.
-DB_PORTS = frozenset({"5432", "6432", "3306", "1433", "1521", "27017", "26257"})
+# Default ports of databases (the stores of `PORT_SERVICES` named by database words:
+# Postgres, pgbouncer, MySQL, SQL Server, Oracle, MongoDB, CockroachDB): `10.20.1.14:5432`
+# is a database whatever its name.
+DB_PORTS = frozenset(port for port, words in PORT_SERVICES.items() if words & DB_HOST_WORDS)
 _DB_SCHEME = re.compile(
     r"\b(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|sqlserver|oracle|cockroachdb)"
     r"(?:\+\w+)?://(?:[^@/\s]+@)?([a-z0-9][a-z0-9.-]*[a-z0-9])",

@@ -386,7 +386,7 @@ def _credits_drained_before_deploy(evidence: Evidence) -> bool:
         return False
     for full in evidence.of(MetricSaturationSignal):
         name = full.value.metric
-        if not full.value.depleted or measure_of(name, None).kind != "credits":
+        if not full.value.depleted or series_measure(name, None).kind != "credits":
             continue
         metric = evidence.incident.metrics.get(name)
         points = getattr(metric, "points", None)

@@ -85,7 +85,7 @@ CORROBORATION = 0.05
 # Series of a clock's offset or synchronisation (node_exporter's `node_timex_*`, chrony's
 # and NTP exporters'): the kind `_series_by_kind` files them under.
 _CLOCK = "clock"
-_CLOCK_SERIES = re.compile(r"timex|clock|(?:^|[._])ntp|chrony", re.I)
+_CLOCK_SERIES = re.compile(r"timex|clock_?(?:skew|offset|drift)|(?:^|[._])ntp|chrony", re.I)
 # Signatures that judge time: a wrong clock makes valid certificates and tokens look bad.
 _CLOCK_SYMPTOMS = frozenset({"tls_expired", "auth_failed"})
 _CORROBORATING_KINDS: dict[str, frozenset[str]] = {
@@ -285,10 +285,11 @@ def _factor(
         factor *= DB_SYMPTOM_FACTOR
     if clock_trouble and group.kind in _CLOCK_SYMPTOMS:
         factor *= CLOCK_SYMPTOM_FACTOR
-    names = group.objects()
-    # The name most lines fail on is what the incident is about.
-    if pods_gone and group.kind == "dns_failure" and names and _POD_DNS_NAME.match(names[0]):
-        factor *= GONE_POD_FACTOR
+    if pods_gone and group.kind == "dns_failure":
+        # The name most lines fail on is what the incident is about.
+        names = group.objects()
+        if names and _POD_DNS_NAME.match(names[0]):
+            factor *= GONE_POD_FACTOR
     return factor
 
 

@@ -258,14 +258,26 @@ _TROUBLE_WORDS = re.compile(r"error|warn|exception|fail|fatal|panic|timeout|refu
 def ordinary_words(evidence: Evidence, words: set[str]) -> set[str]:
     """Of `words`, those in at least `ORDINARY_SHARE` of the log lines that report no
     trouble (an evenly spaced sample of at most `_ORDINARY_SAMPLE` lines)."""
-    logs = evidence.incident.logs
-    if not words or not logs:
+    if not words:
         return set()
-    step = max(1, len(logs) // _ORDINARY_SAMPLE)
-    calm = [line.lower() for line in logs[::step] if not _TROUBLE_WORDS.search(line)]
+    calm = _calm_lines(evidence)
     if not calm:
         return set()
     return {w for w in words if sum(w in line for line in calm) >= ORDINARY_SHARE * len(calm)}
+
+
+def _calm_lines(evidence: Evidence) -> list[str]:
+    """The sample `ordinary_words` reads, lower case; taken once per run (every agent that
+    weighs a flag asks)."""
+    if "calm_lines" not in evidence.memo:
+        logs = evidence.incident.logs
+        step = max(1, len(logs) // _ORDINARY_SAMPLE)
+        sample = logs[::step]
+        evidence.memo["calm_lines"] = [
+            line.lower() for line in sample if not _TROUBLE_WORDS.search(line)
+        ]
+    calm: list[str] = evidence.memo["calm_lines"]
+    return calm
 
 
 def workload_tokens(evidence: Evidence) -> set[str]:

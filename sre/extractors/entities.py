@@ -434,7 +434,6 @@ _CLOUDWATCH_SPACED = re.compile(
     r"^(?P<ns>AWS/[\w.-]+)\s+(?P<metric>[A-Za-z][\w.:%-]*)"
     r"(?P<dims>(?:\s+[A-Za-z][\w.-]*=\S+)+)(?:\s+(?P<stat>[A-Za-z][\w.]*))?\s*$"
 )
-_DIMENSION = re.compile(r"([A-Za-z][\w.-]*)=(\S+)")
 # An ELB or target group dimension (`app/<name>/<id>`, `targetgroup/<name>/<id>`).
 _ELB_DIMENSION = re.compile(r"^(?:app|net|gwy|targetgroup)/(?P<name>[^/]+)/[0-9a-f]+$")
 
@@ -464,9 +463,8 @@ def metric_entity(name: str) -> MetricName:
     if spaced is not None:
         # CloudWatch written out (`AWS/ApplicationELB TargetResponseTime LoadBalancer=app/
         # shop-edge-alb/2f85 Average`): the metric, then its dimensions.
-        labels = {
-            k.lower(): _dimension_value(v) for k, v in _DIMENSION.findall(spaced.group("dims"))
-        }
+        dims = metric_labels("{" + spaced.group("dims") + "}")
+        labels = {key: _dimension_value(value) for key, value in dims.items()}
         return MetricName(_from_labels(labels), spaced.group("metric"), labels)
     if "{" not in name and name[-1:] in ")]" and "=" in name:
         # Dimensions in parentheses or brackets (`AWS/Lambda.Errors.Sum(FunctionName=x)`,

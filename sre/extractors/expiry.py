@@ -20,15 +20,16 @@ import re
 
 from sre.extractors.entities import metric_entity, metric_labels
 from sre.extractors.finding import Finding
+from sre.extractors.keywords import tokens
 from sre.extractors.shifts import Series
 from sre.extractors.signatures import CATALOGUE
 from sre.extractors.timeutil import iso
 from sre.signals.values import SignatureValue
 
 # Whole words of the name (`ClientTLSNegotiationErrorCount` has no `ttl` in it).
-_CERT = re.compile(r"(?:^|_)(?:cert|certs|certificate|ssl|tls|x509)(?:_|$)")
-_TIMESTAMP = re.compile(r"(?:^|_)(?:expiry|expiration|expires|not_after|notafter)(?:_|$)")
-_REMAINING = re.compile(r"(?:^|_)(?:remaining|left|until|ttl)(?:_|$)")
+_CERT = frozenset({"cert", "certs", "certificate", "ssl", "tls", "x509"})
+_TIMESTAMP = frozenset({"expiry", "expiration", "expires", "notafter"})
+_REMAINING = frozenset({"remaining", "left", "until", "ttl"})
 # Epoch seconds after 2001: a timestamp, not a count of days.
 _EPOCH_FLOOR = 1e9
 # Labels naming the endpoint or certificate watched, in order of precision.
@@ -38,7 +39,7 @@ _EXPIRED = next(s for s in CATALOGUE if s.kind == "tls_expired")
 
 def expired_certificate(series: Series) -> Finding | None:
     """A `tls_expired` signature finding when the series shows its certificate lapsing."""
-    if not series.times or len(series.values) < 2 or not _CERT.search(_words(series.name)):
+    if not series.times or len(series.values) < 2 or not _words(series.name) & _CERT:
         return None
     lapsed = _lapsed_at(series)
     if lapsed is None:
@@ -71,9 +72,9 @@ def _lapsed_at(series: Series) -> int | None:
     when it was already invalid at the start (nothing changed) or never lapsed."""
     assert series.times is not None
     words = _words(series.name)
-    if _TIMESTAMP.search(words) and series.values[0] >= _EPOCH_FLOOR:
+    if words & _TIMESTAMP and series.values[0] >= _EPOCH_FLOOR:
         valid = [v > t.timestamp() for v, t in zip(series.values, series.times, strict=False)]
-    elif _REMAINING.search(words):
+    elif words & _REMAINING:
         valid = [v > 0 for v in series.values]
     else:
         return None
@@ -82,12 +83,11 @@ def _lapsed_at(series: Series) -> int | None:
     return next((i for i, ok in enumerate(valid) if not ok), None)
 
 
-def _words(name: str) -> str:
-    """The series' name (labels aside) as lower-case words joined by `_`
-    (`CertExpiryDays{x="y"}` -> `cert_expiry_days`)."""
-    bare = name.split("{", 1)[0]
-    snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", bare)
-    return "_".join(w for w in re.split(r"[^A-Za-z0-9]+", snake.lower()) if w)
+def _words(name: str) -> set[str]:
+    """The words of the series' name, labels aside (`cert_not_after` -> cert, notafter,
+    ...: `not` and `after` joined, as one word says it)."""
+    words = tokens(name.split("{", 1)[0])
+    return set(words) | {a + b for a, b in zip(words, words[1:], strict=False)}
 
 
 def _subject(name: str) -> str | None:

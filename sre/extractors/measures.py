@@ -150,10 +150,11 @@ def series_measure(name: str, unit: str | None) -> Measure:
 
 def measure_of(name: str, unit: str | None, labels: Mapping[str, str] | None = None) -> Measure:
     """The meaning of a metric from its measure name (without the entity), unit and labels."""
-    if labels and counts_failures(labels) and measure_of(name, unit).kind in ("traffic", "other"):
-        return Measure("errors", "up", None, 1.0, False)
-    if labels and counts_throttled(labels) and measure_of(name, unit).kind in ("traffic", "other"):
-        return Measure("throttling", "up", None, 1.0, False)
+    # A request count filtered to failing or throttled responses is that, not traffic.
+    failing = bool(labels) and counts_failures(labels or {})
+    throttled = bool(labels) and not failing and counts_throttled(labels or {})
+    if (failing or throttled) and measure_of(name, unit).kind in ("traffic", "other"):
+        return Measure("errors" if failing else "throttling", "up", None, 1.0, False)
     words = _tokens(name)
     kind, bad, weight = "other", "both", 0.5
     for rule_kind, rule_bad, rule_weight, alternatives in _RULES:
