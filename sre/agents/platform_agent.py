@@ -16,6 +16,8 @@ turns the `signature` findings into hypotheses, one per kind:
   (`catalog-api.image.tag`) and its commit first;
 - a database signature that names no database takes the database hosts the errors talk
   to, or the service is configured with (`sre.agents.hosts`);
+- callers that find no instance of a service they do not name (Envoy's `upstream connect
+  error`, `no healthy upstream`) are not that service: their own names are no suspects;
 - a service the lines say is gone (no instances, no healthy upstream) that kept logging at
   its usual rate is up: the callers' view is stale or partial, and the signature keeps
   `UP_FACTOR`;
@@ -81,6 +83,8 @@ _POD_DNS_NAME = re.compile(r"^[a-z0-9-]+-\d+\.[a-z0-9-]+\.[a-z0-9-]+\.svc(?:\.cl
 # Signatures that take pods away.
 _PODS_GONE_KINDS = frozenset({"node_not_ready", "evicted"})
 CORROBORATION = 0.05
+# Signatures its callers log about a service (no instances, no healthy upstream).
+_DISCOVERY = "discovery"
 # The metric kinds (`sre.extractors.measures`) that show the same resource running out.
 # Series of a clock's offset or synchronisation (node_exporter's `node_timex_*`, chrony's
 # and NTP exporters'): the kind `_series_by_kind` files them under.
@@ -146,7 +150,13 @@ class _Group:
         seen: dict[str, None] = {}
         ordered = sorted(self.signals, key=lambda s: -s.value.count_after)
         named = [s.value.obj for s in ordered if s.value.obj]
-        emitters = [s.value.emitter for s in ordered if not s.value.obj and s.value.emitter]
+        # A caller that finds no instance of a service it does not name is not that service.
+        callers = self.signals[0].value.family == _DISCOVERY
+        emitters = [
+            s.value.emitter
+            for s in ordered
+            if not s.value.obj and s.value.emitter and not callers
+        ]
         for name in named + emitters:
             seen.setdefault(pod_workload(name) or name, None)
         for signal in ordered:

@@ -83,6 +83,7 @@ CONTENDERS = 5
 MAX_CONFIDENCE = 0.85
 MAX_HYPOTHESES = 3
 RESOURCE_SHARE = 0.3
+_REPLACED = "pod_replaced"
 _CAPACITY_KINDS = frozenset({"memory", "free_memory", "disk", "free_disk"})
 
 RESOURCE_KINDS = frozenset(
@@ -111,6 +112,7 @@ class Weights:
     saturation: float = 2.0
     named: float = 0.5
     symptom: float = 0.3
+    replaced: float = 1.0
     explained: float = 0.5
     min_relative: float = 0.35
 
@@ -183,6 +185,7 @@ class Profile:
     names_others: bool = False
     saturated_kinds: set[str] = field(default_factory=set)
     symptoms: float = 0.0
+    replaced: int = 0
     signals: dict[str, float] = field(default_factory=dict)
     best_metric: MetricAnomalySignal | None = None
     pods: list[str] = field(default_factory=list)
@@ -244,6 +247,7 @@ def build_profiles(evidence: Evidence) -> dict[str, Profile]:
     profiles: dict[str, Profile] = {}
     _add_log_trouble(evidence, profiles)
     _add_metric_trouble(evidence, profiles)
+    _add_replaced_pods(evidence, profiles)
     _link_callers(evidence, profiles)
     _add_signatures(evidence, profiles)
     return {k: p for k, p in profiles.items() if p.signals}
@@ -309,6 +313,15 @@ def _add_metric_trouble(evidence: Evidence, profiles: dict[str, Profile]) -> Non
             owner.cite(full, 1.0)
 
 
+def _add_replaced_pods(evidence: Evidence, profiles: dict[str, Profile]) -> None:
+    """A workload that lost a pod during the incident is in trouble of its own, even when
+    nothing else names it (`sre.extractors.replaced`)."""
+    for found in evidence.of(SignatureSignal):
+        value = found.value
+        if value.kind == _REPLACED and value.emitter and value.count_after > 0:
+            _profile(profiles, value.emitter).replaced += value.count_after
+
+
 def _add_signatures(evidence: Evidence, profiles: dict[str, Profile]) -> None:
     for found in evidence.of(SignatureSignal):
         value = found.value
@@ -339,9 +352,10 @@ def _link_callers(evidence: Evidence, profiles: dict[str, Profile]) -> None:
     """Credit each entity with the errors of the callers whose lines name it (a bare
     address by the workload behind it, `sre.agents.hosts.address_owner`)."""
     owners = address_owners(evidence)
+    stems = _stems(set(profiles) | _metric_subjects(evidence))
     for signal in evidence.of(EntityLogsSignal):
         caller = signal.value.workload.lower()
-        for name in signal.value.names:
+        for name in signal.value.names or _stem_named(signal, stems, caller):
             callee = _entity_key(name, profiles) or _owner_key(name, owners, profiles)
             if callee is None or callee == caller:
                 continue
@@ -360,6 +374,41 @@ def _link_callers(evidence: Evidence, profiles: dict[str, Profile]) -> None:
         _profile(profiles, callee).named += weight
         profiles[callee].cite(failing, weight)
     _link_unnamed_callers(evidence, profiles)
+
+
+# Words of a workload's name that say what kind of thing it is, not which one.
+_GENERIC_NAME_WORDS = frozenset(
+    {"service", "svc", "api", "server", "srv", "app", "ts", "backend", "worker", "v1", "v2"}
+)
+
+
+def _stems(entities: set[str]) -> dict[str, str]:
+    """Each workload's one distinctive word (`adservice` -> `ad`, `ts-contacts-service` ->
+    `contacts`), for names that have exactly one; a word two workloads share is no one's."""
+    found: dict[str, list[str]] = {}
+    for entity in entities:
+        words = [w for w in re.split(r"[-_.]", entity.lower()) if w]
+        if len(words) == 1 and words[0].endswith("service") and len(words[0]) > len("service"):
+            words = [words[0].removesuffix("service")]
+        distinctive = [w for w in words if w not in _GENERIC_NAME_WORDS]
+        if len(distinctive) == 1 and len(distinctive[0]) >= 2 and distinctive[0].isalpha():
+            found.setdefault(distinctive[0], []).append(entity)
+    return {stem: names[0] for stem, names in found.items() if len(names) == 1}
+
+
+def _stem_named(signal: EntityLogsSignal, stems: dict[str, str], caller: str) -> list[str]:
+    """The callee that a caller's failed calls name by what it serves, when they name no
+    host: `failed to retrieve ads` from the frontend names `adservice`, the one workload
+    whose distinctive word is `ad` (singular or plural). Nothing when none or several do."""
+    if signal.value.call_failures < CALLER_SHARE:
+        return []
+    words = {w for t in signal.value.templates for w in re.findall(r"[a-z]+", t.template.lower())}
+    named = {
+        entity
+        for stem, entity in stems.items()
+        if entity != caller and {stem, stem + "s", stem + "es", stem[:-1] + "ies"} & words
+    }
+    return sorted(named) if len(named) == 1 else []
 
 
 def _owner_key(address: str, owners: dict[str, str], profiles: dict[str, Profile]) -> str | None:
@@ -390,7 +439,11 @@ def _link_unnamed_callers(evidence: Evidence, profiles: dict[str, Profile]) -> N
         k
         for k, p in profiles.items()
         if not _is_caller(p)
-        and (p.log_excess > 0 or any(p.kinds.get(kind, 0.0) > 0 for kind in _OWN_TROUBLE_KINDS))
+        and (
+            p.log_excess > 0
+            or p.replaced > 0
+            or any(p.kinds.get(kind, 0.0) > 0 for kind in _OWN_TROUBLE_KINDS)
+        )
     ]
     if not own:
         return
@@ -458,6 +511,7 @@ def strength(profile: Profile, spread: dict[str, int], weights: Weights = DEFAUL
         + metrics
         + weights.named * math.log1p(profile.named)
         + weights.symptom * min(1.0, profile.symptoms)
+        + weights.replaced * min(1.0, profile.replaced)
     )
 
 

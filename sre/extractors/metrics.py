@@ -20,6 +20,7 @@ from sre.extractors.fmt import fmt_num, fmt_ratio, is_number
 from sre.extractors.keywords import LIMIT_TOKENS, concepts, tokens
 from sre.extractors.limits import paired_limits
 from sre.extractors.measures import Measure, is_absolute_unit, series_measure
+from sre.extractors.replaced import replaced_pods
 from sre.extractors.shifts import (
     ZERO_OMITTED_KINDS,
     Series,
@@ -458,6 +459,9 @@ def extract_metrics(incident: IncidentInput, window: Window | None = None) -> li
     all_series = [
         normalise(n, incident.metrics[n], window.split_at) for n in sorted(incident.metrics)
     ]
+    # Read before the zero fill below, which starts a new pod's counters with the evidence.
+    deployed = incident.service if incident.deployed_at is not None else None
+    findings.extend(replaced_pods(all_series, window.split_at, deployed))
     starts = [s.times[0] for s in all_series if s.times]
     if starts:
         all_series = [_zero_filled(s, min(starts), window.split_at) for s in all_series]

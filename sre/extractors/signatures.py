@@ -212,6 +212,16 @@ CATALOGUE: tuple[Signature, ...] = (
         "containers crash-looping",
     ),
     _sig(
+        "pod_replaced",
+        "kubernetes",
+        None,
+        0.3,
+        # Also read from series: a pod's series ending as a new pod's begin
+        # (`sre.extractors.replaced`).
+        r"\bSandboxChanged\b|Pod sandbox changed, it will be killed and re-created",
+        "a pod was replaced (killed, evicted or crashed)",
+    ),
+    _sig(
         "probe_failed",
         "kubernetes",
         None,

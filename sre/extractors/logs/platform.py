@@ -178,7 +178,7 @@ def _entity_finding(
             for host in stats.hosts:
                 named.add(host, grown)
             text = _template_text(acc, tally.cluster_id)
-            if _CALL_FAILURE.search(text) or _CALL_FAILURE.search(stats.example):
+            if any(_CALL_FAILURE.search(t) for t in (text, stats.example, stats.continuation)):
                 calls += _weight(tally) * grown
             for found in match_signatures(text + " " + stats.example):
                 if found.obj:

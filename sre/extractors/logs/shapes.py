@@ -23,6 +23,7 @@ import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 
+from sre.extractors.entities import pod_workload
 from sre.extractors.logs.owntext import OwnText
 from sre.extractors.logs.parse import (
     CLF_RE,
@@ -65,6 +66,8 @@ _NO_STACK: list[str] = []  # shared, never mutated: cached shapes carry no stack
 # logcli's `<time> {labels} ` (Loki).
 _KUBECTL_PREFIX = re.compile(r"\[pod/[^/\]\s]+/[^\]\s]+\]\s")
 _LOKI_PREFIX = re.compile(r"\d{4}-\d{2}-\d{2}T[\d:.]+(?:Z|[+-]\d{2}:?\d{2})? \{[^{}\n]*\} ")
+# Promtail's and `kubectl logs --timestamps` exports that name the pod: `<time> <pod> `.
+_POD_PREFIX = re.compile(r"\d{4}-\d{2}-\d{2}T[\d:.]+(?:Z|[+-]\d{2}:?\d{2})? (?P<pod>[a-z0-9][a-z0-9.-]{2,252}) ")
 
 
 def collector_prefix(raw: str) -> int:
@@ -75,6 +78,9 @@ def collector_prefix(raw: str) -> int:
     if raw.find(" {", 10, 48) > 0:
         m = _LOKI_PREFIX.match(raw)
         return m.end() if m is not None else 0
+    if raw[10:11] == "T":
+        m = _POD_PREFIX.match(raw)
+        return m.end() if m is not None and pod_workload(m.group("pod")) is not None else 0
     return 0
 
 
@@ -525,6 +531,16 @@ def iter_records(
             # The record keeps the whole line (the prefix names its pod); its time, level
             # and message are those of the application's own line after the prefix.
             text = raw[cut:]
+            if (
+                current is not None
+                and text[:1] not in _RECORD_STARTS
+                and _same_source(raw, cut, current.raw)
+                and _continuation_rule(text) != _NEVER
+                and parser.continues(text, text.encode().translate(ZERO_DIGITS), current)
+            ):
+                # A stack trace exported line by line, each behind the collector's prefix.
+                _append(current, text)
+                continue
             ts, parsed, exact, shape = parser.parse_parts(
                 text, True, blind[len(raw[:cut].encode("utf-8", "surrogatepass")) :]
             )
@@ -563,6 +579,14 @@ def _continuation_rule(raw: str) -> int:
     if EXC_HEADER_RE.match(raw):
         return _IF_TRACE_OR_ERROR
     return _IF_TRACE if GO_FRAME_FUNC_RE.match(raw) else _NEVER
+
+
+def _same_source(raw: str, cut: int, other: str) -> bool:
+    """Whether two lines carry the same collector prefix apart from its time (the same
+    pod, container or label set)."""
+    source = raw[raw.find(" ") + 1 if raw[:1].isdigit() else 0 : cut]
+    other_cut = collector_prefix(other)
+    return other_cut > 0 and other[other_cut - len(source) : other_cut] == source
 
 
 def _append(record: LogRecord, line: str) -> None:

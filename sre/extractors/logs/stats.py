@@ -92,6 +92,13 @@ def kubectl_object(command: str) -> str | None:
 
 
 _MAX_FRAMES = 10
+# An exception's message kept: long enough for the cause a wrapper states at its end
+# (`BeanCreationException: ... [Data source rejected ...: "Too many connections"]`).
+_EXCEPTION_MESSAGE_CHARS = 500
+# A stack frame or an elision line of a logged trace (Java, Python, Go, Node, .NET).
+_FRAME_LINE = re.compile(r"\s|\.\.\. \d+ (?:more|common frames)|File \"|goroutine ")
+# Exception headers of a trace read for the hosts it failed on, at most.
+_HEADER_LINES = 5
 _T = TypeVar("_T")
 
 
@@ -456,7 +463,7 @@ class LogAccumulator:
             else:
                 exc.count_before += 1
             if not exc.message and trace.message:
-                exc.message = trace.message[:300]
+                exc.message = trace.message[:_EXCEPTION_MESSAGE_CHARS]
             if exc_type == main and not exc.frames and trace.frames:
                 in_app = [f for f in trace.frames if f.in_app]
                 others = [f for f in trace.frames if not f.in_app]
@@ -466,6 +473,13 @@ class LogAccumulator:
                     _push(exc.files, frame.file)
 
     def _deps(self, record: LogRecord) -> tuple[tuple[str, ...], tuple[str, ...], tuple[int, ...]]:
+        if record.continuation:
+            # A logged stack trace names the host it failed on in its exception messages
+            # (`ResourceAccessException: I/O error on POST request for "http://quote:8000"`,
+            # `Caused by: ...`), not in the line that announced it; its frames name none.
+            headers = [line for line in record.continuation if not _FRAME_LINE.match(line)]
+            facts = dep_facts(" ".join([record.message, *headers[:_HEADER_LINES]]), record.fields)
+            return facts.hosts, facts.kinds, facts.statuses
         if record.fields:
             facts = dep_facts(record.message, record.fields)
             return facts.hosts, facts.kinds, facts.statuses
