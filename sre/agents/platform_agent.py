@@ -153,9 +153,7 @@ class _Group:
         # A caller that finds no instance of a service it does not name is not that service.
         callers = self.signals[0].value.family == _DISCOVERY
         emitters = [
-            s.value.emitter
-            for s in ordered
-            if not s.value.obj and s.value.emitter and not callers
+            s.value.emitter for s in ordered if not s.value.obj and s.value.emitter and not callers
         ]
         for name in named + emitters:
             seen.setdefault(pod_workload(name) or name, None)

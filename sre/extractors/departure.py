@@ -118,7 +118,8 @@ def _quantum(values: Sequence[float]) -> float:
     step = min(gaps)
     for value in distinct:
         ticks = (value - distinct[0]) / step
-        if abs(ticks - round(ticks)) > QUANTUM_TOLERANCE:
+        # A subnormal step makes the count of ticks overflow: that is no grid.
+        if not math.isfinite(ticks) or abs(ticks - round(ticks)) > QUANTUM_TOLERANCE:
             return 0.0
     return step
 

@@ -92,7 +92,8 @@ def replaced_pods(
         gone = sorted((p for p in seen.pods.values() if p.end < last - gap), key=lambda p: p.end)
         if not gone or (split_at is not None and gone[0].end < split_at - EARLY):
             continue
-        new = [p for p in seen.pods.values() if p.start > first + gap and p.start >= gone[0].end - gap]
+        after = gone[0].end - gap
+        new = [p for p in seen.pods.values() if p.start > first + gap and p.start >= after]
         if new:
             findings.append(_finding(workload, gone[0], new))
     return findings

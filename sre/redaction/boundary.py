@@ -42,9 +42,11 @@ _MARK_RUN = 4_096
 def learn_incident(redactor: Redactor, incident: IncidentInput) -> None:
     """Learn the secrets of the payload's sources that outputs are built from (step 1).
 
-    The commit shas are allowed first: identifiers, never secrets (`Redactor.allow`).
+    The commit shas are allowed first: identifiers, never secrets (`Redactor.allow`); so are
+    the metric names' runs, which no word-like secret's fragment hides (`allow_names`).
     """
     redactor.allow(commit.sha for commit in incident.recent_commits)
+    redactor.allow_names(incident.metrics)
     redactor.learn_config(incident.config_snapshot)
     if incident.previous_config_snapshot is not None:
         redactor.learn_config(incident.previous_config_snapshot)

@@ -56,6 +56,7 @@ class Redactor:
     # nothing (a placeholder has no secret's shape); hiding known values still applies.
     _outputs: set[str] = field(default_factory=set, init=False)
     _public: set[str] = field(default_factory=set, init=False)
+    _public_grams: set[str] = field(default_factory=set, init=False)
 
     def once(self, tag: object) -> bool:
         """True the first time `tag` is given (learn an incident once per redactor)."""
@@ -75,6 +76,17 @@ class Redactor:
         """
         self._public.update(v.strip() for v in values if v.strip())
 
+    def allow_names(self, names: Iterable[str]) -> None:
+        """Names the payload publishes as identifiers (its metric names): a run of a
+        word-like secret (`kv-fleet-prod/sb-fleet-send-listen`, a vault path, a passphrase)
+        that also occurs in one of them is part of a public name, not a fragment to hide
+        (`sb-fleet-prod/ConnectionsClosed` stays whole). The secret itself is still hidden
+        wherever it appears whole, and a random-looking secret's runs always are. Call
+        before learning."""
+        for name in names:
+            for start in range(len(name) - FRAGMENT + 1):
+                self._public_grams.add(name[start : start + FRAGMENT])
+
     def add_known(self, value: str, kind: str = CONFIG_KIND, *, fragments: bool = True) -> None:
         """Hide this exact value wherever it appears (shorter than 4 characters: ignored).
 
@@ -90,8 +102,11 @@ class Redactor:
         self._known[value] = kind
         self._pattern = None
         if fragments and len(value) >= FRAGMENT:
+            public = set() if looks_random(value) else self._public_grams
             for start in range(len(value) - FRAGMENT + 1):
-                self._grams.setdefault(value[start : start + FRAGMENT], value)
+                gram = value[start : start + FRAGMENT]
+                if gram not in public:
+                    self._grams.setdefault(gram, value)
 
     def _add_found(self, found: Iterable[Found]) -> None:
         for secret in found:

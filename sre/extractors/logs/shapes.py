@@ -67,7 +67,9 @@ _NO_STACK: list[str] = []  # shared, never mutated: cached shapes carry no stack
 _KUBECTL_PREFIX = re.compile(r"\[pod/[^/\]\s]+/[^\]\s]+\]\s")
 _LOKI_PREFIX = re.compile(r"\d{4}-\d{2}-\d{2}T[\d:.]+(?:Z|[+-]\d{2}:?\d{2})? \{[^{}\n]*\} ")
 # Promtail's and `kubectl logs --timestamps` exports that name the pod: `<time> <pod> `.
-_POD_PREFIX = re.compile(r"\d{4}-\d{2}-\d{2}T[\d:.]+(?:Z|[+-]\d{2}:?\d{2})? (?P<pod>[a-z0-9][a-z0-9.-]{2,252}) ")
+_POD_PREFIX = re.compile(
+    r"\d{4}-\d{2}-\d{2}T[\d:.]+(?:Z|[+-]\d{2}:?\d{2})? (?P<pod>[a-z0-9][a-z0-9.-]{2,252}) "
+)
 
 
 def collector_prefix(raw: str) -> int:

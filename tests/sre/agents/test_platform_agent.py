@@ -305,3 +305,34 @@ def test_a_headless_pod_name_that_stops_resolving_while_its_node_fails_is_the_no
     assert found[0].suspects[0] == "ip-10-31-77-142"
     gone = next(h for h in found if "dns" in h.suspects)
     assert gone.confidence < 0.7 * dns.confidence
+
+
+def test_callers_that_find_no_instance_of_an_unnamed_service_are_not_its_suspects() -> None:
+    """Envoy's `upstream connect error` names no service: the caller that logs it is not
+    the service without instances, so it is no suspect (and the hypothesis is weaker than
+    one whose lines name the service)."""
+    unnamed, named = Signals(), Signals()
+    example = '503 Service Unavailable: "upstream connect error or disconnect/reset before headers"'
+    unnamed.signature(
+        "no_instances", "dependency_failure", example, family="discovery", emitter="preserve"
+    )
+    named.signature(
+        "no_instances",
+        "dependency_failure",
+        "No instances available for contacts",
+        family="discovery",
+        emitter="preserve",
+        obj="contacts",
+    )
+    vague = _only(
+        AGENT.candidates(
+            unnamed.items,
+            incident(
+                **NO_DEPLOY,
+            ),
+        )
+    )
+    precise = _only(AGENT.candidates(named.items, incident(**NO_DEPLOY)))
+    assert "preserve" not in vague.suspects
+    assert precise.suspects[0] == "contacts"
+    assert vague.confidence < precise.confidence

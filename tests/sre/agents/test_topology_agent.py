@@ -270,3 +270,45 @@ def test_a_third_party_api_throttling_us_is_a_dependency_failure_not_our_resourc
     assert api.category == "dependency_failure"
     own = next(h for h in found if h.suspects[0] == "geo-enricher")
     assert own.category == "resource_exhaustion"
+
+
+def test_a_workload_that_lost_a_pod_takes_the_failed_calls_that_name_no_one() -> None:
+    """Two services log failed calls naming no one; `contacts` logs nothing, but its pod's
+    series ended as a new pod's began (`pod_replaced`): contacts leads, named by both."""
+    s = Signals()
+    s.entity_logs("preserve", 21.0, call_failures=1.0)
+    s.entity_logs("preserve-other", 9.0, call_failures=1.0)
+    s.signature(
+        "pod_replaced",
+        None,
+        "series of pod contacts-7f9c8d6b5-x2k4p end at 14:03:00Z",
+        emitter="contacts",
+        obj="contacts-7f9c8d6b5-x2k4p",
+        count_after=1,
+    )
+    found = AGENT.candidates(s.items, incident(**NO_DEPLOY))
+    assert _names(found)[0] == "contacts"
+    assert found[0].category == "dependency_failure"
+    assert "named by the errors of preserve, preserve-other" in found[0].description
+
+
+def test_failed_calls_name_the_one_workload_whose_word_they_use() -> None:
+    """`failed to retrieve ads` names no host; `adservice` is the one workload whose
+    distinctive word is `ad`: it is the frontend's callee. A word two workloads share
+    (`ad` in `adservice` and `ad-api`) names no one."""
+    ads = {"template": "failed to retrieve ads", "level": "ERROR"}
+    template = {**ads, "before": 0, "after": 38, "excess": 38.0}
+
+    def signals(*others: str) -> Signals:
+        s = Signals()
+        s.entity_logs("frontend", 38.0, call_failures=1.0, templates=[template], names=[])
+        s.anomaly("frontend/latency_p99", 80.0, 400.0, entity="frontend", kind="latency")
+        for name in others:
+            s.anomaly(f"{name}/network_tx_bytes", 9000.0, 4000.0, entity=name, kind="network")
+        return s
+
+    one = AGENT.candidates(signals("adservice", "cartservice").items, incident(**NO_DEPLOY))
+    assert "adservice" in _names(one)
+    assert any("named by the errors of frontend" in h.description for h in one)
+    two = AGENT.candidates(signals("adservice", "ad-api").items, incident(**NO_DEPLOY))
+    assert not any("named by the errors of frontend" in h.description for h in two)

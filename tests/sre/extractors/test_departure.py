@@ -139,3 +139,11 @@ def test_departure_invariants(values: list[float], split: int) -> None:
     assert found.z >= 0 and found.effect >= 0 and found.spread > 0
     assert found.onset is None or split <= found.onset < len(values)
     assert found.significant == (found.z >= MIN_Z and found.effect > 0)
+
+
+def test_a_subnormal_gap_between_values_is_no_grid() -> None:
+    """Values a subnormal apart (1.0, 0.0, 2.2e-309): the step's tick count overflows; the
+    series has no quantisation step, and nothing raises (found by hypothesis)."""
+    connections = measure_of("db_connections_in_use", None)
+    for split in (1, 2):
+        departure([1.0, 0.0, 2.225073858507203e-309], split, connections)

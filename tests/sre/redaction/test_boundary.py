@@ -168,3 +168,18 @@ def test_the_payloads_commit_shas_are_never_hidden() -> None:
     redactor = IncidentRedactors().for_incident(incident)
     assert sha in redactor.redact(text)
     assert redactor.redact(f"revert commit {sha}") == f"revert commit {sha}"
+
+
+def test_the_payloads_metric_names_are_not_cut_by_a_word_like_secrets_runs() -> None:
+    """A secret reference under a strong key shares `-fleet-prod/` with a series name: the
+    series name stays whole; the reference itself is still hidden."""
+    reference = "kv-fleet-prod/sb-fleet-send-listen"
+    incident = _incident(
+        config_snapshot={"rotation": {"updates_secret": reference}},
+        metrics={"sb-fleet-prod/ConnectionsClosed": {"baseline": 3.0, "current": 40.0}},
+    )
+    redactor = IncidentRedactors().for_incident(incident)
+    assert redactor.redact("sb-fleet-prod/ConnectionsClosed up") == (
+        "sb-fleet-prod/ConnectionsClosed up"
+    )
+    assert reference not in redactor.redact(f"rotated {reference}")

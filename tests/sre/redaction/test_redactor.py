@@ -184,3 +184,18 @@ def test_redact_tree_hides_secrets_in_mapping_keys() -> None:
     tree = Redactor().redact_tree({token: {"inner": [token]}, "plain": 1, 7: "x"})
     assert list(tree) == ["[REDACTED:github_token#1]", "plain", 7]
     assert tree["[REDACTED:github_token#1]"] == {"inner": ["[REDACTED:github_token#1]"]}
+
+
+def test_a_word_like_secrets_runs_inside_public_names_are_left_to_those_names() -> None:
+    """`updates_secret: kv-fleet-prod/sb-fleet-send-listen` is hidden whole and clipped; its
+    run `-fleet-prod/` inside the metric name `sb-fleet-prod/ConnectionsClosed` is part of
+    that public name and stays. A random-looking secret's runs are hidden even there."""
+    reference = "kv-fleet-prod/sb-fleet-send-listen"
+    metric = "sb-fleet-prod/ConnectionsClosed"
+    redactor = Redactor()
+    redactor.allow_names([metric, f"{GITHUB[4:20]}/requests"])
+    redactor.learn_config({"automation": {"updates_secret": reference}, "token": GITHUB})
+    assert redactor.redact(metric) == metric
+    assert reference not in redactor.redact(f"rotated {reference}")
+    assert "sb-fleet-send-l" not in redactor.redact(f"rotated {reference[:-6]}…")
+    assert GITHUB[4:20] not in redactor.redact(f"{GITHUB[4:20]}/requests")

@@ -360,6 +360,29 @@ def test_loki_label_set_prefix_keeps_the_level_of_the_line_after_it() -> None:
     assert (second.ts, second.level, second.message) == (T0 + 1, "WARN", "cache miss")
 
 
+def test_a_stack_trace_exported_line_by_line_behind_a_pod_prefix_is_one_record() -> None:
+    """Promtail's `<time> <pod> <line>`: the exception and frames that follow an error line
+    of the same pod continue its record; the other pod's line between them does not, and
+    the next pod's own line starts a record of its own."""
+    pod, other = "preserve-7d9f8c6b5-x2k4p", "station-5c8d7f9b6-q8mwn"
+    lines = [
+        f"2026-11-20T14:03:11.1Z {pod} 2026-11-20 14:03:11.100 ERROR [exec-1] Servlet failed",
+        f"2026-11-20T14:03:11.2Z {pod} org.springframework.web.client.HttpServerErrorException:"
+        ' 503 Service Unavailable: "upstream connect error"',
+        f"2026-11-20T14:03:11.3Z {pod} \tat org.springframework.web.client.RestTemplate.x"
+        "(RestTemplate.java:791)",
+        f"2026-11-20T14:03:11.4Z {pod} Caused by: java.net.ConnectException: refused",
+        f"2026-11-20T14:03:11.5Z {other} 2026-11-20 14:03:11.500 INFO [exec-2] query stations",
+        f"2026-11-20T14:03:11.6Z {other} org.example.StaleCacheException: after an INFO line",
+    ]
+    records = list(iter_records(lines, 2026, prefixes=True))
+    assert [r.level for r in records] == ["ERROR", "INFO", "INFO"]
+    assert [len(r.continuation) for r in records] == [3, 0, 0]
+    assert records[0].continuation[0].startswith("org.springframework")
+    assert records[0].continuation[2].startswith("Caused by: java.net.ConnectException")
+    assert records[1].raw.startswith("2026-11-20T14:03:11.5Z station-")
+
+
 def test_collector_prefixes_are_detected_on_a_sample() -> None:
     """A log whose lines carry logcli label sets is seen to have prefixes; a plain one is
     not, so its lines are never looked at for one."""

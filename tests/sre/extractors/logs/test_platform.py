@@ -237,3 +237,28 @@ def test_each_described_object_is_the_context_of_the_templates_under_it() -> Non
         acc.add(record, None, True)
     context = {stats.example: stats.context for stats in acc.templates.values()}
     assert [context[m] for m in messages] == [f"web-{i}" for i in range(1, 6)]
+
+
+def test_a_trace_exported_line_by_line_names_the_host_its_exception_failed_on() -> None:
+    """The error line says only `Request failed`; the exception line after it (same pod,
+    behind the collector's prefix) names the host and the timeout: the caller's errors are
+    failed calls, and the host is a failing dependency."""
+    timed: list[tuple[int, str]] = []
+    for pod in PODS.values():
+        timed += _traffic(range(0, 1200), pod)
+    for second in range(610, 1200, 15):
+        timed.append((second, _line(second, PODS["orders"], "ERROR", "Request failed: GET /x")))
+        header = (
+            "org.springframework.web.client.ResourceAccessException: I/O error on POST request"
+            ' for "http://shipping-quote.store.svc.cluster.local:8000/v1/quotes": Read timed out'
+        )
+        frame = "\tat com.store.checkout.ShippingQuoteClient.quote(ShippingQuoteClient.java:57)"
+        at = (T0 + timedelta(seconds=second)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        timed += [(second, f"{at} {PODS['orders']} {text}") for text in (header, frame)]
+    lines = [line for _, line in sorted(timed, key=lambda t: t[0])]
+    findings = extract_logs(_incident(lines)).findings
+    orders = next(f.value for f in findings if f.type == "entity_logs")
+    assert orders.workload == "orders" and orders.call_failures == 1.0
+    assert orders.errors_after == len(range(610, 1200, 15))  # one record per trace
+    hosts = {f.value.host: f.value for f in findings if f.type == "dependency_errors"}
+    assert "timeout" in hosts["shipping-quote.store.svc.cluster.local:8000"].error_kinds
