@@ -18,7 +18,7 @@ from sre.agents.reading import (
     signal_symptoms,
     signal_text,
 )
-from sre.extractors.entities import line_entity, metric_entity
+from sre.extractors.entities import line_entity, metric_entity, pod_workload
 from sre.extractors.texthosts import text_hosts
 from sre.signals import DependencyErrorsSignal, EntityLogsSignal, LogSignal
 
@@ -129,6 +129,79 @@ def address_owner(address: str, names: Iterable[str], callers: Iterable[str] = (
     theirs = set().union(*(_name_parts(c) for c in callers)) - shared
     named_after = [c for c in candidates if (_name_parts(c) - shared - words) & theirs]
     return named_after[0] if len(named_after) == 1 else None
+
+
+_SYNTHETIC_WORDS = frozenset(
+    {"loadgen", "loadgenerator", "locust", "k6", "jmeter", "gatling", "vegeta", "wrk", "wrk2"}
+    | {"artillery", "tsung", "siege"}
+)
+
+
+def is_synthetic_client(name: str) -> bool:
+    """Whether an entity's name says it is a load generator (`loadgenerator`, `locust-master`,
+    `load-generator`): a client of the system, never what to fix."""
+    words = _name_parts(name)
+    return bool(words & _SYNTHETIC_WORDS) or {"load", "generator"} <= words
+
+
+def only_load_generators_fail_on(trouble: HostTrouble) -> bool:
+    """Whether every line showing a host failing comes from a load generator (`locust`,
+    `loadgenerator`): the host is where the system's clients enter it, the front door."""
+    emitters = {
+        entity.workload
+        for s in trouble.signals
+        if isinstance(s, DependencyErrorsSignal)
+        and (entity := line_entity(s.value.example)) is not None
+    }
+    return bool(emitters) and all(is_synthetic_client(e) for e in emitters)
+
+
+def known_workloads(evidence: Evidence) -> set[str]:
+    """Every workload that logs or has series here (lower case); once per run."""
+    if "known_workloads" not in evidence.memo:
+        workloads = {s.value.workload.lower() for s in evidence.of(EntityLogsSignal)}
+        for name in evidence.incident.metrics:
+            subject = metric_entity(name).entity
+            if subject is not None:
+                workloads.add(subject.workload.lower())
+        evidence.memo["known_workloads"] = workloads
+    known: set[str] = evidence.memo["known_workloads"]
+    return set(known)
+
+
+# Words of a workload's name that say what kind of thing it is, not which one.
+_GENERIC_NAME_WORDS = frozenset(
+    {"service", "svc", "api", "server", "srv", "app", "ts", "backend", "worker", "v1", "v2"}
+)
+
+
+def workload_stems(workloads: Iterable[str]) -> dict[str, str]:
+    """Each workload's one distinctive word (`adservice` -> `ad`, `ts-contacts-service` ->
+    `contacts`), for names that have exactly one; a word two workloads share is no one's."""
+    found: dict[str, list[str]] = {}
+    for workload in sorted(set(workloads)):
+        words = [w for w in re.split(r"[-_.]", workload.lower()) if w]
+        if len(words) == 1 and words[0].endswith("service") and len(words[0]) > len("service"):
+            words = [words[0].removesuffix("service")]
+        distinctive = [w for w in words if w not in _GENERIC_NAME_WORDS]
+        if len(distinctive) == 1 and len(distinctive[0]) >= 2 and distinctive[0].isalpha():
+            found.setdefault(distinctive[0], []).append(workload)
+    return {stem: names[0] for stem, names in found.items() if len(names) == 1}
+
+
+def stem_named(text: str, stems: dict[str, str], caller: str = "") -> str | None:
+    """The workload a failed call names by what it serves, when it names no host: `could not
+    retrieve cart` names `cartservice`, the one workload whose distinctive word is `cart`
+    (singular or plural). None when none or several do."""
+    # A pod's name in a collector's prefix is the emitter's, not what the line names.
+    kept = " ".join(t for t in text.split() if pod_workload(t) is None)
+    words = set(re.findall(r"[a-z]+", kept.lower()))
+    named = {
+        workload
+        for stem, workload in stems.items()
+        if workload != caller and {stem, stem + "s", stem + "es", stem[:-1] + "ies"} & words
+    }
+    return named.pop() if len(named) == 1 else None
 
 
 def address_owners(evidence: Evidence) -> dict[str, str]:

@@ -35,6 +35,7 @@ from sre.agents.hosts import (
     hosts_of,
     is_db_host,
     node_names,
+    only_load_generators_fail_on,
     unique_hosts,
 )
 from sre.agents.patterns import DEPENDENCY_FAULTS, metric_families, metric_label_values, tokens
@@ -48,6 +49,7 @@ from sre.agents.reading import (
     is_docs_only,
     is_error_level,
     is_innocuous,
+    is_ip,
     metric_direction,
     metric_name,
     short_sha,
@@ -308,11 +310,12 @@ def _credentials(evidence: Evidence) -> list[Hypothesis]:
 
 def _infrastructure(evidence: Evidence) -> list[Hypothesis]:
     signals, kinds = _showing(evidence, _INFRA)
-    groups = [t.signals for t in failing_hosts(evidence) if not _db_trouble(t)]
+    troubles = [t for t in failing_hosts(evidence) if not _db_trouble(t)]
+    groups = [t.signals for t in troubles]
     weights: list[float] = []
     if signals:
         weights.append(STRONG if {"dns", "node"} & set(kinds) else MEDIUM)
-    if len(groups) >= _MANY_HOSTS:
+    if _unrelated(troubles) >= _MANY_HOSTS:
         # Unrelated dependencies failing together share the network, not a bug.
         weights.append(STRONG if not signals else MEDIUM)
         signals.extend(g[0] for g in groups if g[0] not in signals)
@@ -341,6 +344,13 @@ def _infrastructure(evidence: Evidence) -> list[Hypothesis]:
             signals=[s.id for s in signals[:6]] + [m.id for m in metrics[:2]],
         )
     ]
+
+
+def _unrelated(troubles: list[HostTrouble]) -> int:
+    """How many failing hosts are known to be different services: each named one, and all
+    bare addresses as one (pod and Service IPs may well be the same service's)."""
+    named = [t for t in troubles if not all(is_ip(h.rsplit(":", 1)[0]) for h in t.hosts)]
+    return len(named) + (1 if len(named) < len(troubles) else 0)
 
 
 def _database(evidence: Evidence) -> list[Hypothesis]:
@@ -425,11 +435,12 @@ def _dependencies(evidence: Evidence) -> list[Hypothesis]:
         elif many:
             weights = [MEDIUM]
         relay = next((r for r in (_host_entity(h) for h in hosts) if r in relays), None)
-        if relay is not None:
+        if relay is not None or only_load_generators_fail_on(trouble):
             # The host's own logs are mostly failed calls of its own (it passes on a failure
             # from further down), or a decisive platform signature says why it fails (its
             # pods OOMKilled, its image not pulled): that is what to act on, and the
-            # agents that own it say so.
+            # agents that own it say so. A host only a load generator fails on is the
+            # system's front door: its failures are the whole system's, located behind it.
             weights = [WEAK]
         what = ", ".join(sorted(k.replace("_", " ") for k in kinds))
         found.append(

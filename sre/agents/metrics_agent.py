@@ -25,7 +25,14 @@ from sre.agents.base import (
 )
 from sre.agents.bumps import bump_links
 from sre.agents.dimensions import PEER_FACTOR, shared_unit
-from sre.agents.hosts import configured_peers, failing_hosts, host_tokens, is_db_host, url_host
+from sre.agents.hosts import (
+    configured_peers,
+    failing_hosts,
+    host_tokens,
+    is_db_host,
+    only_load_generators_fail_on,
+    url_host,
+)
 from sre.agents.patterns import DEPENDENCY_FAULTS, metric_families, tokens
 from sre.agents.reading import flatten_items, fmt_value, metric_direction, metric_name, short_sha
 from sre.agents.relations import (
@@ -492,6 +499,8 @@ def _dependencies(evidence: Evidence) -> list[Hypothesis]:
         symptoms = trouble.symptoms()
         if any(is_db_host(h) or change_touching_host(h, evidence, symptoms) for h in trouble.hosts):
             continue
+        if only_load_generators_fail_on(trouble):
+            continue  # the front door: the system's failure, located behind it
         # A failed TLS handshake is the certificate's fault even when it surfaces as
         # `Unavailable`: the peer's error metric rising does not make the peer the cause.
         if not symptoms & DEPENDENCY_FAULTS or "tls" in symptoms:

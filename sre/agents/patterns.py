@@ -209,6 +209,13 @@ def is_program_error(exception_type: str) -> bool:
 
 # --------------------------------------------------------------------------- metric names
 
+# The metric namespaces of managed databases on GCP and Azure.
+_DB_SERVICE = re.compile(
+    r"cloudsql\.googleapis|spanner\.googleapis|alloydb\.googleapis|firestore\.googleapis"
+    r"|bigtable\.googleapis|Microsoft\.(?:Sql|DBfor\w+|DocumentDB)/",
+    re.I,
+)
+
 _METRIC_FAMILIES: dict[str, re.Pattern[str]] = {
     "db": re.compile(
         r"(?:^|_)(?:db|database|sql|pg|postgres|mysql|mongo|replica|replication|"
@@ -274,6 +281,10 @@ def metric_families(name: str) -> set[str]:
     # are symptoms: neither is the service's incoming traffic.
     if found & {"db", "errors", "latency", "auth", "rate_limited"}:
         found.discard("traffic")
+    # A managed database's own network series (`cloudsql.googleapis.com/database/network/
+    # connections`) count its clients' connections: the database's, not the network's.
+    if _DB_SERVICE.search(name):
+        found -= {"network", "node"}
     return found
 
 

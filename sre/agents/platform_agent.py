@@ -17,7 +17,9 @@ turns the `signature` findings into hypotheses, one per kind:
 - a database signature that names no database takes the database hosts the errors talk
   to, or the service is configured with (`sre.agents.hosts`);
 - callers that find no instance of a service they do not name (Envoy's `upstream connect
-  error`, `no healthy upstream`) are not that service: their own names are no suspects;
+  error`, `no healthy upstream`) are not that service: their own names are no suspects; the
+  one workload the lines name by what it serves is (`could not retrieve cart` ->
+  `cartservice`, `sre.agents.hosts.stem_named`);
 - a service the lines say is gone (no instances, no healthy upstream) that kept logging at
   its usual rate is up: the callers' view is stale or partial, and the signature keeps
   `UP_FACTOR`;
@@ -54,7 +56,13 @@ from dataclasses import dataclass, field
 
 from alpha.schemas import Hypothesis
 from sre.agents.base import AgentBrief, Evidence, SpecialistAgent, hypothesis, merge_candidates
-from sre.agents.hosts import config_db_hosts, is_db_host
+from sre.agents.hosts import (
+    config_db_hosts,
+    is_db_host,
+    known_workloads,
+    stem_named,
+    workload_stems,
+)
 from sre.agents.topology_agent import is_database
 from sre.extractors.entities import pod_workload
 from sre.extractors.measures import measure_of
@@ -193,6 +201,7 @@ class PlatformAgent(SpecialistAgent):
         clock = "clock_skew" in groups and not _chronic(groups["clock_skew"])
         clock_trouble = clock or _CLOCK in series
         pods_gone = any(k in groups and not _chronic(groups[k]) for k in _PODS_GONE_KINDS)
+        stems = workload_stems(known_workloads(evidence))
         return merge_candidates(
             [
                 _with_changed_keys(
@@ -206,6 +215,7 @@ class PlatformAgent(SpecialistAgent):
                         db_trouble=db_trouble,
                         clock_trouble=clock_trouble,
                         pods_gone=pods_gone,
+                        stems=stems,
                     ),
                     g,
                     changes,
@@ -312,10 +322,19 @@ def _hypothesis(
     db_trouble: bool,
     clock_trouble: bool,
     pods_gone: bool,
+    stems: dict[str, str],
 ) -> Hypothesis:
     objects = group.objects()
     if not objects and group.signals[0].value.family == "database":
         objects = databases[:2]
+    if not objects and group.signals[0].value.family == _DISCOVERY:
+        # `could not retrieve cart: ... upstream connect error`: the service by what it serves.
+        named = {
+            n
+            for s in group.signals
+            if (n := stem_named(s.value.example, stems, (s.value.emitter or "").lower()))
+        }
+        objects = sorted(named)[:1] if len(named) == 1 else []
     category = _category(group, objects)
     suspects = list(objects[:3])
     if group.kind == "dns_failure":

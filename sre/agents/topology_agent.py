@@ -67,7 +67,13 @@ from sre.agents.base import (
     hypothesis,
     merge_candidates,
 )
-from sre.agents.hosts import address_owners
+from sre.agents.hosts import (
+    address_owners,
+    is_synthetic_client,
+    known_workloads,
+    stem_named,
+    workload_stems,
+)
 from sre.extractors.entities import metric_entity, pod_workload
 from sre.extractors.measures import measure_of
 from sre.signals import (
@@ -94,6 +100,9 @@ _DB_WORDS = frozenset(
     {"db", "database", "rds", "aurora", "postgres", "postgresql", "pg", "mysql", "mariadb"}
     | {"mongo", "mongodb", "redis", "dynamodb", "cassandra", "sql", "elasticache"}
     | {"memcached", "elasticsearch", "opensearch", "table", "replica", "primary", "cluster"}
+    # Managed database products, by the names their instances are commonly given.
+    | {"sqldb", "mssql", "sqlserver", "cosmos", "cosmosdb", "spanner", "alloydb", "docdb"}
+    | {"documentdb", "firestore", "bigtable", "cloudsql", "neptune", "couchbase", "cockroach"}
 )
 _EDGE_WORDS = frozenset(
     {"ingress", "alb", "elb", "nlb", "lb", "gateway", "edge", "cdn", "frontend", "front"}
@@ -127,19 +136,6 @@ def _words(name: str) -> set[str]:
 def is_database(name: str) -> bool:
     """Whether an entity's name says it is a database (`orders-db`, `payments-aurora`)."""
     return bool(_words(name) & _DB_WORDS)
-
-
-_SYNTHETIC_WORDS = frozenset(
-    {"loadgen", "loadgenerator", "locust", "k6", "jmeter", "gatling", "vegeta", "wrk", "wrk2"}
-    | {"artillery", "tsung", "siege"}
-)
-
-
-def is_synthetic_client(name: str) -> bool:
-    """Whether an entity's name says it is a load generator (`loadgenerator`, `locust-master`,
-    `load-generator`): a client of the system, never what to fix."""
-    words = _words(name)
-    return bool(words & _SYNTHETIC_WORDS) or {"load", "generator"} <= words
 
 
 _ENTRY_WORDS = frozenset({"frontend", "front", "webui", "ui", "gateway", "bff", "storefront"})
@@ -352,7 +348,7 @@ def _link_callers(evidence: Evidence, profiles: dict[str, Profile]) -> None:
     """Credit each entity with the errors of the callers whose lines name it (a bare
     address by the workload behind it, `sre.agents.hosts.address_owner`)."""
     owners = address_owners(evidence)
-    stems = _stems(set(profiles) | _metric_subjects(evidence))
+    stems = workload_stems(set(profiles) | known_workloads(evidence))
     for signal in evidence.of(EntityLogsSignal):
         caller = signal.value.workload.lower()
         for name in signal.value.names or _stem_named(signal, stems, caller):
@@ -376,39 +372,14 @@ def _link_callers(evidence: Evidence, profiles: dict[str, Profile]) -> None:
     _link_unnamed_callers(evidence, profiles)
 
 
-# Words of a workload's name that say what kind of thing it is, not which one.
-_GENERIC_NAME_WORDS = frozenset(
-    {"service", "svc", "api", "server", "srv", "app", "ts", "backend", "worker", "v1", "v2"}
-)
-
-
-def _stems(entities: set[str]) -> dict[str, str]:
-    """Each workload's one distinctive word (`adservice` -> `ad`, `ts-contacts-service` ->
-    `contacts`), for names that have exactly one; a word two workloads share is no one's."""
-    found: dict[str, list[str]] = {}
-    for entity in entities:
-        words = [w for w in re.split(r"[-_.]", entity.lower()) if w]
-        if len(words) == 1 and words[0].endswith("service") and len(words[0]) > len("service"):
-            words = [words[0].removesuffix("service")]
-        distinctive = [w for w in words if w not in _GENERIC_NAME_WORDS]
-        if len(distinctive) == 1 and len(distinctive[0]) >= 2 and distinctive[0].isalpha():
-            found.setdefault(distinctive[0], []).append(entity)
-    return {stem: names[0] for stem, names in found.items() if len(names) == 1}
-
-
 def _stem_named(signal: EntityLogsSignal, stems: dict[str, str], caller: str) -> list[str]:
-    """The callee that a caller's failed calls name by what it serves, when they name no
-    host: `failed to retrieve ads` from the frontend names `adservice`, the one workload
-    whose distinctive word is `ad` (singular or plural). Nothing when none or several do."""
+    """The callee a caller's failed calls name by what it serves (`stem_named`), when
+    its errors name no host: `failed to retrieve ads` from the frontend names `adservice`."""
     if signal.value.call_failures < CALLER_SHARE:
         return []
-    words = {w for t in signal.value.templates for w in re.findall(r"[a-z]+", t.template.lower())}
-    named = {
-        entity
-        for stem, entity in stems.items()
-        if entity != caller and {stem, stem + "s", stem + "es", stem[:-1] + "ies"} & words
-    }
-    return sorted(named) if len(named) == 1 else []
+    text = " ".join(t.template for t in signal.value.templates)
+    named = stem_named(text, stems, caller)
+    return [named] if named else []
 
 
 def _owner_key(address: str, owners: dict[str, str], profiles: dict[str, Profile]) -> str | None:
@@ -531,7 +502,11 @@ def category_of(profile: Profile) -> str:
         return "resource_exhaustion"
     if database and (resource > 0 or saturated):
         return "database"
-    if saturated or (resource > 0 and resource >= RESOURCE_SHARE * profile.metric_score):
+    # Symptom kinds (latency, errors) weigh `symptom_kind` here as in `strength`: a
+    # CPU-throttled service's slowness is what its throttling does.
+    symptoms = sum(v for k, v in profile.kinds.items() if k not in RESOURCE_KINDS | {"saturation"})
+    weighted = resource + DEFAULT_WEIGHTS.symptom_kind * symptoms
+    if saturated or (resource > 0 and resource >= RESOURCE_SHARE * weighted):
         return "resource_exhaustion"
     surge = profile.traffic_up > 0 and profile.traffic_up >= 0.5 * profile.metric_score
     if surge and (_is_edge(profile.name) or profile.log_excess == 0):

@@ -8,7 +8,7 @@ Log lines (the emitter of the line)
       `kubernetes.pod_name` / `pod` / `pod_name`, `service` /
       `service.name` / `app` / `application` / `component` / `kubernetes.labels.app`,
       `container` / `container_name`, `host` / `hostname` / `node`;
-    - `kubectl logs --prefix`: `[pod/<pod>/<container>] ...`;
+    - `kubectl logs --prefix`: `[pod/<pod>/<container>] ...`; stern's `<pod> <container> ...`;
     - a collector prefix (Loki/Promtail, Fluent Bit, `kubectl logs --timestamps`): a leading
       timestamp followed by a Kubernetes pod name (`cart-7f9c8d6b5-x2k4p`, `kafka-0`);
     - syslog: `<time> <host> <program>[<pid>]: ...`;
@@ -74,6 +74,11 @@ _LEADING_TIME = re.compile(
     r"(?:\])?\s+"
 )
 _KUBECTL_PREFIX = re.compile(r"^\[pod/(?P<pod>[^/\]\s]+)/(?P<container>[^\]\s]+)\]\s")
+# stern's output: `<pod> <container> [<time>] <line>` (a container name starts with a letter,
+# where `<pod> <date> <time>` has a date).
+STERN_PREFIX = re.compile(
+    r"(?P<pod>[a-z0-9][a-z0-9.-]{2,252}) (?P<container>[a-z][a-z0-9-]{0,62}) "
+)
 _SYSLOG = re.compile(
     r"^(?:<\d{1,3}>\d?\s?)?(?:[A-Z][a-z]{2}\s+\d{1,2}\s\d{2}:\d{2}:\d{2}|\d{4}-\d{2}-\d{2}T\S+)"
     r"\s+(?P<host>[A-Za-z0-9][\w.-]*)\s+(?P<program>[A-Za-z][\w./-]*?)(?:\[\d+\])?:\s"
@@ -144,6 +149,7 @@ _LABEL_ORDER = (
     "k8s.container.name",
     "service",
     "service.name",
+    "service_name",  # Cloud Run
     "k8s.deployment.name",
     "job",
     "app",
@@ -171,9 +177,15 @@ _LABEL_ORDER = (
     "queue",
     "topic",
     "table",
+    "database_id",  # Cloud SQL: `<project>:<instance>`
     "db",
     "database",
     "datname",
+    # Cloud Monitoring's resource labels: Memorystore, Pub/Sub, functions.
+    "instance_id",
+    "subscription_id",
+    "topic_id",
+    "function_name",
     # CloudWatch dimensions (lower-cased), the resource each series measures.
     "dbinstanceidentifier",
     "dbclusteridentifier",
@@ -193,6 +205,12 @@ _LABEL_ORDER = (
     "autoscalinggroupname",
     "targetgroup",
     "loadbalancer",
+    # A Google Cloud load balancer's backend, URL map and forwarding rule.
+    "backend_target_name",
+    "url_map_name",
+    "forwarding_rule_name",
+    # Azure Monitor exports: the resource's name (`<server>/<database>`).
+    "resource",
     "namespace",
     "availabilityzone",
     "zone",
@@ -293,6 +311,13 @@ def pod_workload(name: str) -> str | None:
     return None
 
 
+def generated_pod(name: str) -> bool:
+    """Whether a name is a Deployment's or DaemonSet's pod (`cart-7f9c8d6b5-x2k4p`), whose
+    generated suffix no ordinary word has."""
+    workload = pod_workload(name)
+    return workload is not None and workload != name
+
+
 def _pod(name: str) -> Entity | None:
     workload = pod_workload(name)
     return Entity(name, "pod", workload) if workload is not None else None
@@ -345,6 +370,9 @@ def line_entity(raw: str, fields: Mapping[str, str] | None = None) -> Entity | N
     m = _KUBECTL_PREFIX.match(head)
     if m is not None:
         return _pod(m.group("pod")) or Entity(m.group("pod"), "pod", m.group("pod"))
+    m = STERN_PREFIX.match(head) if head[:1].islower() else None
+    if m is not None and generated_pod(m.group("pod")):
+        return _pod(m.group("pod"))
     m = _LEADING_TIME.match(head)
     if m is not None:
         rest = head[m.end() :]
@@ -387,8 +415,12 @@ def _event_object(kind: str, name: str) -> Entity:
 
 
 _HOST_LABELS = frozenset({"node", "k8s.node.name", "instance", "host", "host.name"})
+# Labels whose value is a path to the resource, its name last (`acme-prod:orders-pg`,
+# `projects/p/locations/l/instances/feed-cache`, `sql-billing-prod/sqldb-billing`).
+_PATH_VALUED = frozenset({"database_id", "instance_id", "subscription_id", "topic_id", "resource"})
 _SERVICE_LABELS = frozenset(
-    {"container", "k8s.container.name", "service", "service.name", "k8s.deployment.name"}
+    {"container", "k8s.container.name", "service", "service.name", "service_name"}
+    | {"k8s.deployment.name"}
     | {"job", "app"}
 )
 
@@ -403,6 +435,8 @@ def _from_labels(labels: Mapping[str, str]) -> Entity | None:
         kind = "host" if key in _HOST_LABELS else "service"
         if key not in _SERVICE_LABELS | _HOST_LABELS:
             kind = "resource"
+        if key in _PATH_VALUED:
+            value = re.split(r"[:/]", value.rstrip("/"))[-1] or value
         return Entity(value, kind, value)
     return None
 
@@ -447,6 +481,9 @@ def _dimension_value(value: str) -> str:
 _SPACED_EDGE = re.compile(r"(?:^|\s)(?P<caller>[\w.:-]+) -> (?P<callee>[\w.:-]+)(?=\s|$)")
 
 
+_AGGREGATE_SUFFIX = re.compile(r"\}(:[A-Za-z0-9_.]+)$")
+
+
 def metric_entity(name: str) -> MetricName:
     """Split a metric name into its entity and its measure (see the module docstring)."""
     edge = _EDGE.search(name) if "->" in name else None
@@ -484,9 +521,12 @@ def metric_entity(name: str) -> MetricName:
             {broken_down.group("dim").lower(): broken_down.group("value")},
         )
     brace = name.find("{")
-    if brace > 0 and name.endswith("}"):
-        labels = metric_labels(name)
-        return MetricName(_from_labels(labels), name[:brace].strip(), labels)
+    suffix = _AGGREGATE_SUFFIX.search(name) if brace > 0 else None
+    if brace > 0 and (name.endswith("}") or suffix is not None):
+        # A trailing aggregate after the labels (`...{service_name="cart-api"}:p99`).
+        labels = metric_labels(name[: suffix.start() + 1] if suffix is not None else name)
+        measure = name[:brace].strip() + (suffix.group(1) if suffix is not None else "")
+        return MetricName(_from_labels(labels), measure, labels)
     if brace > 0:
         # A PromQL query (`histogram_quantile(0.99, sum(rate(x_bucket{pod="..."}[1m])) by
         # (le))`): the selector's labels name the entity, the selected series is the measure.

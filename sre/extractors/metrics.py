@@ -18,6 +18,7 @@ from sre.extractors.expiry import expired_certificate
 from sre.extractors.finding import Finding
 from sre.extractors.fmt import fmt_num, fmt_ratio, is_number
 from sre.extractors.keywords import LIMIT_TOKENS, concepts, tokens
+from sre.extractors.kubestate import state_signature
 from sre.extractors.limits import paired_limits
 from sre.extractors.measures import Measure, is_absolute_unit, series_measure
 from sre.extractors.replaced import replaced_pods
@@ -434,7 +435,12 @@ def metric_findings(
     if grown is not None:
         findings.append(_growth_finding(series, grown))
     extras = (_saturation(series, shift, config, paired), _depleted(series, measure, shift))
-    for extra in (*extras, _lone_value(series), expired_certificate(series)):
+    for extra in (
+        *extras,
+        _lone_value(series),
+        expired_certificate(series),
+        state_signature(series),
+    ):
         if extra is not None:
             findings.append(extra)
     return findings

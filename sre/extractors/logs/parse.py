@@ -553,6 +553,17 @@ def parse_line(line: str, default_year: int = 1970, cache: MinuteCache | None = 
         parsed = _parse_logfmt(rest, ts, default_year)
         if parsed is not None:
             return parsed
+    if ts is not None and rest.startswith("{") and rest.endswith("}"):
+        # `kubectl logs --timestamps` (and stern's) of a JSON log: `<time> {...}`.
+        parsed = _parse_json(rest, default_year)
+        if parsed is not None:
+            return ParsedLine(
+                parsed.ts if parsed.ts is not None else ts,
+                parsed.level,
+                parsed.message,
+                parsed.fields,
+                parsed.stack,
+            )
     level = None
     lm = _LEVEL_RE.search(rest, 0, HEAD)
     if lm is None and ts is not None:

@@ -133,6 +133,16 @@ def test_database_lock_holders_and_open_circuits_have_their_own_families() -> No
     assert "circuit_open" not in symptoms_in("circuit breaker for 'geo' closed again")
 
 
+def test_a_managed_databases_network_series_are_not_the_networks() -> None:
+    """Cloud SQL's and Azure SQL's connection counts sit under `network`: their clients'
+    connections to the database, not a network fault; a NAT gateway's stay the network's."""
+    assert "network" not in metric_families(
+        'cloudsql.googleapis.com/database/network/connections{database_id="p:orders-pg"}'
+    )
+    assert "network" not in metric_families("Microsoft.Sql/servers/databases/network_bytes")
+    assert "network" in metric_families("nat_gateway_packets_drop_count")
+
+
 def test_grpc_status_codes_map_to_their_http_families() -> None:
     """gRPC DeadlineExceeded, Unavailable and ResourceExhausted read as timeout, 5xx and 429."""
     assert "timeout" in symptoms_in("rpc error: code = DeadlineExceeded desc = ctx")

@@ -456,3 +456,27 @@ def test_a_failing_bare_address_is_named_by_the_workload_behind_it() -> None:
     top = by_category(AGENT.candidates(s.items, incident(metrics=metrics)), "dependency_failure")
     assert top[0].suspects[:2] == ["memcached-rate", "10.96.44.193:11211"]
     assert top[0].label.startswith("memcached-rate (10.96.44.193:11211) failing")
+
+
+def test_a_host_only_the_load_generator_fails_on_is_the_front_door_a_weak_suspect() -> None:
+    """The load generator's 5xx from `frontend:80` are the whole system failing as its
+    clients see it: a weak dependency hypothesis, where a service's own calls are not."""
+    locust = "[pod/loadgenerator-7f9c8d6b5-x2k4p/main] GET http://frontend:80/cart 500"
+    service = "[pod/checkout-7f9c8d6b5-q8mwn/main] POST http://frontend:80/api 500"
+    front, called = Signals(), Signals()
+    front.dependency("frontend:80", ["http_5xx"], example=locust)
+    called.dependency("frontend:80", ["http_5xx"], example=service)
+    weak = by_category(AGENT.candidates(front.items, incident()), "dependency_failure")[0]
+    clean = by_category(AGENT.candidates(called.items, incident()), "dependency_failure")[0]
+    assert weak.confidence < clean.confidence and weak.confidence <= 0.3
+
+
+def test_bare_addresses_failing_together_count_as_one_host() -> None:
+    """Pod and Service IPs may all be one service's: three of them failing with one named
+    host are not three unrelated services, so no infrastructure fault is asserted."""
+    s = Signals()
+    for host in ("10.20.1.159:8443", "10.20.2.13:8443", "10.96.44.12:8080"):
+        s.dependency(host, ["timeout"], example=f"call to {host}: SocketTimeoutException")
+    s.dependency("pricing.shop.svc:8080", ["timeout"], example="call to pricing: timeout")
+    found = AGENT.candidates(s.items, incident())
+    assert not by_category(found, "infrastructure")

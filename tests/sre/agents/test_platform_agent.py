@@ -336,3 +336,31 @@ def test_callers_that_find_no_instance_of_an_unnamed_service_are_not_its_suspect
     assert "preserve" not in vague.suspects
     assert precise.suspects[0] == "contacts"
     assert vague.confidence < precise.confidence
+
+
+def test_callers_name_the_service_without_instances_by_what_it_serves() -> None:
+    """`could not retrieve cart: ... upstream connect error` from the frontend names the one
+    workload whose distinctive word is `cart`; a line that also carries its emitter's own
+    name (`cart-service` logging about its upstream) does not name the emitter."""
+    s = Signals()
+    s.signature(
+        "no_instances",
+        "dependency_failure",
+        'frontend-xckbf2249-7f292 server {"error":"could not retrieve cart: rpc error: code ='
+        ' Unavailable desc = upstream connect error or disconnect/reset before headers"}',
+        family="discovery",
+        emitter="frontend",
+    )
+    s.entity_logs("cartservice", 0.0)
+    s.entity_logs("frontend", 40.0)
+    assert _only(AGENT.candidates(s.items, incident(**NO_DEPLOY))).suspects[0] == "cartservice"
+    own = Signals()
+    own.signature(
+        "no_instances",
+        "dependency_failure",
+        'cart-service-wjct5rf6r-rm4mw cart-service 503 Service Unavailable: "no healthy upstream"',
+        family="discovery",
+        emitter="cart-service",
+    )
+    own.entity_logs("cart-service", 40.0)
+    assert "cart-service" not in _only(AGENT.candidates(own.items, incident(**NO_DEPLOY))).suspects

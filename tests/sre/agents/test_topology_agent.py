@@ -312,3 +312,32 @@ def test_failed_calls_name_the_one_workload_whose_word_they_use() -> None:
     assert any("named by the errors of frontend" in h.description for h in one)
     two = AGENT.candidates(signals("adservice", "ad-api").items, incident(**NO_DEPLOY))
     assert not any("named by the errors of frontend" in h.description for h in two)
+
+
+def test_a_cpu_throttled_services_slowness_is_what_its_throttling_does() -> None:
+    """Throttling and CPU up beside three latency series and an error ratio: latency and
+    errors weigh as symptoms, so the service ran out of CPU (before, their sheer number
+    read it as failing)."""
+    s = Signals()
+    s.anomaly(
+        "currency/cpu_throttled_ratio", 0.0, 0.8, entity="currency", kind="throttling", score=4.6
+    )
+    s.anomaly("currency/cpu_usage", 0.2, 0.5, entity="currency", kind="cpu", score=1.1)
+    for quantile in ("p50", "p90", "p99"):
+        s.anomaly(
+            f"currency/duration_{quantile}", 3.0, 90.0, entity="currency", kind="latency", score=4.6
+        )
+    s.anomaly("currency/error_ratio", 0.0, 0.02, entity="currency", kind="errors", score=1.9)
+    s.anomaly("frontend/duration_p99", 80.0, 400.0, entity="frontend", kind="latency")
+    top = AGENT.candidates(s.items, incident(**NO_DEPLOY))[0]
+    assert (top.suspects[0], top.category) == ("currency", "resource_exhaustion")
+
+
+def test_managed_database_products_are_databases() -> None:
+    """An Azure SQL database and a Cosmos DB account named for their product, not `db`."""
+    for name in ("sqldb-billing", "cosmos-retail-prod"):
+        s = Signals()
+        s.anomaly(f"{name}/cpu_percent", 20.0, 97.0, entity=name, kind="cpu", score=4.6)
+        s.anomaly("web/latency_p99", 80.0, 400.0, entity="web", kind="latency")
+        top = AGENT.candidates(s.items, incident(**NO_DEPLOY))[0]
+        assert (top.suspects[0], top.category) == (name, "database")

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from sre.extractors.entities import line_entity, metric_entity, pod_workload
 from sre.extractors.logs.parse import parse_line
+from sre.extractors.logs.shapes import collector_prefix
 
 
 @pytest.mark.parametrize(
@@ -39,6 +40,17 @@ def test_collector_prefix_names_the_pod() -> None:
     line = "2023-01-29T08:42:09.487Z ts-travel2-service-5c66d57d58-6mp2b 16:42:09.486 INFO x"
     found = line_entity(line)
     assert found is not None and (found.kind, found.workload) == ("pod", "ts-travel2-service")
+
+
+def test_sterns_pod_and_container_columns_name_the_pod() -> None:
+    """stern: `<pod> <container> [<time>] <line>`; a pod name followed by a date is not."""
+    line = 'frontend-xckbf2249-7f292 server 2025-05-06T13:32:51Z {"message":"failed"}'
+    found = line_entity(line)
+    assert found is not None and (found.kind, found.workload) == ("pod", "frontend")
+    assert line_entity("notapod server 2025-05-06T13:32:51Z boot") is None
+    # A date is no container name: the line's own time must not be cut off as a column.
+    dated = "ts-basic-service-zf9qbtmvl7-dmkvx 2026-12-04 15:05:01.308 INFO x"
+    assert collector_prefix(dated) == 0
 
 
 def test_a_cloud_logging_resource_column_names_the_pod_or_instance() -> None:
@@ -234,6 +246,29 @@ def test_a_plain_line_has_no_entity() -> None:
             "custom.publicapi.requests.by_client.fleetlink-prod",
             "fleetlink-prod",
             "custom.publicapi.requests",
+        ),
+        # Cloud Monitoring's resource labels (their values a path, the name last), an
+        # aggregate after the labels, and Azure Monitor's resource.
+        (
+            'run.googleapis.com/request_latencies{service_name="cart-api"}:p99',
+            "cart-api",
+            "run.googleapis.com/request_latencies:p99",
+        ),
+        (
+            'cloudsql.googleapis.com/database/cpu/utilization{database_id="acme-4412:orders-pg"}',
+            "orders-pg",
+            "cloudsql.googleapis.com/database/cpu/utilization",
+        ),
+        (
+            "redis.googleapis.com/stats/memory/usage_ratio"
+            '{instance_id="projects/media/locations/us-central1/instances/feed-cache"}',
+            "feed-cache",
+            "redis.googleapis.com/stats/memory/usage_ratio",
+        ),
+        (
+            'Microsoft.Sql/servers/databases/cpu_percent{resource="sql-billing/sqldb-billing"}',
+            "sqldb-billing",
+            "Microsoft.Sql/servers/databases/cpu_percent",
         ),
     ],
 )

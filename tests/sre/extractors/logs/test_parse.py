@@ -383,6 +383,24 @@ def test_a_stack_trace_exported_line_by_line_behind_a_pod_prefix_is_one_record()
     assert records[1].raw.startswith("2026-11-20T14:03:11.5Z station-")
 
 
+def test_sterns_columns_are_a_prefix_and_a_json_line_after_a_time_is_parsed() -> None:
+    """stern's `<pod> <container> <time> {json}`: the record's time, level and message are
+    the JSON line's; `kubectl logs --timestamps` of a JSON log (`<time> {json}`) too."""
+    pod = "frontend-xckbf2249-7f292 server"
+    lines = [
+        f'{pod} 2026-11-20T14:03:11Z {{"severity":"warning","message":"request failed",'
+        '"error":"could not retrieve cart"}',
+        '2026-11-20T14:03:12Z {"level":"error","msg":"charge failed","order":"o-1"}',
+    ]
+    assert has_collector_prefixes(lines[:1])
+    first, second = iter_records(lines, 2026, prefixes=True)
+    assert (first.ts, first.level, first.message) == (T0, "WARN", "request failed")
+    assert first.fields["error"] == "could not retrieve cart"
+    assert first.raw.startswith(pod)
+    assert (second.ts, second.level, second.message) == (T0 + 1, "ERROR", "charge failed")
+    assert second.fields["order"] == "o-1"
+
+
 def test_collector_prefixes_are_detected_on_a_sample() -> None:
     """A log whose lines carry logcli label sets is seen to have prefixes; a plain one is
     not, so its lines are never looked at for one."""
