@@ -34,9 +34,10 @@ turns the `signature` findings into hypotheses, one per kind:
   `CHANGE_FACTOR` and the change agents decide;
 - an application's pool of connections or threads running out while the database shows
   trouble of its own (locks, a failover, replica lag, throttling or full storage in its
-  lines; a database entity's latency, CPU, lag or locks departing in the harmful way) is
-  the database's symptom: connections are held for as long as the database makes them
-  wait. It keeps `DB_SYMPTOM_FACTOR`, and the database's own hypotheses lead;
+  lines; a database entity's latency, CPU, lag or locks departing in the harmful way), or
+  while a service it calls times out or answers 5xx, is the slow party's symptom:
+  connections and threads are held for as long as it makes them wait. It keeps
+  `DB_SYMPTOM_FACTOR`, and the slow party's own hypotheses lead;
 - names of pods behind a headless Service (`redis-0.redis.shop.svc.cluster.local`) that
   stop resolving while nodes go NotReady or pods are evicted say those pods are gone (their
   records leave with them), not that DNS fails: the DNS hypothesis keeps
@@ -197,7 +198,7 @@ class PlatformAgent(SpecialistAgent):
         series = _series_by_kind(evidence)
         databases = _database_hosts(evidence)
         changes = evidence.of(ConfigChangeSignal)
-        db_trouble = _database_trouble(groups, evidence)
+        db_trouble = _database_trouble(groups, evidence) or _callee_failing(evidence)
         clock = "clock_skew" in groups and not _chronic(groups["clock_skew"])
         clock_trouble = clock or _CLOCK in series
         pods_gone = any(k in groups and not _chronic(groups[k]) for k in _PODS_GONE_KINDS)
@@ -235,6 +236,16 @@ def _database_trouble(groups: dict[str, _Group], evidence: Evidence) -> bool:
         and anomaly.value.entity is not None
         and is_database(anomaly.value.entity)
         for anomaly in evidence.of(MetricAnomalySignal)
+    )
+
+
+def _callee_failing(evidence: Evidence) -> bool:
+    """Whether a service the pool's owner calls times out or answers 5xx more than before:
+    a pool of threads or connections empties while each borrower waits on it."""
+    return any(
+        failing.value.count_after > max(1, 2 * failing.value.count_before)
+        and {"timeout", "http_5xx"} & set(failing.value.error_kinds)
+        for failing in evidence.of(DependencyErrorsSignal)
     )
 
 

@@ -244,6 +244,7 @@ def build_profiles(evidence: Evidence) -> dict[str, Profile]:
     _add_log_trouble(evidence, profiles)
     _add_metric_trouble(evidence, profiles)
     _add_replaced_pods(evidence, profiles)
+    _link_metric_edges(evidence, profiles)
     _link_callers(evidence, profiles)
     _add_signatures(evidence, profiles)
     return {k: p for k, p in profiles.items() if p.signals}
@@ -307,6 +308,34 @@ def _add_metric_trouble(evidence: Evidence, profiles: dict[str, Profile]) -> Non
             measure = measure_of(metric_entity(full.value.metric).measure, None)
             owner.saturated_kinds.add(measure.kind)
             owner.cite(full, 1.0)
+
+
+# Labels naming the caller of a caller-side series about a callee (Istio's
+# `source_workload`, Application Insights' `cloud/roleName`, service graphs' `client`).
+_CALLER_LABELS = ("source_workload", "source_app", "source_service", "rolename", "client")
+
+
+def _link_metric_edges(evidence: Evidence, profiles: dict[str, Profile]) -> None:
+    """A caller whose series about a callee (`dependencies/failed{cloud/roleName="web",
+    dependency/target="api.pay.io"}`) departed the harmful way is that callee's caller, and
+    its own error, latency and connection series are its view of those calls, no trouble
+    of its own."""
+    edges: dict[str, set[str]] = {}
+    for anomaly in evidence.of(MetricAnomalySignal):
+        value = anomaly.value
+        if not value.bad or value.kind not in _OWN_TROUBLE_KINDS or value.entity is None:
+            continue
+        labels = metric_entity(value.metric).labels
+        caller = next((labels[k].lower() for k in _CALLER_LABELS if labels.get(k)), None)
+        callee = value.entity.lower()
+        if caller and caller != callee and caller in profiles and callee in profiles:
+            edges.setdefault(caller, set()).add(callee)
+    for caller, callees in edges.items():
+        for callee in callees:
+            profiles[callee].callers.add(caller)
+        # Its threads and connections are held as long as the callee makes them wait.
+        for kind in (*_OWN_TROUBLE_KINDS, "connections"):
+            profiles[caller].metric_score -= profiles[caller].kinds.pop(kind, 0.0)
 
 
 def _add_replaced_pods(evidence: Evidence, profiles: dict[str, Profile]) -> None:

@@ -165,6 +165,8 @@ _LABEL_ORDER = (
     "upstream",
     "peer_service",
     "clientname",  # Spring Boot's http.client.requests: the host called
+    "target",  # Application Insights' dependency/target, a probe's target: the one called
+    "rolename",  # Application Insights' cloud/roleName: the service itself
     "node",
     "k8s.node.name",
     "instance",
@@ -219,8 +221,10 @@ _LABEL_ORDER = (
 # Prometheus labels are quoted (`pod="cart-..."`); CloudWatch dimensions as consoles and
 # exporters print them often are not (`{DBInstanceIdentifier=orders-db}`).
 # Datadog writes its tags `key:value` (`{kube_namespace:shop,pod_name:cart-...}`).
+# Application Insights' keys have a path (`cloud/roleName`): the last segment is the key.
 _LABELS = re.compile(
-    r"(?P<key>[A-Za-z_][\w.]*)\s*(?:=~?|:)\s*(?:\"(?P<value>[^\"]*)\"|(?P<bare>[^,}\s\"]+))"
+    r"(?:[A-Za-z_][\w.]*/)?(?P<key>[A-Za-z_][\w.]*)\s*(?:=~?|:)\s*"
+    r"(?:\"(?P<value>[^\"]*)\"|(?P<bare>[^,}\s\"]+))"
 )
 # Leading CloudWatch namespaces (`AWS/RDS`, `Lambda`, ...) say nothing about which resource.
 _NAMESPACES = frozenset(

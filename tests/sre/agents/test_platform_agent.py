@@ -364,3 +364,16 @@ def test_callers_name_the_service_without_instances_by_what_it_serves() -> None:
     )
     own.entity_logs("cart-service", 40.0)
     assert "cart-service" not in _only(AGENT.candidates(own.items, incident(**NO_DEPLOY))).suspects
+
+
+def test_threads_running_out_while_a_callee_times_out_are_the_callees_symptom() -> None:
+    """Tomcat's threads all busy while `route:11178` times out and answers 5xx: the threads
+    wait on the callee, so the signature is weaker than with no callee failing."""
+    example = "Thread pool is exhausted: all 200 worker threads are busy"
+    alone, waiting = Signals(), Signals()
+    for s in (alone, waiting):
+        s.signature("threads_exhausted", "resource_exhaustion", example, emitter="basic")
+    waiting.dependency("route:11178", ["timeout", "http_5xx"], count_before=2, count_after=80)
+    free = _only(AGENT.candidates(alone.items, incident(**NO_DEPLOY)))
+    held = _only(AGENT.candidates(waiting.items, incident(**NO_DEPLOY)))
+    assert held.confidence < free.confidence

@@ -341,3 +341,29 @@ def test_managed_database_products_are_databases() -> None:
         s.anomaly("web/latency_p99", 80.0, 400.0, entity="web", kind="latency")
         top = AGENT.candidates(s.items, incident(**NO_DEPLOY))[0]
         assert (top.suspects[0], top.category) == (name, "database")
+
+
+def test_a_callers_series_about_a_failing_callee_make_its_own_series_its_view() -> None:
+    """`web` calls `api.pay.io`: its series about that callee failed and slowed, and so did
+    its own requests, threads and errors. The callee leads; `web` is its caller."""
+    s = Signals()
+    edge = 'dependencies/{}{{cloud/roleName="web",dependency/target="api.pay.io"}}'
+    s.anomaly(edge.format("failed"), 0.0, 40.0, entity="api.pay.io", kind="errors", score=4.6)
+    s.anomaly(
+        edge.format("duration"), 200.0, 9000.0, entity="api.pay.io", kind="latency", score=4.6
+    )
+    s.anomaly(
+        'requests/failed{cloud/roleName="web"}', 0.0, 60.0, entity="web", kind="errors", score=4.6
+    )
+    s.anomaly(
+        'requests/duration{cloud/roleName="web"}',
+        300.0,
+        9500.0,
+        entity="web",
+        kind="latency",
+        score=4.6,
+    )
+    s.anomaly('Threads{resource="web"}', 40.0, 400.0, entity="web", kind="connections", score=4.6)
+    top = AGENT.candidates(s.items, incident(**NO_DEPLOY))[0]
+    assert (top.suspects[0], top.category) == ("api.pay.io", "dependency_failure")
+    assert "named by the errors of web" in top.description

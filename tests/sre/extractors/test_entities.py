@@ -270,6 +270,19 @@ def test_a_plain_line_has_no_entity() -> None:
             "sqldb-billing",
             "Microsoft.Sql/servers/databases/cpu_percent",
         ),
+        # Application Insights: a dependency's series measures its target, a request's the
+        # role (its keys have a path: `cloud/roleName`).
+        (
+            'dependencies/failed{resource="appi-shop",cloud/roleName="web",'
+            'dependency/target="api.pay.io"}',
+            "api.pay.io",
+            "dependencies/failed",
+        ),
+        (
+            'requests/duration{resource="appi-shop",cloud/roleName="web"}',
+            "web",
+            "requests/duration",
+        ),
     ],
 )
 def test_metric_names_split_into_entity_and_measure(name: str, entity: str, measure: str) -> None:
