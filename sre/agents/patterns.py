@@ -20,7 +20,9 @@ from sre.extractors.measures import counts_failures
 SYMPTOM_PATTERNS: dict[str, re.Pattern[str]] = {
     "oom": re.compile(
         r"out ?of ?memory|outofmemory|oom[-_ ]?kill|oomkilled|cannot allocate memory|"
-        r"memoryerror|heap space|heap out of memory|exit code 137|memory limit exceeded",
+        r"memoryerror|heap space|heap out of memory|exit code 137|memory limit exceeded|"
+        # A cache refusing writes at its memory limit (Redis `maxmemory`, Memcached).
+        r"oom command not allowed|used memory > 'maxmemory'|out of memory storing object",
         re.I,
     ),
     "fd": re.compile(r"too many open files|\bemfile\b|file descriptors? (?:limit|exhausted)", re.I),

@@ -113,6 +113,11 @@ def test_symptom_families_recognise_generic_wording() -> None:
     assert "conn_pool" in symptoms_in("QueuePool limit of size 5 overflow 0 reached")
     assert "conn_pool" not in symptoms_in("HTTPSConnectionPool(host='x'): Read timed out")
     assert "credential_expired" in symptoms_in("The provided token has expired.")
+    # A cache refusing writes at its memory limit ran out of memory: no program error.
+    assert "oom" in symptoms_in(
+        "ReplyError: OOM command not allowed when used memory > 'maxmemory'."
+    )
+    assert "oom" in symptoms_in("SERVER_ERROR out of memory storing object")
 
 
 def test_text_files_and_hosts_are_found_in_stack_text() -> None:
