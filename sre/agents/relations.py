@@ -17,6 +17,7 @@ from sre.agents.hosts import host_tokens
 from sre.agents.patterns import explains, key_families, metric_families, tokens
 from sre.agents.reading import (
     commit_files,
+    count_after,
     flatten_items,
     fmt_value,
     is_innocuous,
@@ -37,6 +38,7 @@ from sre.signals import (
     MetricSaturationSignal,
     MetricSignal,
     SignatureSignal,
+    TroubleSignal,
 )
 
 # The log symptom a decisive platform signature shows (`sre.extractors.signatures`): a
@@ -329,7 +331,23 @@ def _log_support(
         matched_ids = {s.id for s in matched}
         both = any(s.id in matched_ids for s in named)
         weight = STRONG if both or "flag" in key_families(key) else WEAK
+        if weight == STRONG and _share_of_trouble(named, trouble) < NAMED_SHARE:
+            # The errors naming its code path are a sliver of the trouble: the rest, and
+            # so the incident, has another cause.
+            weight = WEAK
         support.add(weight, named[:4], "errors name what this key configures")
+
+
+# The share of the new or rising error records below which those naming a key explain
+# too little of the trouble to make it the cause.
+NAMED_SHARE = 0.2
+
+
+def _share_of_trouble(named: list[Signal], trouble: list[TroubleSignal]) -> float:
+    total = sum(count_after(s) for s in trouble)
+    if total <= 0:
+        return 1.0
+    return sum(count_after(s) for s in named if s in trouble) / total
 
 
 _GENERIC_METRICS = frozenset({"errors", "latency"})

@@ -195,3 +195,17 @@ def test_a_gitops_revision_names_the_commit_it_rolled_out() -> None:
     s.config_change("argocd/inventory.revision", "c8146c45393bf13bee17c3f92b9f754b7f4b1c4f", sha)
     found = AGENT.candidates(s.items, incident())
     assert found and sha in found[0].suspects
+
+
+def test_a_flag_whose_errors_are_a_sliver_of_the_trouble_is_a_weak_link() -> None:
+    """`features.gift_wrap_upsell` turned on: 6 warnings name gift wrap, while 400 new
+    errors say the database failed over. The flag explains too little to be the cause; with
+    its errors the bulk of the trouble it is blamed as before."""
+    s = Signals()
+    s.template("gift wrap options cache stale, refreshing", level="WARN", count_after=6)
+    s.config_change("features.gift_wrap_upsell", False, True)
+    alone = AGENT.candidates(s.items, incident())[0].confidence
+    s.template("terminating connection due to administrator command", count_after=400)
+    sliver = AGENT.candidates(s.items, incident())[0].confidence
+    assert sliver < alone
+    assert alone >= 0.55 and sliver < 0.4
