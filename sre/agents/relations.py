@@ -33,6 +33,7 @@ from sre.signals import (
     ConfigRiskSignal,
     DependencyErrorsSignal,
     EntityLogsSignal,
+    LogTemplateSignal,
     MetricAnomalySignal,
     MetricGrowthSignal,
     MetricSaturationSignal,
@@ -316,6 +317,8 @@ def _log_support(
     for signal in evidence.log_signals():
         if not isinstance(signal, DependencyErrorsSignal) and signal not in trouble:
             continue
+        if isinstance(signal, LogTemplateSignal) and signal.value.level.upper() in _CALM_LEVELS:
+            continue  # `flag bulk_pricing_banner evaluated` is the flag at work, no error
         words = tokens(signal_text(signal).replace(".", "_"))
         words |= host_tokens(
             signal.value.host if isinstance(signal, DependencyErrorsSignal) else ""
@@ -338,6 +341,7 @@ def _log_support(
         support.add(weight, named[:4], "errors name what this key configures")
 
 
+_CALM_LEVELS = frozenset({"INFO", "DEBUG", "TRACE", "NOTICE"})
 # The share of the new or rising error records below which those naming a key explain
 # too little of the trouble to make it the cause.
 NAMED_SHARE = 0.2

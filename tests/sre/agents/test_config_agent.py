@@ -209,3 +209,15 @@ def test_a_flag_whose_errors_are_a_sliver_of_the_trouble_is_a_weak_link() -> Non
     sliver = AGENT.candidates(s.items, incident())[0].confidence
     assert sliver < alone
     assert alone >= 0.55 and sliver < 0.4
+
+
+def test_a_flags_own_info_lines_are_the_flag_at_work_not_errors_naming_it() -> None:
+    """`features: bulk_pricing_banner evaluated` appears once the flag is on: INFO lines
+    naming it are no errors, so they do not link the flag; an error naming it does."""
+    s = Signals()
+    s.template("features: bulk_pricing_banner evaluated account=<*> tier=<*>", level="INFO")
+    s.config_change("inventory-api.features.bulk_pricing_banner", False, True)
+    assert AGENT.candidates(s.items, incident(service="inventory-api")) == []
+    s.template("bulk pricing banner render failed: KeyError 'tier'")
+    (linked,) = AGENT.candidates(s.items, incident(service="inventory-api"))
+    assert "errors name what this key configures" in linked.description
