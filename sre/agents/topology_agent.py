@@ -17,6 +17,8 @@ the system (a symptom every service shows says nothing about which one is at fau
                 + named * log1p(named(e))                callers' errors naming it
                                                          (or, unnamed, pointing at it)
                 + symptom * min(1, symptoms(e))          crash loops, failing probes
+                + replaced * min(1, replaced(e))         a pod of it replaced (killed,
+                                                         evicted, crashed for good)
 
 `score_k` is the departure score (`sre.extractors.departure`) of its harmful series of kind
 `k`, `n_k` the number of entities with such a series, and `w_k` is 1 for resources running
@@ -30,16 +32,24 @@ error or latency series, their own non-call errors): each is credited an equal s
 those errors, as if named, and explains the caller the same way; the errors of its own
 callers that name it pass on with them (what names a relay names the path through it: a
 load generator's failures all name the front door), and its own error and latency series
-are its view of those calls, no trouble of its own.
+are its view of those calls, no trouble of its own. Callers are also read from series: a
+caller-side series about a callee (Istio's `source_workload`, Application Insights'
+`cloud/roleName` beside `dependency/target`) that departed the harmful way makes its
+caller the callee's caller, and the caller's own error, latency and connection series its
+view of those calls. Errors that name no host name the one workload whose distinctive word
+they use (`failed to retrieve ads` -> `adservice`, `sre.agents.hosts.stem_named`). A
+workload whose pod was replaced (`pod_replaced`) has trouble of its own.
 
 The top entities (at least `min_relative` of the best) become hypotheses whose confidence
 follows their dominance over the strongest `CONTENDERS`:
 `0.2 + DOMINANCE_WEIGHT * strength(e) / sum(top strengths)`, capped at `MAX_CONFIDENCE`, so a
 weaker entity never outranks a stronger one. The weights are `Weights`, fitted on the
-development sets with cross-validation (`tools/fit_weights.py`; `docs/accuracy.md`).
+development sets with cross-validation (`tools/fit_weights.py`; `docs/accuracy.md`);
+`replaced` (1.0) was set by hand, not fitted.
 
 The category follows what the entity's evidence says: a bounded resource saturated, or
-resources making up at least `RESOURCE_SHARE` of its departures -> `resource_exhaustion`
+resources making up at least `RESOURCE_SHARE` of its departures (latency, errors and other
+symptoms counted at `symptom_kind`, as in `strength`) -> `resource_exhaustion`
 (for a database: `database`, unless only its memory or disk ran out, which the taxonomy
 calls `resource_exhaustion`); lag -> `database`; a request surge at an edge entity ->
 `traffic_surge`; otherwise the entity is failing -> `dependency_failure`, or `database` for

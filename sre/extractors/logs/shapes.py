@@ -541,7 +541,9 @@ def iter_records(
                 and text[:1] not in _RECORD_STARTS
                 and _same_source(raw, cut, current.raw)
                 and _continuation_rule(text) != _NEVER
-                and parser.continues(text, text.encode().translate(ZERO_DIGITS), current)
+                and parser.continues(
+                    text, blind[len(raw[:cut].encode("utf-8", "surrogatepass")) :], current
+                )
             ):
                 # A stack trace exported line by line, each behind the collector's prefix.
                 _append(current, text)
