@@ -47,7 +47,9 @@ weaker entity never outranks a stronger one. The weights are `Weights`, fitted o
 development sets with cross-validation (`tools/fit_weights.py`; `docs/accuracy.md`);
 `replaced` (1.0) was set by hand, not fitted.
 
-The category follows what the entity's evidence says: a bounded resource saturated, or
+The category follows what the entity's evidence says: a decisive platform signature about
+it (strength 1, new or rising: its pods OOMKilled, its failover) -> that signature's
+category; else a bounded resource saturated, or
 resources making up at least `RESOURCE_SHARE` of its departures (latency, errors and other
 symptoms counted at `symptom_kind`, as in `strength`) -> `resource_exhaustion`
 (for a database: `database`, unless only its memory or disk ran out, which the taxonomy
@@ -192,6 +194,7 @@ class Profile:
     saturated_kinds: set[str] = field(default_factory=set)
     symptoms: float = 0.0
     replaced: int = 0
+    decisive: dict[str, float] = field(default_factory=dict)
     signals: dict[str, float] = field(default_factory=dict)
     best_metric: MetricAnomalySignal | None = None
     pods: list[str] = field(default_factory=list)
@@ -365,6 +368,9 @@ def _add_signatures(evidence: Evidence, profiles: dict[str, Profile]) -> None:
             continue
         if value.category is None:
             profiles[where].symptoms += value.strength
+        elif value.strength >= 1.0 and value.count_after > value.count_before:
+            decisive = profiles[where].decisive
+            decisive[value.category] = decisive.get(value.category, 0.0) + value.strength
         profiles[where].cite(found, value.strength)
 
 
@@ -534,6 +540,9 @@ def category_of(profile: Profile) -> str:
         # A third party's API has no resources of ours to run out of: its throttling and
         # slowness are a dependency failing us.
         return "dependency_failure"
+    if profile.decisive:
+        # A decisive signature about it (its pods OOMKilled, its failover) says why.
+        return max(sorted(profile.decisive), key=lambda c: profile.decisive[c])
     # A database out of memory or disk ran out of a resource (the taxonomy's
     # resource_exhaustion); its connections, locks, lag or load are the database's own.
     capacity_only = profile.saturated_kinds and profile.saturated_kinds <= _CAPACITY_KINDS

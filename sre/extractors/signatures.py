@@ -506,4 +506,15 @@ def _object(signature: Signature, text: str) -> str | None:
             for key, value in m.groupdict().items():
                 if key.startswith("obj") and value and "<*>" not in value:
                     return value
+    if signature.family == "kubernetes":
+        # A `kubectl get pods` row whose STATUS column is the signature: that pod.
+        for row in _POD_ROW.finditer(text):
+            if signature.pattern.search(row.group("status")):
+                return row.group("obj")
     return None
+
+
+# `kubectl get pods`: `<name>  <ready>/<total>  <STATUS>  <restarts> ...`.
+_POD_ROW = re.compile(
+    r"(?m)^\s*(?P<obj>[a-z0-9][a-z0-9.-]{2,252})\s+\d+/\d+\s+(?P<status>[A-Za-z:]+)"
+)

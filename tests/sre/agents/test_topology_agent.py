@@ -367,3 +367,20 @@ def test_a_callers_series_about_a_failing_callee_make_its_own_series_its_view() 
     top = AGENT.candidates(s.items, incident(**NO_DEPLOY))[0]
     assert (top.suspects[0], top.category) == ("api.pay.io", "dependency_failure")
     assert "named by the errors of web" in top.description
+
+
+def test_a_decisive_signature_about_the_entity_gives_its_category() -> None:
+    """`pricing-engine`'s errors and request series departed, and its pods were
+    OOMKilled: the entity ran out of memory, not merely failing."""
+    s = Signals()
+    s.anomaly("pricing-engine/errors", 0.0, 40.0, entity="pricing-engine", kind="errors", score=4.6)
+    s.anomaly("web/latency_p99", 80.0, 400.0, entity="web", kind="latency")
+    s.signature(
+        "oom_killed",
+        "resource_exhaustion",
+        "reason=OOMKilled",
+        obj="pricing-engine-5b7d9c6f48-4xkq2",
+        emitter="pricing-engine",
+    )
+    top = AGENT.candidates(s.items, incident(**NO_DEPLOY))[0]
+    assert (top.suspects[0], top.category) == ("pricing-engine", "resource_exhaustion")

@@ -140,3 +140,16 @@ def test_matching_accepts_any_text(text: str) -> None:
     for match in match_signatures(text):
         assert match.signature in CATALOGUE
         assert match.obj is None or match.obj.strip() == match.obj
+
+
+def test_a_kubectl_get_pods_row_names_the_pod_its_status_column_shows() -> None:
+    """`kubectl get pods`: the pod whose STATUS is OOMKilled or CrashLoopBackOff is the
+    object; a running pod's row with the signature elsewhere on the line names none."""
+    oom = match_signatures("carts-45nlmhs9l-42h6c   0/1     OOMKilled   0             6d4h")
+    assert [(m.signature.kind, m.obj) for m in oom] == [("oom_killed", "carts-45nlmhs9l-42h6c")]
+    loop = match_signatures("web-7d9f8c6b5-x2k4p   0/1   CrashLoopBackOff   5 (2m ago)   10m")
+    assert [(m.signature.kind, m.obj) for m in loop] == [("crash_loop", "web-7d9f8c6b5-x2k4p")]
+    running = match_signatures(
+        "orders-7f9c8d6b5-q8mwn  1/1  Running  0  2d  Back-off restarting failed container"
+    )
+    assert [(m.signature.kind, m.obj) for m in running] == [("crash_loop", None)]
