@@ -166,6 +166,7 @@ CATALOGUE: tuple[Signature, ...] = (
         r"(?:configmap|secret)s? " + _NAME + r" not found|CreateContainerConfigError"
         r"|couldn't find key \S+ in (?:ConfigMap|Secret)",
         "a ConfigMap or Secret the pod needs is missing",
+        (r"couldn't find key \S+ in (?:ConfigMap|Secret) (?P<obj>[\w./-]+)",),
     ),
     _sig(
         "missing_env",
@@ -506,14 +507,17 @@ def _object(signature: Signature, text: str) -> str | None:
             for key, value in m.groupdict().items():
                 if key.startswith("obj") and value and "<*>" not in value:
                     return value
-    if signature.family == "kubernetes":
-        # A `kubectl get pods` row whose STATUS column is the signature: that pod.
+    if signature.kind in _POD_STATES:
+        # A `kubectl get pods` row whose STATUS column is the signature: that pod (what a
+        # pod needs and lacks, a Secret or an image, is named elsewhere).
         for row in _POD_ROW.finditer(text):
             if signature.pattern.search(row.group("status")):
                 return row.group("obj")
     return None
 
 
+# Signatures that are a pod's own state, shown in its STATUS column.
+_POD_STATES = frozenset({"oom_killed", "crash_loop", "evicted"})
 # `kubectl get pods`: `<name>  <ready>/<total>  <STATUS>  <restarts> ...`.
 _POD_ROW = re.compile(
     r"(?m)^\s*(?P<obj>[a-z0-9][a-z0-9.-]{2,252})\s+\d+/\d+\s+(?P<status>[A-Za-z:]+)"

@@ -29,6 +29,8 @@ from sre.redaction.keys import MIN_SECRET, looks_random, secret_key_strength, se
 from sre.redaction.rules import Found, find_blocks
 from sre.redaction.scanner import find_secrets
 
+# An object's name (`ledger-db-credentials`) or a variable's (`DB_PASSWORD`): words joined.
+_IDENTIFIER = re.compile(r"[a-z0-9]+(?:[-.][a-z0-9]+)+|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")
 PLACEHOLDER = re.compile(r"\[REDACTED:[a-z0-9_]+#\d+\]")
 # A run this long taken from a learned secret is hidden wherever it appears.
 FRAGMENT = 12
@@ -153,7 +155,21 @@ class Redactor:
         postgres://app:pw@db` holds one by its shape. Lists keep their parent's key.
         """
         strings: list[str] = []
-        for key, value in _leaves(config, ""):
+        leaves = list(_leaves(config, ""))
+        # A value shaped like an object's or a variable's name that is also a key of the
+        # same config names that object (`secret: ledger-db-credentials` beside
+        # `externalsecrets.ledger-db-credentials.store`; `DB_PASSWORD: DB_PASSWORD` mapping a
+        # variable): an identifier, not a secret.
+        names = {segment for key, _ in leaves for segment in key.split(".")}
+        self.allow(
+            v
+            for _, v in leaves
+            if isinstance(v, str)
+            and v in names
+            and _IDENTIFIER.fullmatch(v)
+            and not looks_random(v)
+        )
+        for key, value in leaves:
             if not isinstance(value, str):
                 continue
             if secret_value(key, value):

@@ -199,3 +199,30 @@ def test_a_word_like_secrets_runs_inside_public_names_are_left_to_those_names() 
     assert reference not in redactor.redact(f"rotated {reference}")
     assert "sb-fleet-send-l" not in redactor.redact(f"rotated {reference[:-6]}…")
     assert GITHUB[4:20] not in redactor.redact(f"{GITHUB[4:20]}/requests")
+
+
+def test_a_secrets_name_that_is_also_a_config_key_is_an_identifier_not_a_secret() -> None:
+    """`envFromSecret.secret: ledger-db-credentials` names the Secret that
+    `externalsecrets.ledger-db-credentials` defines, and `DB_PASSWORD: DB_PASSWORD` maps a
+    variable: both stay readable. A password that happens to be a key (`admin`), and one
+    shaped like a name but defined nowhere as a key, are still hidden."""
+    redactor = Redactor()
+    redactor.learn_config(
+        {
+            "ledger": {
+                "envFromSecret": {
+                    "secret": "ledger-db-credentials",
+                    "keys": {"DB_PASSWORD": "DB_PASSWORD"},
+                },
+                "db": {"password": "admin", "admin": {"role": "owner"}},
+                "cache": {"password": "blue-harbor-lantern"},
+            },
+            "externalsecrets": {"ledger-db-credentials": {"store": "aws-secretsmanager"}},
+        }
+    )
+    out = redactor.redact(
+        "couldn't find key DB_PASSWORD in Secret payments/ledger-db-credentials;"
+        " tried admin and blue-harbor-lantern"
+    )
+    assert "DB_PASSWORD" in out and "ledger-db-credentials" in out
+    assert "admin" not in out and "blue-harbor-lantern" not in out
