@@ -9,6 +9,7 @@ Log lines (the emitter of the line)
       `service.name` / `app` / `application` / `component` / `kubernetes.labels.app`,
       `container` / `container_name`, `host` / `hostname` / `node`;
     - `kubectl logs --prefix`: `[pod/<pod>/<container>] ...`; stern's `<pod> <container> ...`;
+      the container log file Fluent Bit tailed (`kube.var.log.containers.<pod>_<ns>_<c>-<id>.log:`);
     - a collector prefix (Loki/Promtail, Fluent Bit, `kubectl logs --timestamps`): a leading
       timestamp followed by a Kubernetes pod name (`cart-7f9c8d6b5-x2k4p`, `kafka-0`);
     - syslog: `<time> <host> <program>[<pid>]: ...`;
@@ -74,6 +75,12 @@ _LEADING_TIME = re.compile(
     r"(?:\])?\s+"
 )
 _KUBECTL_PREFIX = re.compile(r"^\[pod/(?P<pod>[^/\]\s]+)/(?P<container>[^\]\s]+)\]\s")
+# The container log file a collector tailed, as Fluent Bit's `kube.*` tag or its path:
+# `kube.var.log.containers.<pod>_<namespace>_<container>-<container id>.log: <line>`.
+CONTAINER_LOG_PREFIX = re.compile(
+    r"(?:kube\.var\.log\.containers\.|/var/log/containers/)(?P<pod>[a-z0-9][a-z0-9.-]*)"
+    r"_(?P<namespace>[a-z0-9-]+)_(?P<container>[a-z0-9-]+)-[0-9a-f]{64}\.log:?\s"
+)
 # stern's output: `<pod> <container> [<time>] <line>` (a container name starts with a letter,
 # where `<pod> <date> <time>` has a date).
 STERN_PREFIX = re.compile(
@@ -372,6 +379,9 @@ def line_entity(raw: str, fields: Mapping[str, str] | None = None) -> Entity | N
             return found
     head = raw[:400]
     m = _KUBECTL_PREFIX.match(head)
+    if m is not None:
+        return _pod(m.group("pod")) or Entity(m.group("pod"), "pod", m.group("pod"))
+    m = CONTAINER_LOG_PREFIX.match(head) if head[:1] in "k/" else None
     if m is not None:
         return _pod(m.group("pod")) or Entity(m.group("pod"), "pod", m.group("pod"))
     m = STERN_PREFIX.match(head) if head[:1].islower() else None

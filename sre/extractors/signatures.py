@@ -310,7 +310,9 @@ CATALOGUE: tuple[Signature, ...] = (
         1.0,
         r"\bNXDOMAIN\b|\bSERVFAIL\b|getaddrinfo (?:ENOTFOUND|EAI_AGAIN)|name resolution"
         r"|Failed to resolve [\"'`]?[\w-]+\.[\w.-]+|NameResolutionError|no such host"
-        r"|Name or service not known"
+        # Not a server's reverse lookup of a client's address (MySQL's `IP address
+        # '10.244.3.15' could not be resolved`): that is no name failing to resolve.
+        r"|(?<!could not be resolved: )Name or service not known"
         r"|UnknownHostException|could not resolve host|lookup \S+(?: on [\d.:]+)?: "
         r"(?:i/o timeout|server misbehaving)|DNS resolution failed",
         "names do not resolve (DNS)",

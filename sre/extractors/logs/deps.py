@@ -104,6 +104,8 @@ _DOC_BEFORE_RE = re.compile(
     r"learn more|background on this error at|help|faq)[\s:(\"'<]{0,4}$",
     re.I,
 )
+# nginx error-log fields that describe the request itself (see `hosts_in`).
+_REQUEST_FIELD_BEFORE_RE = re.compile(r"\b(?:host|server|referrer|referer): \"?$")
 _PROSE_HOST_RE = re.compile(
     r"\b(?:to|upstream|calling|call|host|server|backend|peer|lookup|from|reach|reaching)"
     r"\s+(?:host\s+)?([a-z][a-z0-9-]*(?:\.[a-z0-9-]+)+)\b(?![.(])"
@@ -379,10 +381,16 @@ def _add(found: list[str], host: str, port: str | None) -> None:
 def hosts_in(text: str, fields: dict[str, str] | None = None) -> tuple[str, ...]:
     """Hostnames/IPs (with port when given) that a line points at."""
     found: list[str] = []
+    # nginx's error log describes the request beside the upstream it failed on (`client:
+    # ..., server: ..., upstream: "http://10.96.41.7:12346/x", host: "ui:8080", referrer:
+    # "http://ui:8080/"`): the host and referrer are the request's own, not dependencies.
+    nginx = ', upstream: "' in text
     if "://" in text:
         for m in _URL_HOST_RE.finditer(text):
             if _DOC_BEFORE_RE.search(text, max(0, m.start() - 40), m.start()):
                 continue  # a documentation link in the message, not a peer
+            if nginx and _REQUEST_FIELD_BEFORE_RE.search(text, max(0, m.start() - 16), m.start()):
+                continue
             _add(found, m.group(1), m.group(2))
     for m in _HOST_PORT_RE.finditer(text) if ":" in text else ():
         start = m.start()
@@ -390,6 +398,8 @@ def hosts_in(text: str, fields: dict[str, str] | None = None) -> tuple[str, ...]
             continue  # already taken with its URL
         if _CLIENT_BEFORE_RE.search(text, max(0, start - 24), start):
             continue  # the peer that called us (`panic serving 10.2.8.2:35437`), not a dependency
+        if nginx and _REQUEST_FIELD_BEFORE_RE.search(text, max(0, start - 16), start):
+            continue
         if text.startswith("->", m.end()):
             continue  # the local end of a socket (`read udp 10.1.2.3:40206->10.96.0.10:53`)
         _add(found, m.group(1), m.group(2))

@@ -23,7 +23,12 @@ import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 
-from sre.extractors.entities import STERN_PREFIX, generated_pod, pod_workload
+from sre.extractors.entities import (
+    CONTAINER_LOG_PREFIX,
+    STERN_PREFIX,
+    generated_pod,
+    pod_workload,
+)
 from sre.extractors.logs.owntext import OwnText
 from sre.extractors.logs.parse import (
     CLF_RE,
@@ -63,7 +68,7 @@ _SHAPE_LIMIT = 100_000
 _RECORD_STARTS = frozenset("0123456789{")
 _NO_STACK: list[str] = []  # shared, never mutated: cached shapes carry no stack
 # Collector prefixes before the application's own line: `kubectl logs --prefix`, stern's
-# `<pod> <container> ` and logcli's `<time> {labels} ` (Loki).
+# `<pod> <container> `, a tailed container log file's name, and logcli's `<time> {labels} `.
 _KUBECTL_PREFIX = re.compile(r"\[pod/[^/\]\s]+/[^\]\s]+\]\s")
 _LOKI_PREFIX = re.compile(r"\d{4}-\d{2}-\d{2}T[\d:.]+(?:Z|[+-]\d{2}:?\d{2})? \{[^{}\n]*\} ")
 # Promtail's and `kubectl logs --timestamps` exports that name the pod: `<time> <pod> `.
@@ -83,6 +88,10 @@ def collector_prefix(raw: str) -> int:
     if raw[10:11] == "T":
         m = _POD_PREFIX.match(raw)
         return m.end() if m is not None and pod_workload(m.group("pod")) is not None else 0
+    if raw[:1] in "k/":
+        m = CONTAINER_LOG_PREFIX.match(raw)
+        if m is not None:
+            return m.end()
     if raw[:1].islower():
         m = STERN_PREFIX.match(raw)
         return m.end() if m is not None and generated_pod(m.group("pod")) else 0

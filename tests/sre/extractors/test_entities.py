@@ -53,6 +53,16 @@ def test_sterns_pod_and_container_columns_name_the_pod() -> None:
     assert collector_prefix(dated) == 0
 
 
+def test_the_container_log_file_a_collector_tailed_names_the_pod() -> None:
+    """Fluent Bit's `kube.*` tag (or the file's path): `<pod>_<namespace>_<container>-<id>`."""
+    cid = "f" * 64
+    for head in ("kube.var.log.containers.", "/var/log/containers/"):
+        line = f"{head}cart-7f9c8d6b5-x2k4p_shop_cart-{cid}.log: 2025-07-14T08:25:19Z stdout F x"
+        found = line_entity(line)
+        assert found is not None and (found.kind, found.workload) == ("pod", "cart")
+        assert collector_prefix(line) == line.index("2025-")
+
+
 def test_a_cloud_logging_resource_column_names_the_pod_or_instance() -> None:
     """`gcloud logging read` columns: time, monitored resource, payload."""
     pod = line_entity(

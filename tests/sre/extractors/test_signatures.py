@@ -153,3 +153,15 @@ def test_a_kubectl_get_pods_row_names_the_pod_its_status_column_shows() -> None:
         "orders-7f9c8d6b5-q8mwn  1/1  Running  0  2d  Back-off restarting failed container"
     )
     assert [(m.signature.kind, m.obj) for m in running] == [("crash_loop", None)]
+
+
+def test_a_servers_reverse_lookup_of_a_client_address_is_no_dns_failure() -> None:
+    """MySQL resolving a client's IP back to a name (`IP address '10.244.3.15' could not be
+    resolved: Name or service not known`) fails on no service's name."""
+    mysql = (
+        "[Warning] [MY-010055] [Server] IP address '10.244.3.15' could not be resolved:"
+        " Name or service not known"
+    )
+    assert match_signatures(mysql) == []
+    gai = "socket.gaierror: [Errno -2] Name or service not known"
+    assert [m.signature.kind for m in match_signatures(gai)] == ["dns_failure"]

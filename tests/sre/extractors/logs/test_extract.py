@@ -89,6 +89,12 @@ def _templates(result: LogExtraction) -> dict[str, Any]:
         ("read udp 10.4.0.9:40206->10.96.0.10:53: i/o timeout", ("10.96.0.10:53",)),
         # `grep -r` over log files: the file name before a date is no host
         ("/var/log/pods/ns_db-0_1f2e/mysql/0.log:2025-03-05T10:03:02Z could not resolve", ()),
+        # nginx's error log: the upstream is the dependency, the request's host is its own
+        (
+            'upstream timed out, client: 10.244.3.1, server: , request: "POST /x HTTP/1.1",'
+            ' upstream: "http://10.96.41.7:12346/x", host: "ui:8080", referrer: "http://ui:8080/"',
+            ("10.96.41.7:12346",),
+        ),
     ],
 )
 def test_hosts_in(text: str, hosts: tuple[str, ...]) -> None:
