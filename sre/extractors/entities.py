@@ -174,6 +174,7 @@ _LABEL_ORDER = (
     "clientname",  # Spring Boot's http.client.requests: the host called
     "target",  # Application Insights' dependency/target, a probe's target: the one called
     "rolename",  # Application Insights' cloud/roleName: the service itself
+    "cloud_rolename",
     "node",
     "k8s.node.name",
     "instance",
@@ -434,7 +435,7 @@ _HOST_LABELS = frozenset({"node", "k8s.node.name", "instance", "host", "host.nam
 _PATH_VALUED = frozenset({"database_id", "instance_id", "subscription_id", "topic_id", "resource"})
 _SERVICE_LABELS = frozenset(
     {"container", "k8s.container.name", "service", "service.name", "service_name"}
-    | {"k8s.deployment.name"}
+    | {"k8s.deployment.name", "rolename", "cloud_rolename"}
     | {"job", "app"}
 )
 
@@ -492,6 +493,10 @@ def _dimension_value(value: str) -> str:
     return elb.group("name") if elb is not None else value
 
 
+# Azure Monitor's `Microsoft.Cache/redis[redis-sessions-prod] usedmemory{...}`.
+_ARM_BRACKETED = re.compile(
+    r"^(?:Microsoft|microsoft)\.[\w.]+(?:/[\w.]+)*\[(?P<name>[^\]\s]+)\]\s+(?P<rest>\S.*)$"
+)
 _SPACED_EDGE = re.compile(r"(?:^|\s)(?P<caller>[\w.:-]+) -> (?P<callee>[\w.:-]+)(?=\s|$)")
 
 
@@ -510,6 +515,17 @@ def metric_entity(name: str) -> MetricName:
         # The same edge written in words (`X-Ray edge cart-quote -> api.tax.com ResponseTime`).
         measure = name[edge.end() :].strip() or name[: edge.start()].strip()
         return MetricName(_resource(edge.group("callee")), measure, {})
+    arm = _ARM_BRACKETED.match(name) if "[" in name else None
+    if arm is not None:
+        # Azure Monitor's `<resource type>[<name>] <metric>{<dimensions>}`: the resource in
+        # brackets, unless a dimension names what the series is about (a role, a target).
+        labels = metric_labels(arm.group("rest"))
+        measure = arm.group("rest").split("{", 1)[0].strip()
+        named = _from_labels(labels)
+        if named is not None and named.kind != "resource":
+            return MetricName(named, measure, labels)
+        resource = arm.group("name").rstrip("/").rsplit("/", 1)[-1]
+        return MetricName(_resource(resource), measure, labels)
     spaced = _CLOUDWATCH_SPACED.match(name) if "=" in name and " " in name else None
     if spaced is not None:
         # CloudWatch written out (`AWS/ApplicationELB TargetResponseTime LoadBalancer=app/
