@@ -293,6 +293,23 @@ def test_a_plain_line_has_no_entity() -> None:
             "web",
             "requests/duration",
         ),
+        # Azure Monitor's `<resource type>[<name>] <metric>`: the resource in brackets (a
+        # database's last segment), unless a dimension names the role measured.
+        (
+            "Microsoft.Cache/redis[redis-sessions-prod] usedmemory",
+            "redis-sessions-prod",
+            "usedmemory",
+        ),
+        (
+            "Microsoft.Sql/servers/databases[sql-shop/catalog] dtu_consumption_percent",
+            "catalog",
+            "dtu_consumption_percent",
+        ),
+        (
+            "microsoft.insights/components[ai-shop] requests/failed{cloud_RoleName=func-cart}",
+            "func-cart",
+            "requests/failed",
+        ),
     ],
 )
 def test_metric_names_split_into_entity_and_measure(name: str, entity: str, measure: str) -> None:
