@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -20,7 +21,7 @@ from sre.agents.reading import (
 )
 from sre.extractors.entities import line_entity, metric_entity, pod_workload
 from sre.extractors.texthosts import text_hosts
-from sre.signals import DependencyErrorsSignal, EntityLogsSignal, LogSignal
+from sre.signals import DependencyErrorsSignal, EntityLogsSignal, LogSignal, MetricAnomalySignal
 
 
 def host_tokens(host: str) -> set[str]:
@@ -104,7 +105,8 @@ PORT_SERVICES: dict[str, frozenset[str]] = {
 }
 
 
-def _name_parts(name: str) -> set[str]:
+def name_words(name: str) -> set[str]:
+    """The lower-case words of an entity's name (`locust-master` -> locust, master)."""
     return set(re.split(r"[^a-z0-9]+", name.lower())) - {""}
 
 
@@ -122,12 +124,12 @@ def address_owner(address: str, names: Iterable[str], callers: Iterable[str] = (
     if not words or not is_ip(host):
         return None
     # An exporter's target (`memcached-rate:9150`) is the workload it watches.
-    candidates = sorted({_bare(n) for n in names if _name_parts(_bare(n)) & words})
+    candidates = sorted({_bare(n) for n in names if name_words(_bare(n)) & words})
     if len(candidates) <= 1:
         return candidates[0] if candidates else None
-    shared = set.intersection(*(_name_parts(c) for c in candidates))
-    theirs = set().union(*(_name_parts(c) for c in callers)) - shared
-    named_after = [c for c in candidates if (_name_parts(c) - shared - words) & theirs]
+    shared = set.intersection(*(name_words(c) for c in candidates))
+    theirs = set().union(*(name_words(c) for c in callers)) - shared
+    named_after = [c for c in candidates if (name_words(c) - shared - words) & theirs]
     return named_after[0] if len(named_after) == 1 else None
 
 
@@ -140,7 +142,7 @@ _SYNTHETIC_WORDS = frozenset(
 def is_synthetic_client(name: str) -> bool:
     """Whether an entity's name says it is a load generator (`loadgenerator`, `locust-master`,
     `load-generator`): a client of the system, never what to fix."""
-    words = _name_parts(name)
+    words = name_words(name)
     return bool(words & _SYNTHETIC_WORDS) or {"load", "generator"} <= words
 
 
@@ -160,6 +162,9 @@ def known_workloads(evidence: Evidence) -> set[str]:
     """Every workload that logs or has series here (lower case); once per run."""
     if "known_workloads" not in evidence.memo:
         workloads = {s.value.workload.lower() for s in evidence.of(EntityLogsSignal)}
+        workloads |= {
+            s.value.entity.lower() for s in evidence.of(MetricAnomalySignal) if s.value.entity
+        }
         for name in evidence.incident.metrics:
             subject = metric_entity(name).entity
             if subject is not None:
@@ -171,22 +176,35 @@ def known_workloads(evidence: Evidence) -> set[str]:
 
 # Words of a workload's name that say what kind of thing it is, not which one.
 _GENERIC_NAME_WORDS = frozenset(
-    {"service", "svc", "api", "server", "srv", "app", "ts", "backend", "worker", "v1", "v2"}
+    {"service", "svc", "api", "server", "srv", "app", "backend", "worker", "v1", "v2"}
 )
+# A word in this many workloads' names is the system's prefix (`ts-` in `ts-order-service`,
+# `ts-route-service`, ...), not what one of them serves.
+_PREFIX_SHARE = 3
 
 
 def workload_stems(workloads: Iterable[str]) -> dict[str, str]:
     """Each workload's one distinctive word (`adservice` -> `ad`, `ts-contacts-service` ->
-    `contacts`), for names that have exactly one; a word two workloads share is no one's."""
+    `contacts` among `ts-` services), for names that have exactly one; a word two workloads
+    share is no one's."""
+    named = {w: [p for p in re.split(r"[-_.]", w.lower()) if p] for w in sorted(set(workloads))}
+    used = Counter(part for parts in named.values() for part in set(parts))
     found: dict[str, list[str]] = {}
-    for workload in sorted(set(workloads)):
-        words = [w for w in re.split(r"[-_.]", workload.lower()) if w]
+    for workload, words in named.items():
         if len(words) == 1 and words[0].endswith("service") and len(words[0]) > len("service"):
             words = [words[0].removesuffix("service")]
-        distinctive = [w for w in words if w not in _GENERIC_NAME_WORDS]
+        distinctive = [w for w in words if w not in _GENERIC_NAME_WORDS and used[w] < _PREFIX_SHARE]
         if len(distinctive) == 1 and len(distinctive[0]) >= 2 and distinctive[0].isalpha():
             found.setdefault(distinctive[0], []).append(workload)
     return {stem: names[0] for stem, names in found.items() if len(names) == 1}
+
+
+def known_stems(evidence: Evidence) -> dict[str, str]:
+    """`workload_stems` of the run's known workloads; once per run."""
+    if "known_stems" not in evidence.memo:
+        evidence.memo["known_stems"] = workload_stems(known_workloads(evidence))
+    stems: dict[str, str] = evidence.memo["known_stems"]
+    return stems
 
 
 def stem_named(text: str, stems: dict[str, str], caller: str = "") -> str | None:

@@ -57,13 +57,7 @@ from dataclasses import dataclass, field
 
 from alpha.schemas import Hypothesis
 from sre.agents.base import AgentBrief, Evidence, SpecialistAgent, hypothesis, merge_candidates
-from sre.agents.hosts import (
-    config_db_hosts,
-    is_db_host,
-    known_workloads,
-    stem_named,
-    workload_stems,
-)
+from sre.agents.hosts import config_db_hosts, is_db_host, known_stems, stem_named
 from sre.agents.topology_agent import is_database
 from sre.extractors.entities import pod_workload
 from sre.extractors.measures import measure_of
@@ -198,11 +192,11 @@ class PlatformAgent(SpecialistAgent):
         series = _series_by_kind(evidence)
         databases = _database_hosts(evidence)
         changes = evidence.of(ConfigChangeSignal)
-        db_trouble = _database_trouble(groups, evidence) or _callee_failing(evidence)
+        slow_party = _database_trouble(groups, evidence) or _callee_failing(evidence)
         clock = "clock_skew" in groups and not _chronic(groups["clock_skew"])
         clock_trouble = clock or _CLOCK in series
         pods_gone = any(k in groups and not _chronic(groups[k]) for k in _PODS_GONE_KINDS)
-        stems = workload_stems(known_workloads(evidence))
+        stems = known_stems(evidence)
         return merge_candidates(
             [
                 _with_changed_keys(
@@ -213,7 +207,7 @@ class PlatformAgent(SpecialistAgent):
                         series,
                         databases,
                         evidence.incident.service,
-                        db_trouble=db_trouble,
+                        slow_party=slow_party,
                         clock_trouble=clock_trouble,
                         pods_gone=pods_gone,
                         stems=stems,
@@ -298,7 +292,7 @@ def _category(group: _Group, objects: list[str]) -> str:
 
 
 def _factor(
-    group: _Group, deploy: bool, db_trouble: bool, clock_trouble: bool, pods_gone: bool
+    group: _Group, deploy: bool, slow_party: bool, clock_trouble: bool, pods_gone: bool
 ) -> float:
     trends = {s.value.trend for s in group.signals}
     factor = 1.0
@@ -310,7 +304,7 @@ def _factor(
         factor *= CHANGE_FACTOR
     if any(s.value.obj_active for s in group.signals):
         factor *= UP_FACTOR
-    if db_trouble and group.kind in _POOL_KINDS:
+    if slow_party and group.kind in _POOL_KINDS:
         factor *= DB_SYMPTOM_FACTOR
     if clock_trouble and group.kind in _CLOCK_SYMPTOMS:
         factor *= CLOCK_SYMPTOM_FACTOR
@@ -330,7 +324,7 @@ def _hypothesis(
     databases: list[str],
     service: str | None,
     *,
-    db_trouble: bool,
+    slow_party: bool,
     clock_trouble: bool,
     pods_gone: bool,
     stems: dict[str, str],
@@ -359,7 +353,7 @@ def _hypothesis(
         weights.append(VOLUME_BONUS)
     if backing:
         weights.append(CORROBORATION)
-    factor = _factor(group, deploy, db_trouble, clock_trouble, pods_gone)
+    factor = _factor(group, deploy, slow_party, clock_trouble, pods_gone)
     factor *= 1.0 if suspects else UNNAMED_FACTOR
     if not suspects and service:
         suspects = [service]  # a blank one is dropped by `hypothesis`

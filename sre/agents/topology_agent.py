@@ -82,9 +82,9 @@ from sre.agents.base import (
 from sre.agents.hosts import (
     address_owners,
     is_synthetic_client,
-    known_workloads,
+    known_stems,
+    name_words,
     stem_named,
-    workload_stems,
 )
 from sre.extractors.entities import metric_entity, pod_workload
 from sre.extractors.measures import measure_of
@@ -141,13 +141,9 @@ class Weights:
 DEFAULT_WEIGHTS = Weights()
 
 
-def _words(name: str) -> set[str]:
-    return {w for w in re.split(r"[^a-z0-9]+", name.lower()) if w}
-
-
 def is_database(name: str) -> bool:
     """Whether an entity's name says it is a database (`orders-db`, `payments-aurora`)."""
-    return bool(_words(name) & _DB_WORDS)
+    return bool(name_words(name) & _DB_WORDS)
 
 
 _ENTRY_WORDS = frozenset({"frontend", "front", "webui", "ui", "gateway", "bff", "storefront"})
@@ -166,11 +162,11 @@ def is_external_host(name: str) -> bool:
 
 def _is_entry(name: str) -> bool:
     """Whether an entity's name says it is the entry service users hit first."""
-    return bool(_words(name) & _ENTRY_WORDS)
+    return bool(name_words(name) & _ENTRY_WORDS)
 
 
 def _is_edge(name: str) -> bool:
-    return bool(_words(name) & _EDGE_WORDS)
+    return bool(name_words(name) & _EDGE_WORDS)
 
 
 @dataclass
@@ -367,7 +363,8 @@ def _add_signatures(evidence: Evidence, profiles: dict[str, Profile]) -> None:
         if where is None or value.count_after == 0:
             continue
         if value.category is None:
-            profiles[where].symptoms += value.strength
+            if value.kind != _REPLACED:  # a replaced pod weighs in its own term
+                profiles[where].symptoms += value.strength
         elif value.strength >= 1.0 and value.count_after > value.count_before:
             decisive = profiles[where].decisive
             decisive[value.category] = decisive.get(value.category, 0.0) + value.strength
@@ -393,7 +390,7 @@ def _link_callers(evidence: Evidence, profiles: dict[str, Profile]) -> None:
     """Credit each entity with the errors of the callers whose lines name it (a bare
     address by the workload behind it, `sre.agents.hosts.address_owner`)."""
     owners = address_owners(evidence)
-    stems = workload_stems(set(profiles) | known_workloads(evidence))
+    stems = known_stems(evidence)
     for signal in evidence.of(EntityLogsSignal):
         caller = signal.value.workload.lower()
         for name in signal.value.names or _stem_named(signal, stems, caller):

@@ -440,6 +440,12 @@ _SERVICE_LABELS = frozenset(
 )
 
 
+def _last_segment(path: str) -> str:
+    """A resource's name at the end of its path (`acme-prod:orders-pg` -> `orders-pg`,
+    `projects/p/instances/feed-cache` -> `feed-cache`, `sql-shop/catalog` -> `catalog`)."""
+    return re.split(r"[:/]", path.rstrip("/"))[-1] or path
+
+
 def _from_labels(labels: Mapping[str, str]) -> Entity | None:
     for key in _LABEL_ORDER:
         value = labels.get(key)
@@ -451,7 +457,7 @@ def _from_labels(labels: Mapping[str, str]) -> Entity | None:
         if key not in _SERVICE_LABELS | _HOST_LABELS:
             kind = "resource"
         if key in _PATH_VALUED:
-            value = re.split(r"[:/]", value.rstrip("/"))[-1] or value
+            value = _last_segment(value)
         return Entity(value, kind, value)
     return None
 
@@ -524,8 +530,7 @@ def metric_entity(name: str) -> MetricName:
         named = _from_labels(labels)
         if named is not None and named.kind != "resource":
             return MetricName(named, measure, labels)
-        resource = arm.group("name").rstrip("/").rsplit("/", 1)[-1]
-        return MetricName(_resource(resource), measure, labels)
+        return MetricName(_resource(_last_segment(arm.group("name"))), measure, labels)
     spaced = _CLOUDWATCH_SPACED.match(name) if "=" in name and " " in name else None
     if spaced is not None:
         # CloudWatch written out (`AWS/ApplicationELB TargetResponseTime LoadBalancer=app/

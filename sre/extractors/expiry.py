@@ -22,9 +22,8 @@ from sre.extractors.entities import metric_entity, metric_labels
 from sre.extractors.finding import Finding
 from sre.extractors.keywords import tokens
 from sre.extractors.shifts import Series
-from sre.extractors.signatures import CATALOGUE
+from sre.extractors.signatures import CATALOGUE, series_signature
 from sre.extractors.timeutil import iso
-from sre.signals.values import SignatureValue
 
 # Whole words of the name (`ClientTLSNegotiationErrorCount` has no `ttl` in it).
 _CERT = frozenset({"cert", "certs", "certificate", "ssl", "tls", "x509"})
@@ -46,25 +45,14 @@ def expired_certificate(series: Series) -> Finding | None:
         return None
     subject = _subject(series.name)
     example = f"{series.name} = {series.values[lapsed]:g} at {iso(series.times[lapsed])}"
-    value = SignatureValue(
-        kind=_EXPIRED.kind,
-        family=_EXPIRED.family,
-        category=_EXPIRED.category,
-        strength=_EXPIRED.strength,
-        summary=_EXPIRED.summary,
+    return series_signature(
+        _EXPIRED,
         obj=subject,
         emitter=None,
-        count_before=0,
-        count_after=1,
-        trend="new",
-        first_seen=iso(series.times[lapsed]),
         example=example,
-        template=series.name[:300],
-        hosts=[],
-        obj_active=None,
+        template=series.name,
+        first_seen=iso(series.times[lapsed]),
     )
-    where = f" ({subject})" if subject else ""
-    return Finding(f"{_EXPIRED.summary}{where}: {example}", value, "high")
 
 
 def _lapsed_at(series: Series) -> int | None:

@@ -19,9 +19,8 @@ from __future__ import annotations
 from sre.extractors.entities import metric_labels, pod_workload
 from sre.extractors.finding import Finding
 from sre.extractors.shifts import Series
-from sre.extractors.signatures import match_signatures
+from sre.extractors.signatures import match_signatures, series_signature
 from sre.extractors.timeutil import iso
-from sre.signals.values import SignatureValue
 
 __all__ = ["state_signature"]
 
@@ -45,22 +44,12 @@ def state_signature(series: Series) -> Finding | None:
     obj = next((labels[k] for k in _OBJECT_LABELS if labels.get(k)), None)
     at = iso(series.times[first]) if series.times else None
     example = f"{series.name} = {series.values[first]:g}" + (f" at {at}" if at else "")
-    value = SignatureValue(
-        kind=signature.kind,
-        family=signature.family,
-        category=signature.category,
-        strength=signature.strength,
-        summary=signature.summary,
+    return series_signature(
+        signature,
         obj=obj,
         emitter=pod_workload(obj) if obj else None,
-        count_before=1 if steady else 0,
-        count_after=1,
-        trend="steady" if steady else "new",
-        first_seen=None if steady else at,
-        example=example[:500],
-        template=series.name[:300],
-        hosts=[],
-        obj_active=None,
+        example=example,
+        template=series.name,
+        first_seen=at,
+        steady=steady,
     )
-    where = f" ({obj})" if obj else ""
-    return Finding(f"{signature.summary}{where}: {example}", value, "high")

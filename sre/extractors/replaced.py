@@ -34,10 +34,9 @@ from datetime import datetime, timedelta
 from sre.extractors.entities import metric_entity
 from sre.extractors.finding import Finding
 from sre.extractors.shifts import Series
-from sre.extractors.signatures import CATALOGUE
+from sre.extractors.signatures import CATALOGUE, series_signature
 from sre.extractors.stats import median
 from sre.extractors.timeutil import iso
-from sre.signals.values import SignatureValue
 
 __all__ = ["EARLY", "GAP_SHARE", "GAP_STEPS", "replaced_pods"]
 
@@ -116,21 +115,13 @@ def _finding(workload: str, gone: _Pod, new: list[_Pod]) -> Finding:
         f"series of pod {gone.name} end at {iso(gone.end)}; "
         f"{len(new)} new pod(s) of {workload} begin after it ({newest})"
     )
-    value = SignatureValue(
-        kind=_REPLACED.kind,
-        family=_REPLACED.family,
-        category=_REPLACED.category,
-        strength=_REPLACED.strength,
-        summary=_REPLACED.summary,
+    return series_signature(
+        _REPLACED,
         obj=gone.name,
         emitter=workload,
-        count_before=0,
-        count_after=len(new),
-        trend="new",
-        first_seen=iso(gone.end),
         example=example,
-        template=example[:300],
-        hosts=[],
-        obj_active=None,
+        template=example,
+        first_seen=iso(gone.end),
+        count_after=len(new),
+        where=workload,
     )
-    return Finding(f"{_REPLACED.summary} ({workload}): {example}", value, "high")

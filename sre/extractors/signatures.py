@@ -26,6 +26,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from sre.extractors.finding import Finding
+from sre.signals.values import SignatureValue, Trend
+
 __all__ = ["CATALOGUE", "Signature", "SignatureMatch", "match_signatures"]
 
 
@@ -524,3 +527,40 @@ _POD_STATES = frozenset({"oom_killed", "crash_loop", "evicted"})
 _POD_ROW = re.compile(
     r"(?m)^\s*(?P<obj>[a-z0-9][a-z0-9.-]{2,252})\s+\d+/\d+\s+(?P<status>[A-Za-z:]+)"
 )
+
+
+def series_signature(
+    signature: Signature,
+    *,
+    obj: str | None,
+    emitter: str | None,
+    example: str,
+    template: str,
+    first_seen: str | None,
+    count_after: int = 1,
+    steady: bool = False,
+    where: str | None = None,
+) -> Finding:
+    """A signature finding read from metric series rather than lines (an expired
+    certificate, a kube-state-metrics reason, a pod replaced): `steady` when the series
+    showed it from its first point; described by `where` (default: the object)."""
+    trend: Trend = "steady" if steady else "new"
+    value = SignatureValue(
+        kind=signature.kind,
+        family=signature.family,
+        category=signature.category,
+        strength=signature.strength,
+        summary=signature.summary,
+        obj=obj,
+        emitter=emitter,
+        count_before=1 if steady else 0,
+        count_after=count_after,
+        trend=trend,
+        first_seen=None if steady else first_seen,
+        example=example[:500],
+        template=template[:300],
+        hosts=[],
+        obj_active=None,
+    )
+    named = where or obj
+    return Finding(f"{signature.summary}{f' ({named})' if named else ''}: {example}", value, "high")

@@ -155,7 +155,7 @@ class Redactor:
         postgres://app:pw@db` holds one by its shape. Lists keep their parent's key.
         """
         strings: list[str] = []
-        leaves = list(_leaves(config, ""))
+        leaves = _leaves(config, "")
         # A value shaped like an object's or a variable's name that is also a key of the
         # same config names that object (`secret: ledger-db-credentials` beside
         # `externalsecrets.ledger-db-credentials.store`; `DB_PASSWORD: DB_PASSWORD` mapping a

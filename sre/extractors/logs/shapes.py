@@ -70,11 +70,10 @@ _NO_STACK: list[str] = []  # shared, never mutated: cached shapes carry no stack
 # Collector prefixes before the application's own line: `kubectl logs --prefix`, stern's
 # `<pod> <container> `, a tailed container log file's name, and logcli's `<time> {labels} `.
 _KUBECTL_PREFIX = re.compile(r"\[pod/[^/\]\s]+/[^\]\s]+\]\s")
-_LOKI_PREFIX = re.compile(r"\d{4}-\d{2}-\d{2}T[\d:.]+(?:Z|[+-]\d{2}:?\d{2})? \{[^{}\n]*\} ")
+_PREFIX_TIME = r"\d{4}-\d{2}-\d{2}T[\d:.]+(?:Z|[+-]\d{2}:?\d{2})? "
+_LOKI_PREFIX = re.compile(_PREFIX_TIME + r"\{[^{}\n]*\} ")
 # Promtail's and `kubectl logs --timestamps` exports that name the pod: `<time> <pod> `.
-_POD_PREFIX = re.compile(
-    r"\d{4}-\d{2}-\d{2}T[\d:.]+(?:Z|[+-]\d{2}:?\d{2})? (?P<pod>[a-z0-9][a-z0-9.-]{2,252}) "
-)
+_POD_PREFIX = re.compile(_PREFIX_TIME + r"(?P<pod>[a-z0-9][a-z0-9.-]{2,252}) ")
 
 
 def collector_prefix(raw: str) -> int:
@@ -545,21 +544,18 @@ def iter_records(
             # The record keeps the whole line (the prefix names its pod); its time, level
             # and message are those of the application's own line after the prefix.
             text = raw[cut:]
+            text_blind = blind[len(raw[:cut].encode("utf-8", "surrogatepass")) :]
             if (
                 current is not None
                 and text[:1] not in _RECORD_STARTS
                 and _same_source(raw, cut, current.raw)
                 and _continuation_rule(text) != _NEVER
-                and parser.continues(
-                    text, blind[len(raw[:cut].encode("utf-8", "surrogatepass")) :], current
-                )
+                and parser.continues(text, text_blind, current)
             ):
                 # A stack trace exported line by line, each behind the collector's prefix.
                 _append(current, text)
                 continue
-            ts, parsed, exact, shape = parser.parse_parts(
-                text, True, blind[len(raw[:cut].encode("utf-8", "surrogatepass")) :]
-            )
+            ts, parsed, exact, shape = parser.parse_parts(text, True, text_blind)
             if ts is None:
                 ts = parser.prefix_time(raw)
         else:

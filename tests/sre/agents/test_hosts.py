@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sre.agents.hosts import address_owner
+from sre.agents.hosts import address_owner, stem_named, workload_stems
 
 WORKLOADS = ["rate", "profile", "memcached-rate", "memcached-profile", "mongodb-rate:9216"]
 
@@ -31,3 +31,16 @@ def test_among_several_stores_the_one_named_after_the_caller_owns_it() -> None:
 )
 def test_no_owner_when_the_names_do_not_decide(address: str, callers: list[str]) -> None:
     assert address_owner(address, WORKLOADS, callers=callers) is None
+
+
+def test_a_workloads_distinctive_word_is_neither_a_kind_nor_the_systems_prefix() -> None:
+    """`adservice` -> `ad`; among `ts-` services the shared prefix is no one's word, so
+    `ts-contacts-service` -> `contacts`; a word two workloads share names neither."""
+    stems = workload_stems(
+        ["adservice", "ts-contacts-service", "ts-order-service", "ts-route-service"]
+        + ["cart-api", "cart-service"]
+    )
+    assert stems["ad"] == "adservice"
+    assert stems["contacts"] == "ts-contacts-service"
+    assert "ts" not in stems and "cart" not in stems
+    assert stem_named("could not retrieve contacts: 503", stems) == "ts-contacts-service"
