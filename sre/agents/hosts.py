@@ -175,7 +175,7 @@ def known_workloads(evidence: Evidence) -> set[str]:
 
 
 # Words of a workload's name that say what kind of thing it is, not which one.
-_GENERIC_NAME_WORDS = frozenset(
+GENERIC_NAME_WORDS = frozenset(
     {"service", "svc", "api", "server", "srv", "app", "backend", "worker", "v1", "v2"}
 )
 # A word in this many workloads' names is the system's prefix (`ts-` in `ts-order-service`,
@@ -193,7 +193,7 @@ def workload_stems(workloads: Iterable[str]) -> dict[str, str]:
     for workload, words in named.items():
         if len(words) == 1 and words[0].endswith("service") and len(words[0]) > len("service"):
             words = [words[0].removesuffix("service")]
-        distinctive = [w for w in words if w not in _GENERIC_NAME_WORDS and used[w] < _PREFIX_SHARE]
+        distinctive = [w for w in words if w not in GENERIC_NAME_WORDS and used[w] < _PREFIX_SHARE]
         if len(distinctive) == 1 and len(distinctive[0]) >= 2 and distinctive[0].isalpha():
             found.setdefault(distinctive[0], []).append(workload)
     return {stem: names[0] for stem, names in found.items() if len(names) == 1}

@@ -36,8 +36,12 @@ are its view of those calls, no trouble of its own. Callers are also read from s
 caller-side series about a callee (Istio's `source_workload`, Application Insights'
 `cloud/roleName` beside `dependency/target`) that departed the harmful way makes its
 caller the callee's caller, and the caller's own error, latency and connection series its
-view of those calls. Errors that name no host name the one workload whose distinctive word
-they use (`failed to retrieve ads` -> `adservice`, `sre.agents.hosts.stem_named`). A
+view of those calls; a caller's own series about the calls it makes (a client span naming
+the procedure called, `peer_service`, `server_address`: `series_callees`) are the callee's
+latency and errors as its callers see them, and make the caller its caller the same way.
+Errors that name no host name the one workload they spell out after a word pointing at a
+callee (`Failed to read posts from post-storage-service`), else the one whose distinctive
+word they use (`failed to retrieve ads` -> `adservice`, `sre.agents.hosts.stem_named`). A
 workload whose pod was replaced (`pod_replaced`) has trouble of its own.
 
 The top entities (at least `min_relative` of the best) become hypotheses whose confidence
@@ -80,9 +84,11 @@ from sre.agents.base import (
     merge_candidates,
 )
 from sre.agents.hosts import (
+    GENERIC_NAME_WORDS,
     address_owners,
     is_synthetic_client,
     known_stems,
+    known_workloads,
     name_words,
     stem_named,
 )
@@ -297,11 +303,14 @@ def _add_log_trouble(evidence: Evidence, profiles: dict[str, Profile]) -> None:
 
 
 def _add_metric_trouble(evidence: Evidence, profiles: dict[str, Profile]) -> None:
+    callees = series_callees(evidence)
     for anomaly in evidence.of(MetricAnomalySignal):
         value = anomaly.value
         if value.entity is None or not value.bad:
             continue
-        own = _profile(profiles, value.entity)
+        # A caller's series about the calls it makes (`span_kind="SPAN_KIND_CLIENT"`,
+        # `peer_service=...`) measures its callee, as the caller sees it.
+        own = _profile(profiles, callees.get(anomaly.id, value.entity))
         own.metric_score += value.score
         own.kinds[value.kind] = own.kinds.get(value.kind, 0.0) + value.score
         if value.kind == "traffic" and value.direction == "up":
@@ -330,13 +339,18 @@ def _link_metric_edges(evidence: Evidence, profiles: dict[str, Profile]) -> None
     its own error, latency and connection series are its view of those calls, no trouble
     of its own."""
     edges: dict[str, set[str]] = {}
+    named = series_callees(evidence)
     for anomaly in evidence.of(MetricAnomalySignal):
         value = anomaly.value
         if not value.bad or value.kind not in _OWN_TROUBLE_KINDS or value.entity is None:
             continue
-        labels = metric_entity(value.metric).labels
-        caller = next((labels[k].lower() for k in _CALLER_LABELS if labels.get(k)), None)
-        callee = value.entity.lower()
+        caller: str | None
+        if anomaly.id in named:
+            caller, callee = value.entity.lower(), named[anomaly.id]
+        else:
+            labels = metric_entity(value.metric).labels
+            caller = next((labels[k].lower() for k in _CALLER_LABELS if labels.get(k)), None)
+            callee = value.entity.lower()
         if caller and caller != callee and caller in profiles and callee in profiles:
             edges.setdefault(caller, set()).add(callee)
     for caller, callees in edges.items():
@@ -345,6 +359,107 @@ def _link_metric_edges(evidence: Evidence, profiles: dict[str, Profile]) -> None
         # Its threads and connections are held as long as the callee makes them wait.
         for kind in (*_OWN_TROUBLE_KINDS, "connections"):
             profiles[caller].metric_score -= profiles[caller].kinds.pop(kind, 0.0)
+
+
+# Labels naming the callee of a series whose entity label names its caller: OpenTelemetry's
+# `peer.service` and `server.address`, Istio's `destination_*` beside the reporting pod.
+_CALLEE_LABELS = (
+    "peer_service",
+    "peer.service",
+    "server_address",
+    "server.address",
+    "net_peer_name",
+    "net.peer.name",
+    "destination_workload",
+    "destination_service_name",
+    "destination_service",
+    "destination_app",
+    "upstream_cluster",
+)
+# Labels naming the remote procedure a client called (`grpc_service="ledger.v1.Ledger"`,
+# a client span's `span_name="hipstershop.CartService/GetCart"`): read only on client-side
+# series, where they name the callee, not the service itself.
+_RPC_LABELS = ("grpc_service", "rpc_service", "rpc.service", "span_name")
+_VERSION_PART = re.compile(r"^v\d+\w*$")
+
+
+def series_callees(evidence: Evidence) -> dict[str, str]:
+    """Metric anomalies (by signal id) of a caller's own series about its calls to another
+    entity -> the callee's entity key; once per run.
+
+    The callee is named by a callee label beside the caller's own (`{service="checkout",
+    peer_service="pricing-api"}`), or, on a client-side series (`span_kind` CLIENT, a
+    `*client*` measure), by the remote procedure called (`hipstershop.CartService/GetCart`
+    -> `cartservice`, `/geo.Geo/Nearby` -> `geo`), which counts only when it is a known
+    workload. Only latency and error series count: they are what the callee does to its
+    callers."""
+    if "series_callees" in evidence.memo:
+        memo: dict[str, str] = evidence.memo["series_callees"]
+        return memo
+    known = known_workloads(evidence)
+    stems = known_stems(evidence)
+    found: dict[str, str] = {}
+    for anomaly in evidence.of(MetricAnomalySignal):
+        value = anomaly.value
+        if value.entity is None or value.kind not in _OWN_TROUBLE_KINDS:
+            continue
+        callee = _series_callee(value.metric, known, stems)
+        if callee is not None and callee != value.entity.lower():
+            found[anomaly.id] = callee
+    evidence.memo["series_callees"] = found
+    return found
+
+
+def _series_callee(metric: str, known: set[str], stems: dict[str, str]) -> str | None:
+    parsed = metric_entity(metric)
+    labels = parsed.labels
+    if parsed.entity is None:
+        return None
+    for key in _CALLEE_LABELS:
+        host = labels.get(key, "").strip().lower()
+        if host and host != parsed.entity.name.lower():
+            head = re.split(r"[:/]", host)[0]
+            for candidate in (host, head, head.split(".")[0]):
+                if candidate in known:
+                    return candidate
+            return _host_key(host)
+    client = "client" in labels.get("span_kind", "").lower() or "client" in parsed.measure.lower()
+    if not client:
+        return None
+    for key in _RPC_LABELS:
+        procedure = labels.get(key, "").strip().lower().lstrip("/")
+        if not procedure:
+            continue
+        named = _procedure_callee(procedure, known, stems)
+        if named is not None:
+            return named
+    return None
+
+
+def _procedure_callee(procedure: str, known: set[str], stems: dict[str, str]) -> str | None:
+    """The workload a called procedure names: a part of its service
+    (`hipstershop.cartservice/getcart` -> `cartservice`), else the workload with the most
+    name words all in it (`post_storage_read_posts_client` -> `post-storage-service`,
+    `home_timeline_redis_find_client` -> `home-timeline-redis` rather than
+    `home-timeline-service`), else the one workload whose distinctive word it uses."""
+    service = procedure.split("/")[0]
+    parts = [p for p in re.split(r"[.\s]", service) if p and not _VERSION_PART.match(p)]
+    for part in reversed(parts):
+        if part in known:
+            return part
+    words = set(re.split(r"[^a-z0-9]+", procedure))
+    best: list[str] = []
+    size = 0
+    for workload in known:
+        own = name_words(workload) - GENERIC_NAME_WORDS
+        if own and own <= words:
+            if len(own) > size:
+                best, size = [workload], len(own)
+            elif len(own) == size:
+                best.append(workload)
+    if len(best) == 1:
+        return best[0]
+    return stem_named(" ".join(parts), stems) if not best else None
 
 
 def _add_replaced_pods(evidence: Evidence, profiles: dict[str, Profile]) -> None:
@@ -391,9 +506,15 @@ def _link_callers(evidence: Evidence, profiles: dict[str, Profile]) -> None:
     address by the workload behind it, `sre.agents.hosts.address_owner`)."""
     owners = address_owners(evidence)
     stems = known_stems(evidence)
+    known = known_workloads(evidence)
     for signal in evidence.of(EntityLogsSignal):
         caller = signal.value.workload.lower()
-        for name in signal.value.names or _stem_named(signal, stems, caller):
+        named = (
+            signal.value.names
+            or _workload_named(signal, known, caller)
+            or _stem_named(signal, stems, caller)
+        )
+        for name in named:
             callee = _entity_key(name, profiles) or _owner_key(name, owners, profiles)
             if callee is None or callee == caller:
                 continue
@@ -412,6 +533,25 @@ def _link_callers(evidence: Evidence, profiles: dict[str, Profile]) -> None:
         _profile(profiles, callee).named += weight
         profiles[callee].cite(failing, weight)
     _link_unnamed_callers(evidence, profiles)
+
+
+def _workload_named(signal: EntityLogsSignal, known: set[str], caller: str) -> list[str]:
+    """The one other workload its rising error templates name as the party called
+    (`Failed to read posts from post-storage-service`), when they name no host. Only names
+    of two words or more count (a one-word name, `search`, is too often an ordinary word),
+    and only after a word that points at a callee (a database's `user@db/app` prefix names
+    its client)."""
+    text = " ".join(t.template for t in signal.value.templates).lower()
+    called = {m.group(1) for m in _CALLED.finditer(text)}
+    named = [w for w in called if w in known and w != caller and len(name_words(w)) >= 2]
+    return named if len(named) == 1 else []
+
+
+# A name after a word that points at the party called (`from X`, `calling X`, `to X`).
+_CALLED = re.compile(
+    r"\b(?:from|to|on|calling|call|reach|reaching|contact|contacting|connect|connecting"
+    r"|upstream)\s+([a-z0-9][a-z0-9_.-]*[a-z0-9])"
+)
 
 
 def _stem_named(signal: EntityLogsSignal, stems: dict[str, str], caller: str) -> list[str]:

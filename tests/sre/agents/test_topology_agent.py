@@ -314,6 +314,26 @@ def test_failed_calls_name_the_one_workload_whose_word_they_use() -> None:
     assert not any("named by the errors of frontend" in h.description for h in two)
 
 
+def test_errors_that_spell_out_the_workload_called_name_it() -> None:
+    """`Failed to read posts from post-storage-service` names its callee in words, not as a
+    host; a database's log naming its client after `/` (`orders_app@orders/orders-api`) names
+    no callee."""
+
+    def top(template: str, emitter: str) -> list[str]:
+        s = Signals()
+        line = {"template": template, "level": "ERROR", "before": 0, "after": 40}
+        s.entity_logs(emitter, 40.0, templates=[{**line, "excess": 40.0}], names=[])
+        for name in ("post-storage-service", "orders-api"):
+            s.anomaly(f"{name}/latency_p99", 10.0, 40.0, entity=name, kind="latency", score=1.0)
+        return [h.description for h in AGENT.candidates(s.items, incident(**NO_DEPLOY))]
+
+    called = top("Get timeline failure: Failed to read posts from post-storage-service", "nginx")
+    callee = next(d for d in called if d.startswith("post-storage-service"))
+    assert "named by the errors of nginx" in callee
+    client = top("orders_app@orders/orders-api canceling statement due to lock timeout", "pg")
+    assert not any("named by the errors of pg" in d for d in client)
+
+
 def test_a_cpu_throttled_services_slowness_is_what_its_throttling_does() -> None:
     """Throttling and CPU up beside three latency series and an error ratio: latency and
     errors weigh as symptoms, so the service ran out of CPU (before, their sheer number
@@ -367,6 +387,71 @@ def test_a_callers_series_about_a_failing_callee_make_its_own_series_its_view() 
     top = AGENT.candidates(s.items, incident(**NO_DEPLOY))[0]
     assert (top.suspects[0], top.category) == ("api.pay.io", "dependency_failure")
     assert "named by the errors of web" in top.description
+
+
+def _client_span(caller: str, procedure: str, kind: str = "SPAN_KIND_CLIENT") -> str:
+    return (
+        f'traces_spanmetrics_latency:p99{{service_name="{caller}",span_kind="{kind}",'
+        f'span_name="{procedure}"}}'
+    )
+
+
+def test_a_callers_client_spans_measure_the_callee_it_calls() -> None:
+    """`frontend` calls `search`, which calls `geo` over gRPC: the client spans of both calls
+    slowed and so did both callers' own server spans, while `geo` (a network delay on its
+    pod) logs its steady lines and reports no latency of its own. The slow calls are the
+    callee's evidence, as its callers see it: `geo` leads, not the loud callers."""
+    s = Signals()
+    s.entity_logs("geo", 0.0)
+    for caller, callee in (("frontend", "/search.Search/Nearby"), ("search", "/geo.Geo/Nearby")):
+        s.anomaly(_client_span(caller, callee), 5.0, 900.0, entity=caller, kind="latency")
+        server = _client_span(caller, "", kind="SPAN_KIND_SERVER")
+        s.anomaly(server, 8.0, 1200.0, entity=caller, kind="latency", score=4.6)
+    found = AGENT.candidates(s.items, incident(**NO_DEPLOY))
+    assert _names(found)[0] == "geo"
+    assert found[0].category == "dependency_failure"
+    assert "named by the errors of search" in found[0].description
+
+
+def test_a_server_spans_name_is_its_own_operation_not_a_callee() -> None:
+    """The same series with server spans (`search` serving `/geo.Geo/Nearby` would be odd, but
+    the label is the operation served): no callee is read, the slow services lead."""
+    s = Signals()
+    s.entity_logs("geo", 0.0)
+    s.anomaly(
+        _client_span("search", "/geo.Geo/Nearby", kind="SPAN_KIND_SERVER"),
+        5.0,
+        900.0,
+        entity="search",
+        kind="latency",
+        score=4.6,
+    )
+    s.anomaly("frontend_latency_p99", 9.0, 800.0, entity="frontend", kind="latency", score=2.0)
+    assert _names(AGENT.candidates(s.items, incident(**NO_DEPLOY)))[0] == "search"
+
+
+def test_a_peer_label_beside_the_callers_own_names_the_callee() -> None:
+    """`checkout-bff`'s client requests to `pricing-api` (OpenTelemetry's `peer_service`)
+    time out: `pricing-api`, which has no series of its own, is the one to look at."""
+    s = Signals()
+    s.entity_logs("pricing-api", 0.0)
+    for measure, kind in (("duration_seconds", "latency"), ("errors_total", "errors")):
+        s.anomaly(
+            f'http_client_request_{measure}{{service="checkout-bff",peer_service="pricing-api"}}',
+            1.0,
+            50.0,
+            entity="checkout-bff",
+            kind=kind,
+            score=4.6,
+        )
+    s.anomaly(
+        'http_server_errors_total{service="checkout-bff"}',
+        0.0,
+        30.0,
+        entity="checkout-bff",
+        kind="errors",
+    )
+    assert _names(AGENT.candidates(s.items, incident(**NO_DEPLOY)))[0] == "pricing-api"
 
 
 def test_a_decisive_signature_about_the_entity_gives_its_category() -> None:
