@@ -21,7 +21,13 @@ from sre.agents.reading import (
 )
 from sre.extractors.entities import line_entity, metric_entity, pod_workload
 from sre.extractors.texthosts import text_hosts
-from sre.signals import DependencyErrorsSignal, EntityLogsSignal, LogSignal, MetricAnomalySignal
+from sre.signals import (
+    DependencyErrorsSignal,
+    EntityLogsSignal,
+    LogSignal,
+    MetricAnomalySignal,
+    SignatureSignal,
+)
 
 
 def host_tokens(host: str) -> set[str]:
@@ -224,7 +230,8 @@ def stem_named(text: str, stems: dict[str, str], caller: str = "") -> str | None
 
 def address_owners(evidence: Evidence) -> dict[str, str]:
     """Bare addresses that failing calls name -> the workload behind each
-    (`address_owner`), among the workloads that log or have series here; once per run."""
+    (`address_owner`), among the workloads that log or have series here, or the pod a
+    failing probe called there (`probed_addresses`); once per run."""
     if "address_owners" in evidence.memo:
         owners: dict[str, str] = evidence.memo["address_owners"]
         return owners
@@ -248,8 +255,27 @@ def address_owners(evidence: Evidence) -> dict[str, str]:
         owner = address_owner(address, workloads, its_callers)
         if owner is not None:
             owners[address] = owner
+    owners.update(probed_addresses(evidence))
     evidence.memo["address_owners"] = owners
     return owners
+
+
+# The address a kubelet probe called (`Get "http://10.244.0.136:80/health": context deadline
+# exceeded`): the probed pod's own.
+_PROBED_URL = re.compile(r"https?://(\d{1,3}(?:\.\d{1,3}){3}:\d{1,5})/")
+
+
+def probed_addresses(evidence: Evidence) -> dict[str, str]:
+    """Pod addresses named by failing probes -> the probed pod's workload: a kubelet probe
+    calls the pod's own IP, so a caller failing on that address is failing on that pod."""
+    found: dict[str, str] = {}
+    for signal in evidence.of(SignatureSignal):
+        value = signal.value
+        if value.kind != "probe_failed" or not value.obj:
+            continue
+        for address in _PROBED_URL.findall(value.example):
+            found[address] = (pod_workload(value.obj) or value.obj).lower()
+    return found
 
 
 DB_HOST_WORDS = frozenset(

@@ -230,8 +230,15 @@ CATALOGUE: tuple[Signature, ...] = (
         "kubernetes",
         None,
         0.3,
-        r"(?:Liveness|Readiness|Startup) probe failed|\bUnhealthy\b.*\bprobe\b",
+        # Events' text, and the kubelet's own structured line (`"Probe failed"
+        # probeType="Readiness" pod="ns/name"`).
+        r"(?:Liveness|Readiness|Startup) probe failed|\bUnhealthy\b.*\bprobe\b"
+        r"|Probe failed\W{1,3}probeType=",
         "health probes failing",
+        objects=(
+            r"\bpod=[\"'`]?(?:[\w.-]+/)?(?P<obj>[a-z0-9][\w.-]{2,252})",
+            r"\bpods?/(?P<obj>[a-z0-9][\w.-]{2,252})",
+        ),
     ),
     # ----------------------------------------------------------------- databases
     _sig(

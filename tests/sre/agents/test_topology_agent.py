@@ -258,6 +258,28 @@ def test_a_bare_address_its_callers_fail_on_is_the_workload_behind_it() -> None:
     assert "memcached-profile" not in _names(found)
 
 
+def test_the_address_a_failing_probe_called_is_the_probed_pods() -> None:
+    """`orders` times out on `10.244.0.136:80`, a port that says nothing of what listens; the
+    kubelet's readiness probe of `payment-fbqjmwtbrd-jfsdp` times out on the same address:
+    `payment` is the callee, credited with the failed calls."""
+    probe = (
+        '"Probe failed" probeType="Readiness" pod="sock-shop/payment-fbqjmwtbrd-jfsdp" '
+        'output="Get \\"http://10.244.0.136:80/health\\": context deadline exceeded"'
+    )
+
+    def found(example: str) -> list[Hypothesis]:
+        s = Signals()
+        s.entity_logs("orders", 80.0, names=["10.244.0.136:80"], call_failures=1.0)
+        s.entity_logs("shipping", 5.0)
+        s.signature("probe_failed", None, example, obj="payment-fbqjmwtbrd-jfsdp")
+        return AGENT.candidates(s.items, incident(**NO_DEPLOY))
+
+    callee = next(h for h in found(probe) if h.suspects[0] == "payment")
+    assert "named by the errors of orders" in callee.description
+    elsewhere = probe.replace("10.244.0.136", "10.244.0.99")
+    assert not any("named by the errors of orders" in h.description for h in found(elsewhere))
+
+
 def test_a_third_party_api_throttling_us_is_a_dependency_failure_not_our_resource() -> None:
     """429s and slowness from `api.geolookup.io` (a public host) above a consumer's lag:
     the API is a dependency failing us, not a resource of ours running out."""

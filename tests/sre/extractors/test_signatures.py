@@ -31,6 +31,17 @@ from sre.extractors.signatures import CATALOGUE, match_signatures
             "PUSH_REGION",
         ),
         (
+            'I0722 11:27:06.239134 1093 prober.go:107] "Probe failed" probeType="Readiness" '
+            'pod="sock-shop/payment-fbqjmwtbrd-jfsdp" probeResult="failure"',
+            "probe_failed",
+            "payment-fbqjmwtbrd-jfsdp",
+        ),
+        (
+            "Warning  Unhealthy  pod/cart-7f9c8d6b5-x2k4p  Readiness probe failed: HTTP 503",
+            "probe_failed",
+            "cart-7f9c8d6b5-x2k4p",
+        ),
+        (
             "IllegalStateException: No instances available for ts-travel-service]",
             "no_instances",
             "ts-travel-service",
