@@ -18,7 +18,10 @@ Log lines (the emitter of the line)
       `k8s_container:<namespace>/<pod>/<container>`, `k8s_pod:<namespace>/<pod>`,
       `<type>:<project>:<instance>` (`cloudsql_database:acme-prod:billing-pg`);
     - a Kubernetes event row (`kubectl get events`): `[<time or age>] Normal|Warning <reason>
-      <kind>/<name> <message>`: the event is about its object, whoever reported it.
+      <kind>/<name> <message>`: the event is about its object, whoever reported it;
+    - a CloudWatch Logs export's log group: `/aws/rds/instance/<instance>/postgresql ...`,
+      `/aws/lambda/<function> ...`; an EventBridge event's `detail.SourceIdentifier` (its
+      `source`, `aws.rds`, names the AWS service, no resource).
 
 Metric names (the entity measured)
     - Prometheus labels: `cpu{pod="cart-7f9c8d6b5-x2k4p", service="cart"}`, and CloudWatch
@@ -97,6 +100,11 @@ _CLOUD_RESOURCE = re.compile(
     r":(?:[\w.-]+:)*(?P<resource>[\w.-]+)\s"
 )
 _COMPOSE = re.compile(r"^(?P<service>[a-z][\w.-]*?)(?:[-_]\d{1,3})\s+\|\s")
+# A CloudWatch Logs export's log group (`/aws/rds/instance/orders-pg/postgresql <stream>
+# <line>`, `/aws/lambda/resize-fn <stream> <line>`): the database instance or function.
+_LOG_GROUP = re.compile(
+    r"^/aws/(?:(?:rds|docdb|neptune)/(?:instance|cluster)|lambda)/(?P<name>[\w.-]+)(?:/|\s)"
+)
 _EVENT_ROW = re.compile(
     r"^(?:\S+\s+)?(?:Normal|Warning)\s+[A-Za-z]+\s+(?P<kind>[a-z]+)/(?P<name>[a-z0-9][\w.-]*)\s"
 )
@@ -144,7 +152,17 @@ _HOST_FIELDS = (
     "resource.labels.node_name",
 )
 # Cloud event streams name the resource an event is about (`source=orders-db`).
-_RESOURCE_FIELDS = ("source", "source_identifier", "resource", "db_instance", "cluster")
+# EventBridge names the AWS service in `source` (`aws.rds`): the resource is the event's
+# `detail.SourceIdentifier`.
+_RESOURCE_FIELDS = (
+    "detail.SourceIdentifier",
+    "source",
+    "source_identifier",
+    "resource",
+    "db_instance",
+    "cluster",
+)
+_AWS_NAMESPACE = re.compile(r"^aws\.[a-z0-9-]+$")
 
 # Prometheus label names, most specific first.
 _LABEL_ORDER = (
@@ -362,7 +380,7 @@ def _from_fields(fields: Mapping[str, str]) -> Entity | None:
             return Entity(value, "host", value)
     for key in _RESOURCE_FIELDS:
         value = fields.get(key)
-        if value and len(value) <= 255:
+        if value and len(value) <= 255 and not _AWS_NAMESPACE.match(value):
             return Entity(value, "resource", value)
     return None
 
@@ -411,6 +429,9 @@ def line_entity(raw: str, fields: Mapping[str, str] | None = None) -> Entity | N
         m = _EVENT_ROW.match(head[m.end() :] if m is not None else head)
         if m is not None:
             return _event_object(m.group("kind"), m.group("name"))
+    m = _LOG_GROUP.match(head) if head[:5] == "/aws/" else None
+    if m is not None:
+        return Entity(m.group("name"), "service", m.group("name"))
     m = _SYSLOG.match(head)
     if m is not None:
         return Entity(m.group("host"), "host", m.group("host"))

@@ -142,6 +142,30 @@ def test_a_kubernetes_event_row_is_about_its_object() -> None:
     assert line_entity("Warning: the disk pod/cache is almost full") is None
 
 
+def test_aws_log_groups_and_events_name_the_resource_not_the_service() -> None:
+    """A CloudWatch Logs export's log group names the database instance or function; an
+    EventBridge event's `source` is the AWS service (`aws.rds`), its resource the
+    `detail.SourceIdentifier`."""
+    rds = line_entity(
+        "/aws/rds/instance/orders-pg-prod/postgresql orders-pg-prod.0 2025-09-16 14:21:13 UTC"
+        ':10.40.13.148(49376):app@orders:[28822]:ERROR:  could not write to file "pg_wal/x"'
+    )
+    assert rds is not None and rds.workload == "orders-pg-prod"
+    fn = line_entity("/aws/lambda/resize-fn 2025/09/16/[$LATEST]abc START RequestId: 1")
+    assert fn is not None and fn.workload == "resize-fn"
+    event = json.dumps(
+        {
+            "source": "aws.rds",
+            "detail-type": "RDS DB Instance Event",
+            "detail": {"SourceIdentifier": "orders-pg-prod", "Message": "storage is low"},
+        }
+    )
+    found = line_entity(event, parse_line(event, 2025).fields)
+    assert found is not None and found.workload == "orders-pg-prod"
+    bare = json.dumps({"source": "aws.health", "detail-type": "AWS Health Event"})
+    assert line_entity(bare, parse_line(bare, 2025).fields) is None
+
+
 def test_a_plain_line_has_no_entity() -> None:
     """Nothing is guessed from a line without a convention."""
     assert line_entity("2026-11-20T14:03:11Z ERROR timeout calling ledger") is None
