@@ -31,7 +31,7 @@ Metric names (the entity measured)
       ELB's or target group's `app/<name>/<id>` is `<name>`);
     - CloudWatch-style paths: `orders-db/FreeStorageSpace`, `Lambda/thumbnailer/Throttles`
       (the resource is the segment before the metric name; a leading AWS namespace is
-      skipped);
+      skipped, also before a space: `AWS/ElastiCache sessions-prod-0001-001/CurrConnections`);
     - dotted prefixes: `checkout.latency_p99_ms`, `ts-food-service.CpuUsageRate(%)`; a
       caller's series about a dependency names the dependency
       (`checkout-api.outbound.tax-provider.errors` -> `tax-provider`);
@@ -592,7 +592,7 @@ def metric_entity(name: str) -> MetricName:
         if entity is not None and selected is not None:
             return MetricName(entity, selected.group(1), labels)
     if "/" in name:
-        parts = [p for p in name.split("/") if p]
+        parts = [_without_namespace(p) for p in name.split("/") if p]
         if len(parts) >= 2:
             resources = parts[:-1]
             while len(resources) > 1 and resources[0].lower().replace("-", "") in _NAMESPACES:
@@ -618,6 +618,15 @@ def metric_entity(name: str) -> MetricName:
     if m is not None and m.group("entity").lower() not in _NOT_SERVICES:
         return MetricName(_resource(m.group("entity")), m.group("measure"), {})
     return MetricName(None, name, {})
+
+
+def _without_namespace(segment: str) -> str:
+    """A path segment without a leading namespace word (`AWS/ElastiCache sessions-prod/
+    CurrConnections`: `ElastiCache sessions-prod` -> `sessions-prod`)."""
+    head, space, rest = segment.partition(" ")
+    if space and rest.strip() and head.lower().replace("-", "") in _NAMESPACES:
+        return rest.strip()
+    return segment
 
 
 # `<service>_<measure>` (`ts-travel-service_cpu`, `carts_latency-90`, `nacos_mem`): the form

@@ -177,6 +177,12 @@ def test_a_plain_line_has_no_entity() -> None:
         ("ts-food-service.CpuUsageRate(%)", "ts-food-service", "CpuUsageRate(%)"),
         ("orders-db/FreeStorageSpace", "orders-db", "FreeStorageSpace"),
         ("Lambda/thumbnailer/Throttles", "thumbnailer", "Throttles"),
+        (
+            "AWS/ElastiCache sessions-prod-0001-001/CurrConnections",
+            "sessions-prod-0001-001",
+            "CurrConnections",
+        ),
+        ("AWS/RDS orders-db/FreeStorageSpace", "orders-db", "FreeStorageSpace"),
         ("AWS/RDS/orders-db/CPUUtilization", "orders-db", "CPUUtilization"),
         ('cpu{pod="cart-7f9c8d6b5-x2k4p",namespace="shop"}', "cart", "cpu"),
         (
