@@ -80,7 +80,9 @@ _CALL_FAILURE = re.compile(
     r"|\bE(?:SOCKET)?TIMEDOUT\b|EHOSTUNREACH|ENETUNREACH|socket hang up"
     r"|context deadline exceeded|Read timed out|SocketTimeout|\b50[234] (?:Service|Bad|Gateway)"
     r"|No instances available|no healthy upstream|circuit ?breaker"
-    r"|request failed with status(?: code)?|ERR_BAD_RESPONSE|HTTPError|status code 5\d\d from",
+    r"|request failed with status(?: code)?|ERR_BAD_RESPONSE|HTTPError|status code 5\d\d from"
+    # Spring's RestTemplate: the callee's error body (`500 : [{"status":500,...,"path":...}]`).
+    r"|Http(?:Server|Client)ErrorException|ResourceAccessException|\"status\\?\":\s*5\d\d",
     re.I,
 )
 

@@ -121,6 +121,23 @@ def test_nodes_socket_errors_are_failed_calls() -> None:
     assert found["search"].call_failures == 1.0 and found["cart"].call_failures == 1.0
 
 
+def test_a_callees_error_body_in_a_spring_client_error_is_a_failed_call() -> None:
+    """Spring's RestTemplate logs the callee's error body (`500 : [{"status":500,...}]`) or
+    its `HttpServerErrorException`: the emitter is a caller; a service's own 500 page
+    text with no status body is not."""
+    timed: list[tuple[int, str]] = []
+    for pod in PODS.values():
+        timed += _traffic(range(0, 1200), pod)
+    after = range(610, 1200, 15)
+    body = '[getTickets][Query error][500 : [{"status":500,"path":"/api/v1/routeservice/x"}]]'
+    timed += _every(after, PODS["search"], "WARN", body)
+    timed += _every(after, PODS["cart"], "ERROR", "HttpServerErrorException$InternalServerError")
+    timed += _every(after, PODS["orders"], "ERROR", "Internal error while rendering the order")
+    found = {f.value.workload: f.value for f in _entity_logs(timed)}
+    assert found["search"].call_failures == 1.0 and found["cart"].call_failures == 1.0
+    assert found["orders"].call_failures == 0.0
+
+
 def test_a_steady_operation_that_stops_is_a_silenced_entity() -> None:
     """A service whose steady INFO line stops at the start, while the system's traffic goes
     on, is reported with that template as silenced; a service whose lines go on is not."""
