@@ -39,6 +39,9 @@ caller the callee's caller, and the caller's own error, latency and connection s
 view of those calls; a caller's own series about the calls it makes (a client span naming
 the procedure called, `peer_service`, `server_address`: `series_callees`) are the callee's
 latency and errors as its callers see them, and make the caller its caller the same way.
+A load balancer (a `LoadBalancer` or `TargetGroup` dimension, an ELB namespace) passes on
+what its targets do: its 5xx and latency series are no trouble of its own while another
+entity shows some.
 Errors that name no host name the one workload they spell out after a word pointing at a
 callee (`Failed to read posts from post-storage-service`), else the one whose distinctive
 word they use (`failed to retrieve ads` -> `adservice`, `sre.agents.hosts.stem_named`). A
@@ -259,6 +262,7 @@ def build_profiles(evidence: Evidence) -> dict[str, Profile]:
     _add_log_trouble(evidence, profiles)
     _add_metric_trouble(evidence, profiles)
     _add_replaced_pods(evidence, profiles)
+    _discount_balancers(evidence, profiles)
     _link_metric_edges(evidence, profiles)
     _link_callers(evidence, profiles)
     _add_signatures(evidence, profiles)
@@ -460,6 +464,34 @@ def _procedure_callee(procedure: str, known: set[str], stems: dict[str, str]) ->
     if len(best) == 1:
         return best[0]
     return stem_named(" ".join(parts), stems) if not best else None
+
+
+# A load balancer's series name it by these dimensions (CloudWatch's `LoadBalancer`,
+# `TargetGroup`) or by its namespace.
+_BALANCER_LABELS = ("loadbalancer", "targetgroup")
+_BALANCER_NAMESPACES = ("ApplicationELB", "NetworkELB", "AWS/ELB")
+
+
+def _discount_balancers(evidence: Evidence, profiles: dict[str, Profile]) -> None:
+    """A load balancer passes on what its targets do: its 5xx and latency series are their
+    symptoms, no trouble of its own, when another entity shows trouble."""
+    balancers = set()
+    for anomaly in evidence.of(MetricAnomalySignal):
+        value = anomaly.value
+        if value.entity is None or value.kind not in _OWN_TROUBLE_KINDS:
+            continue
+        name = value.metric
+        labels = metric_entity(name).labels
+        if any(k in labels for k in _BALANCER_LABELS) or any(
+            ns in name for ns in _BALANCER_NAMESPACES
+        ):
+            balancers.add(value.entity.lower())
+    others = [k for k, p in profiles.items() if k not in balancers and p.signals]
+    if not others:
+        return
+    for key in balancers & set(profiles):
+        for kind in _OWN_TROUBLE_KINDS:
+            profiles[key].metric_score -= profiles[key].kinds.pop(kind, 0.0)
 
 
 def _add_replaced_pods(evidence: Evidence, profiles: dict[str, Profile]) -> None:

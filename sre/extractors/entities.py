@@ -25,7 +25,8 @@ Log lines (the emitter of the line)
 
 Metric names (the entity measured)
     - Prometheus labels: `cpu{pod="cart-7f9c8d6b5-x2k4p", service="cart"}`, and CloudWatch
-      dimensions in braces, quoted or not: `AWS/RDS CPUUtilization{DBInstanceIdentifier=orders-db}`;
+      dimensions in braces, quoted or not: `AWS/RDS CPUUtilization{DBInstanceIdentifier=orders-db}`,
+      also as the CloudWatch exporter writes them (`dimension_FunctionName="resize"`);
     - CloudWatch written out: `AWS/ApplicationELB TargetResponseTime LoadBalancer=app/<name>/
       <id> Average` (the metric after the namespace, the resource from the dimensions; an
       ELB's or target group's `app/<name>/<id>` is `<name>`);
@@ -479,6 +480,8 @@ def _from_labels(labels: Mapping[str, str]) -> Entity | None:
             kind = "resource"
         if key in _PATH_VALUED:
             value = _last_segment(value)
+        elif key in ("loadbalancer", "targetgroup"):
+            value = _dimension_value(value)
         return Entity(value, kind, value)
     return None
 
@@ -495,7 +498,12 @@ def metric_labels(name: str) -> dict[str, str]:
         if end < 0:
             break
         for m in _LABELS.finditer(name, start + 1, end):
-            found.setdefault(m.group("key").lower(), m.group("value") or m.group("bare") or "")
+            key = m.group("key").lower()
+            value = m.group("value") or m.group("bare") or ""
+            found.setdefault(key, value)
+            if key.startswith("dimension_"):
+                # The CloudWatch exporter's `dimension_FunctionName`: the dimension itself.
+                found.setdefault(key.removeprefix("dimension_"), value)
         start = name.find("{", end)
     return found
 
@@ -595,6 +603,10 @@ def metric_entity(name: str) -> MetricName:
         parts = [_without_namespace(p) for p in name.split("/") if p]
         if len(parts) >= 2:
             resources = parts[:-1]
+            elb = _ELB_DIMENSION.match("/".join(resources[-3:]))
+            if elb is not None:
+                # `app/internal-ledger/5b8c2e1f/ClientTLSNegotiationErrorCount`: the balancer.
+                return MetricName(_resource(elb.group("name")), parts[-1], {})
             while len(resources) > 1 and resources[0].lower().replace("-", "") in _NAMESPACES:
                 resources = resources[1:]
             resource = resources[-1] if len(resources) > 1 else resources[0]

@@ -476,6 +476,25 @@ def test_a_peer_label_beside_the_callers_own_names_the_callee() -> None:
     assert _names(AGENT.candidates(s.items, incident(**NO_DEPLOY)))[0] == "pricing-api"
 
 
+def test_a_load_balancers_5xx_and_latency_are_its_targets_symptoms() -> None:
+    """The ALB in front answers 5xx and slows (its `LoadBalancer` dimension says it is one);
+    the payment provider behind the service slows too: the provider leads, not the
+    balancer passing its failures on."""
+    s = Signals()
+    balancer = 'aws_alb_{}{{dimension_LoadBalancer="app/k8s-shop-checkout/7c1d2e9a4b6f0e31"}}'
+    for measure, kind in (("httpcode_target_5xx_count_sum", "errors"), ("latency", "latency")):
+        s.anomaly(balancer.format(measure), 1.0, 90.0, entity="k8s-shop-checkout", kind=kind)
+    s.anomaly(
+        "api.paynexus.io/latency_p99",
+        200.0,
+        4000.0,
+        entity="api.paynexus.io",
+        kind="latency",
+        score=2.0,
+    )
+    assert _names(AGENT.candidates(s.items, incident(**NO_DEPLOY)))[0] == "api.paynexus.io"
+
+
 def test_a_decisive_signature_about_the_entity_gives_its_category() -> None:
     """`pricing-engine`'s errors and request series departed, and its pods were
     OOMKilled: the entity ran out of memory, not merely failing."""

@@ -183,6 +183,22 @@ def test_a_plain_line_has_no_entity() -> None:
             "CurrConnections",
         ),
         ("AWS/RDS orders-db/FreeStorageSpace", "orders-db", "FreeStorageSpace"),
+        (
+            "app/internal-ledger-prod/5b8c2e1f9a0d3c47/ClientTLSNegotiationErrorCount",
+            "internal-ledger-prod",
+            "ClientTLSNegotiationErrorCount",
+        ),
+        (
+            'aws_lambda_invocations_sum{dimension_FunctionName="image-variants"}',
+            "image-variants",
+            "aws_lambda_invocations_sum",
+        ),
+        (
+            'aws_applicationelb_target_response_time_average{dimension_LoadBalancer="app/k8s-shop'
+            '-checkout/7c1d2e9a4b6f0e31"}',
+            "k8s-shop-checkout",
+            "aws_applicationelb_target_response_time_average",
+        ),
         ("AWS/RDS/orders-db/CPUUtilization", "orders-db", "CPUUtilization"),
         ('cpu{pod="cart-7f9c8d6b5-x2k4p",namespace="shop"}', "cart", "cpu"),
         (
