@@ -421,7 +421,8 @@ def _series_callee(metric: str, known: set[str], stems: dict[str, str]) -> str |
         return None
     for key in _CALLEE_LABELS:
         host = labels.get(key, "").strip().lower()
-        if host and host != parsed.entity.name.lower():
+        # Istio's `unknown` and a selector's alternatives (`a|b`) name no one callee.
+        if host and host != parsed.entity.name.lower() and host != "unknown" and "|" not in host:
             head = re.split(r"[:/]", host)[0]
             for candidate in (host, head, head.split(".")[0]):
                 if candidate in known:
