@@ -75,6 +75,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Container
 from dataclasses import dataclass, field
 
 from alpha.schemas import Hypothesis, Signal
@@ -95,7 +96,7 @@ from sre.agents.hosts import (
     name_words,
     stem_named,
 )
-from sre.extractors.entities import metric_entity, pod_workload
+from sre.extractors.entities import measures_balancer, metric_entity, pod_workload
 from sre.extractors.measures import measure_of
 from sre.signals import (
     DependencyErrorsSignal,
@@ -423,11 +424,7 @@ def _series_callee(metric: str, known: set[str], stems: dict[str, str]) -> str |
         host = labels.get(key, "").strip().lower()
         # Istio's `unknown` and a selector's alternatives (`a|b`) name no one callee.
         if host and host != parsed.entity.name.lower() and host != "unknown" and "|" not in host:
-            head = re.split(r"[:/]", host)[0]
-            for candidate in (host, head, head.split(".")[0]):
-                if candidate in known:
-                    return candidate
-            return _host_key(host)
+            return _entity_key(host, known) or _host_key(host)
     client = "client" in labels.get("span_kind", "").lower() or "client" in parsed.measure.lower()
     if not client:
         return None
@@ -467,28 +464,17 @@ def _procedure_callee(procedure: str, known: set[str], stems: dict[str, str]) ->
     return stem_named(" ".join(parts), stems) if not best else None
 
 
-# A load balancer's series name it by these dimensions (CloudWatch's `LoadBalancer`,
-# `TargetGroup`) or by its namespace.
-_BALANCER_LABELS = ("loadbalancer", "targetgroup")
-_BALANCER_NAMESPACES = ("ApplicationELB", "NetworkELB", "AWS/ELB")
-
-
 def _discount_balancers(evidence: Evidence, profiles: dict[str, Profile]) -> None:
     """A load balancer passes on what its targets do: its 5xx and latency series are their
     symptoms, no trouble of its own, when another entity shows trouble."""
-    balancers = set()
-    for anomaly in evidence.of(MetricAnomalySignal):
-        value = anomaly.value
-        if value.entity is None or value.kind not in _OWN_TROUBLE_KINDS:
-            continue
-        name = value.metric
-        labels = metric_entity(name).labels
-        if any(k in labels for k in _BALANCER_LABELS) or any(
-            ns in name for ns in _BALANCER_NAMESPACES
-        ):
-            balancers.add(value.entity.lower())
-    others = [k for k, p in profiles.items() if k not in balancers and p.signals]
-    if not others:
+    balancers = {
+        a.value.entity.lower()
+        for a in evidence.of(MetricAnomalySignal)
+        if a.value.entity
+        and a.value.kind in _OWN_TROUBLE_KINDS
+        and measures_balancer(a.value.metric)
+    }
+    if not any(p.signals for k, p in profiles.items() if k not in balancers):
         return
     for key in balancers & set(profiles):
         for kind in _OWN_TROUBLE_KINDS:
@@ -519,9 +505,9 @@ def _add_signatures(evidence: Evidence, profiles: dict[str, Profile]) -> None:
         profiles[where].cite(found, value.strength)
 
 
-def _entity_key(name: str | None, profiles: dict[str, Profile]) -> str | None:
-    """The profile a name refers to: itself, its workload, or a host of it (`svc:8080`,
-    `svc.ns.svc.cluster.local`)."""
+def _entity_key(name: str | None, profiles: Container[str]) -> str | None:
+    """The profile (or known workload) a name refers to: itself, its workload, or a host of
+    it (`svc:8080`, `svc.ns.svc.cluster.local`)."""
     if not name:
         return None
     low = name.lower()

@@ -61,6 +61,7 @@ __all__ = [
     "Entity",
     "MetricName",
     "line_entity",
+    "measures_balancer",
     "metric_entity",
     "pod_workload",
 ]
@@ -480,7 +481,7 @@ def _from_labels(labels: Mapping[str, str]) -> Entity | None:
             kind = "resource"
         if key in _PATH_VALUED:
             value = _last_segment(value)
-        elif key in ("loadbalancer", "targetgroup"):
+        elif key in _BALANCER_LABELS:
             value = _dimension_value(value)
         return Entity(value, kind, value)
     return None
@@ -520,6 +521,22 @@ _CLOUDWATCH_SPACED = re.compile(
 )
 # An ELB or target group dimension (`app/<name>/<id>`, `targetgroup/<name>/<id>`).
 _ELB_DIMENSION = re.compile(r"^(?:app|net|gwy|targetgroup)/(?P<name>[^/]+)/[0-9a-f]+$")
+
+
+# The dimensions naming a load balancer, and the namespaces of its series.
+_BALANCER_LABELS = ("loadbalancer", "targetgroup")
+_BALANCER_NAMESPACES = ("ApplicationELB", "NetworkELB", "AWS/ELB")
+
+
+def measures_balancer(name: str) -> bool:
+    """Whether a series measures a load balancer: a `LoadBalancer` or `TargetGroup`
+    dimension, an ELB namespace, or an ELB's `app/<name>/<id>` in its path."""
+    if any(ns in name for ns in _BALANCER_NAMESPACES):
+        return True
+    if any(key in metric_labels(name) for key in _BALANCER_LABELS):
+        return True
+    parts = name.split("/")
+    return any(_ELB_DIMENSION.match("/".join(parts[i : i + 3])) for i in range(len(parts) - 2))
 
 
 def _dimension_value(value: str) -> str:

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from sre.extractors.finding import Finding
 from sre.signals.values import SignatureValue, Trend
 
-__all__ = ["CATALOGUE", "Signature", "SignatureMatch", "match_signatures"]
+__all__ = ["CATALOGUE", "Signature", "SignatureMatch", "match_signatures", "series_signature"]
 
 
 @dataclass(frozen=True)

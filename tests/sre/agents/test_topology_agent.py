@@ -411,7 +411,7 @@ def test_a_callers_series_about_a_failing_callee_make_its_own_series_its_view() 
     assert "named by the errors of web" in top.description
 
 
-def _client_span(caller: str, procedure: str, kind: str = "SPAN_KIND_CLIENT") -> str:
+def _span(caller: str, procedure: str, kind: str = "SPAN_KIND_CLIENT") -> str:
     return (
         f'traces_spanmetrics_latency:p99{{service_name="{caller}",span_kind="{kind}",'
         f'span_name="{procedure}"}}'
@@ -426,8 +426,8 @@ def test_a_callers_client_spans_measure_the_callee_it_calls() -> None:
     s = Signals()
     s.entity_logs("geo", 0.0)
     for caller, callee in (("frontend", "/search.Search/Nearby"), ("search", "/geo.Geo/Nearby")):
-        s.anomaly(_client_span(caller, callee), 5.0, 900.0, entity=caller, kind="latency")
-        server = _client_span(caller, "", kind="SPAN_KIND_SERVER")
+        s.anomaly(_span(caller, callee), 5.0, 900.0, entity=caller, kind="latency")
+        server = _span(caller, "", kind="SPAN_KIND_SERVER")
         s.anomaly(server, 8.0, 1200.0, entity=caller, kind="latency", score=4.6)
     found = AGENT.candidates(s.items, incident(**NO_DEPLOY))
     assert _names(found)[0] == "geo"
@@ -441,7 +441,7 @@ def test_a_server_spans_name_is_its_own_operation_not_a_callee() -> None:
     s = Signals()
     s.entity_logs("geo", 0.0)
     s.anomaly(
-        _client_span("search", "/geo.Geo/Nearby", kind="SPAN_KIND_SERVER"),
+        _span("search", "/geo.Geo/Nearby", kind="SPAN_KIND_SERVER"),
         5.0,
         900.0,
         entity="search",

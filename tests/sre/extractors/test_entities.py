@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sre.extractors.entities import line_entity, metric_entity, pod_workload
+from sre.extractors.entities import line_entity, measures_balancer, metric_entity, pod_workload
 from sre.extractors.logs.parse import parse_line
 from sre.extractors.logs.shapes import collector_prefix
 
@@ -164,6 +164,22 @@ def test_aws_log_groups_and_events_name_the_resource_not_the_service() -> None:
     assert found is not None and found.workload == "orders-pg-prod"
     bare = json.dumps({"source": "aws.health", "detail-type": "AWS Health Event"})
     assert line_entity(bare, parse_line(bare, 2025).fields) is None
+
+
+@pytest.mark.parametrize(
+    ("name", "balancer"),
+    [
+        ("AWS/ApplicationELB HTTPCode_ELB_5XX_Count LoadBalancer=app/shop/2f85 Sum", True),
+        ('aws_alb_latency{dimension_LoadBalancer="app/k8s-shop-checkout/7c1d2e9a"}', True),
+        ("app/internal-ledger-prod/5b8c2e1f9a0d3c47/ClientTLSNegotiationErrorCount", True),
+        ('http_server_errors_total{service="checkout-bff"}', False),
+        ("AWS/RDS orders-db/FreeStorageSpace", False),
+    ],
+)
+def test_a_load_balancers_series_are_told_by_dimension_namespace_or_path(
+    name: str, balancer: bool
+) -> None:
+    assert measures_balancer(name) is balancer
 
 
 def test_a_plain_line_has_no_entity() -> None:

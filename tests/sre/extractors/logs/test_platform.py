@@ -42,6 +42,14 @@ def _traffic(seconds: range, pod: str, per: int = 2) -> list[tuple[int, str]]:
     return [(s, _line(s, pod, "INFO", "handled GET /api")) for s in seconds[::per]]
 
 
+def _steady_traffic() -> list[tuple[int, str]]:
+    """Every pod's ordinary requests, before and after the split alike."""
+    timed: list[tuple[int, str]] = []
+    for pod in PODS.values():
+        timed += _traffic(range(0, 1200), pod)
+    return timed
+
+
 def _every(seconds: Iterable[int], pod: str, level: str, message: str) -> list[tuple[int, str]]:
     """One line of `pod` at each of `seconds`."""
     return [(s, _line(s, pod, level, message)) for s in seconds]
@@ -56,9 +64,7 @@ def _entity_logs(timed: list[tuple[int, str]]) -> list[Any]:
 def test_new_errors_of_one_service_make_its_entity_finding() -> None:
     """A service whose error template appears after the start is found, named by workload,
     while a service whose warnings only follow its doubled traffic is not."""
-    timed: list[tuple[int, str]] = []
-    for pod in PODS.values():
-        timed += _traffic(range(0, 1200), pod)
+    timed = _steady_traffic()
     # search doubles its traffic after the start, and its routine warning doubles with it.
     timed += _traffic(range(600, 1200), PODS["search"])
     timed += _every(range(0, 600, 20), PODS["search"], "WARN", "cache miss for key 42")
@@ -95,9 +101,7 @@ def test_callers_naming_a_service_are_recorded() -> None:
 def test_failed_outbound_calls_are_told_from_a_services_own_errors() -> None:
     """A service whose new errors are gRPC status errors from a call is a caller
     (`call_failures` 1); one whose new errors are its own exceptions is not (0)."""
-    timed: list[tuple[int, str]] = []
-    for pod in PODS.values():
-        timed += _traffic(range(0, 1200), pod)
+    timed = _steady_traffic()
     after = range(610, 1200, 15)
     failed_call = "could not retrieve product: rpc error: code = Internal"
     timed += _every(after, PODS["cart"], "ERROR", failed_call)
@@ -109,9 +113,7 @@ def test_failed_outbound_calls_are_told_from_a_services_own_errors() -> None:
 def test_nodes_socket_errors_are_failed_calls() -> None:
     """`ESOCKETTIMEDOUT`, `ETIMEDOUT`, `EHOSTUNREACH` and `socket hang up` (Node's request
     and http clients) report a call that failed: the emitter is a caller."""
-    timed: list[tuple[int, str]] = []
-    for pod in PODS.values():
-        timed += _traffic(range(0, 1200), pod)
+    timed = _steady_traffic()
     after = range(610, 1200, 15)
     for i, second in enumerate(after):
         error = "Error: ESOCKETTIMEDOUT" if i % 2 else "connect ETIMEDOUT"
@@ -125,9 +127,7 @@ def test_a_callees_error_body_in_a_spring_client_error_is_a_failed_call() -> Non
     """Spring's RestTemplate logs the callee's error body (`500 : [{"status":500,...}]`) or
     its `HttpServerErrorException`: the emitter is a caller; a service's own 500 page
     text with no status body is not."""
-    timed: list[tuple[int, str]] = []
-    for pod in PODS.values():
-        timed += _traffic(range(0, 1200), pod)
+    timed = _steady_traffic()
     after = range(610, 1200, 15)
     body = '[getTickets][Query error][500 : [{"status":500,"path":"/api/v1/routeservice/x"}]]'
     timed += _every(after, PODS["search"], "WARN", body)
@@ -260,9 +260,7 @@ def test_a_trace_exported_line_by_line_names_the_host_its_exception_failed_on() 
     """The error line says only `Request failed`; the exception line after it (same pod,
     behind the collector's prefix) names the host and the timeout: the caller's errors are
     failed calls, and the host is a failing dependency."""
-    timed: list[tuple[int, str]] = []
-    for pod in PODS.values():
-        timed += _traffic(range(0, 1200), pod)
+    timed = _steady_traffic()
     for second in range(610, 1200, 15):
         timed.append((second, _line(second, PODS["orders"], "ERROR", "Request failed: GET /x")))
         header = (
