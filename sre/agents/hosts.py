@@ -20,11 +20,13 @@ from sre.agents.reading import (
     signal_text,
 )
 from sre.extractors.entities import line_entity, metric_entity, pod_workload
+from sre.extractors.logs.deps import named_upstream
 from sre.extractors.texthosts import text_hosts
 from sre.signals import (
     DependencyErrorsSignal,
     EntityLogsSignal,
     LogSignal,
+    LogVolumeSignal,
     MetricAnomalySignal,
     SignatureSignal,
 )
@@ -217,8 +219,11 @@ def stem_named(text: str, stems: dict[str, str], caller: str = "") -> str | None
     """The workload a failed call names by what it serves, when it names no host: `could not
     retrieve cart` names `cartservice`, the one workload whose distinctive word is `cart`
     (singular or plural). None when none or several do."""
-    # A pod's name in a collector's prefix is the emitter's, not what the line names.
-    kept = " ".join(t for t in text.split() if pod_workload(t) is None)
+    # A pod's name in a collector's prefix is the emitter's, not what the line names
+    # (`frontend-px8mgb674b-wdnbb`, `boutique/frontend-px8mgb674b-wdnbb/istio-proxy`).
+    kept = " ".join(
+        t for t in text.split() if not any(pod_workload(p) for p in t.strip("[]").split("/"))
+    )
     words = set(re.findall(r"[a-z]+", kept.lower()))
     named = {
         workload
@@ -229,9 +234,16 @@ def stem_named(text: str, stems: dict[str, str], caller: str = "") -> str | None
 
 
 def address_owners(evidence: Evidence) -> dict[str, str]:
-    """Bare addresses that failing calls name -> the workload behind each
-    (`address_owner`), among the workloads that log or have series here, or the pod a
-    failing probe called there (`probed_addresses`); once per run."""
+    """Bare addresses that failing calls name -> the workload behind each; once per run.
+
+    In order: the store whose technology the port is (`address_owner`) among the workloads
+    that log or have series here; the pod a failing probe called there (`probed_addresses`);
+    the name a proxy's access log gives beside it (`named_upstream`: Envoy's authority,
+    Istio's cluster); the one workload listening on, or probed at, the port (`port_owners`:
+    a Service's ClusterIP and a pod IP differ, the port they serve on does not); the one
+    workload the failing calls name by what it serves (`stem_named`: `could not retrieve
+    cart: dial tcp 10.96.41.201:7070`).
+    """
     if "address_owners" in evidence.memo:
         owners: dict[str, str] = evidence.memo["address_owners"]
         return owners
@@ -241,11 +253,15 @@ def address_owners(evidence: Evidence) -> dict[str, str]:
         workloads.add(signal.value.workload.lower())
         for name in signal.value.names:
             callers.setdefault(name, set()).add(signal.value.workload.lower())
+    examples: dict[str, list[tuple[str, str]]] = {}
     for failing in evidence.of(DependencyErrorsSignal):
         emitter = line_entity(failing.value.example)
         found = callers.setdefault(failing.value.host, set())
         if emitter is not None:
             found.add(emitter.workload.lower())
+        examples.setdefault(failing.value.host, []).append(
+            (failing.value.example, emitter.workload.lower() if emitter else "")
+        )
     for name in evidence.incident.metrics:
         subject = metric_entity(name).entity
         if subject is not None:
@@ -256,13 +272,51 @@ def address_owners(evidence: Evidence) -> dict[str, str]:
         if owner is not None:
             owners[address] = owner
     owners.update(probed_addresses(evidence))
+    by_port = port_owners(evidence)
+    stems = known_stems(evidence)
+    for address, its_callers in callers.items():
+        host, _, port = address.rpartition(":")
+        if address in owners or not is_ip(host):
+            continue
+        owner = _proxied_name(examples.get(address, []), address, workloads) or by_port.get(port)
+        if owner is None:
+            named = {stem_named(text, stems, who) for text, who in examples.get(address, [])}
+            owner = named.pop() if len(named) == 1 else None
+        if owner is not None and owner not in its_callers:
+            owners[address] = owner
     evidence.memo["address_owners"] = owners
     return owners
+
+
+def _pods_in(text: str) -> set[str]:
+    """Workloads of the pod names among a line's first words (its collector prefix)."""
+    return {w for t in text.split()[:3] for p in t.strip("[]").split("/") if (w := pod_workload(p))}
+
+
+def _proxied_name(examples: list[tuple[str, str]], address: str, workloads: set[str]) -> str | None:
+    """The upstream's name a proxy's failing lines give beside `address` (a known workload
+    when the name's first label is one: `ledger.prod.svc.cluster.local` -> `ledger`). An
+    edge proxy's authority is its own public name, not the upstream's: skipped."""
+    for text, emitter in examples:
+        named = named_upstream(text)
+        if named is None or named[1] != address:
+            continue
+        head = _bare(named[0]).split(".")[0]
+        if head == emitter or (emitter and head in name_words(emitter)) or head in _pods_in(text):
+            continue
+        return head if head in workloads else _bare(named[0])
+    return None
 
 
 # The address a kubelet probe called (`Get "http://10.244.0.136:80/health": context deadline
 # exceeded`): the probed pod's own.
 _PROBED_URL = re.compile(r"https?://(\d{1,3}(?:\.\d{1,3}){3}:\d{1,5})/")
+# The port a probe called, with or without an address (`grpc_health_probe`'s `failed to
+# connect service ":7070"`, `dial tcp 10.1.2.3:8080: connect: connection refused`).
+_PROBED_PORT = re.compile(
+    r"""(?:service|dial tcp|connect to|addr(?:ess)?)[\s=:"']*"""
+    r"(?:\d{1,3}(?:\.\d{1,3}){3})?:(\d{2,5})\b"
+)
 
 
 def probed_addresses(evidence: Evidence) -> dict[str, str]:
@@ -276,6 +330,24 @@ def probed_addresses(evidence: Evidence) -> dict[str, str]:
         for address in _PROBED_URL.findall(value.example):
             found[address] = (pod_workload(value.obj) or value.obj).lower()
     return found
+
+
+def port_owners(evidence: Evidence) -> dict[str, str]:
+    """Port -> the one workload that listens on it: announced in its own logs (`starting
+    grpc server at :3550`, `LogVolumeValue.listeners`) or called there by a failing probe
+    of its pod. A port two workloads serve on (every Java service's 8080) is no one's."""
+    serving: dict[str, set[str]] = {}
+    for volume in evidence.of(LogVolumeSignal):
+        for port, names in volume.value.listeners.items():
+            serving.setdefault(port, set()).update(n.lower() for n in names)
+    for signal in evidence.of(SignatureSignal):
+        value = signal.value
+        if value.kind != "probe_failed" or not value.obj:
+            continue
+        workload = (pod_workload(value.obj) or value.obj).lower()
+        for port in _PROBED_PORT.findall(value.example):
+            serving.setdefault(port, set()).add(workload)
+    return {port: names.pop() for port, names in serving.items() if len(names) == 1}
 
 
 DB_HOST_WORDS = frozenset(

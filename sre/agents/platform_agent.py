@@ -59,18 +59,21 @@ from alpha.schemas import Hypothesis
 from sre.agents.base import AgentBrief, Evidence, SpecialistAgent, hypothesis, merge_candidates
 from sre.agents.hosts import config_db_hosts, is_db_host, known_stems, stem_named
 from sre.agents.topology_agent import is_database
-from sre.extractors.entities import pod_workload
+from sre.extractors.entities import metric_entity, pod_workload
 from sre.extractors.measures import measure_of
 from sre.signals import (
     CommitSignal,
     ConfigChangeSignal,
     DependencyErrorsSignal,
     MetricAnomalySignal,
+    MetricGrowthSignal,
     MetricSaturationSignal,
     SignatureSignal,
 )
 
 VOLUME_BONUS = 0.05
+# How a steadily growing memory series ranks among departures (robust z) as corroboration.
+GROWTH_SCORE = 2.0
 MANY = 5
 CHRONIC_FACTOR = 0.25
 UNCLEAR_FACTOR = 0.7
@@ -258,7 +261,7 @@ def _database_hosts(evidence: Evidence) -> list[str]:
     return list(found)
 
 
-Metric = MetricAnomalySignal | MetricSaturationSignal
+Metric = MetricAnomalySignal | MetricSaturationSignal | MetricGrowthSignal
 
 
 def _series_by_kind(evidence: Evidence) -> dict[str, list[tuple[float, Metric]]]:
@@ -271,6 +274,11 @@ def _series_by_kind(evidence: Evidence) -> dict[str, list[tuple[float, Metric]]]
     for full in evidence.of(MetricSaturationSignal):
         kind = measure_of(full.value.metric, None).kind
         found.setdefault(kind, []).append((5.0 * full.value.utilization, full))
+    for growing in evidence.of(MetricGrowthSignal):
+        # Memory that climbed steadily (to a kill, or a reset) is memory running out.
+        kind = measure_of(growing.value.metric, growing.value.unit).kind
+        if kind == "memory":
+            found.setdefault(kind, []).append((GROWTH_SCORE, growing))
     for items in found.values():
         items.sort(key=lambda item: (-item[0], item[1].id))
     return found
@@ -283,6 +291,15 @@ def _corroborating(group: _Group, series: dict[str, list[tuple[float, Metric]]])
         key=lambda item: (-item[0], item[1].id),
     )
     return [metric for _, metric in ranked[:2]]
+
+
+def _series_entity(metrics: list[Metric]) -> str | None:
+    """The workload of the first series that belongs to a pod or container."""
+    for metric in metrics:
+        subject = metric_entity(metric.value.metric).entity
+        if subject is not None and subject.kind in ("pod", "container", "service"):
+            return subject.workload
+    return None
 
 
 def _category(group: _Group, objects: list[str]) -> str:
@@ -340,13 +357,20 @@ def _hypothesis(
             if (n := stem_named(s.value.example, stems, (s.value.emitter or "").lower()))
         }
         objects = sorted(named)[:1] if len(named) == 1 else []
+    backing = _corroborating(group, series)
+    if group.kind == "oom_killed" and not any(s.value.obj for s in group.signals):
+        # A kernel's OOM kill (`Memory cgroup out of memory: Killed process 25544 (server)`)
+        # is logged by the node it ran on: the container killed is the one whose memory
+        # rose, what to act on; the node is only where it ran.
+        killed = _series_entity(backing)
+        if killed is not None and killed not in objects:
+            objects = [killed, *objects]
     category = _category(group, objects)
     suspects = list(objects[:3])
     if group.kind == "dns_failure":
         suspects = ["dns", *suspects]
     mentioning = [c for c in commits if any(_mentions(c, o) for o in objects[:3])]
     suspects += [c.value.sha for c in mentioning[:1]]
-    backing = _corroborating(group, series)
     suspects += [_metric_name(m) for m in backing]
     weights = [0.25 + 0.35 * group.strength]
     if group.after >= MANY:

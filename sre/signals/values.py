@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
     "FILE_KINDS",
@@ -175,6 +175,8 @@ class LogVolumeValue(_Value):
         error_share_after: errors_after / lines_after (None without records).
         split_at: The time separating the windows (None without a baseline).
         split_by: The payload field that gave it (None without a baseline).
+        listeners: Port -> the workloads that announced listening on it (`starting grpc
+            server at :3550`), sorted: who a bare `IP:port` in a caller's error may be.
     """
 
     lines_before: int
@@ -185,6 +187,7 @@ class LogVolumeValue(_Value):
     error_share_after: float | None
     split_at: str | None
     split_by: SplitBy | None
+    listeners: dict[str, list[str]] = Field(default_factory=dict)
 
 
 class EntityTemplateValue(_Value):

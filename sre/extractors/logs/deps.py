@@ -92,9 +92,20 @@ _HOST_PORT_RE = re.compile(
     r"(?<![\w./@-])((?:\d{1,3}\.){3}\d{1,3}|[A-Za-z][A-Za-z0-9-]*(?:\.[A-Za-z0-9-]+)*)"
     r":(\d{2,5})\b(?![.:]\d)"
 )
+# Envoy's default access-log format ends `"%REQ(:AUTHORITY)%" "%UPSTREAM_HOST%"` (Istio's
+# adds fields after): a host name, then the IP:port the request was sent to.
+_ENVOY_UPSTREAM_RE = re.compile(
+    r'"([A-Za-z][A-Za-z0-9-]*(?:\.[A-Za-z0-9-]+)*)(?::(\d{1,5}))?" '
+    r'"((?:\d{1,3}\.){3}\d{1,3}:\d{1,5})"'
+)
+# Istio names the Service called (`outbound|8080||ledger.prod.svc.cluster.local`) beside the
+# pod address the request went to (`"upstream_host":"10.88.28.32:8080"`).
+_ISTIO_CLUSTER_RE = re.compile(r"\boutbound\|(\d{1,5})\|[^|\s]*\|([a-z0-9][a-z0-9.-]*[a-z0-9])")
+_UPSTREAM_HOST_RE = re.compile(r"upstream_host[\"']?\s*[:=]\s*[\"']?([\d.]+:\d{1,5})")
 # Words right before an address that make it the client's, not a dependency's.
 _CLIENT_BEFORE_RE = re.compile(
-    r"(?:serving|client|remote|remote_addr|client_ip|client_addr|from client|accepted)"
+    r"(?:serving|client|remote|remote_addr|client_ip|client_addr|from client|accepted"
+    r"|remote_address|local_address|client_address)"
     r"[\s=:\"']{1,3}\[?$"
 )
 # Words right before a URL that make it a link to read (`Background on this error at:
@@ -378,6 +389,24 @@ def _add(found: list[str], host: str, port: str | None) -> None:
         found.append(key)
 
 
+def named_upstream(text: str) -> tuple[str, str] | None:
+    """The name and the address of the upstream a proxy's access-log line went to, when it
+    gives both: Envoy's `"<authority>" "<upstream host>"` (`"api.paygrid.io"
+    "34.117.22.10:443"`), or Istio's cluster beside its upstream host
+    (`"upstream_host":"10.88.28.32:8080"`, `outbound|8080||ledger.prod.svc.cluster.local`).
+    At an edge proxy the authority is the proxy's own public name: the caller checks."""
+    if '" "' in text:
+        envoy = _ENVOY_UPSTREAM_RE.search(text)
+        if envoy is not None:
+            return envoy.group(1).lower(), envoy.group(3)
+    if "outbound|" in text:
+        istio = _ISTIO_CLUSTER_RE.search(text)
+        upstream = _UPSTREAM_HOST_RE.search(text)
+        if istio is not None and upstream is not None:
+            return istio.group(2).lower(), upstream.group(1)
+    return None
+
+
 def hosts_in(text: str, fields: dict[str, str] | None = None) -> tuple[str, ...]:
     """Hostnames/IPs (with port when given) that a line points at."""
     found: list[str] = []
@@ -392,8 +421,13 @@ def hosts_in(text: str, fields: dict[str, str] | None = None) -> tuple[str, ...]
             if nginx and _REQUEST_FIELD_BEFORE_RE.search(text, max(0, m.start() - 16), m.start()):
                 continue
             _add(found, m.group(1), m.group(2))
+    # The addresses after Envoy's upstream host (Istio's upstream-local, downstream-local and
+    # downstream-remote) are the proxy's own and its client's, not dependencies.
+    envoy = _ENVOY_UPSTREAM_RE.search(text) if '" "' in text else None
     for m in _HOST_PORT_RE.finditer(text) if ":" in text else ():
         start = m.start()
+        if envoy is not None and start >= envoy.end():
+            break
         if start >= 3 and text[start - 3 : start] == "://":
             continue  # already taken with its URL
         if _CLIENT_BEFORE_RE.search(text, max(0, start - 24), start):

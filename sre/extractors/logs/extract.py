@@ -420,6 +420,7 @@ def _volume_finding(acc: LogAccumulator, windows: Windows, split: float | None) 
         error_share_after=sa,
         split_at=_iso(split) if windows.has_baseline else None,
         split_by=windows.split_by if windows.has_baseline else None,
+        listeners={port: sorted(names) for port, names in sorted(acc.listeners.items())},
     )
     return Finding(text, value, severity)
 

@@ -141,6 +141,7 @@ class _ShapeCount:
     entity: EntityCounts | None  # the emitter of the shape's first line (None: unknown)
     entity_mode: int  # how later lines find theirs: `_SAME`, `_SECOND_TOKEN` or `_EACH_LINE`
     maybe_context: bool  # its lines may name a context (see `_CONTEXT_SHAPE_STARTS`)
+    listens: bool  # its first line announced a port it listens on (`listening_port`)
 
 
 @dataclass(slots=True)
@@ -176,6 +177,30 @@ class ExceptionStats:
     message: str = ""
     frames: list[Frame] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+
+
+# A server announcing the port it listens on: a keyword, `on`/`at` (`port`, `port(s):`),
+# then the port, alone or after a wildcard or loopback address (`starting grpc server at
+# :3550`, `Now listening on: http://[::]:7070`, `Tomcat started on port(s): 8080`). Only a
+# local address may precede the port: `connecting to db:5432` names a peer, not ourselves.
+_LISTEN_WORDS = ("listen", "serving", "server", "started", "starting", "running")
+_LISTENING_RE = re.compile(
+    r"\b(?:listen(?:ing)?|serving|server|started|starting|running)\b[^\"=]{0,30}?"
+    r"\b(?:on|at)(?: port(?:\(s\))?)?:?\s+(?:(?:https?|grpc|tcp)://)?"
+    r"(?:0\.0\.0\.0|\[::\]|::|\*|localhost|127\.0\.0\.1)?:?(\d{2,5})\b(?![:.]\d)",
+    re.I,
+)
+
+
+def listening_port(message: str) -> str | None:
+    """The port a server says it listens on (`starting grpc server at :3550` -> 3550)."""
+    low = message.lower()
+    if not any(w in low for w in _LISTEN_WORDS):
+        return None
+    found = _LISTENING_RE.search(message)
+    if found is None or not 0 < int(found.group(1)) < 65536:
+        return None
+    return found.group(1)
 
 
 @dataclass(slots=True)
@@ -219,6 +244,8 @@ class LogAccumulator:
     _counts: dict[str, _ShapeCount] = field(default_factory=dict)
     _token_entities: dict[str, EntityCounts | None] = field(default_factory=dict)
     _context: str | None = None
+    # Port -> workloads that announced listening on it (`listening_port`).
+    listeners: dict[str, set[str]] = field(default_factory=dict)
 
     def add(self, record: LogRecord, ts: float | None, after: bool) -> None:
         """Count one record at time `ts` in the window `after` (True) or the baseline."""
@@ -241,6 +268,8 @@ class LogAccumulator:
             details = is_error or record.level == "WARN"
             entity, entity_mode = self._emitter(record)
             warn = record.level == "WARN"
+            if entity is not None:
+                self._note_listener(entity, listening_port(message))
         else:
             # The level needs no update: the shape's level was merged into its template's
             # when the shape was first counted, and a template's level only ever rises.
@@ -261,6 +290,9 @@ class LogAccumulator:
                 entity = self._second_token_emitter(record)
             else:
                 entity = self._emitter(record)[0]
+            if known.listens and entity is not None:
+                # Lines of one shape differ in their digits: each says its own port.
+                self._note_listener(entity, listening_port(record.raw))
         if entity is not None:
             if after:
                 entity.records_after += 1
@@ -346,6 +378,10 @@ class LogAccumulator:
         # Access logs carry no level: their 5xx statuses count as errors above.
         return stats, level in ERROR_LEVELS
 
+    def _note_listener(self, entity: EntityCounts, port: str | None) -> None:
+        if port is not None:
+            self.listeners.setdefault(port, set()).add(entity.workload)
+
     def _remember_shape(
         self,
         shape: str,
@@ -374,6 +410,7 @@ class LogAccumulator:
             entity,
             entity_mode,
             shape[:1] in _CONTEXT_SHAPE_STARTS,
+            listening_port(message) is not None,
         )
 
     def _is_quiet(self, shape: str) -> bool:

@@ -278,6 +278,8 @@ def _of_type(annotation: Any) -> st.SearchStrategy[Any]:
         return st.sampled_from(args)
     if origin is list:
         return st.lists(_of_type(args[0]), max_size=3)
+    if origin is dict:
+        return st.dictionaries(_of_type(args[0]), _of_type(args[1]), max_size=3)
     if origin in (UnionType, Union):
         return st.one_of(*(st.none() if a is type(None) else _of_type(a) for a in args))
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):

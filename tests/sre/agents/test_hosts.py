@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from sre.agents.hosts import address_owner, stem_named, workload_stems
+from sre.agents.base import Evidence
+from sre.agents.hosts import address_owner, address_owners, stem_named, workload_stems
+from sre.signals.values import LogVolumeValue
+from tests.sre.builders import Signals, incident
 
 WORKLOADS = ["rate", "profile", "memcached-rate", "memcached-profile", "mongodb-rate:9216"]
 
@@ -44,3 +47,113 @@ def test_a_workloads_distinctive_word_is_neither_a_kind_nor_the_systems_prefix()
     assert stems["contacts"] == "ts-contacts-service"
     assert "ts" not in stems and "cart" not in stems
     assert stem_named("could not retrieve contacts: 503", stems) == "ts-contacts-service"
+
+
+def _owners(s: Signals) -> dict[str, str]:
+    return address_owners(Evidence.build(s.items, incident()))
+
+
+def _volume(listeners: dict[str, list[str]]) -> LogVolumeValue:
+    return LogVolumeValue(
+        lines_before=10,
+        lines_after=10,
+        errors_before=0,
+        errors_after=5,
+        error_share_before=0.0,
+        error_share_after=0.5,
+        split_at=None,
+        split_by=None,
+        listeners=listeners,
+    )
+
+
+_REFUSED = "[pod/{pod}/server] dial tcp {address}: connect: connection refused"
+
+
+def test_the_one_workload_listening_on_the_port_owns_the_address() -> None:
+    """`productcatalogservice` announced `:3550`; the frontend fails on 10.44.2.215:3550.
+    A port two workloads announced (8080) is no one's."""
+    s = Signals()
+    s.add(_volume({"3550": ["productcatalogservice"], "8080": ["cart", "orders"]}))
+    for address in ("10.44.2.215:3550", "10.44.2.9:8080"):
+        s.dependency(
+            address,
+            ["connection_refused"],
+            example=_REFUSED.format(pod="frontend-gkqzwg5hx-gnv5m", address=address),
+        )
+    assert _owners(s) == {"10.44.2.215:3550": "productcatalogservice"}
+
+
+def test_the_port_a_failing_probe_called_is_its_pods() -> None:
+    """A probe of `cartservice`'s pod fails on `:7070`: a Service IP on 7070 is cartservice."""
+    s = Signals()
+    s.signature(
+        "probe_failed",
+        None,
+        'Readiness probe failed: timeout: failed to connect service ":7070" within 1s',
+        obj="cartservice-78k75pd2v2-hmrpx",
+    )
+    s.dependency(
+        "10.96.41.201:7070",
+        ["connection_refused"],
+        example=_REFUSED.format(pod="checkoutservice-xnqwtgp6g-zmw4w", address="10.96.41.201:7070"),
+    )
+    assert _owners(s) == {"10.96.41.201:7070": "cartservice"}
+
+
+def test_a_proxys_authority_names_the_address_unless_it_is_the_proxys_own() -> None:
+    """An egress gateway's line gives `"api.paygrid.io" "34.117.22.10:443"`: the address is
+    the payment API's. At an edge gateway the authority is the gateway's own public name."""
+    envoy = (
+        '[{pod}/envoy] "POST /v1/payment_intents HTTP/1.1" 503 - 515 180 2348 2345 "-" '
+        '"httpx" "bcac5022" "{authority}" "{address}"'
+    )
+    s = Signals()
+    s.dependency(
+        "34.117.22.10:443",
+        ["http_5xx"],
+        example=envoy.format(
+            pod="egress-gateway-vnfkdsz99j-v28fb",
+            authority="api.paygrid.io",
+            address="34.117.22.10:443",
+        ),
+    )
+    s.dependency(
+        "10.244.1.161:80",
+        ["http_5xx"],
+        example=envoy.format(
+            pod="webshoppingapigw-w9wfbcv9fd-qpkz2",
+            authority="webshoppingapigw",
+            address="10.244.1.161:80",
+        ),
+    )
+    assert _owners(s) == {"34.117.22.10:443": "api.paygrid.io"}
+
+
+def test_failing_calls_that_name_a_workloads_word_own_the_address() -> None:
+    """`could not retrieve cart: ... dial tcp 10.96.41.201:7070` names `cartservice`; the
+    emitter's own word in its collector prefix (`frontend`) names no one."""
+    s = Signals()
+    for workload in ("cartservice", "frontend", "checkoutservice"):
+        s.entity_logs(workload, 5.0)
+    s.dependency(
+        "10.96.41.201:7070",
+        ["connection_refused"],
+        example=(
+            "[pod/frontend-nnpcb58dfp-m49jk/server] could not retrieve cart: rpc error: "
+            "dial tcp 10.96.41.201:7070: connect: connection refused"
+        ),
+    )
+    s.dependency(
+        "10.96.41.9:5050",
+        ["connection_refused"],
+        example=("[pod/frontend-nnpcb58dfp-m49jk/server] request failed: dial tcp 10.96.41.9:5050"),
+    )
+    assert _owners(s) == {"10.96.41.201:7070": "cartservice"}
+
+
+def test_a_pod_in_a_collectors_prefix_is_the_emitter_not_the_callee() -> None:
+    stems = workload_stems(["frontend", "productcatalogservice", "cartservice"])
+    line = "boutique/frontend-px8mgb674b-wdnbb/istio-proxy POST /hipstershop.X/GetY 503"
+    assert stem_named(line, stems) is None
+    assert stem_named(f"{line} could not retrieve cart", stems) == "cartservice"

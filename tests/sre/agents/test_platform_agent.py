@@ -30,6 +30,27 @@ def test_one_oomkilled_pod_is_a_resource_exhaustion_of_its_workload() -> None:
     assert 0.75 <= found.confidence <= 0.95
 
 
+def test_a_nodes_kernel_oom_kill_names_the_container_whose_memory_grew() -> None:
+    """`Memory cgroup out of memory: Killed process (server)` is logged by the node: the
+    container killed is the one whose memory climbed, first; the node is where it ran."""
+    kill = "kernel: Memory cgroup out of memory: Killed process 25544 (server)"
+    s = Signals()
+    s.signature("oom_killed", "resource_exhaustion", kill, emitter="gke-pool-2-b41f-d2df")
+    memory = s.growth(
+        'container_memory_rss{pod="productcatalogservice-w5jfzdn8xc-jfxtw",container="server"}',
+        40.0,
+        110.0,
+    )
+    found = _only(AGENT.candidates(s.items, incident(**NO_DEPLOY)))
+    assert found.suspects[:2] == ["productcatalogservice", "gke-pool-2-b41f-d2df"]
+    assert memory.id in found.supporting_signals
+    alone = Signals()
+    alone.signature("oom_killed", "resource_exhaustion", kill, emitter="gke-pool-2-b41f-d2df")
+    assert _only(AGENT.candidates(alone.items, incident(**NO_DEPLOY))).suspects == [
+        "gke-pool-2-b41f-d2df"
+    ]
+
+
 def test_an_image_pull_failure_after_its_tag_changed_blames_the_key_and_commit() -> None:
     """ErrImagePull right after `catalog-api.image.tag` changed: the key and its commit come
     first; an unrelated flag changed in the same deploy is not named."""

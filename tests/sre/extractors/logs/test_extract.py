@@ -18,11 +18,12 @@ from sre.extractors.logs.deps import (
     dep_key,
     error_kinds,
     hosts_in,
+    named_upstream,
     status_codes,
 )
 from sre.extractors.logs.extract import LogExtraction, extract_logs, merge_hosts
 from sre.extractors.logs.significance import Windows, judge, poisson_llr
-from sre.extractors.logs.stats import HostStats
+from sre.extractors.logs.stats import HostStats, listening_port
 from sre.extractors.logs.trace import java_path, normalise_path
 
 DEPLOY = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
@@ -95,11 +96,40 @@ def _templates(result: LogExtraction) -> dict[str, Any]:
             ' upstream: "http://10.96.41.7:12346/x", host: "ui:8080", referrer: "http://ui:8080/"',
             ("10.96.41.7:12346",),
         ),
+        # Istio's access log: after the upstream host come the proxy's own addresses and
+        # its client's, which are no dependencies
+        (
+            '"GET /ratings/0 HTTP/1.1" 503 URX - "-" 0 95 633 - "-" "curl" "9a1c" "ratings:9080"'
+            ' "10.244.2.97:9080" outbound|9080||ratings.default.svc.cluster.local'
+            " 10.244.0.247:34119 10.96.201.77:9080 10.244.0.247:41611 - default",
+            ("ratings:9080", "10.244.2.97:9080"),
+        ),
+        (
+            '{"path":"/v1/search","upstream_host":"10.88.22.126:8080",'
+            '"downstream_remote_address":"68.200.111.243:33274"}',
+            ("10.88.22.126:8080",),
+        ),
     ],
 )
 def test_hosts_in(text: str, hosts: tuple[str, ...]) -> None:
     """Hosts with ports, URLs, IPs and dotted names are found; counters and files are not."""
     assert hosts_in(text) == hosts
+
+
+def test_a_proxys_access_log_names_the_upstream_beside_its_address() -> None:
+    """Envoy gives the authority, then the address (`"api.paygrid.io" "34.117.22.10:443"`);
+    Istio's JSON log the cluster beside the upstream host; a line with neither, nothing."""
+    envoy = '"POST /v1/payment_intents HTTP/1.1" 503 - 515 180 2348 2345 "-" "httpx" "bcac"'
+    assert named_upstream(f'{envoy} "api.paygrid.io" "34.117.22.10:443"') == (
+        "api.paygrid.io",
+        "34.117.22.10:443",
+    )
+    istio = (
+        '{"response_code":504,"upstream_host":"10.88.28.32:8080",'
+        '"upstream_cluster":"outbound|8080||ledger.prod.svc.cluster.local"}'
+    )
+    assert named_upstream(istio) == ("ledger.prod.svc.cluster.local", "10.88.28.32:8080")
+    assert named_upstream("dial tcp 10.44.2.215:3550: connection refused") is None
 
 
 def test_hosts_from_fields() -> None:
@@ -370,7 +400,38 @@ def test_volume_counts_records() -> None:
         "error_share_after": 1.0,
         "split_at": "2026-11-20T14:00:00Z",
         "split_by": "deployed_at",
+        "listeners": {},
     }
+
+
+@pytest.mark.parametrize(
+    ("message", "port"),
+    [
+        ("starting grpc server at :3550", "3550"),
+        ("Now listening on: http://[::]:7070", "7070"),
+        ("Tomcat started on port(s): 8080 (http) with context path ''", "8080"),
+        ("Server listening at 0.0.0.0:50051", "50051"),
+        ("Listening on port 9080", "9080"),
+        # a peer's address, a time of day: not where we listen
+        ("connection to db:5432 started", None),
+        ("server started on 10.0.0.3:8080", None),
+        ("job started at 10:32", None),
+    ],
+)
+def test_a_server_announcing_its_port(message: str, port: str | None) -> None:
+    assert listening_port(message) == port
+
+
+def test_volume_lists_the_workloads_listening_on_each_port() -> None:
+    """Announcements are read per emitter: two workloads on 8080, one on 3550."""
+    logs = [
+        f"{_iso(-2)} productcatalogservice-w5jfzdn8xc-jfxtw starting grpc server at :3550",
+        f"{_iso(-2)} cart-7f9c8d6b5-x2k4p Tomcat started on port(s): 8080 (http)",
+        f"{_iso(-1)} orders-5d8b7c9f4-q2wxz Tomcat started on port(s): 8080 (http)",
+        f"{_iso(1)} orders-5d8b7c9f4-q2wxz ERROR dial tcp 10.44.2.215:3550: connection refused",
+    ]
+    (volume,) = _by_type(extract_logs(_incident(logs)), "log_volume")
+    assert volume.listeners == {"3550": ["productcatalogservice"], "8080": ["cart", "orders"]}
 
 
 def test_no_timestamps_means_no_baseline() -> None:
