@@ -23,9 +23,12 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, TypeVar
+from enum import Enum
+from types import UnionType
+from typing import Any, Literal, TypeVar, Union, get_args, get_origin
 
 from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 
 from alpha.schemas import AgentEvent, ExecutionResult, IncidentInput, Signal
 from sre.redaction.keys import is_secret_key
@@ -145,9 +148,77 @@ def _hidden_config_description(signal: Signal) -> str | None:
 
 
 def _redact_trees(models: Iterable[BaseModel], redactor: Redactor) -> list[Any]:
+    """Each model as a JSON-like tree with its data redacted (`_hidden`), every string of
+    every model learned first, in one pass."""
+    models = list(models)
     trees = [model.model_dump(mode="json") for model in models]
-    redacted: list[Any] = redactor.redact_tree(trees)
-    return redacted
+    redactor.learn_tree(trees)
+    return [_hidden(model, tree, redactor.hide) for model, tree in zip(models, trees, strict=True)]
+
+
+def _hidden(value: Any, tree: Any, hide: Callable[[str], str], vocabulary: bool = False) -> Any:
+    """`tree` (`value` dumped) with `hide` applied to the strings of its data.
+
+    A model's field names and the values of its Literal and enum fields are the schema's
+    own words, never data: they stay as they are, so the tree always validates again as the
+    same model. A secret learned as an ordinary word (`token: error` in a log line) must
+    not turn `errors_before` into `[REDACTED:...]s_before` and crash the run. The keys of a
+    data mapping (a config snapshot's, a port table's) are data, and are hidden.
+    """
+    if isinstance(value, BaseModel) and isinstance(tree, dict):
+        fields = type(value).model_fields
+        return {
+            name: _hidden(getattr(value, name), item, hide, _is_vocabulary(fields[name]))
+            if name in fields
+            else _map_data(item, hide)
+            for name, item in tree.items()
+        }
+    if isinstance(value, dict) and isinstance(tree, dict):
+        return {
+            (hide(key) if isinstance(key, str) else key): _hidden(value.get(key), item, hide)
+            for key, item in tree.items()
+        }
+    if isinstance(value, list | tuple) and isinstance(tree, list):
+        return [
+            _hidden(inner, item, hide, vocabulary) for inner, item in zip(value, tree, strict=True)
+        ]
+    if isinstance(tree, str):
+        return tree if vocabulary or isinstance(value, Enum) else hide(tree)
+    return _map_data(tree, hide)
+
+
+def _map_data(tree: Any, hide: Callable[[str], str]) -> Any:
+    """Every string of a plain JSON-like tree, keys included, hidden."""
+    if isinstance(tree, str):
+        return hide(tree)
+    if isinstance(tree, dict):
+        return {
+            (hide(key) if isinstance(key, str) else key): _map_data(item, hide)
+            for key, item in tree.items()
+        }
+    if isinstance(tree, list):
+        return [_map_data(item, hide) for item in tree]
+    return tree
+
+
+def _is_vocabulary(field: FieldInfo) -> bool:
+    """Whether a field holds only the schema's own words (a Literal or an enum, maybe
+    optional or in a list)."""
+    return _vocabulary_type(field.annotation)
+
+
+def _vocabulary_type(annotation: Any) -> bool:
+    origin = get_origin(annotation)
+    if origin is Literal:
+        return True
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        return True
+    if origin in (Union, UnionType):
+        kinds = [a for a in get_args(annotation) if a is not type(None)]
+        return bool(kinds) and all(_vocabulary_type(a) for a in kinds)
+    if origin is list:
+        return _vocabulary_type(get_args(annotation)[0])
+    return False
 
 
 def redact_model(model: Model, redactor: Redactor | None, *, single_line: bool = False) -> Model:
@@ -162,7 +233,7 @@ def redact_model(model: Model, redactor: Redactor | None, *, single_line: bool =
     """
     tree = model.model_dump(mode="json")
     if redactor is not None:
-        tree = redactor.redact_tree(tree)
+        tree = _redact_trees([model], redactor)[0]
     return type(model).model_validate(_safe_tree(tree, one_line if single_line else safe_text))
 
 

@@ -255,7 +255,11 @@ class Redactor:
         place and whole in another is hidden in both.
         """
         self.learn_tree(value)
-        return _map_strings(value, lambda text: self._output(self.hide_known(text)))
+        return _map_strings(value, self.hide)
+
+    def hide(self, text: str) -> str:
+        """`text` with every secret learned so far hidden (nothing new is learned)."""
+        return self._output(self.hide_known(text))
 
     @property
     def count(self) -> int:

@@ -16,6 +16,7 @@ from sre.redaction.boundary import (
     redacted_line,
 )
 from sre.signals import LogTemplateSignal
+from sre.signals.values import LogVolumeValue
 from tests.canaries import canary_corpus, leaks
 from tests.sre.builders import Signals
 
@@ -183,3 +184,32 @@ def test_the_payloads_metric_names_are_not_cut_by_a_word_like_secrets_runs() -> 
         "sb-fleet-prod/ConnectionsClosed up"
     )
     assert reference not in redactor.redact(f"rotated {reference}")
+
+
+def test_a_secret_that_is_an_ordinary_word_never_breaks_the_schema() -> None:
+    """`token from vault-issuer-token: error calling Vault` teaches the redactor `error` as a
+    token's value. Every value holding it is hidden, but the signals' field names
+    (`errors_before`) and their vocabulary (`reason`, `level`) are the schema's, not data:
+    the signals stay valid, and so does a result built from them."""
+    line = "error reading token from vault-issuer-token: error calling Vault server"
+    s = Signals()
+    s.template("failed to sign certificate request", example=line, level="ERROR")
+    s.add(
+        LogVolumeValue(
+            lines_before=10,
+            lines_after=10,
+            errors_before=1,
+            errors_after=5,
+            error_share_before=0.1,
+            error_share_after=0.5,
+            split_at=None,
+            split_by=None,
+            listeners={"8080": ["error-pages"]},
+        )
+    )
+    template, volume = redact_signals(s.items, Redactor())
+    assert isinstance(template, LogTemplateSignal) and template.value.level == "ERROR"
+    assert "error calling" not in template.value.example
+    assert "[REDACTED:" in template.value.example
+    assert isinstance(volume.value, LogVolumeValue) and volume.value.errors_after == 5
+    assert volume.value.listeners["8080"][0].startswith("[REDACTED:")
