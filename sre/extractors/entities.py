@@ -421,6 +421,12 @@ def line_entity(raw: str, fields: Mapping[str, str] | None = None) -> Entity | N
         pod = _pod(rest.split(" ", 1)[0])
         if pod is not None:
             return pod
+        # `<namespace>/<pod>:` after the time (a shipper's prefix).
+        token = rest.split(" ", 1)[0]
+        if token.endswith(":") and token.count("/") == 1:
+            pod = _pod(token[:-1].split("/")[1])
+            if pod is not None:
+                return pod
         cloud = _CLOUD_RESOURCE.match(rest)
         if cloud is not None and cloud.group("pod"):
             return _pod(cloud.group("pod")) or Entity(cloud.group("pod"), "pod", cloud.group("pod"))

@@ -183,6 +183,13 @@ def names_secret_objects(key: str) -> bool:
     return bool(words) and words[-1] == "secrets"
 
 
+def names_secret_object(key: str) -> bool:
+    """Whether `key` holds the name of one Secret object (`secretName`, `secretRef`,
+    `secret_name`, `existingSecretName`): a reference, not a value."""
+    words = key_words(key.rsplit(".", 1)[-1])
+    return len(words) >= 2 and words[-1] in ("name", "ref") and "secret" in words
+
+
 def secret_value(key: str, value: str) -> bool:
     """Whether `value`, found under `key`, is a secret to hide.
 

@@ -25,7 +25,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sre.redaction.keys import MIN_SECRET, looks_random, secret_key_strength, secret_value
+from sre.redaction.keys import (
+    MIN_SECRET,
+    looks_random,
+    names_secret_object,
+    secret_key_strength,
+    secret_value,
+)
 from sre.redaction.rules import Found, find_blocks
 from sre.redaction.scanner import find_secrets
 
@@ -161,6 +167,10 @@ class Redactor:
         # `externalsecrets.ledger-db-credentials.store`; `DB_PASSWORD: DB_PASSWORD` mapping a
         # variable): an identifier, not a secret.
         names = {segment for key, _ in leaves for segment in key.split(".")}
+        # A Secret object's name under a key that says it is one (`secretName`,
+        # `secretRef`, `secret_name`: cert-manager, Helm charts) is that object, wherever
+        # else the config repeats it (`tls.secret: inventory-grpc-tls`).
+        names |= {v for key, v in leaves if isinstance(v, str) and names_secret_object(key)}
         self.allow(
             v
             for _, v in leaves

@@ -105,7 +105,7 @@ _UPSTREAM_HOST_RE = re.compile(r"upstream_host[\"']?\s*[:=]\s*[\"']?([\d.]+:\d{1
 # Words right before an address that make it the client's, not a dependency's.
 _CLIENT_BEFORE_RE = re.compile(
     r"(?:serving|client|remote|remote_addr|client_ip|client_addr|from client|accepted"
-    r"|remote_address|local_address|client_address)"
+    r"|remote_address|local_address|client_address|handshake from|connection from)"
     r"[\s=:\"']{1,3}\[?$"
 )
 # Words right before a URL that make it a link to read (`Background on this error at:

@@ -42,6 +42,14 @@ def test_collector_prefix_names_the_pod() -> None:
     assert found is not None and (found.kind, found.workload) == ("pod", "ts-travel2-service")
 
 
+def test_a_namespace_and_pod_prefix_after_the_time_names_the_pod() -> None:
+    """`<time> <namespace>/<pod>: <line>`, as some shippers write it."""
+    line = "2025-09-14T00:00:02.495Z inventory/inventory-grpc-c9n6vdsfz-dkqjh: 2025/09/14 WARNING x"
+    found = line_entity(line)
+    assert found is not None and (found.kind, found.workload) == ("pod", "inventory-grpc")
+    assert line_entity("2025-09-14T00:00:02.495Z inventory/not-a-pod: x") is None
+
+
 def test_sterns_pod_and_container_columns_name_the_pod() -> None:
     """stern: `<pod> <container> [<time>] <line>`; a pod name followed by a date is not."""
     line = 'frontend-xckbf2249-7f292 server 2025-05-06T13:32:51Z {"message":"failed"}'

@@ -226,3 +226,21 @@ def test_a_secrets_name_that_is_also_a_config_key_is_an_identifier_not_a_secret(
     )
     assert "DB_PASSWORD" in out and "ledger-db-credentials" in out
     assert "admin" not in out and "blue-harbor-lantern" not in out
+
+
+def test_a_secret_objects_name_is_a_reference_wherever_the_config_repeats_it() -> None:
+    """cert-manager's `secretName: inventory-grpc-tls` names a Secret object; the same name
+    under `tls.secret` is that reference, not a value to hide. A real value under the same
+    kind of key still is."""
+    redactor = Redactor()
+    redactor.learn_config(
+        {
+            "inventory_grpc": {"tls": {"secret": "inventory-grpc-tls"}},
+            "certificates": {"inventory-grpc": {"secretName": "inventory-grpc-tls"}},
+            "billing": {"tls": {"secret": "s3cr3t-Zk9pQ2vX7mL4"}},
+        }
+    )
+    assert (
+        redactor.redact("secret inventory-grpc-tls expired") == "secret inventory-grpc-tls expired"
+    )
+    assert "s3cr3t-Zk9pQ2vX7mL4" not in redactor.redact("key s3cr3t-Zk9pQ2vX7mL4 used")

@@ -96,6 +96,12 @@ def _templates(result: LogExtraction) -> dict[str, Any]:
             ' upstream: "http://10.96.41.7:12346/x", host: "ui:8080", referrer: "http://ui:8080/"',
             ("10.96.41.7:12346",),
         ),
+        # the client whose handshake failed is no dependency
+        (
+            'grpc: Server.Serve failed to complete security handshake from "10.244.16.138:38104":'
+            " remote error: tls: expired certificate",
+            (),
+        ),
         # Istio's access log: after the upstream host come the proxy's own addresses and
         # its client's, which are no dependencies
         (
