@@ -235,15 +235,7 @@ def key_support(
     support = Support()
     change = evidence.config_change_for(key)
     explains_logs, explains_metrics = change_explains(key, change)
-    own = key_tokens(key) - evidence.service_tokens()
-    if "flag" in key_families(key):
-        # A flag's word that names a workload of the system (`invoice_pdf_v2` and the
-        # `invoice-worker`) names that workload's lines, not the code path the flag switched.
-        own -= workload_tokens(evidence)
-        # ... and a word the service's ordinary lines use all the time (`checkout` in
-        # `NEW_CHECKOUT_FLOW_PCT`, `invoice` in a billing service) is its domain, not the
-        # code path the flag switched: errors naming it need not come from that path.
-        own -= ordinary_words(evidence, own)
+    own = _own_tokens(key, evidence)
     if logs:
         _log_support(support, evidence, key, explains_logs, own)
     if metrics:
@@ -295,6 +287,10 @@ def workload_tokens(evidence: Evidence) -> set[str]:
 def _log_support(
     support: Support, evidence: Evidence, key: str, explains: set[str], own: set[str]
 ) -> None:
+    # Errors another changed key names (`Stripe::APIError` beside `stripe.gem_version`) are
+    # explained by that key: they lend nothing to one that merely governs such symptoms
+    # (a flag that turned on a code path).
+    claimed = _named_by_other_keys(evidence, key)
     matched: list[Signal] = []
     for symptom in sorted(explains):
         if symptom == "code_error":
@@ -308,25 +304,10 @@ def _log_support(
             and s.value.count_after > s.value.count_before
             and s not in matched
         )
+    matched = [s for s in matched if s.id not in claimed]
     if matched:
         support.add(MEDIUM, matched[:4], "log symptoms this setting governs")
-    if not own:
-        return
-    named: list[Signal] = []
-    trouble = evidence.trouble()
-    for signal in evidence.log_signals():
-        if not isinstance(signal, DependencyErrorsSignal) and signal not in trouble:
-            continue
-        if isinstance(signal, LogTemplateSignal) and signal.value.level.upper() in _CALM_LEVELS:
-            continue  # `flag bulk_pricing_banner evaluated` is the flag at work, no error
-        words = tokens(signal_text(signal).replace(".", "_"))
-        words |= host_tokens(
-            signal.value.host if isinstance(signal, DependencyErrorsSignal) else ""
-        )
-        for name in evidence.frame_files([signal]):
-            words |= path_tokens(name)
-        if own & words:
-            named.append(signal)
+    named = _named_signals(evidence, own)
     if named:
         # A key naming the failing host or code path, with the symptom it governs, is the
         # strongest link there is; errors naming the feature a flag enables come from the
@@ -334,11 +315,70 @@ def _log_support(
         matched_ids = {s.id for s in matched}
         both = any(s.id in matched_ids for s in named)
         weight = STRONG if both or "flag" in key_families(key) else WEAK
-        if weight == STRONG and _share_of_trouble(named, trouble) < NAMED_SHARE:
+        if weight == STRONG and _share_of_trouble(named, evidence.trouble()) < NAMED_SHARE:
             # The errors naming its code path are a sliver of the trouble: the rest, and
             # so the incident, has another cause.
             weight = WEAK
         support.add(weight, named[:4], "errors name what this key configures")
+
+
+def _own_tokens(key: str, evidence: Evidence) -> set[str]:
+    """The words of a key that can name what it configures in the errors (see
+    `key_support`)."""
+    own = key_tokens(key) - evidence.service_tokens()
+    if "flag" in key_families(key):
+        # A flag's word that names a workload of the system (`invoice_pdf_v2` and the
+        # `invoice-worker`) names that workload's lines, not the code path the flag switched.
+        own -= workload_tokens(evidence)
+        # ... and a word the service's ordinary lines use all the time (`checkout` in
+        # `NEW_CHECKOUT_FLOW_PCT`, `invoice` in a billing service) is its domain, not the
+        # code path the flag switched: errors naming it need not come from that path.
+        own -= ordinary_words(evidence, own)
+    return own
+
+
+def _named_signals(evidence: Evidence, own: set[str]) -> list[Signal]:
+    """The trouble log signals (and failing hosts) whose words include one of `own`."""
+    if not own:
+        return []
+    return [signal for signal, words in _trouble_words(evidence) if own & words]
+
+
+def _trouble_words(evidence: Evidence) -> list[tuple[Signal, set[str]]]:
+    """Each trouble log signal (and failing host) with the words it names: its text, its
+    host and its stack frames' paths; once per run."""
+    if "trouble_words" not in evidence.memo:
+        found: list[tuple[Signal, set[str]]] = []
+        trouble = evidence.trouble()
+        for signal in evidence.log_signals():
+            if not isinstance(signal, DependencyErrorsSignal) and signal not in trouble:
+                continue
+            if isinstance(signal, LogTemplateSignal) and signal.value.level.upper() in _CALM_LEVELS:
+                continue  # `flag bulk_pricing_banner evaluated` is the flag at work, no error
+            words = tokens(signal_text(signal).replace(".", "_"))
+            words |= host_tokens(
+                signal.value.host if isinstance(signal, DependencyErrorsSignal) else ""
+            )
+            for name in evidence.frame_files([signal]):
+                words |= path_tokens(name)
+            found.append((signal, words))
+        evidence.memo["trouble_words"] = found
+    words_of: list[tuple[Signal, set[str]]] = evidence.memo["trouble_words"]
+    return words_of
+
+
+def _named_by_other_keys(evidence: Evidence, key: str) -> set[str]:
+    """Ids of the signals another changed key names by a word of its own that `key` does
+    not share (`stripe` of `stripe.gem_version` beside `features.coupon_banner`; not
+    `coredns`, which two Corefile keys share)."""
+    mine = _own_tokens(key, evidence)
+    found: set[str] = set()
+    for change in evidence.config_changes():
+        other = change.value.key
+        if other != key:
+            distinctive = _own_tokens(other, evidence) - mine
+            found.update(s.id for s in _named_signals(evidence, distinctive))
+    return found
 
 
 _CALM_LEVELS = frozenset({"INFO", "DEBUG", "TRACE", "NOTICE"})

@@ -112,10 +112,13 @@ _CLIENT_BEFORE_RE = re.compile(
 # https://sqlalche.me/e/...`, `see https://docs...`), not a dependency being called.
 _DOC_BEFORE_RE = re.compile(
     r"(?:\bsee|\bvisit|refer to|documentation|\bdocs?|more (?:info(?:rmation)?|details)|"
-    r"learn more|background on this error at|help|faq)[\s:(\"'<]{0,4}$",
+    r"learn more|background on this error at|help|faq|status at|status page)[\s:(\"'<]{0,4}$",
     re.I,
 )
 # nginx error-log fields that describe the request itself (see `hosts_in`).
+# Data written somewhere (`records to <topic>-<partition>`, `rows to <schema>.<table>`):
+# what follows is where the data goes, not a host.
+_DATA_BEFORE_RE = re.compile(r"\b(?:records|messages|events|rows|entries) to\s+$")
 _REQUEST_FIELD_BEFORE_RE = re.compile(r"\b(?:host|server|referrer|referer): \"?$")
 _PROSE_HOST_RE = re.compile(
     r"\b(?:to|upstream|calling|call|host|server|backend|peer|lookup|from|reach|reaching)"
@@ -439,6 +442,8 @@ def hosts_in(text: str, fields: dict[str, str] | None = None) -> tuple[str, ...]
         _add(found, m.group(1), m.group(2))
     for m in _PROSE_HOST_RE.finditer(text):
         host = m.group(1)
+        if _DATA_BEFORE_RE.search(text, max(0, m.start() - 10), m.start(1)):
+            continue  # `appending records to clickstream.raw-5`: a topic, not a host
         if not any(f == host or f.startswith(host + ":") for f in found):
             _add(found, host, None)
     if fields:

@@ -62,6 +62,26 @@ def test_flag_turned_on_with_errors_naming_its_feature_is_blamed() -> None:
     assert found[0].confidence >= 0.6
 
 
+def test_errors_another_changed_key_names_lend_nothing_to_a_flag() -> None:
+    """`features.coupon_banner` turned on and `stripe.gem_version` bumped in one deploy;
+    the new errors are `Stripe::APIError`: the gem's key names them, so they do not also
+    count as the flag's code-path errors. Keys sharing a word (two Corefile zones) both
+    keep what they govern."""
+    s = Signals()
+    s.template(
+        "Stripe::APIError: (Status 500) An unknown error occurred",
+        exception_types=["Stripe::APIError"],
+    )
+    s.exception("Stripe::APIError", "(Status 500) An unknown error occurred", ["app/pay.rb"])
+    s.config_change("features.coupon_banner", False, True)
+    alone = [h.label for h in AGENT.candidates(s.items, incident())]
+    assert "features.coupon_banner turned on" in alone
+    s.config_change("stripe.gem_version", "10.2.0", "10.3.0")
+    found = AGENT.candidates(s.items, incident())
+    assert found[0].label == "stripe.gem_version changed 10.2.0 -> 10.3.0"
+    assert not any(h.suspects[0] == "features.coupon_banner" for h in found)
+
+
 def test_a_flags_word_that_names_another_workload_does_not_link_its_errors() -> None:
     """`flags.invoice_pdf_v2.rollout` raised while `invoice-worker` logs lost database
     connections: the word `invoice` names the worker, not the code path the flag switched,

@@ -96,6 +96,8 @@ def _templates(result: LogExtraction) -> dict[str, Any]:
             ' upstream: "http://10.96.41.7:12346/x", host: "ui:8080", referrer: "http://ui:8080/"',
             ("10.96.41.7:12346",),
         ),
+        # a topic partition records are written to is no host
+        ("Error while appending records to clickstream.raw-5 in dir /var/lib/kafka/data-0", ()),
         # the client whose handshake failed is no dependency
         (
             'grpc: Server.Serve failed to complete security handshake from "10.244.16.138:38104":'
