@@ -315,6 +315,8 @@ _KEY_FAMILIES: dict[str, re.Pattern[str]] = {
         r"(?:^|_)(?:log|logs|logging|logger)_(?:level|rotat|retention|keep|backup|max|size|file)",
         re.I,
     ),
+    # A Service's or Deployment's label selector: which pods receive its traffic.
+    "selector": re.compile(r"selector|match_?labels", re.I),
     # Health checks: how soon and how often a container is probed, and how many failures
     # restart it.
     "probe": re.compile(
@@ -376,6 +378,9 @@ _EXPLAINS: dict[tuple[str, str], tuple[frozenset[str], frozenset[str]]] = {
     ),
     ("logging", "any"): (_F({"disk"}), _F({"disk", "cpu"})),
     ("probe", "any"): (_F({"probe"}), _F()),
+    # A selector that matches no pod leaves its Service with no endpoints: its callers are
+    # refused, or told by their proxy there is no healthy upstream (503).
+    ("selector", "any"): (_F({"no_instances", "refused", "http_5xx"}), _F({"errors"})),
     ("resolver", "any"): (_F({"dns"}), _F({"errors"})),
 }
 

@@ -60,6 +60,7 @@ SIGNATURE_SYMPTOMS = {
     "tls_untrusted": "tls",
     "tls_handshake": "tls",
     "auth_failed": "auth",
+    "no_instances": "no_instances",
 }
 # A metric shift this long before the deploy predates the change and cannot be its effect.
 _EARLY = timedelta(minutes=2)

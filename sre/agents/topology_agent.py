@@ -96,6 +96,7 @@ from sre.agents.hosts import (
     name_words,
     stem_named,
 )
+from sre.agents.relations import change_touching_host
 from sre.extractors.entities import measures_balancer, metric_entity, pod_workload
 from sre.extractors.measures import measure_of
 from sre.signals import (
@@ -108,6 +109,8 @@ from sre.signals import (
 
 DOMINANCE_WEIGHT = 0.6
 CONTENDERS = 5
+# What a failing entity keeps when a recent change to the path to it can cause its symptoms.
+CHANGED_PATH_FACTOR = 0.5
 MAX_CONFIDENCE = 0.85
 MAX_HYPOTHESES = 3
 RESOURCE_SHARE = 0.3
@@ -238,7 +241,15 @@ class TopologyAgent(SpecialistAgent):
             category = category_of(profile)
             if deployed and profile.name.lower() == deployed and category == "dependency_failure":
                 continue  # the deployed service failing is the change agents' question
-            found.append(_hypothesis(profile, score / total, category))
+            share = score / total
+            if category == "dependency_failure" and change_touching_host(
+                profile.name, evidence, evidence.symptoms()
+            ):
+                # A recent change to the path to it (its Service's selector, its client's
+                # settings) that can cause what it shows is the likelier culprit: the change
+                # agents argue for it; the entity stays as where it shows.
+                share *= CHANGED_PATH_FACTOR
+            found.append(_hypothesis(profile, share, category))
         return merge_candidates(found)
 
 

@@ -202,6 +202,28 @@ def test_a_database_entity_with_resource_trouble_is_a_database_cause() -> None:
     assert top.category == "database"
 
 
+def test_a_change_to_the_path_to_a_failing_callee_is_the_likelier_culprit() -> None:
+    """Callers get 503s from `inventory`; its Service's selector changed: a selector that
+    matches no pod explains them, so "inventory is failing" keeps half its strength. A
+    raised timeout to it cannot cause 503s: it changes nothing."""
+
+    def inventory(change: tuple[str, object, object] | None) -> float:
+        s = Signals()
+        s.entity_logs("frontend", 120.0, names=["inventory:8080"], call_failures=1.0)
+        s.entity_logs("checkout", 90.0, names=["inventory:8080"], call_failures=1.0)
+        s.entity_logs("inventory", 5.0)
+        s.dependency("inventory:8080", ["http_5xx"], status_codes=[503])
+        if change is not None:
+            s.config_change(*change)
+        found = AGENT.candidates(s.items, incident(**NO_DEPLOY))
+        return next(h.confidence for h in found if h.suspects[0] == "inventory")
+
+    alone = inventory(None)
+    changed = inventory(("services.inventory.selector.app", "inventory", "inventory-svc"))
+    assert changed <= alone - 0.05
+    assert inventory(("clients.inventory.timeout_ms", 2000, 5000)) == alone
+
+
 def test_the_deployed_service_failing_is_left_to_the_change_agents() -> None:
     """After a deploy of `checkout-api`, "checkout-api is failing" is not this agent's
     answer; with no deploy it is."""
