@@ -36,7 +36,8 @@ turns the `signature` findings into hypotheses, one per kind:
   trouble of its own (locks, a failover, replica lag, throttling or full storage in its
   lines; a database entity's latency, CPU, lag or locks departing in the harmful way), or
   while a service it calls times out or answers 5xx, is the slow party's symptom:
-  connections and threads are held for as long as it makes them wait. It keeps
+  connections and threads are held for as long as it makes them wait; so is one whose
+  logins are newly refused (a rotated password): no connection it opens is kept. It keeps
   `DB_SYMPTOM_FACTOR`, and the slow party's own hypotheses lead;
 - names of pods behind a headless Service (`redis-0.redis.shop.svc.cluster.local`) that
   stop resolving while nodes go NotReady or pods are evicted say those pods are gone (their
@@ -195,7 +196,11 @@ class PlatformAgent(SpecialistAgent):
         series = _series_by_kind(evidence)
         databases = _database_hosts(evidence)
         changes = evidence.of(ConfigChangeSignal)
-        slow_party = _database_trouble(groups, evidence) or _callee_failing(evidence)
+        slow_party = (
+            _database_trouble(groups, evidence)
+            or _callee_failing(evidence)
+            or ("auth_failed" in groups and not _chronic(groups["auth_failed"]))
+        )
         clock = "clock_skew" in groups and not _chronic(groups["clock_skew"])
         clock_trouble = clock or _CLOCK in series
         pods_gone = any(k in groups and not _chronic(groups[k]) for k in _PODS_GONE_KINDS)

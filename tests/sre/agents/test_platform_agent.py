@@ -134,6 +134,38 @@ def test_after_a_deploy_a_running_out_signature_is_left_to_the_change_agents() -
     assert cert_deploy.confidence == cert_none.confidence
 
 
+def test_a_pool_running_out_while_its_logins_are_refused_is_their_symptom() -> None:
+    """A rotated password: `password authentication failed` and the pool running out. No
+    connection the pool opens is kept: the refused credentials lead; chronic refusals (a
+    misconfigured job, before and after) explain nothing."""
+    pool = "HikariPool-1 - Connection is not available, request timed out after 30000ms"
+    refused = 'FATAL: password authentication failed for user "orders_app"'
+
+    def found(trend: str) -> list[Hypothesis]:
+        s = Signals()
+        s.signature("pool_exhausted", "resource_exhaustion", pool, emitter="orders-api")
+        s.anomaly(
+            'hikaricp_connections_pending{pod="orders-api-bdqz6b5h-kljrq"}',
+            0.0,
+            40.0,
+            kind="connections",
+            entity="orders-api",
+        )
+        s.signature(
+            "auth_failed",
+            "certificate_or_credentials",
+            refused,
+            emitter="orders-api",
+            trend=trend,
+            count_before=12 if trend == "steady" else 0,
+        )
+        return AGENT.candidates(s.items, incident(**NO_DEPLOY))
+
+    assert found("new")[0].category == "certificate_or_credentials"
+    chronic = found("steady")
+    assert chronic[0].category == "resource_exhaustion"
+
+
 def test_a_pool_running_out_while_the_database_struggles_is_its_symptom() -> None:
     """Locks piling up in the database, or a database entity's latency departing, explain
     an application pool running out: damped below the database's own hypothesis; a pool
