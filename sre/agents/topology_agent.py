@@ -66,7 +66,10 @@ a database (with no change to blame, "this service is failing" is the honest sys
 answer). A load generator (`is_synthetic_client`) is the system's client: its errors are
 all failed calls, and it is never a hypothesis. An entry service (`frontend`, `gateway`,
 `webui`) whose errors name no callee surfaces every backend failure: its errors are read as
-failed calls too. The service that was just deployed is left to the change agents. With one
+failed calls too. The service that was just deployed is left to the change agents; a failing
+entity that a recent change touching it can explain (its Service's selector, its client's
+settings: `sre.agents.relations.change_touching_host`) keeps `CHANGED_PATH_FACTOR` of its
+strength, the change agents arguing for the change. With one
 entity or none there is nothing to localise (the payload's logs and metric names show a
 single entity), and the agent says nothing.
 """

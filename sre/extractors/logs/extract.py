@@ -9,7 +9,8 @@ groups them into records (`shapes`, built on the `parse` primitives), mines temp
   At most `MAX_TEMPLATE_FINDINGS`, whatever the input size.
 - `exception`: one per exception type seen in the incident window (at most 10).
 - `dependency_errors`: one per downstream host that error lines point at (at most 10).
-- `log_volume`: one, record and error counts per window.
+- `log_volume`: one, record and error counts per window, and the ports workloads announced
+  listening on (`starting grpc server at :3550`: who a bare `IP:port` may be).
 
 Windows: records before the split are the baseline, the others the incident window. The
 split is `deployed_at` when the log begins before it, else `incident_started_at` when the
