@@ -221,9 +221,7 @@ def stem_named(text: str, stems: dict[str, str], caller: str = "") -> str | None
     (singular or plural). None when none or several do."""
     # A pod's name in a collector's prefix is the emitter's, not what the line names
     # (`frontend-px8mgb674b-wdnbb`, `boutique/frontend-px8mgb674b-wdnbb/istio-proxy`).
-    kept = " ".join(
-        t for t in text.split() if not any(pod_workload(p) for p in t.strip("[]").split("/"))
-    )
+    kept = " ".join(t for t in text.split() if not _token_pods(t))
     words = set(re.findall(r"[a-z]+", kept.lower()))
     named = {
         workload
@@ -288,9 +286,9 @@ def address_owners(evidence: Evidence) -> dict[str, str]:
     return owners
 
 
-def _pods_in(text: str) -> set[str]:
-    """Workloads of the pod names among a line's first words (its collector prefix)."""
-    return {w for t in text.split()[:3] for p in t.strip("[]").split("/") if (w := pod_workload(p))}
+def _token_pods(token: str) -> set[str]:
+    """Workloads of the pod names in one word, alone or in a path (`[pod/<pod>/server]`)."""
+    return {w for part in token.strip("[]").split("/") if (w := pod_workload(part))}
 
 
 def _proxied_name(examples: list[tuple[str, str]], address: str, workloads: set[str]) -> str | None:
@@ -302,7 +300,8 @@ def _proxied_name(examples: list[tuple[str, str]], address: str, workloads: set[
         if named is None or named[1] != address:
             continue
         head = _bare(named[0]).split(".")[0]
-        if head == emitter or (emitter and head in name_words(emitter)) or head in _pods_in(text):
+        prefix = set().union(*(_token_pods(t) for t in text.split()[:3]))
+        if head == emitter or (emitter and head in name_words(emitter)) or head in prefix:
             continue
         return head if head in workloads else _bare(named[0])
     return None
@@ -322,14 +321,20 @@ _PROBED_PORT = re.compile(
 def probed_addresses(evidence: Evidence) -> dict[str, str]:
     """Pod addresses named by failing probes -> the probed pod's workload: a kubelet probe
     calls the pod's own IP, so a caller failing on that address is failing on that pod."""
-    found: dict[str, str] = {}
-    for signal in evidence.of(SignatureSignal):
-        value = signal.value
-        if value.kind != "probe_failed" or not value.obj:
-            continue
-        for address in _PROBED_URL.findall(value.example):
-            found[address] = (pod_workload(value.obj) or value.obj).lower()
-    return found
+    return {
+        address: workload
+        for workload, example in _failing_probes(evidence)
+        for address in _PROBED_URL.findall(example)
+    }
+
+
+def _failing_probes(evidence: Evidence) -> list[tuple[str, str]]:
+    """(the probed pod's workload, the line) of every failing probe that names its pod."""
+    return [
+        ((pod_workload(s.value.obj) or s.value.obj).lower(), s.value.example)
+        for s in evidence.of(SignatureSignal)
+        if s.value.kind == "probe_failed" and s.value.obj
+    ]
 
 
 def port_owners(evidence: Evidence) -> dict[str, str]:
@@ -340,12 +345,8 @@ def port_owners(evidence: Evidence) -> dict[str, str]:
     for volume in evidence.of(LogVolumeSignal):
         for port, names in volume.value.listeners.items():
             serving.setdefault(port, set()).update(n.lower() for n in names)
-    for signal in evidence.of(SignatureSignal):
-        value = signal.value
-        if value.kind != "probe_failed" or not value.obj:
-            continue
-        workload = (pod_workload(value.obj) or value.obj).lower()
-        for port in _PROBED_PORT.findall(value.example):
+    for workload, example in _failing_probes(evidence):
+        for port in _PROBED_PORT.findall(example):
             serving.setdefault(port, set()).add(workload)
     return {port: names.pop() for port, names in serving.items() if len(names) == 1}
 

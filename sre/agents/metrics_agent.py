@@ -290,9 +290,8 @@ def _depleted(evidence: Evidence) -> list[Hypothesis]:
     the symptoms elsewhere. One hypothesis per entity, the entity named first."""
     by_entity: dict[str, list[MetricSaturationSignal]] = {}
     for signal in evidence.of(MetricSaturationSignal):
-        if (
-            signal.value.depleted and signal.value.metric.strip()
-        ):  # a nameless series: nothing to name
+        # A nameless series names nothing to act on.
+        if signal.value.depleted and signal.value.metric.strip():
             subject = metric_entity(signal.value.metric).entity
             owner = subject.workload if subject is not None else signal.value.metric
             by_entity.setdefault(owner, []).append(signal)

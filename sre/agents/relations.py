@@ -286,12 +286,8 @@ def workload_tokens(evidence: Evidence) -> set[str]:
 
 
 def _log_support(
-    support: Support, evidence: Evidence, key: str, explains: set[str], own: set[str]
+    support: Support, evidence: Evidence, key: str, explains: set[str], own: frozenset[str]
 ) -> None:
-    # Errors another changed key names (`Stripe::APIError` beside `stripe.gem_version`) are
-    # explained by that key: they lend nothing to one that merely governs such symptoms
-    # (a flag that turned on a code path).
-    claimed = _named_by_other_keys(evidence, key)
     matched: list[Signal] = []
     for symptom in sorted(explains):
         if symptom == "code_error":
@@ -305,7 +301,12 @@ def _log_support(
             and s.value.count_after > s.value.count_before
             and s not in matched
         )
-    matched = [s for s in matched if s.id not in claimed]
+    if matched:
+        # Errors another changed key names (`Stripe::APIError` beside `stripe.gem_version`)
+        # are explained by that key: they lend nothing to one that merely governs such
+        # symptoms (a flag that turned on a code path).
+        claimed = _named_by_other_keys(evidence, key)
+        matched = [s for s in matched if s.id not in claimed]
     if matched:
         support.add(MEDIUM, matched[:4], "log symptoms this setting governs")
     named = _named_signals(evidence, own)
@@ -323,9 +324,16 @@ def _log_support(
         support.add(weight, named[:4], "errors name what this key configures")
 
 
-def _own_tokens(key: str, evidence: Evidence) -> set[str]:
+def _own_tokens(key: str, evidence: Evidence) -> frozenset[str]:
     """The words of a key that can name what it configures in the errors (see
-    `key_support`)."""
+    `key_support`); once per run per key (a flag's reads a sample of the log)."""
+    memo: dict[str, frozenset[str]] = evidence.memo.setdefault("own_tokens", {})
+    if key not in memo:
+        memo[key] = frozenset(_key_own_tokens(key, evidence))
+    return memo[key]
+
+
+def _key_own_tokens(key: str, evidence: Evidence) -> set[str]:
     own = key_tokens(key) - evidence.service_tokens()
     if "flag" in key_families(key):
         # A flag's word that names a workload of the system (`invoice_pdf_v2` and the
@@ -338,7 +346,7 @@ def _own_tokens(key: str, evidence: Evidence) -> set[str]:
     return own
 
 
-def _named_signals(evidence: Evidence, own: set[str]) -> list[Signal]:
+def _named_signals(evidence: Evidence, own: frozenset[str]) -> list[Signal]:
     """The trouble log signals (and failing hosts) whose words include one of `own`."""
     if not own:
         return []

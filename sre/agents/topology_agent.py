@@ -235,6 +235,7 @@ class TopologyAgent(SpecialistAgent):
         deployed = (evidence.incident.service or "").lower() if _has_deploy(evidence) else ""
         total = sum(score for _, score in ranked[:CONTENDERS]) or 1.0
         best = ranked[0][1]
+        symptoms = evidence.symptoms()
         found = []
         for profile, score in ranked[:MAX_HYPOTHESES]:
             if score < self.weights.min_relative * best or not profile.signals:
@@ -246,7 +247,7 @@ class TopologyAgent(SpecialistAgent):
                 continue  # the deployed service failing is the change agents' question
             share = score / total
             if category == "dependency_failure" and change_touching_host(
-                profile.name, evidence, evidence.symptoms()
+                profile.name, evidence, symptoms
             ):
                 # A recent change to the path to it (its Service's selector, its client's
                 # settings) that can cause what it shows is the likelier culprit: the change

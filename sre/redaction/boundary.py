@@ -28,11 +28,10 @@ from types import UnionType
 from typing import Any, Literal, TypeVar, Union, get_args, get_origin
 
 from pydantic import BaseModel
-from pydantic.fields import FieldInfo
 
 from alpha.schemas import AgentEvent, ExecutionResult, IncidentInput, Signal
 from sre.redaction.keys import is_secret_key
-from sre.redaction.redactor import PLACEHOLDER, Redactor
+from sre.redaction.redactor import PLACEHOLDER, Redactor, map_strings
 from sre.redaction.rules import MAX_BLOCK_LINES, find_blocks
 from sre.redaction.text import one_line, safe_text
 from sre.signals import ConfigChangeSignal, ConfigRiskSignal
@@ -168,9 +167,9 @@ def _hidden(value: Any, tree: Any, hide: Callable[[str], str], vocabulary: bool 
     if isinstance(value, BaseModel) and isinstance(tree, dict):
         fields = type(value).model_fields
         return {
-            name: _hidden(getattr(value, name), item, hide, _is_vocabulary(fields[name]))
+            name: _hidden(getattr(value, name), item, hide, _vocabulary(fields[name].annotation))
             if name in fields
-            else _map_data(item, hide)
+            else map_strings(item, hide)
             for name, item in tree.items()
         }
     if isinstance(value, dict) and isinstance(tree, dict):
@@ -184,30 +183,12 @@ def _hidden(value: Any, tree: Any, hide: Callable[[str], str], vocabulary: bool 
         ]
     if isinstance(tree, str):
         return tree if vocabulary or isinstance(value, Enum) else hide(tree)
-    return _map_data(tree, hide)
+    return map_strings(tree, hide)
 
 
-def _map_data(tree: Any, hide: Callable[[str], str]) -> Any:
-    """Every string of a plain JSON-like tree, keys included, hidden."""
-    if isinstance(tree, str):
-        return hide(tree)
-    if isinstance(tree, dict):
-        return {
-            (hide(key) if isinstance(key, str) else key): _map_data(item, hide)
-            for key, item in tree.items()
-        }
-    if isinstance(tree, list):
-        return [_map_data(item, hide) for item in tree]
-    return tree
-
-
-def _is_vocabulary(field: FieldInfo) -> bool:
-    """Whether a field holds only the schema's own words (a Literal or an enum, maybe
-    optional or in a list)."""
-    return _vocabulary_type(field.annotation)
-
-
-def _vocabulary_type(annotation: Any) -> bool:
+def _vocabulary(annotation: Any) -> bool:
+    """Whether a field's type holds only the schema's own words (a Literal or an enum,
+    maybe optional or in a list)."""
     origin = get_origin(annotation)
     if origin is Literal:
         return True
@@ -215,9 +196,9 @@ def _vocabulary_type(annotation: Any) -> bool:
         return True
     if origin in (Union, UnionType):
         kinds = [a for a in get_args(annotation) if a is not type(None)]
-        return bool(kinds) and all(_vocabulary_type(a) for a in kinds)
+        return bool(kinds) and all(_vocabulary(a) for a in kinds)
     if origin is list:
-        return _vocabulary_type(get_args(annotation)[0])
+        return _vocabulary(get_args(annotation)[0])
     return False
 
 

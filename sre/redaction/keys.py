@@ -183,7 +183,7 @@ def names_secret_objects(key: str) -> bool:
     return bool(words) and words[-1] == "secrets"
 
 
-def names_secret_object(key: str) -> bool:
+def holds_secret_name(key: str) -> bool:
     """Whether `key` holds the name of one Secret object (`secretName`, `secretRef`,
     `secret_name`, `existingSecretName`): a reference, not a value."""
     words = key_words(key.rsplit(".", 1)[-1])

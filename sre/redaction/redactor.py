@@ -21,14 +21,14 @@ a value learned from its source is recognised in any later form. `redact` theref
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from sre.redaction.keys import (
     MIN_SECRET,
+    holds_secret_name,
     looks_random,
-    names_secret_object,
     secret_key_strength,
     secret_value,
 )
@@ -170,7 +170,7 @@ class Redactor:
         # A Secret object's name under a key that says it is one (`secretName`,
         # `secretRef`, `secret_name`: cert-manager, Helm charts) is that object, wherever
         # else the config repeats it (`tls.secret: inventory-grpc-tls`).
-        names |= {v for key, v in leaves if isinstance(v, str) and names_secret_object(key)}
+        names |= {v for key, v in leaves if isinstance(v, str) and holds_secret_name(key)}
         self.allow(
             v
             for _, v in leaves
@@ -265,7 +265,7 @@ class Redactor:
         place and whole in another is hidden in both.
         """
         self.learn_tree(value)
-        return _map_strings(value, self.hide)
+        return map_strings(value, self.hide)
 
     def hide(self, text: str) -> str:
         """`text` with every secret learned so far hidden (nothing new is learned)."""
@@ -307,16 +307,17 @@ def _strings(value: Any, out: list[str]) -> None:
             _strings(item, out)
 
 
-def _map_strings(value: Any, fn: Any) -> Any:
+def map_strings(value: Any, fn: Callable[[str], str]) -> Any:
+    """Every string of a JSON-like structure, mapping keys included, through `fn`."""
     if isinstance(value, str):
         return fn(value)
     if isinstance(value, Mapping):
         return {
-            (fn(key) if isinstance(key, str) else key): _map_strings(item, fn)
+            (fn(key) if isinstance(key, str) else key): map_strings(item, fn)
             for key, item in value.items()
         }
     if isinstance(value, list | tuple):
-        return [_map_strings(item, fn) for item in value]
+        return [map_strings(item, fn) for item in value]
     return value
 
 

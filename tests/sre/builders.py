@@ -19,6 +19,7 @@ from sre.signals import (
     EntityLogsSignal,
     ExceptionSignal,
     LogTemplateSignal,
+    LogVolumeSignal,
     MetricAnomalySignal,
     MetricGrowthSignal,
     MetricSaturationSignal,
@@ -36,6 +37,7 @@ from sre.signals.values import (
     ExceptionValue,
     FileKinds,
     LogTemplateValue,
+    LogVolumeValue,
     MetricAnomalyValue,
     MetricGrowthValue,
     MetricSaturationValue,
@@ -273,6 +275,23 @@ class Signals:
             )
         )
         assert isinstance(signal, MetricSaturationSignal)
+        return signal
+
+    def volume(self, **value: Any) -> LogVolumeSignal:
+        """The run's log volume: 10 records each side, 1 error before and 5 after."""
+        base: dict[str, Any] = {
+            "lines_before": 10,
+            "lines_after": 10,
+            "errors_before": 1,
+            "errors_after": 5,
+            "error_share_before": 0.1,
+            "error_share_after": 0.5,
+            "split_at": None,
+            "split_by": None,
+        }
+        base.update(value)
+        signal = self.add(LogVolumeValue.model_validate(base))
+        assert isinstance(signal, LogVolumeSignal)
         return signal
 
     def depleted(self, metric: str, current: float, peak: float) -> MetricSaturationSignal:

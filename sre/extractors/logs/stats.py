@@ -268,8 +268,9 @@ class LogAccumulator:
             details = is_error or record.level == "WARN"
             entity, entity_mode = self._emitter(record)
             warn = record.level == "WARN"
+            port = listening_port(message)
             if entity is not None:
-                self._note_listener(entity, listening_port(message))
+                self._note_listener(entity, port)
         else:
             # The level needs no update: the shape's level was merged into its template's
             # when the shape was first counted, and a template's level only ever rises.
@@ -319,7 +320,9 @@ class LogAccumulator:
         if details or record.continuation:
             self._error_details(stats, record, after)
         if known is None and not exact and len(self._counts) < _CACHE_LIMIT:
-            self._remember_shape(record.shape, message, record.level, stats, entity, entity_mode)
+            self._remember_shape(
+                record.shape, message, record.level, stats, entity, entity_mode, port is not None
+            )
 
     def _note_context(self, raw: str) -> None:
         """Remember the object a `kubectl describe` block or a `$ kubectl` command is about
@@ -390,6 +393,7 @@ class LogAccumulator:
         stats: TemplateStats,
         entity: EntityCounts | None,
         entity_mode: int,
+        listens: bool,
     ) -> None:
         # Only when the miner will keep mapping this message to the same cluster (see
         # `TemplateMiner.settled`): then the cached cluster is what `miner.add` would return.
@@ -410,7 +414,7 @@ class LogAccumulator:
             entity,
             entity_mode,
             shape[:1] in _CONTEXT_SHAPE_STARTS,
-            listening_port(message) is not None,
+            listens,
         )
 
     def _is_quiet(self, shape: str) -> bool:

@@ -6,7 +6,6 @@ import pytest
 
 from sre.agents.base import Evidence
 from sre.agents.hosts import address_owner, address_owners, stem_named, workload_stems
-from sre.signals.values import LogVolumeValue
 from tests.sre.builders import Signals, incident
 
 WORKLOADS = ["rate", "profile", "memcached-rate", "memcached-profile", "mongodb-rate:9216"]
@@ -53,20 +52,6 @@ def _owners(s: Signals) -> dict[str, str]:
     return address_owners(Evidence.build(s.items, incident()))
 
 
-def _volume(listeners: dict[str, list[str]]) -> LogVolumeValue:
-    return LogVolumeValue(
-        lines_before=10,
-        lines_after=10,
-        errors_before=0,
-        errors_after=5,
-        error_share_before=0.0,
-        error_share_after=0.5,
-        split_at=None,
-        split_by=None,
-        listeners=listeners,
-    )
-
-
 _REFUSED = "[pod/{pod}/server] dial tcp {address}: connect: connection refused"
 
 
@@ -74,7 +59,7 @@ def test_the_one_workload_listening_on_the_port_owns_the_address() -> None:
     """`productcatalogservice` announced `:3550`; the frontend fails on 10.44.2.215:3550.
     A port two workloads announced (8080) is no one's."""
     s = Signals()
-    s.add(_volume({"3550": ["productcatalogservice"], "8080": ["cart", "orders"]}))
+    s.volume(listeners={"3550": ["productcatalogservice"], "8080": ["cart", "orders"]})
     for address in ("10.44.2.215:3550", "10.44.2.9:8080"):
         s.dependency(
             address,
@@ -109,24 +94,12 @@ def test_a_proxys_authority_names_the_address_unless_it_is_the_proxys_own() -> N
         '"httpx" "bcac5022" "{authority}" "{address}"'
     )
     s = Signals()
-    s.dependency(
-        "34.117.22.10:443",
-        ["http_5xx"],
-        example=envoy.format(
-            pod="egress-gateway-vnfkdsz99j-v28fb",
-            authority="api.paygrid.io",
-            address="34.117.22.10:443",
-        ),
-    )
-    s.dependency(
-        "10.244.1.161:80",
-        ["http_5xx"],
-        example=envoy.format(
-            pod="webshoppingapigw-w9wfbcv9fd-qpkz2",
-            authority="webshoppingapigw",
-            address="10.244.1.161:80",
-        ),
-    )
+    for pod, authority, address in (
+        ("egress-gateway-vnfkdsz99j-v28fb", "api.paygrid.io", "34.117.22.10:443"),
+        ("webshoppingapigw-w9wfbcv9fd-qpkz2", "webshoppingapigw", "10.244.1.161:80"),
+    ):
+        example = envoy.format(pod=pod, authority=authority, address=address)
+        s.dependency(address, ["http_5xx"], example=example)
     assert _owners(s) == {"34.117.22.10:443": "api.paygrid.io"}
 
 

@@ -190,23 +190,11 @@ def test_a_secret_that_is_an_ordinary_word_never_breaks_the_schema() -> None:
     """`token from vault-issuer-token: error calling Vault` teaches the redactor `error` as a
     token's value. Every value holding it is hidden, but the signals' field names
     (`errors_before`) and their vocabulary (`reason`, `level`) are the schema's, not data:
-    the signals stay valid, and so does a result built from them."""
+    the signals stay valid."""
     line = "error reading token from vault-issuer-token: error calling Vault server"
     s = Signals()
     s.template("failed to sign certificate request", example=line, level="ERROR")
-    s.add(
-        LogVolumeValue(
-            lines_before=10,
-            lines_after=10,
-            errors_before=1,
-            errors_after=5,
-            error_share_before=0.1,
-            error_share_after=0.5,
-            split_at=None,
-            split_by=None,
-            listeners={"8080": ["error-pages"]},
-        )
-    )
+    s.volume(listeners={"8080": ["error-pages"]})
     template, volume = redact_signals(s.items, Redactor())
     assert isinstance(template, LogTemplateSignal) and template.value.level == "ERROR"
     assert "error calling" not in template.value.example
