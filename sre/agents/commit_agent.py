@@ -11,6 +11,8 @@ formatting-only commits only for program errors raised in the files they touched
 
 from __future__ import annotations
 
+import re
+
 from alpha.schemas import Hypothesis, Signal
 from sre.agents.base import (
     MEDIUM,
@@ -33,6 +35,7 @@ from sre.agents.reading import (
     is_error_level,
     is_style_only,
     short_sha,
+    signal_text,
 )
 from sre.agents.relations import change_weights, config_label, key_support, rising_metrics
 from sre.extractors.fmt import clip
@@ -47,6 +50,12 @@ from sre.signals import (
 
 _DB_SYMPTOMS = ("slow_query", "lock", "conn_pool", "too_many_connections")
 _DB_METRICS = frozenset({"db"})
+# The locks only schema changes take: PostgreSQL's ACCESS EXCLUSIVE (ALTER/DROP TABLE),
+# MySQL's metadata lock, SQL Server's schema-modification lock.
+_SCHEMA_LOCK = re.compile(
+    r"AccessExclusiveLock|access exclusive lock|table metadata lock|\bSch-M\b|LCK_M_SCH_M",
+    re.I,
+)
 
 
 class CommitAgent(SpecialistAgent):
@@ -151,11 +160,18 @@ def _code_blame(commit: CommitSignal, evidence: Evidence, *, sole: bool) -> Hypo
         cited.extend(s for s in data[:3] if s not in cited)
         reasons.append("it changed data-access code and the database load rose after the deploy")
 
-    if commit_kind_files(commit, "migration") and evidence.symptom_signals("lock"):
-        locks = evidence.symptom_signals("lock")
-        weights.append(MEDIUM)
-        cited.extend(s for s in locks[:3] if s not in cited)
-        reasons.append("it ships a migration while lock waits appeared")
+    locks = evidence.symptom_signals("lock")
+    if commit_kind_files(commit, "migration") and locks:
+        # Waits for the lock only a schema change takes are the migration's own doing;
+        # other lock waits may be any transaction's.
+        schema_locks = [s for s in locks if _SCHEMA_LOCK.search(signal_text(s))]
+        weights.append(STRONG if schema_locks else MEDIUM)
+        cited.extend(s for s in (schema_locks or locks)[:3] if s not in cited)
+        reasons.append(
+            "it ships a migration while waits for a schema change's lock appeared"
+            if schema_locks
+            else "it ships a migration while lock waits appeared"
+        )
 
     errors = evidence.code_errors()
     if sole and errors:

@@ -295,7 +295,11 @@ def metric_families(name: str) -> set[str]:
 _KEY_FAMILIES: dict[str, re.Pattern[str]] = {
     "pool": re.compile(r"pool|max_conn|connections|overflow|max_idle|min_idle", re.I),
     "timeout": re.compile(r"timeout|deadline|_ms$|_seconds$|(?:^|_)ttl(?:_|$)", re.I),
-    "rate_limit": re.compile(r"rate|limit|throttl|quota|burst|per_(?:second|minute)", re.I),
+    # A sampling rate (`access_log.sampling_rate`) says how much is logged or traced, not
+    # how much traffic passes: it is the logging family's.
+    "rate_limit": re.compile(
+        r"(?<!sample_)(?<!sampling_)rate|limit|throttl|quota|burst|per_(?:second|minute)", re.I
+    ),
     "flag": re.compile(
         r"feature|flag|enable|(?:^|_)enabled?$|rollout|toggle|experiment|(?:^|[._])use_", re.I
     ),
@@ -382,6 +386,9 @@ _EXPLAINS: dict[tuple[str, str], tuple[frozenset[str], frozenset[str]]] = {
     # refused, or told by their proxy there is no healthy upstream (503).
     ("selector", "any"): (_F({"no_instances", "refused", "http_5xx"}), _F({"errors"})),
     ("resolver", "any"): (_F({"dns"}), _F({"errors"})),
+    # A web application firewall's rules run on every request: a costly pattern burns the
+    # proxies' CPU, and its requests queue, time out or fail with 5xx.
+    ("request_filter", "any"): (_F({"http_5xx"}), _F({"cpu", "latency", "errors"})),
 }
 
 # A resolver's configuration, wherever in the key it sits (`kube-system/coredns.Corefile.
@@ -391,6 +398,19 @@ _RESOLVER_KEY = re.compile(
     r"|nameservers?|ndots|stub_?domains",
     re.I,
 )
+
+
+# A web application firewall's configuration, wherever in the key it sits (`waf.rules.
+# 100412.sensitivity`, `modsecurity.SecRule...`): rules matched against every request.
+_REQUEST_FILTER_KEY = re.compile(
+    r"(?:^|[^a-z])(?:waf|mod_?security|coraza|owasp_?crs|sec_?rules?)(?:[^a-z]|$)", re.I
+)
+
+# Families read from anywhere in the key, not only its last two segments.
+WHOLE_KEY_FAMILIES: dict[str, re.Pattern[str]] = {
+    "resolver": _RESOLVER_KEY,
+    "request_filter": _REQUEST_FILTER_KEY,
+}
 
 
 def explains(family: str, direction: str = "any") -> tuple[frozenset[str], frozenset[str]]:
@@ -410,13 +430,13 @@ def explains(family: str, direction: str = "any") -> tuple[frozenset[str], froze
 
 
 def key_families(key: str) -> set[str]:
-    """The families a dotted config key belongs to, judged by its last two segments."""
+    """The families a dotted config key belongs to, judged by its last two segments (a
+    resolver's or a web application firewall's by the whole key)."""
     # camelCase keys (`maxBytesPerPartition`) are read as words too.
     snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", key)
     tail = "_".join(snake.lower().split(".")[-2:])
     found = {family for family, pattern in _KEY_FAMILIES.items() if pattern.search(tail)}
-    if _RESOLVER_KEY.search(key):
-        found.add("resolver")
+    found.update(family for family, pattern in WHOLE_KEY_FAMILIES.items() if pattern.search(key))
     return found
 
 

@@ -546,3 +546,102 @@ def test_more_retries_explain_the_peer_pushing_back() -> None:
     s, case = _retries_raised(amplified=True)
     found = by_category(LogAgent().candidates(s.items, case), "config_change")
     assert found and found[0].suspects[0] == "providers.email.retries"
+
+
+# --------------------------------------------------------------------------- request filters
+
+
+@pytest.mark.parametrize(
+    ("key", "logging", "rate_limit"),
+    [
+        ("edge.access_log.sampling_rate", True, False),
+        ("edge.access_log_sample_rate", True, False),
+        ("otel.tracing.samplingRate", True, False),
+        ("ingress.rate_limit", False, True),
+        ("edge.requests_per_second", False, True),
+    ],
+)
+def test_a_sampling_rate_is_logging_not_a_rate_limit(
+    key: str, logging: bool, rate_limit: bool
+) -> None:
+    """How much is logged or traced is no cap on how much traffic passes."""
+    assert ("logging" in key_families(key)) is logging
+    assert ("rate_limit" in key_families(key)) is rate_limit
+
+
+@pytest.mark.parametrize(
+    ("key", "family"),
+    [
+        ("waf.rules.100412.mode", True),
+        ("cdn.waf.managed_rules.version", True),
+        ("modsecurity.SecRuleEngine", True),
+        ("fab.wafer_size", False),
+        ("edge.access_log.format", False),
+    ],
+)
+def test_web_application_firewall_keys_are_request_filters(key: str, family: bool) -> None:
+    """A WAF's keys are request filters wherever the WAF sits in the key; `wafer` is not."""
+    assert ("request_filter" in key_families(key)) is family
+
+
+def _edge_cpu_after_rules_and_sampling() -> tuple[Signals, IncidentInput]:
+    s = Signals()
+    s.template(
+        "upstream prematurely closed connection while reading response (502)", count_after=40
+    )
+    s.template(
+        'waf-worker[<*>]: level=warn msg="slow rule evaluation" rule_id=<*> elapsed_ms=<*>',
+        level="WARN",
+    )
+    for host in ("edge-ams-1", "edge-fra-2", "edge-iad-3"):
+        s.anomaly(f'cpu_utilization{{host="{host}"}}', 45.0, 100.0)
+    s.config_change("edge.access_log.sampling_rate", 0.01, 0.02, shas=[SHA_CONFIG])
+    s.commit(SHA_CONFIG, "double access-log sampling", config=["edge.yaml"])
+    s.config_change("waf.rules.100412.mode", None, "simulate", shas=[SHA_OTHER])
+    s.commit(SHA_OTHER, "add rule 100412", config=["rules.yaml"])
+    return s, incident()
+
+
+def test_a_new_waf_rule_outranks_more_log_sampling_for_saturated_edge_cpu() -> None:
+    """Every proxy's CPU pinned after a WAF rule and a sampling change: the rule, which runs
+    on every request, is the leading change; logging 2 % of requests instead of 1 % is not."""
+    s, case = _edge_cpu_after_rules_and_sampling()
+    top = ranked(s.items, case)
+    changes = [h for h in top if h.category == "config_change"]
+    assert "waf.rules.100412.mode" in changes[0].suspects
+    sampling = [h for h in changes if "edge.access_log.sampling_rate" in h.suspects]
+    assert not sampling or sampling[0].score < changes[0].score
+
+
+# --------------------------------------------------------------------------- schema locks
+
+
+def _migration_while_locks(lock: str) -> tuple[Signals, IncidentInput]:
+    s = Signals()
+    s.template(
+        "LOG: process <*> still waiting for <*> on relation <*> of database <*>",
+        level="UNKNOWN",
+        example=f"LOG:  process 22987 still waiting for {lock} on relation 16421 of database 1",
+    )
+    s.template("canceling statement due to statement timeout", count_after=80)
+    s.commit(
+        SHA_BAD,
+        "Widen Order.customer_ref to BigIntegerField",
+        code=["orders/models.py"],
+        migration=["orders/migrations/0142_widen_customer_ref.py"],
+    )
+    return s, incident()
+
+
+def _migration_blame(lock: str) -> float:
+    s, case = _migration_while_locks(lock)
+    blamed = [h for h in CommitAgent().candidates(s.items, case) if SHA_BAD in h.suspects]
+    assert blamed, "a migration shipped while locks pile up is always suspected"
+    return blamed[0].confidence
+
+
+def test_waits_for_a_schema_changes_lock_blame_the_migration_more_than_row_locks() -> None:
+    """ACCESS EXCLUSIVE is taken only by a schema change (ALTER TABLE): waits for it point at
+    the migration more strongly than waits for a row's ShareLock, which any transaction
+    takes."""
+    assert _migration_blame("AccessExclusiveLock") > _migration_blame("ShareLock") + 0.05
