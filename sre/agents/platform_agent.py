@@ -110,6 +110,7 @@ _CORROBORATING_KINDS: dict[str, frozenset[str]] = {
     "pool_exhausted": frozenset({"connections"}),
     "db_connections_maxed": frozenset({"connections"}),
     "db_replica_lag": frozenset({"lag"}),
+    "db_xid_wraparound": frozenset({"xid"}),
     "db_throttled": frozenset({"throttling"}),
     "cpu_throttling": frozenset({"throttling", "cpu"}),
     "failed_scheduling": frozenset({"cpu", "memory"}),
@@ -122,8 +123,9 @@ _POOL_KINDS = frozenset({"pool_exhausted", "threads_exhausted"})
 # of a database entity's series that show it struggling.
 _DB_TROUBLE_KINDS = frozenset(
     {"db_locks", "db_failover", "db_replica_lag", "db_throttled", "db_storage_full"}
+    | {"db_xid_wraparound"}
 )
-_DB_TROUBLE_SERIES = frozenset({"latency", "cpu", "lag", "throttling", "disk", "free_disk"})
+_DB_TROUBLE_SERIES = frozenset({"latency", "cpu", "lag", "throttling", "disk", "free_disk", "xid"})
 # What a recent change commonly causes (a smaller pool, a lower limit, a leak, a migration
 # holding locks): after a deploy these are the change's symptoms.
 _CHANGE_SENSITIVE = frozenset(

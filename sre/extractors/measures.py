@@ -18,6 +18,7 @@ A metric's name and unit decide; nothing else is assumed. The kinds:
 | credits       | CPUCreditBalance, BurstBalance                       | down      |
 | connections   | DatabaseConnections, pool in use, active threads     | up        |
 | lag           | ReplicaLag, consumer_lag, replication delay          | up        |
+| xid           | MaximumUsedTransactionIDs, pg_database_xid_age       | up        |
 | queue         | queue depth, backlog, AgeOfOldestMessage             | up        |
 | traffic       | requests per second, Invocations, workload, rps      | both      |
 | network       | NetworkReceiveBytes, NetworkIn, bytes transmitted    | both      |
@@ -77,6 +78,8 @@ _RULES_TEXT: tuple[tuple[str, str, float, str], ...] = (
     ("throttling", "up", 1.0, "throttled|throttles|throttling|throttle"),
     ("packet_loss", "up", 1.0, "packet loss|dropped|drops|retransmits|retransmit|retrans"),
     ("lag", "up", 1.0, "lag|replication delay|behind"),
+    # How close a PostgreSQL database is to transaction-ID wraparound (it stops writes there).
+    ("xid", "up", 1.0, "xid|transactionids|transaction ids|frozenxid|wraparound"),
     ("errors", "up", 1.0, "error|errors|5xx|fault|faults|failed|failure|failures|fail"),
     ("errors", "up", 1.0, "exception|exceptions|timeouts|rejected|oom|restarts|restart"),
     ("errors", "up", 1.0, "kills|evicted|crash|dlq"),

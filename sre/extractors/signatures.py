@@ -133,6 +133,8 @@ CATALOGUE: tuple[Signature, ...] = (
         r"exceeded quota|forbidden: exceeded|\bResourceQuota\b.*(?:exceeded|forbidden)"
         r"|maximum (?:cpu|memory) usage per (?:Pod|Container) is",
         "a resource quota refuses new pods",
+        # The quota is what to raise (`forbidden: exceeded quota: team-compute, requested:`).
+        objects=(r"exceeded quota: [\"'`]?(?P<obj>[a-z0-9][\w.-]{0,252})",),
     ),
     _sig(
         "cpu_throttling",
@@ -273,6 +275,21 @@ CATALOGUE: tuple[Signature, ...] = (
             # RDS and Aurora names carry a hyphen, digit, dot or underscore.
             r"(?:DB instance|DB cluster|to (?:the )?(?:instance|replica|writer))[: ]+[\"'`]?"
             r"(?P<obj>(?=[a-z][\w.-]*(?:[-_\d]|\.\w))[a-z][\w.-]{2,62})",
+        ),
+    ),
+    _sig(
+        "db_xid_wraparound",
+        "database",
+        "database",
+        1.0,
+        # PostgreSQL refuses writes once a database nears transaction-ID wraparound, and
+        # warns before it does. (An autovacuum `to prevent wraparound` is routine: not it.)
+        r"not accepting commands to avoid wraparound data loss"
+        r"|must be vacuumed within \d+ transactions",
+        "the database stopped writes to avoid transaction ID wraparound",
+        objects=(
+            r"wraparound data loss in database [\\\"'`]*(?P<obj>[\w.-]{1,63})",
+            r"database [\\\"'`]+(?P<obj>[\w.-]{1,63})[\\\"'`]+ must be vacuumed",
         ),
     ),
     _sig(
@@ -484,7 +501,8 @@ _PREFILTER = re.compile(
     r"|authentication|instances available|healthy upstream|available server|upstream connect"
     r"|endpoints available|memory|MemoryError|allocate|bad_alloc|open files|EMFILE|ENFILE"
     r"|RejectedExecution|thread|starvation|event loop|space left|ENOSPC|flood|watermark"
-    r"|No route|unreachable|packet loss|partition|split.brain|clock|skew|synchroni",
+    r"|No route|unreachable|packet loss|partition|split.brain|clock|skew|synchroni"
+    r"|wraparound|vacuumed",
     re.I,
 )
 

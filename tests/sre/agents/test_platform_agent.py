@@ -430,3 +430,27 @@ def test_threads_running_out_while_a_callee_times_out_are_the_callees_symptom() 
     free = _only(AGENT.candidates(alone.items, incident(**NO_DEPLOY)))
     held = _only(AGENT.candidates(waiting.items, incident(**NO_DEPLOY)))
     assert held.confidence < free.confidence
+
+
+def test_writes_refused_near_transaction_id_wraparound_blame_the_database() -> None:
+    """PostgreSQL refusing commands to avoid wraparound is the database's own trouble (named
+    first), however many clients log it; the series of its used transaction IDs rising
+    corroborates it."""
+    s = Signals()
+    refusal = s.signature(
+        "db_xid_wraparound",
+        "database",
+        "ERROR: database is not accepting commands to avoid wraparound data loss in "
+        'database "telemetry"',
+        family="database",
+        obj="telemetry",
+        emitter="event-ingest",
+        count_after=900,
+    )
+    alone = _only(AGENT.candidates(s.items, incident(**NO_DEPLOY)))
+    s.anomaly("psql-telemetry-prod/MaximumUsedTransactionIDs", 1.6e9, 2.1e9, kind="xid")
+    found = _only(AGENT.candidates(s.items, incident(**NO_DEPLOY)))
+    assert found.category == "database"
+    assert found.suspects[0] == "telemetry"
+    assert refusal.id in found.supporting_signals
+    assert found.confidence > alone.confidence

@@ -17,6 +17,8 @@ from sre.extractors.measures import measure_of, series_measure
         ("node_filesystem_avail_bytes", "bytes", "free_disk", "down"),
         ("FreeableMemory", "Bytes", "free_memory", "down"),
         ("ReplicaLag", "Seconds", "lag", "up"),
+        ("MaximumUsedTransactionIDs", "Count", "xid", "up"),
+        ("pg_database_xid_age", None, "xid", "up"),
         ("HealthyHostCount", "Count", "healthy", "down"),
         ("UnHealthyHostCount", "Count", "unhealthy", "up"),
         ("CPUCreditBalance", "Count", "credits", "down"),

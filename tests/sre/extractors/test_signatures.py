@@ -67,6 +67,29 @@ from sre.extractors.signatures import CATALOGUE, match_signatures
             None,
         ),
         ("ERROR: cannot execute INSERT in a read-only transaction", "db_failover", None),
+        (
+            "ERROR: database is not accepting commands to avoid wraparound data loss in "
+            'database "telemetry"',
+            "db_xid_wraparound",
+            "telemetry",
+        ),
+        (
+            '{"error":"ERROR: database is not accepting commands to avoid wraparound data loss '
+            'in database \\"telemetry\\""}',
+            "db_xid_wraparound",
+            "telemetry",
+        ),
+        (
+            'WARNING:  database "ledger" must be vacuumed within 9763540 transactions',
+            "db_xid_wraparound",
+            "ledger",
+        ),
+        (
+            'Error creating: pods "catalog-api-7d9f8c6b5-x2k4p" is forbidden: exceeded quota: '
+            "catalog-compute, requested: requests.cpu=500m, used: requests.cpu=9500m",
+            "quota_exceeded",
+            "catalog-compute",
+        ),
         ("RDS-EVENT-0006 The DB instance restarted.", "db_failover", None),
         (
             "Multi-AZ instance failover started for DB instance orders-db-prod",
@@ -113,6 +136,8 @@ def test_decisive_lines_are_recognised(line: str, kind: str, obj: str | None) ->
         "GET /healthz 200",
         "Failed to pull image: failed to resolve: unauthorized",  # no dotted host
         "user login succeeded",
+        # Autovacuum guarding against wraparound is routine; only the refusal is trouble.
+        "automatic aggressive vacuum to prevent wraparound of table public.events",
     ],
 )
 def test_ordinary_lines_match_nothing(line: str) -> None:
