@@ -24,6 +24,7 @@ from sre.agents.base import (
     nobody,
 )
 from sre.agents.bumps import bump_links
+from sre.agents.credentials import credential_refs
 from sre.agents.hosts import (
     HostTrouble,
     address_owners,
@@ -300,7 +301,8 @@ def _credentials(evidence: Evidence) -> list[Hypothesis]:
                 label=f"{title}{where}",
                 description=f"Logs show {title.lower()} ({_quote(signals[0])}).",
                 category="certificate_or_credentials",
-                suspects=[*hosts[:3], *keys] or ["credentials"],
+                suspects=[*credential_refs(evidence, words)[:1], *hosts[:3], *keys]
+                or ["credentials"],
                 weights=weights,
                 signals=[s.id for s in signals[:4]],
             )

@@ -58,7 +58,9 @@ from dataclasses import dataclass, field
 
 from alpha.schemas import Hypothesis
 from sre.agents.base import AgentBrief, Evidence, SpecialistAgent, hypothesis, merge_candidates
-from sre.agents.hosts import config_db_hosts, is_db_host, known_stems, stem_named
+from sre.agents.credentials import credential_refs
+from sre.agents.hosts import config_db_hosts, host_tokens, is_db_host, known_stems, stem_named
+from sre.agents.patterns import tokens
 from sre.agents.topology_agent import is_database
 from sre.extractors.entities import metric_entity, pod_workload
 from sre.extractors.measures import measure_of
@@ -209,21 +211,25 @@ class PlatformAgent(SpecialistAgent):
         stems = known_stems(evidence)
         return merge_candidates(
             [
-                _with_changed_keys(
-                    _hypothesis(
+                _with_credential_ref(
+                    _with_changed_keys(
+                        _hypothesis(
+                            g,
+                            commits,
+                            deploy,
+                            series,
+                            databases,
+                            evidence.incident.service,
+                            slow_party=slow_party,
+                            clock_trouble=clock_trouble,
+                            pods_gone=pods_gone,
+                            stems=stems,
+                        ),
                         g,
-                        commits,
-                        deploy,
-                        series,
-                        databases,
-                        evidence.incident.service,
-                        slow_party=slow_party,
-                        clock_trouble=clock_trouble,
-                        pods_gone=pods_gone,
-                        stems=stems,
+                        changes,
                     ),
                     g,
-                    changes,
+                    evidence,
                 )
                 for g in groups.values()
             ]
@@ -431,6 +437,25 @@ def _with_changed_keys(
             "supporting_signals": [*found.supporting_signals, keys[0].id],
         }
     )
+
+
+def _with_credential_ref(found: Hypothesis, group: _Group, evidence: Evidence) -> Hypothesis:
+    """A refused credential or certificate names the secret behind it first
+    (`sre.agents.credentials`): what the lines name, who logged them, and their text say
+    which."""
+    if found.category != "certificate_or_credentials":
+        return found
+    words: set[str] = set()
+    for signal in group.signals:
+        value = signal.value
+        for name in (value.obj, value.emitter, *value.hosts):
+            if name:
+                words |= host_tokens(name)
+        words |= tokens(value.example)
+    refs = credential_refs(evidence, words)
+    if not refs:
+        return found
+    return found.model_copy(update={"suspects": list(dict.fromkeys([refs[0], *found.suspects]))})
 
 
 def _metric_name(metric: Metric) -> str:
