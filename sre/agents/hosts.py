@@ -240,7 +240,8 @@ def address_owners(evidence: Evidence) -> dict[str, str]:
     Istio's cluster); the one workload listening on, or probed at, the port (`port_owners`:
     a Service's ClusterIP and a pod IP differ, the port they serve on does not); the one
     workload the failing calls name by what it serves (`stem_named`: `could not retrieve
-    cart: dial tcp 10.96.41.201:7070`).
+    cart: dial tcp 10.96.41.201:7070`); the one workload whose containers newly restarted
+    (`restarted_workloads`).
     """
     if "address_owners" in evidence.memo:
         owners: dict[str, str] = evidence.memo["address_owners"]
@@ -272,6 +273,7 @@ def address_owners(evidence: Evidence) -> dict[str, str]:
     owners.update(probed_addresses(evidence))
     by_port = port_owners(evidence)
     stems = known_stems(evidence)
+    restarted = restarted_workloads(evidence)
     for address, its_callers in callers.items():
         host, _, port = address.rpartition(":")
         if address in owners or not is_ip(host):
@@ -280,10 +282,38 @@ def address_owners(evidence: Evidence) -> dict[str, str]:
         if owner is None:
             named = {stem_named(text, stems, who) for text, who in examples.get(address, [])}
             owner = named.pop() if len(named) == 1 else None
+        if owner is None and len(restarted) == 1:
+            owner = next(iter(restarted))
         if owner is not None and owner not in its_callers:
             owners[address] = owner
     evidence.memo["address_owners"] = owners
     return owners
+
+
+# Signatures of a workload's containers dying or being replaced.
+_RESTART_KINDS = frozenset({"crash_loop", "oom_killed", "pod_replaced"})
+_RESTART_SERIES = re.compile(r"restart", re.I)
+
+
+def restarted_workloads(evidence: Evidence) -> set[str]:
+    """Workloads whose containers newly died, restarted or were replaced after the split:
+    a new crash-loop, OOM-kill or replacement line, or a restart counter that rose. While
+    one of them restarts, an address its callers are refused at or time out on is likely
+    its (nothing else went away)."""
+    found: set[str] = set()
+    for signature in evidence.of(SignatureSignal):
+        value = signature.value
+        if value.kind in _RESTART_KINDS and value.count_after > 0 and value.count_before == 0:
+            name = value.obj or value.emitter
+            if name:
+                found.add((pod_workload(name) or name).lower())
+    for anomaly in evidence.of(MetricAnomalySignal):
+        series = anomaly.value
+        if series.direction == "up" and _RESTART_SERIES.search(series.metric):
+            subject = metric_entity(series.metric).entity
+            if subject is not None:
+                found.add(subject.workload.lower())
+    return found
 
 
 def _token_pods(token: str) -> set[str]:

@@ -130,3 +130,25 @@ def test_a_pod_in_a_collectors_prefix_is_the_emitter_not_the_callee() -> None:
     line = "boutique/frontend-px8mgb674b-wdnbb/istio-proxy POST /hipstershop.X/GetY 503"
     assert stem_named(line, stems) is None
     assert stem_named(f"{line} could not retrieve cart", stems) == "cartservice"
+
+
+def _refused_while(restarting: list[str]) -> dict[str, str]:
+    s = Signals()
+    s.dependency(
+        "10.100.42.187:80",
+        ["connection_refused"],
+        example=_REFUSED.format(pod="front-end-jbwqv5r7c-4cspk", address="10.100.42.187:80"),
+    )
+    for pod in restarting:
+        s.anomaly(
+            f'kube_pod_container_status_restarts_total{{namespace="shop",pod="{pod}"}}', 0.0, 4.0
+        )
+    return _owners(s)
+
+
+def test_the_one_workload_restarting_owns_the_address_its_callers_are_refused_at() -> None:
+    """Refused at a bare Service IP while only `carts` restarts: the address is carts';
+    with two workloads restarting, or none, it stays unnamed."""
+    assert _refused_while(["carts-t7s8phscm-6n8mr"]) == {"10.100.42.187:80": "carts"}
+    assert _refused_while(["carts-t7s8phscm-6n8mr", "orders-b8dthq7p6k-p8tfm"]) == {}
+    assert _refused_while([]) == {}
