@@ -556,8 +556,11 @@ def iter_records(
                 _append(current, text)
                 continue
             ts, parsed, exact, shape = parser.parse_parts(text, True, text_blind)
-            if ts is None:
-                ts = parser.prefix_time(raw)
+            stamped = parser.prefix_time(raw)
+            if stamped is not None and (ts is None or abs(ts - stamped) >= ZONE_GAP):
+                # The application's own time that far from its collector's is local time
+                # written without its zone: the collector's clock, one for every line, wins.
+                ts = stamped
         else:
             ts, parsed, exact, shape = parser.parse_parts(raw, True, blind)
         if current is not None:
@@ -576,6 +579,11 @@ def iter_records(
     if current is not None:
         yield current
 
+
+# Seconds between an application's own time and its collector prefix's beyond which the
+# application's is read as local time without a zone (zones differ by whole hours; a
+# collector receives a line within seconds).
+ZONE_GAP = 1800.0
 
 # What a line's own text says about continuing the record before it (see `is_continuation`).
 _NEVER, _ALWAYS, _IF_TRACE_OR_ERROR, _IF_TRACE = range(4)

@@ -637,3 +637,19 @@ def test_hex_blind_plans_are_checked_before_use(lines: list[str]) -> None:
     fast, full = LineParser(2026), LineParser(2026)
     for line in lines:
         _assert_fast_matches_full(fast, full, line)
+
+
+def test_a_collectors_zoned_time_wins_over_an_applications_local_time() -> None:
+    """`<UTC time> <pod> <local time, no zone> ERROR ...`: an application writing its local
+    time (UTC+8 here) without the zone would put its lines hours after the incident; the
+    collector's time is one clock for every line. Within seconds of each other, the
+    application's own (finer) time is kept. The second pair comes from cached shapes."""
+    prefix = "2026-11-20T14:03:1{0}.000Z ts-order-service-5b67c48447-mv5hb"
+    lines = []
+    for second in (1, 3):
+        lines += [
+            f"{prefix.format(second)} 2026-11-20 22:03:1{second}.250 ERROR c.a.Orders - failed",
+            f"{prefix.format(second)} 2026-11-20 14:03:1{second + 1}.500 ERROR c.a.Orders - failed",
+        ]
+    records = list(iter_records(lines))
+    assert [r.ts for r in records] == [T0, T0 + 1.5, T0 + 2, T0 + 3.5]
