@@ -429,12 +429,20 @@ def explains(family: str, direction: str = "any") -> tuple[frozenset[str], froze
     return up[0] | down[0], up[1] | down[1]
 
 
+_LOGGING_SECTIONS = frozenset({"log", "logs", "logging", "logger", "loggers"})
+
+
 def key_families(key: str) -> set[str]:
     """The families a dotted config key belongs to, judged by its last two segments (a
     resolver's or a web application firewall's by the whole key)."""
     # camelCase keys (`maxBytesPerPartition`) are read as words too.
     snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", key)
-    tail = "_".join(snake.lower().split(".")[-2:])
+    segments = snake.lower().split(".")
+    if any(segment in _LOGGING_SECTIONS for segment in segments[:-1]):
+        # Whatever a key under `logging.` says (`log.log_token_kid`, `logging.level.org.
+        # apache.http.wire`), it changes what is logged.
+        return {"logging"}
+    tail = "_".join(segments[-2:])
     found = {family for family, pattern in _KEY_FAMILIES.items() if pattern.search(tail)}
     found.update(family for family, pattern in WHOLE_KEY_FAMILIES.items() if pattern.search(key))
     return found

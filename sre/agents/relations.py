@@ -26,6 +26,7 @@ from sre.agents.reading import (
     number,
     parse_iso,
     path_tokens,
+    signal_hosts,
     signal_text,
 )
 from sre.signals import (
@@ -33,6 +34,7 @@ from sre.signals import (
     ConfigRiskSignal,
     DependencyErrorsSignal,
     EntityLogsSignal,
+    ExceptionSignal,
     LogTemplateSignal,
     MetricAnomalySignal,
     MetricGrowthSignal,
@@ -301,6 +303,11 @@ def _log_support(
             and s.value.count_after > s.value.count_before
             and s not in matched
         )
+    target = _client_target(key)
+    if matched and target:
+        # A client's timeout (`clients.profile.timeout_ms`) governs the calls to that party:
+        # timeouts calling another host are not its doing.
+        matched = [s for s in matched if not _calls_another_target(s, target)]
     if matched:
         # Errors another changed key names (`Stripe::APIError` beside `stripe.gem_version`)
         # are explained by that key: they lend nothing to one that merely governs such
@@ -322,6 +329,37 @@ def _log_support(
             # so the incident, has another cause.
             weight = WEAK
         support.add(weight, named[:4], "errors name what this key configures")
+
+
+# A section of per-party client settings: `clients.<party>.timeout_ms`.
+_CLIENT_SECTIONS = frozenset({"clients", "client", "upstreams", "upstream", "backends"})
+
+
+def _client_target(key: str) -> frozenset[str]:
+    """The words of the party a key under a clients section governs calls to
+    (`http.clients.search_suggest.timeout_ms` -> search, suggest), else none."""
+    segments = key.split(".")
+    for section, party in zip(segments, segments[1:-1], strict=False):
+        if section.lower() in _CLIENT_SECTIONS:
+            return frozenset(tokens(party.replace("_", " ").replace("-", " ")))
+    return frozenset()
+
+
+def _calls_another_target(signal: Signal, target: frozenset[str]) -> bool:
+    """Whether a log signal names the hosts it failed to reach and none of them, nor its
+    text, shares a word with the key's party (`target`)."""
+    if isinstance(signal, SignatureSignal):
+        hosts, text = signal.value.hosts, signal.value.example
+    elif isinstance(signal, LogTemplateSignal | ExceptionSignal | DependencyErrorsSignal):
+        hosts, text = signal_hosts(signal), signal_text(signal)
+    else:
+        return False
+    if not hosts:
+        return False
+    words = tokens(text.replace(".", "_"))
+    for host in hosts:
+        words |= host_tokens(host)
+    return not target & words
 
 
 def _own_tokens(key: str, evidence: Evidence) -> frozenset[str]:

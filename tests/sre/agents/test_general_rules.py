@@ -19,6 +19,7 @@ from sre.agents.base import Evidence
 from sre.agents.bumps import bump_links, bumped_packages
 from sre.agents.hosts import configured_peers, is_db_host
 from sre.agents.patterns import key_families, metric_label_values, symptoms_in
+from sre.agents.relations import key_support
 from sre.engine import sre_aggregator, sre_judge
 from sre.extractors.texthosts import text_hosts
 from tests.sre.builders import (
@@ -57,6 +58,8 @@ def ranked(signals: Sequence[Signal], case: IncidentInput) -> list[RankedHypothe
         ("app.logger.level", True),
         ("logs.retention_days", True),
         ("logging.rotate_mb", True),
+        ("log.log_token_kid", True),  # under a logging section, whatever its words
+        ("logging.level.org.apache.hc.client5.http.wire", True),
         ("catalog.size", False),
         ("dialog.file", False),
     ],
@@ -645,3 +648,24 @@ def test_waits_for_a_schema_changes_lock_blame_the_migration_more_than_row_locks
     the migration more strongly than waits for a row's ShareLock, which any transaction
     takes."""
     assert _migration_blame("AccessExclusiveLock") > _migration_blame("ShareLock") + 0.05
+
+
+# --------------------------------------------------------------------------- client settings
+
+
+def _timeouts_calling(host: str) -> tuple[Signals, IncidentInput]:
+    s = Signals()
+    s.dependency(host, ["timeout"], example=f"GET https://{host}/v1/charge timed out after 800ms")
+    s.config_change("http.clients.profile.timeout_ms", 1200, 800, shas=[SHA_CONFIG])
+    return s, incident()
+
+
+@pytest.mark.parametrize(
+    ("host", "governs"), [("profile.internal", True), ("live.paynova.com", False)]
+)
+def test_a_clients_timeout_governs_the_calls_to_that_client_only(host: str, governs: bool) -> None:
+    """`clients.profile.timeout_ms` lowered explains timeouts calling profile, not timeouts
+    calling the payment gateway."""
+    s, case = _timeouts_calling(host)
+    support = key_support("http.clients.profile.timeout_ms", Evidence.build(s.items, case))
+    assert ("log symptoms this setting governs" in support.reasons) is governs
