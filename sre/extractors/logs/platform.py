@@ -14,8 +14,9 @@ After the one pass over the lines (`sre.extractors.logs.stats.LogAccumulator`):
   example line and its first continuation block), with the counts of the templates that
   carry it and its `trend`: `new` (none before, at least `MIN_NEW` after and more than
   `RISE_FACTOR` times the pseudo-count the baseline's length predicts), `rising` (at least
-  `RISE_FACTOR` times the baseline rate), `steady` (no more than the baseline rate), `unclear`
-  (in between), `unknown` (no baseline).
+  `RISE_FACTOR` times the baseline rate), `steady` (no more than the baseline rate, give or
+  take two Poisson standard deviations of the rate seen before), `unclear` (in between),
+  `unknown` (no baseline).
 
 Warnings count a quarter of errors in `excess`: they are noisier and rarely the fault itself.
 """
@@ -297,7 +298,11 @@ def trend(before: int, after: int, windows: Windows) -> Trend:
         return "new"
     if before > 0 and after >= RISE_FACTOR * expected:
         return "rising"
-    return "steady" if after <= expected else "unclear"
+    # A count within Poisson noise of the rate the baseline showed (two standard deviations)
+    # has not moved: 26 lines where 25.9 were expected are as steady as 25. With none before
+    # there is no rate to be noisy about.
+    noise = 2.0 * math.sqrt(expected) if before > 0 else 0.0
+    return "steady" if after <= expected + noise else "unclear"
 
 
 def signature_findings(acc: LogAccumulator, windows: Windows) -> list[Finding]:

@@ -6,9 +6,13 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from alpha.schemas import IncidentInput
 from sre.extractors.logs.extract import extract_logs
+from sre.extractors.logs.platform import trend
 from sre.extractors.logs.shapes import LineParser, iter_records
+from sre.extractors.logs.significance import Windows
 from sre.extractors.logs.stats import LogAccumulator, kubectl_object
 
 T0 = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
@@ -277,3 +281,23 @@ def test_a_trace_exported_line_by_line_names_the_host_its_exception_failed_on() 
     assert orders.errors_after == len(range(610, 1200, 15))  # one record per trace
     hosts = {f.value.host: f.value for f in findings if f.type == "dependency_errors"}
     assert "timeout" in hosts["shipping-quote.store.svc.cluster.local:8000"].error_kinds
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "expected"),
+    [
+        (31, 26, "steady"),  # 25.8 expected over the shorter window: noise, not a rise
+        (31, 35, "steady"),  # within two standard deviations of 25.8 (35.9)
+        (31, 40, "unclear"),
+        (31, 60, "rising"),
+        (0, 1, "unclear"),  # none before: no rate to be noisy about (0.4 expected)
+        (0, 2, "new"),
+    ],
+)
+def test_a_signatures_trend_allows_for_poisson_noise(
+    before: int, after: int, expected: str
+) -> None:
+    """Counts over windows of 9.5 and 7.9 minutes: a chronic error that the shorter window
+    happens to hold slightly more of than its share is steady."""
+    windows = Windows(True, 9.5, 7.9, 1000, 800, "the incident start", "incident_started_at")
+    assert trend(before, after, windows) == expected
