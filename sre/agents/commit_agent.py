@@ -160,8 +160,8 @@ def _code_blame(commit: CommitSignal, evidence: Evidence, *, sole: bool) -> Hypo
         cited.extend(s for s in data[:3] if s not in cited)
         reasons.append("it changed data-access code and the database load rose after the deploy")
 
-    locks = evidence.symptom_signals("lock")
-    if commit_kind_files(commit, "migration") and locks:
+    locks = evidence.symptom_signals("lock") if commit_kind_files(commit, "migration") else []
+    if locks:
         # Waits for the lock only a schema change takes are the migration's own doing;
         # other lock waits may be any transaction's.
         schema_locks = [s for s in locks if _SCHEMA_LOCK.search(signal_text(s))]

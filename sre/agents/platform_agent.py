@@ -124,8 +124,14 @@ _POOL_KINDS = frozenset({"pool_exhausted", "threads_exhausted"})
 # The database's own trouble: signatures it logs or that are logged about it, and the kinds
 # of a database entity's series that show it struggling.
 _DB_TROUBLE_KINDS = frozenset(
-    {"db_locks", "db_failover", "db_replica_lag", "db_throttled", "db_storage_full"}
-    | {"db_xid_wraparound"}
+    {
+        "db_locks",
+        "db_failover",
+        "db_replica_lag",
+        "db_throttled",
+        "db_storage_full",
+        "db_xid_wraparound",
+    }
 )
 _DB_TROUBLE_SERIES = frozenset({"latency", "cpu", "lag", "throttling", "disk", "free_disk", "xid"})
 # What a recent change commonly causes (a smaller pool, a lower limit, a leak, a migration
