@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
-from sre.extractors.entities import metric_labels
+from sre.extractors.entities import metric_entity, metric_labels
 from sre.extractors.measures import counts_failures
 
 # --------------------------------------------------------------------------- log symptoms
@@ -275,6 +275,10 @@ def metric_label_values(name: str) -> list[str]:
 def metric_families(name: str) -> set[str]:
     """The families a metric name belongs to (`db_connections_in_use` -> db, connections)."""
     found = {family for family, pattern in _METRIC_FAMILIES.items() if pattern.search(name)}
+    if "threads" in found and not _METRIC_FAMILIES["threads"].search(metric_entity(name).measure):
+        # Only the measure says what is counted: `fulfillment-worker/Invocations` counts a
+        # worker's invocations, not its threads.
+        found.discard("threads")
     # A request count filtered to failing responses (`status="500"`, `code=~"5.."`) counts
     # errors, by the extractor's own reading of its labels.
     if "{" in name and counts_failures(metric_labels(name)):

@@ -117,3 +117,18 @@ def test_the_age_of_a_queues_oldest_message_is_its_backlog() -> None:
     assert series_measure("AWS/SQS ApproximateAgeOfOldestMessage QueueName=jobs", None).kind == (
         "queue"
     )
+
+
+@pytest.mark.parametrize(
+    ("series", "threads"),
+    [
+        ("fulfillment-worker/Invocations", False),
+        ('aws_lambda_invocations_sum{function_name="fulfillment-worker"}', False),
+        ('tomcat_threads_busy_threads{app="search-api"}', True),
+        ("celery_workers_busy", True),
+    ],
+)
+def test_only_the_measure_says_a_series_counts_threads(series: str, threads: bool) -> None:
+    """A worker's invocations are traffic, not threads: the entity's name says who, the
+    measure what."""
+    assert ("threads" in metric_families(series)) is threads
