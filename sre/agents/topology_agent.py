@@ -480,8 +480,9 @@ def _procedure_callee(procedure: str, known: set[str], stems: dict[str, str]) ->
 
 
 def _discount_balancers(evidence: Evidence, profiles: dict[str, Profile]) -> None:
-    """A load balancer passes on what its targets do: its 5xx and latency series are their
-    symptoms, no trouble of its own, when another entity shows trouble."""
+    """A load balancer passes on what its targets do: its 5xx and latency series, and its
+    connections filling up, are their symptoms, no trouble of its own, when another entity
+    shows trouble."""
     balancers = {
         a.value.entity.lower()
         for a in evidence.of(MetricAnomalySignal)
@@ -492,8 +493,13 @@ def _discount_balancers(evidence: Evidence, profiles: dict[str, Profile]) -> Non
     if not any(p.signals for k, p in profiles.items() if k not in balancers):
         return
     for key in balancers & set(profiles):
+        profile = profiles[key]
         for kind in _OWN_TROUBLE_KINDS:
-            profiles[key].metric_score -= profiles[key].kinds.pop(kind, 0.0)
+            profile.metric_score -= profile.kinds.pop(kind, 0.0)
+        if profile.saturated_kinds <= {"connections"}:
+            # Connections pile up at a balancer whose targets answer slowly: theirs too.
+            profile.kinds.pop("saturation", None)
+            profile.saturated_kinds.clear()
 
 
 def _add_replaced_pods(evidence: Evidence, profiles: dict[str, Profile]) -> None:

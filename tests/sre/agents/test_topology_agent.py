@@ -517,6 +517,20 @@ def test_a_load_balancers_5xx_and_latency_are_its_targets_symptoms() -> None:
     assert _names(AGENT.candidates(s.items, incident(**NO_DEPLOY)))[0] == "api.paynexus.io"
 
 
+def test_connections_filling_up_at_a_load_balancer_are_its_targets_symptoms() -> None:
+    """The ALB's active connections pinned and its target response time up, while the
+    inventory service behind it slowed x22: the service leads, not the balancer whose
+    connections wait on it."""
+    s = Signals()
+    alb = "app/shop-prod-alb/5e1c0a7f3b92d4c8/{}"
+    s.anomaly(alb.format("TargetResponseTime"), 0.07, 0.14, entity="shop-prod-alb", kind="latency")
+    s.saturation(alb.format("ActiveConnectionCount"), 4000.0, 4000.0, None)
+    s.anomaly(
+        "inventory-api.latency_p50", 9.0, 200.0, entity="inventory-api", kind="latency", score=0.9
+    )
+    assert _names(AGENT.candidates(s.items, incident(**NO_DEPLOY)))[0] == "inventory-api"
+
+
 def test_a_decisive_signature_about_the_entity_gives_its_category() -> None:
     """`pricing-engine`'s errors and request series departed, and its pods were
     OOMKilled: the entity ran out of memory, not merely failing."""
