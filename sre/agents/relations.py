@@ -306,8 +306,8 @@ def _log_support(
     target = _client_target(key)
     if matched and target:
         # A client's timeout (`clients.profile.timeout_ms`) governs the calls to that party:
-        # timeouts calling another host are not its doing.
-        matched = [s for s in matched if not _calls_another_target(s, target)]
+        # failures calling another host are not its doing.
+        matched = [s for s in matched if not _names_another_party(s, target)]
     if matched:
         # Errors another changed key names (`Stripe::APIError` beside `stripe.gem_version`)
         # are explained by that key: they lend nothing to one that merely governs such
@@ -345,21 +345,34 @@ def _client_target(key: str) -> frozenset[str]:
     return frozenset()
 
 
-def _calls_another_target(signal: Signal, target: frozenset[str]) -> bool:
-    """Whether a log signal names the hosts it failed to reach and none of them, nor its
-    text, shares a word with the key's party (`target`)."""
+def _hosts_and_text(signal: Signal) -> tuple[list[str], str] | None:
+    """The hosts a signal failed to reach and its text (a series: its name), if it has any."""
     if isinstance(signal, SignatureSignal):
-        hosts, text = signal.value.hosts, signal.value.example
-    elif isinstance(signal, LogTemplateSignal | ExceptionSignal | DependencyErrorsSignal):
-        hosts, text = signal_hosts(signal), signal_text(signal)
-    else:
-        return False
-    if not hosts:
-        return False
+        return signal.value.hosts, signal.value.example
+    if isinstance(signal, LogTemplateSignal | ExceptionSignal | DependencyErrorsSignal):
+        return signal_hosts(signal), signal_text(signal)
+    if isinstance(signal, MetricAnomalySignal | MetricGrowthSignal):
+        return [], metric_name(signal)
+    return None
+
+
+def _names_target(signal: Signal, target: frozenset[str]) -> bool:
+    """Whether a signal names the key's party (`target`) in its text, its series' name or
+    the hosts it failed to reach."""
+    found = _hosts_and_text(signal)
+    if found is None:
+        return True
+    hosts, text = found
     words = tokens(text.replace(".", "_"))
     for host in hosts:
         words |= host_tokens(host)
-    return not target & words
+    return bool(target & words)
+
+
+def _names_another_party(signal: Signal, target: frozenset[str]) -> bool:
+    """Whether a log signal names hosts it failed to reach, none of them the key's party."""
+    found = _hosts_and_text(signal)
+    return found is not None and bool(found[0]) and not _names_target(signal, target)
 
 
 def _own_tokens(key: str, evidence: Evidence) -> frozenset[str]:
@@ -448,12 +461,15 @@ def _metric_support(support: Support, evidence: Evidence, key: str, explains: se
     saturated = [s for s in evidence.of(MetricSaturationSignal) if s.value.limit_key == key]
     if saturated:
         support.add(STRONG, saturated, "a metric is pinned at this setting's limit")
+    # A client's timeout moves the series that name its party, not the service's own.
+    target = _client_target(key)
     moved = [
         s
         for s in evidence.of(MetricAnomalySignal, MetricGrowthSignal)
         if metric_families(metric_name(s)) & explains
         and worsening(s)
         and shifted_after_deploy(s, evidence)
+        and (not target or _names_target(s, target))
     ]
     # Error rates and latency rise in every incident: on their own they implicate nothing.
     specific = [s for s in moved if metric_families(metric_name(s)) - _GENERIC_METRICS]

@@ -669,3 +669,20 @@ def test_a_clients_timeout_governs_the_calls_to_that_client_only(host: str, gove
     s, case = _timeouts_calling(host)
     support = key_support("http.clients.profile.timeout_ms", Evidence.build(s.items, case))
     assert ("log symptoms this setting governs" in support.reasons) is governs
+
+
+@pytest.mark.parametrize(
+    ("series", "governs"),
+    [("profile_client_pending_requests", True), ("checkout_request_queue_depth", False)],
+)
+def test_a_clients_timeout_moves_only_the_series_naming_that_client(
+    series: str, governs: bool
+) -> None:
+    """Requests queueing for profile are its timeout's doing; the service's own request
+    queue, with nothing naming profile, is not."""
+    s = Signals()
+    s.anomaly(series, 2.0, 80.0, kind="queue")
+    s.anomaly(series + "_p99", 2.0, 80.0, kind="queue")
+    s.config_change("http.clients.profile.timeout_ms", 1200, 800, shas=[SHA_CONFIG])
+    support = key_support("http.clients.profile.timeout_ms", Evidence.build(s.items, incident()))
+    assert ("metrics this setting governs moved after it" in support.reasons) is governs
