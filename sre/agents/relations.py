@@ -341,7 +341,7 @@ def _client_target(key: str) -> frozenset[str]:
     segments = key.split(".")
     for section, party in zip(segments, segments[1:-1], strict=False):
         if section.lower() in _CLIENT_SECTIONS:
-            return frozenset(tokens(party.replace("_", " ").replace("-", " ")))
+            return frozenset(tokens(party))
     return frozenset()
 
 
@@ -356,23 +356,25 @@ def _hosts_and_text(signal: Signal) -> tuple[list[str], str] | None:
     return None
 
 
+def _words(hosts: Sequence[str], text: str) -> set[str]:
+    """The words a signal names: its text's and its hosts'."""
+    words = tokens(text.replace(".", "_"))
+    for host in hosts:
+        words |= host_tokens(host)
+    return words
+
+
 def _names_target(signal: Signal, target: frozenset[str]) -> bool:
     """Whether a signal names the key's party (`target`) in its text, its series' name or
     the hosts it failed to reach."""
     found = _hosts_and_text(signal)
-    if found is None:
-        return True
-    hosts, text = found
-    words = tokens(text.replace(".", "_"))
-    for host in hosts:
-        words |= host_tokens(host)
-    return bool(target & words)
+    return found is None or bool(target & _words(*found))
 
 
 def _names_another_party(signal: Signal, target: frozenset[str]) -> bool:
     """Whether a log signal names hosts it failed to reach, none of them the key's party."""
     found = _hosts_and_text(signal)
-    return found is not None and bool(found[0]) and not _names_target(signal, target)
+    return found is not None and bool(found[0]) and not target & _words(*found)
 
 
 def _own_tokens(key: str, evidence: Evidence) -> frozenset[str]:
@@ -415,10 +417,8 @@ def _trouble_words(evidence: Evidence) -> list[tuple[Signal, set[str]]]:
                 continue
             if isinstance(signal, LogTemplateSignal) and signal.value.level.upper() in _CALM_LEVELS:
                 continue  # `flag bulk_pricing_banner evaluated` is the flag at work, no error
-            words = tokens(signal_text(signal).replace(".", "_"))
-            words |= host_tokens(
-                signal.value.host if isinstance(signal, DependencyErrorsSignal) else ""
-            )
+            host = signal.value.host if isinstance(signal, DependencyErrorsSignal) else ""
+            words = _words([host], signal_text(signal))
             for name in evidence.frame_files([signal]):
                 words |= path_tokens(name)
             found.append((signal, words))

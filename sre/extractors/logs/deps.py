@@ -115,10 +115,10 @@ _DOC_BEFORE_RE = re.compile(
     r"learn more|background on this error at|help|faq|status at|status page)[\s:(\"'<]{0,4}$",
     re.I,
 )
-# nginx error-log fields that describe the request itself (see `hosts_in`).
 # Data written somewhere (`records to <topic>-<partition>`, `rows to <schema>.<table>`):
 # what follows is where the data goes, not a host.
 _DATA_BEFORE_RE = re.compile(r"\b(?:records|messages|events|rows|entries) to\s+$")
+# nginx error-log fields that describe the request itself (see `hosts_in`).
 _REQUEST_FIELD_BEFORE_RE = re.compile(r"\b(?:host|server|referrer|referer): \"?$")
 _PROSE_HOST_RE = re.compile(
     r"\b(?:to|upstream|calling|call|host|server|backend|peer|lookup|from|reach|reaching)"

@@ -428,19 +428,28 @@ def test_an_unrelated_key_change_does_not_take_the_403s() -> None:
 
 
 @pytest.mark.parametrize(
-    ("key", "family"),
+    ("key", "family", "member"),
     [
-        ("Storage.ContainerName", True),
-        ("s3.bucket", True),
-        ("events.topic", True),
-        ("cache.key_prefix", True),
-        ("ui.container_width", False),
-        ("orders.table_rows_limit", False),
+        ("Storage.ContainerName", "resource", True),
+        ("s3.bucket", "resource", True),
+        ("events.topic", "resource", True),
+        ("cache.key_prefix", "resource", True),
+        ("ui.container_width", "resource", False),
+        ("orders.table_rows_limit", "resource", False),
+        ("waf.rules.100412.mode", "request_filter", True),
+        ("cdn.waf.managed_rules.version", "request_filter", True),
+        ("modsecurity.SecRuleEngine", "request_filter", True),
+        ("fab.wafer_size", "request_filter", False),
+        ("edge.access_log.format", "request_filter", False),
     ],
 )
-def test_keys_choosing_a_storage_resource_are_the_resource_family(key: str, family: bool) -> None:
-    """Bucket, container, topic and prefix keys choose a resource; look-alikes do not."""
-    assert ("resource" in key_families(key)) is family
+def test_keys_choosing_a_resource_or_filtering_requests(
+    key: str, family: str, member: bool
+) -> None:
+    """Bucket, container, topic and prefix keys choose a resource; a web application
+    firewall's keys filter requests wherever the WAF sits in the key; look-alikes (`wafer`)
+    are neither."""
+    assert (family in key_families(key)) is member
 
 
 # --------------------------------------------------------------------------- cluster peers
@@ -570,21 +579,6 @@ def test_a_sampling_rate_is_logging_not_a_rate_limit(
     """How much is logged or traced is no cap on how much traffic passes."""
     assert ("logging" in key_families(key)) is logging
     assert ("rate_limit" in key_families(key)) is rate_limit
-
-
-@pytest.mark.parametrize(
-    ("key", "family"),
-    [
-        ("waf.rules.100412.mode", True),
-        ("cdn.waf.managed_rules.version", True),
-        ("modsecurity.SecRuleEngine", True),
-        ("fab.wafer_size", False),
-        ("edge.access_log.format", False),
-    ],
-)
-def test_web_application_firewall_keys_are_request_filters(key: str, family: bool) -> None:
-    """A WAF's keys are request filters wherever the WAF sits in the key; `wafer` is not."""
-    assert ("request_filter" in key_families(key)) is family
 
 
 def _edge_cpu_after_rules_and_sampling() -> tuple[Signals, IncidentInput]:
